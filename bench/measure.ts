@@ -1,0 +1,41 @@
+import {spawn} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
+
+const probe = fileURLToPath(new URL('rss-probe.cjs', import.meta.url));
+
+export type Sample = {wallMs: number; rssKb: number};
+
+/** Runs a Node program once, cold, and returns its wall time and peak RSS. */
+export async function runOnce(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Sample> {
+	const started = performance.now();
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ['--require', probe, ...args], {
+			env: {...env, MACHINIST_BENCH_RSS_FD: '3'},
+			stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+		});
+		let rss = '';
+		let stderr = '';
+		child.stdio[3]!.on('data', (chunk: Buffer) => (rss += chunk.toString()));
+		child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('error', reject);
+		child.on('close', code => {
+			const wallMs = performance.now() - started;
+			if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
+			else resolve({wallMs, rssKb: Number.parseInt(rss, 10)});
+		});
+	});
+}
+
+export function median(values: readonly number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Runs `args` `runs` times (after one warm-up for the page cache) and summarises. */
+export async function measure(args: readonly string[], env: NodeJS.ProcessEnv, runs: number): Promise<{wallMs: number; rssKb: number}> {
+	await runOnce(args, env);
+	const samples: Sample[] = [];
+	for (let index = 0; index < runs; index++) samples.push(await runOnce(args, env));
+	return {wallMs: median(samples.map(sample => sample.wallMs)), rssKb: Math.max(...samples.map(sample => sample.rssKb))};
+}

@@ -1,0 +1,41 @@
+import type {Engine} from '../engine/engine.js';
+import type {OptionSpec, OptionValue} from '../engine/options.js';
+
+/** Where a command writes. Tests pass buffers; the CLI passes the process streams. */
+export type Terminal = {
+	stdout: {write(text: string): unknown; isTTY?: boolean};
+	stderr: {write(text: string): unknown};
+	/** Reads one line of an answer (confirmations); undefined when there is no input. */
+	readLine(prompt: string): Promise<string | undefined>;
+	env: NodeJS.ProcessEnv;
+};
+
+export type CommandInput = {
+	engine: Engine;
+	terminal: Terminal;
+	flags: Readonly<Record<string, OptionValue>>;
+	/** Flags as typed, before env vars and defaults (create needs to know what was given). */
+	givenFlags: Readonly<Record<string, OptionValue>>;
+	args: readonly string[];
+	/** The words the user typed after the program name, for hint lines (`eval $(machinist env x)`). */
+	commandLine: string;
+	/** Prints the command's help (the CLI decides where). */
+	showHelp(): void;
+};
+
+/** One docker-machine command: its flags as data and a thin run that calls the engine. */
+export type Command = {
+	name: string;
+	aliases?: string[];
+	/** The one-line description shown in `machinist --help`. */
+	usage: string;
+	argsUsage?: string;
+	description?: string;
+	flags: readonly OptionSpec[];
+	/** Flags that depend on the other arguments: `create` adds the chosen driver's. */
+	extraFlags?(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<readonly OptionSpec[]>;
+	/** Arguments after the first positional are left unparsed (`ssh NAME ls -la`). */
+	passThrough?: boolean;
+	/** May return the process exit code; undefined means 0. */
+	run(input: CommandInput): Promise<number | void>;
+};

@@ -1,0 +1,100 @@
+import {createEngine} from '../engine/engine.js';
+import {MachinistError, errorMessage} from '../engine/errors.js';
+import {parseGoBool, resolveOptions, stringOption, type OptionSpec} from '../engine/options.js';
+import {commandTable, findCommand} from '../commands/index.js';
+import {versionLine} from '../version.js';
+import {parseArgs} from './args.js';
+import type {Command, Terminal} from './command.js';
+import {globalOptionSpecs} from './globals.js';
+import {renderAppHelp, renderCommandHelp} from './help.js';
+
+export const program = 'machinist';
+
+/** Quotes a word for the hint line only when a shell would split or expand it. */
+function shellWord(word: string): string {
+	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll('\'', '\'\\\'\'')}'`;
+}
+
+async function commandFlags(command: Command, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<readonly OptionSpec[]> {
+	const extra = command.extraFlags ? await command.extraFlags(argv, env) : [];
+	return [...command.flags, ...extra];
+}
+
+/**
+ * Runs one command line and returns the exit code. Expected failures (MachinistError) print
+ * their message alone; anything else is a bug and says so.
+ */
+export async function runCli(argv: readonly string[], terminal: Terminal): Promise<number> {
+	let debug = argv.some(argument => argument === '-D' || argument === '--debug' || argument === '-debug');
+	try {
+		const machineDebug = terminal.env['MACHINE_DEBUG'];
+		if (machineDebug) {
+			const parsed = parseGoBool(machineDebug);
+			if (parsed === undefined) throw new MachinistError(`Error parsing boolean value from MACHINE_DEBUG: strconv.ParseBool: parsing "${machineDebug}": invalid syntax`);
+			debug = parsed;
+		}
+
+		const global = parseArgs(argv, [...globalOptionSpecs, {name: 'version', short: 'v', type: 'bool', description: ''}], {commandName: '', program, stopAtPositional: true});
+		if (global.flags['version'] === true) {
+			terminal.stdout.write(`${versionLine(program)}\n`);
+			return 0;
+		}
+
+		const [commandName, ...rest] = global.positionals;
+		if (commandName === undefined || global.help) {
+			terminal.stdout.write(renderAppHelp(program, commandTable));
+			return 0;
+		}
+
+		const entry = findCommand(commandName);
+		if (!entry) {
+			throw new MachinistError(`${program}: '${commandName}' is not a ${program} command. See '${program} --help'.`);
+		}
+
+		const command = (await entry.load()).default;
+		const flags = await commandFlags(command, rest, terminal.env);
+		const showHelp = () => terminal.stdout.write(renderCommandHelp(program, command, flags));
+		if (command.passThrough && ['-h', '--help', '-help'].includes(rest[0] ?? '')) {
+			showHelp();
+			return 0;
+		}
+
+		const parsed = parseArgs(rest, flags, {commandName: command.name, program, stopAtPositional: command.passThrough});
+		if (parsed.help) {
+			showHelp();
+			return 0;
+		}
+
+		const globals = resolveOptions(globalOptionSpecs, global.flags, terminal.env);
+		const engine = createEngine({
+			storagePath: stringOption(globals, 'storage-path') || undefined,
+			tlsCaCert: stringOption(globals, 'tls-ca-cert') || undefined,
+			tlsCaKey: stringOption(globals, 'tls-ca-key') || undefined,
+			tlsClientCert: stringOption(globals, 'tls-client-cert') || undefined,
+			tlsClientKey: stringOption(globals, 'tls-client-key') || undefined,
+			env: terminal.env,
+			program,
+		});
+		const code = await command.run({
+			engine,
+			terminal,
+			flags: resolveOptions(flags, parsed.flags, terminal.env),
+			givenFlags: parsed.flags,
+			args: parsed.positionals,
+			commandLine: [program, ...argv.map(word => shellWord(word))].join(' '),
+			showHelp,
+		});
+		return code ?? 0;
+	} catch (error) {
+		if (error instanceof MachinistError) {
+			terminal.stderr.write(`${error.message}\n`);
+			if (debug && error.cause) terminal.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+			return error.exitCode;
+		}
+
+		terminal.stderr.write(`${program}: internal error: ${errorMessage(error)}\n`);
+		if (debug) terminal.stderr.write(`${(error as Error).stack ?? ''}\n`);
+		else terminal.stderr.write(`Run again with --debug for details, and please report it.\n`);
+		return 1;
+	}
+}

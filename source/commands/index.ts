@@ -1,0 +1,30 @@
+import type {Command} from '../cli/command.js';
+
+type CommandEntry = {name: string; usage: string; aliases?: string[]; load: () => Promise<{default: Command}>};
+
+/**
+ * The command table. Usage lines live here so `--help` needs no command module; each module
+ * loads only when its command runs, keeping `env` and `ls` fast to start.
+ */
+export const commandTable: readonly CommandEntry[] = [
+	{name: 'active', usage: 'Print which machine is active', load: async () => import('./active.js')},
+	{name: 'config', usage: 'Print the connection config for machine', load: async () => import('./config.js')},
+	{name: 'create', usage: 'Create a machine', load: async () => import('./create.js')},
+	{name: 'env', usage: 'Display the commands to set up the environment for the Docker client', load: async () => import('./env.js')},
+	{name: 'inspect', usage: 'Inspect information about a machine', load: async () => import('./inspect.js')},
+	{name: 'ip', usage: 'Get the IP address of a machine', load: async () => import('./ip.js')},
+	{name: 'kill', usage: 'Kill a machine', load: async () => import('./power.js').then(module => ({default: module.kill}))},
+	{name: 'ls', usage: 'List machines', load: async () => import('./ls.js')},
+	{name: 'restart', usage: 'Restart a machine', load: async () => import('./power.js').then(module => ({default: module.restart}))},
+	{name: 'rm', usage: 'Remove a machine', load: async () => import('./rm.js')},
+	{name: 'start', usage: 'Start a machine', load: async () => import('./power.js').then(module => ({default: module.start}))},
+	{name: 'status', usage: 'Get the status of a machine', load: async () => import('./status.js')},
+	{name: 'stop', usage: 'Stop a machine', load: async () => import('./power.js').then(module => ({default: module.stop}))},
+	{name: 'url', usage: 'Get the URL of a machine', load: async () => import('./url.js')},
+	{name: 'version', usage: 'Show the Docker Machine version or a machine docker version', load: async () => import('./version.js')},
+	{name: 'help', aliases: ['h'], usage: 'Shows a list of commands or help for one command', load: async () => import('./help.js')},
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+	return commandTable.find(entry => entry.name === name || entry.aliases?.includes(name));
+}

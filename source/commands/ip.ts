@@ -1,0 +1,24 @@
+import type {Command} from '../cli/command.js';
+import {MachinistError, errorMessage} from '../engine/errors.js';
+import {driverContext} from '../engine/machine.js';
+import {loadMachines} from '../engine/machines.js';
+import {multiTarget} from './targets.js';
+
+const ip: Command = {
+	name: 'ip',
+	usage: 'Get the IP address of a machine',
+	flags: [],
+	async run(input) {
+		const machines = await loadMachines(input.engine, await multiTarget(input));
+		const answers = await Promise.allSettled(machines.map(async machine => machine.driver.getIP(driverContext(machine))));
+		const errors: string[] = [];
+		for (const answer of answers) {
+			if (answer.status === 'fulfilled') input.terminal.stdout.write(`${answer.value}\n`);
+			else errors.push(`Error getting IP address: ${errorMessage(answer.reason)}`);
+		}
+
+		if (errors.length > 0) throw new MachinistError(errors.join('\n'));
+	},
+};
+
+export default ip;

@@ -1,0 +1,51 @@
+import type {Command} from '../cli/command.js';
+import {MachineNotFoundError, MachinistError, errorMessage, exitCodes} from '../engine/errors.js';
+import {removeMachine} from '../engine/machines.js';
+import {boolOption} from '../engine/options.js';
+
+const rm: Command = {
+	name: 'rm',
+	usage: 'Remove a machine',
+	argsUsage: 'NAME [NAME...]',
+	flags: [
+		{name: 'force', short: 'f', type: 'bool', description: 'Remove local configuration even if machine cannot be removed, also implies an automatic yes (`-y`)'},
+		{name: 'y', type: 'bool', description: 'Assumes automatic yes to proceed with remove, without prompting further user confirmation'},
+	],
+	async run(input) {
+		const {terminal} = input;
+		if (input.args.length === 0) {
+			input.showHelp();
+			throw new MachinistError('Error: Expected to get one or more machine names as arguments');
+		}
+
+		const names = [...new Set(input.args)];
+		const force = boolOption(input.flags, 'force');
+		terminal.stdout.write(`About to remove ${names.join(', ')}\n`);
+		terminal.stdout.write('WARNING: This action will delete both local reference and remote instance.\n');
+		if (!force && !boolOption(input.flags, 'y')) {
+			const answer = await terminal.readLine('Are you sure? (y/n): ');
+			// docker-machine exited 0 here without a word, which scripts took for success.
+			if (answer === undefined) throw new MachinistError('Error: no answer to "Are you sure?" (no input): nothing was removed; pass -y to remove without asking');
+			if (!/^y/i.test(answer.trim())) return 0;
+		}
+
+		const errors: string[] = [];
+		let onlyMissing = true;
+		for (const name of names) {
+			try {
+				const {remoteError} = await removeMachine(input.engine, name, {force});
+				if (remoteError) terminal.stderr.write(`Error removing host "${name}": ${remoteError}\n`);
+				terminal.stdout.write(`Successfully removed ${name}\n`);
+			} catch (error) {
+				if (!(error instanceof MachineNotFoundError)) onlyMissing = false;
+				errors.push(`Error removing host "${name}": ${errorMessage(error)}`);
+			}
+		}
+
+		if (errors.length > 0) {
+			throw new MachinistError(errors.join('\n'), {exitCode: onlyMissing ? exitCodes.notFound : exitCodes.error});
+		}
+	},
+};
+
+export default rm;

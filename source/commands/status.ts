@@ -1,0 +1,22 @@
+import type {Command} from '../cli/command.js';
+import {MachinistError, errorMessage} from '../engine/errors.js';
+import {driverContext, loadMachine} from '../engine/machine.js';
+import {stateLabel} from '../engine/state.js';
+import {singleTarget} from './targets.js';
+
+const status: Command = {
+	name: 'status',
+	usage: 'Get the status of a machine',
+	flags: [],
+	async run(input) {
+		const machine = await loadMachine(input.engine, await singleTarget(input));
+		try {
+			const state = await machine.driver.getState(driverContext(machine));
+			input.terminal.stdout.write(`${stateLabel(state)}\n`);
+		} catch (error) {
+			throw new MachinistError(`error getting state for host ${machine.name}: ${errorMessage(error)}`);
+		}
+	},
+};
+
+export default status;

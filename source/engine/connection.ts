@@ -1,0 +1,156 @@
+import {readFile} from 'node:fs/promises';
+import {access} from 'node:fs/promises';
+import path from 'node:path';
+import {checkTlsConnection} from './certs/check.js';
+import {certificateProblems} from './certs/inspect.js';
+import {DockerClient, type DockerVersion} from './docker/client.js';
+import type {Engine} from './engine.js';
+import {MachinistError, errorMessage} from './errors.js';
+import {driverContext, type Machine} from './machine.js';
+import type {HostRecord} from './store/host.js';
+
+export type TlsMaterial = {caPem: Buffer; certPem: Buffer; keyPem: Buffer};
+
+/** Reads of the same file within one process share one promise (ls reads the global certs once). */
+const fileReads = new Map<string, Promise<Buffer>>();
+
+function readOnce(file: string): Promise<Buffer> {
+	let read = fileReads.get(file);
+	if (!read) {
+		read = readFile(file);
+		fileReads.set(file, read);
+		read.catch(() => fileReads.delete(file));
+	}
+
+	return read;
+}
+
+const roles = {CaCertPath: 'CA certificate', ClientCertPath: 'client certificate', ClientKeyPath: 'client key'} as const;
+
+/**
+ * The CA and client certificate the machine's record names (the global ones, as docker-machine
+ * uses for its checks). A missing file gets a message saying what it is and what to run.
+ */
+export async function tlsMaterialFor(engine: Engine, host: HostRecord): Promise<TlsMaterial> {
+	const auth = host.HostOptions.AuthOptions;
+	const read = async (field: keyof typeof roles) => {
+		const file = auth[field];
+		try {
+			return await readOnce(file);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+				throw new MachinistError(`the ${roles[field]} ${file} is missing: restore it, or run "${engine.program} regenerate-certs --client-certs ${host.Name}" to make new ones`);
+			}
+
+			throw new MachinistError(`cannot read the ${roles[field]} ${file}: ${errorMessage(error)}`);
+		}
+	};
+
+	const [caPem, certPem, keyPem] = await Promise.all([read('CaCertPath'), read('ClientCertPath'), read('ClientKeyPath')]);
+	return {caPem, certPem, keyPem};
+}
+
+export function hostPort(url: string): {host: string; port: number} {
+	const parsed = new URL(url);
+	return {host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || 2376)};
+}
+
+/**
+ * Problems with the CA and client certificate that a handshake would only report as a bare
+ * "bad certificate": expired, not from this CA. Certificates close to expiry are warnings.
+ */
+function clientCertificateReport(engine: Engine, host: HostRecord, material: TlsMaterial): {problem?: string; warnings: string[]} {
+	const auth = host.HostOptions.AuthOptions;
+	const renew = `run "${engine.program} regenerate-certs --client-certs ${host.Name}"`;
+	const client = certificateProblems(material.certPem, material.caPem);
+	const ca = certificateProblems(material.caPem, material.caPem);
+	if (ca.expired) return {problem: `the CA certificate ${auth.CaCertPath} has expired: ${renew}`, warnings: []};
+	if (client.expired) return {problem: `the client certificate ${auth.ClientCertPath} has expired: ${renew}`, warnings: []};
+	if (!client.chainsToCa) return {problem: `the client certificate ${auth.ClientCertPath} was not issued by the CA ${auth.CaCertPath}: ${renew}`, warnings: []};
+	const warnings: string[] = [];
+	if (ca.expiresSoon) warnings.push(`Warning: the CA certificate ${auth.CaCertPath} expires in ${ca.daysLeft} days: ${renew}`);
+	else if (client.expiresSoon) warnings.push(`Warning: the client certificate ${auth.ClientCertPath} expires in ${client.daysLeft} days: ${renew}`);
+	return {warnings};
+}
+
+/**
+ * docker-machine's connection check (`env`, `config`, end of `create`): the daemon must answer
+ * a TLS handshake with a certificate our CA signed for the address we use. Returns the URL and
+ * warnings (certificates about to expire). Errors carry docker-machine's wording, which scripts
+ * match, minus the command's own prefix.
+ */
+export async function checkConnection(engine: Engine, machine: Machine, options: {swarm?: boolean; signal?: AbortSignal} = {}): Promise<{url: string; warnings: string[]}> {
+	const state = await machine.driver.getState(driverContext(machine, {signal: options.signal}));
+	if (state !== 'Running') throw new MachinistError('Host is not running');
+	let url = await machine.driver.getURL(driverContext(machine, {signal: options.signal}));
+	if (options.swarm) url = swarmUrl(machine, url);
+	const material = await tlsMaterialFor(engine, machine.host).catch((error: unknown) => {
+		throw new MachinistError(`Error checking and/or regenerating the certs: ${errorMessage(error)}`);
+	});
+	const report = clientCertificateReport(engine, machine.host, material);
+	if (report.problem) throw new MachinistError(`Error checking and/or regenerating the certs: ${report.problem}`);
+	const {host, port} = hostPort(url);
+	try {
+		await checkTlsConnection({host, port, ...material, signal: options.signal});
+	} catch (error) {
+		throw new MachinistError([
+			`Error checking and/or regenerating the certs: ${errorMessage(error)}`,
+			`You can attempt to regenerate them using '${engine.program} regenerate-certs [name]'.`,
+			'Be advised that this will trigger a Docker daemon restart which might stop running containers.',
+		].join('\n'));
+	}
+
+	return {url, warnings: report.warnings};
+}
+
+/** The swarm master's URL: the engine URL with the port of --swarm-host. */
+export function swarmUrl(machine: Machine, engineUrl: string): string {
+	const swarm = machine.host.HostOptions.SwarmOptions;
+	if (!swarm?.Master) {
+		throw new MachinistError(`"${machine.name}" is not a swarm master. The --swarm flag is intended for use with swarm masters`);
+	}
+
+	const swarmPort = new URL(swarm.Host.replace(/^tcp:/, 'http:')).port || '3376';
+	const url = new URL(engineUrl);
+	url.port = swarmPort;
+	return url.toString().replace(/\/$/, '');
+}
+
+/**
+ * The files the docker CLI reads from DOCKER_CERT_PATH. docker-machine's `none` machines had
+ * none of them, so `env` succeeded and every docker command then failed; we say so up front.
+ */
+export async function missingClientFiles(machine: Machine): Promise<string[]> {
+	const missing: string[] = [];
+	for (const name of ['ca.pem', 'cert.pem', 'key.pem']) {
+		const file = path.join(machine.dir, name);
+		try {
+			await access(file);
+		} catch {
+			missing.push(file);
+		}
+	}
+
+	return missing;
+}
+
+export async function dockerClientFor(engine: Engine, machine: Machine, url: string, timeoutMs?: number): Promise<DockerClient> {
+	const material = await tlsMaterialFor(engine, machine.host);
+	return new DockerClient({url, ...material, ...(timeoutMs === undefined ? {} : {timeoutMs})});
+}
+
+export async function dockerVersion(engine: Engine, machine: Machine, options: {signal?: AbortSignal} = {}): Promise<DockerVersion> {
+	const state = await machine.driver.getState(driverContext(machine, options));
+	if (state !== 'Running') throw new MachinistError('Host is not running');
+	const url = await machine.driver.getURL(driverContext(machine, options));
+	const client = await dockerClientFor(engine, machine, url);
+	return client.version(options.signal);
+}
+
+/** The daemon URL of a running machine (`url`); a stopped one has none. */
+export async function machineUrl(machine: Machine, signal?: AbortSignal): Promise<string> {
+	const context = driverContext(machine, {signal});
+	const state = await machine.driver.getState(context);
+	if (state !== 'Running') throw new MachinistError('Host is not running');
+	return machine.driver.getURL(context);
+}

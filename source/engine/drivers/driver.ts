@@ -1,0 +1,56 @@
+import type {MachineState} from '../state.js';
+import type {OptionSpec, OptionValue} from '../options.js';
+import type {ProgressSink} from '../progress.js';
+import type {BaseDriverConfig} from '../store/host.js';
+
+/** What a driver call may need beyond its own config. */
+export type DriverContext = {
+	/** The machine's directory in the store (keys, certs). */
+	machineDir: string;
+	signal?: AbortSignal;
+	progress?: ProgressSink;
+};
+
+export type SshDetails = {
+	host: string;
+	port: number;
+	user: string;
+	/** Empty: use the agent or the user's default identities. */
+	keyPath: string;
+};
+
+/**
+ * One machine's driver: how to make, reach, power and remove the host. It owns the `Driver`
+ * object of config.json; everything else in the record belongs to the engine.
+ */
+export interface Driver {
+	readonly driverName: string;
+	/** The JSON stored under "Driver" in config.json, with fields this driver does not know kept. */
+	readonly config: BaseDriverConfig;
+	preCreateCheck(context: DriverContext): Promise<void>;
+	create(context: DriverContext): Promise<void>;
+	remove(context: DriverContext): Promise<void>;
+	start(context: DriverContext): Promise<void>;
+	stop(context: DriverContext): Promise<void>;
+	restart(context: DriverContext): Promise<void>;
+	kill(context: DriverContext): Promise<void>;
+	/** Throws when the state cannot be found out; the message is shown as the machine's error. */
+	getState(context: DriverContext): Promise<MachineState>;
+	/** The Docker daemon's URL, `tcp://IP:PORT`; throws `Host is not running` when there is none. */
+	getURL(context: DriverContext): Promise<string>;
+	getIP(context: DriverContext): Promise<string>;
+	/** Undefined for drivers without SSH (none). */
+	sshDetails(context: DriverContext): Promise<SshDetails | undefined>;
+	/** Whether created machines are provisioned over SSH (docker-machine skips it for none). */
+	readonly provisions: boolean;
+}
+
+/** A driver kind: its options as data, and how to build a driver for a new or stored machine. */
+export type DriverDefinition = {
+	name: string;
+	description: string;
+	options: readonly OptionSpec[];
+	/** docker-machine's SetConfigFromFlags: may throw a MachinistError naming the bad option. */
+	fromOptions(base: BaseDriverConfig, values: Readonly<Record<string, OptionValue>>): Driver;
+	fromConfig(config: BaseDriverConfig): Driver;
+};

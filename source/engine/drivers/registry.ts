@@ -1,0 +1,27 @@
+import {MachinistError} from '../errors.js';
+import type {DriverDefinition} from './driver.js';
+
+/**
+ * Driver name → module. Modules load lazily so a command only pays for the driver it uses
+ * (cloud SDKs are heavy). Adding a driver: its file, plus one line here.
+ */
+const loaders: Record<string, () => Promise<{default: DriverDefinition}>> = {
+	none: async () => import('./none.js'),
+};
+
+export function driverNames(): string[] {
+	return Object.keys(loaders).sort();
+}
+
+export function isKnownDriver(name: string): boolean {
+	return Object.hasOwn(loaders, name);
+}
+
+export async function loadDriverDefinition(name: string): Promise<DriverDefinition> {
+	const load = loaders[name];
+	if (!load) {
+		throw new MachinistError(`Driver "${name}" not found. Available drivers: ${driverNames().join(', ')}`);
+	}
+
+	return (await load()).default;
+}

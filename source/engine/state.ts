@@ -1,0 +1,23 @@
+/**
+ * Machine states, spelled as docker-machine prints them. `None` prints as an empty string;
+ * `Timeout` is never a driver state, only what `ls`/`active` report for a host that did not
+ * answer in time.
+ */
+export const machineStates = [
+	'None',
+	'Running',
+	'Paused',
+	'Saved',
+	'Stopped',
+	'Stopping',
+	'Starting',
+	'Error',
+	'Timeout',
+] as const;
+
+export type MachineState = (typeof machineStates)[number];
+
+/** The text docker-machine prints for a state (`status`, `ls`). */
+export function stateLabel(state: MachineState): string {
+	return state === 'None' ? '' : state;
+}

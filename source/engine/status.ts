@@ -1,0 +1,278 @@
+import {dockerClientFor} from './connection.js';
+import type {Engine} from './engine.js';
+import {MachinistError, errorMessage} from './errors.js';
+import {driverContext, machineFromHost, type Machine} from './machine.js';
+import type {MachineState} from './state.js';
+import type {EngineOptions, HostRecord, SwarmOptions} from './store/host.js';
+import type {StoreEntry} from './store/store.js';
+
+/** What `ls`, `active` and the TUI know about one machine after asking it. */
+export type MachineStatus = {
+	name: string;
+	driverName: string;
+	state: MachineState;
+	url: string;
+	/** The daemon's version, e.g. `20.10.24+dfsg1`; empty when it could not be asked. */
+	dockerVersion: string;
+	error: string;
+	responseTimeMs: number;
+	activeHost: boolean;
+	activeSwarm: boolean;
+	/** The swarm this machine belongs to, as `ls` prints it: `master` or `master (master)`. */
+	swarm: string;
+	/** Why the row has no live data: the query timed out, or the record could not be loaded. */
+	problem?: 'timeout' | 'load-error';
+	host?: HostRecord;
+};
+
+export const defaultQueryTimeoutMs = 10_000;
+/** Enough parallel queries to hide latency, few enough not to stampede a laptop or an API. */
+export const defaultQueryConcurrency = 16;
+
+/** Natural order on lower-cased names (`node2` before `node10`), as `ls` sorts. */
+export function naturalCompare(a: string, b: string): number {
+	const chunks = (text: string) => text.toLowerCase().match(/\d+|\D+/g) ?? [];
+	const left = chunks(a);
+	const right = chunks(b);
+	for (let index = 0; index < Math.min(left.length, right.length); index++) {
+		const x = left[index]!;
+		const y = right[index]!;
+		if (x === y) continue;
+		const bothNumbers = /^\d/.test(x) && /^\d/.test(y);
+		if (bothNumbers) {
+			const difference = Number(x) - Number(y);
+			if (difference !== 0) return difference;
+			return x.length - y.length;
+		}
+
+		return x < y ? -1 : 1;
+	}
+
+	return left.length - right.length;
+}
+
+function swarmMasterName(host: HostRecord, hosts: readonly HostRecord[]): string {
+	const swarm = host.HostOptions.SwarmOptions;
+	if (!swarm?.IsSwarm) return '';
+	if (swarm.Master) return `${host.Name} (master)`;
+	const master = hosts.find(other => other.HostOptions.SwarmOptions?.Master && other.HostOptions.SwarmOptions.Discovery === swarm.Discovery);
+	return master?.Name ?? '';
+}
+
+function swarmUrlOf(url: string, swarm: SwarmOptions): string {
+	try {
+		const port = new URL(swarm.Host.replace(/^tcp:/, 'http:')).port || '3376';
+		const parsed = new URL(url);
+		parsed.port = port;
+		return parsed.toString().replace(/\/$/, '');
+	} catch {
+		return '';
+	}
+}
+
+async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'>> {
+	const context = driverContext(machine, {signal});
+	let state: MachineState;
+	try {
+		state = await machine.driver.getState(context);
+	} catch (error) {
+		if (signal.aborted) throw error;
+		return {state: 'Error', url: '', dockerVersion: '', error: errorMessage(error), activeHost: false, activeSwarm: false, host: machine.host};
+	}
+
+	if (state !== 'Running') {
+		// docker-machine hides "Host is not running" for stopped machines: the state says it.
+		return {state, url: '', dockerVersion: '', error: '', activeHost: false, activeSwarm: false, host: machine.host};
+	}
+
+	let url: string;
+	try {
+		url = await machine.driver.getURL(context);
+	} catch (error) {
+		if (signal.aborted) throw error;
+		return {state, url: '', dockerVersion: '', error: errorMessage(error), activeHost: false, activeSwarm: false, host: machine.host};
+	}
+
+	const dockerHost = engine.env['DOCKER_HOST'] ?? '';
+	const swarm = machine.host.HostOptions.SwarmOptions;
+	const activeHost = url === dockerHost;
+	const activeSwarm = Boolean(swarm?.Master) && swarmUrlOf(url, swarm) === dockerHost;
+	try {
+		const client = await dockerClientFor(engine, machine, url);
+		const version = await client.version(signal);
+		return {state, url, dockerVersion: version.Version, error: '', activeHost, activeSwarm, host: machine.host};
+	} catch (error) {
+		if (signal.aborted) throw error;
+		return {state, url, dockerVersion: '', error: `Unable to query docker version: ${errorMessage(error)}`, activeHost, activeSwarm, host: machine.host};
+	}
+}
+
+/** Asks one machine for its state, URL and Docker version, giving up after `timeoutMs`. */
+export async function queryMachine(engine: Engine, host: HostRecord, swarm: string, options: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<MachineStatus> {
+	const started = performance.now();
+	const timeoutMs = options.timeoutMs ?? defaultQueryTimeoutMs;
+	const controller = new AbortController();
+	const timer = setTimeout(() => {
+		controller.abort(new MachinistError('timeout'));
+	}, timeoutMs);
+	const onOuterAbort = () => {
+		controller.abort(options.signal?.reason);
+	};
+
+	options.signal?.addEventListener('abort', onOuterAbort, {once: true});
+	const base = {name: host.Name, driverName: host.DriverName, swarm};
+	try {
+		const machine = await machineFromHost(engine, host);
+		// The race guarantees the deadline even if a driver ignores its signal.
+		const answer = await Promise.race([
+			askMachine(engine, machine, controller.signal),
+			new Promise<never>((_resolve, reject) => {
+				controller.signal.addEventListener('abort', () => {
+					reject(controller.signal.reason);
+				}, {once: true});
+			}),
+		]);
+		return {...base, ...answer, responseTimeMs: performance.now() - started};
+	} catch (error) {
+		if (controller.signal.aborted && !options.signal?.aborted) {
+			return {...base, state: 'Timeout', url: '', dockerVersion: '', error: '', activeHost: false, activeSwarm: false, swarm: '', responseTimeMs: performance.now() - started, problem: 'timeout', host};
+		}
+
+		throw error;
+	} finally {
+		clearTimeout(timer);
+		options.signal?.removeEventListener('abort', onOuterAbort);
+	}
+}
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping the input order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+	const results: R[] = Array.from({length: items.length});
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			const index = next++;
+			results[index] = await work(items[index]!);
+		}
+	};
+
+	await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker));
+	return results;
+}
+
+export function loadErrorStatus(entry: StoreEntry): MachineStatus {
+	return {
+		name: entry.name,
+		driverName: 'not found',
+		state: 'Error',
+		url: '',
+		dockerVersion: '',
+		error: (entry.error ? entry.error.message : '').replaceAll('\n', ''),
+		responseTimeMs: 0,
+		activeHost: false,
+		activeSwarm: false,
+		swarm: '',
+		problem: 'load-error',
+	};
+}
+
+/**
+ * Queries every loadable machine in parallel (bounded) and returns loaded ones sorted
+ * naturally, then the unloadable ones as error rows, as `ls` lists them.
+ */
+export async function queryMachines(engine: Engine, entries: readonly StoreEntry[], options: {timeoutMs?: number; concurrency?: number; signal?: AbortSignal; include?: (host: HostRecord) => boolean} = {}): Promise<MachineStatus[]> {
+	const hosts = entries.flatMap(entry => (entry.host ? [entry.host] : []));
+	const wanted = hosts.filter(host => options.include?.(host) ?? true).sort((a, b) => naturalCompare(a.Name, b.Name));
+	const statuses = await mapBounded(wanted, options.concurrency ?? defaultQueryConcurrency, async host =>
+		queryMachine(engine, host, swarmMasterName(host, hosts), options));
+	const broken = entries.filter(entry => entry.error).sort((a, b) => naturalCompare(a.name, b.name)).map(entry => loadErrorStatus(entry));
+	return [...statuses, ...broken];
+}
+
+// ---- ls --filter ----------------------------------------------------------------------------
+
+export type MachineFilters = {
+	driver: string[];
+	state: string[];
+	name: RegExp[];
+	label: Array<{key: string; value: string}>;
+	swarm: string[];
+};
+
+/**
+ * Parses `--filter key=value` flags. Repeating a key ORs its values; different keys AND.
+ * Unlike docker-machine, `label=key` without a value matches any value instead of crashing,
+ * and a bad name regex is a normal error.
+ */
+export function parseFilters(flags: readonly string[]): MachineFilters {
+	const filters: MachineFilters = {driver: [], state: [], name: [], label: [], swarm: []};
+	for (const flag of flags) {
+		const equals = flag.indexOf('=');
+		if (equals <= 0) throw new MachinistError(`Unsupported filter syntax "${flag}": use --filter key=value`);
+		const key = flag.slice(0, equals).toLowerCase();
+		const value = flag.slice(equals + 1);
+		switch (key) {
+			case 'driver':
+			case 'state':
+			case 'swarm': {
+				filters[key].push(value.toLowerCase());
+				break;
+			}
+
+			case 'name': {
+				try {
+					filters.name.push(new RegExp(value));
+				} catch (error) {
+					throw new MachinistError(`Invalid name filter "${value}": ${errorMessage(error).replace(/^Invalid regular expression: /, '')}`);
+				}
+
+				break;
+			}
+
+			case 'label': {
+				const labelEquals = value.indexOf('=');
+				filters.label.push(labelEquals === -1 ? {key: value, value: ''} : {key: value.slice(0, labelEquals), value: value.slice(labelEquals + 1)});
+				break;
+			}
+
+			default: {
+				throw new MachinistError(`Unsupported filter key '${flag.slice(0, equals)}': use driver, state, name, label or swarm`);
+			}
+		}
+	}
+
+	return filters;
+}
+
+function labelsMatch(engineOptions: EngineOptions | undefined, wanted: MachineFilters['label']): boolean {
+	const labels = (engineOptions?.Labels ?? []).map(label => {
+		const equals = label.indexOf('=');
+		return equals === -1 ? {key: label, value: ''} : {key: label.slice(0, equals), value: label.slice(equals + 1)};
+	});
+	return wanted.some(filter => labels.some(label => label.key === filter.key && (filter.value === '' || label.value.toLowerCase() === filter.value.toLowerCase())));
+}
+
+/** Filters that need only the stored record (all but state). */
+export function matchesRecordFilters(host: HostRecord, hosts: readonly HostRecord[], filters: MachineFilters): boolean {
+	if (filters.driver.length > 0 && !filters.driver.includes(host.DriverName.toLowerCase())) return false;
+	if (filters.name.length > 0 && !filters.name.some(pattern => pattern.test(host.Name))) return false;
+	if (filters.label.length > 0 && !labelsMatch(host.HostOptions.EngineOptions, filters.label)) return false;
+	if (filters.swarm.length > 0) {
+		const master = swarmMasterName(host, hosts).replace(/ \(master\)$/, '').toLowerCase();
+		if (!filters.swarm.includes(master)) return false;
+	}
+
+	return true;
+}
+
+export function matchesStateFilter(state: MachineState, filters: MachineFilters): boolean {
+	if (filters.state.length === 0) return true;
+	// `state=` with an empty value matches None, whose label is empty.
+	const label = state === 'None' ? '' : state.toLowerCase();
+	return filters.state.includes(label);
+}
+
+/** The machine `active` reports: the first (in `ls` order) whose URL is $DOCKER_HOST. */
+export function activeMachine(statuses: readonly MachineStatus[]): MachineStatus | undefined {
+	return statuses.find(status => status.activeHost || status.activeSwarm);
+}

@@ -1,0 +1,180 @@
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {MachinistError} from '../engine/errors.js';
+
+/**
+ * How `env` prints variables for one shell. docker-machine's table (reference §1.4 env) gives
+ * prefix/delimiter/suffix per shell; values are emitted raw there, which breaks on quotes and `$`
+ * in paths, so each renderer also escapes what its quoting needs (a no-op for ordinary values,
+ * keeping the output byte-identical).
+ */
+export type ShellRenderer = {
+	name: ShellName;
+	set(name: string, value: string): string;
+	unset(name: string): string;
+	comment: string;
+	/** The command that applies this output, given the command line that printed it. */
+	hint(commandLine: string): string;
+};
+
+export const shellNames = ['bash', 'cmd', 'emacs', 'fish', 'nushell', 'powershell', 'sh', 'tcsh', 'zsh'] as const;
+export type ShellName = (typeof shellNames)[number];
+
+const escapeFor = (characters: RegExp, escape: string) => (value: string) => value.replace(characters, match => `${escape}${match}`);
+const escapePosix = escapeFor(/["\\$`]/g, '\\');
+const escapeFish = escapeFor(/["\\$]/g, '\\');
+const escapePowershell = escapeFor(/["`$]/g, '`');
+const escapeElisp = escapeFor(/["\\]/g, '\\');
+
+function posix(name: ShellName): ShellRenderer {
+	return {
+		name,
+		set: (variable, value) => `export ${variable}="${escapePosix(value)}"\n`,
+		unset: variable => `unset ${variable}\n`,
+		comment: '#',
+		hint: commandLine => `eval $(${commandLine})`,
+	};
+}
+
+const renderers: Record<ShellName, ShellRenderer> = {
+	sh: posix('sh'),
+	bash: posix('bash'),
+	zsh: posix('zsh'),
+	fish: {
+		name: 'fish',
+		set: (variable, value) => `set -gx ${variable} "${escapeFish(value)}";\n`,
+		unset: variable => `set -e ${variable};\n`,
+		comment: '#',
+		hint: commandLine => `eval (${commandLine})`,
+	},
+	powershell: {
+		name: 'powershell',
+		set: (variable, value) => `$Env:${variable} = "${escapePowershell(value)}"\n`,
+		unset: variable => `Remove-Item Env:\\\\${variable}\n`,
+		comment: '#',
+		hint: commandLine => `& ${commandLine} | Invoke-Expression`,
+	},
+	cmd: {
+		name: 'cmd',
+		set: (variable, value) => `SET ${variable}=${value}\n`,
+		unset: variable => `SET ${variable}=\n`,
+		comment: 'REM',
+		hint: commandLine => `\t@FOR /f "tokens=*" %i IN ('${commandLine}') DO @%i`,
+	},
+	tcsh: {
+		name: 'tcsh',
+		set: (variable, value) => `setenv ${variable} "${value}";\n`,
+		unset: variable => `unsetenv ${variable};\n`,
+		comment: ':',
+		hint: commandLine => `eval \`${commandLine}\``,
+	},
+	emacs: {
+		name: 'emacs',
+		set: (variable, value) => `(setenv "${variable}" "${escapeElisp(value)}")\n`,
+		unset: variable => `(setenv "${variable}" nil)\n`,
+		comment: ';;',
+		hint: commandLine => `(with-temp-buffer (shell-command "${commandLine}" (current-buffer)) (eval-buffer))`,
+	},
+	// Nushell has no eval: the hint parses the lines into a record and loads it.
+	nushell: {
+		name: 'nushell',
+		set: (variable, value) => `$env.${variable} = ${JSON.stringify(value)}\n`,
+		unset: variable => `hide-env ${variable}\n`,
+		comment: '#',
+		hint: commandLine => `${commandLine} | lines | parse '$env.{name} = "{value}"' | transpose --header-row --as-record | load-env`,
+	},
+};
+
+/** Names people pass to --shell or have in $SHELL, mapped to a renderer. */
+const aliases: Record<string, ShellName> = {
+	sh: 'sh',
+	bash: 'bash',
+	zsh: 'zsh',
+	dash: 'sh',
+	ash: 'sh',
+	ksh: 'sh',
+	mksh: 'sh',
+	yash: 'sh',
+	fish: 'fish',
+	powershell: 'powershell',
+	pwsh: 'powershell',
+	cmd: 'cmd',
+	tcsh: 'tcsh',
+	// docker-machine gave csh POSIX lines, which csh cannot run.
+	csh: 'tcsh',
+	emacs: 'emacs',
+	nu: 'nushell',
+	nushell: 'nushell',
+};
+
+export function rendererFor(shell: ShellName): ShellRenderer {
+	return renderers[shell];
+}
+
+/** The renderer for an explicit `--shell` value; an unknown name is an error, not a guess. */
+export function shellFromFlag(value: string): ShellName {
+	const shell = aliases[value.toLowerCase().replace(/\.exe$/, '')];
+	if (!shell) {
+		throw new MachinistError(`Error: Unknown shell "${value}": use --shell with one of ${shellNames.join(', ')}`);
+	}
+
+	return shell;
+}
+
+function readParentCommand(): string | undefined {
+	try {
+		return readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim();
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * The user's shell: the basename of $SHELL (fish when fish exported __fish_bin_dir), else the
+ * parent process's name, else POSIX. docker-machine failed with "Unknown shell" when $SHELL was
+ * empty; POSIX lines are what such environments (containers, CI) can run.
+ */
+export function detectShell(env: NodeJS.ProcessEnv = process.env, parentCommand: () => string | undefined = readParentCommand): ShellName {
+	if (env['__fish_bin_dir']) return 'fish';
+	const fromShellVariable = env['SHELL'] ? aliases[path.basename(env['SHELL']).toLowerCase()] : undefined;
+	if (fromShellVariable) return fromShellVariable;
+	if (env['SHELL']) return 'sh';
+	const parent = parentCommand();
+	return (parent ? aliases[parent.toLowerCase().replace(/\.exe$/, '')] : undefined) ?? 'sh';
+}
+
+export type EnvVariables = ReadonlyArray<readonly [name: string, value: string]>;
+
+/** The lines `env` prints to set the variables, then the two hint lines. */
+export function renderSetEnv(shell: ShellName, variables: EnvVariables, commandLine: string): string {
+	const renderer = renderers[shell];
+	return variables.map(([name, value]) => renderer.set(name, value)).join('') + renderHint(renderer, commandLine);
+}
+
+export function renderUnsetEnv(shell: ShellName, names: readonly string[], commandLine: string): string {
+	const renderer = renderers[shell];
+	return names.map(name => renderer.unset(name)).join('') + renderHint(renderer, commandLine);
+}
+
+function renderHint(renderer: ShellRenderer, commandLine: string): string {
+	// The trailing space after the colon is docker-machine's, kept for byte-compatibility.
+	return `${renderer.comment} Run this command to configure your shell: \n${renderer.comment} ${renderer.hint(commandLine)}\n`;
+}
+
+/**
+ * `--no-proxy`: the proxy variable to set (lower-case no_proxy wins when non-empty, as in
+ * docker-machine) with the machine's IP appended unless already listed.
+ */
+export function noProxyVariable(env: NodeJS.ProcessEnv, ip: string): readonly [string, string] {
+	const lower = env['no_proxy'];
+	const name = lower ? 'no_proxy' : 'NO_PROXY';
+	const current = lower ?? env['NO_PROXY'] ?? '';
+	if (current === '') return [name, ip];
+	if (current.split(',').map(item => item.trim()).includes(ip)) return [name, current];
+	return [name, `${current},${ip}`];
+}
+
+/** The name of the proxy variable `env --unset --no-proxy` clears. */
+export function noProxyVariableName(env: NodeJS.ProcessEnv): string {
+	return env['no_proxy'] ? 'no_proxy' : 'NO_PROXY';
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The real-host tests use Debian's dockerd, sshd, tmux and openssl. As root on Debian, install
+# whatever is missing (once; later runs find them); otherwise say what those tests need.
+set -euo pipefail
+needed=()
+command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || needed+=(docker.io)
+[ -x /usr/sbin/sshd ] || needed+=(openssh-server)
+command -v tmux >/dev/null 2>&1 || needed+=(tmux)
+command -v openssl >/dev/null 2>&1 || needed+=(openssl)
+command -v ip >/dev/null 2>&1 || needed+=(iproute2)
+[ -x /bin/busybox ] || needed+=(busybox-static)
+[ ${#needed[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "test setup: installing ${needed[*]} for the real-host tests"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${needed[@]}" >/dev/null
+else
+	echo "test setup: the real-host tests need root and: ${needed[*]} (apt-get install -y ${needed[*]}); they will be skipped"
+fi
