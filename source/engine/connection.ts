@@ -3,7 +3,7 @@ import {access} from 'node:fs/promises';
 import path from 'node:path';
 import {checkTlsConnection} from './certs/check.js';
 import {certificateProblems} from './certs/inspect.js';
-import {DockerClient, type DockerVersion} from './docker/client.js';
+import type {DockerClient, DockerVersion} from './docker/client.js';
 import type {Engine} from './engine.js';
 import {MachinistError, errorMessage} from './errors.js';
 import {driverContext, type Machine} from './machine.js';
@@ -135,8 +135,9 @@ export async function missingClientFiles(machine: Machine): Promise<string[]> {
 }
 
 export async function dockerClientFor(engine: Engine, machine: Machine, url: string, timeoutMs?: number): Promise<DockerClient> {
-	const material = await tlsMaterialFor(engine, machine.host);
-	return new DockerClient({url, ...material, ...(timeoutMs === undefined ? {} : {timeoutMs})});
+	// Loaded on first use: node:https is not needed by env and config, which only handshake.
+	const [{DockerClient: Client}, material] = await Promise.all([import('./docker/client.js'), tlsMaterialFor(engine, machine.host)]);
+	return new Client({url, ...material, ...(timeoutMs === undefined ? {} : {timeoutMs})});
 }
 
 export async function dockerVersion(engine: Engine, machine: Machine, options: {signal?: AbortSignal} = {}): Promise<DockerVersion> {

@@ -99,8 +99,8 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal)
 	const activeSwarm = Boolean(swarm?.Master) && swarmUrlOf(url, swarm) === dockerHost;
 	try {
 		const client = await dockerClientFor(engine, machine, url);
-		const version = await client.version(signal);
-		return {state, url, dockerVersion: version.Version, error: '', activeHost, activeSwarm, host: machine.host};
+		const version = await client.engineVersion(signal);
+		return {state, url, dockerVersion: version, error: '', activeHost, activeSwarm, host: machine.host};
 	} catch (error) {
 		if (signal.aborted) throw error;
 		return {state, url, dockerVersion: '', error: `Unable to query docker version: ${errorMessage(error)}`, activeHost, activeSwarm, host: machine.host};

@@ -64,6 +64,7 @@ async function fakeDaemon(
 			case '/_ping': {
 				response.setHeader('API-Version', '1.99');
 				response.setHeader('OSType', 'linux');
+				response.setHeader('Server', 'Docker/99.1.0 (linux)');
 				response.end('OK');
 				break;
 			}
@@ -102,7 +103,7 @@ test.serial('DockerClient reads /version, /info and /_ping without an API versio
 	const client = clientFor(fixture, daemon.url);
 	t.like(await client.version(), {Version: '99.1.0', ApiVersion: '1.99', Os: 'linux', Arch: 'amd64'});
 	t.like(await client.info(), {ServerVersion: '99.1.0', NCPU: 2, ContainersRunning: 1});
-	t.deepEqual(await client.ping(), {apiVersion: '1.99', osType: 'linux'});
+	t.deepEqual(await client.ping(), {apiVersion: '1.99', osType: 'linux', server: 'Docker/99.1.0 (linux)'});
 	// A second client for the same daemon and certificates shares the pool.
 	await clientFor(fixture, daemon.url).version();
 	t.deepEqual(daemon.requests, ['/version', '/info', '/_ping', '/version']);
@@ -111,6 +112,23 @@ test.serial('DockerClient reads /version, /info and /_ping without an API versio
 	closeDockerAgents();
 	await client.version();
 	t.is(daemon.connections(), 2, 'closeDockerAgents drops pooled connections');
+});
+
+test('engineVersion reads the version from /_ping\'s Server header, and falls back to /version without one', async t => {
+	const fixture = await fixturePromise;
+	const daemon = await fakeDaemon(t, fixture.server, fixture.ca);
+	t.is(await clientFor(fixture, daemon.url).engineVersion(), '99.1.0');
+	t.deepEqual(daemon.requests, ['/_ping'], 'the expensive /version was not asked');
+	const bare = await fakeDaemon(t, fixture.server, fixture.ca, (request, response) => {
+		if (request.url === '/_ping') {
+			response.end('OK');
+			return;
+		}
+
+		response.setHeader('content-type', 'application/json');
+		response.end(JSON.stringify({Version: '1.2.3', ApiVersion: '1.40', Os: 'linux', Arch: 'arm64'}));
+	});
+	t.is(await clientFor(fixture, bare.url).engineVersion(), '1.2.3');
 });
 
 test('DockerClient: HTTP errors carry the status and the daemon\'s message', async t => {

@@ -5,6 +5,7 @@
 import {createHash} from 'node:crypto';
 import type {IncomingMessage} from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import {isIP, type Socket} from 'node:net';
 import {MachinistError} from '../errors.js';
 import {goTlsReason, joinHostPort, timeoutReason, type TimeoutStage} from '../certs/tls-errors.js';
@@ -53,6 +54,8 @@ export type DockerPing = {
 	apiVersion: string | undefined;
 	/** `linux` or `windows`, from the `OSType` header. */
 	osType: string | undefined;
+	/** `Docker/<version> (<os>)`, from the `Server` header. */
+	server: string | undefined;
 };
 
 export type DockerClientOptions = {
@@ -113,12 +116,12 @@ function agentFor(url: string, options: DockerClientOptions): https.Agent {
 	if (!agent) {
 		agent = new https.Agent({
 			keepAlive: true,
-			maxSockets: 4,
+			maxSockets: 16,
 			maxFreeSockets: 2,
 			scheduling: 'lifo',
-			ca: options.caPem,
-			cert: options.certPem,
-			key: options.keyPem,
+			// One parsed context per certificate set: building it from PEM text costs more than the
+			// handshake itself, and `ls` opens many connections with the same certificates.
+			secureContext: tls.createSecureContext({ca: options.caPem, cert: options.certPem, key: options.keyPem}),
 			rejectUnauthorized: true,
 		});
 		agents.set(key, agent);
@@ -192,7 +195,18 @@ export class DockerClient {
 			return Array.isArray(value) ? value[0] : value;
 		};
 
-		return {apiVersion: header('api-version'), osType: header('ostype')};
+		return {apiVersion: header('api-version'), osType: header('ostype'), server: header('server')};
+	}
+
+	/**
+	 * The daemon's version, as cheaply as the daemon allows: `/_ping` names it in its Server
+	 * header (`Docker/20.10.24+dfsg1 (linux)`), while `/version` makes the daemon run `runc
+	 * --version` and more, about 20 ms of its CPU each time. `ls` over 50 machines notices.
+	 */
+	async engineVersion(signal?: AbortSignal): Promise<string> {
+		const ping = await this.ping(signal);
+		const fromHeader = /^Docker\/(\S+)/.exec(ping.server ?? '')?.[1];
+		return fromHeader ?? (await this.version(signal)).Version;
 	}
 
 	/**

@@ -17,11 +17,19 @@ export function isKnownDriver(name: string): boolean {
 	return Object.hasOwn(loaders, name);
 }
 
+const loaded = new Map<string, Promise<DriverDefinition>>();
+
 export async function loadDriverDefinition(name: string): Promise<DriverDefinition> {
 	const load = loaders[name];
 	if (!load) {
 		throw new MachinistError(`Driver "${name}" not found. Available drivers: ${driverNames().join(', ')}`);
 	}
 
-	return (await load()).default;
+	let definition = loaded.get(name);
+	if (!definition) {
+		definition = load().then(module => module.default);
+		loaded.set(name, definition);
+	}
+
+	return definition;
 }
