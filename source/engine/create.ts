@@ -103,6 +103,15 @@ export async function bootstrapCertificates(engine: Engine, progress: ProgressSi
 	}
 }
 
+/** regenerate-certs --client-certs: a new CA and client certificate, even if the old are valid (#4397). */
+export async function rotateClientCertificates(engine: Engine, progress: ProgressSink = ignoreProgress): Promise<void> {
+	const certs = await import('./certs/generate.js');
+	const created = await engine.store.withLock('#certs', async () => certs.rotateClientCertificates(engine.certPaths, certificateUser(engine.env)));
+	for (const item of created) {
+		progress({type: 'step', message: item.kind === 'ca' ? `Creating CA: ${item.path}` : `Creating client certificate: ${item.path}`});
+	}
+}
+
 /**
  * Copies the global CA and client certificate into the machine directory, which is what
  * DOCKER_CERT_PATH points the docker CLI at.
@@ -126,7 +135,7 @@ export async function copyClientCertificates(engine: Engine, machineDir: string)
  * record is saved before the driver makes anything, so a create that fails later stays listed
  * and can be finished with `provision` or cleaned up with `rm`.
  */
-export async function createMachine(engine: Engine, request: CreateRequest, options: {progress?: ProgressSink; signal?: AbortSignal} = {}): Promise<HostRecord> {
+export async function createMachine(engine: Engine, request: CreateRequest, options: {progress?: ProgressSink; signal?: AbortSignal; sshWaitMs?: number} = {}): Promise<HostRecord> {
 	const progress = options.progress ?? ignoreProgress;
 	assertValidMachineName(request.name);
 	const definition = await loadDriverDefinition(request.driverName);
@@ -170,10 +179,24 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		}
 
 		await copyClientCertificates(engine, machine.dir);
-		if (driver.provisions) {
-			throw new MachinistError(`Error creating machine: provisioning over SSH is not available yet for driver "${request.driverName}"; the machine is saved, remove it with "${engine.program} rm ${request.name}"`);
+		// docker-machine stops here for `none`: there is no host to provision.
+		if (!driver.provisions) return {...machine.host, Driver: driver.config};
+		const saved: Machine = {...machine, host: {...machine.host, Driver: driver.config}};
+		try {
+			progress({type: 'step', message: 'Waiting for machine to be running, this may take a few minutes...'});
+			const {waitForState} = await import('./machines.js');
+			await waitForState(saved, 'Running', {signal: options.signal});
+			progress({type: 'step', message: 'Detecting operating system of created instance...'});
+			const {provisionMachine} = await import('./provisioning.js');
+			await provisionMachine(engine, saved, {progress, signal: options.signal, sshWaitMs: options.sshWaitMs});
+		} catch (error) {
+			throw new MachinistError(`Error creating machine: Error running provisioning: ${errorMessage(error)}. The machine is kept: fix the cause and run "${engine.program} provision ${request.name}", or remove it with "${engine.program} rm ${request.name}"`, {cause: error});
 		}
 
-		return {...machine.host, Driver: driver.config};
+		progress({type: 'step', message: 'Checking connection to Docker...'});
+		const {checkConnection} = await import('./connection.js');
+		await checkConnection(engine, saved, {signal: options.signal});
+		progress({type: 'step', message: 'Docker is up and running!'});
+		return saved.host;
 	});
 }

@@ -4,6 +4,7 @@ import {MachinistError, errorMessage} from './errors.js';
 import {driverContext, machineFromHost, type Machine} from './machine.js';
 import type {MachineState} from './state.js';
 import type {EngineOptions, HostRecord, SwarmOptions} from './store/host.js';
+import {readNotes} from './store/notes.js';
 import type {StoreEntry} from './store/store.js';
 
 /** What `ls`, `active` and the TUI know about one machine after asking it. */
@@ -71,6 +72,11 @@ function swarmUrlOf(url: string, swarm: SwarmOptions): string {
 }
 
 async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'>> {
+	const {provisionError} = await readNotes(machine.dir);
+	if (provisionError) {
+		return {state: 'Error', url: '', dockerVersion: '', error: `Provisioning failed: ${provisionError} (run "${engine.program} provision ${machine.name}" once the cause is fixed)`, activeHost: false, activeSwarm: false, host: machine.host};
+	}
+
 	const context = driverContext(machine, {signal});
 	let state: MachineState;
 	try {

@@ -342,7 +342,7 @@ async function buildRootfs(): Promise<void> {
 			mirror,
 		], {onLine(line) {
 			// One line per package and step is too much; the steps themselves are progress enough.
-			if (/^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) \S+\.\.\.$/.test(line) || line.trim() === '') return;
+			if (/^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) \S+( \S+|\.\.\.)$/.test(line) || line.trim() === '') return;
 			log(line);
 		}});
 		log('preparing users, sshd, and units');
@@ -591,6 +591,8 @@ type HostRecord = {
 	merged: string;
 	veth: string;
 	cgroups: string[];
+	/** The lock nspawn takes on the image directory, named after its device and inode. */
+	nspawnLock?: string;
 };
 
 const claimsDir = path.join(stateDir, 'subnets');
@@ -632,14 +634,19 @@ function subnetsInUse(): Set<number> {
 /** Kills and removes everything a record names. Synchronous, so the exit hook can use it too. */
 function destroySync(record: HostRecord, leader: number | undefined): string[] {
 	// Killing the container's PID 1 kills every process in its pid namespace at once, nested
-	// Docker containers included; the cgroup sweep catches nspawn and anything that escaped.
+	// Docker containers included. nspawn is spared for a moment: it exits by itself when its
+	// container does, and only then removes its lock and propagation directory from /run.
 	if (leader !== undefined) killAll([leader]);
-	for (let attempt = 0; attempt < 100; attempt++) {
+	for (let attempt = 0; attempt < 150; attempt++) {
 		const pids = pidsIn(record.cgroups);
 		if (pids.length === 0) break;
-		killAll(pids);
+		killAll(attempt < 50 ? pids.filter(pid => comm(pid) !== 'systemd-nspawn') : pids);
 		sleepSync(20);
 	}
+
+	// What nspawn leaves in /run when it is killed before it can clean up.
+	fs.rmSync(path.join('/run/systemd/nspawn/propagate', record.name), {recursive: true, force: true});
+	if (record.nspawnLock) fs.rmSync(record.nspawnLock, {force: true});
 
 	const leftovers: string[] = [];
 	if (mountsUnder(record.merged).length > 0 && runSync('umount', [record.merged]).code !== 0) {
@@ -682,7 +689,6 @@ let staleCleanup: Promise<void> | undefined;
  */
 async function cleanupStale(): Promise<void> {
 	staleCleanup ??= withLock(path.join(stateDir, 'lock'), async () => {
-		if (!fs.existsSync(claimsDir) && !fs.existsSync(hostsDir)) return;
 		for (const record of readClaims()) {
 			if (!ownerAlive(record)) destroySync(record, undefined);
 		}
@@ -713,13 +719,16 @@ async function cleanupStale(): Promise<void> {
 			destroySync({name, n: -1, ownerPid: 0, ownerStart: '', dir, merged: path.join(dir, 'merged'), veth: '', cgroups: parents.map(parent => path.join(parent, name))}, undefined);
 		}
 	});
+	staleCleanup.catch(() => {
+		staleCleanup = undefined;
+	});
 	return staleCleanup;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Hosts
 
-type Running = {record: HostRecord; nspawn?: ChildProcess; leader: number | undefined; stopped: boolean};
+type Running = {record: HostRecord; leader: number | undefined; stopped: boolean};
 
 const running = new Set<Running>();
 let sequence = 0;
@@ -858,7 +867,7 @@ function fingerprint(publicKeyLine: string): string {
 }
 
 /**
- * Starts a host and resolves once its sshd answers (about a second for either kind here). On a
+ * Starts a host and resolves once its sshd answers (one to two seconds for either kind). On a
  * systemd host, units after sshd (docker.service among them) may still be starting then.
  */
 export async function startTestHost(kind: TestHostKind, options: StartTestHostOptions = {}): Promise<TestHost> {
@@ -897,6 +906,8 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 		for (const sub of ['upper', 'work', 'merged', 'docker']) fs.mkdirSync(path.join(record.dir, sub), {recursive: true});
 		await runChecked('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${path.join(record.dir, 'upper')},workdir=${path.join(record.dir, 'work')}`, record.merged]);
 		const {merged} = record;
+		const mergedStat = fs.statSync(merged);
+		record.nspawnLock = `/run/systemd/nspawn/locks/inode-${mergedStat.dev}:${mergedStat.ino}`;
 		fs.writeFileSync(path.join(merged, 'etc/hostname'), `${name}\n`);
 		fs.appendFileSync(path.join(merged, 'etc/hosts'), `127.0.1.1\t${name}\n`);
 		// Host keys of its own, made by the image's own ssh-keygen.
@@ -953,7 +964,6 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 			fs.closeSync(consoleFd);
 		}
 
-		state.nspawn = nspawn;
 		// Tests must be able to end while hosts run; the exit hook stops them.
 		nspawn.unref();
 		let spawnError: Error | undefined;

@@ -145,11 +145,12 @@ export class SshCommandError extends MachinistError {
 	readonly stdout: string;
 	readonly stderr: string;
 
-	constructor(target: SshTarget, result: {command: string; code: number | null; signal: string | null; stdout: string; stderr: string}) {
-		const how = result.code === null ? `was killed by signal ${result.signal ?? 'unknown'}` : `exited with code ${result.code}`;
+	/** `what` replaces `Command "…"` at the start of the message, e.g. `Uploading /etc/docker/ca.pem`. */
+	constructor(target: SshTarget, result: {command: string; code: number | null; signal: string | null; stdout: string; stderr: string}, what?: string) {
+		const how = result.code === null ? `was killed by signal ${result.signal ?? 'unknown'}` : `failed with exit code ${result.code}`;
 		// Without stderr, a failing command's own words may be on stdout (or everything is, with a pty).
 		const tail = lastLines(result.stderr) || lastLines(result.stdout);
-		super(`Command "${commandForMessage(result.command)}" on ${target.hostLabel} ${how}${tail ? `: ${tail}` : ''}`);
+		super(`${what ?? `Command "${commandForMessage(result.command)}"`} on ${target.hostLabel} ${how}${tail ? `: ${tail}` : ''}`);
 		this.name = 'SshCommandError';
 		this.command = result.command;
 		this.code = result.code;

@@ -1,0 +1,38 @@
+import type {Command} from '../cli/command.js';
+import {rotateClientCertificates} from '../engine/create.js';
+import {MachinistError, errorMessage} from '../engine/errors.js';
+import {loadMachines} from '../engine/machines.js';
+import {boolOption} from '../engine/options.js';
+import {regenerateCertificates} from '../engine/provisioning.js';
+import {printProgress} from './progress.js';
+import {multiTarget} from './targets.js';
+
+const regenerateCerts: Command = {
+	name: 'regenerate-certs',
+	usage: 'Regenerate TLS Certificates for a machine',
+	flags: [
+		{name: 'force', short: 'f', type: 'bool', description: 'Force rebuild and do not prompt'},
+		{name: 'client-certs', type: 'bool', description: 'Also regenerate client certificates and CA.'},
+	],
+	async run(input) {
+		const machines = await loadMachines(input.engine, await multiTarget(input));
+		if (!boolOption(input.flags, 'force')) {
+			const answer = await input.terminal.readLine('Regenerate TLS machine certs?  Warning: this is irreversible. (y/n): ');
+			if (answer === undefined) throw new MachinistError('Error: no answer to "Regenerate TLS machine certs?" (no input): pass -f to regenerate without asking');
+			if (!/^y/i.test(answer.trim())) return;
+		}
+
+		const progress = printProgress(input.terminal);
+		progress({type: 'step', message: 'Regenerating TLS certificates'});
+		if (boolOption(input.flags, 'client-certs')) {
+			progress({type: 'step', message: 'Regenerating local certificates'});
+			await rotateClientCertificates(input.engine, progress);
+		}
+
+		const results = await Promise.allSettled(machines.map(async machine => regenerateCertificates(input.engine, machine, {progress})));
+		const errors = results.flatMap(result => (result.status === 'rejected' ? [errorMessage(result.reason)] : []));
+		if (errors.length > 0) throw new MachinistError(errors.join('\n'));
+	},
+};
+
+export default regenerateCerts;

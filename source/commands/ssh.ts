@@ -1,0 +1,61 @@
+import {spawn} from 'node:child_process';
+import type {Command} from '../cli/command.js';
+import {MachinistError} from '../engine/errors.js';
+import {loadMachine} from '../engine/machine.js';
+import {boolOption} from '../engine/options.js';
+import {resetHostKey, sshArguments, sshTarget} from '../engine/ssh-access.js';
+import {findProgram} from './programs.js';
+import {singleTarget} from './targets.js';
+
+/** Hands the terminal to a child process and returns its exit code (the remote command's). */
+async function handOver(binary: string, args: readonly string[]): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(binary, args, {stdio: 'inherit'});
+		child.once('error', reject);
+		child.once('exit', (code, signal) => {
+			resolve(code ?? (signal ? 128 + 1 : 1));
+		});
+	});
+}
+
+const ssh: Command = {
+	name: 'ssh',
+	usage: 'Log into or run a command on a machine with SSH.',
+	argsUsage: '[NAME] [COMMAND...]',
+	description: 'The remote command\'s exit code becomes machinist\'s. The host key is pinned on first use; --reset-host-key forgets it after a rebuild.',
+	passThrough: true,
+	flags: [{name: 'reset-host-key', type: 'bool', description: 'Forget the pinned host key of the machine (after rebuilding its host)'}],
+	async run(input) {
+		const [name = await singleTarget({...input, args: []}), ...command] = input.args;
+		const machine = await loadMachine(input.engine, name);
+		if (boolOption(input.flags, 'reset-host-key')) {
+			const removed = await resetHostKey(machine);
+			input.terminal.stdout.write(removed > 0 ? `Forgot the host key of "${machine.name}"; the next connection pins the new one.\n` : `No host key was pinned for "${machine.name}".\n`);
+			return 0;
+		}
+
+		const target = await sshTarget(input.engine, machine);
+		const binary = findProgram('ssh', input.terminal.env);
+		if (!binary) {
+			// Without OpenSSH: run the command through our own client, with a terminal.
+			if (command.length === 0) throw new MachinistError('Error: an interactive session needs the ssh program: install openssh-client, or give a command to run');
+			const {SshClient} = await import('../engine/ssh/index.js');
+			const {sshConnectOptions} = await import('../engine/drivers/ssh-access.js');
+			const client = await SshClient.connect(sshConnectOptions(machine.name, target.details, machine.dir, input.terminal.env));
+			try {
+				const result = await client.exec(command.join(' '), {
+					pty: Boolean(input.terminal.stdout.isTTY),
+					onStdout: chunk => input.terminal.stdout.write(chunk.toString()),
+					onStderr: chunk => input.terminal.stderr.write(chunk.toString()),
+				});
+				return result.code ?? 1;
+			} finally {
+				client.close();
+			}
+		}
+
+		return handOver(binary, await sshArguments(target, command, {tty: command.length === 0}));
+	},
+};
+
+export default ssh;

@@ -1,0 +1,13 @@
+import {shellCommand} from '../ssh/quote.js';
+import type {Provisioner} from './provisioner.js';
+
+/** Arch Linux and derivatives (Manjaro, EndeavourOS): pacman. */
+const arch: Provisioner = {
+	name: 'arch',
+	ids: ['arch', 'manjaro', 'endeavouros'],
+	likes: ['arch'],
+	installPackages: packages => `pacman -Sy --noconfirm --noprogressbar --needed ${shellCommand(packages)}`,
+	dockerPackage: 'docker',
+};
+
+export default arch;

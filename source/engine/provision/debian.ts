@@ -1,0 +1,14 @@
+import {shellCommand} from '../ssh/quote.js';
+import type {Provisioner} from './provisioner.js';
+
+/** Debian, Ubuntu and their derivatives (Mint, Pop!_OS, Raspbian, …): apt. */
+const debian: Provisioner = {
+	name: 'debian',
+	ids: ['debian', 'ubuntu', 'raspbian', 'linuxmint', 'pop', 'elementary', 'zorin', 'kali'],
+	likes: ['debian', 'ubuntu'],
+	// apt may be busy (unattended-upgrades on a fresh cloud host): wait for its lock, not fail.
+	installPackages: packages => `export DEBIAN_FRONTEND=noninteractive; apt-get -o DPkg::Lock::Timeout=180 update -q && apt-get -o DPkg::Lock::Timeout=180 install -y -q ${shellCommand(packages)}`,
+	dockerPackage: 'docker.io',
+};
+
+export default debian;

@@ -1,0 +1,13 @@
+import {shellCommand} from '../ssh/quote.js';
+import type {Provisioner} from './provisioner.js';
+
+/** Fedora: dnf, and Docker Engine packaged as moby-engine. */
+const fedora: Provisioner = {
+	name: 'fedora',
+	ids: ['fedora'],
+	likes: ['fedora'],
+	installPackages: packages => `dnf install -y ${shellCommand(packages)}`,
+	dockerPackage: 'moby-engine',
+};
+
+export default fedora;

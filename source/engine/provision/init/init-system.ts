@@ -1,0 +1,37 @@
+import type {DaemonSetup} from '../daemon.js';
+import type {Remote} from '../remote.js';
+
+/**
+ * How dockerd is configured and (re)started on a host: systemd, OpenRC, or nothing (containers,
+ * WSL-like hosts), where we start dockerd ourselves.
+ */
+export type InitSystem = {
+	name: 'systemd' | 'openrc' | 'none';
+	/** The `-H` address for local clients: systemd hands over docker.socket as `fd://`. */
+	localSocket(remote: Remote, signal?: AbortSignal): Promise<string>;
+	/** Writes the daemon's configuration; true when it changed. */
+	configure(remote: Remote, setup: DaemonSetup, signal?: AbortSignal): Promise<boolean>;
+	/** Restarts dockerd with the current configuration and certificates. */
+	restart(remote: Remote, signal?: AbortSignal): Promise<void>;
+	/** The daemon's last log lines, for error messages. */
+	recentLogs(remote: Remote, signal?: AbortSignal): Promise<string>;
+};
+
+/** One shell line printing the init system's name; run during fact gathering. */
+export const detectInitScript = 'if [ -d /run/systemd/system ]; then echo systemd; elif command -v rc-service >/dev/null 2>&1 && [ -d /run/openrc ]; then echo openrc; else echo none; fi';
+
+export async function initSystemNamed(name: string): Promise<InitSystem> {
+	switch (name) {
+		case 'systemd': {
+			return (await import('./systemd.js')).default;
+		}
+
+		case 'openrc': {
+			return (await import('./openrc.js')).default;
+		}
+
+		default: {
+			return (await import('./direct.js')).default;
+		}
+	}
+}

@@ -1,0 +1,59 @@
+import type {DaemonSetup} from '../daemon.js';
+import {writeIfChanged} from '../remote.js';
+import type {InitSystem} from './init-system.js';
+
+const dropIn = '/etc/systemd/system/docker.service.d/10-machine.conf';
+
+/**
+ * An argument as systemd's ExecStart parses it: plain when safe, else double-quoted with
+ * backslash escapes; `%` and `$` are doubled so systemd expands neither specifiers nor variables
+ * in values that came from the user.
+ */
+export function systemdArgument(value: string): string {
+	const escaped = value.replaceAll('%', '%%').replaceAll('$', '$$');
+	if (/^[\w@%+=:,./-]+$/.test(escaped)) return escaped;
+	return `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
+}
+
+export function dropInContent(setup: DaemonSetup): string {
+	const lines = [
+		'# Written by machinist (docker-machine compatible); rewritten by "machinist provision".',
+		'[Service]',
+		// The empty ExecStart clears the distribution's before ours replaces it.
+		'ExecStart=',
+		`ExecStart=${[setup.dockerd, ...setup.args].map(argument => systemdArgument(argument)).join(' ')}`,
+		...setup.env.map(entry => `Environment=${systemdArgument(entry)}`),
+		'',
+	];
+	return lines.join('\n');
+}
+
+const systemd: InitSystem = {
+	name: 'systemd',
+	async localSocket(remote, signal) {
+		// Debian's docker.io (and docker-ce) start dockerd from docker.socket: dockerd must then
+		// take that socket (fd://) instead of racing it for /var/run/docker.sock.
+		const result = await remote.exec('systemctl cat docker.socket >/dev/null 2>&1 && echo socket || echo none', {signal});
+		return result.stdout.trim() === 'socket' ? 'fd://' : 'unix:///var/run/docker.sock';
+	},
+	async configure(remote, setup, signal) {
+		return writeIfChanged(remote, dropIn, dropInContent(setup), 0o644, signal);
+	},
+	async restart(remote, signal) {
+		// reset-failed: a daemon that failed several times in a row is otherwise refused a start
+		// ("start request repeated too quickly") until the rate limit expires.
+		await remote.sudo([
+			'systemctl daemon-reload',
+			'systemctl reset-failed docker.service docker.socket >/dev/null 2>&1 || true',
+			'systemctl enable docker.service >/dev/null 2>&1 || true',
+			'if systemctl cat docker.socket >/dev/null 2>&1; then systemctl start docker.socket; fi',
+			'systemctl restart docker.service',
+		].join(' && '), {signal, timeoutMs: 120_000});
+	},
+	async recentLogs(remote, signal) {
+		const result = await remote.exec(`sudo -n journalctl -u docker.service -n 15 --no-pager -o cat 2>/dev/null || journalctl -u docker.service -n 15 --no-pager -o cat 2>/dev/null || systemctl status docker.service --no-pager -n 15 2>&1 | tail -n 15; true`, {signal});
+		return result.stdout.trim();
+	},
+};
+
+export default systemd;

@@ -1,0 +1,226 @@
+import {readFile} from 'node:fs/promises';
+import {checkTlsConnection} from '../certs/check.js';
+import {certificateProblems, readCertificateInfo} from '../certs/inspect.js';
+import {certificateUser} from '../certs/user.js';
+import {tlsMaterialFor} from '../connection.js';
+import {copyClientCertificates} from '../create.js';
+import type {Engine} from '../engine.js';
+import {MachinistError, errorMessage} from '../errors.js';
+import {driverContext, type Machine} from '../machine.js';
+import {ignoreProgress, type ProgressSink} from '../progress.js';
+import {shellQuote} from '../ssh/quote.js';
+import {daemonArgs, remoteCertPaths, type DaemonSetup} from './daemon.js';
+import {detectInitScript, initSystemNamed, type InitSystem} from './init/init-system.js';
+import {parseOsRelease, type OsRelease} from './os-release.js';
+import {detectProvisioner, type Provisioner} from './provisioner.js';
+import type {Remote} from './remote.js';
+
+/** What one round trip learns about the host before anything changes on it. */
+export type HostFacts = {
+	os: OsRelease;
+	init: string;
+	/** Empty when Docker is not installed. */
+	dockerd: string;
+	hostname: string;
+};
+
+const separator = '--machinist--';
+const dockerdSearch = `command -v dockerd 2>/dev/null || for p in /usr/bin/dockerd /usr/sbin/dockerd /usr/local/bin/dockerd /usr/local/sbin/dockerd; do if [ -x "$p" ]; then echo "$p"; break; fi; done`;
+
+export async function gatherFacts(remote: Remote, signal?: AbortSignal): Promise<HostFacts> {
+	const script = [
+		'cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null',
+		`echo ${separator}`,
+		detectInitScript,
+		`echo ${separator}`,
+		`(${dockerdSearch}) | head -n 1`,
+		`echo ${separator}`,
+		'hostname 2>/dev/null || cat /etc/hostname',
+	].join('; ');
+	const result = await remote.exec(script, {signal});
+	const [osText = '', init = '', dockerd = '', hostname = ''] = result.stdout.split(`${separator}\n`);
+	if (osText.trim() === '') throw new MachinistError('Error detecting OS: the host has no /etc/os-release');
+	return {os: parseOsRelease(osText), init: init.trim(), dockerd: dockerd.trim(), hostname: hostname.trim()};
+}
+
+function hostnameScript(name: string): string {
+	const quoted = shellQuote(name);
+	return [
+		// A container may not be allowed to change its kernel hostname; the files still matter.
+		`hostname ${quoted} 2>/dev/null || true`,
+		`printf '%s\\n' ${quoted} > /etc/hostname`,
+		`if grep -q '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts; then sed -i "s/^127\\.0\\.1\\.1[[:space:]].*/127.0.1.1 "${quoted}"/" /etc/hosts; else printf '127.0.1.1 %s\\n' ${quoted} >> /etc/hosts; fi`,
+	].join('\n');
+}
+
+async function installDocker(remote: Remote, provisioner: Provisioner, machine: Machine, progress: ProgressSink, signal?: AbortSignal): Promise<void> {
+	const installUrl = machine.host.HostOptions.EngineOptions.InstallURL;
+	if (installUrl === 'none') {
+		throw new MachinistError(`Docker is not installed on ${machine.name} and --engine-install-url none says not to install it: install Docker there, or create the machine with another --engine-install-url`);
+	}
+
+	progress({type: 'step', message: 'Installing Docker...'});
+	if (installUrl === 'distro') {
+		await remote.sudo(provisioner.installPackages([provisioner.dockerPackage]), {signal});
+		return;
+	}
+
+	const url = shellQuote(installUrl);
+	// The script is fetched to a file first, so a failed download is a failure, not an empty
+	// script that "succeeds" through the pipe.
+	await remote.sudo([
+		`if ! command -v curl >/dev/null 2>&1 && ! command -v wget >/dev/null 2>&1; then ${provisioner.installPackages(['curl'])}; fi`,
+		`script=$(mktemp)`,
+		`if command -v curl >/dev/null 2>&1; then curl -fsSL ${url} -o "$script"; else wget -qO "$script" ${url}; fi`,
+		'sh "$script"; status=$?; rm -f "$script"; exit $status',
+	].join('\n'), {signal, timeoutMs: 20 * 60_000});
+}
+
+/**
+ * The machine's server certificate, made anew unless the one it has is current: issued by
+ * today's CA, valid for more than the warning period, naming the machine's address and SANs.
+ * Returns whether a new one was made.
+ */
+export async function ensureServerCertificate(engine: Engine, machine: Machine, options: {force?: boolean} = {}): Promise<boolean> {
+	const auth = machine.host.HostOptions.AuthOptions;
+	const ip = await machine.driver.getIP(driverContext(machine));
+	const hosts = [...new Set([...auth.ServerCertSANs, ip, 'localhost'])];
+	if (!options.force) {
+		try {
+			const [certPem, caPem] = await Promise.all([readFile(auth.ServerCertPath), readFile(auth.CaCertPath)]);
+			await readFile(auth.ServerKeyPath);
+			const problems = certificateProblems(certPem, caPem);
+			const info = readCertificateInfo(certPem);
+			if (problems.chainsToCa && !problems.expired && !problems.expiresSoon && hosts.every(host => info.sans.includes(host))) return false;
+		} catch {
+			// Missing or unreadable: make one.
+		}
+	}
+
+	const {generateServerCertificate} = await import('../certs/generate.js');
+	await generateServerCertificate({
+		caCertPath: auth.CaCertPath,
+		caKeyPath: auth.CaPrivateKeyPath,
+		serverCertPath: auth.ServerCertPath,
+		serverKeyPath: auth.ServerKeyPath,
+		org: `${certificateUser(engine.env)}.${machine.name}`,
+		hosts,
+		clientAuthToo: machine.host.HostOptions.SwarmOptions?.Master === true,
+	});
+	return true;
+}
+
+/** Puts the CA and the server certificate where dockerd reads them; true when any changed. */
+async function uploadCertificates(remote: Remote, machine: Machine, signal?: AbortSignal): Promise<boolean> {
+	const auth = machine.host.HostOptions.AuthOptions;
+	const {writeIfChanged} = await import('./remote.js');
+	const files: Array<[string, string, number]> = [
+		[auth.CaCertPath, remoteCertPaths.ca, 0o644],
+		[auth.ServerCertPath, remoteCertPaths.cert, 0o644],
+		[auth.ServerKeyPath, remoteCertPaths.key, 0o600],
+	];
+	let changed = false;
+	for (const [local, remotePath, mode] of files) {
+		if (await writeIfChanged(remote, remotePath, await readFile(local, 'utf8'), mode, signal)) changed = true;
+	}
+
+	return changed;
+}
+
+/** One TLS handshake with the machine's daemon: is it up with the certificates we expect? */
+async function daemonAnswers(engine: Engine, machine: Machine, signal?: AbortSignal): Promise<boolean> {
+	try {
+		const {hostname, port} = new URL(await machine.driver.getURL(driverContext(machine, {signal})));
+		await checkTlsConnection({host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), ...(await tlsMaterialFor(engine, machine.host)), timeoutMs: 5000, signal});
+		return true;
+	} catch {
+		signal?.throwIfAborted();
+		return false;
+	}
+}
+
+/** How long dockerd may take to answer over TLS after a restart. */
+const daemonWaitMs = 60_000;
+
+/**
+ * Waits until the daemon answers a TLS handshake with the machine's certificate (docker-machine
+ * looked for a listening port with netstat, 10 × 3 s). A daemon that does not come up fails
+ * with its last log lines, which usually say why.
+ */
+export async function waitForDaemon(engine: Engine, machine: Machine, remote: Remote, init: InitSystem, options: {signal?: AbortSignal; timeoutMs?: number} = {}): Promise<void> {
+	const url = await machine.driver.getURL(driverContext(machine, {signal: options.signal}));
+	const {hostname, port} = new URL(url);
+	const material = await tlsMaterialFor(engine, machine.host);
+	const deadline = Date.now() + (options.timeoutMs ?? daemonWaitMs);
+	let delay = 100;
+	let lastError: unknown;
+	while (Date.now() < deadline) {
+		try {
+			await checkTlsConnection({host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), ...material, timeoutMs: 5000, signal: options.signal});
+			return;
+		} catch (error) {
+			options.signal?.throwIfAborted();
+			lastError = error;
+		}
+
+		await new Promise(resolve => {
+			setTimeout(resolve, delay);
+		});
+		delay = Math.min(delay * 2, 2000);
+	}
+
+	const logs = await init.recentLogs(remote, options.signal).catch(() => '');
+	const tail = logs ? `; the daemon's last log lines: ${logs.split('\n').slice(-5).join(' | ')}` : '';
+	throw new MachinistError(`Docker did not come up on ${machine.name} (${url}) within ${Math.round((options.timeoutMs ?? daemonWaitMs) / 1000)} s: ${errorMessage(lastError)}${tail}`);
+}
+
+export type ProvisionOptions = {
+	progress?: ProgressSink;
+	signal?: AbortSignal;
+	/** regenerate-certs: a new server certificate even if the current one is fine. */
+	newServerCertificate?: boolean;
+};
+
+/**
+ * Turns a reachable Linux host into a TLS-secured Docker host (reference §4.2), idempotently:
+ * the hostname, Docker, the certificates and the daemon options are each changed only when they
+ * differ from what the host has, and dockerd is restarted only when something changed or it
+ * does not answer.
+ */
+export async function provisionHost(engine: Engine, machine: Machine, remote: Remote, options: ProvisionOptions = {}): Promise<void> {
+	const progress = options.progress ?? ignoreProgress;
+	const {signal} = options;
+	progress({type: 'step', message: 'Detecting the provisioner...'});
+	const facts = await gatherFacts(remote, signal);
+	const provisioner = await detectProvisioner(facts.os);
+	const init = await initSystemNamed(facts.init);
+	progress({type: 'step', message: `Provisioning with ${provisioner.name}...`});
+
+	if (facts.hostname !== machine.name) await remote.sudo(hostnameScript(machine.name), {signal});
+
+	let {dockerd} = facts;
+	if (!dockerd) {
+		await installDocker(remote, provisioner, machine, progress, signal);
+		dockerd = (await remote.exec(`(${dockerdSearch}) | head -n 1`, {signal})).stdout.trim();
+		if (!dockerd) throw new MachinistError(`Docker was installed on ${machine.name} but no dockerd binary is there; check --engine-install-url ${machine.host.HostOptions.EngineOptions.InstallURL}`);
+	}
+
+	progress({type: 'step', message: 'Copying certs to the local machine directory...'});
+	await copyClientCertificates(engine, machine.dir);
+	await ensureServerCertificate(engine, machine, {force: options.newServerCertificate});
+	progress({type: 'step', message: 'Copying certs to the remote machine...'});
+	const certificatesChanged = await uploadCertificates(remote, machine, signal);
+
+	progress({type: 'step', message: 'Setting Docker configuration on the remote daemon...'});
+	const enginePort = Number(new URL(await machine.driver.getURL(driverContext(machine, {signal}))).port || 2376);
+	const setup: DaemonSetup = {
+		dockerd,
+		args: daemonArgs(machine.host.HostOptions.EngineOptions, machine.host.DriverName, enginePort, await init.localSocket(remote, signal)),
+		env: machine.host.HostOptions.EngineOptions.Env,
+	};
+	const configChanged = await init.configure(remote, setup, signal);
+	if (certificatesChanged || configChanged || !(await daemonAnswers(engine, machine, signal))) {
+		await init.restart(remote, signal);
+		await waitForDaemon(engine, machine, remote, init, {signal});
+	}
+}

@@ -1,0 +1,13 @@
+import {shellCommand} from '../ssh/quote.js';
+import type {Provisioner} from './provisioner.js';
+
+/** openSUSE and SLES: zypper. */
+const suse: Provisioner = {
+	name: 'SUSE',
+	ids: ['opensuse', 'opensuse-leap', 'opensuse-tumbleweed', 'sles', 'sled'],
+	likes: ['suse', 'opensuse'],
+	installPackages: packages => `zypper -n install ${shellCommand(packages)}`,
+	dockerPackage: 'docker',
+};
+
+export default suse;

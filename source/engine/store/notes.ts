@@ -1,0 +1,31 @@
+import {readFile, rm} from 'node:fs/promises';
+import path from 'node:path';
+import {writeFileAtomic} from './files.js';
+
+/**
+ * What Machinist remembers about a machine beyond docker-machine's record, in a file of its own
+ * (`machinist.json` in the machine directory) so config.json stays byte-compatible.
+ */
+export type MachineNotes = {
+	/** Set when provisioning failed; the machine is listed in an error state until it succeeds. */
+	provisionError?: string;
+};
+
+const notesFile = (machineDir: string) => path.join(machineDir, 'machinist.json');
+
+export async function readNotes(machineDir: string): Promise<MachineNotes> {
+	try {
+		return JSON.parse(await readFile(notesFile(machineDir), 'utf8')) as MachineNotes;
+	} catch {
+		return {};
+	}
+}
+
+export async function writeNotes(machineDir: string, notes: MachineNotes): Promise<void> {
+	if (Object.values(notes).every(value => value === undefined)) {
+		await rm(notesFile(machineDir), {force: true});
+		return;
+	}
+
+	await writeFileAtomic(notesFile(machineDir), `${JSON.stringify(notes, null, 2)}\n`);
+}

@@ -1,0 +1,104 @@
+import {execFile} from 'node:child_process';
+import {readFile, writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import test, {type ExecutionContext} from 'ava';
+import {builtCli, machinist} from '../helpers/cli.js';
+import {busyboxImageTar, startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from '../helpers/hosts.js';
+import {requireReal} from '../helpers/real.js';
+import {temporaryDir} from '../helpers/store.js';
+
+const exec = promisify(execFile);
+
+type Setup = {host: TestHost; store: string; env: NodeJS.ProcessEnv; key: string};
+
+async function setup(t: ExecutionContext, kind: TestHostKind): Promise<Setup> {
+	const host = await startTestHost(kind);
+	t.teardown(async () => host.stop());
+	const store = await temporaryDir(t, 'mg-');
+	const key = path.join(store, 'userkey');
+	await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+	await host.authorizeKey('root', await readFile(`${key}.pub`, 'utf8'));
+	const env = {MACHINE_STORAGE_PATH: store, HOME: store, SHELL: '/bin/bash', USER: 'tester', MACHINIST_CONFIG_DIR: path.join(store, 'prefs')};
+	return {host, store, env, key};
+}
+
+/** Runs a shell line the way a user would, with machinist on PATH as `machinist`. */
+async function userShell(env: NodeJS.ProcessEnv, line: string): Promise<{code: number; stdout: string; stderr: string}> {
+	const bin = path.join(path.dirname(builtCli), '..', '.bin-test');
+	await exec('mkdir', ['-p', bin]);
+	await writeFile(path.join(bin, 'machinist'), `#!/bin/sh\nexec ${process.execPath} ${builtCli} "$@"\n`, {mode: 0o755});
+	try {
+		const {stdout, stderr} = await exec('bash', ['-c', line], {env: {...process.env, ...env, PATH: `${bin}:${process.env['PATH']}`}, timeout: 120_000});
+		return {code: 0, stdout, stderr};
+	} catch (error) {
+		const failure = error as {code?: number; stdout?: string; stderr?: string};
+		return {code: typeof failure.code === 'number' ? failure.code : 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? ''};
+	}
+}
+
+for (const kind of ['systemd', 'no-init'] as const) {
+	test.serial(`${kind} host: create -d generic, env, docker run, provision twice, regenerate-certs, ssh, scp, host-key pinning`, async t => {
+		if (!requireReal(t, testHostsAvailable())) return;
+		const {host, store, env, key} = await setup(t, kind);
+		const name = 'node1';
+
+		const started = Date.now();
+		const created = await machinist(['create', '-d', 'generic', '--generic-ip-address', host.ip, '--generic-ssh-key', key, '--engine-label', 'team=qa', name], env);
+		t.log(`create took ${Date.now() - started} ms`);
+		t.is(created.code, 0, created.stderr + created.stdout);
+		t.deepEqual(created.stdout.split('\n').filter(line => !line.startsWith('Creating CA') && !line.startsWith('Creating client')), [
+			'Running pre-create checks...',
+			'Creating machine...',
+			'Waiting for machine to be running, this may take a few minutes...',
+			'Detecting operating system of created instance...',
+			'Waiting for SSH to be available...',
+			'Detecting the provisioner...',
+			'Provisioning with debian...',
+			'Copying certs to the local machine directory...',
+			'Copying certs to the remote machine...',
+			'Setting Docker configuration on the remote daemon...',
+			'Checking connection to Docker...',
+			'Docker is up and running!',
+			`To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: machinist env ${name}`,
+			'',
+		]);
+
+		const tar = await busyboxImageTar();
+		const run = await userShell(env, `eval "$(machinist env ${name})" && docker import ${tar} busybox:machinist >/dev/null && docker run --rm busybox:machinist echo ok`);
+		t.is(run.stdout, 'ok\n', run.stderr);
+		t.regex((await machinist(['ls', '--filter', 'label=team=qa'], env)).stdout, new RegExp(`\\n${name} +- +generic +Running +tcp://${host.ip.replaceAll('.', '\\.')}:2376 +v\\S+ +\\n`));
+		t.is((await host.exec('hostname')).stdout.trim(), name);
+
+		for (const round of [1, 2]) {
+			const provisioned = await machinist(['provision', name], env);
+			t.is(provisioned.code, 0, `provision ${round}: ${provisioned.stderr}`);
+		}
+
+		const before = await readFile(path.join(store, 'machines', name, 'server.pem'), 'utf8');
+		const regenerated = await machinist(['regenerate-certs', '-f', name], env);
+		t.is(regenerated.code, 0, regenerated.stderr);
+		t.not(await readFile(path.join(store, 'machines', name, 'server.pem'), 'utf8'), before);
+		const version = await userShell(env, `eval "$(machinist env ${name})" && docker version --format '{{.Server.Version}}'`);
+		t.regex(version.stdout, /^\d+\.\d+/, version.stderr);
+
+		t.is((await machinist(['ssh', name, 'false'], env)).code, 1);
+		t.is((await userShell(env, `machinist ssh ${name} echo hello from '$(hostname)'`)).stdout, `hello from ${name}\n`);
+
+		const local = path.join(store, 'note.txt');
+		await writeFile(local, 'to the machine\n');
+		t.is((await machinist(['scp', local, `${name}:/tmp/note.txt`], env)).code, 0);
+		t.is((await host.exec('cat /tmp/note.txt')).stdout, 'to the machine\n');
+		await host.exec('echo from the machine > /tmp/back.txt');
+		t.is((await machinist(['scp', `${name}:/tmp/back.txt`, path.join(store, 'back.txt')], env)).code, 0);
+		t.is(await readFile(path.join(store, 'back.txt'), 'utf8'), 'from the machine\n');
+
+		await host.regenerateHostKeys();
+		const refused = await machinist(['ssh', name, 'true'], env);
+		t.not(refused.code, 0);
+		t.regex(refused.stderr, /changed/i);
+		t.regex(refused.stderr, /SHA256:/);
+		t.is((await machinist(['ssh', '--reset-host-key', name], env)).code, 0);
+		t.is((await machinist(['ssh', name, 'true'], env)).code, 0);
+	});
+}

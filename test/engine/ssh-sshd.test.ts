@@ -1,0 +1,341 @@
+/**
+ * The SSH client against the real OpenSSH sshd on 127.0.0.1, run as root with its own config,
+ * host key and authorized_keys in a temporary directory. Every sshd, and every process it
+ * started, is killed when its test ends.
+ */
+import {type ChildProcess, execFile, spawn} from 'node:child_process';
+import {existsSync, readFileSync, readdirSync} from 'node:fs';
+import {mkdir, readFile, stat, writeFile} from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import test, {type ExecutionContext} from 'ava';
+import {
+	HostKeyMismatchError,
+	type KeyPair,
+	type SshConnectOptions,
+	SshClient,
+	SshConnectionError,
+	generateKeyPair,
+	hostKeyFingerprint,
+	readPins,
+	resetPin,
+	shellQuote,
+	sshHostKeyOptions,
+	waitForSsh,
+	writeKeyPair,
+} from '../../source/engine/ssh/index.js';
+import {requireReal} from '../helpers/real.js';
+import {temporaryDir} from '../helpers/store.js';
+
+const execFileAsync = promisify(execFile);
+const sshdPath = '/usr/sbin/sshd';
+
+function sshdAvailable(): {ok: true} | {ok: false; why: string} {
+	if (process.platform !== 'linux') return {ok: false, why: `sshd tests need Linux, not ${process.platform}`};
+	if (!existsSync(sshdPath)) return {ok: false, why: 'sshd is not installed; apt-get install openssh-server'};
+	if (process.getuid?.() !== 0) return {ok: false, why: 'sshd must run as root to log in as root; run the tests as root (CI does)'};
+	return {ok: true};
+}
+
+// RSA-4096 generation takes a second or two; one key serves the whole file.
+const clientKeyPromise: Promise<KeyPair> = generateKeyPair('rsa', 'machinist-sshd-test');
+
+type Sshd = {port: number; hostKeyLine: string; dir: string; stop(): Promise<void>; logs(): string};
+
+/** Processes whose parent chain leads to `pid`, from /proc. */
+function descendants(pid: number): number[] {
+	const children = new Map<number, number[]>();
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			// The command name may contain spaces and parentheses; the parent pid follows the last ')'.
+			const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+			children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+		} catch {}
+	}
+
+	const found: number[] = [];
+	const queue = [pid];
+	while (queue.length > 0) {
+		for (const child of children.get(queue.shift()!) ?? []) {
+			found.push(child);
+			queue.push(child);
+		}
+	}
+
+	return found;
+}
+
+function killTree(pid: number, includeRoot: boolean): void {
+	for (const child of descendants(pid)) {
+		try {
+			process.kill(child, 'SIGKILL');
+		} catch {}
+	}
+
+	if (includeRoot) {
+		try {
+			process.kill(pid, 'SIGKILL');
+		} catch {}
+	}
+}
+
+const started = new Set<ChildProcess>();
+// A crashed worker must not leave sshd listening; 'exit' handlers can only be synchronous.
+process.once('exit', () => {
+	for (const child of started) if (child.pid) killTree(child.pid, true);
+});
+
+async function freePort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	const {port} = server.address() as net.AddressInfo;
+	await new Promise<void>(resolve => server.close(() => resolve()));
+	return port;
+}
+
+async function startSshd(t: ExecutionContext, options: {authorizedKeys: string[]; port?: number; hostKeyFile?: string}): Promise<Sshd> {
+	// sshd refuses to start without its privilege-separation directory; Debian's service unit
+	// creates it at boot, which a container never ran.
+	await mkdir('/run/sshd', {recursive: true, mode: 0o755});
+	const dir = await temporaryDir(t, 'machinist-sshd-');
+	const hostKeyFile = options.hostKeyFile ?? path.join(dir, 'host_key');
+	if (!options.hostKeyFile) await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'host', '-f', hostKeyFile]);
+	const hostKeyLine = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim();
+	const authorizedKeys = path.join(dir, 'authorized_keys');
+	await writeFile(authorizedKeys, options.authorizedKeys.map(line => `${line}\n`).join(''));
+	const config = path.join(dir, 'sshd_config');
+	await writeFile(config, [
+		`AuthorizedKeysFile ${authorizedKeys}`,
+		'PermitRootLogin prohibit-password',
+		'StrictModes no',
+		'UsePAM no',
+		'PidFile none',
+		'PasswordAuthentication no',
+		'KbdInteractiveAuthentication no',
+		'Subsystem sftp internal-sftp',
+		'LogLevel VERBOSE',
+		'',
+	].join('\n'));
+
+	for (let attempt = 0; ; attempt++) {
+		const port = options.port ?? await freePort();
+		const child = spawn(sshdPath, ['-D', '-e', '-f', config, '-p', String(port), '-o', 'ListenAddress=127.0.0.1', '-h', hostKeyFile], {stdio: ['ignore', 'ignore', 'pipe']});
+		started.add(child);
+		let log = '';
+		child.stderr!.on('data', (chunk: Buffer) => {
+			log = (log + chunk.toString()).slice(-64 * 1024);
+		});
+		const stop = async (): Promise<void> => {
+			if (child.pid) killTree(child.pid, true);
+			started.delete(child);
+			if (child.exitCode === null && child.signalCode === null) await new Promise(resolve => child.once('exit', resolve));
+		};
+
+		t.teardown(stop);
+		const listening = await new Promise<boolean>(resolve => {
+			const check = setInterval(() => {
+				if (log.includes(`Server listening on 127.0.0.1 port ${port}`)) finish(true);
+			}, 20);
+			const finish = (result: boolean): void => {
+				clearInterval(check);
+				child.off('exit', onExit);
+				resolve(result);
+			};
+
+			const onExit = (): void => finish(false);
+			child.once('exit', onExit);
+		});
+		if (listening) return {port, hostKeyLine, dir, stop, logs: () => log};
+		await stop();
+		if (attempt >= 3 || options.port !== undefined || !log.includes('Address already in use')) throw new Error(`sshd did not start: ${log}`);
+	}
+}
+
+type Setup = {sshd: Sshd; connect: SshConnectOptions; keyDir: string};
+
+async function setup(t: ExecutionContext): Promise<Setup | undefined> {
+	if (!requireReal(t, sshdAvailable())) return undefined;
+	const pair = await clientKeyPromise;
+	const keyDir = await temporaryDir(t);
+	const {privateKeyPath} = await writeKeyPair(keyDir, pair);
+	const sshd = await startSshd(t, {authorizedKeys: [pair.publicKey]});
+	return {
+		sshd,
+		keyDir,
+		connect: {host: '127.0.0.1', port: sshd.port, user: 'root', privateKeyPath, knownHostsFile: path.join(keyDir, 'known_hosts'), hostLabel: 'real'},
+	};
+}
+
+/** Pids whose command line (words separated by NUL) contains `text`. */
+function processesWith(text: string): number[] {
+	return readdirSync('/proc').filter(entry => /^\d+$/.test(entry) && Number(entry) !== process.pid).filter(entry => {
+		try {
+			return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text);
+		} catch {
+			return false;
+		}
+	}).map(Number);
+}
+
+async function systemSsh(s: Setup, command: string): Promise<{code: number; stdout: string; stderr: string}> {
+	const args = [
+		'-F', '/dev/null',
+		...sshHostKeyOptions(s.connect.knownHostsFile),
+		'-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=10',
+		'-i', s.connect.privateKeyPath!, '-p', String(s.connect.port), `root@${s.connect.host}`, command,
+	];
+	return new Promise(resolve => {
+		execFile('ssh', args, (error, stdout, stderr) => {
+			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
+		});
+	});
+}
+
+test('real sshd: our RSA key logs in, commands run with exit codes and streams, and the pin works for the ssh binary', async t => {
+	const s = await setup(t);
+	if (!s) return;
+	const startedAt = Date.now();
+	const client = await waitForSsh(s.connect, {deadlineMs: 15_000});
+	t.teardown(() => client.close());
+	t.log(`connected and ran exit 0 in ${Date.now() - startedAt} ms`);
+
+	t.deepEqual(await client.exec('echo out; echo err >&2; exit 7'), {code: 7, signal: null, stdout: 'out\n', stderr: 'err\n'});
+	const chunks: string[] = [];
+	await client.exec('for i in 1 2 3; do echo $i; sleep 0.1; done', {onStdout: chunk => chunks.push(chunk.toString())});
+	t.is(chunks.join(''), '1\n2\n3\n');
+	t.true(chunks.length >= 2, 'output arrived in one piece, not streamed');
+	t.is(await client.run(`printf %s ${shellQuote('$(id) `x` \'q\' "d"\n')}`), '$(id) `x` \'q\' "d"\n');
+	// With a terminal, stderr arrives on stdout.
+	const withPty = await client.exec('echo err >&2; test -t 0', {pty: true});
+	t.is(withPty.code, 0);
+	t.is(withPty.stdout.replaceAll('\r', ''), 'err\n');
+
+	const [type, base64] = s.sshd.hostKeyLine.split(' ');
+	t.is(await readFile(s.connect.knownHostsFile, 'utf8'), `[127.0.0.1]:${s.sshd.port} ${type} ${base64}\n`);
+	const {stdout: keygen} = await execFileAsync('ssh-keygen', ['-l', '-f', s.connect.knownHostsFile]);
+	t.is(keygen.split(' ')[1], (await readPins(s.connect.knownHostsFile, '127.0.0.1', s.sshd.port))[0]?.fingerprint);
+	const ssh = await systemSsh(s, 'echo from-ssh');
+	t.is(ssh.stdout, 'from-ssh\n', ssh.stderr);
+});
+
+test('real sshd: uploads as root go through the privileged path with content on stdin; SFTP and downloads work', async t => {
+	const s = await setup(t);
+	if (!s) return;
+	const client = await SshClient.connect(s.connect);
+	t.teardown(() => client.close());
+	const dockerDir = path.join(s.sshd.dir, 'etc docker');
+	await client.sudo(`mkdir -p ${shellQuote(dockerDir)}`);
+	const keyPath = path.join(dockerDir, 'server-key.pem');
+	const pem = `-----BEGIN RSA PRIVATE KEY-----\n${'A'.repeat(64)}\n'; rm -rf / #\n-----END RSA PRIVATE KEY-----\n`;
+	await client.upload(keyPath, pem, {mode: 0o600, sudo: true});
+	t.is(await readFile(keyPath, 'utf8'), pem);
+	const info = await stat(keyPath);
+	t.is(info.mode & 0o777, 0o600);
+	t.is(info.uid, 0);
+	t.is((await client.download(keyPath, {sudo: true})).toString(), pem);
+
+	const viaSftp = path.join(s.sshd.dir, 'sftp.txt');
+	await client.upload(viaSftp, 'over sftp\n', {mode: 0o644});
+	t.is(await readFile(viaSftp, 'utf8'), 'over sftp\n');
+	t.is((await stat(viaSftp)).mode & 0o777, 0o644);
+	t.is((await client.download(viaSftp)).toString(), 'over sftp\n');
+	t.regex(s.sshd.logs(), /subsystem 'sftp' for root/);
+});
+
+test('real sshd: a changed host key is refused by us and by the ssh binary, until the pin is reset', async t => {
+	const s = await setup(t);
+	if (!s) return;
+	(await SshClient.connect(s.connect)).close();
+	const pinned = (await readPins(s.connect.knownHostsFile, '127.0.0.1', s.sshd.port))[0]!.fingerprint;
+
+	await s.sshd.stop();
+	const pair = await clientKeyPromise;
+	const rebuilt = await startSshd(t, {authorizedKeys: [pair.publicKey], port: s.sshd.port});
+	const now = hostKeyFingerprint(Buffer.from(rebuilt.hostKeyLine.split(' ')[1]!, 'base64'));
+	const error = await t.throwsAsync(waitForSsh(s.connect, {deadlineMs: 15_000}), {instanceOf: HostKeyMismatchError});
+	t.is(error.message, `Host key of "real" (127.0.0.1:${s.sshd.port}) changed: pinned ${pinned}, now ${now}. If the host was rebuilt, run "machinist ssh --reset-host-key real"; otherwise someone may be intercepting the connection.`);
+
+	const ssh = await systemSsh(s, 'echo should-not-run');
+	t.is(ssh.code, 255);
+	t.is(ssh.stdout, '');
+	t.regex(ssh.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+
+	t.is(await resetPin(s.connect.knownHostsFile, '127.0.0.1', s.sshd.port), 1);
+	const client = await SshClient.connect(s.connect);
+	t.is(await client.run('echo again'), 'again\n');
+	client.close();
+	t.is((await readPins(s.connect.knownHostsFile, '127.0.0.1', s.sshd.port))[0]?.fingerprint, now);
+});
+
+test('real sshd: a key the host does not know fails at once with the key named', async t => {
+	const s = await setup(t);
+	if (!s) return;
+	const strangerDir = await temporaryDir(t);
+	const {privateKeyPath} = await writeKeyPair(strangerDir, await generateKeyPair('ed25519', 'stranger'));
+	const startedAt = Date.now();
+	const error = await t.throwsAsync(waitForSsh({...s.connect, privateKeyPath}, {deadlineMs: 30_000}), {instanceOf: SshConnectionError});
+	const took = Date.now() - startedAt;
+	t.log(`refused after ${took} ms`);
+	t.true(took < 5000, `took ${took} ms`);
+	t.is(error.message, `Permission denied (publickey) for root@127.0.0.1:${s.sshd.port}: the key ${privateKeyPath} is not authorized on the host (add ${privateKeyPath}.pub to ~root/.ssh/authorized_keys there)`);
+});
+
+test('real sshd: sshd dying in the middle of a command is a clear error, not a hang', async t => {
+	const s = await setup(t);
+	if (!s) return;
+	const client = await SshClient.connect(s.connect);
+	t.teardown(() => client.close());
+	let output = '';
+	const running = client.exec('echo started; sleep 30.31', {onStdout: chunk => {
+		output += chunk.toString();
+	}});
+	while (!output.includes('started')) await new Promise(resolve => setTimeout(resolve, 20));
+	const killedAt = Date.now();
+	// sshd, its per-connection processes and the command: as when the host dies.
+	void s.sshd.stop();
+	const error = await t.throwsAsync(running, {instanceOf: SshConnectionError});
+	t.log(`reported ${Date.now() - killedAt} ms after the kill: ${error.message}`);
+	t.true(Date.now() - killedAt < 2000);
+	t.is(error.kind, 'lost');
+	t.regex(error.message, new RegExp(`^Lost the SSH connection to real \\(root@127\\.0\\.0\\.1:${s.sshd.port}\\) while using it: `));
+});
+
+test('real sshd: an AbortSignal stops a long command at once; the remote side ends it as far as sshd allows', async t => {
+	const s = await setup(t);
+	if (!s) return;
+	const client = await SshClient.connect(s.connect);
+	t.teardown(() => client.close());
+	const waitFor = async (condition: () => boolean): Promise<void> => {
+		for (let tries = 0; tries < 250 && !condition(); tries++) await new Promise(resolve => setTimeout(resolve, 20));
+	};
+
+	const silent = new AbortController();
+	const sleeping = client.exec('sleep 30.29', {signal: silent.signal});
+	await waitFor(() => processesWith('sleep\u000030.29').length > 0);
+	t.is(processesWith('sleep\u000030.29').length, 1, 'the command never started');
+	const abortedAt = Date.now();
+	silent.abort();
+	await t.throwsAsync(sleeping, {any: true, name: 'AbortError'});
+	t.true(Date.now() - abortedAt < 200);
+	// OpenSSH refuses "signal" requests in sessions that run as root ("session signalling
+	// requires privilege separation"), so a silent command there runs on; sshd kills it with the
+	// rest of the session when the connection ends (teardown).
+	await new Promise(resolve => setTimeout(resolve, 300));
+	t.log(`silent remote command after the abort: ${processesWith('sleep\u000030.29').length > 0 ? 'still running (OpenSSH ignores signals for root)' : 'gone'}`);
+
+	// A command that writes gets SIGPIPE once sshd has closed the channel's pipes.
+	const chatty = new AbortController();
+	const ticking = client.exec('while :; do echo tick.4242; sleep 0.05; done', {signal: chatty.signal});
+	await waitFor(() => processesWith('tick.4242').length > 0);
+	t.true(processesWith('tick.4242').length > 0, 'the loop never started');
+	chatty.abort();
+	await t.throwsAsync(ticking, {any: true, name: 'AbortError'});
+	const stoppedAt = Date.now();
+	await waitFor(() => processesWith('tick.4242').length === 0);
+	t.log(`writing remote command gone ${Date.now() - stoppedAt} ms after the abort`);
+	t.deepEqual(processesWith('tick.4242'), []);
+	t.is(await client.run('echo usable'), 'usable\n');
+});

@@ -1,0 +1,221 @@
+import {execFile} from 'node:child_process';
+import {createHash} from 'node:crypto';
+import fs from 'node:fs';
+import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import test, {type ExecutionContext} from 'ava';
+import {busyboxImageTar, ensureRootfs, startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from './helpers/hosts.js';
+import {requireReal} from './helpers/real.js';
+
+type Result = {code: number; stdout: string; stderr: string};
+
+async function run(command: string, args: string[]): Promise<Result> {
+	return new Promise(resolve => {
+		execFile(command, args, {timeout: 60_000}, (error, stdout, stderr) => {
+			const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+			resolve({code, stdout, stderr});
+		});
+	});
+}
+
+const available = testHostsAvailable();
+const hosts = new Map<TestHostKind, TestHost>();
+let keyFile = '';
+let keyDir = '';
+
+async function ssh(host: TestHost, user: string, command: string): Promise<Result> {
+	return run('ssh', [
+		'-o', 'StrictHostKeyChecking=no',
+		'-o', 'UserKnownHostsFile=/dev/null',
+		'-o', 'BatchMode=yes',
+		'-o', 'LogLevel=ERROR',
+		'-o', 'ConnectTimeout=10',
+		'-i', keyFile,
+		`${user}@${host.ip}`,
+		command,
+	]);
+}
+
+function host(kind: TestHostKind): TestHost {
+	const found = hosts.get(kind);
+	if (!found) throw new Error(`no ${kind} host: setup failed`);
+	return found;
+}
+
+/** What the host serves on port 22, as OpenSSH fingerprints. */
+async function servedFingerprints(target: TestHost): Promise<string[]> {
+	const scan = await run('ssh-keyscan', ['-T', '10', target.ip]);
+	return scan.stdout.split('\n').filter(line => line.trim() !== '' && !line.startsWith('#')).map(line => {
+		const blob = Buffer.from(line.split(' ')[2] ?? '', 'base64');
+		return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+	}).sort();
+}
+
+async function waitFor(t: ExecutionContext, what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!await check()) {
+		if (Date.now() > deadline) t.fail(`${what}: not within ${timeoutMs} ms`);
+		if (Date.now() > deadline) return;
+		await new Promise(resolve => {
+			setTimeout(resolve, 200);
+		});
+	}
+}
+
+test.before(async t => {
+	if (!available.ok) return;
+	// The first run builds the image with debootstrap: minutes, not seconds.
+	t.timeout(20 * 60_000);
+	const building = Date.now();
+	await ensureRootfs();
+	t.log(`image ready in ${Date.now() - building} ms`);
+
+	keyDir = await mkdtemp(path.join(os.tmpdir(), 'mt-key-'));
+	keyFile = path.join(keyDir, 'id_ed25519');
+	const keygen = await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hosts-test', '-f', keyFile]);
+	if (keygen.code !== 0) throw new Error(keygen.stderr);
+	const publicKey = await readFile(`${keyFile}.pub`, 'utf8');
+
+	const started = await Promise.all((['systemd', 'no-init'] as const).map(async kind => {
+		const begun = Date.now();
+		const started = await startTestHost(kind);
+		const ms = Date.now() - begun;
+		hosts.set(kind, started);
+		return {kind, ms};
+	}));
+	for (const {kind, ms} of started) t.log(`${kind} host: sshd answered ${ms} ms after startTestHost (both started in parallel)`);
+	for (const each of hosts.values()) {
+		for (const user of ['root', 'deploy', 'needpw'] as const) await each.authorizeKey(user, publicKey);
+	}
+});
+
+test.after.always(async () => {
+	await Promise.all([...hosts.values()].map(async each => each.stop()));
+	if (keyDir) await rm(keyDir, {recursive: true, force: true});
+});
+
+for (const kind of ['systemd', 'no-init'] as const) {
+	test.serial(`${kind} host: key logins, sudo as deploy but not as needpw, Debian`, async t => {
+		if (!requireReal(t, available)) return;
+		const target = host(kind);
+		t.regex(target.ip, /^10\.200\.\d+\.2$/);
+		const root = await ssh(target, 'root', 'id -u');
+		t.is(root.code, 0, root.stderr);
+		t.is(root.stdout.trim(), '0');
+		const deploy = await ssh(target, 'deploy', 'sudo -n true && id -un');
+		t.is(deploy.code, 0, deploy.stderr);
+		t.is(deploy.stdout.trim(), 'deploy');
+		const needpw = await ssh(target, 'needpw', 'sudo -n true');
+		t.not(needpw.code, 0);
+		t.regex(needpw.stderr, /password is required/);
+		const release = await ssh(target, 'root', '. /etc/os-release && echo "$ID $VERSION_CODENAME"');
+		t.is(release.stdout.trim(), 'debian bookworm');
+		const hostname = await ssh(target, 'root', 'hostname');
+		t.is(hostname.stdout.trim(), target.name);
+		// No way out: the only route is the test machine's subnet.
+		const routes = await target.exec('ip route');
+		t.notRegex(routes.stdout, /default/);
+		t.is((await target.exec('grep -rhv "^#" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | grep -c . || true')).stdout.trim(), '0');
+	});
+}
+
+test.serial('systemd host: systemd is PID 1, docker is enabled and runs a container from an imported image', async t => {
+	if (!requireReal(t, available)) return;
+	t.timeout(120_000);
+	const target = host('systemd');
+	t.is((await target.exec('cat /proc/1/comm')).stdout.trim(), 'systemd');
+	t.is((await target.exec('test -d /run/systemd/system')).code, 0);
+	t.is((await target.exec('systemctl is-enabled docker.service')).stdout.trim(), 'enabled');
+	await waitFor(t, 'docker.service active', async () => (await target.exec('systemctl is-active docker.service')).stdout.trim() === 'active');
+
+	fs.copyFileSync(await busyboxImageTar(), path.join(target.rootfs, 'root/busybox.tar'));
+	const imported = await target.exec('docker import /root/busybox.tar machinist-test/busybox');
+	t.is(imported.code, 0, imported.stderr);
+	const begun = Date.now();
+	const ran = await ssh(target, 'root', 'docker run --rm machinist-test/busybox echo ok');
+	t.log(`docker run (over ssh) took ${Date.now() - begun} ms`);
+	t.is(ran.code, 0, ran.stderr);
+	t.is(ran.stdout, 'ok\n');
+	// Restarting dockerd is what the product does after writing its drop-in.
+	const restarted = await target.exec('systemctl restart docker.service && docker run --rm machinist-test/busybox echo again');
+	t.is(restarted.code, 0, restarted.stderr);
+	t.is(restarted.stdout, 'again\n');
+});
+
+test.serial('no-init host: no systemd, and a dockerd started by hand runs containers', async t => {
+	if (!requireReal(t, available)) return;
+	t.timeout(120_000);
+	const target = host('no-init');
+	t.is((await target.exec('cat /proc/1/comm')).stdout.trim(), 'tini');
+	t.not((await target.exec('test -d /run/systemd/system')).code, 0);
+	t.not((await ssh(target, 'root', 'systemctl is-system-running')).code, 0);
+	// The way the product would: over ssh, in the background, with a pid file.
+	const started = await ssh(target, 'root', 'nohup dockerd --pidfile=/run/docker.pid >/var/log/dockerd.log 2>&1 </dev/null &');
+	t.is(started.code, 0, started.stderr);
+	await waitFor(t, 'dockerd answers', async () => (await target.exec('docker version')).code === 0);
+	t.regex((await target.exec('cat /run/docker.pid')).stdout, /^\d+$/);
+	fs.copyFileSync(await busyboxImageTar(), path.join(target.rootfs, 'root/busybox.tar'));
+	const ran = await target.exec('docker import /root/busybox.tar machinist-test/busybox >/dev/null && docker run --rm machinist-test/busybox echo ok');
+	t.is(ran.code, 0, `${ran.stderr}\n${(await target.exec('tail -20 /var/log/dockerd.log')).stdout}`);
+	t.is(ran.stdout, 'ok\n');
+});
+
+test.serial('host keys differ between hosts, and regenerating them changes what sshd serves', async t => {
+	if (!requireReal(t, available)) return;
+	const [first, second] = [host('systemd'), host('no-init')];
+	const firstKeys = await first.hostKeyFingerprints();
+	t.is(firstKeys.length, 3);
+	t.true(firstKeys.every(fingerprint => /^SHA256:[\w+/]{43}$/.test(fingerprint)), firstKeys.join(' '));
+	const secondKeys = await second.hostKeyFingerprints();
+	t.deepEqual(firstKeys.filter(fingerprint => secondKeys.includes(fingerprint)), []);
+	t.deepEqual(await servedFingerprints(first), [...firstKeys].sort());
+
+	for (const target of [first, second]) {
+		const before = await target.hostKeyFingerprints();
+		const begun = Date.now();
+		await target.regenerateHostKeys();
+		t.log(`${target.kind}: regenerateHostKeys took ${Date.now() - begun} ms`);
+		const after = await target.hostKeyFingerprints();
+		t.is(after.length, 3);
+		t.deepEqual(after.filter(fingerprint => before.includes(fingerprint)), []);
+		t.deepEqual(await servedFingerprints(target), [...after].sort());
+		t.is((await ssh(target, 'root', 'true')).code, 0);
+	}
+});
+
+test.serial('sshd can be stopped and started again', async t => {
+	if (!requireReal(t, available)) return;
+	for (const target of [host('systemd'), host('no-init')]) {
+		await target.stopSshd();
+		const refused = await ssh(target, 'root', 'true');
+		t.not(refused.code, 0);
+		t.regex(refused.stderr, /refused/);
+		await target.startSshd();
+		t.is((await ssh(target, 'root', 'true')).code, 0);
+	}
+});
+
+test.serial('stop() removes the host: no process, netns, link, mount, cgroup or directory is left', async t => {
+	if (!requireReal(t, available)) return;
+	for (const kind of ['systemd', 'no-init'] as const) {
+		const target = host(kind);
+		const claimed = (await run('ip', ['-o', 'link', 'show'])).stdout;
+		const begun = Date.now();
+		await target.stop();
+		t.log(`${kind} host: stop() took ${Date.now() - begun} ms`);
+		hosts.delete(kind);
+		await target.stop();
+		t.false((await run('ip', ['netns', 'list'])).stdout.includes(target.name));
+		t.false(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(target.name));
+		t.false(fs.existsSync(path.dirname(target.rootfs)));
+		const subnet = target.ip.split('.')[2]!;
+		t.true(claimed.includes(`mtv${subnet}`));
+		t.false((await run('ip', ['-o', 'link', 'show'])).stdout.includes(`mtv${subnet}:`));
+		t.false((await run('ip', ['-o', '-4', 'addr', 'show'])).stdout.includes(`10.200.${subnet}.`));
+		const cgroups = await run('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-name', target.name]);
+		t.is(cgroups.stdout, '');
+		t.false((await run('ps', ['-eo', 'args'])).stdout.includes(path.dirname(target.rootfs)));
+		await t.throwsAsync(target.exec('true'), {message: /stopped/});
+	}
+});
