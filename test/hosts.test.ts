@@ -55,8 +55,11 @@ async function servedFingerprints(target: TestHost): Promise<string[]> {
 async function waitFor(t: ExecutionContext, what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (!await check()) {
-		if (Date.now() > deadline) t.fail(`${what}: not within ${timeoutMs} ms`);
-		if (Date.now() > deadline) return;
+		if (Date.now() > deadline) {
+			t.fail(`${what}: not within ${timeoutMs} ms`);
+			return;
+		}
+
 		await new Promise(resolve => {
 			setTimeout(resolve, 200);
 		});
@@ -200,7 +203,7 @@ test.serial('stop() removes the host: no process, netns, link, mount, cgroup or 
 	if (!requireReal(t, available)) return;
 	for (const kind of ['systemd', 'no-init'] as const) {
 		const target = host(kind);
-		const claimed = (await run('ip', ['-o', 'link', 'show'])).stdout;
+		const linksBefore = (await run('ip', ['-o', 'link', 'show'])).stdout;
 		const begun = Date.now();
 		await target.stop();
 		t.log(`${kind} host: stop() took ${Date.now() - begun} ms`);
@@ -210,7 +213,7 @@ test.serial('stop() removes the host: no process, netns, link, mount, cgroup or 
 		t.false(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(target.name));
 		t.false(fs.existsSync(path.dirname(target.rootfs)));
 		const subnet = target.ip.split('.')[2]!;
-		t.true(claimed.includes(`mtv${subnet}`));
+		t.true(linksBefore.includes(`mtv${subnet}`));
 		t.false((await run('ip', ['-o', 'link', 'show'])).stdout.includes(`mtv${subnet}:`));
 		t.false((await run('ip', ['-o', '-4', 'addr', 'show'])).stdout.includes(`10.200.${subnet}.`));
 		const cgroups = await run('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-name', target.name]);

@@ -8,9 +8,12 @@ command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || needed+=(docke
 command -v tmux >/dev/null 2>&1 || needed+=(tmux)
 command -v openssl >/dev/null 2>&1 || needed+=(openssl)
 command -v ip >/dev/null 2>&1 || needed+=(iproute2)
-[ -x /bin/busybox ] || needed+=(busybox-static)
-[ ${#needed[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+command -v ssh >/dev/null 2>&1 || needed+=(openssh-client)
+command -v systemd-nspawn >/dev/null 2>&1 || needed+=(systemd-container)
+command -v debootstrap >/dev/null 2>&1 || needed+=(debootstrap)
+if [ ${#needed[@]} -eq 0 ]; then
+	:
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "test setup: installing ${needed[*]} for the real-host tests"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >/dev/null
@@ -18,3 +21,5 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 else
 	echo "test setup: the real-host tests need root and: ${needed[*]} (apt-get install -y ${needed[*]}); they will be skipped"
 fi
+# The Debian image the test hosts boot: built once (about two minutes), then cached.
+node --import=tsx "$(dirname "$0")/helpers/prepare-hosts.ts"

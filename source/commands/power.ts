@@ -1,8 +1,7 @@
 import type {Command, CommandInput} from '../cli/command.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
-import {loadMachines, powerMachine, type PowerAction} from '../engine/machines.js';
+import {powerMachine, type PowerAction} from '../engine/machines.js';
 import {printProgress} from './progress.js';
-import {multiTarget} from './targets.js';
+import {forEachMachine} from './targets.js';
 
 const afterwards: Partial<Record<PowerAction, string>> = {
 	start: 'Started machines may have new IP addresses. You may need to re-run the `machinist env` command.',
@@ -11,11 +10,8 @@ const afterwards: Partial<Record<PowerAction, string>> = {
 
 /** All named machines at once, as docker-machine does; every failure is reported. */
 async function runPower(input: CommandInput, action: PowerAction): Promise<void> {
-	const machines = await loadMachines(input.engine, await multiTarget(input));
 	const progress = printProgress(input.terminal);
-	const results = await Promise.allSettled(machines.map(async machine => powerMachine(input.engine, machine, action, {progress})));
-	const errors = results.flatMap(result => (result.status === 'rejected' ? [errorMessage(result.reason)] : []));
-	if (errors.length > 0) throw new MachinistError(errors.join('\n'));
+	await forEachMachine(input, async machine => powerMachine(input.engine, machine, action, {progress}));
 	const note = afterwards[action];
 	if (note) input.terminal.stdout.write(`${note}\n`);
 }

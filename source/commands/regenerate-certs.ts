@@ -1,11 +1,10 @@
 import type {Command} from '../cli/command.js';
 import {rotateClientCertificates} from '../engine/create.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
-import {loadMachines} from '../engine/machines.js';
+import {MachinistError} from '../engine/errors.js';
 import {boolOption} from '../engine/options.js';
 import {regenerateCertificates} from '../engine/provisioning.js';
 import {printProgress} from './progress.js';
-import {multiTarget} from './targets.js';
+import {forEachMachine} from './targets.js';
 
 const regenerateCerts: Command = {
 	name: 'regenerate-certs',
@@ -15,7 +14,6 @@ const regenerateCerts: Command = {
 		{name: 'client-certs', type: 'bool', description: 'Also regenerate client certificates and CA.'},
 	],
 	async run(input) {
-		const machines = await loadMachines(input.engine, await multiTarget(input));
 		if (!boolOption(input.flags, 'force')) {
 			const answer = await input.terminal.readLine('Regenerate TLS machine certs?  Warning: this is irreversible. (y/n): ');
 			if (answer === undefined) throw new MachinistError('Error: no answer to "Regenerate TLS machine certs?" (no input): pass -f to regenerate without asking');
@@ -29,9 +27,7 @@ const regenerateCerts: Command = {
 			await rotateClientCertificates(input.engine, progress);
 		}
 
-		const results = await Promise.allSettled(machines.map(async machine => regenerateCertificates(input.engine, machine, {progress})));
-		const errors = results.flatMap(result => (result.status === 'rejected' ? [errorMessage(result.reason)] : []));
-		if (errors.length > 0) throw new MachinistError(errors.join('\n'));
+		await forEachMachine(input, async machine => regenerateCertificates(input.engine, machine, {progress}));
 	},
 };
 

@@ -1,5 +1,7 @@
 import type {CommandInput} from '../cli/command.js';
-import {MachinistError} from '../engine/errors.js';
+import {MachinistError, errorMessage} from '../engine/errors.js';
+import type {Machine} from '../engine/machine.js';
+import {loadMachines} from '../engine/machines.js';
 
 /**
  * docker-machine's rule for commands about one machine: no name means the machine called
@@ -22,4 +24,15 @@ export async function multiTarget(input: CommandInput): Promise<string[]> {
 async function defaultTarget(input: CommandInput): Promise<string> {
 	if (await input.engine.store.exists('default')) return 'default';
 	throw new MachinistError('Error: No machine name(s) specified and no "default" machine exists');
+}
+
+/**
+ * Runs `work` on every named machine at once, as docker-machine does, after loading them all;
+ * every failure is reported, one per line.
+ */
+export async function forEachMachine(input: CommandInput, work: (machine: Machine) => Promise<void>): Promise<void> {
+	const machines = await loadMachines(input.engine, await multiTarget(input));
+	const results = await Promise.allSettled(machines.map(async machine => work(machine)));
+	const errors = results.flatMap(result => (result.status === 'rejected' ? [errorMessage(result.reason)] : []));
+	if (errors.length > 0) throw new MachinistError(errors.join('\n'));
 }

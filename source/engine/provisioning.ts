@@ -4,9 +4,24 @@ import {driverContext, type Machine} from './machine.js';
 import {ignoreProgress, type ProgressSink} from './progress.js';
 import {readNotes, writeNotes} from './store/notes.js';
 import type {ProvisionOptions} from './provision/provision.js';
+import type {Remote} from './provision/remote.js';
 
 /** How long a machine may take to answer SSH: docker-machine's 60 × 3 s. */
 export const sshWaitMs = 180_000;
+
+/** Runs `work` with an SSH connection to the machine, waiting for SSH as the driver allows. */
+async function withMachineSsh<T>(engine: Engine, machine: Machine, options: {progress?: ProgressSink; signal?: AbortSignal; sshWaitMs?: number}, work: (client: Remote) => Promise<T>): Promise<T> {
+	const details = await machine.driver.sshDetails(driverContext(machine));
+	if (!details) throw new MachinistError(`Machine "${machine.name}" (driver ${machine.host.DriverName}) is not provisioned over SSH`);
+	const {waitForSsh} = await import('./ssh/wait.js');
+	const {sshConnectOptions} = await import('./drivers/ssh-access.js');
+	const client = await waitForSsh({...sshConnectOptions(machine.name, details, machine.dir, engine.env), signal: options.signal}, {deadlineMs: options.sshWaitMs ?? machine.driver.sshWaitMs ?? sshWaitMs, signal: options.signal, progress: options.progress});
+	try {
+		return await work(client);
+	} finally {
+		client.close();
+	}
+}
 
 /**
  * Provisions a machine over SSH, holding its lock. A failure is remembered with the machine
@@ -16,17 +31,8 @@ export async function provisionMachine(engine: Engine, machine: Machine, options
 	const progress: ProgressSink = options.progress ?? ignoreProgress;
 	await engine.store.withLock(machine.name, async () => {
 		try {
-			const details = await machine.driver.sshDetails(driverContext(machine));
-			if (!details) throw new MachinistError(`Machine "${machine.name}" (driver ${machine.host.DriverName}) is not provisioned over SSH`);
-			const {waitForSsh} = await import('./ssh/wait.js');
-			const {sshConnectOptions} = await import('./drivers/ssh-access.js');
-			const client = await waitForSsh({...sshConnectOptions(machine.name, details, machine.dir, engine.env), signal: options.signal}, {deadlineMs: options.sshWaitMs ?? sshWaitMs, signal: options.signal, progress});
-			try {
-				const {provisionHost} = await import('./provision/provision.js');
-				await provisionHost(engine, machine, client, {...options, progress});
-			} finally {
-				client.close();
-			}
+			const {provisionHost} = await import('./provision/provision.js');
+			await withMachineSsh(engine, machine, {...options, progress}, async client => provisionHost(engine, machine, client, {...options, progress}));
 		} catch (error) {
 			await writeNotes(machine.dir, {...(await readNotes(machine.dir)), provisionError: errorMessage(error)});
 			throw error;
@@ -40,4 +46,19 @@ export async function provisionMachine(engine: Engine, machine: Machine, options
 /** regenerate-certs: a new server certificate, put in place with only dockerd restarted. */
 export async function regenerateCertificates(engine: Engine, machine: Machine, options: {progress?: ProgressSink; signal?: AbortSignal} = {}): Promise<void> {
 	await provisionMachine(engine, machine, {...options, newServerCertificate: true});
+}
+
+/** upgrade: starts a stopped machine first (docker-machine's behaviour), then upgrades Docker. */
+export async function upgradeMachine(engine: Engine, machine: Machine, options: {progress?: ProgressSink; signal?: AbortSignal} = {}): Promise<void> {
+	const progress = options.progress ?? ignoreProgress;
+	await engine.store.withLock(machine.name, async () => {
+		if ((await machine.driver.getState(driverContext(machine, options))) !== 'Running') {
+			progress({type: 'step', message: 'Starting machine so machine can be upgraded...'});
+			const {powerMachine} = await import('./machines.js');
+			await powerMachine(engine, machine, 'start', options);
+		}
+
+		const {upgradeDocker} = await import('./provision/provision.js');
+		await withMachineSsh(engine, machine, options, async client => upgradeDocker(engine, machine, client, options));
+	});
 }

@@ -62,6 +62,8 @@ test('pins are written in known_hosts format: bare host for port 22, [host]:port
 	t.deepEqual(await readPins(file, '10.0.0.3', 22), []);
 	t.deepEqual(await readPins(path.join(dir, 'missing'), '10.0.0.2', 22), []);
 
+	await t.throwsAsync(pinHostKey(file, 'h', 22, 'not a key'), {message: /^Cannot pin "not a key": it is not a public key line/});
+	await t.throwsAsync(pinHostKey(file, 'h', 22, `ssh-rsa ${aBase64!}`), {message: /its type does not match the key inside/});
 	t.is(await resetPin(file, '10.0.0.2', 22), 1);
 	t.is(await readFile(file, 'utf8'), `[10.0.0.2]:2222 ${bType} ${bBase64}\n`);
 	t.is(await resetPin(file, '10.0.0.2', 22), 0);

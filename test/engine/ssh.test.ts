@@ -333,13 +333,22 @@ test('exec returns exit codes, stdout and stderr, and streams both as they come'
 	t.deepEqual(await client.exec('exit 0'), {code: 0, signal: null, stdout: '', stderr: ''});
 	t.deepEqual(await client.exec('echo out; echo err >&2; exit 3'), {code: 3, signal: null, stdout: 'out\n', stderr: 'err\n'});
 
-	const events: string[] = [];
-	const streamed = await client.exec('echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three', {
-		onStdout: chunk => events.push(`out:${chunk.toString().trim()}`),
-		onStderr: chunk => events.push(`err:${chunk.toString().trim()}`),
+	// Streamed: the first line arrives long before the command ends.
+	const out: string[] = [];
+	const err: string[] = [];
+	let firstOutput = 0;
+	const streamed = await client.exec('echo one; sleep 0.5; echo two >&2; sleep 0.5; echo three', {
+		onStdout(chunk) {
+			firstOutput ||= Date.now();
+			out.push(chunk.toString());
+		},
+		onStderr: chunk => err.push(chunk.toString()),
 	});
-	t.deepEqual(events, ['out:one', 'err:two', 'out:three']);
+	t.true(Date.now() - firstOutput >= 500, `the first line came ${Date.now() - firstOutput} ms before the end`);
+	t.is(out.join(''), 'one\nthree\n');
+	t.is(err.join(''), 'two\n');
 	t.is(streamed.stdout, 'one\nthree\n');
+	t.is(streamed.stderr, 'two\n');
 
 	const input = randomBytes(256 * 1024);
 	const echoed = await client.exec('od -An -v -tx1 | tr -d " \\n"', {stdin: input});
@@ -375,8 +384,10 @@ test('the host key is pinned on first connect and a changed key is refused with 
 	await first.close();
 	const rebuilt = await startServer(t, {user: 'alice', authorizedKey: id.key, port: first.port});
 	const started = Date.now();
-	const error = await t.throwsAsync(waitForSsh(options(id, first.port), {deadlineMs: 20_000}), {instanceOf: HostKeyMismatchError});
-	t.true(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+	const events: ProgressEvent[] = [];
+	const error = await t.throwsAsync(waitForSsh(options(id, first.port), {deadlineMs: 30_000, progress: event => events.push(event)}), {instanceOf: HostKeyMismatchError});
+	t.deepEqual(events.filter(event => event.type === 'log'), [], 'a mismatch was retried');
+	t.true(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
 	t.is(
 		error.message,
 		`Host key of "dev" (127.0.0.1:${first.port}) changed: pinned ${pins[0]!.fingerprint}, now ${hostKeyFingerprint(rebuilt.hostKey.getPublicSSH())}. If the host was rebuilt, run "machinist ssh --reset-host-key dev"; otherwise someone may be intercepting the connection.`,
@@ -393,10 +404,13 @@ test('a key the host does not accept fails at once, not at the deadline', async 
 	const other = await identity(t);
 	const server = await startServer(t, {user: 'alice', authorizedKey: other.key});
 	const started = Date.now();
-	const error = await t.throwsAsync(waitForSsh(options(id, server.port), {deadlineMs: 15_000}), {instanceOf: SshConnectionError});
+	const events: ProgressEvent[] = [];
+	const error = await t.throwsAsync(waitForSsh(options(id, server.port), {deadlineMs: 30_000, progress: event => events.push(event)}), {instanceOf: SshConnectionError});
 	const took = Date.now() - started;
 	t.log(`auth failure reported after ${took} ms`);
-	t.true(took < 2000);
+	// No retry (each would report progress), and far from the deadline even on a loaded machine.
+	t.deepEqual(events.filter(event => event.type === 'log'), []);
+	t.true(took < 10_000);
 	t.is(error.kind, 'auth');
 	t.is(error.message, `Permission denied (publickey) for alice@127.0.0.1:${server.port}: the key ${id.privateKeyPath} is not authorized on the host (add ${id.privateKeyPath}.pub to ~alice/.ssh/authorized_keys there)`);
 
@@ -428,6 +442,16 @@ test('password and agent authentication', async t => {
 	const noAgent = await t.throwsAsync(SshClient.connect({...options(id, server.port), privateKeyPath: undefined, agent: path.join(id.dir, 'missing.sock')}), {instanceOf: SshConnectionError});
 	t.regex(noAgent.message, /the SSH agent at .*missing\.sock could not be used \(Failed to connect to agent\)$/);
 
+	// A key given as data, not as a file.
+	const inline = await SshClient.connect({...options(id, server.port), privateKeyPath: undefined, privateKey: await readFile(id.privateKeyPath)});
+	t.is(await inline.run('echo inline'), 'inline\n');
+	inline.close();
+	const stranger = await generateKeyPair('ed25519', 'stranger');
+	await t.throwsAsync(SshClient.connect({...options(id, server.port), privateKeyPath: undefined, privateKey: stranger.privateKey}), {
+		instanceOf: SshConnectionError,
+		message: `Permission denied (publickey,password) for alice@127.0.0.1:${server.port}: the given key is not authorized on the host`,
+	});
+
 	await t.throwsAsync(SshClient.connect({...options(id, server.port), privateKeyPath: undefined}), {instanceOf: MachinistError, message: /^No SSH credentials for dev \(alice@127\.0\.0\.1:\d+\): give a private key/});
 });
 
@@ -445,7 +469,8 @@ test('nothing listening: a clear error within the deadline, with progress along 
 	const error = await t.throwsAsync(waitForSsh(options(id, port), {deadlineMs: 2000, progress: event => events.push(event)}), {instanceOf: SshWaitTimeoutError});
 	const took = Date.now() - started;
 	t.log(`gave up after ${took} ms: ${error.message}`);
-	t.true(took >= 1800 && took < 3000, `took ${took} ms`);
+	// The upper bound allows for timers running late on a loaded machine (2 CPUs shared with other suites).
+	t.true(took >= 1800 && took < 8000, `took ${took} ms`);
 	t.regex(error.message, new RegExp(`^SSH on dev \\(alice@127\\.0\\.0\\.1:${port}\\) was not available within 2 s \\(\\d+ attempts\\); last error: connection refused\\. Check that the machine booted and runs sshd$`));
 	t.is(error.lastError.kind, 'refused');
 	t.deepEqual(events, [
@@ -478,7 +503,7 @@ test('a port that accepts TCP but never speaks SSH times out at readyTimeoutMs',
 	const {port} = silent.address() as net.AddressInfo;
 	const started = Date.now();
 	const error = await t.throwsAsync(SshClient.connect(options(id, port, {readyTimeoutMs: 500})), {instanceOf: SshConnectionError});
-	t.true(Date.now() - started < 1500);
+	t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 	t.is(error.message, `SSH to dev (alice@127.0.0.1:${port}) failed: no SSH handshake within 0.5 s; check that port ${port} is sshd and that the machine is not overloaded`);
 
 	const controller = new AbortController();
@@ -498,11 +523,15 @@ test('the server dying in the middle of a command is an error, not a hang', asyn
 	const started = Date.now();
 	relay.cut();
 	const error = await t.throwsAsync(running, {instanceOf: SshConnectionError});
-	t.true(Date.now() - started < 1000);
+	t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 	t.is(error.kind, 'lost');
-	t.is(error.message, `Lost the SSH connection to dev (alice@127.0.0.1:${relay.port}) while using it: connection reset by peer; check whether the machine stopped or rebooted`);
+	t.is(error.message, `Lost the SSH connection to dev (alice@127.0.0.1:${relay.port}) while running "echo started; sleep 30": connection reset by peer; check whether the machine stopped or rebooted`);
 	t.false(client.connected);
 	await t.throwsAsync(client.exec('true'), {instanceOf: SshConnectionError, message: /^Lost the SSH connection to dev .* while running "true"/});
+
+	const closed = await connected(t);
+	closed.client.close();
+	await t.throwsAsync(closed.client.run('true'), {instanceOf: SshConnectionError, message: /^The SSH connection to dev \(alice@127\.0\.0\.1:\d+\) was closed before running "true"; open a new one$/});
 });
 
 test('a host that stops answering is noticed by keepalives', async t => {
@@ -517,8 +546,8 @@ test('a host that stops answering is noticed by keepalives', async t => {
 	const started = Date.now();
 	const error = await t.throwsAsync(running, {instanceOf: SshConnectionError});
 	t.log(`keepalive failure after ${Date.now() - started} ms`);
-	t.true(Date.now() - started < 2000);
-	t.regex(error.message, /while using it: no answer to keepalives for 0\.6 s;/);
+	t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+	t.regex(error.message, /while running "sleep 30": no answer to keepalives for 0\.6 s;/);
 });
 
 test('an AbortSignal stops a long command, and so does timeoutMs', async t => {
@@ -527,7 +556,7 @@ test('an AbortSignal stops a long command, and so does timeoutMs', async t => {
 	const started = Date.now();
 	setTimeout(() => controller.abort(), 300);
 	await t.throwsAsync(client.exec('sleep 30', {signal: controller.signal}), {any: true, name: 'AbortError'});
-	t.true(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+	t.true(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
 	// The KILL signal request reached the remote process.
 	for (let tries = 0; tries < 50 && server.running.size > 0; tries++) await new Promise(resolve => setTimeout(resolve, 20));
 	t.is(server.running.size, 0);

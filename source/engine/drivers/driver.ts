@@ -43,6 +43,8 @@ export interface Driver {
 	sshDetails(context: DriverContext): Promise<SshDetails | undefined>;
 	/** Whether created machines are provisioned over SSH (docker-machine skips it for none). */
 	readonly provisions: boolean;
+	/** How long to wait for SSH before provisioning; drivers of hosts that exist already wait less. */
+	readonly sshWaitMs?: number;
 }
 
 /** A driver kind: its options as data, and how to build a driver for a new or stored machine. */

@@ -13,30 +13,36 @@ type GenericConfig = BaseDriverConfig & {EnginePort: number; SSHKey: string};
 /** docker-machine's probe: the SSH port answering within 15 s means the host is up. */
 const stateProbeTimeoutMs = 15_000;
 
-async function portAnswers(host: string, port: number, signal?: AbortSignal): Promise<boolean> {
+/** Why a TCP connection to host:port fails, or undefined when it succeeds. */
+async function dialProblem(host: string, port: number, signal?: AbortSignal, timeoutMs = 10_000): Promise<string | undefined> {
 	return new Promise(resolve => {
-		const socket = net.connect({host, port, timeout: stateProbeTimeoutMs});
-		const finish = (answer: boolean) => {
+		const socket = net.connect({host, port, timeout: timeoutMs});
+		const finish = (problem: string | undefined) => {
 			signal?.removeEventListener('abort', onAbort);
 			socket.destroy();
-			resolve(answer);
+			resolve(problem);
 		};
 
 		const onAbort = () => {
-			finish(false);
+			finish('cancelled');
 		};
 
 		signal?.addEventListener('abort', onAbort, {once: true});
 		socket.once('connect', () => {
-			finish(true);
+			finish(undefined);
 		});
 		socket.once('timeout', () => {
-			finish(false);
+			finish(`no answer within ${timeoutMs / 1000} s`);
 		});
-		socket.once('error', () => {
-			finish(false);
+		socket.once('error', (error: NodeJS.ErrnoException) => {
+			const reasons: Record<string, string> = {ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network unreachable', ENOTFOUND: 'no such host'};
+			finish(reasons[error.code ?? ''] ?? error.message);
 		});
 	});
+}
+
+async function portAnswers(host: string, port: number, signal?: AbortSignal): Promise<boolean> {
+	return (await dialProblem(host, port, signal, stateProbeTimeoutMs)) === undefined;
 }
 
 /** An existing Linux host reached over SSH ("company network / data center" machines). */
@@ -49,13 +55,21 @@ class GenericDriver implements Driver {
 		this.config = config;
 	}
 
-	async preCreateCheck(): Promise<void> {
+	/** The host exists already, so it must answer SSH now; waiting minutes would only hide a typo. */
+	readonly sshWaitMs = 12_000;
+
+	async preCreateCheck(context: DriverContext): Promise<void> {
 		if (this.config.SSHKey) {
 			try {
 				await access(this.config.SSHKey);
 			} catch {
 				throw new MachinistError(`SSH key does not exist: "${this.config.SSHKey}"`);
 			}
+		}
+
+		const problem = await dialProblem(this.config.IPAddress, this.config.SSHPort, context.signal);
+		if (problem) {
+			throw new MachinistError(`cannot reach SSH at ${this.config.IPAddress}:${this.config.SSHPort} (${problem}): check --generic-ip-address and --generic-ssh-port, and that sshd runs there`);
 		}
 	}
 

@@ -1,4 +1,4 @@
-import {shellCommand} from '../ssh/quote.js';
+import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 
 /** Alpine Linux: apk (and OpenRC, found by init detection). */
@@ -7,6 +7,7 @@ const alpine: Provisioner = {
 	ids: ['alpine', 'postmarketos'],
 	likes: ['alpine'],
 	installPackages: packages => `apk add --no-cache ${shellCommand(packages)}`,
+	upgradePackageOf: binary => `apk upgrade --no-cache $(apk info --who-owns ${shellQuote(binary)} | sed 's/.* owned by //; s/-[0-9].*//')`,
 	dockerPackage: 'docker',
 };
 

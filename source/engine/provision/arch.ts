@@ -1,4 +1,4 @@
-import {shellCommand} from '../ssh/quote.js';
+import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 
 /** Arch Linux and derivatives (Manjaro, EndeavourOS): pacman. */
@@ -7,6 +7,7 @@ const arch: Provisioner = {
 	ids: ['arch', 'manjaro', 'endeavouros'],
 	likes: ['arch'],
 	installPackages: packages => `pacman -Sy --noconfirm --noprogressbar --needed ${shellCommand(packages)}`,
+	upgradePackageOf: binary => `pacman -Sy --noconfirm --noprogressbar $(pacman -Qoq ${shellQuote(binary)})`,
 	dockerPackage: 'docker',
 };
 

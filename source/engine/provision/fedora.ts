@@ -1,4 +1,4 @@
-import {shellCommand} from '../ssh/quote.js';
+import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 
 /** Fedora: dnf, and Docker Engine packaged as moby-engine. */
@@ -7,6 +7,7 @@ const fedora: Provisioner = {
 	ids: ['fedora'],
 	likes: ['fedora'],
 	installPackages: packages => `dnf install -y ${shellCommand(packages)}`,
+	upgradePackageOf: binary => `pkg=$(rpm -qf --qf '%{NAME}' ${shellQuote(binary)}) && dnf upgrade -y "$pkg"`,
 	dockerPackage: 'moby-engine',
 };
 

@@ -224,3 +224,21 @@ export async function provisionHost(engine: Engine, machine: Machine, remote: Re
 		await waitForDaemon(engine, machine, remote, init, {signal});
 	}
 }
+
+/**
+ * upgrade: the package that provides dockerd is upgraded with the distribution's package
+ * manager (whether it came from get.docker.com or the distribution), then dockerd restarted.
+ */
+export async function upgradeDocker(engine: Engine, machine: Machine, remote: Remote, options: {progress?: ProgressSink; signal?: AbortSignal} = {}): Promise<void> {
+	const progress = options.progress ?? ignoreProgress;
+	const {signal} = options;
+	const facts = await gatherFacts(remote, signal);
+	const provisioner = await detectProvisioner(facts.os);
+	const init = await initSystemNamed(facts.init);
+	if (!facts.dockerd) throw new MachinistError(`Docker is not installed on ${machine.name}: run "${engine.program} provision ${machine.name}" to install it`);
+	progress({type: 'step', message: 'Upgrading docker...'});
+	await remote.sudo(provisioner.upgradePackageOf(facts.dockerd), {signal, timeoutMs: 20 * 60_000});
+	progress({type: 'step', message: 'Restarting docker...'});
+	await init.restart(remote, signal);
+	await waitForDaemon(engine, machine, remote, init, {signal});
+}

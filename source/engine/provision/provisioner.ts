@@ -14,6 +14,8 @@ export type Provisioner = {
 	likes: readonly string[];
 	/** A shell script installing the packages, as root, without prompts. */
 	installPackages(packages: readonly string[]): string;
+	/** A script upgrading the package that installed `binary` (dockerd), whichever it is. */
+	upgradePackageOf(binary: string): string;
 	/** The distribution's own Docker Engine package, for `--engine-install-url distro`. */
 	dockerPackage: string;
 };

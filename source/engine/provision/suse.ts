@@ -1,4 +1,4 @@
-import {shellCommand} from '../ssh/quote.js';
+import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 
 /** openSUSE and SLES: zypper. */
@@ -7,6 +7,7 @@ const suse: Provisioner = {
 	ids: ['opensuse', 'opensuse-leap', 'opensuse-tumbleweed', 'sles', 'sled'],
 	likes: ['suse', 'opensuse'],
 	installPackages: packages => `zypper -n install ${shellCommand(packages)}`,
+	upgradePackageOf: binary => `zypper -n update $(rpm -qf --qf '%{NAME}' ${shellQuote(binary)})`,
 	dockerPackage: 'docker',
 };
 

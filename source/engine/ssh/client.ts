@@ -112,11 +112,11 @@ export class SshClient {
 		const offered: OfferedCredentials = {};
 		if (options.privateKeyPath !== undefined) {
 			privateKey = (await readPrivateKey(options.privateKeyPath)).data;
-			offered.key = options.privateKeyPath;
+			offered.keyFile = options.privateKeyPath;
 		} else if (options.privateKey !== undefined) {
-			parsePrivateKey(options.privateKey, 'given for this connection');
+			parsePrivateKey(options.privateKey, `given for ${options.hostLabel}`);
 			privateKey = options.privateKey;
-			offered.key = 'given for this connection';
+			offered.inlineKey = true;
 		}
 
 		if (options.agent !== undefined) offered.agent = options.agent;
@@ -246,9 +246,10 @@ export class SshClient {
 	readonly #raw: InstanceType<typeof ssh2.Client>;
 	readonly #keepaliveMs: number;
 	/** Operations in flight, failed at once when the connection drops. */
-	readonly #inFlight = new Set<(error: Error) => void>();
+	readonly #inFlight = new Set<() => void>();
 	#lastError: Ssh2Error | undefined;
 	#closed = false;
+	#closedByUs = false;
 	#sftpUnavailable = false;
 
 	private constructor(raw: InstanceType<typeof ssh2.Client>, target: SshTarget, keepaliveMs: number) {
@@ -261,7 +262,7 @@ export class SshClient {
 		});
 		raw.on('close', () => {
 			this.#closed = true;
-			for (const fail of [...this.#inFlight]) fail(this.#lost('using it'));
+			for (const fail of [...this.#inFlight]) fail();
 		});
 	}
 
@@ -280,6 +281,7 @@ export class SshClient {
 
 	close(): void {
 		this.#closed = true;
+		this.#closedByUs = true;
 		this.#raw.end();
 		// end() waits for the server's goodbye; a dead peer would keep the socket (and the process) alive.
 		setTimeout(() => {
@@ -383,6 +385,10 @@ export class SshClient {
 	}
 
 	#lost(during: string): SshConnectionError {
+		if (this.#closedByUs) {
+			return new SshConnectionError('lost', 'connection closed', `The SSH connection to ${this.target.hostLabel} (${describeTarget(this.target)}) was closed before ${during}; open a new one`);
+		}
+
 		return connectionLost(this.target, during, this.#lastError, this.#keepaliveMs);
 	}
 
@@ -413,8 +419,8 @@ export class SshClient {
 				else reject(error);
 			};
 
-			const fail = (error: Error): void => {
-				finish(error);
+			const fail = (): void => {
+				finish(this.#lost(what));
 			};
 
 			const onAbort = (): void => {
@@ -488,8 +494,8 @@ export class SshClient {
 				reject(error);
 			};
 
-			const fail = (error: Error): void => {
-				finish(error);
+			const fail = (): void => {
+				finish(this.#lost(what));
 			};
 
 			const onAbort = (): void => {

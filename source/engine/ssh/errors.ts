@@ -169,8 +169,10 @@ export class SshTimeoutError extends MachinistError {
 
 /** The credentials an authentication attempt offered, for the message when the host refused them all. */
 export type OfferedCredentials = {
-	/** The key file, or "the given key" for an in-memory key. */
-	key?: string;
+	/** The private key file. */
+	keyFile?: string;
+	/** A private key given as data rather than a file. */
+	inlineKey?: boolean;
 	/** The agent socket. */
 	agent?: string;
 	password?: boolean;
@@ -182,11 +184,11 @@ export type OfferedCredentials = {
 export function authFailure(target: SshTarget, serverMethods: readonly string[] | undefined, offered: OfferedCredentials): SshConnectionError {
 	const accepted = serverMethods && serverMethods.length > 0 ? serverMethods.join(',') : 'publickey';
 	const reasons: string[] = [];
-	if (offered.key !== undefined) {
-		const pub = offered.key.startsWith('/') || offered.key.includes('\\') ? ` (add ${offered.key}.pub to ~${target.user}/.ssh/authorized_keys there)` : '';
-		reasons.push(`the key ${offered.key} is not authorized on the host${pub}`);
+	if (offered.keyFile !== undefined) {
+		reasons.push(`the key ${offered.keyFile} is not authorized on the host (add ${offered.keyFile}.pub to ~${target.user}/.ssh/authorized_keys there)`);
 	}
 
+	if (offered.inlineKey) reasons.push('the given key is not authorized on the host');
 	if (offered.agent !== undefined) {
 		reasons.push(offered.agentError === undefined
 			? 'no key in the SSH agent is authorized on the host'
@@ -194,7 +196,6 @@ export function authFailure(target: SshTarget, serverMethods: readonly string[] 
 	}
 
 	if (offered.password) reasons.push('the password was refused');
-	if (reasons.length === 0) reasons.push('no credentials were given');
 	const reason = `Permission denied (${accepted})`;
 	return new SshConnectionError('auth', reason, `${reason} for ${describeTarget(target)}: ${reasons.join('; ')}`);
 }

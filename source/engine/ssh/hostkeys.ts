@@ -127,7 +127,18 @@ export async function readPins(knownHostsFile: string, host: string, port: numbe
  */
 export async function pinHostKey(knownHostsFile: string, host: string, port: number, key: Buffer | string): Promise<PinnedKey> {
 	const wire = typeof key === 'string' ? Buffer.from(key.trim().split(/\s+/)[1] ?? '', 'base64') : key;
-	const keyType = hostKeyType(wire);
+	let keyType: string;
+	try {
+		keyType = hostKeyType(wire);
+	} catch (error) {
+		if (typeof key !== 'string') throw error;
+		throw new MachinistError(`Cannot pin "${key.slice(0, 40)}": it is not a public key line such as "ssh-ed25519 AAAA…"`, {cause: error});
+	}
+
+	if (typeof key === 'string' && key.trim().split(/\s+/)[0] !== keyType) {
+		throw new MachinistError(`Cannot pin "${key.slice(0, 40)}": its type does not match the key inside`);
+	}
+
 	const pin = {keyType, key: wire, fingerprint: hostKeyFingerprint(wire)};
 	const content = await readKnownHosts(knownHostsFile);
 	const name = knownHostsName(host, port);

@@ -63,13 +63,14 @@ export async function waitForSsh(options: SshConnectOptions, wait: WaitForSshOpt
 	let lastReason: string | undefined;
 	progress({type: 'step', message: 'Waiting for SSH to be available...'});
 
+	let lastError: SshConnectionError | undefined;
 	for (;;) {
 		signal?.throwIfAborted();
 		attempts++;
-		const remaining = Math.max(1, deadline - Date.now());
+		const configuredMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;
+		const readyTimeoutMs = Math.min(configuredMs, Math.max(minAttemptMs, deadline - Date.now()));
 		let error: SshConnectionError;
 		try {
-			const readyTimeoutMs = Math.min(options.readyTimeoutMs ?? defaultReadyTimeoutMs, remaining);
 			const client = await SshClient.connect({...options, readyTimeoutMs, signal});
 			try {
 				await client.run('exit 0', {signal, timeoutMs: Math.max(1000, deadline - Date.now())});
@@ -82,9 +83,11 @@ export async function waitForSsh(options: SshConnectOptions, wait: WaitForSshOpt
 			// Anything but a transient connection failure (a refused key, a pin mismatch, an abort, a
 			// shell that refuses `exit 0`) will not go away by waiting.
 			if (!(caught instanceof SshConnectionError) || !caught.retryable) throw caught;
-			error = caught;
+			// A timeout cut short by the deadline says less than the failure before it.
+			error = caught.kind === 'timeout' && readyTimeoutMs < configuredMs && lastError ? lastError : caught;
 		}
 
+		lastError = error;
 		// The last attempt starts just before the deadline; one squeezed into the last few
 		// milliseconds would only report a meaningless timeout.
 		const left = deadline - Date.now();

@@ -10,7 +10,7 @@ const dropIn = '/etc/systemd/system/docker.service.d/10-machine.conf';
  * in values that came from the user.
  */
 export function systemdArgument(value: string): string {
-	const escaped = value.replaceAll('%', '%%').replaceAll('$', '$$');
+	const escaped = value.replaceAll('%', '%%').replaceAll('$', () => '$$');
 	if (/^[\w@%+=:,./-]+$/.test(escaped)) return escaped;
 	return `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
 }

@@ -1,0 +1,51 @@
+import {spawn} from 'node:child_process';
+import type {Command} from '../cli/command.js';
+import {MachinistError} from '../engine/errors.js';
+import {loadMachine} from '../engine/machine.js';
+import {boolOption} from '../engine/options.js';
+import {copyOptions, sshTarget} from '../engine/ssh-access.js';
+import {findProgram} from './programs.js';
+import {parseLocation} from './scp.js';
+
+async function run(binary: string, args: readonly string[]): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(binary, args, {stdio: 'inherit'});
+		child.once('error', reject);
+		child.once('exit', code => {
+			resolve(code ?? 1);
+		});
+	});
+}
+
+const mount: Command = {
+	name: 'mount',
+	usage: 'Mount or unmount a directory from a machine with SSHFS.',
+	argsUsage: '[[user@]machine:][path] [mountpoint]',
+	flags: [{name: 'unmount', short: 'u', type: 'bool', description: 'Unmount instead of mount'}],
+	async run(input) {
+		if (input.args.length < 1 || input.args.length > 2) {
+			input.showHelp();
+			throw new MachinistError('Error: Improper number of arguments.');
+		}
+
+		const [source = '', mountpoint] = input.args;
+		// A bare path means the `default` machine, as in docker-machine.
+		const location = source.includes(':') ? parseLocation(source) : {machine: 'default', path: source, user: undefined};
+		const target = mountpoint ?? location.path;
+		if (boolOption(input.flags, 'unmount')) {
+			const fusermount = findProgram('fusermount', input.terminal.env) ?? findProgram('fusermount3', input.terminal.env);
+			if (!fusermount) throw new MachinistError('You must have a copy of the fusermount binary locally to use the unmount option');
+			return run(fusermount, ['-u', target]);
+		}
+
+		const sshfs = findProgram('sshfs', input.terminal.env);
+		if (!sshfs) throw new MachinistError('You must have a copy of the sshfs binary locally to use the mount feature');
+		if (!location.machine) throw new MachinistError(`Error: "${source}" names no machine: use [user@]machine:path`);
+		const ssh = await sshTarget(input.engine, await loadMachine(input.engine, location.machine));
+		const options = await copyOptions([ssh]);
+		const sshfsOptions = options.filter(option => option !== '-o').flatMap(option => ['-o', option]);
+		return run(sshfs, [...sshfsOptions, '-o', `Port=${ssh.details.port}`, `${location.user ?? ssh.details.user}@${ssh.details.host}:${location.path}`, target]);
+	},
+};
+
+export default mount;
