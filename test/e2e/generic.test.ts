@@ -82,6 +82,17 @@ for (const kind of ['systemd', 'no-init'] as const) {
 		const version = await userShell(env, `eval "$(machinist env ${name})" && docker version --format '{{.Server.Version}}'`);
 		t.regex(version.stdout, /^\d+\.\d+/, version.stderr);
 
+		// --client-certs makes a new CA and client certificate even though the old ones are valid
+		// (docker-machine only did when they were missing, #4397), and the machine trusts the new CA.
+		const oldCa = await readFile(path.join(store, 'certs', 'ca.pem'), 'utf8');
+		const rotated = await machinist(['regenerate-certs', '-f', '--client-certs', name], env);
+		t.is(rotated.code, 0, rotated.stderr);
+		t.regex(rotated.stdout, /Regenerating local certificates\nCreating CA: .*ca\.pem\nCreating client certificate: .*cert\.pem\n/);
+		t.not(await readFile(path.join(store, 'certs', 'ca.pem'), 'utf8'), oldCa);
+		t.is(await readFile(path.join(store, 'machines', name, 'ca.pem'), 'utf8'), await readFile(path.join(store, 'certs', 'ca.pem'), 'utf8'));
+		const afterRotation = await userShell(env, `eval "$(machinist env ${name})" && docker version --format '{{.Server.Version}}'`);
+		t.is(afterRotation.stdout, version.stdout, afterRotation.stderr);
+
 		t.is((await machinist(['ssh', name, 'false'], env)).code, 1);
 		t.is((await userShell(env, `machinist ssh ${name} echo hello from '$(hostname)'`)).stdout, `hello from ${name}\n`);
 

@@ -59,9 +59,9 @@ type FakeServer = {
 	close(): Promise<void>;
 };
 
-/** A private key for the server, in OpenSSH format. */
-function newHostKey(): string {
-	return ssh2.utils.generateKeyPairSync('ed25519').private;
+/** A private key for the server, in OpenSSH format; ssh2's own ed25519 keygen is unsound (see keys.ts). */
+async function newHostKey(): Promise<string> {
+	return (await generateKeyPair('ed25519', 'fake-host')).privateKey;
 }
 
 async function startServer(t: ExecutionContext, options: FakeServerOptions): Promise<FakeServer> {
@@ -74,7 +74,7 @@ async function startServer(t: ExecutionContext, options: FakeServerOptions): Pro
 		: '#!/bin/sh\nprintf \'%s %s %s\\n\' "$1" "$2" "$3" >> "$FAKE_SUDO_LOG"\n[ "$1" = -n ] && shift\nexec "$@"\n';
 	await writeFile(path.join(bin, 'sudo'), sudoScript, {mode: 0o755});
 
-	const hostKeyText = options.hostKey ?? newHostKey();
+	const hostKeyText = options.hostKey ?? await newHostKey();
 	const hostKey = ssh2.utils.parseKey(hostKeyText) as ParsedKey;
 	const commands: string[] = [];
 	const running = new Set<ChildProcess>();

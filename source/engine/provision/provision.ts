@@ -166,7 +166,7 @@ export async function waitForDaemon(engine: Engine, machine: Machine, remote: Re
 		await new Promise(resolve => {
 			setTimeout(resolve, delay);
 		});
-		delay = Math.min(delay * 2, 2000);
+		delay = Math.min(delay * 2, 500);
 	}
 
 	const logs = await init.recentLogs(remote, options.signal).catch(() => '');

@@ -32,7 +32,19 @@ export async function generateKeyPair(kind: KeyKind = 'rsa', comment = 'machinis
 		throw new MachinistError(`The SSH key comment ${JSON.stringify(comment)} contains control characters; use printable text`);
 	}
 
-	const generated = await new Promise<{private: string; public: string}>((resolve, reject) => {
+	// ssh2 1.17 strips leading zero bytes from ed25519 public keys, so about one ed25519 key in
+	// 256 comes out corrupt (neither ssh2 nor ssh-keygen can load it). Such keys fail the check
+	// below; a fresh one is then almost certainly sound.
+	for (let attempt = 1; ; attempt++) {
+		const generated = await generate(kind, comment);
+		const pair = {kind, privateKey: generated.private, publicKey: generated.public.trim()};
+		if (isSound(pair)) return pair;
+		if (attempt === 5) throw new MachinistError(`Could not generate a usable ${kind} SSH key: every attempt produced a malformed key; try the other key type`);
+	}
+}
+
+async function generate(kind: KeyKind, comment: string): Promise<{private: string; public: string}> {
+	return new Promise((resolve, reject) => {
 		const done = (error: Error | null, pair: {private: string; public: string}): void => {
 			if (error) reject(new MachinistError(`Could not generate an ${kind} SSH key: ${error.message}`, {cause: error}));
 			else resolve(pair);
@@ -41,7 +53,17 @@ export async function generateKeyPair(kind: KeyKind = 'rsa', comment = 'machinis
 		if (kind === 'rsa') ssh2.utils.generateKeyPair('rsa', {bits: rsaKeyBits, comment}, done);
 		else ssh2.utils.generateKeyPair('ed25519', {comment}, done);
 	});
-	return {kind, privateKey: generated.private, publicKey: generated.public.trim()};
+}
+
+/** The private key loads, and what it signs the public key verifies. */
+function isSound(pair: KeyPair): boolean {
+	const privateKey = ssh2.utils.parseKey(pair.privateKey);
+	const publicKey = ssh2.utils.parseKey(pair.publicKey);
+	if (privateKey instanceof Error || publicKey instanceof Error) return false;
+	if (!privateKey.getPublicSSH().equals(publicKey.getPublicSSH())) return false;
+	const data = Buffer.from('machinist key check');
+	const signature = privateKey.sign(data);
+	return !(signature instanceof Error) && publicKey.verify(data, signature) === true;
 }
 
 export type KeyPairPaths = {privateKeyPath: string; publicKeyPath: string};
