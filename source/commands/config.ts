@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type {Command} from '../cli/command.js';
-import {checkConnection} from '../engine/connection.js';
 import {MachinistError, errorMessage} from '../engine/errors.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption} from '../engine/options.js';
+import {checkedDockerUrl} from './connection.js';
 import {singleTarget} from './targets.js';
 
 /** Go's %q for the ASCII paths we print; JSON's string escaping is the same there. */
@@ -16,14 +16,7 @@ const config: Command = {
 	flags: [{name: 'swarm', type: 'bool', description: 'Display the Swarm config instead of the Docker daemon'}],
 	async run(input) {
 		const machine = await loadMachine(input.engine, await singleTarget(input));
-		let url: string;
-		try {
-			let warnings: string[];
-			({url, warnings} = await checkConnection(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')}));
-			for (const warning of warnings) input.terminal.stderr.write(`${warning}\n`);
-		} catch (error) {
-			throw new MachinistError(`Error running connection boilerplate: ${errorMessage(error)}`);
-		}
+		const url = await checkedDockerUrl(input, machine, 'Error running connection boilerplate: ');
 
 		const dir = machine.host.HostOptions.AuthOptions.StorePath || machine.dir;
 		input.terminal.stdout.write([

@@ -1,5 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {checkConnection, missingClientFiles} from '../engine/connection.js';
+import {missingClientFiles} from '../engine/connection.js';
 import {MachinistError, errorMessage} from '../engine/errors.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption, stringOption} from '../engine/options.js';
@@ -12,6 +12,7 @@ import {
 	shellFromFlag,
 	type EnvVariables,
 } from '../format/env.js';
+import {checkedDockerUrl} from './connection.js';
 import {singleTarget} from './targets.js';
 
 export const dockerVariables = ['DOCKER_TLS_VERIFY', 'DOCKER_HOST', 'DOCKER_CERT_PATH', 'DOCKER_MACHINE_NAME'] as const;
@@ -38,14 +39,7 @@ const env: Command = {
 		}
 
 		const machine = await loadMachine(input.engine, await singleTarget(input));
-		let url: string;
-		try {
-			let warnings: string[];
-			({url, warnings} = await checkConnection(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')}));
-			for (const warning of warnings) input.terminal.stderr.write(`${warning}\n`);
-		} catch (error) {
-			throw new MachinistError(`Error checking TLS connection: ${errorMessage(error)}`);
-		}
+		const url = await checkedDockerUrl(input, machine, 'Error checking TLS connection: ');
 
 		const missing = await missingClientFiles(machine);
 		if (missing.length > 0) {

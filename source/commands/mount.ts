@@ -1,21 +1,10 @@
-import {spawn} from 'node:child_process';
 import type {Command} from '../cli/command.js';
 import {MachinistError} from '../engine/errors.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption} from '../engine/options.js';
 import {copyOptions, sshTarget} from '../engine/ssh-access.js';
-import {findProgram} from './programs.js';
+import {findProgram, runProgram} from './programs.js';
 import {parseLocation} from './scp.js';
-
-async function run(binary: string, args: readonly string[]): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(binary, args, {stdio: 'inherit'});
-		child.once('error', reject);
-		child.once('exit', code => {
-			resolve(code ?? 1);
-		});
-	});
-}
 
 const mount: Command = {
 	name: 'mount',
@@ -35,7 +24,7 @@ const mount: Command = {
 		if (boolOption(input.flags, 'unmount')) {
 			const fusermount = findProgram('fusermount', input.terminal.env) ?? findProgram('fusermount3', input.terminal.env);
 			if (!fusermount) throw new MachinistError('You must have a copy of the fusermount binary locally to use the unmount option');
-			return run(fusermount, ['-u', target]);
+			return runProgram(fusermount, ['-u', target]);
 		}
 
 		const sshfs = findProgram('sshfs', input.terminal.env);
@@ -44,7 +33,7 @@ const mount: Command = {
 		const ssh = await sshTarget(input.engine, await loadMachine(input.engine, location.machine));
 		const options = await copyOptions([ssh]);
 		const sshfsOptions = options.filter(option => option !== '-o').flatMap(option => ['-o', option]);
-		return run(sshfs, [...sshfsOptions, '-o', `Port=${ssh.details.port}`, `${location.user ?? ssh.details.user}@${ssh.details.host}:${location.path}`, target]);
+		return runProgram(sshfs, [...sshfsOptions, '-o', `Port=${ssh.details.port}`, `${location.user ?? ssh.details.user}@${ssh.details.host}:${location.path}`, target]);
 	},
 };
 

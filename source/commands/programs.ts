@@ -1,3 +1,4 @@
+import {spawn} from 'node:child_process';
 import {accessSync, constants} from 'node:fs';
 import path from 'node:path';
 
@@ -14,3 +15,17 @@ export function findProgram(name: string, env: NodeJS.ProcessEnv): string | unde
 
 	return undefined;
 }
+
+/** Hands the terminal to a program and resolves with its exit code. */
+export async function runProgram(binary: string, args: readonly string[]): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(binary, args, {stdio: 'inherit'});
+		child.once('error', reject);
+		child.once('exit', (code, signal) => {
+			// A program killed by a signal exits, as a shell reports it, with 128 + the signal number.
+			resolve(code ?? 128 + (signal ? (osSignals[signal] ?? 1) : 1));
+		});
+	});
+}
+
+const osSignals: Partial<Record<NodeJS.Signals, number>> = {SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15};

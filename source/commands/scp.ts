@@ -1,10 +1,9 @@
-import {spawn} from 'node:child_process';
 import type {Command} from '../cli/command.js';
 import {MachinistError} from '../engine/errors.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption} from '../engine/options.js';
 import {copyOptions, sshTarget, type SshTarget} from '../engine/ssh-access.js';
-import {findProgram} from './programs.js';
+import {findProgram, runProgram} from './programs.js';
 
 type Location = {machine?: string; user?: string; path: string};
 
@@ -68,13 +67,7 @@ const scp: Command = {
 			args = [...options, '-3', ...(boolOption(input.flags, 'recursive') ? ['-r'] : []), ...(boolOption(input.flags, 'quiet') ? ['-q'] : []), render(source), render(destination)];
 		}
 
-		return new Promise<number>((resolve, reject) => {
-			const child = spawn(binary, args, {stdio: 'inherit'});
-			child.once('error', reject);
-			child.once('exit', code => {
-				resolve(code ?? 1);
-			});
-		});
+		return runProgram(binary, args);
 	},
 };
 

@@ -1,22 +1,10 @@
-import {spawn} from 'node:child_process';
 import type {Command} from '../cli/command.js';
 import {MachinistError} from '../engine/errors.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption} from '../engine/options.js';
 import {resetHostKey, sshArguments, sshTarget} from '../engine/ssh-access.js';
-import {findProgram} from './programs.js';
+import {findProgram, runProgram} from './programs.js';
 import {singleTarget} from './targets.js';
-
-/** Hands the terminal to a child process and returns its exit code (the remote command's). */
-async function handOver(binary: string, args: readonly string[]): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(binary, args, {stdio: 'inherit'});
-		child.once('error', reject);
-		child.once('exit', (code, signal) => {
-			resolve(code ?? (signal ? 128 + 1 : 1));
-		});
-	});
-}
 
 const ssh: Command = {
 	name: 'ssh',
@@ -37,12 +25,22 @@ const ssh: Command = {
 		const target = await sshTarget(input.engine, machine);
 		const binary = findProgram('ssh', input.terminal.env);
 		if (!binary) {
-			// Without OpenSSH: run the command through our own client, with a terminal.
-			if (command.length === 0) throw new MachinistError('Error: an interactive session needs the ssh program: install openssh-client, or give a command to run');
+			// Without OpenSSH: our own client, with a pseudo-terminal.
 			const {SshClient} = await import('../engine/ssh/index.js');
 			const {sshConnectOptions} = await import('../engine/drivers/ssh-access.js');
 			const client = await SshClient.connect(sshConnectOptions(machine.name, target.details, machine.dir, input.terminal.env));
 			try {
+				if (command.length === 0) {
+					if (!process.stdin.isTTY) throw new MachinistError('Error: an interactive session needs a terminal: run it in one, or give a command to run');
+					process.stdin.setRawMode(true);
+					try {
+						return await client.interactiveShell({input: process.stdin, output: process.stdout, errorOutput: process.stderr, term: input.terminal.env['TERM']});
+					} finally {
+						process.stdin.setRawMode(false);
+						process.stdin.pause();
+					}
+				}
+
 				const result = await client.exec(command.join(' '), {
 					pty: Boolean(input.terminal.stdout.isTTY),
 					onStdout: chunk => input.terminal.stdout.write(chunk.toString()),
@@ -54,7 +52,7 @@ const ssh: Command = {
 			}
 		}
 
-		return handOver(binary, await sshArguments(target, command, {tty: command.length === 0}));
+		return runProgram(binary, await sshArguments(target, command, {tty: command.length === 0}));
 	},
 };
 

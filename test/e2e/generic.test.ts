@@ -37,6 +37,35 @@ async function userShell(env: NodeJS.ProcessEnv, line: string): Promise<{code: n
 	}
 }
 
+/** Types `line` into `machinist ssh NAME` running in a real terminal (tmux); returns the exit code. */
+async function interactiveExitCode(env: NodeJS.ProcessEnv, name: string, line: string): Promise<number> {
+	const session = `mssh${process.pid}`;
+	const marker = path.join(String(env['MACHINE_STORAGE_PATH']), 'ssh-exit');
+	const command = `env -i PATH=${env['PATH']} HOME=${env['HOME']} MACHINE_STORAGE_PATH=${env['MACHINE_STORAGE_PATH']} TERM=xterm ${process.execPath} ${builtCli} ssh ${name}; echo $? > ${marker}`;
+	await exec('tmux', ['-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', '100', '-y', '30', command]);
+	try {
+		const deadline = Date.now() + 30_000;
+		let typed = false;
+		while (Date.now() < deadline) {
+			const exitCode = await readFile(marker, 'utf8').catch(() => undefined);
+			if (exitCode !== undefined) return Number(exitCode.trim());
+			const {stdout: screen} = await exec('tmux', ['capture-pane', '-p', '-t', session]).catch(() => ({stdout: ''}));
+			if (!typed && /[#$] *$/m.test(screen)) {
+				await exec('tmux', ['send-keys', '-t', session, line, 'Enter']);
+				typed = true;
+			}
+
+			await new Promise(resolve => {
+				setTimeout(resolve, 200);
+			});
+		}
+
+		throw new Error('the interactive ssh session did not end');
+	} finally {
+		await exec('tmux', ['kill-session', '-t', session]).catch(() => undefined);
+	}
+}
+
 for (const kind of ['systemd', 'no-init'] as const) {
 	test.serial(`${kind} host: create -d generic, env, docker run, provision twice, regenerate-certs, ssh, scp, host-key pinning`, async t => {
 		if (!requireReal(t, testHostsAvailable())) return;
@@ -95,6 +124,13 @@ for (const kind of ['systemd', 'no-init'] as const) {
 
 		t.is((await machinist(['ssh', name, 'false'], env)).code, 1);
 		t.is((await userShell(env, `machinist ssh ${name} echo hello from '$(hostname)'`)).stdout, `hello from ${name}\n`);
+
+		// Without OpenSSH on PATH, machinist's own client runs commands and interactive shells.
+		const noSsh = {...env, PATH: path.dirname(process.execPath)};
+		const native = await machinist(['ssh', name, 'echo', 'native; exit 3'], noSsh);
+		t.is(native.stdout, 'native\n');
+		t.is(native.code, 3);
+		t.is(await interactiveExitCode(noSsh, name, 'exit 7'), 7);
 
 		const local = path.join(store, 'note.txt');
 		await writeFile(local, 'to the machine\n');

@@ -1,5 +1,6 @@
 import {copyFile, chmod, access} from 'node:fs/promises';
 import net from 'node:net';
+import {dialProblem} from '../dial.js';
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 import {intOption, stringOption} from '../options.js';
@@ -13,36 +14,8 @@ type GenericConfig = BaseDriverConfig & {EnginePort: number; SSHKey: string};
 /** docker-machine's probe: the SSH port answering within 15 s means the host is up. */
 const stateProbeTimeoutMs = 15_000;
 
-/** Why a TCP connection to host:port fails, or undefined when it succeeds. */
-async function dialProblem(host: string, port: number, signal?: AbortSignal, timeoutMs = 10_000): Promise<string | undefined> {
-	return new Promise(resolve => {
-		const socket = net.connect({host, port, timeout: timeoutMs});
-		const finish = (problem: string | undefined) => {
-			signal?.removeEventListener('abort', onAbort);
-			socket.destroy();
-			resolve(problem);
-		};
-
-		const onAbort = () => {
-			finish('cancelled');
-		};
-
-		signal?.addEventListener('abort', onAbort, {once: true});
-		socket.once('connect', () => {
-			finish(undefined);
-		});
-		socket.once('timeout', () => {
-			finish(`no answer within ${timeoutMs / 1000} s`);
-		});
-		socket.once('error', (error: NodeJS.ErrnoException) => {
-			const reasons: Record<string, string> = {ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network unreachable', ENOTFOUND: 'no such host'};
-			finish(reasons[error.code ?? ''] ?? error.message);
-		});
-	});
-}
-
 async function portAnswers(host: string, port: number, signal?: AbortSignal): Promise<boolean> {
-	return (await dialProblem(host, port, signal, stateProbeTimeoutMs)) === undefined;
+	return (await dialProblem(host, port, {timeoutMs: stateProbeTimeoutMs, signal})) === undefined;
 }
 
 /** An existing Linux host reached over SSH ("company network / data center" machines). */
@@ -67,7 +40,7 @@ class GenericDriver implements Driver {
 			}
 		}
 
-		const problem = await dialProblem(this.config.IPAddress, this.config.SSHPort, context.signal);
+		const problem = await dialProblem(this.config.IPAddress, this.config.SSHPort, {timeoutMs: 10_000, signal: context.signal});
 		if (problem) {
 			throw new MachinistError(`cannot reach SSH at ${this.config.IPAddress}:${this.config.SSHPort} (${problem}): check --generic-ip-address and --generic-ssh-port, and that sshd runs there`);
 		}

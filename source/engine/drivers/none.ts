@@ -1,4 +1,4 @@
-import net from 'node:net';
+import {dialProblem} from '../dial.js';
 import {MachinistError, errorMessage} from '../errors.js';
 import {stringOption} from '../options.js';
 import type {MachineState} from '../state.js';
@@ -23,41 +23,6 @@ function parseDockerUrl(text: string): URL {
 	}
 
 	return url;
-}
-
-/** The socket error as Go's net package words it, which docker-machine users know. */
-function dialReason(error: unknown, hostPort: string): string {
-	const code = (error as NodeJS.ErrnoException).code;
-	if (code === 'ECONNREFUSED') return `dial tcp ${hostPort}: connect: connection refused`;
-	if (code === 'ETIMEDOUT') return `dial tcp ${hostPort}: i/o timeout`;
-	if (code === 'EHOSTUNREACH') return `dial tcp ${hostPort}: connect: no route to host`;
-	if (code === 'ENOTFOUND') return `dial tcp ${hostPort}: lookup failed: no such host`;
-	return `dial tcp ${hostPort}: ${errorMessage(error)}`;
-}
-
-async function probe(host: string, port: number, signal?: AbortSignal): Promise<void> {
-	await new Promise<void>((resolve, reject) => {
-		const socket = net.connect({host, port, timeout: probeTimeoutMs});
-		const finish = (error?: unknown) => {
-			signal?.removeEventListener('abort', onAbort);
-			socket.destroy();
-			if (error) reject(error);
-			else resolve();
-		};
-
-		const onAbort = () => {
-			finish(signal?.reason);
-		};
-
-		signal?.addEventListener('abort', onAbort, {once: true});
-		socket.once('connect', () => {
-			finish();
-		});
-		socket.once('timeout', () => {
-			finish(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'}));
-		});
-		socket.once('error', finish);
-	});
 }
 
 /** A Docker daemon that already exists and is reached by URL; there is no host to manage. */
@@ -104,14 +69,9 @@ class NoneDriver implements Driver {
 	 */
 	async getState(context: DriverContext): Promise<MachineState> {
 		const url = parseDockerUrl(this.config.URL);
-		const hostPort = `${url.hostname}:${url.port}`;
-		try {
-			await probe(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port), context.signal);
-		} catch (error) {
-			if (context.signal?.aborted) throw error;
-			throw new MachinistError(dialReason(error, hostPort));
-		}
-
+		const problem = await dialProblem(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port), {timeoutMs: probeTimeoutMs, signal: context.signal});
+		context.signal?.throwIfAborted();
+		if (problem) throw new MachinistError(problem);
 		return 'Running';
 	}
 

@@ -289,6 +289,41 @@ export class SshClient {
 		}, 1000).unref();
 	}
 
+	/**
+	 * An interactive login shell on a pseudo-terminal the size of `terminal`, for `machinist ssh`
+	 * where no OpenSSH client is installed. Input and output flow through until the remote
+	 * shell exits; resolves with its exit code. The caller puts its terminal in raw mode.
+	 */
+	async interactiveShell(terminal: {input: NodeJS.ReadableStream; output: NodeJS.WritableStream & {columns?: number; rows?: number; on?(event: 'resize', listener: () => void): unknown; off?(event: 'resize', listener: () => void): unknown}; errorOutput: NodeJS.WritableStream; term?: string}): Promise<number> {
+		return new Promise((resolve, reject) => {
+			const window = {term: terminal.term ?? 'xterm-256color', rows: terminal.output.rows ?? 24, cols: terminal.output.columns ?? 80};
+			this.#raw.shell(window, (error, channel) => {
+				if (error) {
+					reject(new SshConnectionError('lost', `could not open a shell: ${error.message}`, `Could not open a shell on ${this.target.hostLabel}: ${error.message}`, error));
+					return;
+				}
+
+				const onResize = () => {
+					channel.setWindow(terminal.output.rows ?? 24, terminal.output.columns ?? 80, 0, 0);
+				};
+
+				terminal.output.on?.('resize', onResize);
+				terminal.input.pipe(channel);
+				channel.pipe(terminal.output, {end: false});
+				channel.stderr.pipe(terminal.errorOutput, {end: false});
+				let code = 0;
+				channel.on('exit', (exitCode: number | null) => {
+					code = exitCode ?? 1;
+				});
+				channel.on('close', () => {
+					terminal.input.unpipe(channel);
+					terminal.output.off?.('resize', onResize);
+					resolve(code);
+				});
+			});
+		});
+	}
+
 	/** Runs `command` in the login user's shell; a non-zero exit is a result, not an error. */
 	async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
 		const raw = await this.#execute(command, options);
