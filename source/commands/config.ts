@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type {Command} from '../cli/command.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
+import {checkConnection} from '../engine/connection.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption} from '../engine/options.js';
-import {checkedDockerUrl} from './connection.js';
+import {checked} from './connection.js';
 import {singleTarget} from './targets.js';
 
 /** Go's %q for the ASCII paths we print; JSON's string escaping is the same there. */
@@ -16,7 +16,7 @@ const config: Command = {
 	flags: [{name: 'swarm', type: 'bool', description: 'Display the Swarm config instead of the Docker daemon'}],
 	async run(input) {
 		const machine = await loadMachine(input.engine, await singleTarget(input));
-		const url = await checkedDockerUrl(input, machine, 'Error running connection boilerplate: ');
+		const {url} = await checked(input, 'Error running connection boilerplate: ', async () => checkConnection(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')}));
 
 		const dir = machine.host.HostOptions.AuthOptions.StorePath || machine.dir;
 		input.terminal.stdout.write([

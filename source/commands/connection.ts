@@ -1,19 +1,18 @@
 import type {CommandInput} from '../cli/command.js';
-import {checkConnection} from '../engine/connection.js';
 import {MachinistError, errorMessage} from '../engine/errors.js';
-import type {Machine} from '../engine/machine.js';
-import {boolOption} from '../engine/options.js';
 
 /**
- * The daemon URL after docker-machine's connection check, for `env` and `config`; failures get
- * the command's own prefix (scripts match both), warnings go to stderr so `eval` ignores them.
+ * Runs docker-machine's connection check for `env` and `config`: failures get the command's
+ * own prefix (scripts match both), warnings go to stderr so `eval` ignores them.
  */
-export async function checkedDockerUrl(input: CommandInput, machine: Machine, errorPrefix: string): Promise<string> {
+export async function checked<T extends {warnings: string[]}>(input: CommandInput, errorPrefix: string, work: () => Promise<T>): Promise<T> {
+	let result: T;
 	try {
-		const {url, warnings} = await checkConnection(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')});
-		for (const warning of warnings) input.terminal.stderr.write(`${warning}\n`);
-		return url;
+		result = await work();
 	} catch (error) {
 		throw new MachinistError(`${errorPrefix}${errorMessage(error)}`);
 	}
+
+	for (const warning of result.warnings) input.terminal.stderr.write(`${warning}\n`);
+	return result;
 }

@@ -1,18 +1,16 @@
 import type {Command} from '../cli/command.js';
-import {missingClientFiles} from '../engine/connection.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
+import {dockerEnvironment} from '../engine/connection.js';
+import {MachinistError} from '../engine/errors.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption, stringOption} from '../engine/options.js';
 import {
 	detectShell,
-	noProxyVariable,
-	noProxyVariableName,
 	renderSetEnv,
 	renderUnsetEnv,
 	shellFromFlag,
-	type EnvVariables,
 } from '../format/env.js';
-import {checkedDockerUrl} from './connection.js';
+import {checked} from './connection.js';
+import {noProxyVariableName} from '../engine/proxy.js';
 import {singleTarget} from './targets.js';
 
 export const dockerVariables = ['DOCKER_TLS_VERIFY', 'DOCKER_HOST', 'DOCKER_CERT_PATH', 'DOCKER_MACHINE_NAME'] as const;
@@ -39,22 +37,8 @@ const env: Command = {
 		}
 
 		const machine = await loadMachine(input.engine, await singleTarget(input));
-		const url = await checkedDockerUrl(input, machine, 'Error checking TLS connection: ');
-
-		const missing = await missingClientFiles(machine);
-		if (missing.length > 0) {
-			throw new MachinistError(`Error: the docker CLI needs ${missing.join(', ')}: copy them from ${input.engine.store.certsDir} (cp ${input.engine.store.certsDir}/{ca,cert,key}.pem ${machine.dir}/)`);
-		}
-
-		const variables: Array<readonly [string, string]> = [
-			['DOCKER_TLS_VERIFY', '1'],
-			['DOCKER_HOST', url],
-			['DOCKER_CERT_PATH', machine.dir],
-			['DOCKER_MACHINE_NAME', machine.name],
-		];
-		if (process.platform === 'win32') variables.push(['COMPOSE_CONVERT_WINDOWS_PATHS', 'true']);
-		if (noProxy) variables.push(noProxyVariable(input.terminal.env, new URL(url).hostname));
-		input.terminal.stdout.write(renderSetEnv(shell, variables satisfies EnvVariables, input.commandLine));
+		const {variables} = await checked(input, 'Error checking TLS connection: ', async () => dockerEnvironment(input.engine, machine, {swarm: boolOption(input.flags, 'swarm'), noProxy}));
+		input.terminal.stdout.write(renderSetEnv(shell, variables, input.commandLine));
 	},
 };
 

@@ -8,6 +8,7 @@ import type {Engine} from './engine.js';
 import {MachinistError, errorMessage} from './errors.js';
 import {driverContext, type Machine} from './machine.js';
 import type {HostRecord} from './store/host.js';
+import {noProxyVariable} from './proxy.js';
 
 export type TlsMaterial = {caPem: Buffer; certPem: Buffer; keyPem: Buffer};
 
@@ -154,4 +155,26 @@ export async function machineUrl(machine: Machine, signal?: AbortSignal): Promis
 	const state = await machine.driver.getState(context);
 	if (state !== 'Running') throw new MachinistError('Host is not running');
 	return machine.driver.getURL(context);
+}
+
+/**
+ * The variables that point the docker CLI at a machine (what `env` prints and the TUI copies),
+ * after the connection check. Errors have docker-machine's wording without a command prefix.
+ */
+export async function dockerEnvironment(engine: Engine, machine: Machine, options: {swarm?: boolean; noProxy?: boolean; signal?: AbortSignal} = {}): Promise<{variables: Array<readonly [string, string]>; warnings: string[]}> {
+	const {url, warnings} = await checkConnection(engine, machine, options);
+	const missing = await missingClientFiles(machine);
+	if (missing.length > 0) {
+		throw new MachinistError(`the docker CLI needs ${missing.join(', ')}: copy them from ${engine.store.certsDir} (cp ${engine.store.certsDir}/{ca,cert,key}.pem ${machine.dir}/)`);
+	}
+
+	const variables: Array<readonly [string, string]> = [
+		['DOCKER_TLS_VERIFY', '1'],
+		['DOCKER_HOST', url],
+		['DOCKER_CERT_PATH', machine.dir],
+		['DOCKER_MACHINE_NAME', machine.name],
+	];
+	if (process.platform === 'win32') variables.push(['COMPOSE_CONVERT_WINDOWS_PATHS', 'true']);
+	if (options.noProxy) variables.push(noProxyVariable(engine.env, new URL(url).hostname));
+	return {variables, warnings};
 }

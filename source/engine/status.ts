@@ -1,4 +1,5 @@
 import {dockerClientFor} from './connection.js';
+import type {DockerInfo} from './docker/client.js';
 import type {Engine} from './engine.js';
 import {MachinistError, errorMessage} from './errors.js';
 import {driverContext, machineFromHost, type Machine} from './machine.js';
@@ -21,6 +22,8 @@ export type MachineStatus = {
 	activeSwarm: boolean;
 	/** The swarm this machine belongs to, as `ls` prints it: `master` or `master (master)`. */
 	swarm: string;
+	/** The daemon's /info, when the query asked for it (the TUI's details and container count). */
+	info?: DockerInfo;
 	/** Why the row has no live data: the query timed out, or the record could not be loaded. */
 	problem?: 'timeout' | 'load-error';
 	host?: HostRecord;
@@ -71,7 +74,14 @@ function swarmUrlOf(url: string, swarm: SwarmOptions): string {
 	}
 }
 
-async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'>> {
+export type QueryOptions = {
+	timeoutMs?: number;
+	signal?: AbortSignal;
+	/** Ask /info (containers, CPUs, memory) instead of the cheaper /_ping. */
+	withInfo?: boolean;
+};
+
+async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal, withInfo = false): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'>> {
 	const {provisionError} = await readNotes(machine.dir);
 	if (provisionError) {
 		return {state: 'Error', url: '', dockerVersion: '', error: `Provisioning failed: ${provisionError} (run "${engine.program} provision ${machine.name}" once the cause is fixed)`, activeHost: false, activeSwarm: false, host: machine.host};
@@ -105,6 +115,11 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal)
 	const activeSwarm = Boolean(swarm?.Master) && swarmUrlOf(url, swarm) === dockerHost;
 	try {
 		const client = await dockerClientFor(engine, machine, url);
+		if (withInfo) {
+			const info = await client.info(signal);
+			return {state, url, dockerVersion: info.ServerVersion, error: '', activeHost, activeSwarm, host: machine.host, info};
+		}
+
 		const version = await client.engineVersion(signal);
 		return {state, url, dockerVersion: version, error: '', activeHost, activeSwarm, host: machine.host};
 	} catch (error) {
@@ -114,7 +129,7 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal)
 }
 
 /** Asks one machine for its state, URL and Docker version, giving up after `timeoutMs`. */
-export async function queryMachine(engine: Engine, host: HostRecord, swarm: string, options: {timeoutMs?: number; signal?: AbortSignal} = {}): Promise<MachineStatus> {
+export async function queryMachine(engine: Engine, host: HostRecord, swarm: string, options: QueryOptions = {}): Promise<MachineStatus> {
 	const started = performance.now();
 	const timeoutMs = options.timeoutMs ?? defaultQueryTimeoutMs;
 	const controller = new AbortController();
@@ -131,7 +146,7 @@ export async function queryMachine(engine: Engine, host: HostRecord, swarm: stri
 		const machine = await machineFromHost(engine, host);
 		// The race guarantees the deadline even if a driver ignores its signal.
 		const answer = await Promise.race([
-			askMachine(engine, machine, controller.signal),
+			askMachine(engine, machine, controller.signal, options.withInfo),
 			new Promise<never>((_resolve, reject) => {
 				controller.signal.addEventListener('abort', () => {
 					reject(controller.signal.reason);
@@ -186,7 +201,7 @@ export function loadErrorStatus(entry: StoreEntry): MachineStatus {
  * Queries every loadable machine in parallel (bounded) and returns loaded ones sorted
  * naturally, then the unloadable ones as error rows, as `ls` lists them.
  */
-export async function queryMachines(engine: Engine, entries: readonly StoreEntry[], options: {timeoutMs?: number; concurrency?: number; signal?: AbortSignal; include?: (host: HostRecord) => boolean} = {}): Promise<MachineStatus[]> {
+export async function queryMachines(engine: Engine, entries: readonly StoreEntry[], options: QueryOptions & {concurrency?: number; include?: (host: HostRecord) => boolean} = {}): Promise<MachineStatus[]> {
 	const hosts = entries.flatMap(entry => (entry.host ? [entry.host] : []));
 	const wanted = hosts.filter(host => options.include?.(host) ?? true).sort((a, b) => naturalCompare(a.Name, b.Name));
 	const statuses = await mapBounded(wanted, options.concurrency ?? defaultQueryConcurrency, async host =>

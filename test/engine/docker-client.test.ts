@@ -3,7 +3,6 @@ import {readFile} from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import type {TLSSocket} from 'node:tls';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {TlsCheckError, checkTlsConnection} from '../../source/engine/certs/check.js';

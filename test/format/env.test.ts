@@ -1,13 +1,12 @@
 import test from 'ava';
 import {
 	detectShell,
-	noProxyVariable,
-	noProxyVariableName,
 	renderSetEnv,
 	renderUnsetEnv,
 	shellFromFlag,
 	shellNames,
 } from '../../source/format/env.js';
+import {noProxyVariable, noProxyVariableName} from '../../source/engine/proxy.js';
 
 const variables = [
 	['DOCKER_TLS_VERIFY', '1'],

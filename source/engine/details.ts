@@ -1,0 +1,60 @@
+import {readFile} from 'node:fs/promises';
+import {readCertificateInfo} from './certs/inspect.js';
+import type {Engine} from './engine.js';
+import {errorMessage} from './errors.js';
+import {driverContext, loadMachine} from './machine.js';
+import {readNotes} from './store/notes.js';
+
+export type CertificateSummary = {path: string; notAfter?: Date; problem?: string};
+
+/** What the TUI's details pane shows about a machine beyond its status row. */
+export type MachineDetails = {
+	name: string;
+	driverName: string;
+	ip: string;
+	ssh?: {user: string; port: number; keyPath: string};
+	engine: {labels: string[]; flags: string[]; env: string[]; insecureRegistries: string[]; registryMirrors: string[]; storageDriver: string; installUrl: string};
+	certificates: {ca: CertificateSummary; client: CertificateSummary; server: CertificateSummary};
+	/** The last provisioning failure, until a provision succeeds. */
+	lastError?: string;
+};
+
+async function summarize(file: string): Promise<CertificateSummary> {
+	try {
+		return {path: file, notAfter: readCertificateInfo(await readFile(file)).notAfter};
+	} catch (error) {
+		return {path: file, problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : errorMessage(error)};
+	}
+}
+
+export async function machineDetails(engine: Engine, name: string): Promise<MachineDetails> {
+	const machine = await loadMachine(engine, name);
+	const context = driverContext(machine);
+	const options = machine.host.HostOptions.EngineOptions;
+	const auth = machine.host.HostOptions.AuthOptions;
+	const [ip, ssh, ca, client, server, notes] = await Promise.all([
+		machine.driver.getIP(context).catch(() => ''),
+		machine.driver.sshDetails(context).catch(() => undefined),
+		summarize(auth.CaCertPath),
+		summarize(auth.ClientCertPath),
+		summarize(auth.ServerCertPath),
+		readNotes(machine.dir),
+	]);
+	return {
+		name,
+		driverName: machine.host.DriverName,
+		ip,
+		...(ssh ? {ssh: {user: ssh.user, port: ssh.port, keyPath: ssh.keyPath}} : {}),
+		engine: {
+			labels: options.Labels,
+			flags: options.ArbitraryFlags,
+			env: options.Env,
+			insecureRegistries: options.InsecureRegistry,
+			registryMirrors: options.RegistryMirror ?? [],
+			storageDriver: options.StorageDriver,
+			installUrl: options.InstallURL,
+		},
+		certificates: {ca, client, server},
+		...(notes.provisionError ? {lastError: notes.provisionError} : {}),
+	};
+}

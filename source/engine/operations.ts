@@ -1,0 +1,129 @@
+import {createMachine, type CreateRequest} from './create.js';
+import type {Engine} from './engine.js';
+import {errorMessage} from './errors.js';
+import {loadMachine} from './machine.js';
+import {powerMachine, removeMachine} from './machines.js';
+import type {ProgressEvent} from './progress.js';
+import {provisionMachine, regenerateCertificates} from './provisioning.js';
+
+export type OperationKind = 'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create';
+
+export type Operation = {
+	id: number;
+	kind: OperationKind;
+	machine: string;
+	state: 'running' | 'done' | 'failed';
+	/** Progress lines as the CLI would print them. */
+	log: string[];
+	error?: string;
+	startedAt: number;
+	endedAt?: number;
+};
+
+/**
+ * Long actions run in the background for a long-running face (the TUI): several at once, each
+ * with a live log of its progress events, failures kept until dismissed. Listeners hear about
+ * every change; `onSettled` lets the face refresh its machine list.
+ */
+export class OperationRunner {
+	readonly #engine: Engine;
+	readonly #operations: Operation[] = [];
+	readonly #listeners = new Set<() => void>();
+	readonly #onChange: (operation: Operation) => void;
+	#nextId = 1;
+
+	constructor(engine: Engine, hooks: {onChange?: (operation: Operation) => void} = {}) {
+		this.#engine = engine;
+		this.#onChange = hooks.onChange ?? (() => undefined);
+	}
+
+	subscribe(listener: () => void): () => void {
+		this.#listeners.add(listener);
+		return () => this.#listeners.delete(listener);
+	}
+
+	list(): readonly Operation[] {
+		return this.#operations;
+	}
+
+	running(): Operation[] {
+		return this.#operations.filter(operation => operation.state === 'running');
+	}
+
+	/** The running operation on a machine, if any (its row shows a spinner). */
+	runningOn(machine: string): Operation | undefined {
+		return this.#operations.find(operation => operation.machine === machine && operation.state === 'running');
+	}
+
+	dismiss(id: number): void {
+		const index = this.#operations.findIndex(operation => operation.id === id && operation.state !== 'running');
+		if (index !== -1) this.#operations.splice(index, 1);
+		this.#emit();
+	}
+
+	run(kind: Exclude<OperationKind, 'create'>, machine: string): Operation {
+		return this.#start(kind, machine, async progress => {
+			const loaded = await loadMachine(this.#engine, machine);
+			switch (kind) {
+				case 'provision': {
+					await provisionMachine(this.#engine, loaded, {progress});
+					break;
+				}
+
+				case 'regenerate-certs': {
+					await regenerateCertificates(this.#engine, loaded, {progress});
+					break;
+				}
+
+				case 'rm': {
+					await removeMachine(this.#engine, machine, {progress});
+					progress({type: 'step', message: `Successfully removed ${machine}`});
+					break;
+				}
+
+				default: {
+					await powerMachine(this.#engine, loaded, kind, {progress});
+				}
+			}
+		});
+	}
+
+	create(request: CreateRequest): Operation {
+		return this.#start('create', request.name, async progress => {
+			await createMachine(this.#engine, request, {progress});
+		});
+	}
+
+	#start(kind: OperationKind, machine: string, work: (progress: (event: ProgressEvent) => void) => Promise<void>): Operation {
+		const operation: Operation = {id: this.#nextId++, kind, machine, state: 'running', log: [], startedAt: Date.now()};
+		this.#operations.push(operation);
+		const progress = (event: ProgressEvent) => {
+			operation.log.push(event.type === 'log' ? `(${event.machine}) ${event.message}` : event.message);
+			this.#changed(operation);
+		};
+
+		this.#changed(operation);
+		void work(progress).then(
+			() => {
+				operation.state = 'done';
+			},
+			(error: unknown) => {
+				operation.state = 'failed';
+				operation.error = errorMessage(error);
+			},
+		).finally(() => {
+			operation.endedAt = Date.now();
+			this.#changed(operation);
+		});
+		return operation;
+	}
+
+	#changed(operation: Operation): void {
+		this.#onChange(operation);
+		this.#emit();
+	}
+
+	#emit(): void {
+		for (const listener of this.#listeners) listener();
+	}
+}

@@ -1,0 +1,144 @@
+import type {Engine} from './engine.js';
+import {naturalCompare, queryMachines, type MachineStatus} from './status.js';
+
+/** A machine as the TUI lists it: the latest answer, or the last good one when it timed out. */
+export type MachineRow = MachineStatus & {
+	/** When this row's data was last answered (ms since epoch); undefined before the first answer. */
+	updatedAt?: number;
+	/** The last query timed out: the data shown is the previous answer. */
+	stale: boolean;
+};
+
+export type PollerOptions = {
+	/** Every machine, this often (default 5 s). */
+	intervalMs?: number;
+	/** Machines marked busy (starting, stopping, provisioning), this often (default 1 s). */
+	fastIntervalMs?: number;
+	/** Per-machine query timeout (default 10 s, as `ls`). */
+	timeoutMs?: number;
+	concurrency?: number;
+	now?: () => number;
+};
+
+/**
+ * The one place that polls machines for a long-running face: bounded concurrency, per-host
+ * timeouts, a faster beat for machines in transition, and rows that keep their last known data
+ * when a host stops answering. Faces subscribe and render `rows()`; they never set timers.
+ */
+export class StatusPoller {
+	readonly #engine: Engine;
+	readonly #options: Required<Omit<PollerOptions, 'now'>>;
+	readonly #now: () => number;
+	readonly #rows = new Map<string, MachineRow>();
+	readonly #listeners = new Set<() => void>();
+	readonly #fast = new Set<string>();
+	#order: string[] = [];
+	#timers: NodeJS.Timeout[] = [];
+	#polling = false;
+	#pendingFull = false;
+	#controller = new AbortController();
+
+	constructor(engine: Engine, options: PollerOptions = {}) {
+		this.#engine = engine;
+		this.#options = {
+			intervalMs: options.intervalMs ?? 5000,
+			fastIntervalMs: options.fastIntervalMs ?? 1000,
+			timeoutMs: options.timeoutMs ?? 10_000,
+			concurrency: options.concurrency ?? 8,
+		};
+		this.#now = options.now ?? Date.now;
+	}
+
+	start(): void {
+		void this.refresh();
+		this.#timers.push(setInterval(() => {
+			void this.refresh();
+		}, this.#options.intervalMs));
+		this.#timers.push(setInterval(() => {
+			if (this.#fast.size > 0) void this.#poll(name => this.#fast.has(name));
+		}, this.#options.fastIntervalMs));
+	}
+
+	stop(): void {
+		for (const timer of this.#timers) clearInterval(timer);
+		this.#timers = [];
+		this.#controller.abort();
+		this.#controller = new AbortController();
+	}
+
+	subscribe(listener: () => void): () => void {
+		this.#listeners.add(listener);
+		return () => this.#listeners.delete(listener);
+	}
+
+	/** Machines in `ls` order. */
+	rows(): MachineRow[] {
+		return this.#order.flatMap(name => {
+			const row = this.#rows.get(name);
+			return row ? [row] : [];
+		});
+	}
+
+	/** Polls a machine at the fast beat while an operation changes it. */
+	setBusy(name: string, busy: boolean): void {
+		if (busy) this.#fast.add(name);
+		else this.#fast.delete(name);
+	}
+
+	/** Polls every machine now (after an action, or on the user's request). */
+	async refresh(): Promise<void> {
+		await this.#poll(() => true);
+	}
+
+	async #poll(include: (name: string) => boolean): Promise<void> {
+		if (this.#polling) {
+			// One poll at a time; whatever was asked for meanwhile is covered by a full poll after.
+			this.#pendingFull = true;
+			return;
+		}
+
+		this.#polling = true;
+		try {
+			const entries = await this.#engine.store.loadAll();
+			const statuses = await queryMachines(this.#engine, entries, {
+				timeoutMs: this.#options.timeoutMs,
+				concurrency: this.#options.concurrency,
+				signal: this.#controller.signal,
+				include: host => include(host.Name),
+				withInfo: true,
+			});
+			this.#merge(entries.map(entry => entry.name), statuses);
+		} catch {
+			// Stopped while polling; nothing to report.
+		} finally {
+			this.#polling = false;
+		}
+
+		if (this.#pendingFull) {
+			this.#pendingFull = false;
+			await this.refresh();
+		}
+	}
+
+	#merge(names: readonly string[], statuses: readonly MachineStatus[]): void {
+		const present = new Set(names);
+		for (const name of this.#rows.keys()) {
+			if (!present.has(name)) this.#rows.delete(name);
+		}
+
+		const now = this.#now();
+		for (const status of statuses) {
+			const previous = this.#rows.get(status.name);
+			if (status.problem === 'timeout' && previous?.updatedAt !== undefined) {
+				this.#rows.set(status.name, {...previous, stale: true});
+			} else {
+				this.#rows.set(status.name, {...status, updatedAt: status.problem === 'timeout' ? undefined : now, stale: status.problem === 'timeout'});
+			}
+		}
+
+		// ls order: loaded machines naturally sorted, unloadable ones last.
+		const rank = (row: MachineRow) => (row.problem === 'load-error' ? 1 : 0);
+		this.#order = [...this.#rows.values()].sort((a, b) => rank(a) - rank(b) || naturalCompare(a.name, b.name)).map(row => row.name);
+		for (const listener of this.#listeners) listener();
+	}
+}
