@@ -1,0 +1,90 @@
+import net from 'node:net';
+import test from 'ava';
+import {createMachine} from '../../source/engine/create.js';
+import {createEngine} from '../../source/engine/engine.js';
+import {OperationRunner} from '../../source/engine/operations.js';
+import {StatusPoller} from '../../source/engine/poller.js';
+import {temporaryDir} from '../helpers/store.js';
+
+async function waitFor<T>(read: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = read();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise(resolve => {
+			setTimeout(resolve, 20);
+		});
+	}
+}
+
+/** A TCP server that answers (closing at once) until told to go silent. */
+async function switchableServer() {
+	let silent = false;
+	const sockets = new Set<net.Socket>();
+	const server = net.createServer(socket => {
+		sockets.add(socket);
+		if (!silent) socket.destroy();
+	});
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	return {
+		port: (server.address() as net.AddressInfo).port,
+		goSilent() {
+			silent = true;
+		},
+		close() {
+			for (const socket of sockets) socket.destroy();
+			server.close();
+		},
+	};
+}
+
+test('the poller lists machines in ls order and keeps the last data of one that stops answering', async t => {
+	const server = await switchableServer();
+	t.teardown(() => server.close());
+	const engine = createEngine({storagePath: await temporaryDir(t), env: {}});
+	for (const name of ['web10', 'web2', 'db']) {
+		await createMachine(engine, {name, driverName: 'none', given: {url: name === 'web2' ? `tcp://127.0.0.1:${server.port}` : 'tcp://127.0.0.1:1'}});
+	}
+
+	const poller = new StatusPoller(engine, {intervalMs: 100, fastIntervalMs: 50, timeoutMs: 300});
+	t.teardown(() => poller.stop());
+	let updates = 0;
+	poller.subscribe(() => updates++);
+	poller.start();
+	const rows = await waitFor(() => (poller.rows().length === 3 ? poller.rows() : undefined), 'three rows');
+	t.deepEqual(rows.map(row => row.name), ['db', 'web2', 'web10']);
+	const answered = poller.rows().find(row => row.name === 'web2')!;
+	t.is(answered.state, 'Running');
+	t.false(answered.stale);
+	t.is(rows.find(row => row.name === 'db')!.state, 'Error');
+
+	server.goSilent();
+	const stale = await waitFor(() => poller.rows().find(row => row.name === 'web2' && row.stale), 'a stale row');
+	t.is(stale.state, 'Running', 'the last known state is kept');
+	t.is(stale.updatedAt, answered.updatedAt);
+	t.true(updates >= 2);
+});
+
+test('operations run in the background with a log, keep failures until dismissed, and report changes', async t => {
+	const engine = createEngine({storagePath: await temporaryDir(t), env: {}});
+	await createMachine(engine, {name: 'gone', driverName: 'none', given: {url: 'tcp://127.0.0.1:1'}});
+	const changes: string[] = [];
+	const runner = new OperationRunner(engine, {onChange: operation => changes.push(`${operation.kind}:${operation.state}`)});
+	const stop = runner.run('stop', 'gone');
+	t.is(runner.runningOn('gone'), stop);
+	const failed = await waitFor(() => (stop.state === 'failed' ? stop : undefined), 'the stop to fail');
+	t.is(failed.error, 'hosts without a driver cannot be stopped');
+	t.deepEqual(failed.log, ['Stopping "gone"...']);
+	t.is(runner.list().length, 1);
+	runner.dismiss(stop.id);
+	t.is(runner.list().length, 0);
+
+	const removal = runner.run('rm', 'gone');
+	await waitFor(() => (removal.state === 'done' ? removal : undefined), 'the removal');
+	t.deepEqual(removal.log, ['Successfully removed gone']);
+	t.false(await engine.store.exists('gone'));
+	t.true(changes.includes('stop:running') && changes.includes('stop:failed') && changes.includes('rm:done'));
+});
