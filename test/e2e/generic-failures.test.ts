@@ -5,14 +5,14 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {builtCli, machinist} from '../helpers/cli.js';
-import {startTestHost, testHostsAvailable, type TestHost} from '../helpers/hosts.js';
+import {startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from '../helpers/hosts.js';
 import {requireReal} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 
 const exec = promisify(execFile);
 
-async function world(t: ExecutionContext) {
-	const host = await startTestHost('no-init');
+async function world(t: ExecutionContext, kind: TestHostKind = 'no-init') {
+	const host = await startTestHost(kind);
 	t.teardown(async () => host.stop());
 	const store = await temporaryDir(t, 'mf-');
 	const keys: Record<'good' | 'bad', string> = {good: path.join(store, 'good'), bad: path.join(store, 'bad')};
@@ -138,3 +138,16 @@ test.serial('Docker is installed from --engine-install-url when missing (a scrip
 	const refused = await machinist(generic(host, keys.good, 'never', ['--engine-install-url', 'none']), env);
 	t.is(refused.code, 0, 'Docker is there now, so none is fine');
 });
+
+for (const kind of ['no-init', 'systemd'] as const) {
+	test.serial(`${kind} host: a daemon that cannot start with the given options fails at once with its own log lines`, async t => {
+	if (!requireReal(t, testHostsAvailable())) return;
+	const {host, env, keys} = await world(t, kind);
+	const [failed, ms] = await timed(machinist(generic(host, keys.good, 'badopt', ['--engine-opt', 'no-such-dockerd-flag=1']), env));
+	t.true(ms < 30_000, `took ${ms} ms`);
+	t.not(failed.code, 0);
+	t.is(failed.stderr.trimEnd().split('\n').length, 1, failed.stderr);
+	t.regex(failed.stderr, /Docker did not come up on badopt: dockerd stopped.*last log lines: .*no-such-dockerd-flag/);
+	t.regex((await machinist(['ls'], env)).stdout, /\nbadopt +- +generic +Error +.*Provisioning failed/);
+});
+}

@@ -154,6 +154,8 @@ export async function waitForDaemon(engine: Engine, machine: Machine, remote: Re
 	const deadline = Date.now() + (options.timeoutMs ?? daemonWaitMs);
 	let delay = 100;
 	let lastError: unknown;
+	let nextFailureCheck = Date.now() + 2000;
+	let gaveUp = false;
 	while (Date.now() < deadline) {
 		try {
 			await checkTlsConnection({host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), ...material, timeoutMs: 5000, signal: options.signal});
@@ -163,15 +165,30 @@ export async function waitForDaemon(engine: Engine, machine: Machine, remote: Re
 			lastError = error;
 		}
 
+		// A daemon that died (bad options, say) will not answer: report it now, not in a minute.
+		if (Date.now() >= nextFailureCheck) {
+			nextFailureCheck = Date.now() + 2000;
+			if (await init.failed(remote, options.signal).catch(() => false)) {
+				gaveUp = true;
+				break;
+			}
+		}
+
 		await new Promise(resolve => {
 			setTimeout(resolve, delay);
 		});
 		delay = Math.min(delay * 2, 500);
 	}
 
-	const logs = await init.recentLogs(remote, options.signal).catch(() => '');
+	const what = gaveUp ? 'dockerd stopped' : `no answer within ${Math.round((options.timeoutMs ?? daemonWaitMs) / 1000)} s`;
+	throw await daemonFailure(machine, remote, init, `${what} (${errorMessage(lastError)})`, options.signal);
+}
+
+/** The error for a daemon that will not run, with its last log lines, which usually say why. */
+async function daemonFailure(machine: Machine, remote: Remote, init: InitSystem, what: string, signal?: AbortSignal): Promise<MachinistError> {
+	const logs = await init.recentLogs(remote, signal).catch(() => '');
 	const tail = logs ? `; the daemon's last log lines: ${logs.split('\n').slice(-5).join(' | ')}` : '';
-	throw new MachinistError(`Docker did not come up on ${machine.name} (${url}) within ${Math.round((options.timeoutMs ?? daemonWaitMs) / 1000)} s: ${errorMessage(lastError)}${tail}`);
+	return new MachinistError(`Docker did not come up on ${machine.name}: ${what}${tail}`);
 }
 
 export type ProvisionOptions = {
@@ -220,7 +237,13 @@ export async function provisionHost(engine: Engine, machine: Machine, remote: Re
 	};
 	const configChanged = await init.configure(remote, setup, signal);
 	if (certificatesChanged || configChanged || !(await daemonAnswers(engine, machine, signal))) {
-		await init.restart(remote, signal);
+		try {
+			await init.restart(remote, signal);
+		} catch (error) {
+			signal?.throwIfAborted();
+			throw await daemonFailure(machine, remote, init, 'dockerd stopped (its restart failed)', signal);
+		}
+
 		await waitForDaemon(engine, machine, remote, init, {signal});
 	}
 }

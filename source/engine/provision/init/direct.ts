@@ -39,6 +39,10 @@ const direct: InitSystem = {
 			'true',
 		].join('\n'), {signal, timeoutMs: 120_000});
 	},
+	async failed(remote, signal) {
+		const result = await remote.exec(`pgrep -x dockerd >/dev/null 2>&1 && echo running || echo gone`, {signal});
+		return result.stdout.trim() === 'gone';
+	},
 	async recentLogs(remote, signal) {
 		const result = await remote.exec(`sudo -n tail -n 15 ${logFile} 2>/dev/null || tail -n 15 ${logFile} 2>/dev/null; true`, {signal});
 		return result.stdout.trim();

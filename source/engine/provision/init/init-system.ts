@@ -13,6 +13,8 @@ export type InitSystem = {
 	configure(remote: Remote, setup: DaemonSetup, signal?: AbortSignal): Promise<boolean>;
 	/** Restarts dockerd with the current configuration and certificates. */
 	restart(remote: Remote, signal?: AbortSignal): Promise<void>;
+	/** Whether dockerd has given up (a failed unit, a dead process): no point waiting for it. */
+	failed(remote: Remote, signal?: AbortSignal): Promise<boolean>;
 	/** The daemon's last log lines, for error messages. */
 	recentLogs(remote: Remote, signal?: AbortSignal): Promise<string>;
 };

@@ -27,6 +27,10 @@ const openrc: InitSystem = {
 	async restart(remote, signal) {
 		await remote.sudo('rc-update add docker default >/dev/null 2>&1 || true; rc-service docker restart', {signal, timeoutMs: 120_000});
 	},
+	async failed(remote, signal) {
+		const result = await remote.exec('rc-service docker status >/dev/null 2>&1 && echo running || echo stopped', {signal});
+		return result.stdout.trim() === 'stopped';
+	},
 	async recentLogs(remote, signal) {
 		const result = await remote.exec('sudo -n tail -n 15 /var/log/docker.log 2>/dev/null || tail -n 15 /var/log/docker.log 2>/dev/null; true', {signal});
 		return result.stdout.trim();

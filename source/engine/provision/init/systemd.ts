@@ -50,6 +50,11 @@ const systemd: InitSystem = {
 			'systemctl restart docker.service',
 		].join(' && '), {signal, timeoutMs: 120_000});
 	},
+	async failed(remote, signal) {
+		// `activating` (auto-restart pending) counts too: the unit restarts a daemon that exits.
+		const result = await remote.exec('systemctl is-failed docker.service; systemctl show -p ActiveState,SubState --value docker.service', {signal});
+		return /^failed$/m.test(result.stdout) || /^auto-restart$/m.test(result.stdout);
+	},
 	async recentLogs(remote, signal) {
 		const result = await remote.exec(`sudo -n journalctl -u docker.service -n 15 --no-pager -o cat 2>/dev/null || journalctl -u docker.service -n 15 --no-pager -o cat 2>/dev/null || systemctl status docker.service --no-pager -n 15 2>&1 | tail -n 15; true`, {signal});
 		return result.stdout.trim();
