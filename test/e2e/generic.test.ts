@@ -25,7 +25,7 @@ async function setup(t: ExecutionContext, kind: TestHostKind): Promise<Setup> {
 
 /** Runs a shell line the way a user would, with machinist on PATH as `machinist`. */
 async function userShell(env: NodeJS.ProcessEnv, line: string): Promise<{code: number; stdout: string; stderr: string}> {
-	const bin = path.join(path.dirname(builtCli), '..', '.bin-test');
+	const bin = path.join(String(env['MACHINE_STORAGE_PATH']), 'bin');
 	await exec('mkdir', ['-p', bin]);
 	await writeFile(path.join(bin, 'machinist'), `#!/bin/sh\nexec ${process.execPath} ${builtCli} "$@"\n`, {mode: 0o755});
 	try {
