@@ -1,4 +1,6 @@
-import type {CommandInput} from '../cli/command.js';
+import type {Command, CommandInput} from '../cli/command.js';
+import type {ProgressSink} from '../engine/progress.js';
+import {printProgress} from './progress.js';
 import {MachinistError, errorMessage} from '../engine/errors.js';
 import type {Machine} from '../engine/machine.js';
 import {loadMachines} from '../engine/machines.js';
@@ -35,4 +37,21 @@ export async function forEachMachine(input: CommandInput, work: (machine: Machin
 	const results = await Promise.allSettled(machines.map(async machine => work(machine)));
 	const errors = results.flatMap(result => (result.status === 'rejected' ? [errorMessage(result.reason)] : []));
 	if (errors.length > 0) throw new MachinistError(errors.join('\n'));
+}
+
+/**
+ * A command that does one thing to each named machine (start, provision, upgrade, …), printing
+ * progress as docker-machine does and an optional note once all are done.
+ */
+export function machineActionCommand(name: string, usage: string, action: (input: CommandInput, machine: Machine, progress: ProgressSink) => Promise<void>, note?: string): Command {
+	return {
+		name,
+		usage,
+		flags: [],
+		async run(input) {
+			const progress = printProgress(input.terminal);
+			await forEachMachine(input, async machine => action(input, machine, progress));
+			if (note) input.terminal.stdout.write(`${note}\n`);
+		},
+	};
 }
