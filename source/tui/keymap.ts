@@ -1,0 +1,189 @@
+import type {Key} from 'ink';
+
+/**
+ * Every key the app answers to, in one table of named commands. Screens ask `commandFor` what a
+ * key means where they are; the help overlay and the footer are rendered from the same table,
+ * so what they say is what the keys do.
+ */
+export type Scope = 'navigation' | 'list' | 'machine' | 'details' | 'operations' | 'filter' | 'form' | 'progress' | 'picker' | 'confirm' | 'dialog' | 'help' | 'global';
+
+type Binding = {
+	scope: Scope;
+	/** Key names as `keyName` gives them: a character, `up`, `enter`, `ctrl+c`, … */
+	keys: readonly string[];
+	/** A word or two for the footer. */
+	label: string;
+	/** What the help overlay says. */
+	description: string;
+	/** Shown in the footer where its scope applies. */
+	footer?: boolean;
+};
+
+export const keymap = {
+	up: {scope: 'navigation', keys: ['up', 'k'], label: 'move', description: 'Move up', footer: true},
+	down: {scope: 'navigation', keys: ['down', 'j'], label: 'move', description: 'Move down'},
+	first: {scope: 'navigation', keys: ['home', 'g'], label: 'first', description: 'Go to the first'},
+	last: {scope: 'navigation', keys: ['end', 'G'], label: 'last', description: 'Go to the last'},
+
+	details: {scope: 'list', keys: ['enter'], label: 'details', description: 'Details of the machine', footer: true},
+	create: {scope: 'list', keys: ['n'], label: 'new', description: 'Create a machine', footer: true},
+	filter: {scope: 'list', keys: ['/'], label: 'filter', description: 'Filter machines by name', footer: true},
+	operations: {scope: 'list', keys: ['o'], label: 'operations', description: 'Operations and their logs', footer: true},
+	refresh: {scope: 'list', keys: ['ctrl+r'], label: 'refresh', description: 'Ask every machine now'},
+
+	start: {scope: 'machine', keys: ['s'], label: 'start', description: 'Start', footer: true},
+	stop: {scope: 'machine', keys: ['S'], label: 'stop', description: 'Stop', footer: true},
+	restart: {scope: 'machine', keys: ['r'], label: 'restart', description: 'Restart'},
+	kill: {scope: 'machine', keys: ['K'], label: 'kill', description: 'Kill (asks first)'},
+	provision: {scope: 'machine', keys: ['p'], label: 'provision', description: 'Provision again'},
+	regenerateCerts: {scope: 'machine', keys: ['R'], label: 'certs', description: 'Regenerate certificates (asks)'},
+	remove: {scope: 'machine', keys: ['d'], label: 'remove', description: 'Remove (asks first)', footer: true},
+	ssh: {scope: 'machine', keys: ['x'], label: 'ssh', description: 'SSH into it, here'},
+	copyEnv: {scope: 'machine', keys: ['c'], label: 'copy env', description: 'Copy the env exports', footer: true},
+	dockerContext: {scope: 'machine', keys: ['C'], label: 'context', description: 'Write a Docker context'},
+
+	back: {scope: 'details', keys: ['escape'], label: 'back', description: 'Back to the list', footer: true},
+
+	dismiss: {scope: 'operations', keys: ['enter', 'x'], label: 'dismiss', description: 'Dismiss a finished one', footer: true},
+	leaveOperations: {scope: 'operations', keys: ['escape'], label: 'back', description: 'Back to the list', footer: true},
+
+	keepFilter: {scope: 'filter', keys: ['enter'], label: 'keep', description: 'Keep the filter', footer: true},
+	clearFilter: {scope: 'filter', keys: ['escape'], label: 'clear', description: 'Clear the filter', footer: true},
+
+	nextField: {scope: 'form', keys: ['tab', 'down'], label: 'next', description: 'Next field', footer: true},
+	previousField: {scope: 'form', keys: ['shift+tab', 'up'], label: 'previous', description: 'Previous field'},
+	toggle: {scope: 'form', keys: ['space'], label: 'toggle', description: 'Tick a box; fold advanced', footer: true},
+	enterField: {scope: 'form', keys: ['enter'], label: 'next/create', description: 'Next field; create on [Create]', footer: true},
+	cancelForm: {scope: 'form', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
+
+	leaveProgress: {scope: 'progress', keys: ['escape', 'enter'], label: 'back', description: 'Back (it goes on)', footer: true},
+
+	choose: {scope: 'picker', keys: ['enter'], label: 'choose', description: 'Choose the driver', footer: true},
+	cancelPicker: {scope: 'picker', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
+
+	yes: {scope: 'confirm', keys: ['y'], label: 'yes', description: 'Yes', footer: true},
+	no: {scope: 'confirm', keys: ['n', 'escape'], label: 'no', description: 'No', footer: true},
+
+	closeDialog: {scope: 'dialog', keys: ['escape', 'enter', 'q'], label: 'close', description: 'Close', footer: true},
+	nextShell: {scope: 'dialog', keys: ['tab'], label: 'shell', description: 'Env for the next shell', footer: true},
+
+	closeHelp: {scope: 'help', keys: ['?', 'escape', 'q'], label: 'close', description: 'Close help', footer: true},
+
+	help: {scope: 'global', keys: ['?'], label: 'help', description: 'Help', footer: true},
+	quit: {scope: 'global', keys: ['q'], label: 'quit', description: 'Quit (asks if busy)', footer: true},
+	forceQuit: {scope: 'global', keys: ['ctrl+c'], label: 'quit', description: 'Quit now'},
+} as const satisfies Record<string, Binding>;
+
+export type CommandName = keyof typeof keymap;
+
+/** Where the user is; each context answers to the commands of its scopes, in this order. */
+export const contexts = {
+	list: ['navigation', 'list', 'machine', 'global'],
+	details: ['details', 'machine', 'global'],
+	operations: ['navigation', 'operations', 'global'],
+	filter: ['filter'],
+	form: ['form'],
+	progress: ['progress'],
+	picker: ['picker'],
+	confirm: ['confirm'],
+	dialog: ['dialog'],
+	help: ['help'],
+} as const satisfies Record<string, readonly Scope[]>;
+
+export type Context = keyof typeof contexts;
+
+export const scopeTitles: Record<Scope, string> = {
+	navigation: 'Moving',
+	list: 'Machine list',
+	machine: 'On the selected machine',
+	details: 'Details',
+	operations: 'Operations',
+	filter: 'Filter',
+	form: 'Create form',
+	progress: 'Create progress',
+	picker: 'Driver choice',
+	confirm: 'Questions',
+	dialog: 'Dialogs',
+	help: 'Help',
+	global: 'Anywhere',
+};
+
+/** The name of a key press as the table spells it. */
+export function keyName(input: string, key: Key): string {
+	if (key.upArrow) return 'up';
+	if (key.downArrow) return 'down';
+	if (key.leftArrow) return 'left';
+	if (key.rightArrow) return 'right';
+	if (key.pageUp) return 'pageup';
+	if (key.pageDown) return 'pagedown';
+	if (key.home) return 'home';
+	if (key.end) return 'end';
+	if (key.return) return 'enter';
+	if (key.escape) return 'escape';
+	if (key.tab) return key.shift ? 'shift+tab' : 'tab';
+	// Terminals send DEL (0x7f) for Backspace, which Ink reports as delete.
+	if (key.backspace || key.delete) return 'backspace';
+	if (key.ctrl && input) return `ctrl+${input.toLowerCase()}`;
+	if (input === ' ') return 'space';
+	return input;
+}
+
+const entries = Object.entries(keymap) as Array<[CommandName, Binding]>;
+
+export function commandFor(context: Context, input: string, key: Key): CommandName | undefined {
+	const name = keyName(input, key);
+	for (const scope of contexts[context] as readonly Scope[]) {
+		const found = entries.find(([, binding]) => binding.scope === scope && binding.keys.includes(name));
+		if (found) return found[0];
+	}
+
+	return undefined;
+}
+
+const keyLabels: Record<string, string> = {
+	up: '↑',
+	down: '↓',
+	left: '←',
+	right: '→',
+	enter: 'Enter',
+	escape: 'Esc',
+	tab: 'Tab',
+	'shift+tab': 'Shift-Tab',
+	space: 'Space',
+	backspace: 'Backspace',
+	home: 'Home',
+	end: 'End',
+};
+
+export function keyLabel(name: string): string {
+	if (keyLabels[name]) return keyLabels[name];
+	if (name.startsWith('ctrl+')) return `Ctrl-${name.slice(5).toUpperCase()}`;
+	return name;
+}
+
+export function keysLabel(command: CommandName): string {
+	return keymap[command].keys.map(name => keyLabel(name)).join('/');
+}
+
+export type Hint = {keys: string; label: string};
+
+/** The footer of a context: its commands marked for it; `up` stands for ↑/↓ (one hint). */
+export function footerHints(context: Context): Hint[] {
+	const scopes = contexts[context] as readonly Scope[];
+	return entries
+		.filter(([, binding]) => binding.footer && scopes.includes(binding.scope))
+		.sort(([, a], [, b]) => scopes.indexOf(a.scope) - scopes.indexOf(b.scope))
+		.map(([command, binding]) => ({keys: command === 'up' ? '↑↓/jk' : keysLabel(command), label: binding.label}));
+}
+
+export type HelpSection = {title: string; lines: Hint[]};
+
+/** The help overlay: every command, grouped by scope, the current context's scopes first. */
+export function helpSections(current: Context): HelpSection[] {
+	const first = contexts[current] as readonly Scope[];
+	const scopes = [...first, ...(Object.keys(scopeTitles) as Scope[]).filter(scope => !first.includes(scope))];
+	return scopes.map(scope => ({
+		title: scopeTitles[scope],
+		lines: entries.filter(([, binding]) => binding.scope === scope).map(([command, binding]) => ({keys: keysLabel(command), label: binding.description})),
+	}));
+}

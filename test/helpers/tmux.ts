@@ -1,0 +1,90 @@
+import {execFile, execFileSync} from 'node:child_process';
+import {promisify} from 'node:util';
+import {shellQuote} from '../../source/engine/ssh/quote.js';
+
+const exec = promisify(execFile);
+
+export function tmuxAvailable(): {ok: true} | {ok: false; why: string} {
+	try {
+		execFileSync('tmux', ['-V'], {stdio: 'ignore'});
+		return {ok: true};
+	} catch {
+		return {ok: false, why: 'tmux is not installed (apt-get install -y tmux)'};
+	}
+}
+
+/**
+ * A real terminal for end-to-end tests: a detached tmux session running one command. The
+ * command's environment is exactly `env` (tmux's own server environment does not leak in), and
+ * `CI` is never set, since Ink renders nothing until exit when it sees CI.
+ */
+export class TmuxSession {
+	readonly name: string;
+
+	private constructor(name: string) {
+		this.name = name;
+	}
+
+	static async start(command: readonly string[], env: NodeJS.ProcessEnv, size = {columns: 120, rows: 35}): Promise<TmuxSession> {
+		const name = `mt${process.pid}x${Math.floor(Math.random() * 1e6)}`;
+		const assignments = Object.entries(env).filter(([key, value]) => value !== undefined && key !== 'CI').map(([key, value]) => `${key}=${shellQuote(String(value))}`);
+		const line = `env -i ${assignments.join(' ')} ${command.map(word => shellQuote(word)).join(' ')}; echo "[exited $?]"; sleep 600`;
+		await exec('tmux', ['-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(size.columns), '-y', String(size.rows), line]);
+		await exec('tmux', ['set-option', '-t', name, '-g', 'set-clipboard', 'on']);
+		return new TmuxSession(name);
+	}
+
+	async capture(options: {colours?: boolean} = {}): Promise<string> {
+		const {stdout} = await exec('tmux', ['capture-pane', '-p', ...(options.colours ? ['-e'] : []), '-t', this.name]);
+		return stdout;
+	}
+
+	/** Waits until the screen satisfies `check` (polling, never a fixed sleep); returns the screen. */
+	async waitFor(check: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
+		const test = typeof check === 'function' ? check : (screen: string) => (typeof check === 'string' ? screen.includes(check) : check.test(screen));
+		const deadline = Date.now() + timeoutMs;
+		let screen = '';
+		while (Date.now() < deadline) {
+			screen = await this.capture();
+			if (test(screen)) return screen;
+			await new Promise(resolve => {
+				setTimeout(resolve, 100);
+			});
+		}
+
+		throw new Error(`the screen never showed ${String(check)}; it shows:\n${screen}`);
+	}
+
+	async keys(...keys: string[]): Promise<void> {
+		await exec('tmux', ['send-keys', '-t', this.name, ...keys]);
+	}
+
+	async type(text: string): Promise<void> {
+		await exec('tmux', ['send-keys', '-t', this.name, '-l', text]);
+	}
+
+	async buffer(): Promise<string> {
+		const {stdout} = await exec('tmux', ['show-buffer']).catch(() => ({stdout: ''}));
+		return stdout;
+	}
+
+	async resize(columns: number, rows: number): Promise<void> {
+		await exec('tmux', ['resize-window', '-t', this.name, '-x', String(columns), '-y', String(rows)]);
+	}
+
+	/** The pid of the command the session runs (the shell's child). */
+	async commandPid(match: RegExp): Promise<number> {
+		const {stdout: panePid} = await exec('tmux', ['display-message', '-p', '-t', this.name, '#{pane_pid}']);
+		const {stdout} = await exec('ps', ['-o', 'pid=,args=', '--ppid', panePid.trim()]);
+		for (const line of stdout.split('\n')) {
+			const [pid, ...args] = line.trim().split(/\s+/);
+			if (pid && match.test(args.join(' '))) return Number(pid);
+		}
+
+		throw new Error(`no child of the tmux pane matches ${String(match)}:\n${stdout}`);
+	}
+
+	async stop(): Promise<void> {
+		await exec('tmux', ['kill-session', '-t', this.name]).catch(() => undefined);
+	}
+}
