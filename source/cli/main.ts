@@ -1,6 +1,6 @@
-import {createEngine} from '../engine/engine.js';
+import {createEngine, type Engine} from '../engine/engine.js';
 import {MachinistError, errorMessage} from '../engine/errors.js';
-import {parseGoBool, resolveOptions, stringOption, type OptionSpec} from '../engine/options.js';
+import {parseGoBool, resolveOptions, stringOption, type OptionSpec, type OptionValues} from '../engine/options.js';
 import {commandTable, findCommand} from '../commands/index.js';
 import {versionLine} from '../version.js';
 import {parseArgs} from './args.js';
@@ -13,6 +13,20 @@ export const program = 'machinist';
 /** Quotes a word for the hint line only when a shell would split or expand it. */
 function shellWord(word: string): string {
 	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll('\'', '\'\\\'\'')}'`;
+}
+
+/** The engine the global options (and their env vars) describe. */
+function engineFrom(globalFlags: OptionValues, env: NodeJS.ProcessEnv): Engine {
+	const globals = resolveOptions(globalOptionSpecs, globalFlags, env);
+	return createEngine({
+		storagePath: stringOption(globals, 'storage-path') || undefined,
+		tlsCaCert: stringOption(globals, 'tls-ca-cert') || undefined,
+		tlsCaKey: stringOption(globals, 'tls-ca-key') || undefined,
+		tlsClientCert: stringOption(globals, 'tls-client-cert') || undefined,
+		tlsClientKey: stringOption(globals, 'tls-client-key') || undefined,
+		env,
+		program,
+	});
 }
 
 async function commandFlags(command: Command, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<readonly OptionSpec[]> {
@@ -40,7 +54,15 @@ export async function runCli(argv: readonly string[], terminal: Terminal): Promi
 			return 0;
 		}
 
-		const [commandName, ...rest] = global.positionals;
+		// Bare `machinist`: the full-screen app on a terminal (loaded only then: React and Ink
+		// would cost every other command start-up time), else what `ls` prints, for pipes.
+		const bare = global.positionals.length === 0 && !global.help;
+		if (bare && terminal.stdout.isTTY && process.stdin.isTTY) {
+			const {runTui} = await import('../tui/run.js');
+			return await runTui({engine: engineFrom(global.flags, terminal.env), env: terminal.env});
+		}
+
+		const [commandName, ...rest] = bare ? ['ls'] : global.positionals;
 		if (commandName === undefined || global.help) {
 			terminal.stdout.write(renderAppHelp(program, commandTable));
 			return 0;
@@ -65,18 +87,8 @@ export async function runCli(argv: readonly string[], terminal: Terminal): Promi
 			return 0;
 		}
 
-		const globals = resolveOptions(globalOptionSpecs, global.flags, terminal.env);
-		const engine = createEngine({
-			storagePath: stringOption(globals, 'storage-path') || undefined,
-			tlsCaCert: stringOption(globals, 'tls-ca-cert') || undefined,
-			tlsCaKey: stringOption(globals, 'tls-ca-key') || undefined,
-			tlsClientCert: stringOption(globals, 'tls-client-cert') || undefined,
-			tlsClientKey: stringOption(globals, 'tls-client-key') || undefined,
-			env: terminal.env,
-			program,
-		});
 		const code = await command.run({
-			engine,
+			engine: engineFrom(global.flags, terminal.env),
 			terminal,
 			flags: resolveOptions(flags, parsed.flags, terminal.env),
 			givenFlags: parsed.flags,

@@ -5,7 +5,7 @@ import type {Key} from 'ink';
  * key means where they are; the help overlay and the footer are rendered from the same table,
  * so what they say is what the keys do.
  */
-export type Scope = 'navigation' | 'list' | 'machine' | 'details' | 'operations' | 'filter' | 'form' | 'progress' | 'picker' | 'confirm' | 'dialog' | 'help' | 'global';
+export type Scope = 'navigation' | 'list' | 'machine' | 'details' | 'operations' | 'filter' | 'form' | 'progress' | 'picker' | 'confirm' | 'dialog' | 'env' | 'help' | 'global';
 
 type Binding = {
 	scope: Scope;
@@ -30,6 +30,7 @@ export const keymap = {
 	filter: {scope: 'list', keys: ['/'], label: 'filter', description: 'Filter machines by name', footer: true},
 	operations: {scope: 'list', keys: ['o'], label: 'operations', description: 'Operations and their logs', footer: true},
 	refresh: {scope: 'list', keys: ['ctrl+r'], label: 'refresh', description: 'Ask every machine now'},
+	unfilter: {scope: 'list', keys: ['escape'], label: 'unfilter', description: 'Clear the filter'},
 
 	start: {scope: 'machine', keys: ['s'], label: 'start', description: 'Start', footer: true},
 	stop: {scope: 'machine', keys: ['S'], label: 'stop', description: 'Stop', footer: true},
@@ -53,7 +54,7 @@ export const keymap = {
 	nextField: {scope: 'form', keys: ['tab', 'down'], label: 'next', description: 'Next field', footer: true},
 	previousField: {scope: 'form', keys: ['shift+tab', 'up'], label: 'previous', description: 'Previous field'},
 	toggle: {scope: 'form', keys: ['space'], label: 'toggle', description: 'Tick a box; fold advanced', footer: true},
-	enterField: {scope: 'form', keys: ['enter'], label: 'next/create', description: 'Next field; create on [Create]', footer: true},
+	enterField: {scope: 'form', keys: ['enter'], label: 'next/create', description: 'Next; on [Create], create', footer: true},
 	cancelForm: {scope: 'form', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
 
 	leaveProgress: {scope: 'progress', keys: ['escape', 'enter'], label: 'back', description: 'Back (it goes on)', footer: true},
@@ -65,7 +66,7 @@ export const keymap = {
 	no: {scope: 'confirm', keys: ['n', 'escape'], label: 'no', description: 'No', footer: true},
 
 	closeDialog: {scope: 'dialog', keys: ['escape', 'enter', 'q'], label: 'close', description: 'Close', footer: true},
-	nextShell: {scope: 'dialog', keys: ['tab'], label: 'shell', description: 'Env for the next shell', footer: true},
+	nextShell: {scope: 'env', keys: ['tab'], label: 'shell', description: 'Env for the next shell', footer: true},
 
 	closeHelp: {scope: 'help', keys: ['?', 'escape', 'q'], label: 'close', description: 'Close help', footer: true},
 
@@ -87,7 +88,8 @@ export const contexts = {
 	picker: ['picker'],
 	confirm: ['confirm'],
 	dialog: ['dialog'],
-	help: ['help'],
+	env: ['env', 'dialog'],
+	help: ['help', 'navigation'],
 } as const satisfies Record<string, readonly Scope[]>;
 
 export type Context = keyof typeof contexts;
@@ -104,6 +106,7 @@ export const scopeTitles: Record<Scope, string> = {
 	picker: 'Driver choice',
 	confirm: 'Questions',
 	dialog: 'Dialogs',
+	env: 'Env dialog',
 	help: 'Help',
 	global: 'Anywhere',
 };

@@ -171,7 +171,7 @@ test('version prints the program version; help lists the commands', async t => {
 	const {env} = await fixtureEnv(t);
 	t.regex((await run(['version'], env)).stdout, /^machinist version \d+\.\d+\.\d+/);
 	t.regex((await run(['-v'], env)).stdout, /^machinist version /);
-	const help = await run([], env);
+	const help = await run(['--help'], env);
 	t.is(help.code, 0);
 	for (const command of ['active', 'config', 'create', 'env', 'inspect', 'ip', 'ls', 'rm', 'status', 'url', 'version']) {
 		t.regex(help.stdout, new RegExp(`\\n  ${command} *\\t`), command);

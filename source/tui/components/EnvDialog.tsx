@@ -1,0 +1,37 @@
+import {Text} from 'ink';
+import type {ShellName} from '../../format/env.js';
+import type {CopyReport} from '../clipboard.js';
+import {Dialog} from './Dialog.js';
+import {useTheme} from '../theme.js';
+
+export type EnvDialogProps = {machine: string; shell: ShellName; text?: string; error?: string; report?: CopyReport; inTmux: boolean};
+
+/** The exports that were copied, shown so they can also be selected by hand. */
+export function EnvDialog({machine, shell, text, error, report, inTmux}: EnvDialogProps) {
+	const theme = useTheme();
+	if (error) {
+		return (
+			<Dialog title={`No env for ${machine}`} tone='danger'>
+				<Text>{error}</Text>
+			</Dialog>
+		);
+	}
+
+	if (!text || !report) {
+		return (
+			<Dialog title={`Env for ${machine} (${shell})`}>
+				<Text color={theme.muted}>Checking the connection to {machine}…</Text>
+			</Dialog>
+		);
+	}
+
+	return (
+		<Dialog title={`Env for ${machine} (${shell})`} tone='success'>
+			<Text>{text.trimEnd()}</Text>
+			<Text color={theme.muted}>
+				Copied with {report.methods.join(' and ')}.{report.problem ? ` ${report.problem}.` : ''}
+				{inTmux ? ' In tmux, OSC 52 needs `set -g set-clipboard on`.' : ''} Tab: another shell.
+			</Text>
+		</Dialog>
+	);
+}

@@ -1,0 +1,26 @@
+import {Box, Text} from 'ink';
+import {toneColor, type Tone} from './Dialog.js';
+import {useTheme} from '../theme.js';
+
+export type Toast = {text: string; tone: Tone};
+
+/** The line above the footer: the filter being typed, else the latest toast. */
+export function StatusLine({filter, filtering, toast}: {filter: string; filtering: boolean; toast?: Toast}) {
+	const theme = useTheme();
+	let content = <Text> </Text>;
+	if (filtering) {
+		content = (
+			<Text>
+				<Text color={theme.accent}>/</Text>
+				{filter}
+				<Text inverse> </Text>
+			</Text>
+		);
+	} else if (toast) {
+		content = <Text wrap='truncate-end' color={toneColor(theme, toast.tone)}>{toast.text}</Text>;
+	} else if (filter) {
+		content = <Text color={theme.muted}>filter: {filter} (/ to change, Esc to clear)</Text>;
+	}
+
+	return <Box flexShrink={0}>{content}</Box>;
+}

@@ -1,0 +1,96 @@
+import {Box, Text} from 'ink';
+import type {ReactNode} from 'react';
+import type {CertificateSummary} from '../../engine/details.js';
+import type {Operation} from '../../engine/operations.js';
+import type {MachineRow} from '../../engine/poller.js';
+import {stateLabel} from '../../engine/state.js';
+import {useMachineDetails} from '../hooks/useMachineDetails.js';
+import {expiry, gibibytes, shortDuration} from '../labels.js';
+import {useServices} from '../services.js';
+import {stateColor, useTheme} from '../theme.js';
+
+function Field({label, children}: {label: string; children: ReactNode}) {
+	const theme = useTheme();
+	return (
+		<Box>
+			<Box width={14} flexShrink={0}>
+				<Text color={theme.muted}>{label}</Text>
+			</Box>
+			<Text wrap='truncate-end'>{children}</Text>
+		</Box>
+	);
+}
+
+function certificate(summary: CertificateSummary, now: number): string {
+	if (summary.problem) return `${summary.problem} (${summary.path})`;
+	return summary.notAfter ? expiry(summary.notAfter, now) : summary.path;
+}
+
+const listOrNone = (items: readonly string[]) => (items.length > 0 ? items.join(', ') : '—');
+
+export type DetailsProps = {name: string; row?: MachineRow; operations: readonly Operation[]; height: number; now: number};
+
+/** One machine: what the store and driver say, what Docker said last, and its latest operation's log. */
+export function Details({name, row, operations, height, now}: DetailsProps) {
+	const theme = useTheme();
+	const {engine} = useServices();
+	const mine = operations.filter(operation => operation.machine === name);
+	const settled = mine.filter(operation => operation.state !== 'running').length;
+	const {details, error} = useMachineDetails(engine, name, settled);
+	if (!row) return <Text color={theme.muted}>{name} is no longer in the store. Esc goes back.</Text>;
+	const info = row.info;
+	const latest = mine.at(-1);
+	const docker = [
+		row.dockerVersion ? `v${row.dockerVersion}` : '',
+		info?.OperatingSystem ?? '',
+		info ? `${info.NCPU} CPUs` : '',
+		info ? gibibytes(info.MemTotal) : '',
+		info ? `${info.ContainersRunning} of ${info.Containers} containers running` : '',
+	].filter(Boolean).join(' · ');
+	// The lines above the log: machine, driver, URL, Docker, IP, SSH, engine, three certificates, last error, a gap.
+	const fieldLines = 12;
+	return (
+		<Box flexDirection='column'>
+			<Field label='Machine'>
+				<Text bold>{name}</Text>
+				{'  '}
+				<Text color={row.stale ? theme.warning : stateColor(theme, row.state)}>{row.stale ? 'Timeout' : stateLabel(row.state)}</Text>
+				<Text color={theme.muted}>{row.updatedAt === undefined ? '' : `  (asked ${shortDuration(now - row.updatedAt)} ago)`}</Text>
+			</Field>
+			<Field label='Driver'>{row.driverName}</Field>
+			<Field label='URL'>{row.url || '—'}</Field>
+			<Field label='Docker'>{docker || '—'}</Field>
+			{error ? <Field label='Details'><Text color={theme.danger}>{error}</Text></Field> : null}
+			{details ? (
+				<>
+					<Field label='IP'>{details.ip || '—'}</Field>
+					<Field label='SSH'>{details.ssh ? `${details.ssh.user}@${details.ip || '?'} port ${details.ssh.port}${details.ssh.keyPath ? `, key ${details.ssh.keyPath}` : ''}` : 'none'}</Field>
+					<Field label='Engine'>
+						{[
+							`labels ${listOrNone(details.engine.labels)}`,
+							`flags ${listOrNone(details.engine.flags)}`,
+							`env ${listOrNone(details.engine.env)}`,
+							details.engine.storageDriver ? `storage ${details.engine.storageDriver}` : '',
+							details.engine.insecureRegistries.length > 0 ? `insecure ${details.engine.insecureRegistries.join(', ')}` : '',
+							details.engine.registryMirrors.length > 0 ? `mirrors ${details.engine.registryMirrors.join(', ')}` : '',
+						].filter(Boolean).join(' · ')}
+					</Field>
+					<Field label='CA cert'>{certificate(details.certificates.ca, now)}</Field>
+					<Field label='Client cert'>{certificate(details.certificates.client, now)}</Field>
+					<Field label='Server cert'>{certificate(details.certificates.server, now)}</Field>
+					<Field label='Last error'>
+						<Text color={details.lastError || row.error ? theme.danger : undefined}>{details.lastError ?? (row.error || '—')}</Text>
+					</Field>
+				</>
+			) : null}
+			{latest ? (
+				<Box flexDirection='column' marginTop={1}>
+					<Text color={theme.muted}>{latest.kind} · {latest.state}{latest.error ? `: ${latest.error}` : ''}</Text>
+					{latest.log.slice(-Math.max(1, height - fieldLines - 1)).map((line, index) => (
+						<Text key={index} wrap='truncate-end'>{line}</Text>
+					))}
+				</Box>
+			) : null}
+		</Box>
+	);
+}

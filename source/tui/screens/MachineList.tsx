@@ -1,0 +1,118 @@
+import {Box, Text} from 'ink';
+import Spinner from 'ink-spinner';
+import type {Operation} from '../../engine/operations.js';
+import type {MachineRow} from '../../engine/poller.js';
+import {stateLabel} from '../../engine/state.js';
+import {operationVerbs, shortDuration} from '../labels.js';
+import {scrollStart} from '../reducers/list.js';
+import {stateColor, useTheme} from '../theme.js';
+
+type Cells = {name: string; driver: string; state: string; url: string; docker: string; containers: string; errors: string};
+
+const columns: Array<{key: keyof Cells; title: string; max: number}> = [
+	{key: 'name', title: 'NAME', max: 24},
+	{key: 'driver', title: 'DRIVER', max: 10},
+	{key: 'state', title: 'STATE', max: 16},
+	{key: 'url', title: 'URL', max: 30},
+	{key: 'docker', title: 'DOCKER', max: 16},
+	{key: 'containers', title: 'CONTAINERS', max: 10},
+];
+
+const gap = 2;
+
+/** The latest failure on a machine, kept on its row until dismissed in the operations view. */
+function lastFailure(operations: readonly Operation[], machine: string): Operation | undefined {
+	return operations.findLast(operation => operation.machine === machine && operation.state === 'failed');
+}
+
+function cellsOf(row: MachineRow, busy: Operation | undefined, failed: Operation | undefined, now: number): Cells {
+	let errors = row.error;
+	if (failed) errors = `${failed.kind} failed: ${failed.error ?? ''}`;
+	else if (row.stale) errors = row.updatedAt === undefined ? 'no answer' : `no answer; data from ${shortDuration(now - row.updatedAt)} ago`;
+	return {
+		name: row.name,
+		driver: row.driverName,
+		// A spinner (one cell) and the verb stand in for the state while an operation runs.
+		state: busy ? `  ${operationVerbs[busy.kind]}` : (row.stale ? 'Timeout' : stateLabel(row.state)),
+		url: row.url,
+		docker: row.dockerVersion ? `v${row.dockerVersion}` : (row.state === 'Running' && !row.problem ? 'Unknown' : ''),
+		containers: row.info ? String(row.info.ContainersRunning) : '',
+		errors: errors.replaceAll('\n', ' '),
+	};
+}
+
+export type MachineListProps = {
+	rows: readonly MachineRow[];
+	loaded: boolean;
+	operations: readonly Operation[];
+	selected?: string;
+	filter: string;
+	height: number;
+	now: number;
+};
+
+/** The home screen: one line per machine, updated in place as the poller answers. */
+export function MachineList({rows, loaded, operations, selected, filter, height, now}: MachineListProps) {
+	const theme = useTheme();
+	if (rows.length === 0) {
+		let message = loaded ? 'No machines yet. Press n to create one.' : 'Reading the machine store…';
+		if (filter) message = `No machine name contains "${filter}". Esc clears the filter.`;
+		return <Text color={theme.muted}>{message}</Text>;
+	}
+
+	const table = rows.map(row => {
+		const busy = operations.find(operation => operation.machine === row.name && operation.state === 'running');
+		const failed = lastFailure(operations, row.name);
+		return {row, busy, failed, cells: cellsOf(row, busy, failed, now)};
+	});
+	const widths = columns.map(column => Math.min(column.max, Math.max(column.title.length, ...table.map(line => line.cells[column.key].length))) + gap);
+	const cursor = table.findIndex(line => line.row.name === selected);
+	const bodyHeight = Math.max(1, height - 1);
+	const start = scrollStart(cursor, table.length, bodyHeight);
+
+	return (
+		<Box flexDirection='column'>
+			<Box>
+				<Box width={2} flexShrink={0}/>
+				{columns.map((column, index) => (
+					<Box key={column.key} width={widths[index]} flexShrink={0}>
+						<Text bold color={theme.muted}>{column.title}</Text>
+					</Box>
+				))}
+				<Text bold color={theme.muted} wrap='truncate-end'>ERRORS</Text>
+			</Box>
+			{table.slice(start, start + bodyHeight).map(({row, busy, failed, cells}) => {
+				const isSelected = row.name === selected;
+				// A row that stopped answering keeps its last data, dimmed, and says so.
+				const dim = row.stale;
+				const color = (key: keyof Cells): string | undefined => {
+					if (key === 'state') {
+						if (busy) return theme.busy;
+						return row.stale ? theme.warning : stateColor(theme, row.state);
+					}
+
+					return undefined;
+				};
+
+				return (
+					<Box key={row.name}>
+						<Box width={2} flexShrink={0}>
+							<Text color={theme.accent}>{isSelected ? '❯' : ' '}</Text>
+						</Box>
+						{columns.map((column, index) => (
+							<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={gap}>
+								<Text wrap='truncate-end' color={color(column.key)} bold={isSelected && column.key === 'name'} dimColor={dim && column.key !== 'name' && column.key !== 'state'}>
+									{column.key === 'state' && busy ? <Spinner type='dots'/> : null}
+									{column.key === 'state' && busy ? cells.state.slice(1) : cells[column.key]}
+								</Text>
+							</Box>
+						))}
+						<Box flexGrow={1}>
+							<Text wrap='truncate-end' color={failed || row.state === 'Error' ? theme.danger : theme.muted} dimColor={dim}>{cells.errors}</Text>
+						</Box>
+					</Box>
+				);
+			})}
+		</Box>
+	);
+}

@@ -1,0 +1,53 @@
+import {Box, Text} from 'ink';
+import Spinner from 'ink-spinner';
+import type {Operation} from '../../engine/operations.js';
+import {shortDuration} from '../labels.js';
+import {scrollStart} from '../reducers/list.js';
+import {useTheme} from '../theme.js';
+
+export type OperationsProps = {
+	/** Newest first, as listed. */
+	operations: readonly Operation[];
+	selected?: string;
+	height: number;
+	now: number;
+};
+
+/** Every operation of this session, and the live log of the selected one. */
+export function Operations({operations, selected, height, now}: OperationsProps) {
+	const theme = useTheme();
+	if (operations.length === 0) return <Text color={theme.muted}>No operations yet. Actions on machines run here in the background.</Text>;
+	const cursor = operations.findIndex(operation => String(operation.id) === selected);
+	const listHeight = Math.min(operations.length, Math.max(3, Math.floor(height / 3)));
+	const start = scrollStart(cursor, operations.length, listHeight);
+	const current = operations[cursor];
+	const logHeight = Math.max(1, height - listHeight - 2);
+	return (
+		<Box flexDirection='column'>
+			{operations.slice(start, start + listHeight).map(operation => {
+				const mark = {running: <Spinner type='dots'/>, done: <Text color={theme.success}>✔</Text>, failed: <Text color={theme.danger}>✖</Text>}[operation.state];
+				const took = shortDuration((operation.endedAt ?? now) - operation.startedAt);
+				return (
+					<Box key={operation.id}>
+						<Box width={2} flexShrink={0}>
+							<Text color={theme.accent}>{String(operation.id) === selected ? '❯' : ' '}</Text>
+						</Box>
+						<Text wrap='truncate-end'>
+							{mark} {operation.kind} <Text bold>{operation.machine}</Text>
+							<Text color={theme.muted}> {operation.state} · {took}</Text>
+							{operation.error ? <Text color={theme.danger}> {operation.error.replaceAll('\n', ' ')}</Text> : null}
+						</Text>
+					</Box>
+				);
+			})}
+			{current ? (
+				<Box flexDirection='column' marginTop={1}>
+					<Text color={theme.muted}>── log of {current.kind} {current.machine} ──</Text>
+					{[...current.log, ...(current.error ? [`Error: ${current.error}`] : [])].slice(-logHeight).map((line, index) => (
+						<Text key={index} wrap='truncate-end' color={line.startsWith('Error: ') ? theme.danger : undefined}>{line}</Text>
+					))}
+				</Box>
+			) : null}
+		</Box>
+	);
+}

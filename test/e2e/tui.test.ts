@@ -1,0 +1,122 @@
+import path from 'node:path';
+import test, {type ExecutionContext} from 'ava';
+import {generateServerCertificate} from '../../source/engine/certs/generate.js';
+import {bootstrapCertificates, createMachine} from '../../source/engine/create.js';
+import {createEngine} from '../../source/engine/engine.js';
+import {authOptionsFor, baseDriverConfig, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
+import {builtCli, machinist} from '../helpers/cli.js';
+import {dockerdAvailable, startDockerd} from '../helpers/dockerd.js';
+import {requireReal} from '../helpers/real.js';
+import {temporaryDir} from '../helpers/store.js';
+import {TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
+
+/**
+ * A store with a running machine (`alive`, a none machine on a real TLS dockerd) and a stopped
+ * one (`sleepy`, a generic machine whose SSH port refuses), and the app open in tmux on it.
+ */
+async function world(t: ExecutionContext) {
+	const store = await temporaryDir(t, 'mtui-');
+	const env = {PATH: process.env['PATH'], HOME: store, USER: 'tester', SHELL: '/bin/bash', TERM: 'xterm-256color', MACHINE_STORAGE_PATH: store, MACHINIST_CONFIG_DIR: path.join(store, 'prefs')};
+	const engine = createEngine({storagePath: store, env});
+	await bootstrapCertificates(engine);
+	const serverCert = {caCertPath: engine.certPaths.caCert, caKeyPath: engine.certPaths.caKey, serverCertPath: path.join(store, 'server.pem'), serverKeyPath: path.join(store, 'server-key.pem')};
+	await generateServerCertificate({...serverCert, org: 'tester.alive', hosts: ['127.0.0.1']});
+	const dockerd = await startDockerd(serverCert);
+	t.teardown(async () => dockerd.stop());
+	await createMachine(engine, {name: 'alive', driverName: 'none', given: {url: dockerd.url}});
+	await engine.store.save({
+		ConfigVersion: 3,
+		Driver: {...baseDriverConfig(store, 'sleepy'), IPAddress: '127.0.0.1', SSHUser: 'root', SSHPort: 1, EnginePort: 2376, SSHKey: ''},
+		DriverName: 'generic',
+		HostOptions: {Driver: '', Memory: 0, Disk: 0, EngineOptions: defaultEngineOptions(), SwarmOptions: defaultSwarmOptions(), AuthOptions: authOptionsFor(store, 'sleepy', engine.certPaths)},
+		Name: 'sleepy',
+	});
+	const session = await TmuxSession.start([process.execPath, builtCli], env);
+	t.teardown(async () => session.stop());
+	return {store, env, dockerd, session};
+}
+
+test.serial('the app lists machines with live states, moves, filters, helps, copies env, creates, and quits cleanly', async t => {
+	if (!requireReal(t, dockerdAvailable()) || !requireReal(t, tmuxAvailable())) return;
+	const {env, dockerd, session} = await world(t);
+	const list = await session.waitFor(screen => /alive +none +Running/.test(screen) && /sleepy +generic +Stopped/.test(screen), 30_000);
+	t.true(list.includes(dockerd.url), list);
+	t.regex(list, /❯ alive/);
+
+	await session.keys('j');
+	await session.waitFor(/❯ sleepy/);
+	await session.keys('k');
+	await session.waitFor(/❯ alive/);
+
+	await session.keys('/');
+	await session.type('sle');
+	const filtered = await session.waitFor(screen => screen.includes('sleepy') && !/alive +none/.test(screen));
+	t.notRegex(filtered, /alive +none/);
+	await session.keys('Escape');
+	await session.waitFor(screen => /alive +none/.test(screen) && /sleepy +generic/.test(screen));
+	// Any key right after a lone Escape would read as Alt+key; a real typist is never this fast.
+	await new Promise(resolve => {
+		setTimeout(resolve, 150);
+	});
+
+	await session.keys('?');
+	await session.waitFor('Move up');
+	await session.keys('Escape');
+	// The filter left sleepy selected; g goes back to the first machine.
+	await session.waitFor(screen => /❯ sleepy/.test(screen) && !screen.includes('Move up'));
+	await new Promise(resolve => {
+		setTimeout(resolve, 150);
+	});
+	await session.keys('g');
+	await session.waitFor(/❯ alive/);
+
+	await session.keys('c');
+	const deadline = Date.now() + 15_000;
+	let copied = '';
+	while (Date.now() < deadline && !copied.startsWith('export DOCKER_TLS_VERIFY="1"')) {
+		copied = await session.buffer();
+		await new Promise(resolve => {
+			setTimeout(resolve, 100);
+		});
+	}
+
+	t.true(copied.startsWith('export DOCKER_TLS_VERIFY="1"\n'), copied);
+	t.true(copied.includes(`export DOCKER_HOST="${dockerd.url}"`));
+	// The dialog shows the text too; a key right after Escape would read as Alt+key, so wait.
+	await session.waitFor('DOCKER_TLS_VERIFY');
+	await session.keys('Escape');
+	await session.waitFor(screen => !screen.includes('DOCKER_TLS_VERIFY'));
+
+	// Create a none machine through the guided form.
+	await session.keys('n');
+	await session.waitFor('which driver?');
+	for (let step = 0; step < 5; step++) {
+		const screen = await session.capture();
+		if (/❯ none/.test(screen)) break;
+		await session.keys('Down');
+		await session.waitFor(current => current !== screen, 5000).catch(() => undefined);
+	}
+
+	await session.keys('Enter');
+	await session.waitFor('with the none driver');
+	await session.type('fresh');
+	await session.keys('Enter');
+	await session.type(dockerd.url);
+	// Tab walks the fields (the advanced ones stay folded) down to [ Create ].
+	for (let step = 0; step < 40; step++) {
+		const screen = await session.capture();
+		if (/❯ *\[ Create \]/.test(screen)) break;
+		await session.keys('Tab');
+		await session.waitFor(current => current !== screen, 5000).catch(() => undefined);
+	}
+
+	await session.keys('Enter');
+	await session.waitFor('fresh created', 30_000);
+	await session.keys('Enter');
+	await session.waitFor(/fresh +none +Running/, 30_000);
+	t.regex((await machinist(['ls', '-q'], env)).stdout, /^alive\nfresh\nsleepy\n$/);
+
+	await session.keys('q');
+	const after = await session.waitFor('[exited 0]');
+	t.notRegex(after, /NAME +DRIVER/, 'the alternate screen is gone: nothing of the app is left on the terminal');
+});

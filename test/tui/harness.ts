@@ -1,0 +1,181 @@
+import net from 'node:net';
+import path from 'node:path';
+import type {ExecutionContext} from 'ava';
+import {render} from 'ink-testing-library';
+import {createElement} from 'react';
+import {createMachine} from '../../source/engine/create.js';
+import {createEngine} from '../../source/engine/engine.js';
+import {openPreferences} from '../../source/engine/preferences.js';
+import {App} from '../../source/tui/App.js';
+import type {PollerOptions} from '../../source/engine/poller.js';
+import {createServices, type Services} from '../../source/tui/services.js';
+import {createTheme} from '../../source/tui/theme.js';
+import {temporaryDir} from '../helpers/store.js';
+
+export const keys = {
+	up: '\u001B[A',
+	down: '\u001B[B',
+	enter: '\r',
+	escape: '\u001B',
+	tab: '\t',
+	backspace: '\u007F',
+	ctrlC: '\u0003',
+} as const;
+
+/** A store of `none` machines (unreachable unless a URL is given) and the app's services on it. */
+export async function world(t: ExecutionContext, machines: Record<string, string> = {}, polling: PollerOptions = {}) {
+	const dir = await temporaryDir(t, 'machinist-tui-');
+	const env = {PATH: process.env['PATH'], HOME: dir, USER: 'tester', SHELL: '/bin/bash', MACHINE_STORAGE_PATH: dir, MACHINIST_CONFIG_DIR: path.join(dir, 'prefs')};
+	const engine = createEngine({storagePath: dir, env});
+	for (const [name, url] of Object.entries(machines)) {
+		await createMachine(engine, {name, driverName: 'none', given: {url}});
+	}
+
+	const preferences = await openPreferences(env);
+	const copied: string[] = [];
+	const services = createServices(engine, preferences, {
+		async copy(text) {
+			copied.push(text);
+			return {methods: ['OSC 52']};
+		},
+		async handOff() {
+			throw new Error('no terminal to hand off in tests');
+		},
+	}, polling);
+	return {dir, env, engine, preferences, services, copied};
+}
+
+/**
+ * Lets React finish after a frame: the effect that re-subscribes input handlers with the new
+ * state runs from the scheduler, a macrotask or two after the render.
+ */
+async function settle(): Promise<void> {
+	await new Promise(resolve => {
+		setImmediate(resolve);
+	});
+	await new Promise(resolve => {
+		setTimeout(resolve, 1);
+	});
+	await new Promise(resolve => {
+		setImmediate(resolve);
+	});
+}
+
+/**
+ * The app rendered against real services, with helpers that wait for frames instead of
+ * sleeping. After a key or a frame they let React settle, so the next key reaches the handler
+ * of the new state, not the old one (and Ink has flushed a lone Esc).
+ */
+export function renderApp(t: ExecutionContext, services: Services) {
+	// No JSX here: tsx compiles test files outside tsconfig.json's `include` with the classic runtime.
+	const instance = render(createElement(App, {services, theme: createTheme('none', {})}));
+	t.teardown(() => {
+		instance.unmount();
+	});
+	const frame = () => instance.lastFrame() ?? '';
+
+	const waitFor = async (check: string | ((frame: string) => boolean), timeoutMs = 15_000): Promise<string> => {
+		const test = typeof check === 'string' ? (text: string) => text.includes(check) : check;
+		const deadline = Date.now() + timeoutMs;
+		while (!test(frame())) {
+			if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof check === 'string' ? JSON.stringify(check) : 'a frame'}; last frame:\n${frame()}`);
+			await new Promise(resolve => {
+				setTimeout(resolve, 10);
+			});
+		}
+
+		await settle();
+		return frame();
+	};
+
+	const press = async (...sequence: string[]): Promise<void> => {
+		for (const key of sequence) {
+			instance.stdin.write(key);
+			await settle();
+		}
+	};
+
+	/** Text arrives in one chunk, as a paste or tmux's send-keys -l does. */
+	const type = async (text: string): Promise<void> => {
+		await press(text);
+	};
+
+	/** Backspace, one at a time: each waits for the text box to redraw before the next. */
+	const erase = async (count: number): Promise<void> => {
+		for (let index = 0; index < count; index++) {
+			const before = frame();
+			await press('\u007F');
+			await waitFor(text => text !== before);
+		}
+	};
+
+	/** In the driver list: down until the driver is highlighted, then Enter. */
+	const pickDriver = async (driver: string): Promise<void> => {
+		await waitFor('which driver?');
+		while (!frame().includes(`❯ ${driver}`)) {
+			const before = frame();
+			await press('\u001B[B');
+			await waitFor(text => text !== before);
+		}
+
+		await press('\r');
+	};
+
+	return {frame, waitFor, press, type, erase, pickDriver, instance};
+}
+
+/** Whether the app has quit: an unmounted app has stopped its poller. */
+export function watchQuit(services: Services): () => boolean {
+	let stopped = false;
+	const stop = services.poller.stop.bind(services.poller);
+	services.poller.stop = () => {
+		stopped = true;
+		stop();
+	};
+
+	return () => stopped;
+}
+
+/**
+ * A loopback TCP port that accepts and closes at once (it "answers") until told to go silent;
+ * then it accepts and says nothing, as a hung host does.
+ */
+export async function tcpServer(t: ExecutionContext): Promise<{port: number; goSilent(): void}> {
+	let silent = false;
+	const sockets = new Set<net.Socket>();
+	const server = net.createServer(socket => {
+		sockets.add(socket);
+		if (!silent) socket.destroy();
+	});
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	t.teardown(() => {
+		for (const socket of sockets) socket.destroy();
+		server.close();
+	});
+	return {
+		port: (server.address() as net.AddressInfo).port,
+		goSilent() {
+			silent = true;
+		},
+	};
+}
+
+/** Polls a condition outside the screen (a store, a spy) until it holds or time runs out. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await check())) {
+		if (Date.now() > deadline) return false;
+		await new Promise(resolve => {
+			setTimeout(resolve, 10);
+		});
+	}
+
+	return true;
+}
+
+/** The line of a frame that shows a machine's row (or any text). */
+export function lineWith(frame: string, text: string): string {
+	return frame.split('\n').find(line => line.includes(text)) ?? '';
+}
