@@ -58,7 +58,8 @@ try {
 		await createMachine(engine, {name: `m${index}`, driverName: 'none', given: {url: dockerd.url}});
 	}
 
-	await session.waitFor(/m50/, 60_000);
+	await session.waitFor('50 machines', 60_000);
+	await session.waitFor(/m1 +none +Running/, 60_000);
 	const pid = await session.commandPid(/cli\.js/);
 	// Let the first polls settle before measuring steady state.
 	await new Promise(resolve => {

@@ -7,6 +7,7 @@ import {loadDriverDefinition} from './drivers/registry.js';
 import {checkOptions, listOption, resolveOptions, stringOption, boolOption, type OptionSpec, type OptionValue} from './options.js';
 import {ignoreProgress, type ProgressSink} from './progress.js';
 import {ensurePrivateDir, privateFileMode} from './store/files.js';
+import {readNotes, writeNotes} from './store/notes.js';
 import {
 	assertValidMachineName,
 	authOptionsFor,
@@ -173,7 +174,8 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		try {
 			await driver.create(context);
 		} catch (error) {
-			throw new MachinistError(`Error creating machine: Error in driver during machine creation: ${errorMessage(error)}`);
+			await writeNotes(machine.dir, {...(await readNotes(machine.dir)), createError: errorMessage(error)});
+			throw new MachinistError(`Error creating machine: Error in driver during machine creation: ${errorMessage(error)}. The machine is kept so that "${engine.program} rm ${request.name}" removes what was made`, {cause: error});
 		} finally {
 			await engine.store.save({...machine.host, Driver: driver.config});
 		}

@@ -35,6 +35,8 @@ export class StatusPoller {
 	#order: string[] = [];
 	#timers: NodeJS.Timeout[] = [];
 	#polling = false;
+	#lastSignature = '';
+	#lastEmit = 0;
 	#pendingFull = false;
 	#controller = new AbortController();
 
@@ -139,6 +141,12 @@ export class StatusPoller {
 		// ls order: loaded machines naturally sorted, unloadable ones last.
 		const rank = (row: MachineRow) => (row.problem === 'load-error' ? 1 : 0);
 		this.#order = [...this.#rows.values()].sort((a, b) => rank(a) - rank(b) || naturalCompare(a.name, b.name)).map(row => row.name);
+		// Listeners re-render; a poll that changed nothing a user can see wakes nobody (idle cost),
+		// except twice a minute so "asked N s ago" stays honest.
+		const signature = JSON.stringify(this.rows().map(row => [row.name, row.state, row.url, row.dockerVersion, row.error, row.stale, row.problem, row.info?.ContainersRunning, row.info?.Containers]));
+		if (signature === this.#lastSignature && now - this.#lastEmit < 30_000) return;
+		this.#lastSignature = signature;
+		this.#lastEmit = now;
 		for (const listener of this.#listeners) listener();
 	}
 }

@@ -82,7 +82,11 @@ export type QueryOptions = {
 };
 
 async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal, withInfo = false): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'>> {
-	const {provisionError} = await readNotes(machine.dir);
+	const {provisionError, createError} = await readNotes(machine.dir);
+	if (createError) {
+		return {state: 'Error', url: '', dockerVersion: '', error: `Creation failed: ${createError} (remove it with "${engine.program} rm ${machine.name}")`, activeHost: false, activeSwarm: false, host: machine.host};
+	}
+
 	if (provisionError) {
 		return {state: 'Error', url: '', dockerVersion: '', error: `Provisioning failed: ${provisionError} (run "${engine.program} provision ${machine.name}" once the cause is fixed)`, activeHost: false, activeSwarm: false, host: machine.host};
 	}

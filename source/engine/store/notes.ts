@@ -9,6 +9,8 @@ import {writeFileAtomic} from './files.js';
 export type MachineNotes = {
 	/** Set when provisioning failed; the machine is listed in an error state until it succeeds. */
 	provisionError?: string;
+	/** Set when the driver failed to make the host; the machine is listed in an error state until removed. */
+	createError?: string;
 };
 
 const notesFile = (machineDir: string) => path.join(machineDir, 'machinist.json');

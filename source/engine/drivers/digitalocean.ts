@@ -1,0 +1,570 @@
+import {createHash} from 'node:crypto';
+import {chmod, copyFile, readFile, stat} from 'node:fs/promises';
+import path from 'node:path';
+import {MachinistError} from '../errors.js';
+import {boolOption, intOption, stringOption, type OptionSpec} from '../options.js';
+import type {MachineState} from '../state.js';
+import type {BaseDriverConfig} from '../store/host.js';
+import {
+	DigitalOceanApi,
+	DigitalOceanApiError,
+	defaultApiUrl,
+	isNotFound,
+	sleep,
+	type Droplet,
+	type DropletRequest,
+	type Region,
+} from './digitalocean-api.js';
+import type {Driver, DriverContext, DriverDefinition, SshDetails} from './driver.js';
+
+/** docker-machine's field names, so either tool reads the other's machines. `APIURL` is ours. */
+type DigitalOceanConfig = BaseDriverConfig & {
+	AccessToken: string;
+	DropletID: number;
+	DropletName: string;
+	Image: string;
+	Region: string;
+	/** The key the droplet trusts: made by us when SSHKeyFingerprint is empty, else the user's. */
+	SSHKeyID: number;
+	SSHKeyFingerprint: string;
+	/** The user's private key (--digitalocean-ssh-key-path), copied into the machine directory. */
+	SSHKey: string;
+	Size: string;
+	IPv6: boolean;
+	Backups: boolean;
+	PrivateNetworking: boolean;
+	UserDataFile: string;
+	Monitoring: boolean;
+	/** Comma-separated, as given. */
+	Tags: string;
+	APIURL: string;
+};
+
+const defaults = {image: 'ubuntu-24-04-x64', region: 'nyc3', size: 's-1vcpu-1gb'};
+
+/**
+ * How long a new droplet may take to become active with a public address; DigitalOcean usually
+ * needs under a minute. MACHINIST_DIGITALOCEAN_ACTIVE_TIMEOUT_MS overrides it (tests use seconds).
+ */
+const activeTimeoutMs = 300_000;
+/** Power actions (shutdown in particular) finish within a minute or two, or not at all. */
+const actionTimeoutMs = 300_000;
+/** docker-machine polled every second; well inside the API's 250 requests a minute. */
+const pollIntervalMs = 1000;
+/** How often a long wait says it is still waiting. */
+const progressEveryMs = 15_000;
+/** DigitalOcean's limit for user data. */
+const maxUserDataBytes = 64 * 1024;
+
+/**
+ * A duration from the environment, for waits tests must shorten: the active wait above, and
+ * MACHINIST_DIGITALOCEAN_SSH_TIMEOUT_MS for SSH after the droplet is active (default: the
+ * engine's 180 s).
+ */
+function msFromEnv(name: string): number | undefined {
+	const text = process.env[name];
+	return text && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+function seconds(ms: number): string {
+	return `${Math.round(ms / 1000)} s`;
+}
+
+function publicIpv4(droplet: Droplet): string {
+	return droplet.networks.v4.find(network => network.type === 'public')?.ip_address ?? '';
+}
+
+/** The MD5 fingerprint DigitalOcean shows for a key (`aa:bb:…`), from its wire-format blob. */
+function md5Fingerprint(blob: Buffer): string {
+	return createHash('md5').update(blob).digest('hex').replaceAll(/(..)(?!$)/g, '$1:');
+}
+
+const md5FingerprintPattern = /^([\da-f]{2}:){15}[\da-f]{2}$/i;
+
+function listSome(items: readonly string[], max = 15): string {
+	return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** Droplets on DigitalOcean, made and removed through its API v2. */
+class DigitalOceanDriver implements Driver {
+	readonly driverName = 'digitalocean';
+	readonly provisions = true;
+	readonly config: DigitalOceanConfig;
+	readonly sshWaitMs = msFromEnv('MACHINIST_DIGITALOCEAN_SSH_TIMEOUT_MS');
+
+	constructor(config: DigitalOceanConfig) {
+		this.config = config;
+	}
+
+	private api(): DigitalOceanApi {
+		return new DigitalOceanApi({token: this.config.AccessToken, baseUrl: this.config.APIURL});
+	}
+
+	private log(context: DriverContext, message: string): void {
+		context.progress?.({type: 'log', machine: this.config.MachineName, message});
+	}
+
+	/**
+	 * Everything that can be checked before anything is made (and billed): the token, the
+	 * region, the size in that region, the image, and the local files.
+	 */
+	async preCreateCheck(context: DriverContext): Promise<void> {
+		const {signal} = context;
+		if (this.config.UserDataFile) {
+			const info = await stat(this.config.UserDataFile).catch(() => undefined);
+			if (!info?.isFile()) throw new MachinistError(`user-data file ${this.config.UserDataFile} could not be found: check --digitalocean-userdata`);
+			if (info.size > maxUserDataBytes) throw new MachinistError(`user-data file ${this.config.UserDataFile} has ${info.size} bytes; DigitalOcean takes at most ${maxUserDataBytes}: shorten it, or fetch the rest from the script`);
+		}
+
+		if (this.config.SSHKey) {
+			if (!this.config.SSHKeyFingerprint) {
+				throw new MachinistError('--digitalocean-ssh-key-path needs --digitalocean-ssh-key-fingerprint: the fingerprint of that key as added to your DigitalOcean account');
+			}
+
+			await this.checkKeyMatchesFingerprint();
+		}
+
+		const api = this.api();
+		// The account first: a bad token fails every call, and this says so once.
+		const account = await api.account(signal);
+		if (account.status === 'locked') {
+			throw new MachinistError(`your DigitalOcean account is locked${account.status_message ? ` (${account.status_message})` : ''}: resolve it in the DigitalOcean control panel`);
+		}
+
+		const [regions, image] = await Promise.all([
+			api.regions(signal),
+			api.image(this.imageReference(), signal).catch((error: unknown) => {
+				if (isNotFound(error)) {
+					throw new MachinistError(`image "${this.config.Image}" does not exist: check --digitalocean-image (a slug such as ${defaults.image}, or the ID of one of your snapshots)`);
+				}
+
+				throw error;
+			}),
+		]);
+		const region = this.checkRegion(regions);
+		if (image.regions.length > 0 && !image.regions.includes(region.slug)) {
+			throw new MachinistError(`image "${this.config.Image}" is not available in region ${region.slug}: use one of ${listSome(image.regions)} (--digitalocean-region), or another image`);
+		}
+	}
+
+	private checkRegion(regions: readonly Region[]): Region {
+		const open = regions.filter(region => region.available).map(region => region.slug).sort();
+		const region = regions.find(candidate => candidate.slug === this.config.Region);
+		if (!region) throw new MachinistError(`region "${this.config.Region}" does not exist: use one of ${listSome(open, 50)} (--digitalocean-region)`);
+		if (!region.available) throw new MachinistError(`region ${region.slug} takes no new droplets at the moment: use one of ${listSome(open, 50)} (--digitalocean-region)`);
+		if (!region.sizes.includes(this.config.Size)) {
+			throw new MachinistError(`size "${this.config.Size}" is not offered in region ${region.slug}: use one of ${listSome(region.sizes)} (--digitalocean-size)`);
+		}
+
+		return region;
+	}
+
+	/** Catches the wrong key for a fingerprint now, rather than as a refused SSH login later. */
+	private async checkKeyMatchesFingerprint(): Promise<void> {
+		let data: Buffer;
+		try {
+			data = await readFile(this.config.SSHKey);
+		} catch {
+			throw new MachinistError(`SSH key does not exist: "${this.config.SSHKey}"`);
+		}
+
+		if (!md5FingerprintPattern.test(this.config.SSHKeyFingerprint)) return;
+		const {parsePrivateKey} = await import('../ssh/keys.js');
+		const actual = md5Fingerprint(parsePrivateKey(data, this.config.SSHKey).getPublicSSH());
+		if (actual !== this.config.SSHKeyFingerprint.toLowerCase()) {
+			throw new MachinistError(`the SSH key ${this.config.SSHKey} has fingerprint ${actual}, not ${this.config.SSHKeyFingerprint}: give the key that matches --digitalocean-ssh-key-fingerprint`);
+		}
+	}
+
+	private imageReference(): string | number {
+		return /^\d+$/.test(this.config.Image) ? Number(this.config.Image) : this.config.Image;
+	}
+
+	async create(context: DriverContext): Promise<void> {
+		const {signal} = context;
+		const api = this.api();
+		const userData = this.config.UserDataFile ? await readFile(this.config.UserDataFile, 'utf8') : undefined;
+		this.config.SSHKeyID = await this.prepareKey(api, context);
+
+		this.log(context, 'Creating Digital Ocean droplet...');
+		const request: DropletRequest = {
+			name: this.config.MachineName,
+			region: this.config.Region,
+			size: this.config.Size,
+			image: this.imageReference(),
+			ssh_keys: [this.config.SSHKeyID],
+			backups: this.config.Backups,
+			ipv6: this.config.IPv6,
+			private_networking: this.config.PrivateNetworking,
+			monitoring: this.config.Monitoring,
+			...(userData === undefined ? {} : {user_data: userData}),
+			tags: tagList(this.config.Tags),
+		};
+		let droplet: Droplet;
+		try {
+			droplet = await api.createDroplet(request, signal);
+		} catch (error) {
+			throw refusedDroplet(error);
+		}
+
+		this.config.DropletID = droplet.id;
+		this.config.DropletName = droplet.name;
+		this.log(context, 'Waiting for IP address to be assigned to the Droplet...');
+		await this.waitUntilActive(api, context);
+	}
+
+	/** The key the droplet will trust: the user's from the account, or a new one made here. */
+	private async prepareKey(api: DigitalOceanApi, context: DriverContext): Promise<number> {
+		const {signal} = context;
+		if (this.config.SSHKeyFingerprint) {
+			const key = await api.key(this.config.SSHKeyFingerprint, signal).catch((error: unknown) => {
+				if (isNotFound(error)) {
+					throw new MachinistError(`Digital Ocean SSH key with fingerprint ${this.config.SSHKeyFingerprint} doesn't exist: add the key to your account, or check --digitalocean-ssh-key-fingerprint`);
+				}
+
+				throw error;
+			});
+			if (this.config.SSHKey) {
+				const target = path.join(context.machineDir, path.basename(this.config.SSHKey));
+				await copyFile(this.config.SSHKey, target);
+				await chmod(target, 0o600);
+				this.config.SSHKeyPath = target;
+			} else {
+				this.log(context, 'No SSH key path given: assuming the private key is in your agent or ~/.ssh/id_rsa.');
+			}
+
+			return key.id;
+		}
+
+		this.log(context, 'Creating SSH key...');
+		const {generateKeyPair, writeKeyPair} = await import('../ssh/keys.js');
+		// ed25519: small, made in milliseconds, and accepted by every image DigitalOcean offers.
+		const pair = await generateKeyPair('ed25519', `machinist-${this.config.MachineName}`);
+		const paths = await writeKeyPair(context.machineDir, pair);
+		this.config.SSHKeyPath = paths.privateKeyPath;
+		// Named after the tool too, so the key's owner is clear in the account's key list.
+		const key = await api.createKey(`machinist-${this.config.MachineName}`, pair.publicKey, signal);
+		return key.id;
+	}
+
+	private async waitUntilActive(api: DigitalOceanApi, context: DriverContext): Promise<void> {
+		const id = this.config.DropletID;
+		const timeoutMs = msFromEnv('MACHINIST_DIGITALOCEAN_ACTIVE_TIMEOUT_MS') ?? activeTimeoutMs;
+		const started = Date.now();
+		let reported = started;
+		for (;;) {
+			const droplet = await api.droplet(id, context.signal);
+			const ip = publicIpv4(droplet);
+			if (droplet.status === 'active' && ip) {
+				this.config.IPAddress = ip;
+				this.log(context, `Droplet ${id} is active at ${ip}`);
+				return;
+			}
+
+			const waited = Date.now() - started;
+			if (waited >= timeoutMs) {
+				throw new MachinistError(`droplet ${id} did not become active within ${seconds(timeoutMs)} (status ${droplet.status}${ip ? '' : ', no public IPv4 address'}): look at it in the DigitalOcean control panel, or try another --digitalocean-region`);
+			}
+
+			if (Date.now() - reported >= progressEveryMs) {
+				reported = Date.now();
+				this.log(context, `Droplet ${id} is still ${droplet.status} after ${seconds(waited)}...`);
+			}
+
+			await sleep(pollIntervalMs, context.signal);
+		}
+	}
+
+	async remove(context: DriverContext): Promise<void> {
+		const api = this.api();
+		if (this.config.DropletID) {
+			await api.deleteDroplet(this.config.DropletID, context.signal).catch((error: unknown) => {
+				if (!isNotFound(error)) throw error;
+				this.log(context, `Digital Ocean droplet ${this.config.DropletID} doesn't exist, assuming it is already deleted`);
+			});
+		}
+
+		// A key given by fingerprint is the user's, perhaps trusted by other droplets: it stays.
+		if (this.config.SSHKeyID && !this.config.SSHKeyFingerprint) {
+			await api.deleteKey(this.config.SSHKeyID, context.signal).catch((error: unknown) => {
+				if (!isNotFound(error)) throw error;
+				this.log(context, `Digital Ocean SSH key ${this.config.SSHKeyID} doesn't exist, assuming it is already deleted`);
+			});
+		}
+	}
+
+	async start(context: DriverContext): Promise<void> {
+		await this.powerAction('power_on', 'power on', context);
+		// DigitalOcean keeps a droplet's address across power cycles; still, trust what it says.
+		const ip = publicIpv4(await this.api().droplet(this.dropletId(), context.signal));
+		if (ip) this.config.IPAddress = ip;
+	}
+
+	async stop(context: DriverContext): Promise<void> {
+		await this.powerAction('shutdown', 'shut down', context);
+	}
+
+	async restart(context: DriverContext): Promise<void> {
+		await this.powerAction('reboot', 'reboot', context);
+	}
+
+	async kill(context: DriverContext): Promise<void> {
+		await this.powerAction('power_off', 'power off', context);
+	}
+
+	private dropletId(): number {
+		if (!this.config.DropletID) {
+			throw new MachinistError(`machine ${this.config.MachineName} has no droplet (its create failed before one was made): remove it with rm`);
+		}
+
+		return this.config.DropletID;
+	}
+
+	/** Starts a droplet action and waits for DigitalOcean to finish it. */
+	private async powerAction(type: 'power_on' | 'shutdown' | 'reboot' | 'power_off', verb: string, context: DriverContext): Promise<void> {
+		const id = this.dropletId();
+		const api = this.api();
+		let action;
+		try {
+			action = await api.dropletAction(id, type, context.signal);
+		} catch (error) {
+			if (error instanceof DigitalOceanApiError && error.status === 422) {
+				throw new MachinistError(`DigitalOcean refused to ${verb} droplet ${id}: ${error.apiMessage}`);
+			}
+
+			throw this.gone(error);
+		}
+
+		const started = Date.now();
+		let reported = started;
+		while (action.status === 'in-progress') {
+			const waited = Date.now() - started;
+			if (waited >= actionTimeoutMs) {
+				throw new MachinistError(`DigitalOcean did not ${verb} droplet ${id} within ${seconds(actionTimeoutMs)} (action ${action.id} still in progress): look at it in the DigitalOcean control panel`);
+			}
+
+			if (Date.now() - reported >= progressEveryMs) {
+				reported = Date.now();
+				this.log(context, `Still waiting for DigitalOcean to ${verb} droplet ${id} (${seconds(waited)})...`);
+			}
+
+			await sleep(pollIntervalMs, context.signal);
+			action = await api.action(action.id, context.signal);
+		}
+
+		if (action.status !== 'completed') {
+			const advice = type === 'shutdown' ? 'the system did not shut down when asked: use kill to power it off' : 'try again, or use the DigitalOcean control panel';
+			throw new MachinistError(`DigitalOcean could not ${verb} droplet ${id} (action ${action.id} ${action.status}): ${advice}`);
+		}
+	}
+
+	private gone(error: unknown): unknown {
+		if (!isNotFound(error)) return error;
+		return new MachinistError(`droplet ${this.config.DropletID} no longer exists on DigitalOcean (destroyed outside machinist?): remove the machine with rm`);
+	}
+
+	async getState(context: DriverContext): Promise<MachineState> {
+		let droplet: Droplet;
+		try {
+			droplet = await this.api().droplet(this.dropletId(), context.signal);
+		} catch (error) {
+			throw this.gone(error);
+		}
+
+		switch (droplet.status) {
+			case 'new': {
+				return 'Starting';
+			}
+
+			case 'active': {
+				return 'Running';
+			}
+
+			case 'off': {
+				return 'Stopped';
+			}
+
+			case 'archive': {
+				throw new MachinistError(`droplet ${droplet.id} is archived by DigitalOcean and cannot be started: remove the machine with rm`);
+			}
+
+			default: {
+				return 'None';
+			}
+		}
+	}
+
+	async getURL(context: DriverContext): Promise<string> {
+		if ((await this.getState(context)) !== 'Running') throw new MachinistError('Host is not running');
+		return `tcp://${await this.getIP()}:2376`;
+	}
+
+	async getIP(): Promise<string> {
+		if (!this.config.IPAddress) throw new MachinistError('IP address is not set');
+		return this.config.IPAddress;
+	}
+
+	async sshDetails(): Promise<SshDetails> {
+		return {host: this.config.IPAddress, port: this.config.SSHPort, user: this.config.SSHUser, keyPath: this.config.SSHKeyPath};
+	}
+}
+
+function tagList(tags: string): string[] {
+	return tags.split(',').map(tag => tag.trim()).filter(tag => tag !== '');
+}
+
+/** The flag to change for what a 422 message names ("You specified an invalid size …"). */
+const flagsByWord: ReadonlyArray<[string, string]> = [
+	['size', '--digitalocean-size'],
+	['image', '--digitalocean-image'],
+	['region', '--digitalocean-region'],
+	['tag', '--digitalocean-tags'],
+	['user data', '--digitalocean-userdata'],
+	['key', '--digitalocean-ssh-key-fingerprint'],
+];
+
+/** The API's 422 for a droplet request, turned into what to change. */
+function refusedDroplet(error: unknown): unknown {
+	if (!(error instanceof DigitalOceanApiError) || error.status !== 422) return error;
+	const message = error.apiMessage.toLowerCase();
+	const flag = flagsByWord.find(([word]) => message.includes(word))?.[1];
+	return new MachinistError(`DigitalOcean refused to create the droplet: ${error.apiMessage}${flag ? ` (check ${flag})` : ''}`);
+}
+
+const tagPattern = /^[\w:-]{1,255}$/;
+
+function portProblem(flag: string, value: unknown): string | undefined {
+	return Number(value) >= 1 && Number(value) <= 65_535 ? undefined : `--${flag} ${String(value)} is not a port: use 1-65535`;
+}
+
+const options: readonly OptionSpec[] = [
+	{
+		name: 'digitalocean-access-token',
+		type: 'string',
+		envVar: 'DIGITALOCEAN_ACCESS_TOKEN',
+		description: 'Digital Ocean access token (a personal access token with read and write scope)',
+		required: 'digitalocean driver requires the --digitalocean-access-token option',
+		// Never echo the value: it is a secret.
+		validate: value => (/^\S+$/.test(String(value)) ? undefined : '--digitalocean-access-token contains spaces or line breaks: give the token alone'),
+	},
+	{name: 'digitalocean-image', type: 'string', envVar: 'DIGITALOCEAN_IMAGE', default: defaults.image, description: 'Digital Ocean Image: a slug, or the ID of a snapshot'},
+	{name: 'digitalocean-region', type: 'string', envVar: 'DIGITALOCEAN_REGION', default: defaults.region, description: 'Digital Ocean region'},
+	{name: 'digitalocean-size', type: 'string', envVar: 'DIGITALOCEAN_SIZE', default: defaults.size, description: 'Digital Ocean size'},
+	{name: 'digitalocean-ipv6', type: 'bool', envVar: 'DIGITALOCEAN_IPV6', description: 'enable ipv6 for droplet', advanced: true},
+	{name: 'digitalocean-private-networking', type: 'bool', envVar: 'DIGITALOCEAN_PRIVATE_NETWORKING', description: 'enable private networking for droplet', advanced: true},
+	{name: 'digitalocean-backups', type: 'bool', envVar: 'DIGITALOCEAN_BACKUPS', description: 'enable backups for droplet (billed extra)', advanced: true},
+	{name: 'digitalocean-monitoring', type: 'bool', envVar: 'DIGITALOCEAN_MONITORING', description: 'enable monitoring for droplet', advanced: true},
+	{name: 'digitalocean-userdata', type: 'string', envVar: 'DIGITALOCEAN_USERDATA', description: 'path to file with cloud-init user-data', format: 'file', advanced: true},
+	{
+		name: 'digitalocean-tags',
+		type: 'string',
+		envVar: 'DIGITALOCEAN_TAGS',
+		description: 'comma-separated list of tags to apply to the Droplet',
+		advanced: true,
+		validate(value) {
+			const bad = tagList(String(value)).find(tag => !tagPattern.test(tag));
+			return bad === undefined ? undefined : `--digitalocean-tags: "${bad}" is not a valid tag; tags are letters, digits, colons, dashes and underscores`;
+		},
+	},
+	{name: 'digitalocean-ssh-user', type: 'string', envVar: 'DIGITALOCEAN_SSH_USER', default: 'root', description: 'SSH username', advanced: true},
+	{name: 'digitalocean-ssh-port', type: 'int', envVar: 'DIGITALOCEAN_SSH_PORT', default: 22, description: 'SSH port', format: 'port', advanced: true, validate: value => portProblem('digitalocean-ssh-port', value)},
+	{
+		name: 'digitalocean-ssh-key-fingerprint',
+		type: 'string',
+		envVar: 'DIGITALOCEAN_SSH_KEY_FINGERPRINT',
+		description: 'SSH key fingerprint (or ID) of a key in your account, used instead of a new key',
+		advanced: true,
+		validate: value => (String(value).startsWith('SHA256:')
+			? '--digitalocean-ssh-key-fingerprint takes the MD5 fingerprint DigitalOcean shows (aa:bb:…); ssh-keygen -l -E md5 -f KEY prints it'
+			: undefined),
+	},
+	{name: 'digitalocean-ssh-key-path', type: 'string', envVar: 'DIGITALOCEAN_SSH_KEY_PATH', description: 'SSH private key path (of the key named by --digitalocean-ssh-key-fingerprint)', format: 'file', advanced: true},
+	{
+		name: 'digitalocean-api-url',
+		type: 'string',
+		envVar: 'DIGITALOCEAN_API_URL',
+		default: defaultApiUrl,
+		description: 'DigitalOcean API endpoint (for a proxy or a test double)',
+		format: 'url',
+		advanced: true,
+		validate(value) {
+			try {
+				const url = new URL(String(value));
+				if (url.protocol === 'https:' || url.protocol === 'http:') return undefined;
+			} catch {
+				// Reported below.
+			}
+
+			return `--digitalocean-api-url "${String(value)}" is not an http(s) URL`;
+		},
+	},
+];
+
+function stringField(config: BaseDriverConfig, name: string, fallback = ''): string {
+	const value = config[name];
+	return typeof value === 'string' ? value : fallback;
+}
+
+function numberField(config: BaseDriverConfig, name: string): number {
+	const value = config[name];
+	return typeof value === 'number' ? value : 0;
+}
+
+function boolField(config: BaseDriverConfig, name: string): boolean {
+	return config[name] === true;
+}
+
+const definition: DriverDefinition = {
+	name: 'digitalocean',
+	description: 'A droplet on DigitalOcean, made through its API with your access token; rm destroys it.',
+	options,
+	fromOptions(base, values) {
+		const keyPath = stringOption(values, 'digitalocean-ssh-key-path');
+		const userData = stringOption(values, 'digitalocean-userdata');
+		return new DigitalOceanDriver({
+			...base,
+			SSHUser: stringOption(values, 'digitalocean-ssh-user'),
+			SSHPort: intOption(values, 'digitalocean-ssh-port'),
+			AccessToken: stringOption(values, 'digitalocean-access-token'),
+			DropletID: 0,
+			DropletName: '',
+			Image: stringOption(values, 'digitalocean-image'),
+			Region: stringOption(values, 'digitalocean-region'),
+			SSHKeyID: 0,
+			SSHKeyFingerprint: stringOption(values, 'digitalocean-ssh-key-fingerprint'),
+			SSHKey: keyPath ? path.resolve(keyPath) : '',
+			Size: stringOption(values, 'digitalocean-size'),
+			IPv6: boolOption(values, 'digitalocean-ipv6'),
+			Backups: boolOption(values, 'digitalocean-backups'),
+			PrivateNetworking: boolOption(values, 'digitalocean-private-networking'),
+			UserDataFile: userData ? path.resolve(userData) : '',
+			Monitoring: boolOption(values, 'digitalocean-monitoring'),
+			Tags: stringOption(values, 'digitalocean-tags'),
+			APIURL: stringOption(values, 'digitalocean-api-url'),
+		});
+	},
+	fromConfig(config) {
+		return new DigitalOceanDriver({
+			...config,
+			AccessToken: stringField(config, 'AccessToken'),
+			DropletID: numberField(config, 'DropletID'),
+			DropletName: stringField(config, 'DropletName'),
+			Image: stringField(config, 'Image', defaults.image),
+			Region: stringField(config, 'Region', defaults.region),
+			SSHKeyID: numberField(config, 'SSHKeyID'),
+			SSHKeyFingerprint: stringField(config, 'SSHKeyFingerprint'),
+			SSHKey: stringField(config, 'SSHKey'),
+			Size: stringField(config, 'Size', defaults.size),
+			IPv6: boolField(config, 'IPv6'),
+			Backups: boolField(config, 'Backups'),
+			PrivateNetworking: boolField(config, 'PrivateNetworking'),
+			UserDataFile: stringField(config, 'UserDataFile'),
+			Monitoring: boolField(config, 'Monitoring'),
+			Tags: stringField(config, 'Tags'),
+			// Machines docker-machine made have no such field: they live on the real API.
+			APIURL: stringField(config, 'APIURL', defaultApiUrl),
+		});
+	},
+};
+
+export default definition;
