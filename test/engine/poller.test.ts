@@ -1,9 +1,9 @@
-import net from 'node:net';
 import test from 'ava';
 import {createMachine} from '../../source/engine/create.js';
 import {createEngine} from '../../source/engine/engine.js';
 import {OperationRunner} from '../../source/engine/operations.js';
 import {StatusPoller} from '../../source/engine/poller.js';
+import {tcpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
 
 async function waitFor<T>(read: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
@@ -18,32 +18,8 @@ async function waitFor<T>(read: () => T | undefined, what: string, timeoutMs = 1
 	}
 }
 
-/** A TCP server that answers (closing at once) until told to go silent. */
-async function switchableServer() {
-	let silent = false;
-	const sockets = new Set<net.Socket>();
-	const server = net.createServer(socket => {
-		sockets.add(socket);
-		if (!silent) socket.destroy();
-	});
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	return {
-		port: (server.address() as net.AddressInfo).port,
-		goSilent() {
-			silent = true;
-		},
-		close() {
-			for (const socket of sockets) socket.destroy();
-			server.close();
-		},
-	};
-}
-
 test('the poller lists machines in ls order and keeps the last data of one that stops answering', async t => {
-	const server = await switchableServer();
-	t.teardown(() => server.close());
+	const server = await tcpServer(t);
 	const engine = createEngine({storagePath: await temporaryDir(t), env: {}});
 	for (const name of ['web10', 'web2', 'db']) {
 		await createMachine(engine, {name, driverName: 'none', given: {url: name === 'web2' ? `tcp://127.0.0.1:${server.port}` : 'tcp://127.0.0.1:1'}});

@@ -8,7 +8,8 @@ import {bootstrapCertificates, createMachine} from '../../source/engine/create.j
 import {driverNames} from '../../source/engine/drivers/registry.js';
 import {authOptionsFor, baseDriverConfig, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
 import {helpSections} from '../../source/tui/keymap.js';
-import {eventually, keys, lineWith, renderApp, tcpServer, watchQuit, world} from './harness.js';
+import {eventually, keys, lineWith, renderApp, watchQuit, world} from './harness.js';
+import {tcpServer} from '../helpers/servers.js';
 
 const unreachable = 'tcp://127.0.0.1:1';
 

@@ -1,0 +1,28 @@
+import net from 'node:net';
+import type {ExecutionContext} from 'ava';
+
+/**
+ * A loopback TCP port that accepts and closes at once (it "answers") until told to go silent;
+ * then it accepts and says nothing, as a hung host does.
+ */
+export async function tcpServer(t: ExecutionContext): Promise<{port: number; goSilent(): void}> {
+	let silent = false;
+	const sockets = new Set<net.Socket>();
+	const server = net.createServer(socket => {
+		sockets.add(socket);
+		if (!silent) socket.destroy();
+	});
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	t.teardown(() => {
+		for (const socket of sockets) socket.destroy();
+		server.close();
+	});
+	return {
+		port: (server.address() as net.AddressInfo).port,
+		goSilent() {
+			silent = true;
+		},
+	};
+}
