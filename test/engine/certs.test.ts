@@ -398,10 +398,14 @@ test('checkTlsConnection succeeds against a mutual-TLS server with a certificate
 	const fixture = await fixturePromise;
 	const server = await generateSignedCert({org: 'alice.m1', ca: fixture.ca, kind: 'server', hosts: ['127.0.0.1', 'localhost']});
 	const port = await tlsServer(t, server, fixture.ca);
-	const started = Date.now();
-	await t.notThrowsAsync(checkTlsConnection(clientOptions(fixture, port)));
-	await t.notThrowsAsync(checkTlsConnection(clientOptions(fixture, port, 'localhost')));
-	t.true(Date.now() - started < 1500, 'the TLS 1.3 verdict comes with the session ticket, not the fallback delay');
+	// Each verdict must come with the session ticket, not after the 2 s fallback delay; the
+	// margin leaves room for a loaded 2-core CI machine.
+	for (const host of [undefined, 'localhost'] as const) {
+		const started = Date.now();
+		await t.notThrowsAsync(checkTlsConnection(clientOptions(fixture, port, host)));
+		const elapsed = Date.now() - started;
+		t.true(elapsed < 1900, `the TLS 1.3 verdict took ${elapsed} ms: it waited for the fallback instead of the session ticket`);
+	}
 });
 
 test('checkTlsConnection: a server certificate from another CA is an unknown authority', async t => {
