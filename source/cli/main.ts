@@ -58,6 +58,9 @@ export async function runCli(argv: readonly string[], terminal: Terminal): Promi
 		// would cost every other command start-up time), else what `ls` prints, for pipes.
 		const bare = global.positionals.length === 0 && !global.help;
 		if (bare && terminal.stdout.isTTY && process.stdin.isTTY) {
+			// React's production build: its development build checks and keeps far more, which an
+			// app idling for hours pays for in memory and CPU. Must be set before React loads.
+			process.env['NODE_ENV'] ??= 'production';
 			const {runTui} = await import('../tui/run.js');
 			return await runTui({engine: engineFrom(global.flags, terminal.env), env: terminal.env});
 		}

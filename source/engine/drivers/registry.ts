@@ -6,6 +6,7 @@ import type {DriverDefinition} from './driver.js';
  * (cloud SDKs are heavy). Adding a driver: its file, plus one line here.
  */
 const loaders: Record<string, () => Promise<{default: DriverDefinition}>> = {
+	amazonec2: async () => import('./amazonec2.js'),
 	digitalocean: async () => import('./digitalocean.js'),
 	generic: async () => import('./generic.js'),
 	none: async () => import('./none.js'),

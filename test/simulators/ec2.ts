@@ -1,0 +1,485 @@
+/**
+ * A stand-in for the Amazon EC2 Query API (version 2016-11-15), only because the real cloud
+ * cannot be reached from the tests. It speaks what the AWS SDK sends — POST form bodies with
+ * `Action=…&Version=2016-11-15`, lists as `Name.1`, filters as `Filter.1.Name`/`Filter.1.Value.1` —
+ * and answers XML in the EC2 namespace, errors as `<Response><Errors><Error><Code>…` with HTTP
+ * 400 (401 for AuthFailure), for exactly the actions the amazonec2 driver uses. The caller is
+ * identified by the access key id in the SigV4 Authorization header; the signature itself is not
+ * checked.
+ *
+ * Every instance is a real test host (see helpers/hosts.ts) with the key pair's public key
+ * authorized for root (the test hosts have no `ubuntu` user: tests pass --amazonec2-ssh-user root).
+ * Instances go pending → running, stopping → stopped, shutting-down → terminated after delays;
+ * terminated ones stay listed, as on EC2.
+ */
+import {randomBytes, randomUUID} from 'node:crypto';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
+import {setTimeout as delay} from 'node:timers/promises';
+import {startTestHost, type TestHost, type TestHostKind} from '../helpers/hosts.js';
+
+export const defaultVpcId = 'vpc-0a1b2c3d4e5f60718';
+export const ubuntuAmi = 'ami-0e2c8caa4b6378d8c';
+
+export type SimInstance = {
+	id: string;
+	state: 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+	imageId: string;
+	instanceType: string;
+	keyName: string;
+	zone: string;
+	subnetId: string;
+	vpcId: string;
+	groupIds: string[];
+	tags: Record<string, string>;
+	associatePublicIp: boolean;
+	iamInstanceProfile: string;
+	httpTokens: string;
+	rootSize: number;
+	userData: string;
+	spotRequestId: string;
+	host?: TestHost;
+	/** A state change under way (the API refuses nothing for it, but tests may await it). */
+	busy?: Promise<void>;
+};
+
+export type SimSecurityGroup = {id: string; name: string; description: string; vpcId: string; ingress: Array<{protocol: string; from: number; to: number; cidr: string}>};
+export type SimKeyPair = {name: string; id: string; publicKey: string};
+export type SimSpotRequest = {id: string; state: 'open' | 'active' | 'cancelled'; instanceId: string; price: string};
+
+export type Ec2SimulatorOptions = {
+	accessKeyId?: string;
+	hostKind?: TestHostKind;
+	/** From launch (or start) to running, at least. Default 1000 ms. */
+	runningDelayMs?: number;
+	/** From stop/terminate to stopped/terminated. Default 300 ms. */
+	stopDelayMs?: number;
+};
+
+export type Ec2RequestRecord = {action: string; status: number; params: Record<string, string>};
+
+export type Ec2Simulator = {
+	/** The endpoint to give as --amazonec2-endpoint. */
+	url: string;
+	accessKeyId: string;
+	secretAccessKey: string;
+	instances(): SimInstance[];
+	keyPairs(): SimKeyPair[];
+	securityGroups(): SimSecurityGroup[];
+	spotRequests(): SimSpotRequest[];
+	/** What a machine left behind: live instances, key pairs and security groups other than the default. */
+	leftovers(): string[];
+	requests: Ec2RequestRecord[];
+	problems: string[];
+	close(): Promise<void>;
+};
+
+class Ec2Error extends Error {
+	constructor(readonly code: string, message: string, readonly status = 400) {
+		super(message);
+	}
+}
+
+function escapeXml(text: string): string {
+	return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+type XmlValue = string | number | boolean | undefined | XmlValue[] | {[name: string]: XmlValue};
+
+/** Objects become elements, arrays become `<item>` lists, undefined is left out. */
+function xml(value: XmlValue): string {
+	if (value === undefined) return '';
+	if (Array.isArray(value)) return value.map(item => `<item>${xml(item)}</item>`).join('');
+	if (typeof value === 'object') {
+		return Object.entries(value).filter(([, child]) => child !== undefined).map(([name, child]) => `<${name}>${xml(child)}</${name}>`).join('');
+	}
+
+	return escapeXml(String(value));
+}
+
+/** `Prefix.1`, `Prefix.2`, … in order. */
+function list(params: URLSearchParams, prefix: string): string[] {
+	const values: string[] = [];
+	for (let index = 1; params.has(`${prefix}.${index}`); index++) values.push(params.get(`${prefix}.${index}`)!);
+	return values;
+}
+
+function filters(params: URLSearchParams): Map<string, string[]> {
+	const result = new Map<string, string[]>();
+	for (let index = 1; params.has(`Filter.${index}.Name`); index++) result.set(params.get(`Filter.${index}.Name`)!, list(params, `Filter.${index}.Value`));
+	return result;
+}
+
+function globMatch(pattern: string, text: string): boolean {
+	return new RegExp(`^${pattern.split('*').map(part => part.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(text);
+}
+
+const stateCodes: Record<SimInstance['state'], number> = {pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80};
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Promise<Ec2Simulator> {
+	const accessKeyId = options.accessKeyId ?? `AKIA${hex(8).toUpperCase()}`;
+	const secretAccessKey = hex(20);
+	const runningDelayMs = options.runningDelayMs ?? 1000;
+	const stopDelayMs = options.stopDelayMs ?? 300;
+	const instances = new Map<string, SimInstance>();
+	const keyPairs = new Map<string, SimKeyPair>();
+	const spotRequests = new Map<string, SimSpotRequest>();
+	const defaultGroup: SimSecurityGroup = {id: `sg-${hex(8)}`, name: 'default', description: 'default VPC security group', vpcId: defaultVpcId, ingress: []};
+	const groups = new Map<string, SimSecurityGroup>([[defaultGroup.id, defaultGroup]]);
+	const subnets = ['a', 'b', 'c'].map((zone, index) => ({id: `subnet-0${index}${hex(7)}`, zone: `us-east-1${zone}`, vpcId: defaultVpcId, defaultForAz: true, cidr: `172.31.${index * 16}.0/20`}));
+	const images = [
+		{id: ubuntuAmi, name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250610', owner: '099720109477', created: '2025-06-10T12:00:00.000Z'},
+		{id: 'ami-0aaaaaaaaaaaaaaa1', name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20240423', owner: '099720109477', created: '2024-04-23T12:00:00.000Z'},
+		{id: 'ami-0bbbbbbbbbbbbbbb2', name: 'debian-12-amd64-20250601', owner: '136693071363', created: '2025-06-01T12:00:00.000Z'},
+	];
+	const requests: Ec2RequestRecord[] = [];
+	const problems: string[] = [];
+	const background = new Set<Promise<unknown>>();
+	let closed = false;
+
+	const track = (work: Promise<unknown>): void => {
+		const tracked = work.catch((error: unknown) => {
+			problems.push(error instanceof Error ? error.message : String(error));
+		}).finally(() => background.delete(tracked));
+		background.add(tracked);
+	};
+
+	const instanceXml = (instance: SimInstance): XmlValue => ({
+		instanceId: instance.id,
+		imageId: instance.imageId,
+		instanceState: {code: stateCodes[instance.state], name: instance.state},
+		privateIpAddress: instance.host?.ip,
+		ipAddress: instance.associatePublicIp && instance.state === 'running' ? instance.host?.ip : undefined,
+		keyName: instance.keyName,
+		instanceType: instance.instanceType,
+		placement: {availabilityZone: instance.zone},
+		subnetId: instance.subnetId,
+		vpcId: instance.vpcId,
+		groupSet: instance.groupIds.map(id => ({groupId: id, groupName: groups.get(id)?.name})),
+		tagSet: Object.entries(instance.tags).map(([key, value]) => ({key, value})),
+		instanceLifecycle: instance.spotRequestId ? 'spot' : undefined,
+		spotInstanceRequestId: instance.spotRequestId || undefined,
+		iamInstanceProfile: instance.iamInstanceProfile ? {arn: `arn:aws:iam::123456789012:instance-profile/${instance.iamInstanceProfile}`} : undefined,
+		metadataOptions: {httpTokens: instance.httpTokens, httpEndpoint: 'enabled', state: 'applied'},
+	});
+
+	const findInstance = (id: string): SimInstance => {
+		const instance = instances.get(id);
+		if (!instance) throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+		return instance;
+	};
+
+	const boot = async (instance: SimInstance): Promise<void> => {
+		const started = Date.now();
+		const host = await startTestHost(options.hostKind ?? 'systemd');
+		if (instance.state !== 'pending' || closed) {
+			await host.stop();
+			return;
+		}
+
+		instance.host = host;
+		// cloud-init's first-boot work: the key pair for the default user (root on the test hosts).
+		const key = keyPairs.get(instance.keyName);
+		if (key) await host.authorizeKey('root', key.publicKey);
+		await delay(Math.max(0, runningDelayMs - (Date.now() - started)));
+		if (instance.state === 'pending') instance.state = 'running';
+	};
+
+	const launch = (params: URLSearchParams, prefix: string, spotRequestId = ''): SimInstance => {
+		const get = (name: string): string => params.get(`${prefix}${name}`) ?? '';
+		const imageId = get('ImageId');
+		if (!images.some(image => image.id === imageId)) throw new Ec2Error('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+		const keyName = get('KeyName');
+		if (keyName && !keyPairs.has(keyName)) throw new Ec2Error('InvalidKeyPair.NotFound', `The key pair '${keyName}' does not exist`);
+		const subnetId = get('NetworkInterface.1.SubnetId') || get('SubnetId');
+		const subnet = subnets.find(candidate => candidate.id === subnetId);
+		if (!subnet) throw new Ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+		const zone = get('Placement.AvailabilityZone');
+		if (zone && zone !== subnet.zone) throw new Ec2Error('InvalidParameterValue', `Value (${zone}) for parameter availabilityZone is invalid. Subnet '${subnetId}' is in the availability zone ${subnet.zone}`);
+		const groupIds = list(params, `${prefix}NetworkInterface.1.SecurityGroupId`);
+		for (const id of groupIds) if (!groups.has(id)) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+		const instanceType = get('InstanceType') || 'm1.small';
+		if (!/^[a-z]\d[a-z-]*\.(nano|micro|small|medium|large|\d*xlarge)$/.test(instanceType)) throw new Ec2Error('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
+		const tags: Record<string, string> = {};
+		for (let index = 1; params.has(`TagSpecification.1.Tag.${index}.Key`); index++) tags[params.get(`TagSpecification.1.Tag.${index}.Key`)!] = params.get(`TagSpecification.1.Tag.${index}.Value`) ?? '';
+		const instance: SimInstance = {
+			id: `i-0${hex(8)}`,
+			state: 'pending',
+			imageId,
+			instanceType,
+			keyName,
+			zone: subnet.zone,
+			subnetId,
+			vpcId: subnet.vpcId,
+			groupIds,
+			tags,
+			associatePublicIp: get('NetworkInterface.1.AssociatePublicIpAddress') !== 'false',
+			iamInstanceProfile: get('IamInstanceProfile.Name'),
+			httpTokens: prefix ? 'optional' : params.get('MetadataOptions.HttpTokens') ?? 'optional',
+			rootSize: Number(get('BlockDeviceMapping.1.Ebs.VolumeSize') || 8),
+			userData: Buffer.from(get('UserData'), 'base64').toString(),
+			spotRequestId,
+		};
+		instances.set(instance.id, instance);
+		track(boot(instance));
+		return instance;
+	};
+
+	const transition = (instance: SimInstance, via: SimInstance['state'], to: SimInstance['state'], work: () => Promise<void>): void => {
+		instance.state = via;
+		const busy = (async () => {
+			await work();
+			await delay(via === 'pending' ? runningDelayMs : stopDelayMs);
+			if (instance.state === via) instance.state = to;
+		})();
+		instance.busy = busy;
+		track(busy);
+	};
+
+	const stateChange = (instance: SimInstance, previous: SimInstance['state']): XmlValue => ({
+		instanceId: instance.id,
+		currentState: {code: stateCodes[instance.state], name: instance.state},
+		previousState: {code: stateCodes[previous], name: previous},
+	});
+
+	const groupXml = (group: SimSecurityGroup): XmlValue => ({
+		ownerId: '123456789012',
+		groupId: group.id,
+		groupName: group.name,
+		groupDescription: group.description,
+		vpcId: group.vpcId,
+		ipPermissions: group.ingress.map(rule => ({ipProtocol: rule.protocol, fromPort: rule.from, toPort: rule.to, ipRanges: [{cidrIp: rule.cidr}]})),
+		ipPermissionsEgress: [{ipProtocol: '-1', ipRanges: [{cidrIp: '0.0.0.0/0'}]}],
+	});
+
+	const spotXml = (request: SimSpotRequest): XmlValue => ({
+		spotInstanceRequestId: request.id,
+		spotPrice: request.price,
+		type: 'one-time',
+		state: request.state,
+		status: {code: request.state === 'active' ? 'fulfilled' : request.state === 'cancelled' ? 'request-canceled-and-instance-running' : 'pending-evaluation'},
+		instanceId: request.instanceId || undefined,
+	});
+
+	const handlers: Record<string, (params: URLSearchParams) => XmlValue> = {
+		DescribeAccountAttributes: () => ({accountAttributeSet: [{attributeName: 'default-vpc', attributeValueSet: [{attributeValue: defaultVpcId}]}]}),
+		DescribeSubnets(params) {
+			const ids = list(params, 'SubnetId');
+			const wanted = filters(params);
+			const missing = ids.find(id => !subnets.some(subnet => subnet.id === id));
+			if (missing) throw new Ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${missing}' does not exist`);
+			return {subnetSet: subnets.filter(subnet => (ids.length === 0 || ids.includes(subnet.id))
+				&& (wanted.get('availability-zone')?.includes(subnet.zone) ?? true)
+				&& (wanted.get('vpc-id')?.includes(subnet.vpcId) ?? true)).map(subnet => ({
+				subnetId: subnet.id, state: 'available', vpcId: subnet.vpcId, cidrBlock: subnet.cidr, availableIpAddressCount: 4091, availabilityZone: subnet.zone, defaultForAz: subnet.defaultForAz, mapPublicIpOnLaunch: true,
+			}))};
+		},
+		DescribeImages(params) {
+			const ids = list(params, 'ImageId');
+			const owners = list(params, 'Owner');
+			const names = filters(params).get('name');
+			const missing = ids.find(id => !images.some(image => image.id === id));
+			if (missing) throw new Ec2Error('InvalidAMIID.NotFound', `The image id '[${missing}]' does not exist`);
+			return {imagesSet: images.filter(image => (ids.length === 0 || ids.includes(image.id))
+				&& (owners.length === 0 || owners.includes(image.owner))
+				&& (!names || names.some(pattern => globMatch(pattern, image.name)))).map(image => ({
+				imageId: image.id, name: image.name, imageOwnerId: image.owner, creationDate: image.created, imageState: 'available', architecture: 'x86_64', rootDeviceName: '/dev/sda1', rootDeviceType: 'ebs', virtualizationType: 'hvm',
+			}))};
+		},
+		DescribeKeyPairs(params) {
+			const names = list(params, 'KeyName');
+			const missing = names.find(name => !keyPairs.has(name));
+			if (missing) throw new Ec2Error('InvalidKeyPair.NotFound', `The key pair '${missing}' does not exist`);
+			return {keySet: [...keyPairs.values()].filter(key => names.length === 0 || names.includes(key.name)).map(key => ({keyPairId: key.id, keyName: key.name, keyFingerprint: 'SHA256:x'}))};
+		},
+		ImportKeyPair(params) {
+			const name = params.get('KeyName') ?? '';
+			if (keyPairs.has(name)) throw new Ec2Error('InvalidKeyPair.Duplicate', `The keypair already exists: ${name}`);
+			const publicKey = Buffer.from(params.get('PublicKeyMaterial') ?? '', 'base64').toString();
+			if (!/^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z\d+/]+=*( .*)?$/.test(publicKey.trim())) throw new Ec2Error('InvalidKey.Format', 'Key is not in valid OpenSSH public key format');
+			const key = {name, id: `key-0${hex(8)}`, publicKey: publicKey.trim()};
+			keyPairs.set(name, key);
+			return {keyName: name, keyPairId: key.id, keyFingerprint: 'SHA256:x'};
+		},
+		DeleteKeyPair(params) {
+			keyPairs.delete(params.get('KeyName') ?? '');
+			return {return: true};
+		},
+		DescribeSecurityGroups(params) {
+			const wanted = filters(params);
+			return {securityGroupInfo: [...groups.values()].filter(group => (wanted.get('group-name')?.includes(group.name) ?? true) && (wanted.get('vpc-id')?.includes(group.vpcId) ?? true)).map(groupXml)};
+		},
+		CreateSecurityGroup(params) {
+			const name = params.get('GroupName') ?? '';
+			const vpcId = params.get('VpcId') ?? defaultVpcId;
+			if ([...groups.values()].some(group => group.name === name && group.vpcId === vpcId)) throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpcId}'`);
+			const group: SimSecurityGroup = {id: `sg-0${hex(8)}`, name, description: params.get('GroupDescription') ?? '', vpcId, ingress: []};
+			groups.set(group.id, group);
+			return {return: true, groupId: group.id};
+		},
+		AuthorizeSecurityGroupIngress(params) {
+			const group = groups.get(params.get('GroupId') ?? '');
+			if (!group) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${params.get('GroupId') ?? ''}' does not exist`);
+			for (let index = 1; params.has(`IpPermissions.${index}.IpProtocol`); index++) {
+				const rule = {protocol: params.get(`IpPermissions.${index}.IpProtocol`)!, from: Number(params.get(`IpPermissions.${index}.FromPort`)), to: Number(params.get(`IpPermissions.${index}.ToPort`)), cidr: params.get(`IpPermissions.${index}.IpRanges.1.CidrIp`) ?? ''};
+				if (group.ingress.some(existing => existing.protocol === rule.protocol && existing.from === rule.from && existing.cidr === rule.cidr)) {
+					throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "peer: ${rule.cidr}, ${rule.protocol.toUpperCase()}, from port: ${rule.from}, to port: ${rule.to}, ALLOW" already exists`);
+				}
+
+				group.ingress.push(rule);
+			}
+
+			return {return: true};
+		},
+		DeleteSecurityGroup(params) {
+			const id = params.get('GroupId') ?? '';
+			if (!groups.has(id)) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+			if ([...instances.values()].some(instance => instance.state !== 'terminated' && instance.groupIds.includes(id))) {
+				throw new Ec2Error('DependencyViolation', `resource ${id} has a dependent object`);
+			}
+
+			groups.delete(id);
+			return {return: true};
+		},
+		RunInstances(params) {
+			if (params.get('MinCount') !== '1' || params.get('MaxCount') !== '1') throw new Ec2Error('InvalidParameterValue', 'machinist simulator: only MinCount=MaxCount=1');
+			const instance = launch(params, '');
+			return {reservationId: `r-0${hex(8)}`, ownerId: '123456789012', instancesSet: [instanceXml(instance)]};
+		},
+		RequestSpotInstances(params) {
+			const request: SimSpotRequest = {id: `sir-${hex(4)}`, state: 'open', instanceId: '', price: params.get('SpotPrice') ?? ''};
+			const instance = launch(params, 'LaunchSpecification.', request.id);
+			spotRequests.set(request.id, request);
+			track((async () => {
+				await delay(200);
+				if (request.state === 'open') Object.assign(request, {state: 'active', instanceId: instance.id});
+			})());
+			return {spotInstanceRequestSet: [spotXml(request)]};
+		},
+		DescribeSpotInstanceRequests(params) {
+			const ids = list(params, 'SpotInstanceRequestId');
+			const missing = ids.find(id => !spotRequests.has(id));
+			if (missing) throw new Ec2Error('InvalidSpotInstanceRequestID.NotFound', `The spot instance request ID '${missing}' does not exist`);
+			return {spotInstanceRequestSet: [...spotRequests.values()].filter(request => ids.length === 0 || ids.includes(request.id)).map(spotXml)};
+		},
+		CancelSpotInstanceRequests(params) {
+			const ids = list(params, 'SpotInstanceRequestId');
+			for (const id of ids) {
+				const request = spotRequests.get(id);
+				if (request) request.state = 'cancelled';
+			}
+
+			return {spotInstanceRequestSet: ids.map(id => ({spotInstanceRequestId: id, state: 'cancelled'}))};
+		},
+		DescribeInstances(params) {
+			const ids = list(params, 'InstanceId');
+			for (const id of ids) findInstance(id);
+			const found = [...instances.values()].filter(instance => ids.length === 0 || ids.includes(instance.id));
+			return {reservationSet: found.map(instance => ({reservationId: `r-${instance.id.slice(2)}`, ownerId: '123456789012', instancesSet: [instanceXml(instance)]}))};
+		},
+		CreateTags(params) {
+			const ids = list(params, 'ResourceId');
+			for (const id of ids) {
+				const instance = findInstance(id);
+				for (let index = 1; params.has(`Tag.${index}.Key`); index++) instance.tags[params.get(`Tag.${index}.Key`)!] = params.get(`Tag.${index}.Value`) ?? '';
+			}
+
+			return {return: true};
+		},
+		StartInstances(params) {
+			return {instancesSet: list(params, 'InstanceId').map(id => {
+				const instance = findInstance(id);
+				const previous = instance.state;
+				if (previous === 'stopped') transition(instance, 'pending', 'running', async () => instance.host?.startSshd());
+				else if (previous !== 'running' && previous !== 'pending') throw new Ec2Error('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be started.`);
+				return stateChange(instance, previous);
+			})};
+		},
+		StopInstances(params) {
+			return {instancesSet: list(params, 'InstanceId').map(id => {
+				const instance = findInstance(id);
+				const previous = instance.state;
+				if (previous === 'running' || previous === 'pending') transition(instance, 'stopping', 'stopped', async () => instance.host?.stopSshd());
+				else if (previous === 'terminated' || previous === 'shutting-down') throw new Ec2Error('IncorrectInstanceState', `This instance '${id}' is not in a state from which it can be stopped.`);
+				return stateChange(instance, previous);
+			})};
+		},
+		RebootInstances(params) {
+			for (const id of list(params, 'InstanceId')) {
+				const instance = findInstance(id);
+				if (instance.state !== 'running') throw new Ec2Error('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be rebooted.`);
+			}
+
+			return {return: true};
+		},
+		TerminateInstances(params) {
+			return {instancesSet: list(params, 'InstanceId').map(id => {
+				const instance = findInstance(id);
+				const previous = instance.state;
+				if (previous !== 'terminated') transition(instance, 'shutting-down', 'terminated', async () => instance.host?.stop());
+				return stateChange(instance, previous);
+			})};
+		},
+	};
+
+	const server = http.createServer((request, response) => {
+		const chunks: Buffer[] = [];
+		request.on('data', (chunk: Buffer) => chunks.push(chunk));
+		request.on('end', () => {
+			const params = new URLSearchParams(Buffer.concat(chunks).toString());
+			const action = params.get('Action') ?? '';
+			const requestId = randomUUID();
+			const send = (status: number, body: string): void => {
+				requests.push({action, status, params: Object.fromEntries(params)});
+				response.writeHead(status, {'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId});
+				response.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+			};
+
+			try {
+				if (request.method !== 'POST') throw new Ec2Error('InvalidAction', 'The action or operation requested is invalid: use POST');
+				const key = /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')?.[1];
+				if (key !== accessKeyId) throw new Ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', 401);
+				if (params.get('Version') !== '2016-11-15') throw new Ec2Error('InvalidParameterValue', `Unsupported Version: ${params.get('Version') ?? ''}`);
+				const handler = Object.hasOwn(handlers, action) ? handlers[action] : undefined;
+				if (!handler) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
+				const result = handler(params);
+				send(200, `<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>${xml(result)}</${action}Response>`);
+			} catch (error) {
+				const {code, status, message} = error instanceof Ec2Error ? error : {code: 'InternalError', status: 500, message: String(error)};
+				send(status, `<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+			}
+		});
+	});
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+	return {
+		url,
+		accessKeyId,
+		secretAccessKey,
+		instances: () => [...instances.values()],
+		keyPairs: () => [...keyPairs.values()],
+		securityGroups: () => [...groups.values()],
+		spotRequests: () => [...spotRequests.values()],
+		leftovers: () => [
+			...[...instances.values()].filter(instance => instance.state !== 'terminated').map(instance => `instance ${instance.id} (${instance.state})`),
+			...[...keyPairs.keys()].map(name => `key pair ${name}`),
+			...[...groups.values()].filter(group => group !== defaultGroup).map(group => `security group ${group.name} ${group.id}`),
+			...[...spotRequests.values()].filter(request => request.state === 'open' || request.state === 'active').map(request => `spot request ${request.id}`),
+		],
+		requests,
+		problems,
+		async close() {
+			closed = true;
+			await new Promise<void>(resolve => {
+				server.close(() => resolve());
+				server.closeAllConnections();
+			});
+			while (background.size > 0) await Promise.allSettled([...background]);
+			await Promise.allSettled([...instances.values()].map(async instance => instance.host?.stop()));
+		},
+	};
+}
