@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process';
-import {readFile} from 'node:fs/promises';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
@@ -24,7 +24,8 @@ test.after.always(async () => {
 async function storeEnv(t: ExecutionContext): Promise<{store: string; env: NodeJS.ProcessEnv}> {
 	const store = await temporaryDir(t, 'mec2-');
 	// HOME in the store: no ~/.aws profile of the machine running the tests is ever read.
-	return {store, env: {MACHINE_STORAGE_PATH: store, HOME: store, SHELL: '/bin/bash', USER: 'tester', MACHINIST_CONFIG_DIR: path.join(store, 'prefs')}};
+	// No instance-metadata lookups either: the SDK's default chain must never leave the machine.
+	return {store, env: {MACHINE_STORAGE_PATH: store, HOME: store, SHELL: '/bin/bash', USER: 'tester', MACHINIST_CONFIG_DIR: path.join(store, 'prefs'), AWS_EC2_METADATA_DISABLED: 'true'}};
 }
 
 function create(name: string, extra: string[] = [], accessKey = simulator.accessKeyId): string[] {
@@ -68,7 +69,25 @@ test.serial('rejected credentials and a missing AMI fail the pre-create check in
 	t.deepEqual(simulator.leftovers(), []);
 });
 
-test.serial('create, env, docker run, stop, start and rm of an instance that is a real host; rm leaves nothing', async t => {
+test.serial('without flags, credentials come from $AWS_* or an ~/.aws profile; with none at all the error says where to put them', async t => {
+	const {store, env} = await storeEnv(t);
+	const endpoint = ['--amazonec2-endpoint', simulator.url, '--amazonec2-ami', 'ami-0123456789abcdef0'];
+	const none = await machinist(['create', '-d', 'amazonec2', ...endpoint, 'nocreds'], env);
+	t.is(none.code, 3);
+	oneLine(t, none.stderr);
+	t.regex(none.stderr, /no AWS credentials found: give --amazonec2-access-key and --amazonec2-secret-key, set \$AWS_ACCESS_KEY_ID and \$AWS_SECRET_ACCESS_KEY, or configure a profile in ~\/\.aws/);
+
+	// Both reach EC2 with the right key: the AMI lookup, not the credentials, is what fails.
+	const fromEnv = await machinist(['create', '-d', 'amazonec2', ...endpoint, 'envcreds'], {...env, AWS_ACCESS_KEY_ID: simulator.accessKeyId, AWS_SECRET_ACCESS_KEY: simulator.secretAccessKey});
+	t.regex(fromEnv.stderr, /InvalidAMIID\.NotFound/);
+	await mkdir(path.join(store, '.aws'));
+	await writeFile(path.join(store, '.aws', 'credentials'), `[sim]\naws_access_key_id = ${simulator.accessKeyId}\naws_secret_access_key = ${simulator.secretAccessKey}\n`);
+	const fromProfile = await machinist(['create', '-d', 'amazonec2', ...endpoint, 'profilecreds'], {...env, AWS_PROFILE: 'sim'});
+	t.regex(fromProfile.stderr, /InvalidAMIID\.NotFound/);
+	t.deepEqual(simulator.leftovers(), []);
+});
+
+test.serial('create, env, docker run, stop, start, restart, kill and rm of an instance that is a real host; rm leaves nothing', async t => {
 	if (!requireReal(t, testHostsAvailable())) return;
 	const {store, env} = await storeEnv(t);
 	const name = 'ec2a';
@@ -100,11 +119,103 @@ test.serial('create, env, docker run, stop, start and rm of an instance that is 
 	t.is(start.code, 0, start.stderr);
 	t.is(instance!.state, 'running');
 	t.is((await shell('docker run --rm busybox:machinist echo again')).stdout, 'again\n');
+	const restart = await machinist(['restart', name], env);
+	t.is(restart.code, 0, restart.stderr);
+	t.is(simulator.requests.filter(request => request.action === 'RebootInstances').length, 1);
+	const kill = await machinist(['kill', name], env);
+	t.is(kill.code, 0, kill.stderr);
+	t.like(simulator.requests.findLast(request => request.action === 'StopInstances')?.params, {Force: 'true'});
+	t.is(instance!.state, 'stopped');
 
+	// rm of a stopped instance.
 	const rm = await machinist(['rm', '-y', name], env);
 	t.is(rm.code, 0, rm.stderr);
 	t.is(instance!.state, 'terminated');
 	t.deepEqual(simulator.leftovers(), [], 'the instance is terminated, and the key pair and security group it made are deleted');
 	t.is((await machinist(['ls', '-q'], env)).stdout, '');
 	t.deepEqual(simulator.problems, []);
+});
+
+test.serial('a launch EC2 refuses leaves the machine listed in error; rm deletes the key pair and security group made before it', async t => {
+	const {env} = await storeEnv(t);
+	const name = 'refused';
+	const failed = await machinist(create(name, ['--amazonec2-instance-type', 'huge']), env);
+	t.is(failed.code, 1);
+	oneLine(t, failed.stderr);
+	t.regex(failed.stderr, /Invalid value 'huge' for InstanceType\.: check --amazonec2-instance-type/);
+	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Error `));
+	t.deepEqual(simulator.leftovers().map(item => item.replace(/ sg-\w+$/, '')), [`key pair ${name}`, 'security group docker-machine']);
+
+	// A machine named like an existing key pair is refused before anything is made.
+	const clash = await machinist(create(name), {...env, MACHINE_STORAGE_PATH: path.join(env['MACHINE_STORAGE_PATH']!, 'other')});
+	t.is(clash.code, 3);
+	t.regex(clash.stderr, new RegExp(`There is already a keypair with the name ${name}`));
+
+	const rm = await machinist(['rm', '-y', name], env);
+	t.is(rm.code, 0, rm.stderr);
+	t.deepEqual(simulator.leftovers(), []);
+});
+
+test.serial('an instance that never starts running fails the create within the bounded wait; rm terminates it and leaves nothing', async t => {
+	const {env} = await storeEnv(t);
+	const name = 'stuck';
+	simulator.nextInstance = {neverRunning: true};
+	const failed = await machinist(create(name), {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '2500'});
+	t.is(failed.code, 1);
+	oneLine(t, failed.stderr);
+	t.regex(failed.stderr, /instance i-\w+ did not become running within 3 s \(state pending\): look at it in the EC2 console, or try another --amazonec2-zone/);
+	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Error +Unknown +Creation failed: instance i-`));
+	const rm = await machinist(['rm', '-y', name], env);
+	t.is(rm.code, 0, rm.stderr);
+	t.deepEqual(simulator.leftovers(), []);
+});
+
+test.serial('the security group machinist made is shared, kept while another instance uses it, and deleted by the last rm', async t => {
+	const {env} = await storeEnv(t);
+	const slow = {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '1000'};
+	for (const name of ['share1', 'share2']) {
+		simulator.nextInstance = {neverRunning: true};
+		t.is((await machinist(create(name), slow)).code, 1);
+	}
+
+	const groups = simulator.securityGroups().filter(group => group.name === 'docker-machine');
+	t.is(groups.length, 1);
+	t.deepEqual(groups[0]!.tags, {'machinist:created-by': 'share1'});
+	t.deepEqual(simulator.instances().filter(instance => instance.state === 'pending').map(instance => instance.groupIds), [[groups[0]!.id], [groups[0]!.id]]);
+
+	const first = await machinist(['rm', '-y', 'share1'], slow);
+	t.is(first.code, 0, first.stderr);
+	t.true(simulator.securityGroups().includes(groups[0]!), 'share2 still uses it');
+	const last = await machinist(['rm', '-y', 'share2'], slow);
+	t.is(last.code, 0, last.stderr);
+	t.deepEqual(simulator.leftovers(), []);
+});
+
+test.serial('a swarm master also opens the swarm port, taken from --swarm-host', async t => {
+	const {env} = await storeEnv(t);
+	simulator.nextInstance = {neverRunning: true};
+	const failed = await machinist(create('swarm1', ['--swarm-master', '--swarm-discovery', 'token://abc', '--swarm-host', 'tcp://0.0.0.0:3377', '--amazonec2-security-group', 'swarm-group']), {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '500'});
+	t.is(failed.code, 1);
+	t.deepEqual(simulator.securityGroups().find(group => group.name === 'swarm-group')?.ingress.map(rule => rule.from), [22, 2376, 3377]);
+	t.is((await machinist(['rm', '-y', 'swarm1'], env)).code, 0);
+	t.deepEqual(simulator.leftovers(), []);
+});
+
+test.serial('a spot instance with a private address only: requested, used by its private IP, and the request cancelled by rm', async t => {
+	if (!requireReal(t, testHostsAvailable())) return;
+	const {env} = await storeEnv(t);
+	const name = 'spot1';
+	const created = await machinist(create(name, ['--amazonec2-ssh-user', 'root', '--amazonec2-request-spot-instance', '--amazonec2-spot-price', '0.02', '--amazonec2-private-address-only', '--amazonec2-open-port', '8080']), env);
+	t.is(created.code, 0, created.stderr + created.stdout);
+	const [request] = simulator.spotRequests();
+	const instance = simulator.instances().find(candidate => candidate.id === request?.instanceId);
+	t.like(request, {state: 'active', price: '0.02'});
+	t.like(instance, {associatePublicIp: false, tags: {Name: name}});
+	t.deepEqual(simulator.securityGroups().find(group => group.name === 'docker-machine')?.ingress.map(rule => rule.from), [22, 2376, 8080]);
+	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Running +tcp://${instance!.host!.ip.replaceAll('.', '\\.')}:2376`));
+
+	const rm = await machinist(['rm', '-y', name], env);
+	t.is(rm.code, 0, rm.stderr);
+	t.is(request!.state, 'cancelled');
+	t.deepEqual(simulator.leftovers(), []);
 });

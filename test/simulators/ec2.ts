@@ -43,7 +43,12 @@ export type SimInstance = {
 	busy?: Promise<void>;
 };
 
-export type SimSecurityGroup = {id: string; name: string; description: string; vpcId: string; ingress: Array<{protocol: string; from: number; to: number; cidr: string}>};
+export type InstanceFaults = {
+	/** Stays `pending` forever (no host is started: it would never be reachable anyway). */
+	neverRunning?: boolean;
+};
+
+export type SimSecurityGroup = {id: string; name: string; description: string; vpcId: string; tags: Record<string, string>; ingress: Array<{protocol: string; from: number; to: number; cidr: string}>};
 export type SimKeyPair = {name: string; id: string; publicKey: string};
 export type SimSpotRequest = {id: string; state: 'open' | 'active' | 'cancelled'; instanceId: string; price: string};
 
@@ -71,6 +76,8 @@ export type Ec2Simulator = {
 	leftovers(): string[];
 	requests: Ec2RequestRecord[];
 	problems: string[];
+	/** What goes wrong with the next launched instance; used up by that launch. */
+	nextInstance: InstanceFaults;
 	close(): Promise<void>;
 };
 
@@ -125,7 +132,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 	const instances = new Map<string, SimInstance>();
 	const keyPairs = new Map<string, SimKeyPair>();
 	const spotRequests = new Map<string, SimSpotRequest>();
-	const defaultGroup: SimSecurityGroup = {id: `sg-${hex(8)}`, name: 'default', description: 'default VPC security group', vpcId: defaultVpcId, ingress: []};
+	const defaultGroup: SimSecurityGroup = {id: `sg-${hex(8)}`, name: 'default', description: 'default VPC security group', vpcId: defaultVpcId, tags: {}, ingress: []};
 	const groups = new Map<string, SimSecurityGroup>([[defaultGroup.id, defaultGroup]]);
 	const subnets = ['a', 'b', 'c'].map((zone, index) => ({id: `subnet-0${index}${hex(7)}`, zone: `us-east-1${zone}`, vpcId: defaultVpcId, defaultForAz: true, cidr: `172.31.${index * 16}.0/20`}));
 	const images = [
@@ -222,7 +229,9 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			spotRequestId,
 		};
 		instances.set(instance.id, instance);
-		track(boot(instance));
+		const faults = simulator.nextInstance;
+		simulator.nextInstance = {};
+		if (!faults.neverRunning) track(boot(instance));
 		return instance;
 	};
 
@@ -251,6 +260,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		vpcId: group.vpcId,
 		ipPermissions: group.ingress.map(rule => ({ipProtocol: rule.protocol, fromPort: rule.from, toPort: rule.to, ipRanges: [{cidrIp: rule.cidr}]})),
 		ipPermissionsEgress: [{ipProtocol: '-1', ipRanges: [{cidrIp: '0.0.0.0/0'}]}],
+		tagSet: Object.entries(group.tags).map(([key, value]) => ({key, value})),
 	});
 
 	const spotXml = (request: SimSpotRequest): XmlValue => ({
@@ -314,7 +324,9 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			const name = params.get('GroupName') ?? '';
 			const vpcId = params.get('VpcId') ?? defaultVpcId;
 			if ([...groups.values()].some(group => group.name === name && group.vpcId === vpcId)) throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpcId}'`);
-			const group: SimSecurityGroup = {id: `sg-0${hex(8)}`, name, description: params.get('GroupDescription') ?? '', vpcId, ingress: []};
+			const tags: Record<string, string> = {};
+			for (let index = 1; params.has(`TagSpecification.1.Tag.${index}.Key`); index++) tags[params.get(`TagSpecification.1.Tag.${index}.Key`)!] = params.get(`TagSpecification.1.Tag.${index}.Value`) ?? '';
+			const group: SimSecurityGroup = {id: `sg-0${hex(8)}`, name, description: params.get('GroupDescription') ?? '', vpcId, tags, ingress: []};
 			groups.set(group.id, group);
 			return {return: true, groupId: group.id};
 		},
@@ -456,7 +468,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 	});
 	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-	return {
+	const simulator: Ec2Simulator = {
 		url,
 		accessKeyId,
 		secretAccessKey,
@@ -472,6 +484,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		],
 		requests,
 		problems,
+		nextInstance: {},
 		async close() {
 			closed = true;
 			await new Promise<void>(resolve => {
@@ -482,4 +495,5 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			await Promise.allSettled([...instances.values()].map(async instance => instance.host?.stop()));
 		},
 	};
+	return simulator;
 }

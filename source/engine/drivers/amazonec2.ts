@@ -23,7 +23,11 @@ type AmazonEc2Fields = {
 	SubnetId: string;
 	SecurityGroupNames: string[];
 	SecurityGroupIds: string[];
-	/** Ours: the groups this machine created, which rm deletes (docker-machine never did). */
+	/**
+	 * Ours: the groups machinist created (by this machine or another; they carry the tag
+	 * `machinist:created-by`), which rm deletes once no instance uses them. docker-machine never
+	 * deleted any; groups made otherwise (by the user, or docker-machine) are never deleted.
+	 */
 	CreatedSecurityGroupIds: string[];
 	SecurityGroupReadOnly: boolean;
 	OpenPorts: string[];
@@ -59,6 +63,9 @@ const defaults = {region: 'us-east-1', zone: 'a', instanceType: 't3.micro', root
  */
 export const ubuntuOwner = '099720109477';
 export const ubuntuNamePattern = 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*';
+
+/** Marks the security groups machinist made, so that rm of the last machine using one deletes it. */
+const createdByTag = 'machinist:created-by';
 
 const runningTimeoutMs = 300_000;
 const pollIntervalMs = 1000;
@@ -359,10 +366,18 @@ class AmazonEc2Driver implements Driver {
 			let group = groups.find(candidate => candidate.GroupName === name);
 			if (!group) {
 				this.log(context, `Creating security group ${name} in ${this.config.VpcId}`);
-				const created = await this.call<import('@aws-sdk/client-ec2').CreateSecurityGroupResult>(`create security group ${name}`, sdk => new sdk.CreateSecurityGroupCommand({GroupName: name, Description: 'Docker Machine', VpcId: this.config.VpcId}), signal);
+				const created = await this.call<import('@aws-sdk/client-ec2').CreateSecurityGroupResult>(`create security group ${name}`, sdk => new sdk.CreateSecurityGroupCommand({
+					GroupName: name,
+					Description: 'Docker Machine',
+					VpcId: this.config.VpcId,
+					TagSpecifications: [{ResourceType: 'security-group', Tags: [{Key: createdByTag, Value: this.config.MachineName}]}],
+				}), signal);
 				if (!created.GroupId) throw new MachinistError(`EC2 created security group ${name} but gave no id`);
 				this.config.CreatedSecurityGroupIds.push(created.GroupId);
 				group = {GroupId: created.GroupId, GroupName: name, IpPermissions: []};
+			} else if (group.GroupId && group.Tags?.some(tag => tag.Key === createdByTag)) {
+				// Made by another machine: the last machine using it deletes it.
+				this.config.CreatedSecurityGroupIds.push(group.GroupId);
 			}
 
 			ids.push(group.GroupId!);
@@ -449,9 +464,8 @@ class AmazonEc2Driver implements Driver {
 
 	/**
 	 * Terminates the instance, cancels its spot request, deletes the key pair it imported, and
-	 * deletes the security groups this machine created (docker-machine left them behind). A group
-	 * another instance still uses is kept, with a note: it goes with the last machine using it
-	 * only if that machine created it.
+	 * deletes the security groups machinist created (docker-machine left them behind). A group
+	 * another instance still uses is kept, with a note: the last machine using it deletes it.
 	 */
 	async remove(context: DriverContext): Promise<void> {
 		const {signal} = context;
@@ -658,6 +672,10 @@ const definition: DriverDefinition = {
 			...base,
 			SSHUser: stringOption(values, 'amazonec2-ssh-user'),
 			SSHPort: intOption(values, 'amazonec2-ssh-port'),
+			// create's own flags, as docker-machine's SetConfigFromFlags read them: the swarm port is opened for a master.
+			SwarmMaster: boolOption(values, 'swarm-master'),
+			SwarmHost: stringOption(values, 'swarm-host') || base.SwarmHost,
+			SwarmDiscovery: stringOption(values, 'swarm-discovery') || base.SwarmDiscovery,
 			...fieldsFrom({} as BaseDriverConfig),
 			AccessKey: stringOption(values, 'amazonec2-access-key'),
 			SecretKey: stringOption(values, 'amazonec2-secret-key'),
