@@ -170,6 +170,22 @@ test.serial('an instance that never starts running fails the create within the b
 	t.deepEqual(simulator.leftovers(), []);
 });
 
+test.serial('an instance whose SSH never comes up fails the create in one line; it stays listed and rm leaves nothing', async t => {
+	if (!requireReal(t, testHostsAvailable())) return;
+	const {env} = await storeEnv(t);
+	const name = 'nossh';
+	simulator.nextInstance = {sshNeverUp: true};
+	const failed = await machinist(create(name, ['--amazonec2-ssh-user', 'root']), {...env, MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS: '4000'});
+	t.is(failed.code, 1);
+	oneLine(t, failed.stderr);
+	t.regex(failed.stderr, /SSH on nossh .* was not available within/);
+	t.regex(failed.stderr, /machinist provision nossh|machinist rm nossh/);
+	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Error +`));
+	const rm = await machinist(['rm', '-y', name], env);
+	t.is(rm.code, 0, rm.stderr);
+	t.deepEqual(simulator.leftovers(), []);
+});
+
 test.serial('the security group machinist made is shared, kept while another instance uses it, and deleted by the last rm', async t => {
 	const {env} = await storeEnv(t);
 	const slow = {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '1000'};

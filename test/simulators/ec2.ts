@@ -46,6 +46,8 @@ export type SimInstance = {
 export type InstanceFaults = {
 	/** Stays `pending` forever (no host is started: it would never be reachable anyway). */
 	neverRunning?: boolean;
+	/** Becomes `running` but its sshd never answers (a broken image, a firewall). */
+	sshNeverUp?: boolean;
 };
 
 export type SimSecurityGroup = {id: string; name: string; description: string; vpcId: string; tags: Record<string, string>; ingress: Array<{protocol: string; from: number; to: number; cidr: string}>};
@@ -177,7 +179,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		return instance;
 	};
 
-	const boot = async (instance: SimInstance): Promise<void> => {
+	const boot = async (instance: SimInstance, faults: InstanceFaults = {}): Promise<void> => {
 		const started = Date.now();
 		const host = await startTestHost(options.hostKind ?? 'systemd');
 		if (instance.state !== 'pending' || closed) {
@@ -189,6 +191,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		// cloud-init's first-boot work: the key pair for the default user (root on the test hosts).
 		const key = keyPairs.get(instance.keyName);
 		if (key) await host.authorizeKey('root', key.publicKey);
+		if (faults.sshNeverUp) await host.stopSshd();
 		await delay(Math.max(0, runningDelayMs - (Date.now() - started)));
 		if (instance.state === 'pending') instance.state = 'running';
 	};
@@ -231,7 +234,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		instances.set(instance.id, instance);
 		const faults = simulator.nextInstance;
 		simulator.nextInstance = {};
-		if (!faults.neverRunning) track(boot(instance));
+		if (!faults.neverRunning) track(boot(instance, faults));
 		return instance;
 	};
 
