@@ -7,7 +7,7 @@ import type {DockerClient, DockerVersion} from './docker/client.js';
 import type {Engine} from './engine.js';
 import {MachinistError, errorMessage} from './errors.js';
 import {driverContext, type Machine} from './machine.js';
-import type {HostRecord} from './store/host.js';
+import type {HostRecord, SwarmOptions} from './store/host.js';
 import {noProxyVariable} from './proxy.js';
 
 export type TlsMaterial = {caPem: Buffer; certPem: Buffer; keyPem: Buffer};
@@ -104,17 +104,22 @@ export async function checkConnection(engine: Engine, machine: Machine, options:
 	return {url, warnings: report.warnings};
 }
 
-/** The swarm master's URL: the engine URL with the port of --swarm-host. */
+/** The engine URL with the port of --swarm-host: where a swarm master's manager listens. */
+export function swarmAddress(engineUrl: string, swarm: SwarmOptions): string {
+	const swarmPort = new URL(swarm.Host.replace(/^tcp:/, 'http:')).port || '3376';
+	const url = new URL(engineUrl);
+	url.port = swarmPort;
+	return url.toString().replace(/\/$/, '');
+}
+
+/** The swarm master's URL (`env --swarm`, `config --swarm`); other machines have none. */
 export function swarmUrl(machine: Machine, engineUrl: string): string {
 	const swarm = machine.host.HostOptions.SwarmOptions;
 	if (!swarm?.Master) {
 		throw new MachinistError(`"${machine.name}" is not a swarm master. The --swarm flag is intended for use with swarm masters`);
 	}
 
-	const swarmPort = new URL(swarm.Host.replace(/^tcp:/, 'http:')).port || '3376';
-	const url = new URL(engineUrl);
-	url.port = swarmPort;
-	return url.toString().replace(/\/$/, '');
+	return swarmAddress(engineUrl, swarm);
 }
 
 /**

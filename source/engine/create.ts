@@ -93,24 +93,27 @@ function hostRecordFor(engine: Engine, request: CreateRequest, values: Readonly<
 	};
 }
 
+/** docker-machine's lines for certificates it made. */
+function reportCreated(created: ReadonlyArray<{kind: 'ca' | 'client'; path: string}>, progress: ProgressSink): void {
+	for (const item of created) {
+		progress({type: 'step', message: item.kind === 'ca' ? `Creating CA: ${item.path}` : `Creating client certificate: ${item.path}`});
+	}
+}
+
 /** Makes sure the global CA and client certificate exist and are current (docker-machine's bootstrap). */
 export async function bootstrapCertificates(engine: Engine, progress: ProgressSink = ignoreProgress): Promise<void> {
 	const certs = await import('./certs/generate.js');
 	// Two creates at once must not pair one's CA key with the other's CA certificate. `#` cannot
 	// start a machine name, so this lock never collides with a machine's.
 	const created = await engine.store.withLock('#certs', async () => certs.bootstrapCertificates(engine.certPaths, certificateUser(engine.env)));
-	for (const item of created) {
-		progress({type: 'step', message: item.kind === 'ca' ? `Creating CA: ${item.path}` : `Creating client certificate: ${item.path}`});
-	}
+	reportCreated(created, progress);
 }
 
 /** regenerate-certs --client-certs: a new CA and client certificate, even if the old are valid (#4397). */
 export async function rotateClientCertificates(engine: Engine, progress: ProgressSink = ignoreProgress): Promise<void> {
 	const certs = await import('./certs/generate.js');
 	const created = await engine.store.withLock('#certs', async () => certs.rotateClientCertificates(engine.certPaths, certificateUser(engine.env)));
-	for (const item of created) {
-		progress({type: 'step', message: item.kind === 'ca' ? `Creating CA: ${item.path}` : `Creating client certificate: ${item.path}`});
-	}
+	reportCreated(created, progress);
 }
 
 /**

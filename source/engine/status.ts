@@ -1,4 +1,4 @@
-import {dockerClientFor} from './connection.js';
+import {dockerClientFor, swarmAddress} from './connection.js';
 import type {DockerInfo} from './docker/client.js';
 import type {Engine} from './engine.js';
 import {MachinistError, errorMessage} from './errors.js';
@@ -63,14 +63,12 @@ function swarmMasterName(host: HostRecord, hosts: readonly HostRecord[]): string
 	return master?.Name ?? '';
 }
 
-function swarmUrlOf(url: string, swarm: SwarmOptions): string {
+function isSwarmActive(url: string, swarm: SwarmOptions | undefined, dockerHost: string): boolean {
+	if (!swarm?.Master) return false;
 	try {
-		const port = new URL(swarm.Host.replace(/^tcp:/, 'http:')).port || '3376';
-		const parsed = new URL(url);
-		parsed.port = port;
-		return parsed.toString().replace(/\/$/, '');
+		return swarmAddress(url, swarm) === dockerHost;
 	} catch {
-		return '';
+		return false;
 	}
 }
 
@@ -116,7 +114,7 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 	const dockerHost = engine.env['DOCKER_HOST'] ?? '';
 	const swarm = machine.host.HostOptions.SwarmOptions;
 	const activeHost = url === dockerHost;
-	const activeSwarm = Boolean(swarm?.Master) && swarmUrlOf(url, swarm) === dockerHost;
+	const activeSwarm = isSwarmActive(url, swarm, dockerHost);
 	try {
 		const client = await dockerClientFor(engine, machine, url);
 		if (withInfo) {

@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises';
 import {checkTlsConnection} from '../certs/check.js';
 import {certificateProblems, readCertificateInfo} from '../certs/inspect.js';
 import {certificateUser} from '../certs/user.js';
-import {tlsMaterialFor} from '../connection.js';
+import {hostPort, tlsMaterialFor} from '../connection.js';
 import {copyClientCertificates} from '../create.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
@@ -13,7 +13,7 @@ import {daemonArgs, remoteCertPaths, type DaemonSetup} from './daemon.js';
 import {detectInitScript, initSystemNamed, type InitSystem} from './init/init-system.js';
 import {parseOsRelease, type OsRelease} from './os-release.js';
 import {detectProvisioner, type Provisioner} from './provisioner.js';
-import type {Remote} from './remote.js';
+import {writeIfChanged, type Remote} from './remote.js';
 
 /** What one round trip learns about the host before anything changes on it. */
 export type HostFacts = {
@@ -113,7 +113,6 @@ export async function ensureServerCertificate(engine: Engine, machine: Machine, 
 /** Puts the CA and the server certificate where dockerd reads them; true when any changed. */
 async function uploadCertificates(remote: Remote, machine: Machine, signal?: AbortSignal): Promise<boolean> {
 	const auth = machine.host.HostOptions.AuthOptions;
-	const {writeIfChanged} = await import('./remote.js');
 	const files: Array<[string, string, number]> = [
 		[auth.CaCertPath, remoteCertPaths.ca, 0o644],
 		[auth.ServerCertPath, remoteCertPaths.cert, 0o644],
@@ -130,8 +129,8 @@ async function uploadCertificates(remote: Remote, machine: Machine, signal?: Abo
 /** One TLS handshake with the machine's daemon: is it up with the certificates we expect? */
 async function daemonAnswers(engine: Engine, machine: Machine, signal?: AbortSignal): Promise<boolean> {
 	try {
-		const {hostname, port} = new URL(await machine.driver.getURL(driverContext(machine, {signal})));
-		await checkTlsConnection({host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), ...(await tlsMaterialFor(engine, machine.host)), timeoutMs: 5000, signal});
+		const {host, port} = hostPort(await machine.driver.getURL(driverContext(machine, {signal})));
+		await checkTlsConnection({host, port, ...(await tlsMaterialFor(engine, machine.host)), timeoutMs: 5000, signal});
 		return true;
 	} catch {
 		signal?.throwIfAborted();
@@ -149,7 +148,7 @@ const daemonWaitMs = 60_000;
  */
 export async function waitForDaemon(engine: Engine, machine: Machine, remote: Remote, init: InitSystem, options: {signal?: AbortSignal; timeoutMs?: number} = {}): Promise<void> {
 	const url = await machine.driver.getURL(driverContext(machine, {signal: options.signal}));
-	const {hostname, port} = new URL(url);
+	const {host, port} = hostPort(url);
 	const material = await tlsMaterialFor(engine, machine.host);
 	const deadline = Date.now() + (options.timeoutMs ?? daemonWaitMs);
 	let delay = 100;
@@ -158,7 +157,7 @@ export async function waitForDaemon(engine: Engine, machine: Machine, remote: Re
 	let gaveUp = false;
 	while (Date.now() < deadline) {
 		try {
-			await checkTlsConnection({host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), ...material, timeoutMs: 5000, signal: options.signal});
+			await checkTlsConnection({host, port, ...material, timeoutMs: 5000, signal: options.signal});
 			return;
 		} catch (error) {
 			options.signal?.throwIfAborted();
