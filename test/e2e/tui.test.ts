@@ -148,6 +148,18 @@ test.serial('keys sent faster than the app draws are each handled, in order, in 
 	screen = await session.waitFor(/❯ m25/);
 	t.is(screen.match(/❯ m\d\d/g)?.length, 1, screen);
 
+	// A paste is text: in the list it is no command (d, y would remove m25), in the filter it is typed.
+	await session.paste('dy');
+	await session.keys('j');
+	screen = await session.waitFor(/❯ m26/);
+	t.true(screen.includes('40 machines') && !screen.includes('About to remove'), screen);
+	await session.keys('/');
+	await session.paste('m3');
+	screen = await session.waitFor(current => current.includes('/m3') && !/ m29 /.test(current));
+	t.regex(screen, / m39 /);
+	await session.keys('Escape');
+	await session.waitFor(/ m29 /);
+
 	// A driver chosen and a name and Enter typed at once, before the form is drawn.
 	await session.keys('n');
 	await session.waitFor('which driver?');
@@ -165,7 +177,11 @@ test.serial('keys sent faster than the app draws are each handled, in order, in 
 	t.regex(screen, /❯ --url \*/, 'and Enter went on to the next one');
 
 	await session.keys('Escape');
-	await session.waitFor(/❯ m25/);
+	await session.waitFor(/❯ m30/);
 	await session.keys('q');
 	await session.waitFor('[exited 0]');
+	// The terminal is back in plain paste mode: a paste is echoed without bracket marks.
+	await session.paste('zz');
+	screen = await session.waitFor('zz');
+	t.false(screen.includes('200~'), screen);
 });
