@@ -156,7 +156,7 @@ test('help scrolls within its length and closes; the operations view dismisses o
 
 test('while ssh has the terminal, keys are not the app\'s', t => {
 	const handingOff = appReducer(initialAppState, {type: 'handOff', machine: 'm00', binary: 'ssh', args: []}, view()).state;
-	t.is(typed('jd', handingOff).state, handingOff);
+	t.deepEqual(typed('jd\u0003', handingOff), {state: handingOff, effects: []}, 'Ctrl-C is ssh\'s too');
 	const back = appReducer(handingOff, {type: 'handOffEnded', toast: {text: 'ended', tone: 'info'}}, view()).state;
 	t.is(selectedMachine(typed('j', back).state, view()), 'm01');
 });

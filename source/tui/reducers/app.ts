@@ -407,8 +407,9 @@ function onFilterKey(state: AppState, key: Key, view: AppView): Result {
 }
 
 export function onKey(state: AppState, key: Key, view: AppView): Result {
-	if (key.name === 'ctrl+c') return {state, effects: [{type: 'exit'}]};
+	// Ctrl-C during a hand-off is the program's (ssh's), not ours.
 	if (state.handoff) return same(state);
+	if (key.name === 'ctrl+c') return {state, effects: [{type: 'exit'}]};
 	const context = contextOf(state);
 	if (state.overlay) return onOverlayKey(state, state.overlay, commandFor(context, key.name), view);
 	if (state.screen.name === 'create') return onCreateKey(state, state.screen.step, key, view);
