@@ -1,7 +1,6 @@
 import {Box, Text, useApp, useStdout} from 'ink';
 import {useEffect, useState, useSyncExternalStore} from 'react';
-import {driverNames} from '../engine/drivers/registry.js';
-import {errorMessage} from '../engine/errors.js';
+import {driverNames, errorMessage} from '../engine/index.js';
 import {fileProblem} from './check-file.js';
 import {Dialog} from './components/Dialog.js';
 import {EnvDialog} from './components/EnvDialog.js';

@@ -1,6 +1,4 @@
-import {createOptionSpecs} from '../engine/create.js';
-import {loadDriverDefinition} from '../engine/drivers/registry.js';
-import {errorMessage} from '../engine/errors.js';
+import {createOptionSpecs, errorMessage, loadDriverDefinition} from '../engine/index.js';
 import {detectShell, shellFromFlag, type ShellName} from '../format/env.js';
 import {dockerContext, envExports, sshCommand} from './actions.js';
 import {buildForm} from './reducers/form.js';

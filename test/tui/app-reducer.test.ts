@@ -1,5 +1,5 @@
 import test from 'ava';
-import type {OptionSpec} from '../../source/engine/options.js';
+import type {OptionSpec} from '../../source/engine/index.js';
 import {keysOf} from '../../source/tui/input/keys.js';
 import {appReducer, contextOf, initialAppState, onKeys, selectedMachine, type AppState, type AppView, type Effect} from '../../source/tui/reducers/app.js';
 import {buildForm} from '../../source/tui/reducers/form.js';

@@ -1,6 +1,4 @@
-import type {CreateRequest} from '../../engine/create.js';
-import type {Operation, OperationKind} from '../../engine/operations.js';
-import type {OptionValue} from '../../engine/options.js';
+import type {CreateRequest, Operation, OperationKind, OptionValue} from '../../engine/index.js';
 import {shellNames, type ShellName} from '../../format/env.js';
 import type {EnvDialogProps} from '../components/EnvDialog.js';
 import type {Toast} from '../components/StatusLine.js';

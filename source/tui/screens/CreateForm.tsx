@@ -1,8 +1,7 @@
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
 import {useEffect, useState} from 'react';
-import {loadDriverDefinition} from '../../engine/drivers/registry.js';
-import type {Operation} from '../../engine/operations.js';
+import {loadDriverDefinition, type Operation} from '../../engine/index.js';
 import {fileProblem} from '../check-file.js';
 import {TextField} from '../components/TextField.js';
 import {commandLine, formProblems, formRows, nameSpec, shownProblems, type FormRow, type FormState} from '../reducers/form.js';
