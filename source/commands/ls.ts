@@ -3,11 +3,11 @@ import {MachinistError} from '../engine/errors.js';
 import {boolOption, intOption, listOption, stringOption} from '../engine/options.js';
 import {stateLabel} from '../engine/state.js';
 import {
-	matchesRecordFilters,
 	matchesStateFilter,
 	naturalCompare,
 	parseFilters,
 	queryMachines,
+	recordFilter,
 	type MachineStatus,
 } from '../engine/status.js';
 import {goDuration} from '../format/duration.js';
@@ -71,7 +71,7 @@ const ls: Command = {
 		if (timeoutSeconds <= 0) throw new MachinistError('Error: --timeout must be a positive number of seconds');
 		const entries = await input.engine.store.loadAll();
 		const hosts = entries.flatMap(entry => (entry.host ? [entry.host] : []));
-		const include = (host: (typeof hosts)[number]) => matchesRecordFilters(host, hosts, filters);
+		const include = await recordFilter(input.engine, hosts, filters);
 		const {stdout} = input.terminal;
 		const timeoutMs = timeoutSeconds * 1000;
 

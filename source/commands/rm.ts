@@ -2,6 +2,7 @@ import type {Command} from '../cli/command.js';
 import {MachineNotFoundError, MachinistError, errorMessage, exitCodes} from '../engine/errors.js';
 import {removeMachine} from '../engine/machines.js';
 import {boolOption} from '../engine/options.js';
+import {removalWarnings} from '../engine/swarm/cluster.js';
 
 const rm: Command = {
 	name: 'rm',
@@ -22,6 +23,7 @@ const rm: Command = {
 		const force = boolOption(input.flags, 'force');
 		terminal.stdout.write(`About to remove ${names.join(', ')}\n`);
 		terminal.stdout.write('WARNING: This action will delete both local reference and remote instance.\n');
+		for (const warning of await removalWarnings(input.engine, names)) terminal.stdout.write(`WARNING: ${warning}\n`);
 		if (!force && !boolOption(input.flags, 'y')) {
 			const answer = await terminal.readLine('Are you sure? (y/n): ');
 			// docker-machine exited 0 here without a word, which scripts took for success.

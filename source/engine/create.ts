@@ -32,6 +32,8 @@ export const createOptionSpecs: readonly OptionSpec[] = [
 	{name: 'engine-label', type: 'string-list', description: 'Specify labels for the created engine', advanced: true},
 	{name: 'engine-storage-driver', type: 'string', description: 'Specify a storage driver to use with the engine', advanced: true},
 	{name: 'engine-env', type: 'string-list', description: 'Specify environment variables to set in the engine', advanced: true},
+	{name: 'swarm-mode', type: 'string', description: 'Make the machine a swarm-mode node: "manager" (a new swarm, or --swarm-manager\'s as a manager) or "worker" (with --swarm-manager)'},
+	{name: 'swarm-manager', type: 'string', description: 'With --swarm-mode: a manager machine of the swarm to join'},
 	{name: 'swarm', type: 'bool', description: 'Configure Machine to join a Swarm cluster', advanced: true},
 	{name: 'swarm-image', type: 'string', envVar: 'MACHINE_SWARM_IMAGE', default: defaultSwarmImage, description: 'Specify Docker image to use for Swarm', advanced: true},
 	{name: 'swarm-master', type: 'bool', description: 'Configure Machine to be a Swarm master', advanced: true},
@@ -40,7 +42,7 @@ export const createOptionSpecs: readonly OptionSpec[] = [
 	{name: 'swarm-opt', type: 'string-list', description: 'Define arbitrary flags for Swarm master', advanced: true},
 	{name: 'swarm-join-opt', type: 'string-list', description: 'Define arbitrary flags for Swarm join', advanced: true},
 	{name: 'swarm-host', type: 'string', default: defaultSwarmHost, description: 'ip/socket to listen on for Swarm master', advanced: true},
-	{name: 'swarm-addr', type: 'string', description: 'addr to advertise for Swarm (default: detect and use the machine IP)', advanced: true},
+	{name: 'swarm-addr', type: 'string', description: 'addr to advertise for Swarm (default: detect and use the machine IP)'},
 	{name: 'swarm-experimental', type: 'bool', description: 'Enable Swarm experimental features', advanced: true},
 	{name: 'tls-san', type: 'string-list', description: 'Support extra SANs for TLS certs', advanced: true},
 ];
@@ -91,6 +93,39 @@ function hostRecordFor(engine: Engine, request: CreateRequest, values: Readonly<
 		},
 		Name: request.name,
 	};
+}
+
+/**
+ * The standalone Swarm (its `swarm` image and hosted token discovery) is gone: a script still
+ * passing its flags gets the swarm-mode equivalent instead of a machine that is silently half made.
+ */
+function checkSwarmFlags(engine: Engine, name: string, values: Readonly<Record<string, OptionValue>>): void {
+	const equivalent = `use --swarm-mode manager for a new swarm, or --swarm-mode worker --swarm-manager MANAGER to join one (or "${engine.program} swarm init|join" later)`;
+	if (boolOption(values, 'swarm-master')) throw new MachinistError(`Error: --swarm-master made a standalone Swarm master, which no longer exists: ${equivalent}`);
+	if (boolOption(values, 'swarm')) throw new MachinistError(`Error: --swarm joined a standalone Swarm, which no longer exists: ${equivalent}`);
+	if (stringOption(values, 'swarm-discovery')) throw new MachinistError(`Error: --swarm-discovery named a discovery service of the standalone Swarm, which swarm mode does not need: ${equivalent}`);
+	const mode = stringOption(values, 'swarm-mode');
+	const manager = stringOption(values, 'swarm-manager');
+	if (mode !== '' && mode !== 'manager' && mode !== 'worker') throw new MachinistError(`Error: --swarm-mode must be manager or worker, not "${mode}"`);
+	if (mode === 'worker' && manager === '') throw new MachinistError(`Error: --swarm-mode worker needs --swarm-manager MANAGER, the machine whose swarm "${name}" joins`);
+	if (mode === '' && manager !== '') throw new MachinistError('Error: --swarm-manager needs --swarm-mode worker or manager');
+	if (manager === name) throw new MachinistError(`Error: --swarm-manager names the machine being created; for a new swarm, pass --swarm-mode manager alone`);
+}
+
+async function joinSwarmAtCreate(engine: Engine, name: string, values: Readonly<Record<string, OptionValue>>, progress: ProgressSink, signal?: AbortSignal): Promise<void> {
+	const mode = stringOption(values, 'swarm-mode');
+	if (mode === '') return;
+	const manager = stringOption(values, 'swarm-manager');
+	const advertiseAddr = stringOption(values, 'swarm-addr') || undefined;
+	const cluster = await import('./swarm/cluster.js');
+	try {
+		await (manager === ''
+			? cluster.initCluster(engine, name, {progress, signal, advertiseAddr})
+			: cluster.joinCluster(engine, manager, [name], {progress, signal, advertiseAddr, role: mode as 'manager' | 'worker'}));
+	} catch (error) {
+		const retry = manager === '' ? `swarm init ${name}` : `swarm join --manager ${manager} --role ${mode} ${name}`;
+		throw new MachinistError(`${errorMessage(error)} (the machine is created; run "${engine.program} ${retry}" once fixed)`, {cause: error});
+	}
 }
 
 /** docker-machine's lines for certificates it made. */
@@ -144,10 +179,7 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 	assertValidMachineName(request.name);
 	const definition = await loadDriverDefinition(request.driverName);
 	const values = resolveOptions([...createOptionSpecs, ...definition.options], request.given, engine.env);
-	const discovery = stringOption(values, 'swarm-discovery');
-	if (discovery && !/^[^:]*:\/\/.*/.test(discovery)) {
-		throw new MachinistError(`Error parsing swarm discovery: Swarm Discovery URL was in the wrong format: ${discovery}`);
-	}
+	checkSwarmFlags(engine, request.name, values);
 
 	if (await engine.store.exists(request.name)) {
 		throw new MachinistError(`Docker machine "${request.name}" already exists`);
@@ -202,6 +234,7 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		const {checkConnection} = await import('./connection.js');
 		await checkConnection(engine, saved, {signal: options.signal});
 		progress({type: 'step', message: 'Docker is up and running!'});
+		await joinSwarmAtCreate(engine, request.name, values, progress, options.signal);
 		return saved.host;
 	});
 }

@@ -79,8 +79,11 @@ export type QueryOptions = {
 	withInfo?: boolean;
 };
 
-async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal, withInfo = false): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'>> {
-	const {provisionError, createError} = await readNotes(machine.dir);
+async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal, withInfo = false): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'> & {swarm?: string}> {
+	const notes = await readNotes(machine.dir);
+	const {provisionError, createError} = notes;
+	// A swarm-mode member's column, until its daemon says more: what it was last told.
+	const storedSwarm = notes.swarm ? {swarm: `${notes.swarm.cluster} (${notes.swarm.role})`} : {};
 	if (createError) {
 		return {state: 'Error', url: '', dockerVersion: '', error: `Creation failed: ${createError} (remove it with "${engine.program} rm ${machine.name}")`, activeHost: false, activeSwarm: false, host: machine.host};
 	}
@@ -100,7 +103,7 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 
 	if (state !== 'Running') {
 		// docker-machine hides "Host is not running" for stopped machines: the state says it.
-		return {state, url: '', dockerVersion: '', error: '', activeHost: false, activeSwarm: false, host: machine.host};
+		return {state, url: '', dockerVersion: '', error: '', activeHost: false, activeSwarm: false, host: machine.host, ...storedSwarm};
 	}
 
 	let url: string;
@@ -117,6 +120,13 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 	const activeSwarm = isSwarmActive(url, swarm, dockerHost);
 	try {
 		const client = await dockerClientFor(engine, machine, url);
+		if (notes.swarm) {
+			const info = await client.info(signal);
+			const {swarmLabel} = await import('./swarm/cluster.js');
+			const swarmColumn = await swarmLabel(client, info, notes.swarm, signal);
+			return {state, url, dockerVersion: info.ServerVersion, error: '', activeHost, activeSwarm, host: machine.host, swarm: swarmColumn, ...(withInfo ? {info} : {})};
+		}
+
 		if (withInfo) {
 			const info = await client.info(signal);
 			return {state, url, dockerVersion: info.ServerVersion, error: '', activeHost, activeSwarm, host: machine.host, info};
@@ -126,7 +136,7 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 		return {state, url, dockerVersion: version, error: '', activeHost, activeSwarm, host: machine.host};
 	} catch (error) {
 		if (signal.aborted) throw error;
-		return {state, url, dockerVersion: '', error: `Unable to query docker version: ${errorMessage(error)}`, activeHost, activeSwarm, host: machine.host};
+		return {state, url, dockerVersion: '', error: `Unable to query docker version: ${errorMessage(error)}`, activeHost, activeSwarm, host: machine.host, ...storedSwarm};
 	}
 }
 
@@ -275,13 +285,29 @@ function labelsMatch(engineOptions: EngineOptions | undefined, wanted: MachineFi
 	return wanted.some(filter => labels.some(label => label.key === filter.key && (filter.value === '' || label.value.toLowerCase() === filter.value.toLowerCase())));
 }
 
+/**
+ * The filters `ls` applies before asking any machine (all but state). `swarm=NAME` matches the
+ * members of swarm-mode cluster NAME, as their notes record it, and docker-machine's masters.
+ */
+export async function recordFilter(engine: Engine, hosts: readonly HostRecord[], filters: MachineFilters): Promise<(host: HostRecord) => boolean> {
+	const clusters = new Map<string, string>();
+	if (filters.swarm.length > 0) {
+		await Promise.all(hosts.map(async host => {
+			const {swarm} = await readNotes(engine.store.machineDir(host.Name));
+			if (swarm) clusters.set(host.Name, swarm.cluster.toLowerCase());
+		}));
+	}
+
+	return host => matchesRecordFilters(host, hosts, filters, clusters);
+}
+
 /** Filters that need only the stored record (all but state). */
-export function matchesRecordFilters(host: HostRecord, hosts: readonly HostRecord[], filters: MachineFilters): boolean {
+export function matchesRecordFilters(host: HostRecord, hosts: readonly HostRecord[], filters: MachineFilters, clusters: ReadonlyMap<string, string> = new Map()): boolean {
 	if (filters.driver.length > 0 && !filters.driver.includes(host.DriverName.toLowerCase())) return false;
 	if (filters.name.length > 0 && !filters.name.some(pattern => pattern.test(host.Name))) return false;
 	if (filters.label.length > 0 && !labelsMatch(host.HostOptions.EngineOptions, filters.label)) return false;
 	if (filters.swarm.length > 0) {
-		const master = swarmMasterName(host, hosts).replace(/ \(master\)$/, '').toLowerCase();
+		const master = clusters.get(host.Name) ?? swarmMasterName(host, hosts).replace(/ \(master\)$/, '').toLowerCase();
 		if (!filters.swarm.includes(master)) return false;
 	}
 
