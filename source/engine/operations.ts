@@ -6,7 +6,7 @@ import {powerMachine, removeMachine} from './machines.js';
 import type {ProgressEvent} from './progress.js';
 import {provisionMachine, regenerateCertificates} from './provisioning.js';
 
-export type OperationKind = 'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create';
+export type OperationKind = 'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave';
 
 export type Operation = {
 	id: number;
@@ -61,7 +61,7 @@ export class OperationRunner {
 		this.#emit();
 	}
 
-	run(kind: Exclude<OperationKind, 'create'>, machine: string): Operation {
+	run(kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave'>, machine: string): Operation {
 		return this.#start(kind, machine, async progress => {
 			const loaded = await loadMachine(this.#engine, machine);
 			switch (kind) {
@@ -85,6 +85,16 @@ export class OperationRunner {
 					await powerMachine(this.#engine, loaded, kind, {progress});
 				}
 			}
+		});
+	}
+
+	/** Swarm membership of one machine: init a swarm on it, join it to `manager`'s, or leave. */
+	swarm(kind: 'swarm-init' | 'swarm-join' | 'swarm-leave', machine: string, manager = ''): Operation {
+		return this.#start(kind, machine, async progress => {
+			const cluster = await import('./swarm/cluster.js');
+			if (kind === 'swarm-init') await cluster.initCluster(this.#engine, machine, {progress});
+			else if (kind === 'swarm-join') await cluster.joinCluster(this.#engine, manager, [machine], {progress});
+			else await cluster.leaveCluster(this.#engine, machine, {progress});
 		});
 	}
 

@@ -12,15 +12,16 @@ import {usePollerRows} from './hooks/usePoller.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
 import {commandFor, keyName, type CommandName, type Context} from './keymap.js';
 import {initialListState, listReducer, matchesFilter, selectedKey, type ListAction} from './reducers/list.js';
+import {Cluster} from './screens/Cluster.js';
 import {CreateForm} from './screens/CreateForm.js';
 import {Details} from './screens/Details.js';
 import {Help, helpMaxScroll} from './screens/Help.js';
 import {MachineList} from './screens/MachineList.js';
 import {Operations} from './screens/Operations.js';
 import {ServicesContext, useServices, type Services} from './services.js';
-import {ThemeContext, type Theme} from './theme.js';
+import {ThemeContext, useTheme, type Theme} from './theme.js';
 
-type Screen = {name: 'list'} | {name: 'details'; machine: string} | {name: 'operations'} | {name: 'create'};
+type Screen = {name: 'list'} | {name: 'details'; machine: string} | {name: 'cluster'; machine: string} | {name: 'operations'} | {name: 'create'};
 
 const navigation: Partial<Record<CommandName, ListAction>> = {
 	up: {type: 'move', by: -1},
@@ -53,6 +54,7 @@ export function App({services, theme}: AppProps) {
 
 function Shell() {
 	const services = useServices();
+	const theme = useTheme();
 	const {engine, poller, runner} = services;
 	const {exit} = useApp();
 	const {columns, rows: height} = useTerminalSize();
@@ -64,11 +66,11 @@ function Shell() {
 	const [overlay, setOverlay] = useState<Overlay>();
 	const [toast, setToast] = useState<Toast>();
 	const [createContext, setCreateContext] = useState<Context>('picker');
-	const {onMachine, closeDialog, switchShell, handingOff} = useMachineActions({
+	const {onMachine, closeDialog, switchShell, joinSwarm, handingOff} = useMachineActions({
 		setOverlay,
 		setToast,
 		onRemove(machine) {
-			if (screen.name === 'details' && screen.machine === machine) setScreen({name: 'list'});
+			if ((screen.name === 'details' || screen.name === 'cluster') && screen.machine === machine) setScreen({name: 'list'});
 		},
 	});
 
@@ -159,6 +161,18 @@ function Shell() {
 				if (command === 'closeDialog') closeDialog();
 				break;
 			}
+
+			case 'managers': {
+				const action = command ? navigation[command] : undefined;
+				if (command === 'chooseManager') joinSwarm(current.machine, current.managers[current.index]!);
+				else if (command === 'cancelManagers') setOverlay(undefined);
+				else if (action) {
+					const last = current.managers.length - 1;
+					const index = action.type === 'move' ? current.index + action.by : (action.type === 'first' ? 0 : last);
+					setOverlay({...current, index: Math.min(Math.max(index, 0), last)});
+				}
+				break;
+			}
 		}
 	};
 
@@ -198,7 +212,7 @@ function Shell() {
 			return;
 		}
 
-		const target = screen.name === 'details' ? screen.machine : selected;
+		const target = screen.name === 'details' || screen.name === 'cluster' ? screen.machine : selected;
 		if (target && isMachineCommand(command)) {
 			onMachine(command, target);
 			return;
@@ -207,6 +221,11 @@ function Shell() {
 		switch (command) {
 			case 'details': {
 				if (selected) setScreen({name: 'details', machine: selected});
+				break;
+			}
+
+			case 'cluster': {
+				if (target) setScreen({name: 'cluster', machine: target});
 				break;
 			}
 
@@ -270,6 +289,7 @@ function Shell() {
 	const shownRows = rows.filter(row => matchesFilter(row.name, list.filter));
 	let title = `${rows.length} machine${rows.length === 1 ? '' : 's'}`;
 	if (screen.name === 'details') title = screen.machine;
+	else if (screen.name === 'cluster') title = `${screen.machine}'s swarm`;
 	else if (screen.name === 'operations') title = 'operations';
 	else if (screen.name === 'create') title = 'new machine';
 
@@ -285,6 +305,11 @@ function Shell() {
 
 		case 'details': {
 			body = <Details name={screen.machine} row={rows.find(row => row.name === screen.machine)} operations={operations} height={screenHeight} now={now}/>;
+			break;
+		}
+
+		case 'cluster': {
+			body = <Cluster machine={screen.machine} height={screenHeight}/>;
 			break;
 		}
 
@@ -311,7 +336,15 @@ function Shell() {
 
 	if (overlay?.kind === 'help') body = <Help context={overlay.from} width={columns} height={bodyHeight} scroll={overlay.scroll}/>;
 	else if (overlay?.kind === 'env') body = <EnvDialog {...overlay} inTmux={Boolean(engine.env['TMUX'])}/>;
-	else if (overlay?.kind === 'message') {
+	else if (overlay?.kind === 'managers') {
+		body = (
+			<Dialog title={`Join ${overlay.machine} to the swarm of…`}>
+				{overlay.managers.map((manager, index) => (
+					<Text key={manager} color={index === overlay.index ? theme.accent : undefined}>{index === overlay.index ? '❯ ' : '  '}{manager}</Text>
+				))}
+			</Dialog>
+		);
+	} else if (overlay?.kind === 'message') {
 		body = (
 			<Dialog title={overlay.title} tone='danger'>
 				<Text>{overlay.text}</Text>

@@ -14,7 +14,8 @@ export type Overlay =
 	| {kind: 'help'; from: Context; scroll: number}
 	| {kind: 'confirm'; question: string; onYes: () => void}
 	| ({kind: 'env'} & Omit<EnvDialogProps, 'inTmux'>)
-	| {kind: 'message'; title: string; text: string};
+	| {kind: 'message'; title: string; text: string}
+	| {kind: 'managers'; machine: string; managers: string[]; index: number};
 
 type MachineOperation = Exclude<OperationKind, 'create'>;
 
@@ -26,6 +27,8 @@ const operationCommands: Partial<Record<CommandName, MachineOperation>> = {
 	provision: 'provision',
 	regenerateCerts: 'regenerate-certs',
 	remove: 'rm',
+	swarmInit: 'swarm-init',
+	swarmLeave: 'swarm-leave',
 };
 
 /** Destructive operations ask first, in docker-machine's words where it asked. */
@@ -33,10 +36,16 @@ const questions: Partial<Record<MachineOperation, (machine: string) => string>> 
 	kill: machine => `Kill ${machine}? It is powered off at once, without shutting down.`,
 	'regenerate-certs': machine => `Regenerate the certificates of ${machine}? This restarts its Docker daemon, which may stop running containers.`,
 	rm: machine => `About to remove ${machine}. This deletes both the local reference and the remote instance. Are you sure?`,
+	'swarm-leave': machine => `Take ${machine} out of its swarm? Its tasks move to other nodes.`,
 };
 
+/** Managers a machine can join: rows whose SWARM column names a manager role. */
+export function managerNames(rows: ReadonlyArray<{name: string; swarm: string}>, machine: string): string[] {
+	return rows.filter(row => row.name !== machine && /\((leader|manager)\)$/.test(row.swarm)).map(row => row.name);
+}
+
 export function isMachineCommand(command: CommandName): boolean {
-	return operationCommands[command] !== undefined || command === 'ssh' || command === 'copyEnv' || command === 'dockerContext';
+	return operationCommands[command] !== undefined || command === 'ssh' || command === 'copyEnv' || command === 'dockerContext' || command === 'swarmJoin';
 }
 
 function preferredShell(preference: string | undefined, env: NodeJS.ProcessEnv): ShellName {
@@ -102,7 +111,8 @@ export function useMachineActions({setOverlay, setToast, onRemove}: MachineActio
 		}
 
 		const run = () => {
-			runner.run(kind, machine);
+			if (kind === 'swarm-init' || kind === 'swarm-join' || kind === 'swarm-leave') runner.swarm(kind, machine);
+			else runner.run(kind, machine);
 			if (kind === 'rm') onRemove(machine);
 		};
 
@@ -135,6 +145,13 @@ export function useMachineActions({setOverlay, setToast, onRemove}: MachineActio
 		}
 
 		switch (command) {
+			case 'swarmJoin': {
+				const managers = managerNames(services.poller.rows(), machine);
+				if (managers.length === 0) notify('No machine is a swarm manager yet: press i on one to init a swarm', 'danger');
+				else setOverlay({kind: 'managers', machine, managers, index: 0});
+				break;
+			}
+
 			case 'ssh': {
 				notify(`Connecting to ${machine}…`);
 				sshCommand(engine, machine).then(
@@ -174,5 +191,16 @@ export function useMachineActions({setOverlay, setToast, onRemove}: MachineActio
 		copyEnv(machine, shell);
 	};
 
-	return {onMachine, closeDialog, switchShell, handingOff: handoff !== undefined};
+	/** The manager picked in the join dialog. */
+	const joinSwarm = (machine: string, manager: string) => {
+		setOverlay(undefined);
+		if (runner.runningOn(machine)) {
+			notify(`${machine} is busy; wait for it, or see o`, 'danger');
+			return;
+		}
+
+		runner.swarm('swarm-join', machine, manager);
+	};
+
+	return {onMachine, closeDialog, switchShell, joinSwarm, handingOff: handoff !== undefined};
 }
