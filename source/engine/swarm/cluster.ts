@@ -6,13 +6,13 @@
  * A cluster is named after the machine that initialised it; each member remembers that name,
  * its node ID and role in its notes, so `ls` and its filters need no manager to answer.
  */
-import {dockerClientFor} from '../connection.js';
+import {dockerClientFor} from '../access/connection.js';
 import {DockerApiError, type DockerClient, type DockerInfo} from '../docker/client.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
-import {driverContext, loadMachine, type Machine} from '../machine.js';
+import {driverContext, loadMachine, type Machine} from '../machines/machine.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
-import {naturalCompare} from '../status.js';
+import {naturalCompare} from '../machines/query.js';
 import {readNotes, writeNotes, type MachineNotes} from '../store/notes.js';
 import {
 	initSwarm, inspectNode, inspectSwarm, joinSwarm, leaveSwarm, listNodes, removeNode, runningTasks, setNodeRole, type SwarmNode, type SwarmRole,
