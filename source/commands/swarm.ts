@@ -1,7 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError} from '../engine/errors.js';
-import {boolOption, stringOption} from '../engine/options.js';
-import {initCluster, joinCluster, leaveCluster, listCluster, type ClusterNode} from '../engine/swarm/cluster.js';
+import {boolOption, initCluster, joinCluster, leaveCluster, listCluster, MachinistError, stringOption, type ClusterNode} from '../engine/index.js';
 import {renderList} from '../format/list.js';
 import {strictFields, TemplateError} from '../format/template.js';
 import {printProgress} from './progress.js';

@@ -1,7 +1,6 @@
 import {Box, Text} from 'ink';
 import {useEffect, useState} from 'react';
-import {errorMessage} from '../../engine/errors.js';
-import {listCluster, type ClusterNode, type ClusterView} from '../../engine/swarm/cluster.js';
+import {errorMessage, listCluster, type ClusterNode, type ClusterView} from '../../engine/index.js';
 import {useServices} from '../services.js';
 import {useTheme} from '../theme.js';
 
