@@ -12,21 +12,11 @@ import os from 'node:os';
 import {promisify} from 'node:util';
 import {testHostsAvailable} from '../test/helpers/hosts.js';
 import {genericMachines} from '../test/helpers/swarm-hosts.js';
-import {median} from './measure.js';
+import {median, requireTestHosts, timedMs} from './measure.js';
 
 const exec = promisify(execFile);
 const runs = Number(process.env['BENCH_RUNS'] ?? 5);
-const availability = testHostsAvailable();
-if (!availability.ok) {
-	console.error(`bench needs real test hosts: ${availability.why}`);
-	process.exit(1);
-}
-
-async function timedMs(work: () => Promise<unknown>): Promise<number> {
-	const started = performance.now();
-	await work();
-	return performance.now() - started;
-}
+requireTestHosts(testHostsAvailable());
 
 const cluster = await genericMachines(10, 'node');
 try {

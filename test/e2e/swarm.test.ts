@@ -1,28 +1,14 @@
 import {execFile} from 'node:child_process';
-import {copyFile, readFile, readdir, writeFile} from 'node:fs/promises';
+import {copyFile, readFile, readdir} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
-import {builtCli, machinist} from '../helpers/cli.js';
+import {machinist, userShell} from '../helpers/cli.js';
 import {busyboxImageTar, startTestHost, testHostsAvailable, type TestHost} from '../helpers/hosts.js';
 import {requireReal} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 
 const exec = promisify(execFile);
-
-/** Runs a shell line the way a user would, with machinist on PATH. */
-async function userShell(env: NodeJS.ProcessEnv, line: string): Promise<{code: number; stdout: string; stderr: string}> {
-	const bin = path.join(String(env['MACHINE_STORAGE_PATH']), 'bin');
-	await exec('mkdir', ['-p', bin]);
-	await writeFile(path.join(bin, 'machinist'), `#!/bin/sh\nexec ${process.execPath} ${builtCli} "$@"\n`, {mode: 0o755});
-	try {
-		const {stdout, stderr} = await exec('bash', ['-c', line], {env: {...process.env, ...env, PATH: `${bin}:${process.env['PATH']}`}, timeout: 120_000});
-		return {code: 0, stdout, stderr};
-	} catch (error) {
-		const failure = error as {code?: number; stdout?: string; stderr?: string};
-		return {code: typeof failure.code === 'number' ? failure.code : 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? ''};
-	}
-}
 
 /** Polls `check` until it returns a value, or fails with the last value seen. */
 async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, last: () => string): Promise<T> {
