@@ -39,3 +39,16 @@ export async function measure(args: readonly string[], env: NodeJS.ProcessEnv, r
 	for (let index = 0; index < runs; index++) samples.push(await runOnce(args, env));
 	return {wallMs: median(samples.map(sample => sample.wallMs)), rssKb: Math.max(...samples.map(sample => sample.rssKb))};
 }
+
+export async function timedMs(work: () => Promise<unknown>): Promise<number> {
+	const started = performance.now();
+	await work();
+	return performance.now() - started;
+}
+
+/** Benchmarks on real test hosts end here, saying why, where there can be none. */
+export function requireTestHosts(availability: {ok: true} | {ok: false; why: string}): void {
+	if (availability.ok) return;
+	console.error(`bench needs real test hosts: ${availability.why}`);
+	process.exit(1);
+}

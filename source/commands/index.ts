@@ -25,6 +25,7 @@ export const commandTable: readonly CommandEntry[] = [
 	{name: 'start', usage: 'Start a machine', load: async () => import('./power.js').then(module => ({default: module.start}))},
 	{name: 'status', usage: 'Get the status of a machine', load: async () => import('./status.js')},
 	{name: 'stop', usage: 'Stop a machine', load: async () => import('./power.js').then(module => ({default: module.stop}))},
+	{name: 'swarm', usage: 'Make machines one swarm-mode cluster: init, join, leave, ls', load: async () => import('./swarm.js')},
 	{name: 'upgrade', usage: 'Upgrade a machine to the latest version of Docker', load: async () => import('./upgrade.js')},
 	{name: 'url', usage: 'Get the URL of a machine', load: async () => import('./url.js')},
 	{name: 'version', usage: 'Show the Docker Machine version or a machine docker version', load: async () => import('./version.js')},

@@ -5,11 +5,11 @@ import {
 	listOption,
 	type MachineStatus,
 	MachinistError,
-	matchesRecordFilters,
 	matchesStateFilter,
 	naturalCompare,
 	parseFilters,
 	queryMachines,
+	recordFilter,
 	stateLabel,
 	stringOption,
 } from '../engine/index.js';
@@ -74,7 +74,7 @@ const ls: Command = {
 		if (timeoutSeconds <= 0) throw new MachinistError('Error: --timeout must be a positive number of seconds');
 		const entries = await input.engine.store.loadAll();
 		const hosts = entries.flatMap(entry => (entry.host ? [entry.host] : []));
-		const include = (host: (typeof hosts)[number]) => matchesRecordFilters(host, hosts, filters);
+		const include = await recordFilter(input.engine, hosts, filters);
 		const {stdout} = input.terminal;
 		const timeoutMs = timeoutSeconds * 1000;
 

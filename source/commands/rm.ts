@@ -1,5 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {boolOption, errorMessage, exitCodes, MachineNotFoundError, MachinistError, removeMachine} from '../engine/index.js';
+import {boolOption, errorMessage, exitCodes, MachineNotFoundError, MachinistError, removalWarnings, removeMachine} from '../engine/index.js';
 
 const rm: Command = {
 	name: 'rm',
@@ -20,6 +20,7 @@ const rm: Command = {
 		const force = boolOption(input.flags, 'force');
 		terminal.stdout.write(`About to remove ${names.join(', ')}\n`);
 		terminal.stdout.write('WARNING: This action will delete both local reference and remote instance.\n');
+		for (const warning of await removalWarnings(input.engine, names)) terminal.stdout.write(`WARNING: ${warning}\n`);
 		if (!force && !boolOption(input.flags, 'y')) {
 			const answer = await terminal.readLine('Are you sure? (y/n): ');
 			// docker-machine exited 0 here without a word, which scripts took for success.

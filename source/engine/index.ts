@@ -61,9 +61,16 @@ export const inspectMachine = onFirstCall(async () => import('./machines/inspect
 export const machineDetails = onFirstCall(async () => import('./machines/inspect.js'), 'machineDetails');
 export type {CertificateSummary, MachineDetails} from './machines/inspect.js';
 export {activeMachine, naturalCompare, queryMachine, queryMachines, type MachineStatus, type QueryOptions} from './machines/query.js';
-export {matchesRecordFilters, matchesStateFilter, parseFilters, type MachineFilters} from './machines/filters.js';
+export {matchesRecordFilters, matchesStateFilter, parseFilters, recordFilter, type MachineFilters} from './machines/filters.js';
 export {StatusPoller, type MachineRow, type PollerOptions} from './machines/poller.js';
 export {OperationRunner, type Operation, type OperationKind} from './machines/runner.js';
+
+export const initCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'initCluster');
+export const joinCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'joinCluster');
+export const leaveCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'leaveCluster');
+export const listCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'listCluster');
+export const removalWarnings = onFirstCall(async () => import('./swarm/cluster.js'), 'removalWarnings');
+export type {ClusterNode, ClusterView} from './swarm/cluster.js';
 
 export {checkConnection, dockerEnvironment, dockerVersion, machineUrl} from './access/connection.js';
 export const sshTarget = onFirstCall(async () => import('./access/ssh.js'), 'sshTarget');

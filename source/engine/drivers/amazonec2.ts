@@ -32,6 +32,8 @@ type AmazonEc2Fields = {
 	CreatedSecurityGroupIds: string[];
 	SecurityGroupReadOnly: boolean;
 	OpenPorts: string[];
+	/** Ours: `manager` or `worker` when create made a swarm-mode node (its ports are opened to the group). */
+	SwarmMode: string;
 	Tags: string;
 	DeviceName: string;
 	RootSize: number;
@@ -383,21 +385,34 @@ class AmazonEc2Driver implements Driver {
 
 			ids.push(group.GroupId!);
 			if (this.config.SecurityGroupReadOnly) continue;
-			const open = new Set((group.IpPermissions ?? []).map(permission => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}`));
-			const wanted = [`${this.config.SSHPort}/tcp`, '2376/tcp'];
+			// A rule is a port, a protocol and a source: an address range, or a group (`sg-…`).
+			const open = new Set((group.IpPermissions ?? []).flatMap(permission => [
+				...(permission.IpRanges ?? []).map(range => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}/${range.CidrIp ?? ''}`),
+				...(permission.UserIdGroupPairs ?? []).map(pair => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}/${pair.GroupId ?? ''}`),
+			]));
+			const anywhere = '0.0.0.0/0';
+			const wanted = [`${this.config.SSHPort}/tcp/${anywhere}`, `2376/tcp/${anywhere}`];
 			if (this.config.SwarmMaster) {
 				const port = /:(\d+)$/.exec(this.config.SwarmHost)?.[1] ?? '3376';
-				wanted.push(`${port}/tcp`);
+				wanted.push(`${port}/tcp/${anywhere}`);
 			}
 
-			for (const port of this.config.OpenPorts) wanted.push(port.includes('/') ? port : `${port}/tcp`);
-			const missing = [...new Set(wanted)].filter(port => !open.has(port));
+			for (const port of this.config.OpenPorts) wanted.push(`${port.includes('/') ? port : `${port}/tcp`}/${anywhere}`);
+			// Swarm mode's ports, only between the machines of this group: gossip (7946), the overlay
+			// network's VXLAN (4789), and cluster management (2377) where a manager listens.
+			if (this.config.SwarmMode !== '') {
+				const swarmPorts = ['7946/tcp', '7946/udp', '4789/udp', ...(this.config.SwarmMode === 'manager' ? ['2377/tcp'] : [])];
+				for (const port of swarmPorts) wanted.push(`${port}/${group.GroupId!}`);
+			}
+
+			const missing = [...new Set(wanted)].filter(rule => !open.has(rule));
 			if (missing.length === 0) continue;
 			await this.call(`open ports in security group ${name}`, sdk => new sdk.AuthorizeSecurityGroupIngressCommand({
 				GroupId: group.GroupId,
-				IpPermissions: missing.map(port => {
-					const [number, protocol] = port.split('/');
-					return {IpProtocol: protocol, FromPort: Number(number), ToPort: Number(number), IpRanges: [{CidrIp: '0.0.0.0/0'}]};
+				IpPermissions: missing.map(rule => {
+					const [number, protocol, source] = rule.split('/', 3) as [string, string, string];
+					const from = source.startsWith('sg-') ? {UserIdGroupPairs: [{GroupId: source}]} : {IpRanges: [{CidrIp: rule.slice(number.length + protocol.length + 2)}]};
+					return {IpProtocol: protocol, FromPort: Number(number), ToPort: Number(number), ...from};
 				}),
 			}), signal);
 		}
@@ -641,6 +656,7 @@ function fieldsFrom(config: BaseDriverConfig): AmazonEc2Fields {
 		CreatedSecurityGroupIds: listField(config, 'CreatedSecurityGroupIds'),
 		SecurityGroupReadOnly: boolField(config, 'SecurityGroupReadOnly'),
 		OpenPorts: listField(config, 'OpenPorts'),
+		SwarmMode: stringField(config, 'SwarmMode'),
 		Tags: stringField(config, 'Tags'),
 		DeviceName: stringField(config, 'DeviceName', defaults.deviceName),
 		RootSize: numberField(config, 'RootSize', defaults.rootSize),
@@ -690,6 +706,7 @@ const definition: DriverDefinition = {
 			SecurityGroupNames: listOption(values, 'amazonec2-security-group'),
 			SecurityGroupReadOnly: boolOption(values, 'amazonec2-security-group-readonly'),
 			OpenPorts: listOption(values, 'amazonec2-open-port'),
+			SwarmMode: stringOption(values, 'swarm-mode'),
 			Tags: stringOption(values, 'amazonec2-tags'),
 			DeviceName: stringOption(values, 'amazonec2-device-name'),
 			RootSize: intOption(values, 'amazonec2-root-size'),

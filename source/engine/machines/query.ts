@@ -80,8 +80,11 @@ export type QueryOptions = {
 	withInfo?: boolean;
 };
 
-async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal, withInfo = false): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'>> {
-	const {provisionError, createError} = await readNotes(machine.dir);
+async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal, withInfo = false): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'> & {swarm?: string}> {
+	const notes = await readNotes(machine.dir);
+	const {provisionError, createError} = notes;
+	// A swarm-mode member's column, until its daemon says more: what it was last told.
+	const storedSwarm = notes.swarm ? {swarm: `${notes.swarm.cluster} (${notes.swarm.role})`} : {};
 	if (createError) {
 		return {state: 'Error', url: '', dockerVersion: '', error: `Creation failed: ${createError} (remove it with "${engine.program} rm ${machine.name}")`, activeHost: false, activeSwarm: false, host: machine.host};
 	}
@@ -101,7 +104,7 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 
 	if (state !== 'Running') {
 		// docker-machine hides "Host is not running" for stopped machines: the state says it.
-		return {state, url: '', dockerVersion: '', error: '', activeHost: false, activeSwarm: false, host: machine.host};
+		return {state, url: '', dockerVersion: '', error: '', activeHost: false, activeSwarm: false, host: machine.host, ...storedSwarm};
 	}
 
 	let url: string;
@@ -118,6 +121,13 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 	const activeSwarm = isSwarmActive(url, swarm, dockerHost);
 	try {
 		const client = await dockerClientFor(engine, machine, url);
+		if (notes.swarm) {
+			const info = await client.info(signal);
+			const {swarmLabel} = await import('../swarm/cluster.js');
+			const swarmColumn = await swarmLabel(client, info, notes.swarm, signal);
+			return {state, url, dockerVersion: info.ServerVersion, error: '', activeHost, activeSwarm, host: machine.host, swarm: swarmColumn, ...(withInfo ? {info} : {})};
+		}
+
 		if (withInfo) {
 			const info = await client.info(signal);
 			return {state, url, dockerVersion: info.ServerVersion, error: '', activeHost, activeSwarm, host: machine.host, info};
@@ -127,7 +137,7 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 		return {state, url, dockerVersion: version, error: '', activeHost, activeSwarm, host: machine.host};
 	} catch (error) {
 		if (signal.aborted) throw error;
-		return {state, url, dockerVersion: '', error: `Unable to query docker version: ${errorMessage(error)}`, activeHost, activeSwarm, host: machine.host};
+		return {state, url, dockerVersion: '', error: `Unable to query docker version: ${errorMessage(error)}`, activeHost, activeSwarm, host: machine.host, ...storedSwarm};
 	}
 }
 
