@@ -1,5 +1,6 @@
 import {
 	createEngine,
+	type DriverTimings,
 	type Engine,
 	errorMessage,
 	MachinistError,
@@ -23,6 +24,28 @@ function shellWord(word: string): string {
 	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll('\'', '\'\\\'\'')}'`;
 }
 
+/**
+ * Waits the environment may shorten, by driver: tests of slow cloud paths set these. The
+ * engine takes them as data; only this face reads the variables.
+ */
+const driverTimingVariables: ReadonlyArray<readonly [variable: string, driver: string, timing: keyof DriverTimings]> = [
+	['MACHINIST_DIGITALOCEAN_ACTIVE_TIMEOUT_MS', 'digitalocean', 'readyTimeoutMs'],
+	['MACHINIST_DIGITALOCEAN_SSH_TIMEOUT_MS', 'digitalocean', 'sshWaitMs'],
+	['MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS', 'amazonec2', 'readyTimeoutMs'],
+	['MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS', 'amazonec2', 'sshWaitMs'],
+	['MACHINIST_AMAZONEC2_POLL_MS', 'amazonec2', 'pollIntervalMs'],
+];
+
+function driverTimingsFrom(env: NodeJS.ProcessEnv): Record<string, DriverTimings> {
+	const timings: Record<string, DriverTimings> = {};
+	for (const [variable, driver, timing] of driverTimingVariables) {
+		const text = env[variable];
+		if (text && /^\d+$/.test(text)) timings[driver] = {...timings[driver], [timing]: Number(text)};
+	}
+
+	return timings;
+}
+
 /** The engine the global options (and their env vars) describe. */
 function engineFrom(globalFlags: OptionValues, env: NodeJS.ProcessEnv): Engine {
 	const globals = resolveOptions(globalOptionSpecs, globalFlags, env);
@@ -34,6 +57,7 @@ function engineFrom(globalFlags: OptionValues, env: NodeJS.ProcessEnv): Engine {
 		tlsClientKey: stringOption(globals, 'tls-client-key') || undefined,
 		env,
 		program,
+		driverTimings: driverTimingsFrom(env),
 	});
 }
 

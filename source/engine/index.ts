@@ -85,7 +85,7 @@ export {noProxyVariableName} from './access/no-proxy.js';
 export const bootstrapCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'bootstrapCertificates');
 export const rotateClientCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'rotateClientCertificates');
 export {driverNames, loadDriverDefinition} from './drivers/registry.js';
-export type {Driver, DriverContext, DriverDefinition, SshDetails} from './drivers/driver.js';
+export type {Driver, DriverContext, DriverDefinition, DriverTimings, SshDetails} from './drivers/driver.js';
 export {shellQuote} from './ssh/quote.js';
 export {isValidMachineName, type HostRecord} from './store/host.js';
 export {goJson, serializeHost} from './store/store.js';

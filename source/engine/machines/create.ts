@@ -118,7 +118,7 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 
 	return engine.store.withLock(request.name, async () => {
 		await bootstrapCertificates(engine, progress);
-		const machine: Machine = {name: request.name, host: hostRecordFor(engine, request, values, driver.config), driver, dir: engine.store.machineDir(request.name)};
+		const machine: Machine = {name: request.name, host: hostRecordFor(engine, request, values, driver.config), driver, dir: engine.store.machineDir(request.name), timings: engine.driverTimings[request.driverName]};
 		const context = driverContext(machine, {progress, signal: options.signal});
 		progress({type: 'step', message: 'Running pre-create checks...'});
 		try {

@@ -8,6 +8,7 @@ import {copyClientCertificates} from '../certs/bootstrap.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
 import {driverContext, type Machine} from '../machines/machine.js';
+import {pause} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {shellQuote} from '../ssh/quote.js';
 import {daemonArgs, remoteCertPaths, type DaemonSetup} from './daemon.js';
@@ -174,9 +175,7 @@ export async function waitForDaemon(engine: Engine, machine: Machine, remote: Re
 			}
 		}
 
-		await new Promise(resolve => {
-			setTimeout(resolve, delay);
-		});
+		await pause(delay, options.signal);
 		delay = Math.min(delay * 2, 500);
 	}
 

@@ -8,6 +8,7 @@ import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
 import {ensurePrivateDir, writeFileAtomic} from './files.js';
 import type {HostRecord} from './host.js';
 import {migrateHost} from './migrate.js';
+import {pause} from '../polling.js';
 
 /** A config.json that exists but cannot be used; it is reported and never overwritten. */
 export class CorruptConfigError extends MachinistError {
@@ -216,9 +217,7 @@ export class Store {
 					throw new MachinistError(`Machine "${name}" is busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`);
 				}
 
-				await new Promise(resolve => {
-					setTimeout(resolve, 50);
-				});
+				await pause(50);
 			}
 		}
 
