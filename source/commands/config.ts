@@ -12,6 +12,7 @@ const goQuote = (text: string) => JSON.stringify(text);
 const config: Command = {
 	name: 'config',
 	usage: 'Print the connection config for machine',
+	operands: 'machine',
 	argsUsage: '[NAME]',
 	flags: [{name: 'swarm', type: 'bool', description: 'Display the Swarm config instead of the Docker daemon'}],
 	async run(input) {

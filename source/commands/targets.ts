@@ -47,6 +47,7 @@ export function machineActionCommand(name: string, usage: string, action: (input
 	return {
 		name,
 		usage,
+		operands: 'machines',
 		flags: [],
 		async run(input) {
 			const progress = printProgress(input.terminal);
