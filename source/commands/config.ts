@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {Command} from '../cli/command.js';
-import {checkConnection} from '../engine/connection.js';
+import {connectionConfig} from '../engine/connection.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption} from '../engine/options.js';
 import {checked} from './connection.js';
@@ -17,9 +17,7 @@ const config: Command = {
 	flags: [{name: 'swarm', type: 'bool', description: 'Display the Swarm config instead of the Docker daemon'}],
 	async run(input) {
 		const machine = await loadMachine(input.engine, await singleTarget(input));
-		const {url} = await checked(input, 'Error running connection boilerplate: ', async () => checkConnection(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')}));
-
-		const dir = machine.host.HostOptions.AuthOptions.StorePath || machine.dir;
+		const {url, certDir: dir} = await checked(input, 'Error running connection boilerplate: ', async () => connectionConfig(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')}));
 		input.terminal.stdout.write([
 			'--tlsverify',
 			`--tlscacert=${goQuote(path.join(dir, 'ca.pem'))}`,
