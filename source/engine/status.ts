@@ -1,4 +1,3 @@
-import {dockerClientFor, swarmAddress} from './connection.js';
 import type {DockerInfo} from './docker/client.js';
 import type {Engine} from './engine.js';
 import {MachinistError, errorMessage} from './errors.js';
@@ -63,7 +62,7 @@ function swarmMasterName(host: HostRecord, hosts: readonly HostRecord[]): string
 	return master?.Name ?? '';
 }
 
-function isSwarmActive(url: string, swarm: SwarmOptions | undefined, dockerHost: string): boolean {
+function isSwarmActive(url: string, swarm: SwarmOptions | undefined, dockerHost: string, swarmAddress: (url: string, swarm: SwarmOptions) => string): boolean {
 	if (!swarm?.Master) return false;
 	try {
 		return swarmAddress(url, swarm) === dockerHost;
@@ -111,10 +110,12 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 		return {state, url: '', dockerVersion: '', error: errorMessage(error), activeHost: false, activeSwarm: false, host: machine.host};
 	}
 
+	// Loaded here, not up front: it brings node:tls, which `ls -q` and the filters never need.
+	const {dockerClientFor, swarmAddress} = await import('./connection.js');
 	const dockerHost = engine.env['DOCKER_HOST'] ?? '';
 	const swarm = machine.host.HostOptions.SwarmOptions;
 	const activeHost = url === dockerHost;
-	const activeSwarm = isSwarmActive(url, swarm, dockerHost);
+	const activeSwarm = isSwarmActive(url, swarm, dockerHost, swarmAddress);
 	try {
 		const client = await dockerClientFor(engine, machine, url);
 		if (withInfo) {

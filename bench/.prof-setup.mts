@@ -1,0 +1,16 @@
+import path from 'node:path';
+import {generateServerCertificate} from '../source/engine/certs/generate.js';
+import {bootstrapCertificates, createMachine} from '../source/engine/create.js';
+import {createEngine} from '../source/engine/engine.js';
+import {startDockerd} from '../test/helpers/dockerd.js';
+const scratch = '/tmp/prof';
+const env = {PATH: process.env['PATH'], HOME: scratch, SHELL: '/bin/bash', USER: 'bench'};
+const first = createEngine({storagePath: path.join(scratch, 'one'), env});
+await bootstrapCertificates(first);
+const serverCert = {caCertPath: first.certPaths.caCert, caKeyPath: first.certPaths.caKey, serverCertPath: path.join(scratch, 'server.pem'), serverKeyPath: path.join(scratch, 'server-key.pem')};
+await generateServerCertificate({...serverCert, org: 'bench.daemon', hosts: ['127.0.0.1', 'localhost']});
+const dockerd = await startDockerd(serverCert);
+await createMachine(first, {name: 'm1', driverName: 'none', given: {url: dockerd.url}});
+console.log('ready', dockerd.url);
+process.on('SIGTERM', async () => { await dockerd.stop(); process.exit(0); });
+setInterval(() => {}, 1000);
