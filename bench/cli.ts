@@ -13,7 +13,7 @@ import {bootstrapCertificates, createMachine} from '../source/engine/create.js';
 import {createEngine} from '../source/engine/engine.js';
 import {builtCli} from '../test/helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../test/helpers/dockerd.js';
-import {measure} from './measure.js';
+import {measure, type Sample} from './measure.js';
 
 const runs = Number(process.env['BENCH_RUNS'] ?? 15);
 const availability = dockerdAvailable();
@@ -49,18 +49,17 @@ try {
 		['ls -q (50 machines)', ['ls', '-q'], stores.fifty],
 		['ls (200 machines)', ['ls'], stores.many],
 	];
-	const rows = [['node -e \'\' (baseline)', baseline.wallMs, baseline.rssKb, 1, 1] as const];
-	const results = [];
+	const rows: Array<readonly [string, Sample, number, number, number]> = [['node -e \'\' (baseline)', baseline, 1, 1, 1]];
 	for (const [label, args, store] of cases) {
 		const result = await measure([builtCli, ...args], {...env, MACHINE_STORAGE_PATH: store}, runs);
-		results.push([label, result.wallMs, result.rssKb, result.wallMs / baseline.wallMs, result.rssKb / baseline.rssKb] as const);
+		rows.push([label, result, result.wallMs / baseline.wallMs, result.cpuMs / baseline.cpuMs, result.rssKb / baseline.rssKb] as const);
 	}
 
-	console.log(`machinist cold-start benchmark: ${runs} runs each, median wall time, peak RSS (${os.cpus().length} cores, Node ${process.version})`);
-	console.log('| command | wall ms | × node -e \'\' | peak RSS MB | × node -e \'\' |');
-	console.log('|---|---:|---:|---:|---:|');
-	for (const [label, wall, rss, wallRatio, rssRatio] of [...rows, ...results]) {
-		console.log(`| ${label} | ${wall.toFixed(0)} | ${wallRatio.toFixed(2)} | ${(rss / 1024).toFixed(1)} | ${rssRatio.toFixed(2)} |`);
+	console.log(`machinist cold-start benchmark: ${runs} runs each, medians of wall and CPU (user + system) time, peak RSS (${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)})`);
+	console.log('| command | wall ms | × node -e \'\' | CPU ms | × node -e \'\' | peak RSS MB | × node -e \'\' |');
+	console.log('|---|---:|---:|---:|---:|---:|---:|');
+	for (const [label, result, wallRatio, cpuRatio, rssRatio] of rows) {
+		console.log(`| ${label} | ${result.wallMs.toFixed(0)} | ${wallRatio.toFixed(2)} | ${result.cpuMs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${(result.rssKb / 1024).toFixed(1)} | ${rssRatio.toFixed(2)} |`);
 	}
 } finally {
 	await dockerd.stop();

@@ -3,12 +3,9 @@ import {mkdir, readFile, readdir, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
-import {generateServerCertificate} from '../../source/engine/certs/generate.js';
-import {bootstrapCertificates} from '../../source/engine/create.js';
-import {createEngine} from '../../source/engine/engine.js';
 import {envExports} from '../../source/tui/actions.js';
 import {builtCli} from '../helpers/cli.js';
-import {dockerdAvailable, startDockerd} from '../helpers/dockerd.js';
+import {dockerdAvailable, storeWithDockerd} from '../helpers/dockerd.js';
 import {requireReal} from '../helpers/real.js';
 import {fixturesDir, temporaryDir} from '../helpers/store.js';
 
@@ -23,12 +20,7 @@ async function dockerMachineNoneStore(t: Parameters<typeof temporaryDir>[0]) {
 	const dir = await temporaryDir(t, 'mdm-');
 	const store = path.join(dir, 'store');
 	const env = {MACHINE_STORAGE_PATH: store, HOME: dir, SHELL: '/bin/bash', USER: 'tester', MACHINIST_CONFIG_DIR: path.join(dir, 'prefs')};
-	const engine = createEngine({storagePath: store, env});
-	await bootstrapCertificates(engine);
-	const serverFiles = {caCertPath: engine.certPaths.caCert, caKeyPath: engine.certPaths.caKey, serverCertPath: path.join(dir, 'server.pem'), serverKeyPath: path.join(dir, 'server-key.pem')};
-	await generateServerCertificate({...serverFiles, org: 'tester.p1', hosts: ['127.0.0.1', 'localhost']});
-	const dockerd = await startDockerd(serverFiles);
-	t.teardown(async () => dockerd.stop());
+	const {engine, dockerd} = await storeWithDockerd(t, store, env, dir);
 	const record = (await readFile(path.join(fixturesDir, 'docker-machine-0.16.2/machines/p1/config.json'), 'utf8'))
 		.replaceAll('/home/user/.docker/machine', store)
 		.replaceAll('tcp://127.0.0.1:23760', dockerd.url);

@@ -4,11 +4,8 @@ import {mkdir, readdir, rename, symlink} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
-import {generateServerCertificate} from '../../source/engine/certs/generate.js';
-import {bootstrapCertificates} from '../../source/engine/create.js';
-import {createEngine} from '../../source/engine/engine.js';
 import {repoRoot} from '../helpers/cli.js';
-import {dockerdAvailable, startDockerd} from '../helpers/dockerd.js';
+import {dockerdAvailable, storeWithDockerd} from '../helpers/dockerd.js';
 import {requireReal} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 
@@ -67,12 +64,7 @@ test.serial('the packed tarball installs as a global command that runs on produc
 	t.regex((await run('machinist version')).stdout, /^machinist version 0\.1\.0\b/);
 	t.is((await run('machinist ls')).stdout, 'NAME   ACTIVE   DRIVER   STATE   URL   SWARM   DOCKER   ERRORS\n');
 
-	const engine = createEngine({storagePath: store, env});
-	await bootstrapCertificates(engine);
-	const serverFiles = {caCertPath: engine.certPaths.caCert, caKeyPath: engine.certPaths.caKey, serverCertPath: path.join(dir, 'server.pem'), serverKeyPath: path.join(dir, 'server-key.pem')};
-	await generateServerCertificate({...serverFiles, org: 'tester.install', hosts: ['127.0.0.1', 'localhost']});
-	const dockerd = await startDockerd(serverFiles);
-	t.teardown(async () => dockerd.stop());
+	const {engine, dockerd} = await storeWithDockerd(t, store, env, dir);
 
 	const created = await run(`machinist create -d none --url ${dockerd.url} m1`);
 	t.is(created.code, 0, created.stderr);
