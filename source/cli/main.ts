@@ -1,6 +1,15 @@
-import {createEngine, type Engine} from '../engine/engine.js';
-import {MachineNotFoundError, MachinistError, errorMessage} from '../engine/errors.js';
-import {parseGoBool, resolveOptions, stringOption, type OptionSpec, type OptionValues} from '../engine/options.js';
+import {
+	createEngine,
+	type Engine,
+	errorMessage,
+	MachineNotFoundError,
+	MachinistError,
+	type OptionSpec,
+	type OptionValues,
+	parseGoBool,
+	resolveOptions,
+	stringOption,
+} from '../engine/index.js';
 import {commandTable, findCommand} from '../commands/index.js';
 import {versionLine} from '../version.js';
 import {parseArgs} from './args.js';

@@ -1,8 +1,7 @@
 import type {Command} from '../cli/command.js';
 import {completionFlags, completionShells, renderCompletion, type CompletionShell} from '../cli/completion.js';
 import {globalOptionSpecs} from '../cli/globals.js';
-import {driverNames, loadDriverDefinition} from '../engine/drivers/registry.js';
-import {MachinistError} from '../engine/errors.js';
+import {driverNames, loadDriverDefinition, MachinistError} from '../engine/index.js';
 import {shellNames} from '../format/env.js';
 import {commandTable} from './index.js';
 

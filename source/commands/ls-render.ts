@@ -1,10 +1,8 @@
-import {stateLabel} from '../engine/state.js';
-import type {MachineStatus} from '../engine/status.js';
+import {MachinistError, stateLabel, type MachineStatus} from '../engine/index.js';
 import {goDuration} from '../format/duration.js';
 import {renderList} from '../format/list.js';
 import {tabwrite} from '../format/tabwriter.js';
 import {strictFields, TemplateError} from '../format/template.js';
-import {MachinistError} from '../engine/errors.js';
 
 /**
  * How `ls` prints what it found: JSON, the default table, or a Go template. Loaded only once

@@ -1,13 +1,16 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError} from '../engine/errors.js';
-import {boolOption, intOption, listOption, stringOption} from '../engine/options.js';
 import {
+	boolOption,
+	intOption,
+	listOption,
+	MachinistError,
 	matchesRecordFilters,
 	matchesStateFilter,
 	naturalCompare,
 	parseFilters,
 	queryMachines,
-} from '../engine/status.js';
+	stringOption,
+} from '../engine/index.js';
 
 const ls: Command = {
 	name: 'ls',

@@ -11,8 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
-import {bootstrapCertificates} from '../../source/engine/create.js';
-import {createEngine, type Engine} from '../../source/engine/engine.js';
+import {bootstrapCertificates, createEngine, type Engine} from '../../source/engine/index.js';
 
 export type RunningDockerd = {
 	/** `tcp://127.0.0.1:PORT`, TLS with client verification. */
