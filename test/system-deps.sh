@@ -11,6 +11,10 @@ command -v ip >/dev/null 2>&1 || needed+=(iproute2)
 command -v ssh >/dev/null 2>&1 || needed+=(openssh-client)
 command -v systemd-nspawn >/dev/null 2>&1 || needed+=(systemd-container)
 command -v debootstrap >/dev/null 2>&1 || needed+=(debootstrap)
+# The completion scripts are tested in the shells they are for.
+[ -f /usr/share/bash-completion/bash_completion ] || needed+=(bash-completion)
+command -v zsh >/dev/null 2>&1 || needed+=(zsh)
+command -v fish >/dev/null 2>&1 || needed+=(fish)
 if [ ${#needed[@]} -eq 0 ]; then
 	:
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -8,6 +8,7 @@ type CommandEntry = {name: string; usage: string; aliases?: string[]; load: () =
  */
 export const commandTable: readonly CommandEntry[] = [
 	{name: 'active', usage: 'Print which machine is active', load: async () => import('./active.js')},
+	{name: 'completion', usage: 'Print a shell completion script (bash, zsh, fish)', load: async () => import('./completion.js')},
 	{name: 'config', usage: 'Print the connection config for machine', load: async () => import('./config.js')},
 	{name: 'create', usage: 'Create a machine', load: async () => import('./create.js')},
 	{name: 'env', usage: 'Display the commands to set up the environment for the Docker client', load: async () => import('./env.js')},

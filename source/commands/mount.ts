@@ -5,6 +5,7 @@ import {parseLocation} from './scp.js';
 const mount: Command = {
 	name: 'mount',
 	usage: 'Mount or unmount a directory from a machine with SSHFS.',
+	operands: 'machine-paths',
 	argsUsage: '[[user@]machine:][path] [mountpoint]',
 	flags: [{name: 'unmount', short: 'u', type: 'bool', description: 'Unmount instead of mount'}],
 	async run(input) {

@@ -4,6 +4,7 @@ import {boolOption, errorMessage, exitCodes, MachineNotFoundError, MachinistErro
 const rm: Command = {
 	name: 'rm',
 	usage: 'Remove a machine',
+	operands: 'machines',
 	argsUsage: 'NAME [NAME...]',
 	flags: [
 		{name: 'force', short: 'f', type: 'bool', description: 'Remove local configuration even if machine cannot be removed, also implies an automatic yes (`-y`)'},

@@ -24,6 +24,7 @@ function rsyncLocation(target: SshTarget, location: Location): string {
 const scp: Command = {
 	name: 'scp',
 	usage: 'Copy files between machines',
+	operands: 'machine-paths',
 	argsUsage: '[[user@]machine:][path] [[user@]machine:][path]',
 	flags: [
 		{name: 'recursive', short: 'r', type: 'bool', description: 'Copy files recursively (required to copy directories)'},

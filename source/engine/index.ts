@@ -72,7 +72,13 @@ export const listCluster = onFirstCall(async () => import('./swarm/cluster.js'),
 export const removalWarnings = onFirstCall(async () => import('./swarm/cluster.js'), 'removalWarnings');
 export type {ClusterNode, ClusterView} from './swarm/cluster.js';
 
-export {checkConnection, dockerEnvironment, dockerVersion, machineUrl} from './access/connection.js';
+
+// Loaded on first call: the connection check brings node:tls, which `ls -q` never needs.
+export const checkConnection = onFirstCall(async () => import('./access/connection.js'), 'checkConnection');
+export const connectionConfig = onFirstCall(async () => import('./access/connection.js'), 'connectionConfig');
+export const dockerEnvironment = onFirstCall(async () => import('./access/connection.js'), 'dockerEnvironment');
+export const dockerVersion = onFirstCall(async () => import('./access/connection.js'), 'dockerVersion');
+export const machineUrl = onFirstCall(async () => import('./access/connection.js'), 'machineUrl');
 export const sshTarget = onFirstCall(async () => import('./access/ssh.js'), 'sshTarget');
 export const sshArguments = onFirstCall(async () => import('./access/ssh.js'), 'sshArguments');
 export const copyOptions = onFirstCall(async () => import('./access/ssh.js'), 'copyOptions');

@@ -128,7 +128,7 @@ function agentFor(url: string, options: DockerClientOptions): https.Agent {
 		agent = new https.Agent({
 			keepAlive: true,
 			maxSockets: 16,
-			maxFreeSockets: 2,
+			maxFreeSockets: 16,
 			scheduling: 'lifo',
 			// One parsed context per certificate set: building it from PEM text costs more than the
 			// handshake itself, and `ls` opens many connections with the same certificates.

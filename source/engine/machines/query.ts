@@ -1,5 +1,4 @@
 // Asking machines their state, URL and Docker version, bounded and timed: ls, active, inspect, the app's list.
-import {dockerClientFor, swarmAddress} from '../access/connection.js';
 import type {DockerInfo} from '../docker/client.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
@@ -64,7 +63,7 @@ export function swarmMasterName(host: HostRecord, hosts: readonly HostRecord[]):
 	return master?.Name ?? '';
 }
 
-function isSwarmActive(url: string, swarm: SwarmOptions | undefined, dockerHost: string): boolean {
+function isSwarmActive(url: string, swarm: SwarmOptions | undefined, dockerHost: string, swarmAddress: (url: string, swarm: SwarmOptions) => string): boolean {
 	if (!swarm?.Master) return false;
 	try {
 		return swarmAddress(url, swarm) === dockerHost;
@@ -115,10 +114,12 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 		return {state, url: '', dockerVersion: '', error: errorMessage(error), activeHost: false, activeSwarm: false, host: machine.host};
 	}
 
+	// Loaded here, not up front: it brings node:tls, which `ls -q` and the filters never need.
+	const {dockerClientFor, swarmAddress} = await import('../access/connection.js');
 	const dockerHost = engine.env['DOCKER_HOST'] ?? '';
 	const swarm = machine.host.HostOptions.SwarmOptions;
 	const activeHost = url === dockerHost;
-	const activeSwarm = isSwarmActive(url, swarm, dockerHost);
+	const activeSwarm = isSwarmActive(url, swarm, dockerHost, swarmAddress);
 	try {
 		const client = await dockerClientFor(engine, machine, url);
 		if (notes.swarm) {
