@@ -42,7 +42,7 @@ async function setUp(t: ExecutionContext, shell: CompletionShell, names: readonl
 	return {dir, store, complete: async (line: string, extraEnv: NodeJS.ProcessEnv = {}) => completions(shell, {scriptFile, line, env: {...env, ...extraEnv}, dir})};
 }
 
-const commands = ['active', 'completion', 'config', 'create', 'env', 'help', 'inspect', 'ip', 'kill', 'ls', 'mount', 'provision', 'regenerate-certs', 'restart', 'rm', 'scp', 'ssh', 'start', 'status', 'stop', 'upgrade', 'url', 'version'];
+const commands = ['active', 'completion', 'config', 'create', 'env', 'help', 'inspect', 'ip', 'kill', 'ls', 'mount', 'provision', 'regenerate-certs', 'restart', 'rm', 'scp', 'ssh', 'start', 'status', 'stop', 'swarm', 'upgrade', 'url', 'version'];
 
 for (const shell of shells) {
 	test(`${shell}: commands, global flags, and each command's own flags`, async t => {
