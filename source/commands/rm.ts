@@ -2,6 +2,7 @@ import type {Command} from '../cli/command.js';
 import {MachineNotFoundError, MachinistError, errorMessage, exitCodes} from '../engine/errors.js';
 import {removeMachine} from '../engine/machines.js';
 import {boolOption} from '../engine/options.js';
+import {assertUsableMachineName} from '../engine/store/host.js';
 
 const rm: Command = {
 	name: 'rm',
@@ -19,6 +20,8 @@ const rm: Command = {
 		}
 
 		const names = [...new Set(input.args)];
+		// Before asking: a name that cannot be a machine ("..", "") is refused, never removed.
+		for (const name of names) assertUsableMachineName(name);
 		const force = boolOption(input.flags, 'force');
 		terminal.stdout.write(`About to remove ${names.join(', ')}\n`);
 		terminal.stdout.write('WARNING: This action will delete both local reference and remote instance.\n');

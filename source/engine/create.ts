@@ -6,7 +6,7 @@ import {driverContext, type Machine} from './machine.js';
 import {loadDriverDefinition} from './drivers/registry.js';
 import {checkOptions, listOption, resolveOptions, stringOption, boolOption, type OptionSpec, type OptionValue} from './options.js';
 import {ignoreProgress, type ProgressSink} from './progress.js';
-import {ensurePrivateDir, privateFileMode} from './store/files.js';
+import {ensurePrivateDir, privateFileMode, worldWritable} from './store/files.js';
 import {readNotes, writeNotes} from './store/notes.js';
 import {
 	assertValidMachineName,
@@ -161,7 +161,16 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		throw new MachinistError(`Error setting machine configuration from flags provided: ${errorMessage(error)}`);
 	}
 
+	if (await worldWritable(engine.store.root)) {
+		progress({type: 'warning', message: `Warning: ${engine.store.root} is writable by every user: any of them could replace the keys and certificates in it; make it yours only (chmod 700), or set MACHINE_STORAGE_PATH to a private directory`});
+	}
+
 	return engine.store.withLock(request.name, async () => {
+		// Checked again holding the lock: a create of the same name may have finished meanwhile.
+		if (await engine.store.exists(request.name)) {
+			throw new MachinistError(`Docker machine "${request.name}" already exists`);
+		}
+
 		await bootstrapCertificates(engine, progress);
 		const machine: Machine = {name: request.name, host: hostRecordFor(engine, request, values, driver.config), driver, dir: engine.store.machineDir(request.name)};
 		const context = driverContext(machine, {progress, signal: options.signal});
@@ -172,6 +181,7 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 			throw new MachinistError(`Error with pre-create check: "${errorMessage(error)}"`, {exitCode: exitCodes.preCreateCheck});
 		}
 
+		await engine.store.claim(request.name);
 		await engine.store.save(machine.host);
 		progress({type: 'step', message: 'Creating machine...'});
 		try {
@@ -203,5 +213,5 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		await checkConnection(engine, saved, {signal: options.signal});
 		progress({type: 'step', message: 'Docker is up and running!'});
 		return saved.host;
-	});
+	}, {operation: 'Creating'});
 }

@@ -106,5 +106,5 @@ export async function removeMachine(engine: Engine, name: string, options: {forc
 
 		await engine.store.remove(name);
 		return remoteError === undefined ? {} : {remoteError};
-	});
+	}, {operation: 'Removing'});
 }

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {mkdir, open, rename, rm, chmod} from 'node:fs/promises';
+import {chmod, mkdir, open, rename, rm, stat} from 'node:fs/promises';
 import path from 'node:path';
 
 /** Owner-only: the store holds private keys and machine credentials. */
@@ -34,8 +34,25 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
 	}
 }
 
-/** Creates a directory (and parents) owner-only, tightening an existing one that is wider. */
+/**
+ * Creates a directory and its missing parents owner-only. Directories that exist are left as
+ * they are: a store the user put in a shared place (say, mode 1777) is theirs to set.
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-	await mkdir(dir, {recursive: true, mode: privateDirMode});
-	await chmod(dir, privateDirMode);
+	const first = await mkdir(dir, {recursive: true, mode: privateDirMode});
+	if (first === undefined) return;
+	// The umask may have narrowed the new ones below owner-only use; it cannot have widened them.
+	for (let created = path.resolve(dir); ; created = path.dirname(created)) {
+		await chmod(created, privateDirMode);
+		if (created === path.resolve(first) || created === path.dirname(created)) break;
+	}
+}
+
+/** Whether others may write in the directory (a warning: they could replace the machines in it). */
+export async function worldWritable(dir: string): Promise<boolean> {
+	try {
+		return ((await stat(dir)).mode & 0o002) !== 0;
+	} catch {
+		return false;
+	}
 }
