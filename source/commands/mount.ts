@@ -2,7 +2,7 @@ import type {Command} from '../cli/command.js';
 import {MachinistError} from '../engine/errors.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption} from '../engine/options.js';
-import {copyOptions, sshTarget} from '../engine/ssh-access.js';
+import {copyOptions, sshfsOption, sshTarget} from '../engine/ssh-access.js';
 import {findProgram, runProgram} from './programs.js';
 import {parseLocation} from './scp.js';
 
@@ -32,7 +32,7 @@ const mount: Command = {
 		if (!location.machine) throw new MachinistError(`Error: "${source}" names no machine: use [user@]machine:path`);
 		const ssh = await sshTarget(input.engine, await loadMachine(input.engine, location.machine));
 		const options = await copyOptions([ssh]);
-		const sshfsOptions = options.filter(option => option !== '-o').flatMap(option => ['-o', option]);
+		const sshfsOptions = options.filter(option => option !== '-o').flatMap(option => ['-o', sshfsOption(option)]);
 		return runProgram(sshfs, [...sshfsOptions, '-o', `Port=${ssh.details.port}`, `${location.user ?? ssh.details.user}@${ssh.details.host}:${location.path}`, target]);
 	},
 };

@@ -2,7 +2,7 @@ import type {Command} from '../cli/command.js';
 import {MachinistError} from '../engine/errors.js';
 import {loadMachine} from '../engine/machine.js';
 import {boolOption} from '../engine/options.js';
-import {copyOptions, sshTarget, type SshTarget} from '../engine/ssh-access.js';
+import {copyOptions, rsyncShellWord, sshTarget, type SshTarget} from '../engine/ssh-access.js';
 import {findProgram, runProgram} from './programs.js';
 
 type Location = {machine?: string; user?: string; path: string};
@@ -61,7 +61,7 @@ const scp: Command = {
 			const [target] = [...targets.values()];
 			const port = target ? ['-p', String(target.details.port)] : [];
 			const render = (location: Location) => (location.machine ? rsyncLocation(targets.get(location.machine)!, location) : location.path);
-			args = [...(boolOption(input.flags, 'quiet') ? [] : ['--progress']), '-e', ['ssh', ...options, ...port].join(' '), ...(boolOption(input.flags, 'recursive') ? ['-r'] : []), render(source), render(destination)];
+			args = [...(boolOption(input.flags, 'quiet') ? [] : ['--progress']), '-e', ['ssh', ...options, ...port].map(word => rsyncShellWord(word)).join(' '), ...(boolOption(input.flags, 'recursive') ? ['-r'] : []), render(source), render(destination)];
 		} else {
 			const render = (location: Location) => (location.machine ? scpUri(targets.get(location.machine)!, location) : location.path);
 			args = [...options, '-3', ...(boolOption(input.flags, 'recursive') ? ['-r'] : []), ...(boolOption(input.flags, 'quiet') ? ['-q'] : []), render(source), render(destination)];

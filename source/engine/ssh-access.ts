@@ -3,6 +3,7 @@ import {MachinistError} from './errors.js';
 import {driverContext, type Machine} from './machine.js';
 import type {SshDetails} from './drivers/driver.js';
 import {knownHostsFileOf, sshConnectOptions} from './drivers/ssh-access.js';
+import {sshOptionPath} from './ssh/hostkeys.js';
 
 /** docker-machine's options for the system ssh, minus its "trust any host key". */
 const baseOptions = [
@@ -51,7 +52,7 @@ export async function sshArguments(target: SshTarget, command: readonly string[]
 		...sshHostKeyOptions(target.knownHostsFile),
 		...(options.tty ? ['-t'] : []),
 		`${details.user}@${details.host}`,
-		...(details.keyPath ? ['-o', 'IdentitiesOnly=yes', '-i', details.keyPath] : []),
+		...(details.keyPath ? ['-o', 'IdentitiesOnly=yes', '-i', details.keyPath.replaceAll('%', '%%')] : []),
 		'-p', String(details.port),
 		...command,
 	];
@@ -61,11 +62,21 @@ export async function sshArguments(target: SshTarget, command: readonly string[]
 export async function copyOptions(targets: readonly SshTarget[]): Promise<string[]> {
 	const {sshHostKeyOptions} = await import('./ssh/hostkeys.js');
 	// ssh takes several known_hosts files in one option, separated by spaces, each quoted.
-	const [first, ...rest] = targets.map(target => target.knownHostsFile.replaceAll('%', '%%'));
-	const pins = first === undefined ? [] : sshHostKeyOptions(first).map(option => (option.startsWith('UserKnownHostsFile=') ? [option, ...rest.map(file => `"${file}"`)].join(' ') : option));
-	const keys = targets.flatMap(target => (target.details.keyPath ? ['-o', `IdentityFile=${target.details.keyPath}`] : []));
+	const [first, ...rest] = targets.map(target => target.knownHostsFile);
+	const pins = first === undefined ? [] : sshHostKeyOptions(first).map(option => (option.startsWith('UserKnownHostsFile=') ? [option, ...rest.map(file => sshOptionPath(file, true))].join(' ') : option));
+	const keys = targets.flatMap(target => (target.details.keyPath ? ['-o', `IdentityFile=${sshOptionPath(target.details.keyPath)}`] : []));
 	const identitiesOnly = targets.length > 0 && targets.every(target => target.details.keyPath) ? ['-o', 'IdentitiesOnly=yes'] : [];
 	return [...baseOptions.slice(2), ...pins, ...identitiesOnly, ...keys];
+}
+
+/** One word of rsync's `-e` command: rsync splits it on spaces and takes quotes, doubled inside. */
+export function rsyncShellWord(word: string): string {
+	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "''")}'`;
+}
+
+/** An ssh option for sshfs's `-o`, where FUSE splits on commas and takes backslash escapes. */
+export function sshfsOption(option: string): string {
+	return option.replace(/[\\,]/g, match => `\\${match}`);
 }
 
 /** Drops a machine's pinned host key, for a host that was rebuilt on purpose. */

@@ -12,6 +12,22 @@ export const privateFileMode = 0o600;
  * flushed, then renamed over the target.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = privateFileMode): Promise<void> {
+	await writeFilesAtomic([[file, data, mode]]);
+}
+
+/** Several files that belong together: all are written and flushed before the first is renamed into place. */
+export async function writeFilesAtomic(files: ReadonlyArray<readonly [file: string, data: string | Uint8Array, mode: number]>): Promise<void> {
+	const temporaries: string[] = [];
+	try {
+		for (const [file, data, mode] of files) temporaries.push(await writeTemporary(file, data, mode));
+		for (const [index, [file]] of files.entries()) await rename(temporaries[index]!, file);
+	} catch (error) {
+		await Promise.all(temporaries.map(async temporary => rm(temporary, {force: true})));
+		throw error;
+	}
+}
+
+async function writeTemporary(file: string, data: string | Uint8Array, mode: number): Promise<string> {
 	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 	const handle = await open(temporary, 'wx', mode);
 	try {
@@ -27,11 +43,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
 	try {
 		// The umask may have narrowed the mode at creation; a wider umask cannot widen it.
 		await chmod(temporary, mode);
-		await rename(temporary, file);
 	} catch (error) {
 		await rm(temporary, {force: true});
 		throw error;
 	}
+
+	return temporary;
 }
 
 /**
