@@ -252,8 +252,10 @@ function underMachineDir(value: string, oldName: string, machineDir: string): st
  * into the old directory follow the new one. Paths elsewhere (the CA, a key the user named) stay.
  */
 export function followDirectory(host: HostRecord, storeRoot: string, name: string): HostRecord {
+	// An unrenamed record is kept byte for byte, wherever the store has moved.
+	if (host.Name === name) return host;
 	const machineDir = path.join(storeRoot, 'machines', name);
-	const oldNames = [...new Set([host.Name, typeof host.Driver.MachineName === 'string' ? host.Driver.MachineName : '', name].filter(Boolean))];
+	const oldNames = [...new Set([host.Name, typeof host.Driver.MachineName === 'string' ? host.Driver.MachineName : ''].filter(Boolean))];
 	const move = (value: unknown): unknown => {
 		if (typeof value !== 'string') return value;
 		for (const old of oldNames) {
