@@ -141,14 +141,14 @@ test('the machine lock serializes two writers and is re-entrant within one opera
 test('a held lock makes a second writer fail with a message naming the holder', async t => {
 	const store = new Store(await dockerMachineStore(t));
 	await writeFile(path.join(store.machinesDir, '.p1.lock'), `${process.ppid}\nmachinist provision p1\n`);
-	const error = await t.throwsAsync(store.withLock('p1', async () => undefined, 200));
+	const error = await t.throwsAsync(store.withLock('p1', async () => undefined, {waitMs: 200}));
 	t.regex(error.message, /Machine "p1" is busy: process \d+ \(machinist provision p1\)/);
 });
 
 test('a lock left by a process that is gone is taken over', async t => {
 	const store = new Store(await dockerMachineStore(t));
 	await writeFile(path.join(store.machinesDir, '.p1.lock'), '999999\nmachinist crashed\n');
-	t.is(await store.withLock('p1', async () => 'ran', 200), 'ran');
+	t.is(await store.withLock('p1', async () => 'ran', {waitMs: 200}), 'ran');
 });
 
 test('machine names follow docker-machine\'s hostname rule', t => {
