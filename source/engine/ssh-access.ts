@@ -52,7 +52,8 @@ export async function sshArguments(target: SshTarget, command: readonly string[]
 		...sshHostKeyOptions(target.knownHostsFile),
 		...(options.tty ? ['-t'] : []),
 		`${details.user}@${details.host}`,
-		...(details.keyPath ? ['-o', 'IdentitiesOnly=yes', '-i', details.keyPath.replaceAll('%', '%%')] : []),
+		// As an option rather than -i: ssh expands `%` in it, and the option's escaping covers that.
+		...(details.keyPath ? ['-o', 'IdentitiesOnly=yes', '-o', `IdentityFile=${sshOptionPath(details.keyPath)}`] : []),
 		'-p', String(details.port),
 		...command,
 	];
