@@ -155,3 +155,32 @@ test('stale lock files of names that were never created are swept; a live holder
 	t.deepEqual((await readdir(machines)).sort(), ['.alive.lock', 'real']);
 	t.deepEqual((await readdir(path.join(machines, 'real'))).filter(name => name.startsWith('.')), []);
 });
+
+const hostileNames = ['', '.', '..', '/', '../..', '../certs', 'a/b', '/etc', 'x\0y', 'x'.repeat(300), '$(touch MARK)', '`touch MARK`', '-', '..\n', ' ', '*'];
+const commandsTakingNames: ReadonlyArray<(name: string) => string[]> = [
+	name => ['config', name], name => ['env', name], name => ['inspect', name], name => ['ip', name], name => ['kill', name],
+	name => ['mount', `${name}:/tmp`, '/nonexistent-mountpoint'], name => ['provision', name], name => ['regenerate-certs', '-f', name],
+	name => ['restart', name], name => ['rm', '-f', '-y', name], name => ['scp', `${name}:/etc/hostname`, '/nonexistent/x'], name => ['ssh', name, 'true'],
+	name => ['start', name], name => ['status', name], name => ['stop', name], name => ['upgrade', name], name => ['url', name],
+	name => ['create', '-d', 'none', '--url', 'tcp://127.0.0.1:1', name],
+];
+
+test('every command refuses every hostile name with one line and changes nothing', async t => {
+	const {store, env} = await storeEnv(t);
+	await noneMachine(env, 'keep');
+	const before = await storeSnapshot(store);
+	let tried = 0;
+	for (const name of hostileNames) {
+		for (const command of commandsTakingNames) {
+			const args = command(name);
+			const result = await run(args, {...env, PATH: '/nonexistent'});
+			tried++;
+			t.not(result.code, 0, JSON.stringify(args));
+			t.regex(result.stderr, /^[^\n]+\n$/, `one line for ${JSON.stringify(args)}`);
+			t.notRegex(result.stderr, /internal error|ENAMETOOLONG|EISDIR|ENOTDIR/, JSON.stringify(args));
+		}
+	}
+
+	t.deepEqual(await storeSnapshot(store), before);
+	t.log(`${hostileNames.length} hostile names through ${commandsTakingNames.length} commands: ${tried} runs`);
+});

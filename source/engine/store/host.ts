@@ -214,7 +214,7 @@ export function machineNameProblem(name: string): string | undefined {
 	if (name === '') return 'Invalid machine name "": a machine name is needed (is a variable in your script empty?)';
 	if (name === '.' || name === '..') return `Invalid machine name ${shownName(name)}: "." and ".." are directories, not machines`;
 	if (name.includes('/')) return `Invalid machine name ${shownName(name)}: a machine name cannot contain "/"`;
-	if (name.includes('\0')) return `Invalid machine name ${shownName(name)}: a machine name cannot contain a NUL character`;
+	if (/[\u0000-\u001F\u007F]/.test(name)) return `Invalid machine name ${shownName(name)}: a machine name cannot contain control characters (NUL, line breaks, tabs)`;
 	if (Buffer.byteLength(name) > maxStoredNameBytes) return `Invalid machine name ${shownName(name)}: a machine name is at most ${maxStoredNameBytes} bytes long`;
 	return undefined;
 }
