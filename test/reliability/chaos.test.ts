@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process';
 import {readFile, readdir} from 'node:fs/promises';
 import path from 'node:path';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {storeEnv} from './snapshot.js';
 
@@ -20,7 +20,7 @@ function seeded(seed: number): () => number {
 const seed = Number(process.env['MACHINIST_CHAOS_SEED'] ?? 20_240_613);
 
 /** What a store must look like at rest: every machine whole and named by its directory, nothing stray. */
-async function assertConsistent(t: Parameters<Parameters<typeof test>[1]>[0], store: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+async function assertConsistent(t: ExecutionContext, store: string, env: NodeJS.ProcessEnv): Promise<string[]> {
 	const machinesDir = path.join(store, 'machines');
 	const listed = (await machinist(['ls', '-q'], env)).stdout.split('\n').filter(Boolean);
 	t.is(new Set(listed).size, listed.length, 'no duplicate rows');

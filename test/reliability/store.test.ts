@@ -5,7 +5,8 @@ import test from 'ava';
 import {builtCli, machinist, machinistInProcess as run} from '../helpers/cli.js';
 import {temporaryDir} from '../helpers/store.js';
 import {tcpServer} from '../helpers/servers.js';
-import {storeSnapshot, storeEnv, tlsDaemon} from './snapshot.js';
+import {tlsDaemon} from '../helpers/tls-daemon.js';
+import {storeSnapshot, storeEnv} from './snapshot.js';
 
 const noneMachine = async (env: NodeJS.ProcessEnv, name: string, port = 2376) => run(['create', '-d', 'none', '--url', `tcp://127.0.0.1:${port}`, name], env);
 
