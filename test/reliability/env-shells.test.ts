@@ -4,7 +4,7 @@ import {readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import {renderSetEnv, type ShellName} from '../../source/format/env.js';
-import {findProgram} from '../../source/commands/programs.js';
+import {findProgram} from '../../source/engine/programs.js';
 import {temporaryDir} from '../helpers/store.js';
 
 /** Values that try to run something (each would create MARK) or that quoting commonly mangles. */

@@ -1,3 +1,4 @@
+// The MACHINE_STORAGE_PATH store: list, load, save, remove, lock.
 import {AsyncLocalStorage} from 'node:async_hooks';
 import {constants, readFileSync} from 'node:fs';
 import {mkdir, open, readFile, readdir, rm, stat, unlink, copyFile} from 'node:fs/promises';
@@ -7,7 +8,7 @@ import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
 import {ensurePrivateDir, writeFileAtomic} from './files.js';
 import {assertUsableMachineName, followDirectory, type HostRecord} from './host.js';
 import {migrateHost} from './migrate.js';
-import {busyStates, type BusyState} from '../state.js';
+import {busyStates, type BusyState} from '../machines/state.js';
 
 /** A config.json that exists but cannot be used; it is reported and never overwritten. */
 export class CorruptConfigError extends MachinistError {

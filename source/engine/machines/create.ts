@@ -1,56 +1,23 @@
-import {chmod, copyFile} from 'node:fs/promises';
-import path from 'node:path';
-import type {Engine} from './engine.js';
-import {MachinistError, errorMessage, exitCodes} from './errors.js';
+// create: the record, the driver's host, provisioning and the connection check, step by step.
+import {bootstrapCertificates, copyClientCertificates} from '../certs/bootstrap.js';
+import type {Engine} from '../engine.js';
+import {MachinistError, errorMessage, exitCodes} from '../errors.js';
 import {driverContext, type Machine} from './machine.js';
-import {loadDriverDefinition} from './drivers/registry.js';
-import {checkOptions, listOption, resolveOptions, stringOption, boolOption, type OptionSpec, type OptionValue} from './options.js';
-import {ignoreProgress, type ProgressSink} from './progress.js';
-import {ensurePrivateDir, privateFileMode, worldWritable} from './store/files.js';
-import {readNotes, writeNotes} from './store/notes.js';
+import {loadDriverDefinition} from '../drivers/registry.js';
+import {checkOptions, listOption, resolveOptions, stringOption, boolOption, type OptionValue} from '../options.js';
+import {createOptionSpecs, type CreateRequest} from './create-options.js';
+import {ignoreProgress, type ProgressSink} from '../progress.js';
+import {readNotes, writeNotes} from '../store/notes.js';
+import {worldWritable} from '../store/files.js';
 import {
 	assertValidMachineName,
 	authOptionsFor,
 	baseDriverConfig,
 	currentConfigVersion,
 	defaultEngineOptions,
-	defaultInstallUrl,
-	defaultSwarmHost,
-	defaultSwarmImage,
 	defaultSwarmOptions,
 	type HostRecord,
-} from './store/host.js';
-import {certificateUser} from './certs/user.js';
-
-/** The flags `create` takes whatever the driver (reference §1.4 create), as data. */
-export const createOptionSpecs: readonly OptionSpec[] = [
-	{name: 'driver', short: 'd', type: 'string', envVar: 'MACHINE_DRIVER', description: 'Driver to create machine with.'},
-	{name: 'engine-install-url', type: 'string', envVar: 'MACHINE_DOCKER_INSTALL_URL', default: defaultInstallUrl, description: 'Custom URL to use for engine installation', advanced: true},
-	{name: 'engine-opt', type: 'string-list', description: 'Specify arbitrary flags to include with the created engine in the form flag=value', advanced: true},
-	{name: 'engine-insecure-registry', type: 'string-list', description: 'Specify insecure registries to allow with the created engine', advanced: true},
-	{name: 'engine-registry-mirror', type: 'string-list', envVar: 'ENGINE_REGISTRY_MIRROR', description: 'Specify registry mirrors to use', advanced: true},
-	{name: 'engine-label', type: 'string-list', description: 'Specify labels for the created engine', advanced: true},
-	{name: 'engine-storage-driver', type: 'string', description: 'Specify a storage driver to use with the engine', advanced: true},
-	{name: 'engine-env', type: 'string-list', description: 'Specify environment variables to set in the engine', advanced: true},
-	{name: 'swarm', type: 'bool', description: 'Configure Machine to join a Swarm cluster', advanced: true},
-	{name: 'swarm-image', type: 'string', envVar: 'MACHINE_SWARM_IMAGE', default: defaultSwarmImage, description: 'Specify Docker image to use for Swarm', advanced: true},
-	{name: 'swarm-master', type: 'bool', description: 'Configure Machine to be a Swarm master', advanced: true},
-	{name: 'swarm-discovery', type: 'string', description: 'Discovery service to use with Swarm', advanced: true},
-	{name: 'swarm-strategy', type: 'string', default: 'spread', description: 'Define a default scheduling strategy for Swarm', advanced: true},
-	{name: 'swarm-opt', type: 'string-list', description: 'Define arbitrary flags for Swarm master', advanced: true},
-	{name: 'swarm-join-opt', type: 'string-list', description: 'Define arbitrary flags for Swarm join', advanced: true},
-	{name: 'swarm-host', type: 'string', default: defaultSwarmHost, description: 'ip/socket to listen on for Swarm master', advanced: true},
-	{name: 'swarm-addr', type: 'string', description: 'addr to advertise for Swarm (default: detect and use the machine IP)', advanced: true},
-	{name: 'swarm-experimental', type: 'bool', description: 'Enable Swarm experimental features', advanced: true},
-	{name: 'tls-san', type: 'string-list', description: 'Support extra SANs for TLS certs', advanced: true},
-];
-
-export type CreateRequest = {
-	name: string;
-	driverName: string;
-	/** Flag values as given (create's own and the driver's); env vars and defaults fill the rest. */
-	given: Readonly<Record<string, OptionValue | undefined>>;
-};
+} from '../store/host.js';
 
 function hostRecordFor(engine: Engine, request: CreateRequest, values: Readonly<Record<string, OptionValue>>, driverConfig: HostRecord['Driver']): HostRecord {
 	const swarm = boolOption(values, 'swarm');
@@ -91,47 +58,6 @@ function hostRecordFor(engine: Engine, request: CreateRequest, values: Readonly<
 		},
 		Name: request.name,
 	};
-}
-
-/** docker-machine's lines for certificates it made. */
-function reportCreated(created: ReadonlyArray<{kind: 'ca' | 'client'; path: string}>, progress: ProgressSink): void {
-	for (const item of created) {
-		progress({type: 'step', message: item.kind === 'ca' ? `Creating CA: ${item.path}` : `Creating client certificate: ${item.path}`});
-	}
-}
-
-/** Makes sure the global CA and client certificate exist and are current (docker-machine's bootstrap). */
-export async function bootstrapCertificates(engine: Engine, progress: ProgressSink = ignoreProgress): Promise<void> {
-	const certs = await import('./certs/generate.js');
-	// Two creates at once must not pair one's CA key with the other's CA certificate. `#` cannot
-	// start a machine name, so this lock never collides with a machine's.
-	const created = await engine.store.withLock('#certs', async () => certs.bootstrapCertificates(engine.certPaths, certificateUser(engine.env)));
-	reportCreated(created, progress);
-}
-
-/** regenerate-certs --client-certs: a new CA and client certificate, even if the old are valid (#4397). */
-export async function rotateClientCertificates(engine: Engine, progress: ProgressSink = ignoreProgress): Promise<void> {
-	const certs = await import('./certs/generate.js');
-	const created = await engine.store.withLock('#certs', async () => certs.rotateClientCertificates(engine.certPaths, certificateUser(engine.env)));
-	reportCreated(created, progress);
-}
-
-/**
- * Copies the global CA and client certificate into the machine directory, which is what
- * DOCKER_CERT_PATH points the docker CLI at.
- */
-export async function copyClientCertificates(engine: Engine, machineDir: string): Promise<void> {
-	await ensurePrivateDir(machineDir);
-	const copies: Array<[string, string, number]> = [
-		[engine.certPaths.caCert, 'ca.pem', 0o644],
-		[engine.certPaths.clientCert, 'cert.pem', 0o644],
-		[engine.certPaths.clientKey, 'key.pem', privateFileMode],
-	];
-	await Promise.all(copies.map(async ([from, name, mode]) => {
-		const target = path.join(machineDir, name);
-		await copyFile(from, target);
-		await chmod(target, mode);
-	}));
 }
 
 /**
@@ -199,17 +125,17 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		const saved: Machine = {...machine, host: {...machine.host, Driver: driver.config}};
 		try {
 			progress({type: 'step', message: 'Waiting for machine to be running, this may take a few minutes...'});
-			const {waitForState} = await import('./machines.js');
+			const {waitForState} = await import('./power.js');
 			await waitForState(saved, 'Running', {signal: options.signal});
 			progress({type: 'step', message: 'Detecting operating system of created instance...'});
-			const {provisionMachine} = await import('./provisioning.js');
+			const {provisionMachine} = await import('./provision.js');
 			await provisionMachine(engine, saved, {progress, signal: options.signal, sshWaitMs: options.sshWaitMs});
 		} catch (error) {
 			throw new MachinistError(`Error creating machine: Error running provisioning: ${errorMessage(error)}. The machine is kept: fix the cause and run "${engine.program} provision ${request.name}", or remove it with "${engine.program} rm ${request.name}"`, {cause: error});
 		}
 
 		progress({type: 'step', message: 'Checking connection to Docker...'});
-		const {checkConnection} = await import('./connection.js');
+		const {checkConnection} = await import('../access/connection.js');
 		await checkConnection(engine, saved, {signal: options.signal});
 		progress({type: 'step', message: 'Docker is up and running!'});
 		return saved.host;

@@ -1,9 +1,11 @@
-import type {Engine} from './engine.js';
-import {MachinistError} from './errors.js';
-import {driverContext, type Machine} from './machine.js';
-import type {SshDetails} from './drivers/driver.js';
-import {knownHostsFileOf, sshConnectOptions} from './drivers/ssh-access.js';
-import {sshOptionPath} from './ssh/hostkeys.js';
+// A person's SSH into a machine: the system ssh/scp/rsync arguments with pinned host keys.
+import type {Engine} from '../engine.js';
+import {MachinistError} from '../errors.js';
+import {driverContext, type Machine} from '../machines/machine.js';
+import type {SshDetails} from '../drivers/driver.js';
+import type {SshClient} from '../ssh/client.js';
+import {knownHostsFileOf, sshConnectOptions} from '../ssh/connect.js';
+import {sshOptionPath} from '../ssh/hostkeys.js';
 
 /** docker-machine's options for the system ssh, minus its "trust any host key". */
 const baseOptions = [
@@ -34,7 +36,7 @@ export async function sshTarget(engine: Engine, machine: Machine, signal?: Abort
 		throw new MachinistError(`Error: Cannot run SSH command: Host "${machine.name}" is not running`);
 	}
 
-	const ssh = await import('./ssh/index.js');
+	const ssh = await import('../ssh/index.js');
 	if (details.keyPath) await ssh.checkPrivateKeyFile(details.keyPath);
 	const knownHostsFile = knownHostsFileOf(machine.dir);
 	const client = await ssh.SshClient.connect({...sshConnectOptions(machine.name, details, machine.dir, engine.env), signal});
@@ -45,7 +47,7 @@ export async function sshTarget(engine: Engine, machine: Machine, signal?: Abort
 
 /** The system ssh's arguments for a machine, then the remote command's words. */
 export async function sshArguments(target: SshTarget, command: readonly string[], options: {tty?: boolean} = {}): Promise<string[]> {
-	const {sshHostKeyOptions} = await import('./ssh/hostkeys.js');
+	const {sshHostKeyOptions} = await import('../ssh/hostkeys.js');
 	const {details} = target;
 	return [
 		...baseOptions,
@@ -61,7 +63,7 @@ export async function sshArguments(target: SshTarget, command: readonly string[]
 
 /** Options shared by scp and rsync's ssh for several machines: every machine's pins count. */
 export async function copyOptions(targets: readonly SshTarget[]): Promise<string[]> {
-	const {sshHostKeyOptions} = await import('./ssh/hostkeys.js');
+	const {sshHostKeyOptions} = await import('../ssh/hostkeys.js');
 	// ssh takes several known_hosts files in one option, separated by spaces, each quoted.
 	const [first, ...rest] = targets.map(target => target.knownHostsFile);
 	const pins = first === undefined ? [] : sshHostKeyOptions(first).map(option => (option.startsWith('UserKnownHostsFile=') ? [option, ...rest.map(file => sshOptionPath(file, true))].join(' ') : option));
@@ -70,20 +72,16 @@ export async function copyOptions(targets: readonly SshTarget[]): Promise<string
 	return [...baseOptions.slice(2), ...pins, ...identitiesOnly, ...keys];
 }
 
-/** One word of rsync's `-e` command: rsync splits it on spaces and takes quotes, doubled inside. */
-export function rsyncShellWord(word: string): string {
-	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "''")}'`;
-}
-
-/** An ssh option for sshfs's `-o`, where FUSE splits on commas and takes backslash escapes. */
-export function sshfsOption(option: string): string {
-	return option.replace(/[\\,]/g, match => `\\${match}`);
-}
-
 /** Drops a machine's pinned host key, for a host that was rebuilt on purpose. */
 export async function resetHostKey(machine: Machine): Promise<number> {
 	const details = await machine.driver.sshDetails(driverContext(machine));
 	if (!details) throw new MachinistError(`Error: machine "${machine.name}" has no SSH access`);
-	const {resetPin} = await import('./ssh/hostkeys.js');
+	const {resetPin} = await import('../ssh/hostkeys.js');
 	return resetPin(knownHostsFileOf(machine.dir), details.host, details.port);
+}
+
+/** Our own SSH client to a checked machine, for systems without OpenSSH's `ssh`. */
+export async function openSshClient(target: SshTarget, env: NodeJS.ProcessEnv): Promise<SshClient> {
+	const {SshClient: Client} = await import('../ssh/index.js');
+	return Client.connect(sshConnectOptions(target.machine.name, target.details, target.machine.dir, env));
 }
