@@ -1,5 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {boolOption, errorMessage, exitCodes, MachineNotFoundError, MachinistError, removalWarnings, removeMachine} from '../engine/index.js';
+import {assertUsableMachineName, boolOption, errorMessage, exitCodes, MachineNotFoundError, MachinistError, removalWarnings, removeMachine} from '../engine/index.js';
 
 const rm: Command = {
 	name: 'rm',
@@ -18,6 +18,8 @@ const rm: Command = {
 		}
 
 		const names = [...new Set(input.args)];
+		// Before asking: a name that cannot be a machine ("..", "") is refused, never removed.
+		for (const name of names) assertUsableMachineName(name);
 		const force = boolOption(input.flags, 'force');
 		terminal.stdout.write(`About to remove ${names.join(', ')}\n`);
 		terminal.stdout.write('WARNING: This action will delete both local reference and remote instance.\n');

@@ -93,6 +93,7 @@ export const rotateClientCertificates = onFirstCall(async () => import('./certs/
 export {driverNames, loadDriverDefinition} from './drivers/registry.js';
 export type {Driver, DriverContext, DriverDefinition, DriverTimings, SshDetails} from './drivers/driver.js';
 export {shellQuote} from './ssh/quote.js';
-export {isValidMachineName, type HostRecord} from './store/host.js';
+export {assertUsableMachineName, isValidMachineName, type HostRecord} from './store/host.js';
+export {rsyncShellWord, sshfsOption} from './access/program-args.js';
 export {goJson, serializeHost} from './store/store.js';
 export {openPreferences, preferenceDefaults, type Preferences} from './store/preferences.js';

@@ -8,6 +8,7 @@ import {checkOptions, listOption, resolveOptions, stringOption, boolOption, type
 import {createOptionSpecs, type CreateRequest} from './create-options.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {readNotes, writeNotes} from '../store/notes.js';
+import {worldWritable} from '../store/files.js';
 import {
 	assertValidMachineName,
 	authOptionsFor,
@@ -116,7 +117,16 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		throw new MachinistError(`Error setting machine configuration from flags provided: ${errorMessage(error)}`);
 	}
 
+	if (await worldWritable(engine.store.root)) {
+		progress({type: 'warning', message: `Warning: ${engine.store.root} is writable by every user: any of them could replace the keys and certificates in it; make it yours only (chmod 700), or set MACHINE_STORAGE_PATH to a private directory`});
+	}
+
 	return engine.store.withLock(request.name, async () => {
+		// Checked again holding the lock: a create of the same name may have finished meanwhile.
+		if (await engine.store.exists(request.name)) {
+			throw new MachinistError(`Docker machine "${request.name}" already exists`);
+		}
+
 		await bootstrapCertificates(engine, progress);
 		const machine: Machine = {name: request.name, host: hostRecordFor(engine, request, values, driver.config), driver, dir: engine.store.machineDir(request.name), timings: engine.driverTimings[request.driverName]};
 		const context = driverContext(machine, {progress, signal: options.signal});
@@ -127,6 +137,7 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 			throw new MachinistError(`Error with pre-create check: "${errorMessage(error)}"`, {exitCode: exitCodes.preCreateCheck});
 		}
 
+		await engine.store.claim(request.name);
 		await engine.store.save(machine.host);
 		progress({type: 'step', message: 'Creating machine...'});
 		try {
@@ -159,5 +170,5 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		progress({type: 'step', message: 'Docker is up and running!'});
 		await joinSwarmAtCreate(engine, request.name, values, progress, options.signal);
 		return saved.host;
-	});
+	}, {operation: 'Creating'});
 }

@@ -41,7 +41,7 @@ export async function provisionMachine(engine: Engine, machine: Machine, options
 
 		await writeNotes(machine.dir, {...(await readNotes(machine.dir)), provisionError: undefined});
 		await engine.store.save({...machine.host, Driver: machine.driver.config});
-	});
+	}, {operation: 'Provisioning'});
 }
 
 /** regenerate-certs: a new server certificate, put in place with only dockerd restarted. */

@@ -218,10 +218,36 @@ export function loadErrorStatus(entry: StoreEntry): MachineStatus {
 export async function queryMachines(engine: Engine, entries: readonly StoreEntry[], options: QueryOptions & {concurrency?: number; include?: (host: HostRecord) => boolean} = {}): Promise<MachineStatus[]> {
 	const hosts = entries.flatMap(entry => (entry.host ? [entry.host] : []));
 	const wanted = hosts.filter(host => options.include?.(host) ?? true).sort((a, b) => naturalCompare(a.Name, b.Name));
-	const statuses = await mapBounded(wanted, options.concurrency ?? defaultQueryConcurrency, async host =>
-		queryMachine(engine, host, swarmMasterName(host, hosts), options));
-	const broken = entries.filter(entry => entry.error).sort((a, b) => naturalCompare(a.name, b.name)).map(entry => loadErrorStatus(entry));
+	const byName = new Map(entries.map(entry => [entry.name, entry]));
+	const statuses = await mapBounded(wanted, options.concurrency ?? defaultQueryConcurrency, async host => {
+		const entry = byName.get(host.Name);
+		// A machine being created or removed has no state worth asking for yet, or any more.
+		if (entry?.operation === 'Creating' || entry?.operation === 'Removing') {
+			return {name: host.Name, driverName: host.DriverName, swarm: '', state: entry.operation, url: '', dockerVersion: '', error: '', responseTimeMs: 0, activeHost: false, activeSwarm: false, host};
+		}
+
+		return withStoreFacts(entry, await queryMachine(engine, host, swarmMasterName(host, hosts), options), engine.program);
+	});
+	const broken = entries.filter(entry => entry.error).sort((a, b) => naturalCompare(a.name, b.name)).map(entry => withStoreFacts(entry, loadErrorStatus(entry), engine.program));
 	return [...statuses, ...broken];
+}
+
+/**
+ * What the store knows beyond the host's answer: an operation running on the machine explains
+ * an unfinished record (no error, and no advice to remove it), and a record that names another
+ * machine is pointed out.
+ */
+function withStoreFacts(entry: StoreEntry | undefined, status: MachineStatus, program: string): MachineStatus {
+	if (entry?.operation && status.state === 'Error') {
+		return {...status, state: entry.operation, driverName: entry.host?.DriverName ?? '', error: '', problem: undefined};
+	}
+
+	if (entry?.recordName !== undefined) {
+		const mismatch = `config.json names this machine "${entry.recordName}"; "${program} provision ${entry.name}" rewrites it for "${entry.name}"`;
+		return {...status, error: status.error ? `${mismatch}; ${status.error}` : mismatch};
+	}
+
+	return status;
 }
 
 /** The machine `active` reports: the first (in `ls` order) whose URL is $DOCKER_HOST. */

@@ -41,5 +41,5 @@ export async function removeMachine(engine: Engine, name: string, options: {forc
 
 		await engine.store.remove(name);
 		return remoteError === undefined ? {} : {remoteError};
-	});
+	}, {operation: 'Removing'});
 }
