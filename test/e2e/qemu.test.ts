@@ -47,7 +47,7 @@ async function imageServer(t: ExecutionContext): Promise<{base: string; requests
 			fs.createReadStream(image).pipe(response);
 		} else if (request.url === `/bad/${imageName}`) {
 			const start = fs.readFileSync(image).subarray(0, 4 * 1024 * 1024);
-			start[start.length - 1] ^= 0xFF;
+			start[start.length - 1]! ^= 0xFF;
 			response.writeHead(200, {'content-length': start.length});
 			response.end(start);
 		} else if (request.url === '/good/SHA512SUMS' || request.url === '/bad/SHA512SUMS') {

@@ -67,7 +67,7 @@ test('an image is downloaded once, verified against the sums file while it strea
 
 test('a download whose checksum does not match is deleted and refused with both digests', async t => {
 	const corrupted = Buffer.from(qcow2);
-	corrupted[1000] ^= 1;
+	corrupted[1000]! ^= 1;
 	const {base} = await mirror(t, corrupted);
 	const cacheDir = await temporaryDir(t);
 	const error = await t.throwsAsync(ensureImage(`${base}/images/disk.qcow2`, {cacheDir, checksum: `sha256:${sha256}`, env: {}}));
