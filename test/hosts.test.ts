@@ -5,7 +5,7 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
-import {busyboxImageTar, ensureRootfs, startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from './helpers/hosts.js';
+import {busyboxImageTar, ensureRootfs, machineIpForward, setMachineIpForward, startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from './helpers/hosts.js';
 import {requireReal} from './helpers/real.js';
 
 type Result = {code: number; stdout: string; stderr: string};
@@ -116,9 +116,14 @@ for (const kind of ['systemd', 'no-init'] as const) {
 		t.is(release.stdout.trim(), 'debian bookworm');
 		const hostname = await ssh(target, 'root', 'hostname');
 		t.is(hostname.stdout.trim(), target.name);
-		// No way out: the only route is the test machine's subnet.
+		// Routed through this machine to the other hosts, and no further: this machine's policy
+		// rule sends anything else a host sends to an unreachable route (asked, never sent).
+		const subnet = target.ip.split('.')[2]!;
 		const routes = await target.exec('ip route');
-		t.notRegex(routes.stdout, /default/);
+		t.regex(routes.stdout, new RegExp(`^default via 10\\.200\\.${subnet}\\.1 dev eth0`, 'm'));
+		const outside = await run('ip', ['route', 'get', '192.0.2.1', 'from', target.ip, 'iif', `mtv${subnet}`]);
+		t.regex(outside.stdout + outside.stderr, /unreachable|Network is unreachable|No route to host/);
+		t.is((await target.exec('cat /proc/sys/net/ipv4/ip_forward')).stdout.trim(), '1');
 		t.is((await target.exec('grep -rhv "^#" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | grep -c . || true')).stdout.trim(), '0');
 	});
 }
@@ -162,6 +167,37 @@ test.serial('no-init host: no systemd, and a dockerd started by hand runs contai
 	const ran = await target.exec('docker import /root/busybox.tar machinist-test/busybox >/dev/null && docker run --rm machinist-test/busybox echo ok');
 	t.is(ran.code, 0, `${ran.stderr}\n${(await target.exec('tail -20 /var/log/dockerd.log')).stdout}`);
 	t.is(ran.stdout, 'ok\n');
+});
+
+test.serial('hosts reach each other through this machine', async t => {
+	if (!requireReal(t, available)) return;
+	const [first, second] = [host('systemd'), host('no-init')];
+	for (const [from, to] of [[first, second], [second, first]] as const) {
+		const banner = await from.exec(`timeout 10 bash -c 'exec 3<>/dev/tcp/${to.ip}/22 && head -c 4 <&3'`);
+		t.is(banner.stdout, 'SSH-', `${from.name} → ${to.ip}: ${banner.stderr}`);
+	}
+});
+
+test.serial('a host boots and runs a container while this machine has net.ipv4.ip_forward = 0', async t => {
+	if (!requireReal(t, available)) return;
+	t.timeout(180_000);
+	const saved = machineIpForward();
+	setMachineIpForward('0');
+	let target: TestHost | undefined;
+	try {
+		target = await startTestHost('systemd');
+		t.is(machineIpForward(), '0');
+		t.is((await target.exec('cat /proc/sys/net/ipv4/ip_forward')).stdout.trim(), '1');
+		await waitFor(t, 'docker.service active', async () => (await target!.exec('systemctl is-active docker.service')).stdout.trim() === 'active', 90_000);
+		fs.copyFileSync(await busyboxImageTar(), path.join(target.rootfs, 'root/busybox.tar'));
+		// On the default bridge: the network that needs forwarding.
+		const ran = await target.exec('docker import /root/busybox.tar machinist-test/busybox >/dev/null && docker run --rm machinist-test/busybox echo ok');
+		t.is(ran.code, 0, `${ran.stderr}\n${(await target.exec('journalctl -u docker.service --no-pager | tail -20')).stdout}`);
+		t.is(ran.stdout, 'ok\n');
+	} finally {
+		setMachineIpForward(saved === '1' ? '1' : '0');
+		await target?.stop();
+	}
 });
 
 test.serial('host keys differ between hosts, and regenerating them changes what sshd serves', async t => {

@@ -190,6 +190,8 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 		'--iptables=false',
 		'--ip6tables=false',
 		'--ip-masq=false',
+		// Leaves this machine's net.ipv4.ip_forward as it found it: tests must not depend on it.
+		'--ip-forward=false',
 	];
 
 	const started = Date.now();
