@@ -15,6 +15,8 @@ export type MachineDetails = {
 	ssh?: {user: string; port: number; keyPath: string};
 	engine: {labels: string[]; flags: string[]; env: string[]; insecureRegistries: string[]; registryMirrors: string[]; storageDriver: string; installUrl: string};
 	certificates: {ca: CertificateSummary; client: CertificateSummary; server: CertificateSummary};
+	/** Local VMs: the last lines of the serial console. */
+	console?: string[];
 	/** The last provisioning failure, until a provision succeeds. */
 	lastError?: string;
 };
@@ -32,13 +34,14 @@ export async function machineDetails(engine: Engine, name: string): Promise<Mach
 	const context = driverContext(machine);
 	const options = machine.host.HostOptions.EngineOptions;
 	const auth = machine.host.HostOptions.AuthOptions;
-	const [ip, ssh, ca, client, server, notes] = await Promise.all([
+	const [ip, ssh, ca, client, server, notes, console] = await Promise.all([
 		machine.driver.getIP(context).catch(() => ''),
 		machine.driver.sshDetails(context).catch(() => undefined),
 		summarize(auth.CaCertPath),
 		summarize(auth.ClientCertPath),
 		summarize(auth.ServerCertPath),
 		readNotes(machine.dir),
+		machine.driver.consoleTail?.(context, 3).catch(() => undefined),
 	]);
 	return {
 		name,
@@ -56,5 +59,6 @@ export async function machineDetails(engine: Engine, name: string): Promise<Mach
 		},
 		certificates: {ca, client, server},
 		...(notes.provisionError ? {lastError: notes.provisionError} : {}),
+		...(console ? {console} : {}),
 	};
 }
