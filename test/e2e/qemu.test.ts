@@ -87,6 +87,8 @@ async function setup(t: ExecutionContext): Promise<Setup> {
 		PATH: `${bin}:${process.env['PATH']}`,
 		// Keep the monitor socket's fallback directory inside the test's own temp dir.
 		XDG_RUNTIME_DIR: path.join(root, 'run'),
+		// Boots under TCG on a busy 2-core machine can take minutes.
+		MACHINIST_QEMU_BOOT_TIMEOUT_MS: '900000',
 	};
 	await mkdir(env.XDG_RUNTIME_DIR, {mode: 0o700});
 	return {store, env};
