@@ -50,7 +50,7 @@ export interface Driver {
 	readonly sshWaitMs?: number;
 	/** Local VMs: forwards HOST:GUEST into the machine (now, if running, and at every start). */
 	addPortForward?(context: DriverContext, forward: string): Promise<PortForward>;
-	/** Local VMs: the last lines of the serial console. */
+	/** Local VMs: the last lines of the serial console log. */
 	consoleTail?(context: DriverContext, lines: number): Promise<string[]>;
 }
 

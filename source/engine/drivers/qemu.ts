@@ -22,6 +22,7 @@ import {
 	tailOfLog,
 	waitForExit,
 } from '../vm/runtime.js';
+import {numberField, stringField, stringListField} from './config-fields.js';
 import type {Driver, DriverContext, DriverDefinition, PortForward, SshDetails} from './driver.js';
 
 export type Accel = 'auto' | 'kvm' | 'hvf' | 'whpx' | 'tcg';
@@ -642,16 +643,6 @@ const options: readonly OptionSpec[] = [
 	{name: 'qemu-no-share', type: 'bool', envVar: 'QEMU_NO_SHARE', description: 'share no folder into the VM', advanced: true},
 ];
 
-function stringField(config: BaseDriverConfig, name: string, fallback = ''): string {
-	const value = config[name];
-	return typeof value === 'string' ? value : fallback;
-}
-
-function numberField(config: BaseDriverConfig, name: string, fallback = 0): number {
-	const value = config[name];
-	return typeof value === 'number' ? value : fallback;
-}
-
 const definition: DriverDefinition = {
 	name: 'qemu',
 	description: 'A VM on this computer in QEMU: a Debian cloud image with Docker, reached on 127.0.0.1; your home directory is shared.',
@@ -690,7 +681,6 @@ const definition: DriverDefinition = {
 		});
 	},
 	fromConfig(config) {
-		const forwards = config['Forwards'];
 		return new QemuDriver({
 			...config,
 			CPU: numberField(config, 'CPU', 2),
@@ -703,7 +693,7 @@ const definition: DriverDefinition = {
 			AccelUsed: stringField(config, 'AccelUsed'),
 			QemuBinary: stringField(config, 'QemuBinary'),
 			EnginePort: numberField(config, 'EnginePort'),
-			Forwards: Array.isArray(forwards) ? forwards.filter((item): item is string => typeof item === 'string') : [],
+			Forwards: stringListField(config, 'Forwards'),
 			ShareFolder: stringField(config, 'ShareFolder'),
 		});
 	},
