@@ -231,7 +231,7 @@ test.serial('a corrupted download is refused and deleted, nothing boots, and the
 	t.regex(create.stderr, /the sha512 checksum of http:\S+ is [\da-f]{128}, not [\da-f]{128}: the download was deleted and nothing was booted/);
 	t.deepEqual((await readdir(path.join(store, 'cache'))).filter(name => name.includes(imageName)), []);
 	t.is(await qemuProcesses(path.join(store, 'machines/broken')), 0);
-	t.regex((await shell(env, 'machinist ls --format "{{.Name}} {{.State}}"')).stdout, /^broken Stopped$/m, 'the failed create stays listed');
+	t.regex((await shell(env, 'machinist ls --format "{{.Name}} {{.State}} {{.Error}}"')).stdout, /^broken Error Creation failed: the sha512 checksum/m, 'the failed create stays listed with its reason');
 	t.is((await shell(env, 'machinist rm -y broken')).code, 0);
 });
 
