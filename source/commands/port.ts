@@ -1,6 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError} from '../engine/errors.js';
-import {addPortForward} from '../engine/ports.js';
+import {MachinistError, addPortForward} from '../engine/index.js';
 
 const port: Command = {
 	name: 'port',

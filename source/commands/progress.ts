@@ -1,5 +1,5 @@
 import type {Terminal} from '../cli/command.js';
-import type {ProgressEvent, ProgressSink} from '../engine/progress.js';
+import type {ProgressEvent, ProgressSink} from '../engine/index.js';
 
 type DownloadEvent = Extract<ProgressEvent, {type: 'download'}>;
 

@@ -1,7 +1,5 @@
 import {render, type Instance} from 'ink';
-import {runProgram} from '../commands/programs.js';
-import type {Engine} from '../engine/engine.js';
-import {openPreferences} from '../engine/preferences.js';
+import {type Engine, openPreferences, runProgram} from '../engine/index.js';
 import {App} from './App.js';
 import {copyToClipboard} from './clipboard.js';
 import {createServices} from './services.js';

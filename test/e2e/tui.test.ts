@@ -1,8 +1,7 @@
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
-import {bootstrapCertificates, createMachine} from '../../source/engine/create.js';
-import {createEngine} from '../../source/engine/engine.js';
+import {bootstrapCertificates, createEngine, createMachine} from '../../source/engine/index.js';
 import {authOptionsFor, baseDriverConfig, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../helpers/dockerd.js';

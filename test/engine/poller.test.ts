@@ -1,8 +1,8 @@
 import test from 'ava';
-import {createMachine} from '../../source/engine/create.js';
+import {createMachine} from '../../source/engine/machines/create.js';
 import {createEngine} from '../../source/engine/engine.js';
-import {OperationRunner} from '../../source/engine/operations.js';
-import {StatusPoller} from '../../source/engine/poller.js';
+import {OperationRunner} from '../../source/engine/machines/runner.js';
+import {StatusPoller} from '../../source/engine/machines/poller.js';
 import {tcpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
 

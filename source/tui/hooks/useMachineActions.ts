@@ -1,6 +1,5 @@
 import {useEffect, useRef, useState} from 'react';
-import {errorMessage} from '../../engine/errors.js';
-import type {OperationKind} from '../../engine/operations.js';
+import {errorMessage, type OperationKind} from '../../engine/index.js';
 import {detectShell, shellFromFlag, type ShellName} from '../../format/env.js';
 import {dockerContext, envExports, sshCommand} from '../actions.js';
 import type {EnvDialogProps} from '../components/EnvDialog.js';
