@@ -468,7 +468,12 @@ class QemuDriver implements Driver {
 		if (pid === undefined) return;
 		await withQmp(this.file(context, 'socket'), async client => client.execute('quit'), {timeoutMs: 2000}).catch(() => undefined);
 		if (!(await waitForExit(pid, quitMs))) {
-			process.kill(pid, 'SIGKILL');
+			try {
+				process.kill(pid, 'SIGKILL');
+			} catch {
+				// It exited between the check and the kill.
+			}
+
 			await waitForExit(pid, quitMs);
 		}
 

@@ -49,7 +49,8 @@ const systemd: InitSystem = {
 			'systemctl enable docker.service >/dev/null 2>&1 || true',
 			'if systemctl cat docker.socket >/dev/null 2>&1; then systemctl start docker.socket; fi',
 			'systemctl restart docker.service',
-		].join(' && '), {signal, timeoutMs: 120_000});
+			// A VM under TCG on a busy machine takes minutes to stop and start dockerd (iptables).
+		].join(' && '), {signal, timeoutMs: 300_000});
 	},
 	async failed(remote, signal) {
 		// `activating` (auto-restart pending) counts too: the unit restarts a daemon that exits.
