@@ -206,7 +206,7 @@ function signalNumber(signal: NodeJS.Signals): number {
 	return ({SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15} as Record<string, number>)[signal] ?? 0;
 }
 
-async function runChecked(command: string, args: string[], options: Parameters<typeof run>[2] = {}): Promise<string> {
+export async function runChecked(command: string, args: string[], options: Parameters<typeof run>[2] = {}): Promise<string> {
 	const result = await run(command, args, options);
 	if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.code}):\n${lastLines(result.stderr + result.stdout, 30)}`);
 	return result.stdout;
@@ -271,7 +271,7 @@ function isAlive(pid: number): boolean {
 // Locks: flock(1) holds the lock for us and the kernel drops it if this process dies, so a crashed
 // test run never leaves a lock that the next one has to guess about.
 
-async function withLock<T>(lockFile: string, action: () => Promise<T>): Promise<T> {
+export async function withLock<T>(lockFile: string, action: () => Promise<T>): Promise<T> {
 	fs.mkdirSync(path.dirname(lockFile), {recursive: true});
 	const holder = spawn('flock', ['--exclusive', lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {stdio: ['pipe', 'pipe', 'inherit'], env: {PATH: systemPath}});
 	try {
