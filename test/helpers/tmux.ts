@@ -1,6 +1,7 @@
 import {execFile, execFileSync} from 'node:child_process';
 import {promisify} from 'node:util';
 import {shellQuote} from '../../source/engine/ssh/quote.js';
+import {waitFor} from './wait.js';
 
 const exec = promisify(execFile);
 
@@ -42,17 +43,11 @@ export class TmuxSession {
 	/** Waits until the screen satisfies `check` (polling, never a fixed sleep); returns the screen. */
 	async waitFor(check: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
 		const test = typeof check === 'function' ? check : (screen: string) => (typeof check === 'string' ? screen.includes(check) : check.test(screen));
-		const deadline = Date.now() + timeoutMs;
 		let screen = '';
-		while (Date.now() < deadline) {
+		return waitFor(`the screen never showed ${String(check)}`, async () => {
 			screen = await this.capture();
-			if (test(screen)) return screen;
-			await new Promise(resolve => {
-				setTimeout(resolve, 100);
-			});
-		}
-
-		throw new Error(`the screen never showed ${String(check)}; it shows:\n${screen}`);
+			return test(screen) && screen;
+		}, {timeoutMs, intervalMs: 100, detail: () => `it shows:\n${screen}`});
 	}
 
 	async keys(...keys: string[]): Promise<void> {
