@@ -36,3 +36,17 @@ export async function waitFor<T>(what: string, check: () => T | false | undefine
 		await delay(options.intervalMs ?? 25);
 	}
 }
+
+export type Deferred<T = void> = {promise: Promise<T>; resolve: (value: T) => void};
+
+/**
+ * A promise resolved from outside, for ordering a test by events: one side resolves it when its
+ * thing has happened, the other awaits it (Promise.withResolvers, which Node 20 lacks).
+ */
+export function deferred<T = void>(): Deferred<T> {
+	let resolve!: (value: T) => void;
+	const promise = new Promise<T>(settle => {
+		resolve = settle;
+	});
+	return {promise, resolve};
+}

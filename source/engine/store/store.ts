@@ -67,6 +67,14 @@ function checkShape(host: HostRecord): string | undefined {
 	return undefined;
 }
 
+export type LockWaitOptions = {
+	/** How long to wait for a lock someone else holds; default 30 s. */
+	waitMs?: number;
+	onBusy?: (holder: LockHolder | undefined) => void;
+};
+
+export type LockHolder = {pid: number; command: string};
+
 /**
  * The docker-machine store: `<root>/certs`, `<root>/machines/<name>/config.json`. A machine
  * exists exactly when its directory does, as in docker-machine, so both tools can share a store.
@@ -186,9 +194,10 @@ export class Store {
 	/**
 	 * Runs `work` holding the machine's lock file, so two processes touching one machine never
 	 * interleave. The lock lives beside the machine directory (hidden, so docker-machine ignores
-	 * it) and names its holder; a lock whose process is gone is taken over.
+	 * it) and names its holder; a lock whose process is gone is taken over. `onBusy` is told each
+	 * time the lock is found held by someone else (so a caller, or a test, can tell that it waits).
 	 */
-	async withLock<T>(name: string, work: () => Promise<T>, waitMs = 30_000): Promise<T> {
+	async withLock<T>(name: string, work: () => Promise<T>, {waitMs = 30_000, onBusy}: LockWaitOptions = {}): Promise<T> {
 		const lockFile = path.join(this.machinesDir, `.${name}.lock`);
 		const held = heldLocks.getStore();
 		// Re-entrant within one chain of calls (create saves, provision saves, …), not across
@@ -210,6 +219,7 @@ export class Store {
 					continue;
 				}
 
+				onBusy?.(holder);
 				if (Date.now() >= deadline) {
 					const who = holder ? `process ${holder.pid} (${holder.command})` : 'another process';
 					throw new MachinistError(`Machine "${name}" is busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`);
@@ -231,7 +241,7 @@ export class Store {
 
 const heldLocks = new AsyncLocalStorage<ReadonlySet<string>>();
 
-async function readLockHolder(lockFile: string): Promise<{pid: number; command: string} | undefined> {
+async function readLockHolder(lockFile: string): Promise<LockHolder | undefined> {
 	try {
 		const [pidLine = '', command = ''] = (await readFile(lockFile, 'utf8')).split('\n');
 		const pid = Number.parseInt(pidLine, 10);
