@@ -27,6 +27,8 @@ let keyDir = '';
 
 async function ssh(host: TestHost, user: string, command: string): Promise<Result> {
 	return run('ssh', [
+		// Not this machine's ~/.ssh/config (OpenSSH finds it through the password database, not HOME).
+		'-F', '/dev/null',
 		'-o', 'StrictHostKeyChecking=no',
 		'-o', 'UserKnownHostsFile=/dev/null',
 		'-o', 'BatchMode=yes',
