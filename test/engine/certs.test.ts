@@ -485,7 +485,7 @@ test('checkTlsConnection: the timeout is honoured when the server never answers 
 	const error = await t.throwsAsync(checkTlsConnection({...clientOptions(fixture, port), timeoutMs: 1500}), {instanceOf: TlsCheckError});
 	const elapsed = Date.now() - started;
 	t.is(error?.reason, 'net/http: TLS handshake timeout');
-	t.true(elapsed >= 1490 && elapsed < 4000, `took ${elapsed} ms`);
+	t.true(elapsed >= 1490 && elapsed < 10_000, `took ${elapsed} ms`);
 
 	// Cancelled while the handshake is pending: once the server has the connection.
 	connected = deferred();

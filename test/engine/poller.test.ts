@@ -14,7 +14,9 @@ test('the poller lists machines in ls order and keeps the last data of one that 
 		await createMachine(engine, {name, driverName: 'none', given: {url: name === 'web2' ? `tcp://127.0.0.1:${server.port}` : 'tcp://127.0.0.1:1'}});
 	}
 
-	const poller = new StatusPoller(engine, {intervalMs: 100, fastIntervalMs: 50, timeoutMs: 300});
+	// A loopback connect can take longer than 300 ms on a loaded 2-core machine; 3 s cannot pass
+	// for an answer from the silent server either.
+	const poller = new StatusPoller(engine, {intervalMs: 100, fastIntervalMs: 50, timeoutMs: 3000});
 	t.teardown(() => poller.stop());
 	let updates = 0;
 	poller.subscribe(() => updates++);
