@@ -17,6 +17,50 @@ test('the engine has no React, no Ink and prints nothing: faces do that', async 
 	}
 });
 
+test('the command line and the app reach the engine only through engine/index.js', async t => {
+	const engineDir = path.join(repoRoot, 'source/engine');
+	const outside = (await sourceFiles('source')).filter(file => !file.startsWith(engineDir + path.sep));
+	t.true(outside.length > 20);
+	for (const file of outside) {
+		const text = await readFile(file, 'utf8');
+		const where = path.relative(repoRoot, file);
+		for (const match of text.matchAll(/(?:from\s*|import\s*\(\s*)['"]([^'"]+)['"]/g)) {
+			const specifier = match[1]!;
+			if (!specifier.startsWith('.')) continue;
+			const target = path.relative(path.join(repoRoot, 'source/engine'), path.resolve(path.dirname(file), specifier));
+			if (target.startsWith('..')) continue;
+			t.is(target, 'index.js', `${where} imports ${specifier}: import it from the engine's index.js instead`);
+		}
+	}
+});
+
+/** Every module a built file loads when imported: static imports and re-exports, followed. */
+async function staticClosure(entry: string): Promise<{files: Set<string>; packages: Set<string>}> {
+	const files = new Set<string>();
+	const packages = new Set<string>();
+	const pending = [entry];
+	while (pending.length > 0) {
+		const file = pending.pop()!;
+		if (files.has(file)) continue;
+		files.add(file);
+		const text = await readFile(file, 'utf8');
+		for (const match of text.matchAll(/^\s*(?:import|export)\s+(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]/gm)) {
+			const specifier = match[1]!;
+			if (specifier.startsWith('.')) pending.push(path.resolve(path.dirname(file), specifier));
+			else if (!specifier.startsWith('node:')) packages.add(specifier);
+		}
+	}
+
+	return {files, packages};
+}
+
+test('importing the engine index loads no heavy package: they load inside the functions that need them', async t => {
+	const {builtCli} = await import('./helpers/cli.js');
+	const {files, packages} = await staticClosure(path.join(path.dirname(builtCli), 'engine/index.js'));
+	t.true(files.size > 20, 'the walk found the engine modules');
+	t.deepEqual([...packages].filter(name => /^(node-forge|ssh2|@aws-sdk\/|conf$|ink|react)/.test(name)), []);
+});
+
 test('commands and the CLI entry load no UI library and no cloud SDK at start-up', async t => {
 	for (const file of [...await sourceFiles('source/commands'), ...await sourceFiles('source/cli'), path.join(repoRoot, 'source/cli.ts')]) {
 		const text = await readFile(file, 'utf8');

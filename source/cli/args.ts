@@ -1,5 +1,4 @@
-import {MachinistError} from '../engine/errors.js';
-import {parseOptionText, type OptionSpec, type OptionValue} from '../engine/options.js';
+import {MachinistError, type OptionSpec, type OptionValue, parseOptionText} from '../engine/index.js';
 
 export type ParsedArgs = {
 	/** Values of the flags given on the command line (not env vars or defaults). */

@@ -1,5 +1,4 @@
-import type {Engine} from '../engine/engine.js';
-import type {OptionSpec, OptionValue} from '../engine/options.js';
+import type {Engine, OptionSpec, OptionValue} from '../engine/index.js';
 
 /** Where a command writes. Tests pass buffers; the CLI passes the process streams. */
 export type Terminal = {

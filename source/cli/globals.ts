@@ -1,4 +1,4 @@
-import type {OptionSpec} from '../engine/options.js';
+import type {OptionSpec} from '../engine/index.js';
 
 /** docker-machine's global options (reference §1.1), given before the command. */
 export const globalOptionSpecs: readonly OptionSpec[] = [

@@ -1,4 +1,4 @@
-import type {OptionSpec} from '../engine/options.js';
+import type {OptionSpec} from '../engine/index.js';
 import {version} from '../version.js';
 import type {Command} from './command.js';
 import {globalOptionSpecs} from './globals.js';

@@ -1,6 +1,14 @@
-import {createEngine, type Engine} from '../engine/engine.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
-import {parseGoBool, resolveOptions, stringOption, type OptionSpec, type OptionValues} from '../engine/options.js';
+import {
+	createEngine,
+	type Engine,
+	errorMessage,
+	MachinistError,
+	type OptionSpec,
+	type OptionValues,
+	parseGoBool,
+	resolveOptions,
+	stringOption,
+} from '../engine/index.js';
 import {commandTable, findCommand} from '../commands/index.js';
 import {versionLine} from '../version.js';
 import {parseArgs} from './args.js';

@@ -1,7 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError} from '../engine/errors.js';
-import {intOption} from '../engine/options.js';
-import {activeMachine, queryMachines} from '../engine/status.js';
+import {activeMachine, intOption, MachinistError, queryMachines} from '../engine/index.js';
 
 const active: Command = {
 	name: 'active',

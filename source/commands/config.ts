@@ -1,8 +1,6 @@
 import path from 'node:path';
 import type {Command} from '../cli/command.js';
-import {checkConnection} from '../engine/connection.js';
-import {loadMachine} from '../engine/machine.js';
-import {boolOption} from '../engine/options.js';
+import {boolOption, checkConnection, loadMachine} from '../engine/index.js';
 import {checked} from './connection.js';
 import {singleTarget} from './targets.js';
 

@@ -1,5 +1,5 @@
 import type {CommandInput} from '../cli/command.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
+import {errorMessage, MachinistError} from '../engine/index.js';
 
 /**
  * Runs docker-machine's connection check for `env` and `config`: failures get the command's

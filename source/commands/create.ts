@@ -1,9 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {createMachine, createOptionSpecs} from '../engine/create.js';
-import {driverNames, loadDriverDefinition} from '../engine/drivers/registry.js';
-import {MachinistError} from '../engine/errors.js';
-import {stringOption} from '../engine/options.js';
-import {openPreferences} from '../engine/preferences.js';
+import {createMachine, createOptionSpecs, driverNames, loadDriverDefinition, MachinistError, openPreferences, stringOption} from '../engine/index.js';
 import {printProgress} from './progress.js';
 
 /**

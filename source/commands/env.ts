@@ -1,8 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {dockerEnvironment} from '../engine/connection.js';
-import {MachinistError} from '../engine/errors.js';
-import {loadMachine} from '../engine/machine.js';
-import {boolOption, stringOption} from '../engine/options.js';
+import {boolOption, dockerEnvironment, loadMachine, MachinistError, noProxyVariableName, stringOption} from '../engine/index.js';
 import {
 	detectShell,
 	renderSetEnv,
@@ -10,7 +7,6 @@ import {
 	shellFromFlag,
 } from '../format/env.js';
 import {checked} from './connection.js';
-import {noProxyVariableName} from '../engine/proxy.js';
 import {singleTarget} from './targets.js';
 
 export const dockerVariables = ['DOCKER_TLS_VERIFY', 'DOCKER_HOST', 'DOCKER_CERT_PATH', 'DOCKER_MACHINE_NAME'] as const;

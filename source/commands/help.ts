@@ -1,6 +1,6 @@
 import type {Command} from '../cli/command.js';
 import {renderAppHelp, renderCommandHelp} from '../cli/help.js';
-import {MachinistError} from '../engine/errors.js';
+import {MachinistError} from '../engine/index.js';
 import {commandTable, findCommand} from './index.js';
 
 const help: Command = {

@@ -1,9 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
-import {inspectMachine} from '../engine/inspect.js';
-import {loadMachine} from '../engine/machine.js';
-import {stringOption} from '../engine/options.js';
-import {goJson, serializeHost} from '../engine/store/store.js';
+import {errorMessage, goJson, inspectMachine, loadMachine, MachinistError, serializeHost, stringOption} from '../engine/index.js';
 import {parseTemplate, TemplateError} from '../format/template.js';
 import {singleTarget} from './targets.js';
 

@@ -1,7 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
-import {driverContext} from '../engine/machine.js';
-import {loadMachines} from '../engine/machines.js';
+import {driverContext, errorMessage, loadMachines, MachinistError} from '../engine/index.js';
 import {multiTarget} from './targets.js';
 
 const ip: Command = {

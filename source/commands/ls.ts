@@ -1,15 +1,18 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError} from '../engine/errors.js';
-import {boolOption, intOption, listOption, stringOption} from '../engine/options.js';
-import {stateLabel} from '../engine/state.js';
 import {
+	boolOption,
+	intOption,
+	listOption,
+	type MachineStatus,
+	MachinistError,
 	matchesRecordFilters,
 	matchesStateFilter,
 	naturalCompare,
 	parseFilters,
 	queryMachines,
-	type MachineStatus,
-} from '../engine/status.js';
+	stateLabel,
+	stringOption,
+} from '../engine/index.js';
 import {goDuration} from '../format/duration.js';
 import {renderList} from '../format/list.js';
 import {strictFields, TemplateError} from '../format/template.js';

@@ -1,9 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError} from '../engine/errors.js';
-import {loadMachine} from '../engine/machine.js';
-import {boolOption} from '../engine/options.js';
-import {copyOptions, sshTarget} from '../engine/ssh-access.js';
-import {findProgram, runProgram} from './programs.js';
+import {boolOption, copyOptions, findProgram, loadMachine, MachinistError, runProgram, sshTarget} from '../engine/index.js';
 import {parseLocation} from './scp.js';
 
 const mount: Command = {

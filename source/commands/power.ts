@@ -1,4 +1,4 @@
-import {powerMachine, type PowerAction} from '../engine/machines.js';
+import {type PowerAction, powerMachine} from '../engine/index.js';
 import {machineActionCommand} from './targets.js';
 
 const newAddressNote = (verb: string) => `${verb} machines may have new IP addresses. You may need to re-run the \`machinist env\` command.`;

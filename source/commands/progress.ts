@@ -1,5 +1,5 @@
 import type {Terminal} from '../cli/command.js';
-import type {ProgressSink} from '../engine/progress.js';
+import type {ProgressSink} from '../engine/index.js';
 
 /**
  * Prints engine progress as docker-machine's log lines: info to stdout, driver output as

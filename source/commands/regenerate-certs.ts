@@ -1,8 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {rotateClientCertificates} from '../engine/create.js';
-import {MachinistError} from '../engine/errors.js';
-import {boolOption} from '../engine/options.js';
-import {regenerateCertificates} from '../engine/provisioning.js';
+import {boolOption, MachinistError, regenerateCertificates, rotateClientCertificates} from '../engine/index.js';
 import {printProgress} from './progress.js';
 import {forEachMachine} from './targets.js';
 

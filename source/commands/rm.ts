@@ -1,7 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachineNotFoundError, MachinistError, errorMessage, exitCodes} from '../engine/errors.js';
-import {removeMachine} from '../engine/machines.js';
-import {boolOption} from '../engine/options.js';
+import {boolOption, errorMessage, exitCodes, MachineNotFoundError, MachinistError, removeMachine} from '../engine/index.js';
 
 const rm: Command = {
 	name: 'rm',

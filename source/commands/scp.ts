@@ -1,9 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError} from '../engine/errors.js';
-import {loadMachine} from '../engine/machine.js';
-import {boolOption} from '../engine/options.js';
-import {copyOptions, sshTarget, type SshTarget} from '../engine/ssh-access.js';
-import {findProgram, runProgram} from './programs.js';
+import {boolOption, copyOptions, findProgram, loadMachine, MachinistError, runProgram, sshTarget, type SshTarget} from '../engine/index.js';
 
 type Location = {machine?: string; user?: string; path: string};
 

@@ -1,9 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError} from '../engine/errors.js';
-import {loadMachine} from '../engine/machine.js';
-import {boolOption} from '../engine/options.js';
-import {resetHostKey, sshArguments, sshTarget} from '../engine/ssh-access.js';
-import {findProgram, runProgram} from './programs.js';
+import {boolOption, findProgram, loadMachine, MachinistError, openSshClient, resetHostKey, runProgram, sshArguments, sshTarget} from '../engine/index.js';
 import {singleTarget} from './targets.js';
 
 const ssh: Command = {
@@ -26,9 +22,7 @@ const ssh: Command = {
 		const binary = findProgram('ssh', input.terminal.env);
 		if (!binary) {
 			// Without OpenSSH: our own client, with a pseudo-terminal.
-			const {SshClient} = await import('../engine/ssh/index.js');
-			const {sshConnectOptions} = await import('../engine/drivers/ssh-access.js');
-			const client = await SshClient.connect(sshConnectOptions(machine.name, target.details, machine.dir, input.terminal.env));
+			const client = await openSshClient(target, input.terminal.env);
 			try {
 				if (command.length === 0) {
 					if (!process.stdin.isTTY) throw new MachinistError('Error: an interactive session needs a terminal: run it in one, or give a command to run');

@@ -1,7 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
-import {driverContext, loadMachine} from '../engine/machine.js';
-import {stateLabel} from '../engine/state.js';
+import {driverContext, errorMessage, loadMachine, MachinistError, stateLabel} from '../engine/index.js';
 import {singleTarget} from './targets.js';
 
 const status: Command = {

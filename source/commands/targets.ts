@@ -1,9 +1,6 @@
 import type {Command, CommandInput} from '../cli/command.js';
-import type {ProgressSink} from '../engine/progress.js';
+import {errorMessage, loadMachines, type Machine, MachinistError, type ProgressSink} from '../engine/index.js';
 import {printProgress} from './progress.js';
-import {MachinistError, errorMessage} from '../engine/errors.js';
-import type {Machine} from '../engine/machine.js';
-import {loadMachines} from '../engine/machines.js';
 
 /**
  * docker-machine's rule for commands about one machine: no name means the machine called

@@ -1,6 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {machineUrl} from '../engine/connection.js';
-import {loadMachine} from '../engine/machine.js';
+import {loadMachine, machineUrl} from '../engine/index.js';
 import {singleTarget} from './targets.js';
 
 const url: Command = {

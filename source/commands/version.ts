@@ -1,7 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {dockerVersion} from '../engine/connection.js';
-import {MachinistError} from '../engine/errors.js';
-import {loadMachine} from '../engine/machine.js';
+import {dockerVersion, loadMachine, MachinistError} from '../engine/index.js';
 import {versionLine} from '../version.js';
 
 const version: Command = {

@@ -1,3 +1,4 @@
+// The Engine value every engine call takes: store, global TLS files, environment, program name.
 import path from 'node:path';
 import {defaultCertPaths, type CertPaths} from './store/host.js';
 import {Store, defaultStorePath} from './store/store.js';

@@ -1,3 +1,4 @@
+// Options as data (name, type, env var, default, validation): flags, help and the app's forms.
 import {MachinistError} from './errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {MachinistError} from '../engine/errors.js';
+import {MachinistError} from '../engine/index.js';
 
 /**
  * How `env` prints variables for one shell. docker-machine's table (reference §1.4 env) gives

@@ -1,10 +1,4 @@
-import {findProgram} from '../commands/programs.js';
-import {dockerEnvironment} from '../engine/connection.js';
-import {writeDockerContext} from '../engine/docker-context.js';
-import type {Engine} from '../engine/engine.js';
-import {MachinistError} from '../engine/errors.js';
-import {loadMachine} from '../engine/machine.js';
-import {sshArguments, sshTarget} from '../engine/ssh-access.js';
+import {dockerEnvironment, type Engine, findProgram, loadMachine, MachinistError, sshArguments, sshTarget, writeDockerContext} from '../engine/index.js';
 import {rendererFor, type ShellName} from '../format/env.js';
 
 /**

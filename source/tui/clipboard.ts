@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process';
-import {findProgram} from '../commands/programs.js';
+import {findProgram} from '../engine/index.js';
 
 /** What a copy did: the ways the text went out, and the native tool's failure if it had one. */
 export type CopyReport = {methods: string[]; problem?: string};

@@ -1,5 +1,3 @@
-import type {Key} from 'ink';
-
 /**
  * Every key the app answers to, in one table of named commands. Screens ask `commandFor` what a
  * key means where they are; the help overlay and the footer are rendered from the same table,
@@ -9,7 +7,7 @@ export type Scope = 'navigation' | 'list' | 'machine' | 'details' | 'operations'
 
 type Binding = {
 	scope: Scope;
-	/** Key names as `keyName` gives them: a character, `up`, `enter`, `ctrl+c`, … */
+	/** Key names as the key reader gives them: a character, `up`, `enter`, `ctrl+c`, … */
 	keys: readonly string[];
 	/** A word or two for the footer. */
 	label: string;
@@ -111,30 +109,10 @@ export const scopeTitles: Record<Scope, string> = {
 	global: 'Anywhere',
 };
 
-/** The name of a key press as the table spells it. */
-export function keyName(input: string, key: Key): string {
-	if (key.upArrow) return 'up';
-	if (key.downArrow) return 'down';
-	if (key.leftArrow) return 'left';
-	if (key.rightArrow) return 'right';
-	if (key.pageUp) return 'pageup';
-	if (key.pageDown) return 'pagedown';
-	if (key.home) return 'home';
-	if (key.end) return 'end';
-	if (key.return) return 'enter';
-	if (key.escape) return 'escape';
-	if (key.tab) return key.shift ? 'shift+tab' : 'tab';
-	// Terminals send DEL (0x7f) for Backspace, which Ink reports as delete.
-	if (key.backspace || key.delete) return 'backspace';
-	if (key.ctrl && input) return `ctrl+${input.toLowerCase()}`;
-	if (input === ' ') return 'space';
-	return input;
-}
-
 const entries = Object.entries(keymap) as Array<[CommandName, Binding]>;
 
-export function commandFor(context: Context, input: string, key: Key): CommandName | undefined {
-	const name = keyName(input, key);
+/** What a key (by name) means in a context, if anything. */
+export function commandFor(context: Context, name: string): CommandName | undefined {
 	for (const scope of contexts[context] as readonly Scope[]) {
 		const found = entries.find(([, binding]) => binding.scope === scope && binding.keys.includes(name));
 		if (found) return found[0];

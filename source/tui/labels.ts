@@ -1,4 +1,4 @@
-import type {OperationKind} from '../engine/operations.js';
+import type {OperationKind} from '../engine/index.js';
 
 /** What a row says while an operation runs on it. */
 export const operationVerbs: Record<OperationKind, string> = {

@@ -1,8 +1,5 @@
 import {createContext, useContext} from 'react';
-import type {Engine} from '../engine/engine.js';
-import {OperationRunner} from '../engine/operations.js';
-import {StatusPoller, type PollerOptions} from '../engine/poller.js';
-import type {Preferences} from '../engine/preferences.js';
+import {type Engine, OperationRunner, type PollerOptions, type Preferences, StatusPoller} from '../engine/index.js';
 import type {CopyReport} from './clipboard.js';
 
 /** The part of conf the app uses, so tests can pass a plain object. */

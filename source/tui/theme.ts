@@ -1,6 +1,5 @@
 import {createContext, useContext} from 'react';
-import type {Preferences} from '../engine/preferences.js';
-import type {MachineState} from '../engine/state.js';
+import type {MachineState, Preferences} from '../engine/index.js';
 
 /**
  * Colours by meaning. Components ask for `theme.danger`, never for `red`, so a theme (or no

@@ -1,16 +1,16 @@
 import net from 'node:net';
 import test from 'ava';
 import {
+	createEngine,
+	createMachine,
+	type HostRecord,
 	matchesRecordFilters,
 	matchesStateFilter,
 	naturalCompare,
 	parseFilters,
 	queryMachines,
-} from '../../source/engine/status.js';
-import {createEngine} from '../../source/engine/engine.js';
-import type {HostRecord} from '../../source/engine/store/host.js';
+} from '../../source/engine/index.js';
 import {Store} from '../../source/engine/store/store.js';
-import {createMachine} from '../../source/engine/create.js';
 import {dockerMachineStore, temporaryDir} from '../helpers/store.js';
 
 test('names sort naturally and case-insensitively, as ls lists them', t => {

@@ -6,7 +6,7 @@ import {
 	shellFromFlag,
 	shellNames,
 } from '../../source/format/env.js';
-import {noProxyVariable, noProxyVariableName} from '../../source/engine/proxy.js';
+import {noProxyVariable, noProxyVariableName} from '../../source/engine/access/no-proxy.js';
 
 const variables = [
 	['DOCKER_TLS_VERIFY', '1'],

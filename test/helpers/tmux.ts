@@ -81,6 +81,12 @@ export class TmuxSession {
 		await tmux(['send-keys', '-t', this.name, '-l', text]);
 	}
 
+	/** Pastes as a terminal does: wrapped in bracketed-paste marks when the program asked for them. */
+	async paste(text: string): Promise<void> {
+		await exec('tmux', ['set-buffer', '-b', this.name, '--', text]);
+		await exec('tmux', ['paste-buffer', '-p', '-d', '-b', this.name, '-t', this.name]);
+	}
+
 	async buffer(): Promise<string> {
 		const {stdout} = await tmux(['show-buffer']).catch(() => ({stdout: ''}));
 		return stdout;

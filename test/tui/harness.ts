@@ -2,11 +2,11 @@ import path from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {render} from 'ink-testing-library';
 import {createElement} from 'react';
-import {createMachine} from '../../source/engine/create.js';
+import {createMachine} from '../../source/engine/machines/create.js';
 import {createEngine} from '../../source/engine/engine.js';
-import {openPreferences} from '../../source/engine/preferences.js';
+import {openPreferences} from '../../source/engine/store/preferences.js';
 import {App} from '../../source/tui/App.js';
-import type {PollerOptions} from '../../source/engine/poller.js';
+import type {PollerOptions} from '../../source/engine/machines/poller.js';
 import {createServices, type Services} from '../../source/tui/services.js';
 import {createTheme} from '../../source/tui/theme.js';
 import {temporaryDir} from '../helpers/store.js';
@@ -44,10 +44,7 @@ export async function world(t: ExecutionContext, machines: Record<string, string
 	return {dir, env, engine, preferences, services, copied};
 }
 
-/**
- * Lets React finish after a frame: the effect that re-subscribes input handlers with the new
- * state runs from the scheduler, a macrotask or two after the render.
- */
+/** Lets the app handle a write and React draw the result, a macrotask or two later. */
 async function settle(): Promise<void> {
 	await new Promise(resolve => {
 		setImmediate(resolve);
@@ -62,8 +59,8 @@ async function settle(): Promise<void> {
 
 /**
  * The app rendered against real services, with helpers that wait for frames instead of
- * sleeping. After a key or a frame they let React settle, so the next key reaches the handler
- * of the new state, not the old one (and Ink has flushed a lone Esc).
+ * sleeping. Keys need no pause between them (the app handles each in the mode the one before
+ * left); the settling only keeps `frame()` close to what the keys did.
  */
 export function renderApp(t: ExecutionContext, services: Services) {
 	// No JSX here: tsx compiles test files outside tsconfig.json's `include` with the classic runtime.
@@ -99,13 +96,9 @@ export function renderApp(t: ExecutionContext, services: Services) {
 		await press(text);
 	};
 
-	/** Backspace, one at a time: each waits for the text box to redraw before the next. */
+	/** Backspaces, all in one write. */
 	const erase = async (count: number): Promise<void> => {
-		for (let index = 0; index < count; index++) {
-			const before = frame();
-			await press('\u007F');
-			await waitFor(text => text !== before);
-		}
+		await press('\u007F'.repeat(count));
 	};
 
 	/** In the driver list: down until the driver is highlighted, then Enter. */

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {createOptionSpecs} from '../../source/engine/create.js';
+import {createOptionSpecs} from '../../source/engine/machines/create-options.js';
 import type {OptionSpec} from '../../source/engine/options.js';
 import {
 	buildForm,

@@ -1,9 +1,10 @@
+// The amazonec2 driver: EC2 instances through the AWS SDK (loaded on first use).
 import {readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import type {EC2Client, Instance, _InstanceType} from '@aws-sdk/client-ec2';
 import {MachinistError} from '../errors.js';
 import {boolOption, intOption, listOption, stringOption, type OptionSpec} from '../options.js';
-import type {MachineState} from '../state.js';
+import type {MachineState} from '../machines/state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import {sleep} from './digitalocean-api.js';
 import type {Driver, DriverContext, DriverDefinition, SshDetails} from './driver.js';

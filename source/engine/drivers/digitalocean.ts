@@ -1,9 +1,10 @@
+// The digitalocean driver: droplets through DigitalOcean's API v2.
 import {createHash} from 'node:crypto';
 import {chmod, copyFile, readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 import {boolOption, intOption, stringOption, type OptionSpec} from '../options.js';
-import type {MachineState} from '../state.js';
+import type {MachineState} from '../machines/state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import {
 	DigitalOceanApi,

@@ -1,13 +1,14 @@
+// The generic driver: an existing Linux host reached over SSH.
 import {copyFile, chmod, access} from 'node:fs/promises';
 import net from 'node:net';
-import {dialProblem} from '../dial.js';
+import {dialProblem} from './dial.js';
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 import {intOption, stringOption} from '../options.js';
-import type {MachineState} from '../state.js';
+import type {MachineState} from '../machines/state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import type {Driver, DriverContext, DriverDefinition, SshDetails} from './driver.js';
-import {connectToMachine} from './ssh-access.js';
+import {connectToMachine} from '../ssh/connect.js';
 
 type GenericConfig = BaseDriverConfig & {EnginePort: number; SSHKey: string};
 

@@ -1,7 +1,8 @@
-import {dialProblem} from '../dial.js';
+// The none driver: a Docker daemon that already exists, reached by URL.
+import {dialProblem} from './dial.js';
 import {MachinistError, errorMessage} from '../errors.js';
 import {stringOption} from '../options.js';
-import type {MachineState} from '../state.js';
+import type {MachineState} from '../machines/state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import type {Driver, DriverContext, DriverDefinition} from './driver.js';
 

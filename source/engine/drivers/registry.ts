@@ -1,5 +1,8 @@
+// The table of drivers by name, loaded lazily; the driver of a stored machine.
 import {MachinistError} from '../errors.js';
-import type {DriverDefinition} from './driver.js';
+import type {HostRecord} from '../store/host.js';
+import type {Driver, DriverDefinition} from './driver.js';
+import {MissingDriver} from './missing.js';
 
 /**
  * Driver name → module. Modules load lazily so a command only pays for the driver it uses
@@ -35,4 +38,11 @@ export async function loadDriverDefinition(name: string): Promise<DriverDefiniti
 	}
 
 	return definition;
+}
+
+/** The driver of a stored machine; one this program lacks gets a stand-in that says so. */
+export async function driverFor(host: HostRecord): Promise<Driver> {
+	if (!isKnownDriver(host.DriverName)) return new MissingDriver(host.DriverName, host.Driver);
+	const definition = await loadDriverDefinition(host.DriverName);
+	return definition.fromConfig(host.Driver);
 }

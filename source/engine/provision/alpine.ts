@@ -1,3 +1,4 @@
+// Alpine: apk.
 import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 

@@ -1,3 +1,4 @@
+// Arch Linux: pacman.
 import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 

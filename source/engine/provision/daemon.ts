@@ -1,3 +1,4 @@
+// dockerd's arguments and the certificate paths on the host.
 import type {EngineOptions} from '../store/host.js';
 
 /** Where provisioning puts the daemon's TLS files (docker-machine's choice for every family). */

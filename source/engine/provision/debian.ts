@@ -1,3 +1,4 @@
+// Debian, Ubuntu and derivatives: apt.
 import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 

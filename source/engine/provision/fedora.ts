@@ -1,3 +1,4 @@
+// Fedora: dnf.
 import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 

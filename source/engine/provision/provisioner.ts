@@ -1,3 +1,4 @@
+// The Provisioner interface (a distribution family) and its detection from os-release.
 import {MachinistError} from '../errors.js';
 import type {OsRelease} from './os-release.js';
 

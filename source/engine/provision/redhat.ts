@@ -1,3 +1,4 @@
+// RHEL, CentOS, Rocky, Alma, Amazon Linux: yum/dnf.
 import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 

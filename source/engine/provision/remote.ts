@@ -1,3 +1,4 @@
+// What provisioning needs of a connection to the host.
 import path from 'node:path';
 import type {ExecOptions, ExecResult} from '../ssh/client.js';
 import {shellQuote} from '../ssh/quote.js';

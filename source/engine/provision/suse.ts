@@ -1,3 +1,4 @@
+// openSUSE and SLES: zypper.
 import {shellCommand, shellQuote} from '../ssh/quote.js';
 import type {Provisioner} from './provisioner.js';
 

@@ -7,7 +7,7 @@ import ssh2, {type AuthenticationType, type ClientChannel, type ConnectConfig, t
 import {MachinistError} from '../errors.js';
 import {
 	type OfferedCredentials,
-	type SshTarget,
+	type SshEndpoint,
 	SshCommandError,
 	SshConnectionError,
 	SshTimeoutError,
@@ -102,7 +102,7 @@ export class SshClient {
 	static async connect(options: SshConnectOptions): Promise<SshClient> {
 		const {signal} = options;
 		signal?.throwIfAborted();
-		const target: SshTarget = {host: options.host, port: options.port, user: options.user, hostLabel: options.hostLabel};
+		const target: SshEndpoint = {host: options.host, port: options.port, user: options.user, hostLabel: options.hostLabel};
 		const readyTimeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;
 		const keepaliveIntervalMs = options.keepaliveIntervalMs ?? defaultKeepaliveIntervalMs;
 		const keepaliveCountMax = options.keepaliveCountMax ?? defaultKeepaliveCountMax;
@@ -242,7 +242,7 @@ export class SshClient {
 		});
 	}
 
-	readonly target: SshTarget;
+	readonly target: SshEndpoint;
 	readonly #raw: InstanceType<typeof ssh2.Client>;
 	readonly #keepaliveMs: number;
 	/** Operations in flight, failed at once when the connection drops. */
@@ -252,7 +252,7 @@ export class SshClient {
 	#closedByUs = false;
 	#sftpUnavailable = false;
 
-	private constructor(raw: InstanceType<typeof ssh2.Client>, target: SshTarget, keepaliveMs: number) {
+	private constructor(raw: InstanceType<typeof ssh2.Client>, target: SshEndpoint, keepaliveMs: number) {
 		this.#raw = raw;
 		this.target = target;
 		this.#keepaliveMs = keepaliveMs;

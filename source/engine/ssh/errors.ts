@@ -11,7 +11,7 @@ export function joinHostPort(host: string, port: number): string {
 }
 
 /** Who we connect as and where, for messages. */
-export type SshTarget = {
+export type SshEndpoint = {
 	host: string;
 	port: number;
 	user: string;
@@ -19,7 +19,7 @@ export type SshTarget = {
 	hostLabel: string;
 };
 
-export function describeTarget(target: SshTarget): string {
+export function describeTarget(target: SshEndpoint): string {
 	return `${target.user}@${joinHostPort(target.host, target.port)}`;
 }
 
@@ -52,7 +52,7 @@ export class SshConnectionError extends MachinistError {
 type Ssh2Error = Error & {level?: string; code?: string | number};
 
 /** What the connecting side knew when the connection failed. */
-export type ConnectFailureContext = SshTarget & {
+export type ConnectFailureContext = SshEndpoint & {
 	/** Whether TCP connected; a timeout before that is a network problem, after it an sshd problem. */
 	socketConnected: boolean;
 	readyTimeoutMs: number;
@@ -109,7 +109,7 @@ export function closedBeforeReady(context: ConnectFailureContext): SshConnection
 }
 
 /** The connection ended while an operation used it. */
-export function connectionLost(target: SshTarget, during: string, cause: Ssh2Error | undefined, keepaliveMs: number): SshConnectionError {
+export function connectionLost(target: SshEndpoint, during: string, cause: Ssh2Error | undefined, keepaliveMs: number): SshConnectionError {
 	let reason = 'the server closed the connection';
 	if (cause?.message === 'Keepalive timeout') reason = `no answer to keepalives for ${formatSeconds(keepaliveMs)}`;
 	else if (typeof cause?.code === 'string' && socketReasons[cause.code]) reason = socketReasons[cause.code]![1];
@@ -146,7 +146,7 @@ export class SshCommandError extends MachinistError {
 	readonly stderr: string;
 
 	/** `what` replaces `Command "…"` at the start of the message, e.g. `Uploading /etc/docker/ca.pem`. */
-	constructor(target: SshTarget, result: {command: string; code: number | null; signal: string | null; stdout: string; stderr: string}, what?: string) {
+	constructor(target: SshEndpoint, result: {command: string; code: number | null; signal: string | null; stdout: string; stderr: string}, what?: string) {
 		const how = result.code === null ? `was killed by signal ${result.signal ?? 'unknown'}` : `failed with exit code ${result.code}`;
 		// Without stderr, a failing command's own words may be on stdout (or everything is, with a pty).
 		const tail = lastLines(result.stderr) || lastLines(result.stdout);
@@ -161,7 +161,7 @@ export class SshCommandError extends MachinistError {
 }
 
 export class SshTimeoutError extends MachinistError {
-	constructor(target: SshTarget, what: string, timeoutMs: number) {
+	constructor(target: SshEndpoint, what: string, timeoutMs: number) {
 		super(`${what} on ${target.hostLabel} (${describeTarget(target)}) did not finish within ${formatSeconds(timeoutMs)}; it was stopped`);
 		this.name = 'SshTimeoutError';
 	}
@@ -181,7 +181,7 @@ export type OfferedCredentials = {
 };
 
 /** Every offered credential was refused: waiting will not change that. */
-export function authFailure(target: SshTarget, serverMethods: readonly string[] | undefined, offered: OfferedCredentials): SshConnectionError {
+export function authFailure(target: SshEndpoint, serverMethods: readonly string[] | undefined, offered: OfferedCredentials): SshConnectionError {
 	const accepted = serverMethods && serverMethods.length > 0 ? serverMethods.join(',') : 'publickey';
 	const reasons: string[] = [];
 	if (offered.keyFile !== undefined) {

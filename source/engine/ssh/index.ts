@@ -30,7 +30,7 @@ export {
 } from './hostkeys.js';
 export {
 	type SshFailureKind,
-	type SshTarget,
+	type SshEndpoint,
 	SshCommandError,
 	SshConnectionError,
 	SshTimeoutError,

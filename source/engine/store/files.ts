@@ -1,3 +1,4 @@
+// Private files and directories, written atomically.
 import {randomBytes} from 'node:crypto';
 import {mkdir, open, rename, rm, chmod} from 'node:fs/promises';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// The machine record (config.json v3), its defaults and names.
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 

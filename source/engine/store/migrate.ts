@@ -1,3 +1,4 @@
+// Reading older config.json versions.
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 import {

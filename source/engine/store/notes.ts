@@ -1,3 +1,4 @@
+// What machinist remembers beside a record: the last create or provision failure.
 import {readFile, rm} from 'node:fs/promises';
 import path from 'node:path';
 import {writeFileAtomic} from './files.js';

@@ -1,3 +1,4 @@
+// The MACHINE_STORAGE_PATH store: list, load, save, remove, lock.
 import {AsyncLocalStorage} from 'node:async_hooks';
 import {constants} from 'node:fs';
 import {open, readFile, readdir, rm, stat, unlink, copyFile} from 'node:fs/promises';

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
-import type {Operation} from '../../engine/operations.js';
+import type {Operation} from '../../engine/index.js';
 import {useTheme} from '../theme.js';
 
 /** The title line: where you are on the left, how much work is in flight on the right. */

@@ -1,7 +1,5 @@
 import {useEffect, useState} from 'react';
-import {machineDetails, type MachineDetails} from '../../engine/details.js';
-import type {Engine} from '../../engine/engine.js';
-import {errorMessage} from '../../engine/errors.js';
+import {type Engine, errorMessage, machineDetails, type MachineDetails} from '../../engine/index.js';
 
 export type DetailsState = {details?: MachineDetails; error?: string};
 

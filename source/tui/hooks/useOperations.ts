@@ -1,5 +1,5 @@
 import {useEffect, useState} from 'react';
-import type {Operation, OperationRunner} from '../../engine/operations.js';
+import type {Operation, OperationRunner} from '../../engine/index.js';
 
 /**
  * The runner's operations. It changes them in place (log lines, state), so every report

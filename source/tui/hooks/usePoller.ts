@@ -1,5 +1,5 @@
 import {useEffect, useState} from 'react';
-import type {MachineRow, StatusPoller} from '../../engine/poller.js';
+import type {MachineRow, StatusPoller} from '../../engine/index.js';
 
 /**
  * The poller's rows, re-read whenever it reports, and whether it has reported yet (an empty

@@ -1,9 +1,14 @@
 import {isIP} from 'node:net';
-import type {CreateRequest} from '../../engine/create.js';
-import {errorMessage} from '../../engine/errors.js';
-import {parseOptionText, resolveOptions, type OptionSpec, type OptionValue} from '../../engine/options.js';
-import {shellQuote} from '../../engine/ssh/quote.js';
-import {isValidMachineName} from '../../engine/store/host.js';
+import {
+	type CreateRequest,
+	errorMessage,
+	isValidMachineName,
+	type OptionSpec,
+	type OptionValue,
+	parseOptionText,
+	resolveOptions,
+	shellQuote,
+} from '../../engine/index.js';
 
 /**
  * The create form as pure functions: fields generated from option metadata (the driver's and

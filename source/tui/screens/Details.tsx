@@ -1,9 +1,6 @@
 import {Box, Text} from 'ink';
 import type {ReactNode} from 'react';
-import type {CertificateSummary} from '../../engine/details.js';
-import type {Operation} from '../../engine/operations.js';
-import type {MachineRow} from '../../engine/poller.js';
-import {stateLabel} from '../../engine/state.js';
+import {type CertificateSummary, type MachineRow, type Operation, stateLabel} from '../../engine/index.js';
 import {useMachineDetails} from '../hooks/useMachineDetails.js';
 import {expiry, gibibytes, shortDuration} from '../labels.js';
 import {useServices} from '../services.js';

@@ -1,8 +1,6 @@
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
-import type {Operation} from '../../engine/operations.js';
-import type {MachineRow} from '../../engine/poller.js';
-import {stateLabel} from '../../engine/state.js';
+import {type MachineRow, type Operation, stateLabel} from '../../engine/index.js';
 import {operationVerbs, shortDuration} from '../labels.js';
 import {scrollStart} from '../reducers/list.js';
 import {stateColor, useTheme} from '../theme.js';

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
-import type {Operation} from '../../engine/operations.js';
+import type {Operation} from '../../engine/index.js';
 import {shortDuration} from '../labels.js';
 import {scrollStart} from '../reducers/list.js';
 import {useTheme} from '../theme.js';

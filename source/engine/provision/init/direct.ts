@@ -1,3 +1,4 @@
+// Hosts without an init system we know: dockerd started directly.
 import {shellCommand, shellQuote} from '../../ssh/quote.js';
 import type {DaemonSetup} from '../daemon.js';
 import {writeIfChanged} from '../remote.js';

@@ -1,3 +1,4 @@
+// The InitSystem interface (how dockerd is configured and restarted) and its detection.
 import type {DaemonSetup} from '../daemon.js';
 import type {Remote} from '../remote.js';
 

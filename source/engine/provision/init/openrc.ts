@@ -1,3 +1,4 @@
+// OpenRC (Alpine): dockerd as an OpenRC service.
 import {shellQuote} from '../../ssh/quote.js';
 import type {DaemonSetup} from '../daemon.js';
 import {writeIfChanged} from '../remote.js';

@@ -1,3 +1,4 @@
+// systemd: dockerd as a systemd unit with a drop-in.
 import type {DaemonSetup} from '../daemon.js';
 import {writeIfChanged} from '../remote.js';
 import type {InitSystem} from './init-system.js';

@@ -1,9 +1,26 @@
+// One machine in depth: what `inspect` prints, and what the app's details view shows.
 import {readFile} from 'node:fs/promises';
-import {readCertificateInfo} from './certs/inspect.js';
-import type {Engine} from './engine.js';
-import {errorMessage} from './errors.js';
-import {driverContext, loadMachine} from './machine.js';
-import {readNotes} from './store/notes.js';
+import {readCertificateInfo} from '../certs/inspect.js';
+import type {Engine} from '../engine.js';
+import {errorMessage} from '../errors.js';
+import {driverContext, loadMachine, type Machine} from './machine.js';
+import {queryMachine} from './query.js';
+import {stateLabel} from './state.js';
+import type {HostRecord} from '../store/host.js';
+import {readNotes} from '../store/notes.js';
+
+/**
+ * The record plus what only the machine can tell: docker-machine's inspect showed persisted
+ * data alone (#1582), so scripts had to call status and url as well.
+ */
+export async function inspectMachine(engine: Engine, machine: Machine): Promise<HostRecord & {State: string; URL: string; DockerVersion: string; Error: string}> {
+	try {
+		const status = await queryMachine(engine, machine.host, '');
+		return {...machine.host, State: stateLabel(status.state), URL: status.url, DockerVersion: status.dockerVersion, Error: status.error};
+	} catch (error) {
+		return {...machine.host, State: 'Error', URL: '', DockerVersion: '', Error: errorMessage(error)};
+	}
+}
 
 export type CertificateSummary = {path: string; notAfter?: Date; problem?: string};
 

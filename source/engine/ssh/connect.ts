@@ -1,6 +1,7 @@
+// Connecting to a machine over SSH: its key (or the agent), its host key pinned in its directory.
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
-import type {DriverContext, SshDetails} from './driver.js';
+import type {DriverContext, SshDetails} from '../drivers/driver.js';
 
 /** The machine's pinned host keys, beside its config (and usable by the `ssh` binary). */
 export function knownHostsFileOf(machineDir: string): string {
@@ -13,7 +14,7 @@ export function knownHostsFileOf(machineDir: string): string {
  */
 export async function connectToMachine(name: string, details: SshDetails | undefined, context: DriverContext & {readyTimeoutMs?: number}) {
 	if (!details) throw new MachinistError(`Machine "${name}" has no SSH access (its driver does not use SSH)`);
-	const {SshClient} = await import('../ssh/index.js');
+	const {SshClient} = await import('./index.js');
 	return SshClient.connect({...sshConnectOptions(name, details, context.machineDir), signal: context.signal, readyTimeoutMs: context.readyTimeoutMs});
 }
 

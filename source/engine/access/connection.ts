@@ -1,14 +1,15 @@
+// Reaching a machine's Docker daemon from here: the TLS connection check, env's variables, url, version.
 import {readFile} from 'node:fs/promises';
 import {access} from 'node:fs/promises';
 import path from 'node:path';
-import {checkTlsConnection} from './certs/check.js';
-import {certificateProblems} from './certs/inspect.js';
-import type {DockerClient, DockerVersion} from './docker/client.js';
-import type {Engine} from './engine.js';
-import {MachinistError, errorMessage} from './errors.js';
-import {driverContext, type Machine} from './machine.js';
-import type {HostRecord, SwarmOptions} from './store/host.js';
-import {noProxyVariable} from './proxy.js';
+import {checkTlsConnection} from '../certs/check.js';
+import {certificateProblems} from '../certs/inspect.js';
+import type {DockerClient, DockerVersion} from '../docker/client.js';
+import type {Engine} from '../engine.js';
+import {MachinistError, errorMessage} from '../errors.js';
+import {driverContext, type Machine} from '../machines/machine.js';
+import type {HostRecord, SwarmOptions} from '../store/host.js';
+import {noProxyVariable} from './no-proxy.js';
 
 export type TlsMaterial = {caPem: Buffer; certPem: Buffer; keyPem: Buffer};
 
@@ -142,7 +143,7 @@ export async function missingClientFiles(machine: Machine): Promise<string[]> {
 
 export async function dockerClientFor(engine: Engine, machine: Machine, url: string, timeoutMs?: number): Promise<DockerClient> {
 	// Loaded on first use: node:https is not needed by env and config, which only handshake.
-	const [{DockerClient: Client}, material] = await Promise.all([import('./docker/client.js'), tlsMaterialFor(engine, machine.host)]);
+	const [{DockerClient: Client}, material] = await Promise.all([import('../docker/client.js'), tlsMaterialFor(engine, machine.host)]);
 	return new Client({url, ...material, ...(timeoutMs === undefined ? {} : {timeoutMs})});
 }
 

@@ -1,3 +1,4 @@
+// The cheap TCP probe drivers use to tell whether a host is up.
 import net from 'node:net';
 
 /**

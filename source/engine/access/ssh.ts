@@ -1,8 +1,10 @@
-import type {Engine} from './engine.js';
-import {MachinistError} from './errors.js';
-import {driverContext, type Machine} from './machine.js';
-import type {SshDetails} from './drivers/driver.js';
-import {knownHostsFileOf, sshConnectOptions} from './drivers/ssh-access.js';
+// A person's SSH into a machine: the system ssh/scp/rsync arguments with pinned host keys.
+import type {Engine} from '../engine.js';
+import {MachinistError} from '../errors.js';
+import {driverContext, type Machine} from '../machines/machine.js';
+import type {SshDetails} from '../drivers/driver.js';
+import type {SshClient} from '../ssh/client.js';
+import {knownHostsFileOf, sshConnectOptions} from '../ssh/connect.js';
 
 /** docker-machine's options for the system ssh, minus its "trust any host key". */
 const baseOptions = [
@@ -33,7 +35,7 @@ export async function sshTarget(engine: Engine, machine: Machine, signal?: Abort
 		throw new MachinistError(`Error: Cannot run SSH command: Host "${machine.name}" is not running`);
 	}
 
-	const ssh = await import('./ssh/index.js');
+	const ssh = await import('../ssh/index.js');
 	if (details.keyPath) await ssh.checkPrivateKeyFile(details.keyPath);
 	const knownHostsFile = knownHostsFileOf(machine.dir);
 	const client = await ssh.SshClient.connect({...sshConnectOptions(machine.name, details, machine.dir, engine.env), signal});
@@ -44,7 +46,7 @@ export async function sshTarget(engine: Engine, machine: Machine, signal?: Abort
 
 /** The system ssh's arguments for a machine, then the remote command's words. */
 export async function sshArguments(target: SshTarget, command: readonly string[], options: {tty?: boolean} = {}): Promise<string[]> {
-	const {sshHostKeyOptions} = await import('./ssh/hostkeys.js');
+	const {sshHostKeyOptions} = await import('../ssh/hostkeys.js');
 	const {details} = target;
 	return [
 		...baseOptions,
@@ -59,7 +61,7 @@ export async function sshArguments(target: SshTarget, command: readonly string[]
 
 /** Options shared by scp and rsync's ssh for several machines: every machine's pins count. */
 export async function copyOptions(targets: readonly SshTarget[]): Promise<string[]> {
-	const {sshHostKeyOptions} = await import('./ssh/hostkeys.js');
+	const {sshHostKeyOptions} = await import('../ssh/hostkeys.js');
 	// ssh takes several known_hosts files in one option, separated by spaces, each quoted.
 	const [first, ...rest] = targets.map(target => target.knownHostsFile.replaceAll('%', '%%'));
 	const pins = first === undefined ? [] : sshHostKeyOptions(first).map(option => (option.startsWith('UserKnownHostsFile=') ? [option, ...rest.map(file => `"${file}"`)].join(' ') : option));
@@ -72,6 +74,12 @@ export async function copyOptions(targets: readonly SshTarget[]): Promise<string
 export async function resetHostKey(machine: Machine): Promise<number> {
 	const details = await machine.driver.sshDetails(driverContext(machine));
 	if (!details) throw new MachinistError(`Error: machine "${machine.name}" has no SSH access`);
-	const {resetPin} = await import('./ssh/hostkeys.js');
+	const {resetPin} = await import('../ssh/hostkeys.js');
 	return resetPin(knownHostsFileOf(machine.dir), details.host, details.port);
+}
+
+/** Our own SSH client to a checked machine, for systems without OpenSSH's `ssh`. */
+export async function openSshClient(target: SshTarget, env: NodeJS.ProcessEnv): Promise<SshClient> {
+	const {SshClient: Client} = await import('../ssh/index.js');
+	return Client.connect(sshConnectOptions(target.machine.name, target.details, target.machine.dir, env));
 }

@@ -1,10 +1,9 @@
-import {createMachine, type CreateRequest} from './create.js';
-import type {Engine} from './engine.js';
-import {errorMessage} from './errors.js';
+// Long operations run in the background for the app, each with a live log.
+import type {CreateRequest} from './create-options.js';
+import type {Engine} from '../engine.js';
+import {errorMessage} from '../errors.js';
 import {loadMachine} from './machine.js';
-import {powerMachine, removeMachine} from './machines.js';
-import type {ProgressEvent} from './progress.js';
-import {provisionMachine, regenerateCertificates} from './provisioning.js';
+import type {ProgressEvent} from '../progress.js';
 
 export type OperationKind = 'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create';
 
@@ -61,27 +60,32 @@ export class OperationRunner {
 		this.#emit();
 	}
 
+	/** Each operation's module loads when first run: the command line, which imports this class through the engine index, never does. */
 	run(kind: Exclude<OperationKind, 'create'>, machine: string): Operation {
 		return this.#start(kind, machine, async progress => {
 			const loaded = await loadMachine(this.#engine, machine);
 			switch (kind) {
 				case 'provision': {
+					const {provisionMachine} = await import('./provision.js');
 					await provisionMachine(this.#engine, loaded, {progress});
 					break;
 				}
 
 				case 'regenerate-certs': {
+					const {regenerateCertificates} = await import('./provision.js');
 					await regenerateCertificates(this.#engine, loaded, {progress});
 					break;
 				}
 
 				case 'rm': {
+					const {removeMachine} = await import('./remove.js');
 					await removeMachine(this.#engine, machine, {progress});
 					progress({type: 'step', message: `Successfully removed ${machine}`});
 					break;
 				}
 
 				default: {
+					const {powerMachine} = await import('./power.js');
 					await powerMachine(this.#engine, loaded, kind, {progress});
 				}
 			}
@@ -90,6 +94,7 @@ export class OperationRunner {
 
 	create(request: CreateRequest): Operation {
 		return this.#start('create', request.name, async progress => {
+			const {createMachine} = await import('./create.js');
 			await createMachine(this.#engine, request, {progress});
 		});
 	}

@@ -1,24 +1,15 @@
-import {MachinistError} from './errors.js';
-import type {Driver, DriverContext, DriverDefinition} from './drivers/driver.js';
-import {isKnownDriver, loadDriverDefinition} from './drivers/registry.js';
-import type {Engine} from './engine.js';
-import type {HostRecord} from './store/host.js';
-import type {MachineState} from './state.js';
-
-/** A machine loaded from the store with its driver ready to use. */
-export type Machine = {
-	readonly name: string;
-	readonly host: HostRecord;
-	readonly driver: Driver;
-	readonly dir: string;
-};
+// The stand-in for a driver this program does not have.
+import {MachinistError} from '../errors.js';
+import type {MachineState} from '../machines/state.js';
+import type {HostRecord} from '../store/host.js';
+import type {Driver} from './driver.js';
 
 /**
  * Stands in for a driver this program does not have (a store shared with docker-machine may
  * hold virtualbox machines): the record stays readable and removable, every action says why
  * it cannot run.
  */
-class MissingDriver implements Driver {
+export class MissingDriver implements Driver {
 	readonly provisions = false;
 	readonly driverName: string;
 	readonly config: HostRecord['Driver'];
@@ -78,22 +69,4 @@ class MissingDriver implements Driver {
 	async sshDetails(): Promise<undefined> {
 		return undefined;
 	}
-}
-
-export async function driverFor(host: HostRecord): Promise<Driver> {
-	if (!isKnownDriver(host.DriverName)) return new MissingDriver(host.DriverName, host.Driver);
-	const definition: DriverDefinition = await loadDriverDefinition(host.DriverName);
-	return definition.fromConfig(host.Driver);
-}
-
-export async function machineFromHost(engine: Engine, host: HostRecord): Promise<Machine> {
-	return {name: host.Name, host, driver: await driverFor(host), dir: engine.store.machineDir(host.Name)};
-}
-
-export async function loadMachine(engine: Engine, name: string): Promise<Machine> {
-	return machineFromHost(engine, await engine.store.load(name));
-}
-
-export function driverContext(machine: Machine, extra: Omit<DriverContext, 'machineDir'> = {}): DriverContext {
-	return {machineDir: machine.dir, ...extra};
 }

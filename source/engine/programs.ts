@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process';
+// Finding and running programs on this computer (ssh, scp, sshfs, clipboard tools).
 import {accessSync, constants} from 'node:fs';
 import path from 'node:path';
 
@@ -18,6 +18,8 @@ export function findProgram(name: string, env: NodeJS.ProcessEnv): string | unde
 
 /** Hands the terminal to a program and resolves with its exit code. */
 export async function runProgram(binary: string, args: readonly string[]): Promise<number> {
+	// node:child_process costs start-up time that commands which run nothing should not pay.
+	const {spawn} = await import('node:child_process');
 	return new Promise((resolve, reject) => {
 		const child = spawn(binary, args, {stdio: 'inherit'});
 		child.once('error', reject);

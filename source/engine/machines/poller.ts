@@ -1,5 +1,6 @@
-import type {Engine} from './engine.js';
-import {naturalCompare, queryMachines, type MachineStatus} from './status.js';
+// The app's machine list kept fresh: polling every machine, faster for busy ones.
+import type {Engine} from '../engine.js';
+import {naturalCompare, queryMachines, type MachineStatus} from './query.js';
 
 /** A machine as the TUI lists it: the latest answer, or the last good one when it timed out. */
 export type MachineRow = MachineStatus & {

@@ -1,12 +1,13 @@
+// Turning a reachable Linux host into a TLS-secured Docker host, and upgrading its Docker.
 import {readFile} from 'node:fs/promises';
 import {checkTlsConnection} from '../certs/check.js';
 import {certificateProblems, readCertificateInfo} from '../certs/inspect.js';
 import {certificateUser} from '../certs/user.js';
-import {hostPort, tlsMaterialFor} from '../connection.js';
-import {copyClientCertificates} from '../create.js';
+import {hostPort, tlsMaterialFor} from '../access/connection.js';
+import {copyClientCertificates} from '../certs/bootstrap.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
-import {driverContext, type Machine} from '../machine.js';
+import {driverContext, type Machine} from '../machines/machine.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {shellQuote} from '../ssh/quote.js';
 import {daemonArgs, remoteCertPaths, type DaemonSetup} from './daemon.js';

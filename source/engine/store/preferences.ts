@@ -1,4 +1,5 @@
-import type {OptionValue} from './options.js';
+// The app's preferences (not machines), kept with conf.
+import type {OptionValue} from '../options.js';
 
 /**
  * App preferences (not machines: those live in the docker-machine store). Kept with conf in

@@ -1,10 +1,11 @@
-import type {Engine} from './engine.js';
-import {MachinistError, errorMessage} from './errors.js';
+// provision, regenerate-certs and upgrade on a machine: its lock, its SSH, its remembered failure.
+import type {Engine} from '../engine.js';
+import {MachinistError, errorMessage} from '../errors.js';
 import {driverContext, type Machine} from './machine.js';
-import {ignoreProgress, type ProgressSink} from './progress.js';
-import {readNotes, writeNotes} from './store/notes.js';
-import type {ProvisionOptions} from './provision/provision.js';
-import type {Remote} from './provision/remote.js';
+import {ignoreProgress, type ProgressSink} from '../progress.js';
+import {readNotes, writeNotes} from '../store/notes.js';
+import type {ProvisionOptions} from '../provision/docker-host.js';
+import type {Remote} from '../provision/remote.js';
 
 /** How long a machine may take to answer SSH: docker-machine's 60 × 3 s. */
 export const sshWaitMs = 180_000;
@@ -13,8 +14,8 @@ export const sshWaitMs = 180_000;
 async function withMachineSsh<T>(engine: Engine, machine: Machine, options: {progress?: ProgressSink; signal?: AbortSignal; sshWaitMs?: number}, work: (client: Remote) => Promise<T>): Promise<T> {
 	const details = await machine.driver.sshDetails(driverContext(machine));
 	if (!details) throw new MachinistError(`Machine "${machine.name}" (driver ${machine.host.DriverName}) is not provisioned over SSH`);
-	const {waitForSsh} = await import('./ssh/wait.js');
-	const {sshConnectOptions} = await import('./drivers/ssh-access.js');
+	const {waitForSsh} = await import('../ssh/wait.js');
+	const {sshConnectOptions} = await import('../ssh/connect.js');
 	const client = await waitForSsh({...sshConnectOptions(machine.name, details, machine.dir, engine.env), signal: options.signal}, {deadlineMs: options.sshWaitMs ?? machine.driver.sshWaitMs ?? sshWaitMs, signal: options.signal, progress: options.progress});
 	try {
 		return await work(client);
@@ -31,7 +32,7 @@ export async function provisionMachine(engine: Engine, machine: Machine, options
 	const progress: ProgressSink = options.progress ?? ignoreProgress;
 	await engine.store.withLock(machine.name, async () => {
 		try {
-			const {provisionHost} = await import('./provision/provision.js');
+			const {provisionHost} = await import('../provision/docker-host.js');
 			await withMachineSsh(engine, machine, {...options, progress}, async client => provisionHost(engine, machine, client, {...options, progress}));
 		} catch (error) {
 			await writeNotes(machine.dir, {...(await readNotes(machine.dir)), provisionError: errorMessage(error)});
@@ -54,11 +55,11 @@ export async function upgradeMachine(engine: Engine, machine: Machine, options: 
 	await engine.store.withLock(machine.name, async () => {
 		if ((await machine.driver.getState(driverContext(machine, options))) !== 'Running') {
 			progress({type: 'step', message: 'Starting machine so machine can be upgraded...'});
-			const {powerMachine} = await import('./machines.js');
+			const {powerMachine} = await import('./power.js');
 			await powerMachine(engine, machine, 'start', options);
 		}
 
-		const {upgradeDocker} = await import('./provision/provision.js');
+		const {upgradeDocker} = await import('../provision/docker-host.js');
 		await withMachineSsh(engine, machine, options, async client => upgradeDocker(engine, machine, client, options));
 	});
 }

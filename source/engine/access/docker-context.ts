@@ -1,11 +1,12 @@
+// A Docker CLI context for a machine, so `docker context use NAME` reaches it.
 import {createHash} from 'node:crypto';
 import {copyFile, mkdir} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type {Engine} from './engine.js';
-import {writeFileAtomic} from './store/files.js';
+import type {Engine} from '../engine.js';
+import {writeFileAtomic} from '../store/files.js';
 import {checkConnection} from './connection.js';
-import type {Machine} from './machine.js';
+import type {Machine} from '../machines/machine.js';
 
 /**
  * Writes a Docker CLI context for a machine (as `docker context create` would), so

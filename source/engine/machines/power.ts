@@ -1,23 +1,9 @@
-import type {Engine} from './engine.js';
-import {MachineNotFoundError, MachinistError, errorMessage} from './errors.js';
-import {driverContext, loadMachine, type Machine} from './machine.js';
-import {ignoreProgress, type ProgressSink} from './progress.js';
+// start, stop, restart, kill, and waiting for a machine to reach a state.
+import type {Engine} from '../engine.js';
+import {MachinistError} from '../errors.js';
+import {driverContext, type Machine} from './machine.js';
+import {ignoreProgress, type ProgressSink} from '../progress.js';
 import type {MachineState} from './state.js';
-
-/**
- * Loads several machines before acting on any, as docker-machine does: if one cannot be
- * loaded, nothing runs and every load error is reported.
- */
-export async function loadMachines(engine: Engine, names: readonly string[]): Promise<Machine[]> {
-	const results = await Promise.allSettled(names.map(async name => loadMachine(engine, name)));
-	const failures = results.flatMap(result => (result.status === 'rejected' ? [result.reason as unknown] : []));
-	if (failures.length > 0) {
-		const allMissing = failures.every(failure => failure instanceof MachineNotFoundError);
-		throw new MachinistError(failures.map(failure => errorMessage(failure)).join('\n'), {exitCode: allMissing ? 4 : 1});
-	}
-
-	return results.map(result => (result as PromiseFulfilledResult<Machine>).value);
-}
 
 /** docker-machine's wait: 60 polls, 3 s apart. */
 const stateWait = {attempts: 60, intervalMs: 3000};
@@ -74,37 +60,5 @@ export async function powerMachine(engine: Engine, machine: Machine, action: Pow
 		// Drivers may learn a new IP while starting; keep it.
 		await engine.store.save({...machine.host, Driver: machine.driver.config});
 		if (action !== 'restart') progress({type: 'step', message: `Machine "${machine.name}" was ${words.done}.`});
-	});
-}
-
-/**
- * Removes the remote host (through its driver) and then the local record. With `force` the
- * local record goes even when the remote removal fails or the record is unreadable; the
- * remote error is then returned so it can be shown.
- */
-export async function removeMachine(engine: Engine, name: string, options: {force?: boolean; progress?: ProgressSink; signal?: AbortSignal} = {}): Promise<{remoteError?: string}> {
-	return engine.store.withLock(name, async () => {
-		let machine: Machine;
-		try {
-			machine = await loadMachine(engine, name);
-		} catch (error) {
-			if (options.force && !(error instanceof MachineNotFoundError)) {
-				await engine.store.remove(name);
-				return {remoteError: errorMessage(error)};
-			}
-
-			throw error;
-		}
-
-		let remoteError: string | undefined;
-		try {
-			await machine.driver.remove(driverContext(machine, {progress: options.progress, signal: options.signal}));
-		} catch (error) {
-			if (!options.force) throw error;
-			remoteError = errorMessage(error);
-		}
-
-		await engine.store.remove(name);
-		return remoteError === undefined ? {} : {remoteError};
 	});
 }

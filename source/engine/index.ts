@@ -1,0 +1,85 @@
+/**
+ * The engine's front door: the one module the command line (source/cli, source/commands) and
+ * the app (source/tui) import. Behind it:
+ *
+ *   machines/    the operations users name: create, start/stop (power), provision, rm, inspect,
+ *                asking machines their state (query, ls --filter), the app's poller and runner
+ *   access/      reaching a machine from this computer: the TLS connection check and `env`, the
+ *                system ssh/scp, Docker CLI contexts, no_proxy
+ *   drivers/     one file per driver behind the Driver interface (driver.ts), listed in registry.ts
+ *   provision/   turning a Linux host into a TLS-secured Docker host: distribution families,
+ *                init systems, dockerd's options
+ *   certs/       the CA, client and server certificates: making, checking, reading
+ *   ssh/         the SSH client (ssh2): connect, run, upload, wait for sshd, keys, host-key pins
+ *   docker/      the Docker Engine API client over TLS
+ *   store/       MACHINE_STORAGE_PATH (config.json records, locks, notes) and the app's preferences
+ *
+ * Start-up cost matters (`env` and `ls -q` run in prompts and scripts): importing this module must
+ * not load node-forge, ssh2, a cloud SDK or conf (they load inside the functions that need them),
+ * and the operations a command runs one of (create, power, provision, ssh, …) are loaded on their
+ * first call, so every other command starts without them.
+ */
+export {createEngine, type Engine, type EngineSettings} from './engine.js';
+export {MachineNotFoundError, MachinistError, errorMessage, exitCodes} from './errors.js';
+export {
+	boolOption,
+	checkOptions,
+	intOption,
+	listOption,
+	parseGoBool,
+	parseOptionText,
+	resolveOptions,
+	stringOption,
+	type OptionSpec,
+	type OptionType,
+	type OptionValue,
+	type OptionValues,
+} from './options.js';
+export {ignoreProgress, type ProgressEvent, type ProgressSink} from './progress.js';
+export {findProgram, runProgram} from './programs.js';
+
+/** A function of a module that loads on the function's first call. */
+function onFirstCall<M, K extends keyof M>(load: () => Promise<M>, name: K): M[K] {
+	return (async (...args: unknown[]) => {
+		const module = await load();
+		return (module[name] as (...args: unknown[]) => unknown)(...args);
+	}) as M[K];
+}
+
+export {machineStates, stateLabel, type MachineState} from './machines/state.js';
+export {driverContext, loadMachine, loadMachines, type Machine} from './machines/machine.js';
+export {createOptionSpecs, type CreateRequest} from './machines/create-options.js';
+export const createMachine = onFirstCall(async () => import('./machines/create.js'), 'createMachine');
+export const powerMachine = onFirstCall(async () => import('./machines/power.js'), 'powerMachine');
+export const waitForState = onFirstCall(async () => import('./machines/power.js'), 'waitForState');
+export type {PowerAction} from './machines/power.js';
+export const removeMachine = onFirstCall(async () => import('./machines/remove.js'), 'removeMachine');
+export const provisionMachine = onFirstCall(async () => import('./machines/provision.js'), 'provisionMachine');
+export const regenerateCertificates = onFirstCall(async () => import('./machines/provision.js'), 'regenerateCertificates');
+export const upgradeMachine = onFirstCall(async () => import('./machines/provision.js'), 'upgradeMachine');
+export const inspectMachine = onFirstCall(async () => import('./machines/inspect.js'), 'inspectMachine');
+export const machineDetails = onFirstCall(async () => import('./machines/inspect.js'), 'machineDetails');
+export type {CertificateSummary, MachineDetails} from './machines/inspect.js';
+export {activeMachine, naturalCompare, queryMachine, queryMachines, type MachineStatus, type QueryOptions} from './machines/query.js';
+export {matchesRecordFilters, matchesStateFilter, parseFilters, type MachineFilters} from './machines/filters.js';
+export {StatusPoller, type MachineRow, type PollerOptions} from './machines/poller.js';
+export {OperationRunner, type Operation, type OperationKind} from './machines/runner.js';
+
+export {checkConnection, dockerEnvironment, dockerVersion, machineUrl} from './access/connection.js';
+export const sshTarget = onFirstCall(async () => import('./access/ssh.js'), 'sshTarget');
+export const sshArguments = onFirstCall(async () => import('./access/ssh.js'), 'sshArguments');
+export const copyOptions = onFirstCall(async () => import('./access/ssh.js'), 'copyOptions');
+export const resetHostKey = onFirstCall(async () => import('./access/ssh.js'), 'resetHostKey');
+export const openSshClient = onFirstCall(async () => import('./access/ssh.js'), 'openSshClient');
+export type {SshTarget} from './access/ssh.js';
+export const writeDockerContext = onFirstCall(async () => import('./access/docker-context.js'), 'writeDockerContext');
+export {noProxyVariableName} from './access/no-proxy.js';
+
+export const bootstrapCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'bootstrapCertificates');
+export const rotateClientCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'rotateClientCertificates');
+export {driverNames, loadDriverDefinition} from './drivers/registry.js';
+export type {Driver, DriverContext, DriverDefinition, SshDetails} from './drivers/driver.js';
+export {shellQuote} from './ssh/quote.js';
+export {isValidMachineName, type HostRecord} from './store/host.js';
+export {goJson, serializeHost} from './store/store.js';
+export {openPreferences, preferenceDefaults, type Preferences} from './store/preferences.js';

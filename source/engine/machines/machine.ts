@@ -1,0 +1,41 @@
+// A machine: its stored record, its driver ready to use, its directory; loading one or several.
+import type {Driver, DriverContext} from '../drivers/driver.js';
+import {driverFor} from '../drivers/registry.js';
+import type {Engine} from '../engine.js';
+import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
+import type {HostRecord} from '../store/host.js';
+
+/** A machine loaded from the store with its driver ready to use. */
+export type Machine = {
+	readonly name: string;
+	readonly host: HostRecord;
+	readonly driver: Driver;
+	readonly dir: string;
+};
+
+export async function machineFromHost(engine: Engine, host: HostRecord): Promise<Machine> {
+	return {name: host.Name, host, driver: await driverFor(host), dir: engine.store.machineDir(host.Name)};
+}
+
+export async function loadMachine(engine: Engine, name: string): Promise<Machine> {
+	return machineFromHost(engine, await engine.store.load(name));
+}
+
+export function driverContext(machine: Machine, extra: Omit<DriverContext, 'machineDir'> = {}): DriverContext {
+	return {machineDir: machine.dir, ...extra};
+}
+
+/**
+ * Loads several machines before acting on any, as docker-machine does: if one cannot be
+ * loaded, nothing runs and every load error is reported.
+ */
+export async function loadMachines(engine: Engine, names: readonly string[]): Promise<Machine[]> {
+	const results = await Promise.allSettled(names.map(async name => loadMachine(engine, name)));
+	const failures = results.flatMap(result => (result.status === 'rejected' ? [result.reason as unknown] : []));
+	if (failures.length > 0) {
+		const allMissing = failures.every(failure => failure instanceof MachineNotFoundError);
+		throw new MachinistError(failures.map(failure => errorMessage(failure)).join('\n'), {exitCode: allMissing ? 4 : 1});
+	}
+
+	return results.map(result => (result as PromiseFulfilledResult<Machine>).value);
+}
