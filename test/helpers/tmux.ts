@@ -83,8 +83,8 @@ export class TmuxSession {
 
 	/** Pastes as a terminal does: wrapped in bracketed-paste marks when the program asked for them. */
 	async paste(text: string): Promise<void> {
-		await exec('tmux', ['set-buffer', '-b', this.name, '--', text]);
-		await exec('tmux', ['paste-buffer', '-p', '-d', '-b', this.name, '-t', this.name]);
+		await tmux(['set-buffer', '-b', this.name, '--', text]);
+		await tmux(['paste-buffer', '-p', '-d', '-b', this.name, '-t', this.name]);
 	}
 
 	async buffer(): Promise<string> {
