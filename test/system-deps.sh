@@ -11,6 +11,13 @@ command -v ip >/dev/null 2>&1 || needed+=(iproute2)
 command -v ssh >/dev/null 2>&1 || needed+=(openssh-client)
 command -v systemd-nspawn >/dev/null 2>&1 || needed+=(systemd-container)
 command -v debootstrap >/dev/null 2>&1 || needed+=(debootstrap)
+# The completion scripts are tested in the shells they are for.
+[ -f /usr/share/bash-completion/bash_completion ] || needed+=(bash-completion)
+# The shells whose `env --shell` output is run for real, and what scp -d and mount hand off to.
+for shell in zsh fish tcsh dash; do command -v $shell >/dev/null 2>&1 || needed+=($shell); done
+command -v rsync >/dev/null 2>&1 || needed+=(rsync)
+command -v sshfs >/dev/null 2>&1 || needed+=(sshfs)
+command -v iptables >/dev/null 2>&1 || needed+=(iptables)
 if [ ${#needed[@]} -eq 0 ]; then
 	:
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

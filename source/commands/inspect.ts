@@ -6,6 +6,7 @@ import {singleTarget} from './targets.js';
 const inspect: Command = {
 	name: 'inspect',
 	usage: 'Inspect information about a machine',
+	operands: 'machine',
 	argsUsage: '[NAME]',
 	flags: [{name: 'format', short: 'f', type: 'string', description: 'Format the output using the given go template, or "json" for the record with its live State and URL'}],
 	async run(input) {

@@ -18,10 +18,11 @@ import {CreateForm} from './screens/CreateForm.js';
 import {Details} from './screens/Details.js';
 import {Help, helpMaxScroll} from './screens/Help.js';
 import {MachineList} from './screens/MachineList.js';
+import {Cluster} from './screens/Cluster.js';
 import {Operations} from './screens/Operations.js';
 import {ServicesContext, useServices, type Services} from './services.js';
 import {createAppStore} from './store.js';
-import {ThemeContext, type Theme} from './theme.js';
+import {ThemeContext, useTheme, type Theme} from './theme.js';
 
 const toastMs = 6000;
 
@@ -47,6 +48,7 @@ export function App({services, theme}: AppProps) {
 
 function Shell() {
 	const services = useServices();
+	const theme = useTheme();
 	const {engine, poller, runner, preferences} = services;
 	const {exit} = useApp();
 	const {stdout} = useStdout();
@@ -57,6 +59,7 @@ function Shell() {
 		// Read when a key is handled, not when React last drew.
 		const view = (): AppView => ({
 			names: poller.rows().map(row => row.name),
+			swarm: machine => poller.rows().find(row => row.name === machine)?.swarm ?? '',
 			operations: runner.list(),
 			helpMaxScroll: from => helpMaxScroll(from, stdout.columns || 80, bodyHeightOf(stdout.rows || 24)),
 			drivers: driverNames(),
@@ -125,6 +128,7 @@ function Shell() {
 	const shownRows = rows.filter(row => matchesFilter(row.name, list.filter));
 	let title = `${rows.length} machine${rows.length === 1 ? '' : 's'}`;
 	if (screen.name === 'details') title = screen.machine;
+	else if (screen.name === 'cluster') title = `${screen.machine}'s swarm`;
 	else if (screen.name === 'operations') title = 'operations';
 	else if (screen.name === 'create') title = 'new machine';
 
@@ -143,6 +147,11 @@ function Shell() {
 			break;
 		}
 
+		case 'cluster': {
+			body = <Cluster machine={screen.machine} height={screenHeight}/>;
+			break;
+		}
+
 		case 'operations': {
 			body = <Operations operations={newestFirst} selected={selectedOperation} height={screenHeight} now={now}/>;
 			break;
@@ -156,7 +165,15 @@ function Shell() {
 
 	if (overlay?.kind === 'help') body = <Help context={overlay.from} width={columns} height={bodyHeight} scroll={overlay.scroll}/>;
 	else if (overlay?.kind === 'env') body = <EnvDialog {...overlay} inTmux={Boolean(engine.env['TMUX'])}/>;
-	else if (overlay?.kind === 'message') {
+	else if (overlay?.kind === 'managers') {
+		body = (
+			<Dialog title={`Join ${overlay.machine} to the swarm of…`}>
+				{overlay.managers.map((manager, index) => (
+					<Text key={manager} color={index === overlay.index ? theme.accent : undefined}>{index === overlay.index ? '❯ ' : '  '}{manager}</Text>
+				))}
+			</Dialog>
+		);
+	} else if (overlay?.kind === 'message') {
 		body = (
 			<Dialog title={overlay.title} tone='danger'>
 				<Text>{overlay.text}</Text>

@@ -37,6 +37,11 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 				break;
 			}
 
+			case 'swarm': {
+				runner.swarm(effect.kind, effect.machine, effect.manager);
+				break;
+			}
+
 			case 'ssh': {
 				sshCommand(engine, effect.machine).then(ssh => {
 					dispatch({type: 'handOff', machine: effect.machine, ...ssh});

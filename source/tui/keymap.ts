@@ -3,7 +3,7 @@
  * key means where they are; the help overlay and the footer are rendered from the same table,
  * so what they say is what the keys do.
  */
-export type Scope = 'navigation' | 'list' | 'machine' | 'details' | 'operations' | 'filter' | 'form' | 'progress' | 'picker' | 'confirm' | 'dialog' | 'env' | 'help' | 'global';
+export type Scope = 'navigation' | 'list' | 'machine' | 'details' | 'operations' | 'filter' | 'form' | 'progress' | 'picker' | 'managers' | 'confirm' | 'dialog' | 'env' | 'help' | 'global';
 
 type Binding = {
 	scope: Scope;
@@ -40,6 +40,10 @@ export const keymap = {
 	ssh: {scope: 'machine', keys: ['x'], label: 'ssh', description: 'SSH into it, here'},
 	copyEnv: {scope: 'machine', keys: ['c'], label: 'copy env', description: 'Copy the env exports', footer: true},
 	dockerContext: {scope: 'machine', keys: ['C'], label: 'context', description: 'Write a Docker context'},
+	cluster: {scope: 'machine', keys: ['w'], label: 'swarm', description: 'Its swarm: nodes, roles, state, tasks'},
+	swarmInit: {scope: 'machine', keys: ['i'], label: 'swarm init', description: 'Init a swarm with it as manager'},
+	swarmJoin: {scope: 'machine', keys: ['J'], label: 'join', description: 'Join it to a swarm (pick the manager)'},
+	swarmLeave: {scope: 'machine', keys: ['L'], label: 'leave', description: 'Take it out of its swarm (asks)'},
 
 	back: {scope: 'details', keys: ['escape'], label: 'back', description: 'Back to the list', footer: true},
 
@@ -56,6 +60,9 @@ export const keymap = {
 	cancelForm: {scope: 'form', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
 
 	leaveProgress: {scope: 'progress', keys: ['escape', 'enter'], label: 'back', description: 'Back (it goes on)', footer: true},
+
+	chooseManager: {scope: 'managers', keys: ['enter'], label: 'join', description: 'Join the swarm of this manager', footer: true},
+	cancelManagers: {scope: 'managers', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
 
 	choose: {scope: 'picker', keys: ['enter'], label: 'choose', description: 'Choose the driver', footer: true},
 	cancelPicker: {scope: 'picker', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
@@ -79,6 +86,8 @@ export type CommandName = keyof typeof keymap;
 export const contexts = {
 	list: ['navigation', 'list', 'machine', 'global'],
 	details: ['details', 'machine', 'global'],
+	cluster: ['details', 'machine', 'global'],
+	managers: ['navigation', 'managers'],
 	operations: ['navigation', 'operations', 'global'],
 	filter: ['filter'],
 	form: ['form'],
@@ -102,6 +111,7 @@ export const scopeTitles: Record<Scope, string> = {
 	form: 'Create form',
 	progress: 'Create progress',
 	picker: 'Driver choice',
+	managers: 'Manager choice',
 	confirm: 'Questions',
 	dialog: 'Dialogs',
 	env: 'Env dialog',

@@ -3,7 +3,7 @@ import {readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
-import {builtCli, machinist} from '../helpers/cli.js';
+import {builtCli, machinist, userShell} from '../helpers/cli.js';
 import {busyboxImageTar, startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from '../helpers/hosts.js';
 import {requireReal} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
@@ -23,20 +23,6 @@ async function setup(t: ExecutionContext, kind: TestHostKind): Promise<Setup> {
 	await host.authorizeKey('root', await readFile(`${key}.pub`, 'utf8'));
 	const env = {MACHINE_STORAGE_PATH: store, HOME: store, SHELL: '/bin/bash', USER: 'tester', MACHINIST_CONFIG_DIR: path.join(store, 'prefs')};
 	return {host, store, env, key};
-}
-
-/** Runs a shell line the way a user would, with machinist on PATH as `machinist`. */
-async function userShell(env: NodeJS.ProcessEnv, line: string): Promise<{code: number; stdout: string; stderr: string}> {
-	const bin = path.join(String(env['MACHINE_STORAGE_PATH']), 'bin');
-	await exec('mkdir', ['-p', bin]);
-	await writeFile(path.join(bin, 'machinist'), `#!/bin/sh\nexec ${process.execPath} ${builtCli} "$@"\n`, {mode: 0o755});
-	try {
-		const {stdout, stderr} = await exec('bash', ['-c', line], {env: {...process.env, ...env, PATH: `${bin}:${process.env['PATH']}`}, timeout: 120_000});
-		return {code: 0, stdout, stderr};
-	} catch (error) {
-		const failure = error as {code?: number; stdout?: string; stderr?: string};
-		return {code: typeof failure.code === 'number' ? failure.code : 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? ''};
-	}
 }
 
 /** Types `line` into `machinist ssh NAME` running in a real terminal (tmux); returns the exit code. */

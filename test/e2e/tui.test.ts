@@ -26,6 +26,7 @@ async function world(t: ExecutionContext) {
 	const dockerd = await startDockerd(serverCert);
 	t.teardown(async () => dockerd.stop());
 	await createMachine(engine, {name: 'alive', driverName: 'none', given: {url: dockerd.url}});
+	await engine.store.claim('sleepy');
 	await engine.store.save({
 		ConfigVersion: 3,
 		Driver: {...baseDriverConfig(store, 'sleepy'), IPAddress: '127.0.0.1', SSHUser: 'root', SSHPort: 1, EnginePort: 2376, SSHKey: ''},

@@ -29,10 +29,12 @@ test('rewriting a docker-machine record changes no byte of it', async t => {
 	}
 });
 
-test('saved records are owner-only: directories 0700, config.json 0600', async t => {
+test('claimed and saved records are owner-only: directories 0700, config.json 0600', async t => {
 	const root = path.join(await temporaryDir(t), 'store');
 	const store = new Store(root);
 	const host = await new Store(await dockerMachineStore(t)).load('p1');
+	await t.throwsAsync(store.save(host), {instanceOf: MachineNotFoundError}, 'save never makes the directory');
+	await store.claim('p1');
 	await store.save(host);
 	t.is((await stat(root)).mode & 0o777, 0o700);
 	t.is((await stat(store.machinesDir)).mode & 0o777, 0o700);

@@ -9,6 +9,9 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import type {ExecutionContext} from 'ava';
+import {generateServerCertificate} from '../../source/engine/certs/generate.js';
+import {bootstrapCertificates, createEngine, type Engine} from '../../source/engine/index.js';
 import {waitFor} from './wait.js';
 
 export type RunningDockerd = {
@@ -278,4 +281,18 @@ function processMentions(pid: number, text: string): boolean {
 	} catch {
 		return false;
 	}
+}
+
+/**
+ * A store with its CA and client certificate bootstrapped, and a real TLS dockerd on loopback
+ * whose server certificate that CA signed (files in `scratchDir`); stopped when the test ends.
+ */
+export async function storeWithDockerd(t: ExecutionContext, store: string, env: NodeJS.ProcessEnv, scratchDir: string): Promise<{engine: Engine; dockerd: RunningDockerd}> {
+	const engine = createEngine({storagePath: store, env});
+	await bootstrapCertificates(engine);
+	const serverFiles = {caCertPath: engine.certPaths.caCert, caKeyPath: engine.certPaths.caKey, serverCertPath: path.join(scratchDir, 'server.pem'), serverKeyPath: path.join(scratchDir, 'server-key.pem')};
+	await generateServerCertificate({...serverFiles, org: 'tester.daemon', hosts: ['127.0.0.1', 'localhost']});
+	const dockerd = await startDockerd(serverFiles);
+	t.teardown(async () => dockerd.stop());
+	return {engine, dockerd};
 }

@@ -10,6 +10,7 @@ const fast: OptionSpec = {name: 'fast', type: 'bool', description: 'fast', defau
 function view(overrides: Partial<AppView> = {}): AppView {
 	return {
 		names: Array.from({length: 40}, (_, index) => `m${String(index).padStart(2, '0')}`),
+		swarm: () => '',
 		operations: [],
 		helpMaxScroll: () => 7,
 		drivers: ['amazonec2', 'generic', 'none'],
@@ -159,4 +160,34 @@ test('while ssh has the terminal, keys are not the app\'s', t => {
 	t.deepEqual(typed('jd\u0003', handingOff), {state: handingOff, effects: []}, 'Ctrl-C is ssh\'s too');
 	const back = appReducer(handingOff, {type: 'handOffEnded', toast: {text: 'ended', tone: 'info'}}, view()).state;
 	t.is(selectedMachine(typed('j', back).state, view()), 'm01');
+});
+
+test('swarm keys: i inits, J picks a manager from the managers there are, L asks first, w opens the cluster view', t => {
+	const roles: Record<string, string> = {m00: 'm00 (leader)', m01: 'm00 (manager)', m02: 'm00 (worker)'};
+	const seen = view({swarm: machine => roles[machine] ?? ''});
+	t.deepEqual(typed('jjji', initialAppState, seen).effects, [{type: 'swarm', kind: 'swarm-init', machine: 'm03'}]);
+
+	const picking = typed('jjjJ', initialAppState, seen).state;
+	t.deepEqual(picking.overlay, {kind: 'managers', machine: 'm03', managers: ['m00', 'm01'], index: 0});
+	t.is(contextOf(picking), 'managers');
+	// Down then Enter joins the second manager's swarm, and the dialog closes.
+	const joined = typed('j\r', picking, seen);
+	t.deepEqual(joined.effects, [{type: 'swarm', kind: 'swarm-join', machine: 'm03', manager: 'm01'}]);
+	t.is(joined.state.overlay, undefined);
+	t.is(typed('\u001B', picking, seen).state.overlay, undefined);
+
+	const noManagers = typed('J');
+	t.deepEqual(noManagers.effects, []);
+	t.regex(noManagers.state.toast?.text ?? '', /No machine is a swarm manager yet/);
+
+	const leaving = typed('jjL', initialAppState, seen);
+	t.deepEqual(leaving.effects, []);
+	t.is(leaving.state.overlay?.kind, 'confirm');
+	t.deepEqual(typed('y', leaving.state, seen).effects, [{type: 'swarm', kind: 'swarm-leave', machine: 'm02'}]);
+
+	const cluster = typed('w', initialAppState, seen).state;
+	t.deepEqual(cluster.screen, {name: 'cluster', machine: 'm00'});
+	// Machine keys act on the cluster view's machine; Esc goes back.
+	t.deepEqual(typed('L', cluster, seen).state.overlay?.kind, 'confirm');
+	t.deepEqual(typed('\u001B', cluster, seen).state.screen, {name: 'list'});
 });

@@ -18,6 +18,8 @@ import {initialListState, listReducer, selectedKey, type ListAction, type ListSt
 
 export type MachineOperation = Exclude<OperationKind, 'create'>;
 
+export type SwarmOperation = Extract<MachineOperation, 'swarm-init' | 'swarm-join' | 'swarm-leave'>;
+
 export type CreateStep =
 	| {name: 'picker'; drivers: readonly string[]; highlighted: number; problem?: string}
 	/** The chosen driver's options are being read; keys typed meanwhile wait for the form. */
@@ -25,12 +27,14 @@ export type CreateStep =
 	| {name: 'form'; form: FormState; caret: number}
 	| {name: 'progress'; operationId: number; machine: string; command: string};
 
-export type Screen = {name: 'list'} | {name: 'details'; machine: string} | {name: 'operations'} | {name: 'create'; step: CreateStep};
+export type Screen = {name: 'list'} | {name: 'details'; machine: string} | {name: 'cluster'; machine: string} | {name: 'operations'} | {name: 'create'; step: CreateStep};
 
 /** Work the reducer asks for; the app runs these (services, timers, the terminal). */
 export type Effect =
 	| {type: 'exit'}
-	| {type: 'run'; kind: MachineOperation; machine: string}
+	| {type: 'run'; kind: Exclude<MachineOperation, SwarmOperation>; machine: string}
+	/** `manager` is the swarm to join, for swarm-join. */
+	| {type: 'swarm'; kind: SwarmOperation; machine: string; manager?: string}
 	| {type: 'ssh'; machine: string}
 	| {type: 'copyEnv'; machine: string; shell: ShellName; request: number}
 	| {type: 'rememberShell'; shell: ShellName}
@@ -45,7 +49,9 @@ export type Overlay =
 	| {kind: 'help'; from: Context; scroll: number}
 	| {kind: 'confirm'; question: string; then: Effect}
 	| ({kind: 'env'} & Omit<EnvDialogProps, 'inTmux'>)
-	| {kind: 'message'; title: string; text: string};
+	| {kind: 'message'; title: string; text: string}
+	/** The managers a machine can join, to pick one. */
+	| {kind: 'managers'; machine: string; managers: string[]; index: number};
 
 export type AppState = {
 	screen: Screen;
@@ -65,6 +71,8 @@ export const initialAppState: AppState = {screen: {name: 'list'}, list: initialL
 export type AppView = {
 	/** Machine names in list order. */
 	names: readonly string[];
+	/** Each machine's SWARM column (`mgr1 (leader)`, …), by name. */
+	swarm: (machine: string) => string;
 	/** Operations in the order they started. */
 	operations: ReadonlyArray<Pick<Operation, 'id' | 'kind' | 'machine' | 'state'>>;
 	/** How far the help overlay scrolls at the current terminal size. */
@@ -110,6 +118,8 @@ const operationCommands: Partial<Record<CommandName, MachineOperation>> = {
 	provision: 'provision',
 	regenerateCerts: 'regenerate-certs',
 	remove: 'rm',
+	swarmInit: 'swarm-init',
+	swarmLeave: 'swarm-leave',
 };
 
 /** Destructive operations ask first, in docker-machine's words where it asked. */
@@ -117,7 +127,23 @@ const questions: Partial<Record<MachineOperation, (machine: string) => string>> 
 	kill: machine => `Kill ${machine}? It is powered off at once, without shutting down.`,
 	'regenerate-certs': machine => `Regenerate the certificates of ${machine}? This restarts its Docker daemon, which may stop running containers.`,
 	rm: machine => `About to remove ${machine}. This deletes both the local reference and the remote instance. Are you sure?`,
+	'swarm-leave': machine => `Take ${machine} out of its swarm? Its tasks move to other nodes.`,
 };
+
+const swarmOperations = new Set<MachineOperation>(['swarm-init', 'swarm-join', 'swarm-leave']);
+
+function isSwarmOperation(kind: MachineOperation): kind is SwarmOperation {
+	return swarmOperations.has(kind);
+}
+
+/** Machines another can join: those whose SWARM column names a manager role. */
+export function managerNames(view: Pick<AppView, 'names' | 'swarm'>, machine: string): string[] {
+	return view.names.filter(name => name !== machine && /\((leader|manager)\)$/.test(view.swarm(name)));
+}
+
+function busyWith(view: AppView, machine: string): AppView['operations'][number] | undefined {
+	return view.operations.find(operation => operation.machine === machine && operation.state === 'running');
+}
 
 const same = (state: AppState): Result => ({state, effects: []});
 
@@ -160,10 +186,10 @@ function toList(state: AppState, created?: string, view?: AppView): AppState {
 function onMachine(state: AppState, command: CommandName, machine: string, view: AppView): Result {
 	const kind = operationCommands[command];
 	if (kind) {
-		const busy = view.operations.find(operation => operation.machine === machine && operation.state === 'running');
+		const busy = busyWith(view, machine);
 		if (busy) return same(notify(state, `${machine} is busy (${operationVerbs[busy.kind]}); wait for it, or see o`, 'danger'));
 		const question = questions[kind];
-		const run: Effect = {type: 'run', kind, machine};
+		const run: Effect = isSwarmOperation(kind) ? {type: 'swarm', kind, machine} : {type: 'run', kind, machine};
 		return question ? same({...state, overlay: {kind: 'confirm', question: question(machine), then: run}}) : {state, effects: [run]};
 	}
 
@@ -180,6 +206,12 @@ function onMachine(state: AppState, command: CommandName, machine: string, view:
 			return {state: notify(state, `Writing a Docker context for ${machine}…`), effects: [{type: 'dockerContext', machine}]};
 		}
 
+		case 'swarmJoin': {
+			const managers = managerNames(view, machine);
+			if (managers.length === 0) return same(notify(state, 'No machine is a swarm manager yet: press i on one to init a swarm', 'danger'));
+			return same({...state, overlay: {kind: 'managers', machine, managers, index: 0}});
+		}
+
 		default: {
 			return same(state);
 		}
@@ -187,13 +219,18 @@ function onMachine(state: AppState, command: CommandName, machine: string, view:
 }
 
 function isMachineCommand(command: CommandName): boolean {
-	return operationCommands[command] !== undefined || command === 'ssh' || command === 'copyEnv' || command === 'dockerContext';
+	return operationCommands[command] !== undefined || command === 'ssh' || command === 'copyEnv' || command === 'dockerContext' || command === 'swarmJoin';
 }
 
-/** What confirming runs, and what it changes on screen: a removed machine's details close. */
+/** The machine a details or cluster screen is about. */
+function screenMachine(screen: Screen): string | undefined {
+	return screen.name === 'details' || screen.name === 'cluster' ? screen.machine : undefined;
+}
+
+/** What confirming runs, and what it changes on screen: a removed machine's screens close. */
 function confirmed(state: AppState, then: Effect): Result {
 	const closed = {...state, overlay: undefined};
-	const leaving = then.type === 'run' && then.kind === 'rm' && state.screen.name === 'details' && state.screen.machine === then.machine;
+	const leaving = then.type === 'run' && then.kind === 'rm' && screenMachine(state.screen) === then.machine;
 	return {state: leaving ? {...closed, screen: {name: 'list'}} : closed, effects: [then]};
 }
 
@@ -226,6 +263,23 @@ function onOverlayKey(state: AppState, overlay: Overlay, command: CommandName | 
 
 		case 'message': {
 			return same(command === 'closeDialog' ? closeDialog(state) : state);
+		}
+
+		case 'managers': {
+			if (command === 'cancelManagers') return same({...state, overlay: undefined});
+			if (command === 'chooseManager') {
+				const closed = {...state, overlay: undefined};
+				const manager = overlay.managers[overlay.index]!;
+				const busy = busyWith(view, overlay.machine);
+				if (busy) return same(notify(closed, `${overlay.machine} is busy (${operationVerbs[busy.kind]}); wait for it, or see o`, 'danger'));
+				return {state: closed, effects: [{type: 'swarm', kind: 'swarm-join', machine: overlay.machine, manager}]};
+			}
+
+			const action = command ? navigation[command] : undefined;
+			if (!action) return same(state);
+			const last = overlay.managers.length - 1;
+			const index = action.type === 'move' ? overlay.index + action.by : (action.type === 'first' ? 0 : last);
+			return same({...state, overlay: {...overlay, index: Math.min(Math.max(index, 0), last)}});
 		}
 	}
 }
@@ -335,12 +389,16 @@ function onListKey(state: AppState, command: CommandName | undefined, view: AppV
 	}
 
 	const selected = selectedMachine(state, view);
-	const target = screen.name === 'details' ? screen.machine : selected;
+	const target = screenMachine(screen) ?? selected;
 	if (target && isMachineCommand(command)) return onMachine(state, command, target, view);
 
 	switch (command) {
 		case 'details': {
 			return same(selected ? {...state, screen: {name: 'details', machine: selected}} : state);
+		}
+
+		case 'cluster': {
+			return same(target ? {...state, screen: {name: 'cluster', machine: target}} : state);
 		}
 
 		case 'create': {
