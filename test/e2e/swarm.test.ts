@@ -7,20 +7,13 @@ import {machinist, userShell} from '../helpers/cli.js';
 import {busyboxImageTar, startTestHost, testHostsAvailable, type TestHost} from '../helpers/hosts.js';
 import {requireReal} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
+import {waitFor} from '../helpers/wait.js';
 
 const exec = promisify(execFile);
 
 /** Polls `check` until it returns a value, or fails with the last value seen. */
 async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, last: () => string): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms; last seen:\n${last()}`);
-		await new Promise(resolve => {
-			setTimeout(resolve, 1000);
-		});
-	}
+	return waitFor(what, check, {timeoutMs, intervalMs: 1000, detail: () => `last seen:\n${last()}`});
 }
 
 /** Every file under `dir`, read as text: for secrets that must not be there. */

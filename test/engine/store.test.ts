@@ -5,6 +5,7 @@ import {CorruptConfigError, Store, serializeHost} from '../../source/engine/stor
 import {MachineNotFoundError} from '../../source/engine/errors.js';
 import {assertValidMachineName, isValidMachineName} from '../../source/engine/store/host.js';
 import {dockerMachineStore, fixturesDir, temporaryDir} from '../helpers/store.js';
+import {deferred} from '../helpers/wait.js';
 
 test('reads the config.json files docker-machine 0.16.2 wrote', async t => {
 	const store = new Store(await dockerMachineStore(t));
@@ -118,22 +119,22 @@ test('hidden entries and plain files in machines/ are not machines', async t => 
 test('the machine lock serializes two writers and is re-entrant within one operation', async t => {
 	const store = new Store(await dockerMachineStore(t));
 	const order: string[] = [];
+	const firstHolds = deferred();
+	const secondWaits = deferred();
 	const first = store.withLock('p1', async () => {
 		order.push('first in');
 		await store.withLock('p1', async () => {
 			order.push('nested');
 		});
-		await new Promise(resolve => {
-			setTimeout(resolve, 150);
-		});
+		firstHolds.resolve();
+		// Held until the second writer has found the lock taken.
+		await secondWaits.promise;
 		order.push('first out');
 	});
-	await new Promise(resolve => {
-		setTimeout(resolve, 20);
-	});
+	await firstHolds.promise;
 	const second = store.withLock('p1', async () => {
 		order.push('second');
-	});
+	}, {onBusy: () => secondWaits.resolve()});
 	await Promise.all([first, second]);
 	t.deepEqual(order, ['first in', 'nested', 'first out', 'second']);
 });

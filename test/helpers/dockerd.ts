@@ -12,6 +12,7 @@ import path from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
 import {bootstrapCertificates, createEngine, type Engine} from '../../source/engine/index.js';
+import {waitFor} from './wait.js';
 
 export type RunningDockerd = {
 	/** `tcp://127.0.0.1:PORT`, TLS with client verification. */
@@ -99,12 +100,6 @@ async function canConnect(port: number): Promise<boolean> {
 		socket.once('error', () => {
 			resolve(false);
 		});
-	});
-}
-
-async function sleep(ms: number): Promise<void> {
-	return new Promise(resolve => {
-		setTimeout(resolve, ms);
 	});
 }
 
@@ -200,7 +195,9 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 	const started = Date.now();
 	const child = spawn(dockerd, args, {
 		stdio: ['ignore', 'pipe', 'pipe'],
-		env: {...process.env, PATH: `${process.env['PATH'] ?? ''}:/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin`},
+		// Nothing from the test process's environment: dockerd reads DOCKER_CERT_PATH, DOCKER_TLS_VERIFY,
+		// DOCKER_TMPDIR, DOCKER_CONFIG, HTTP(S)_PROXY and more from it, and a developer's shell may set them.
+		env: {PATH: `${path.dirname(dockerd)}:/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin`, LANG: 'C.UTF-8'},
 	});
 	running.add(child);
 
@@ -242,21 +239,17 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 		await rm(dir, {recursive: true, force: true, maxRetries: 5, retryDelay: 100});
 	};
 
-	const deadline = started + (opts.timeoutMs ?? 60_000);
 	try {
-		for (;;) {
-			if (spawnError) throw spawnError;
-			if (child.exitCode !== null || child.signalCode !== null) {
-				throw new Error(`dockerd exited (${child.exitCode ?? child.signalCode}) while starting:\n${lastLines(log, 20)}`);
-			}
-
-			if (await pingUnix(socketPath) && await canConnect(port)) break;
-			if (Date.now() > deadline) {
-				throw new Error(`dockerd did not answer within ${opts.timeoutMs ?? 60_000} ms:\n${lastLines(log, 20)}`);
-			}
-
-			await sleep(50);
-		}
+		await waitFor('dockerd: its API', async () => await pingUnix(socketPath) && canConnect(port), {
+			timeoutMs: opts.timeoutMs ?? 60_000,
+			intervalMs: 50,
+			failure() {
+				if (spawnError) return spawnError.message;
+				if (child.exitCode !== null || child.signalCode !== null) return `dockerd exited (${child.exitCode ?? child.signalCode}) while starting:\n${lastLines(log, 20)}`;
+				return undefined;
+			},
+			detail: () => lastLines(log, 20),
+		});
 	} catch (error) {
 		await stop();
 		throw error;

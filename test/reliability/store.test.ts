@@ -5,6 +5,7 @@ import test from 'ava';
 import {builtCli, machinist, machinistInProcess as run} from '../helpers/cli.js';
 import {temporaryDir} from '../helpers/store.js';
 import {tcpServer} from '../helpers/servers.js';
+import {waitFor} from '../helpers/wait.js';
 import {tlsDaemon} from '../helpers/tls-daemon.js';
 import {storeSnapshot, storeEnv} from './snapshot.js';
 
@@ -125,13 +126,10 @@ test('ls during a create shows it as Creating; after the create is killed the lo
 	const child = spawn(process.execPath, [builtCli, 'create', '-d', 'generic', '--generic-ip-address', '127.0.0.1', '--generic-ssh-port', String(silent.port), '--generic-ssh-key', key, 'busy'], {env: {PATH: process.env['PATH'], ...env}, stdio: 'ignore'});
 	t.teardown(() => child.kill('SIGKILL'));
 	let row = '';
-	for (let attempt = 0; attempt < 100 && !row.startsWith('busy|Creating'); attempt++) {
-		await new Promise(resolve => {
-			setTimeout(resolve, 100);
-		});
+	await waitFor('ls to show busy as Creating', async () => {
 		row = (await run(['ls', '--format', '{{.Name}}|{{.State}}|{{.Error}}'], env)).stdout;
-	}
-
+		return row.startsWith('busy|Creating');
+	}, {intervalMs: 100, detail: () => row}).catch(() => undefined);
 	t.is(row, 'busy|Creating|\n');
 	child.kill('SIGKILL');
 	await new Promise(resolve => child.once('exit', resolve));

@@ -10,6 +10,7 @@ import type {PollerOptions} from '../../source/engine/machines/poller.js';
 import {createServices, type Services} from '../../source/tui/services.js';
 import {createTheme} from '../../source/tui/theme.js';
 import {temporaryDir} from '../helpers/store.js';
+import {waitFor as waitForShown} from '../helpers/wait.js';
 
 export const keys = {
 	up: '\u001B[A',
@@ -70,16 +71,11 @@ export function renderApp(t: ExecutionContext, services: Services) {
 	});
 	const frame = () => instance.lastFrame() ?? '';
 
-	const waitFor = async (check: string | ((frame: string) => boolean), timeoutMs = 15_000): Promise<string> => {
+	// 30 s: a test file's apps render side by side in one process, which gets a small share of two
+	// cores when other suites run on the machine too (the first frame took over 15 s at load 20).
+	const waitFor = async (check: string | ((frame: string) => boolean), timeoutMs = 30_000): Promise<string> => {
 		const test = typeof check === 'string' ? (text: string) => text.includes(check) : check;
-		const deadline = Date.now() + timeoutMs;
-		while (!test(frame())) {
-			if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof check === 'string' ? JSON.stringify(check) : 'a frame'}; last frame:\n${frame()}`);
-			await new Promise(resolve => {
-				setTimeout(resolve, 10);
-			});
-		}
-
+		await waitForShown(`a frame showing ${typeof check === 'string' ? JSON.stringify(check) : 'what the test waits for'}`, () => test(frame()), {timeoutMs, intervalMs: 10, detail: () => `last frame:\n${frame()}`});
 		await settle();
 		return frame();
 	};
@@ -130,15 +126,7 @@ export function watchQuit(services: Services): () => boolean {
 
 /** Polls a condition outside the screen (a store, a spy) until it holds or time runs out. */
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await check())) {
-		if (Date.now() > deadline) return false;
-		await new Promise(resolve => {
-			setTimeout(resolve, 10);
-		});
-	}
-
-	return true;
+	return waitForShown('a condition', check, {timeoutMs, intervalMs: 10}).catch(() => false);
 }
 
 /** The line of a frame that shows a machine's row (or any text). */

@@ -71,6 +71,14 @@ function checkShape(host: HostRecord): string | undefined {
 	return undefined;
 }
 
+export type LockWaitOptions = {
+	/** Written into the lock, so others can tell what the holder is doing. */
+	operation?: string;
+	/** How long to wait for a lock someone else holds; default 30 s. */
+	waitMs?: number;
+	onBusy?: (holder: LockHolder | undefined) => void;
+};
+
 /**
  * The docker-machine store: `<root>/certs`, `<root>/machines/<name>/config.json`. A machine
  * exists exactly when its directory does, as in docker-machine, so both tools can share a store.
@@ -264,9 +272,10 @@ export class Store {
 	/**
 	 * Runs `work` holding the machine's lock file, so two processes touching one machine never
 	 * interleave. The lock lives beside the machine directory (hidden, so docker-machine ignores
-	 * it) and names its holder; a lock whose process is gone is taken over.
+	 * it) and names its holder; a lock whose process is gone is taken over. `onBusy` is told each
+	 * time the lock is found held by someone else (so a caller, or a test, can tell that it waits).
 	 */
-	async withLock<T>(name: string, work: () => Promise<T>, options: {operation?: string; waitMs?: number} = {}): Promise<T> {
+	async withLock<T>(name: string, work: () => Promise<T>, options: LockWaitOptions = {}): Promise<T> {
 		const lockFile = this.lockFile(name);
 		const waitMs = options.waitMs ?? 30_000;
 		const held = heldLocks.getStore();
@@ -290,6 +299,7 @@ export class Store {
 				const holder = await readLockHolder(lockFile);
 				if (await removeIfStale(lockFile)) continue;
 
+				options.onBusy?.(holder);
 				if (Date.now() >= deadline) {
 					const who = holder ? `process ${holder.pid} (${holder.command})` : 'another process';
 					throw new MachinistError(`Machine "${name}" is busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`);
