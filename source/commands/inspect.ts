@@ -4,7 +4,7 @@ import {inspectMachine} from '../engine/inspect.js';
 import {loadMachine} from '../engine/machine.js';
 import {stringOption} from '../engine/options.js';
 import {goJson, serializeHost} from '../engine/store/store.js';
-import {parseTemplate, TemplateError} from '../format/template.js';
+import {parseTemplate, TemplateError} from '../format/gotemplate/index.js';
 import {singleTarget} from './targets.js';
 
 const inspect: Command = {

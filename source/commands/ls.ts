@@ -12,7 +12,7 @@ import {
 } from '../engine/status.js';
 import {goDuration} from '../format/duration.js';
 import {renderList} from '../format/list.js';
-import {strictFields, TemplateError} from '../format/template.js';
+import {strictFields, TemplateError} from '../format/gotemplate/index.js';
 
 export const defaultLsFormat = 'table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t{{ .DockerVersion }}\t{{ .Error}}';
 
