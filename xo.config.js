@@ -39,9 +39,10 @@ const xoConfig = [
 			'max-params': 'off',
 			// Byte and UTF-16 unit arithmetic is deliberate where Go counts bytes.
 			'unicorn/prefer-code-point': 'off',
+			// An if-chain whose last branch leaves the loop reads better than a switch needing a label.
+			'unicorn/prefer-switch': 'off',
 			// Layout belongs to Prettier, which these newer rules contradict.
 			'@stylistic/curly-newline': 'off',
-			'react/jsx-tag-spacing': 'off',
 			// A message is often the command's stderr, which the rule cannot see is a string.
 			'ava/assertion-arguments': 'off',
 		},
@@ -84,6 +85,8 @@ const xoConfig = [
 		files: ['**/*.tsx'],
 		react: true,
 		rules: {
+			// Prettier writes `<Box />`.
+			'react/jsx-tag-spacing': 'off',
 			// The automatic JSX runtime (tsconfig "jsx": "react-jsx") needs no React in scope.
 			'react/react-in-jsx-scope': 'off',
 			// Style only.
