@@ -1,6 +1,6 @@
 /**
- * Cold start of the commands users run most, against a real TLS dockerd: `env NAME`, and `ls`
- * with 1 and 50 machines. Each figure is a median over cold processes, shown as a ratio to
+ * Cold start of the commands users run most, against a real TLS dockerd: `env NAME`, `ls` and
+ * `ls -q` with 1 machine, and `ls` with 50 and 200 running machines. Each figure is a median over cold processes, shown as a ratio to
  * `node -e ''` measured in the same run, so machines of different speed compare.
  *
  * Run as root (dockerd): `npm run bench`.
@@ -12,7 +12,7 @@ import {generateServerCertificate} from '../source/engine/certs/generate.js';
 import {bootstrapCertificates, createEngine, createMachine} from '../source/engine/index.js';
 import {builtCli} from '../test/helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../test/helpers/dockerd.js';
-import {measure} from './measure.js';
+import {measure, type Sample} from './measure.js';
 
 const runs = Number(process.env['BENCH_RUNS'] ?? 15);
 const availability = dockerdAvailable();
@@ -22,7 +22,7 @@ if (!availability.ok) {
 }
 
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mb-'));
-const stores = {one: path.join(scratch, 'one'), fifty: path.join(scratch, 'fifty')};
+const stores = {one: path.join(scratch, 'one'), fifty: path.join(scratch, 'fifty'), many: path.join(scratch, 'many')};
 const env = {PATH: process.env['PATH'], HOME: scratch, SHELL: '/bin/bash', USER: 'bench'};
 const first = createEngine({storagePath: stores.one, env});
 await bootstrapCertificates(first);
@@ -31,31 +31,34 @@ await generateServerCertificate({...serverCert, org: 'bench.daemon', hosts: ['12
 const dockerd = await startDockerd(serverCert);
 try {
 	await createMachine(first, {name: 'm1', driverName: 'none', given: {url: dockerd.url}});
-	// The 50-machine store shares the CA, so every machine really answers over TLS.
-	const fifty = createEngine({storagePath: stores.fifty, env, tlsCaCert: first.certPaths.caCert, tlsCaKey: first.certPaths.caKey, tlsClientCert: first.certPaths.clientCert, tlsClientKey: first.certPaths.clientKey});
-	for (let index = 1; index <= 50; index++) {
-		await createMachine(fifty, {name: `m${index}`, driverName: 'none', given: {url: dockerd.url}});
+	// The bigger stores share the CA, so every machine really answers over TLS.
+	for (const [store, count] of [[stores.fifty, 50], [stores.many, 200]] as const) {
+		const engine = createEngine({storagePath: store, env, tlsCaCert: first.certPaths.caCert, tlsCaKey: first.certPaths.caKey, tlsClientCert: first.certPaths.clientCert, tlsClientKey: first.certPaths.clientKey});
+		for (let index = 1; index <= count; index++) {
+			await createMachine(engine, {name: `m${index}`, driverName: 'none', given: {url: dockerd.url}});
+		}
 	}
 
 	const baseline = await measure(['-e', ''], env, runs);
 	const cases: Array<[string, string[], string]> = [
 		['env m1', ['env', 'm1'], stores.one],
 		['ls (1 machine)', ['ls'], stores.one],
+		['ls -q (1 machine)', ['ls', '-q'], stores.one],
 		['ls (50 machines)', ['ls'], stores.fifty],
 		['ls -q (50 machines)', ['ls', '-q'], stores.fifty],
+		['ls (200 machines)', ['ls'], stores.many],
 	];
-	const rows = [['node -e \'\' (baseline)', baseline.wallMs, baseline.rssKb, 1, 1] as const];
-	const results = [];
+	const rows: Array<readonly [string, Sample, number, number, number]> = [['node -e \'\' (baseline)', baseline, 1, 1, 1]];
 	for (const [label, args, store] of cases) {
 		const result = await measure([builtCli, ...args], {...env, MACHINE_STORAGE_PATH: store}, runs);
-		results.push([label, result.wallMs, result.rssKb, result.wallMs / baseline.wallMs, result.rssKb / baseline.rssKb] as const);
+		rows.push([label, result, result.wallMs / baseline.wallMs, result.cpuMs / baseline.cpuMs, result.rssKb / baseline.rssKb] as const);
 	}
 
-	console.log(`machinist cold-start benchmark: ${runs} runs each, median wall time, peak RSS (${os.cpus().length} cores, Node ${process.version})`);
-	console.log('| command | wall ms | × node -e \'\' | peak RSS MB | × node -e \'\' |');
-	console.log('|---|---:|---:|---:|---:|');
-	for (const [label, wall, rss, wallRatio, rssRatio] of [...rows, ...results]) {
-		console.log(`| ${label} | ${wall.toFixed(0)} | ${wallRatio.toFixed(2)} | ${(rss / 1024).toFixed(1)} | ${rssRatio.toFixed(2)} |`);
+	console.log(`machinist cold-start benchmark: ${runs} runs each, medians of wall and CPU (user + system) time, peak RSS (${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)})`);
+	console.log('| command | wall ms | × node -e \'\' | CPU ms | × node -e \'\' | peak RSS MB | × node -e \'\' |');
+	console.log('|---|---:|---:|---:|---:|---:|---:|');
+	for (const [label, result, wallRatio, cpuRatio, rssRatio] of rows) {
+		console.log(`| ${label} | ${result.wallMs.toFixed(0)} | ${wallRatio.toFixed(2)} | ${result.cpuMs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${(result.rssKb / 1024).toFixed(1)} | ${rssRatio.toFixed(2)} |`);
 	}
 } finally {
 	await dockerd.stop();

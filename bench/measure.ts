@@ -3,7 +3,7 @@ import {fileURLToPath} from 'node:url';
 
 const probe = fileURLToPath(new URL('rss-probe.cjs', import.meta.url));
 
-export type Sample = {wallMs: number; rssKb: number};
+export type Sample = {wallMs: number; rssKb: number; cpuMs: number};
 
 /** Runs a Node program once, cold, and returns its wall time and peak RSS. */
 export async function runOnce(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Sample> {
@@ -21,7 +21,10 @@ export async function runOnce(args: readonly string[], env: NodeJS.ProcessEnv): 
 		child.on('close', code => {
 			const wallMs = performance.now() - started;
 			if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
-			else resolve({wallMs, rssKb: Number.parseInt(rss, 10)});
+			else {
+				const [rssKb, cpuMs] = rss.trim().split(' ').map(Number);
+				resolve({wallMs, rssKb: rssKb!, cpuMs: cpuMs!});
+			}
 		});
 	});
 }
@@ -33,9 +36,22 @@ export function median(values: readonly number[]): number {
 }
 
 /** Runs `args` `runs` times (after one warm-up for the page cache) and summarises. */
-export async function measure(args: readonly string[], env: NodeJS.ProcessEnv, runs: number): Promise<{wallMs: number; rssKb: number}> {
+export async function measure(args: readonly string[], env: NodeJS.ProcessEnv, runs: number): Promise<Sample> {
 	await runOnce(args, env);
 	const samples: Sample[] = [];
 	for (let index = 0; index < runs; index++) samples.push(await runOnce(args, env));
-	return {wallMs: median(samples.map(sample => sample.wallMs)), rssKb: Math.max(...samples.map(sample => sample.rssKb))};
+	return {wallMs: median(samples.map(sample => sample.wallMs)), rssKb: Math.max(...samples.map(sample => sample.rssKb)), cpuMs: median(samples.map(sample => sample.cpuMs))};
+}
+
+export async function timedMs(work: () => Promise<unknown>): Promise<number> {
+	const started = performance.now();
+	await work();
+	return performance.now() - started;
+}
+
+/** Benchmarks on real test hosts end here, saying why, where there can be none. */
+export function requireTestHosts(availability: {ok: true} | {ok: false; why: string}): void {
+	if (availability.ok) return;
+	console.error(`bench needs real test hosts: ${availability.why}`);
+	process.exit(1);
 }

@@ -13,21 +13,11 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import {builtCli} from '../test/helpers/cli.js';
 import {startTestHost, testHostsAvailable} from '../test/helpers/hosts.js';
-import {median} from './measure.js';
+import {median, requireTestHosts, timedMs} from './measure.js';
 
 const exec = promisify(execFile);
 const runs = Number(process.env['BENCH_RUNS'] ?? 3);
-const availability = testHostsAvailable();
-if (!availability.ok) {
-	console.error(`bench needs real test hosts: ${availability.why}`);
-	process.exit(1);
-}
-
-async function timedMs(work: () => Promise<unknown>): Promise<number> {
-	const started = performance.now();
-	await work();
-	return performance.now() - started;
-}
+requireTestHosts(testHostsAvailable());
 
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mbp-'));
 const key = path.join(scratch, 'key');

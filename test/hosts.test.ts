@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import test, {type ExecutionContext} from 'ava';
+import test from 'ava';
 import {busyboxImageTar, ensureRootfs, machineIpForward, setMachineIpForward, startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from './helpers/hosts.js';
 import {requireReal} from './helpers/real.js';
+import {waitFor} from './helpers/wait.js';
 
 type Result = {code: number; stdout: string; stderr: string};
 
@@ -26,6 +27,8 @@ let keyDir = '';
 
 async function ssh(host: TestHost, user: string, command: string): Promise<Result> {
 	return run('ssh', [
+		// Not this machine's ~/.ssh/config (OpenSSH finds it through the password database, not HOME).
+		'-F', '/dev/null',
 		'-o', 'StrictHostKeyChecking=no',
 		'-o', 'UserKnownHostsFile=/dev/null',
 		'-o', 'BatchMode=yes',
@@ -50,20 +53,6 @@ async function servedFingerprints(target: TestHost): Promise<string[]> {
 		const blob = Buffer.from(line.split(' ')[2] ?? '', 'base64');
 		return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 	}).sort();
-}
-
-async function waitFor(t: ExecutionContext, what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!await check()) {
-		if (Date.now() > deadline) {
-			t.fail(`${what}: not within ${timeoutMs} ms`);
-			return;
-		}
-
-		await new Promise(resolve => {
-			setTimeout(resolve, 200);
-		});
-	}
 }
 
 test.before(async t => {
@@ -135,7 +124,7 @@ test.serial('systemd host: systemd is PID 1, docker is enabled and runs a contai
 	t.is((await target.exec('cat /proc/1/comm')).stdout.trim(), 'systemd');
 	t.is((await target.exec('test -d /run/systemd/system')).code, 0);
 	t.is((await target.exec('systemctl is-enabled docker.service')).stdout.trim(), 'enabled');
-	await waitFor(t, 'docker.service active', async () => (await target.exec('systemctl is-active docker.service')).stdout.trim() === 'active');
+	await waitFor('docker.service active', async () => (await target.exec('systemctl is-active docker.service')).stdout.trim() === 'active', {timeoutMs: 30_000, intervalMs: 200});
 
 	fs.copyFileSync(await busyboxImageTar(), path.join(target.rootfs, 'root/busybox.tar'));
 	const imported = await target.exec('docker import /root/busybox.tar machinist-test/busybox');
@@ -161,7 +150,7 @@ test.serial('no-init host: no systemd, and a dockerd started by hand runs contai
 	// The way the product would: over ssh, in the background, with a pid file.
 	const started = await ssh(target, 'root', 'nohup dockerd --pidfile=/run/docker.pid >/var/log/dockerd.log 2>&1 </dev/null &');
 	t.is(started.code, 0, started.stderr);
-	await waitFor(t, 'dockerd answers', async () => (await target.exec('docker version')).code === 0);
+	await waitFor('dockerd answers', async () => (await target.exec('docker version')).code === 0, {timeoutMs: 30_000, intervalMs: 200});
 	t.regex((await target.exec('cat /run/docker.pid')).stdout, /^\d+$/);
 	fs.copyFileSync(await busyboxImageTar(), path.join(target.rootfs, 'root/busybox.tar'));
 	const ran = await target.exec('docker import /root/busybox.tar machinist-test/busybox >/dev/null && docker run --rm machinist-test/busybox echo ok');
@@ -188,7 +177,7 @@ test.serial('a host boots and runs a container while this machine has net.ipv4.i
 		target = await startTestHost('systemd');
 		t.is(machineIpForward(), '0');
 		t.is((await target.exec('cat /proc/sys/net/ipv4/ip_forward')).stdout.trim(), '1');
-		await waitFor(t, 'docker.service active', async () => (await target!.exec('systemctl is-active docker.service')).stdout.trim() === 'active', 90_000);
+		await waitFor('docker.service active', async () => (await target!.exec('systemctl is-active docker.service')).stdout.trim() === 'active', {timeoutMs: 90_000, intervalMs: 200});
 		fs.copyFileSync(await busyboxImageTar(), path.join(target.rootfs, 'root/busybox.tar'));
 		// On the default bridge: the network that needs forwarding.
 		const ran = await target.exec('docker import /root/busybox.tar machinist-test/busybox >/dev/null && docker run --rm machinist-test/busybox echo ok');

@@ -11,6 +11,13 @@ command -v ip >/dev/null 2>&1 || needed+=(iproute2)
 command -v ssh >/dev/null 2>&1 || needed+=(openssh-client)
 command -v systemd-nspawn >/dev/null 2>&1 || needed+=(systemd-container)
 command -v debootstrap >/dev/null 2>&1 || needed+=(debootstrap)
+# The completion scripts are tested in the shells they are for.
+[ -f /usr/share/bash-completion/bash_completion ] || needed+=(bash-completion)
+# The shells whose `env --shell` output is run for real, and what scp -d and mount hand off to.
+for shell in zsh fish tcsh dash; do command -v $shell >/dev/null 2>&1 || needed+=($shell); done
+command -v rsync >/dev/null 2>&1 || needed+=(rsync)
+command -v sshfs >/dev/null 2>&1 || needed+=(sshfs)
+command -v iptables >/dev/null 2>&1 || needed+=(iptables)
 # The qemu driver's VM tests: QEMU itself, and what builds their bootable image and reads seeds.
 command -v qemu-system-x86_64 >/dev/null 2>&1 || needed+=(qemu-system-x86)
 command -v qemu-img >/dev/null 2>&1 || needed+=(qemu-utils)

@@ -33,6 +33,12 @@ export type Command = {
 	flags: readonly OptionSpec[];
 	/** Flags that depend on the other arguments: `create` adds the chosen driver's. */
 	extraFlags?(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<readonly OptionSpec[]>;
+	/**
+	 * What the positional arguments are, for shell completion: one machine name, several,
+	 * `machine:path` operands (scp, mount), command names (help), or one of a fixed list of
+	 * words. Unset: nothing to offer.
+	 */
+	operands?: 'machine' | 'machines' | 'machine-paths' | 'commands' | readonly string[];
 	/** Arguments after the first positional are left unparsed (`ssh NAME ls -la`). */
 	passThrough?: boolean;
 	/** May return the process exit code; undefined means 0. */

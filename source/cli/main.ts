@@ -1,7 +1,9 @@
 import {
 	createEngine,
+	type DriverTimings,
 	type Engine,
 	errorMessage,
+	MachineNotFoundError,
 	MachinistError,
 	type OptionSpec,
 	type OptionValues,
@@ -16,15 +18,35 @@ import type {Command, Terminal} from './command.js';
 import {globalOptionSpecs} from './globals.js';
 import {renderAppHelp, renderCommandHelp} from './help.js';
 
-export const program = 'machinist';
-
 /** Quotes a word for the hint line only when a shell would split or expand it. */
 function shellWord(word: string): string {
 	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll('\'', '\'\\\'\'')}'`;
 }
 
+/**
+ * Waits the environment may shorten, by driver: tests of slow cloud paths set these. The
+ * engine takes them as data; only this face reads the variables.
+ */
+const driverTimingVariables: ReadonlyArray<readonly [variable: string, driver: string, timing: keyof DriverTimings]> = [
+	['MACHINIST_DIGITALOCEAN_ACTIVE_TIMEOUT_MS', 'digitalocean', 'readyTimeoutMs'],
+	['MACHINIST_DIGITALOCEAN_SSH_TIMEOUT_MS', 'digitalocean', 'sshWaitMs'],
+	['MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS', 'amazonec2', 'readyTimeoutMs'],
+	['MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS', 'amazonec2', 'sshWaitMs'],
+	['MACHINIST_AMAZONEC2_POLL_MS', 'amazonec2', 'pollIntervalMs'],
+];
+
+function driverTimingsFrom(env: NodeJS.ProcessEnv): Record<string, DriverTimings> {
+	const timings: Record<string, DriverTimings> = {};
+	for (const [variable, driver, timing] of driverTimingVariables) {
+		const text = env[variable];
+		if (text && /^\d+$/.test(text)) timings[driver] = {...timings[driver], [timing]: Number(text)};
+	}
+
+	return timings;
+}
+
 /** The engine the global options (and their env vars) describe. */
-function engineFrom(globalFlags: OptionValues, env: NodeJS.ProcessEnv): Engine {
+function engineFrom(globalFlags: OptionValues, env: NodeJS.ProcessEnv, program: string): Engine {
 	const globals = resolveOptions(globalOptionSpecs, globalFlags, env);
 	return createEngine({
 		storagePath: stringOption(globals, 'storage-path') || undefined,
@@ -34,6 +56,7 @@ function engineFrom(globalFlags: OptionValues, env: NodeJS.ProcessEnv): Engine {
 		tlsClientKey: stringOption(globals, 'tls-client-key') || undefined,
 		env,
 		program,
+		driverTimings: driverTimingsFrom(env),
 	});
 }
 
@@ -44,9 +67,10 @@ async function commandFlags(command: Command, argv: readonly string[], env: Node
 
 /**
  * Runs one command line and returns the exit code. Expected failures (MachinistError) print
- * their message alone; anything else is a bug and says so.
+ * their message alone; anything else is a bug and says so. `program` is the name the user
+ * invoked (`docker-machine` through a symlink), used in help and hint lines.
  */
-export async function runCli(argv: readonly string[], terminal: Terminal): Promise<number> {
+export async function runCli(argv: readonly string[], terminal: Terminal, program = 'machinist'): Promise<number> {
 	let debug = argv.some(argument => argument === '-D' || argument === '--debug' || argument === '-debug');
 	try {
 		const machineDebug = terminal.env['MACHINE_DEBUG'];
@@ -70,7 +94,7 @@ export async function runCli(argv: readonly string[], terminal: Terminal): Promi
 			// app idling for hours pays for in memory and CPU. Must be set before React loads.
 			process.env['NODE_ENV'] ??= 'production';
 			const {runTui} = await import('../tui/run.js');
-			return await runTui({engine: engineFrom(global.flags, terminal.env), env: terminal.env});
+			return await runTui({engine: engineFrom(global.flags, terminal.env, program), env: terminal.env});
 		}
 
 		const [commandName, ...rest] = bare ? ['ls'] : global.positionals;
@@ -99,7 +123,7 @@ export async function runCli(argv: readonly string[], terminal: Terminal): Promi
 		}
 
 		const code = await command.run({
-			engine: engineFrom(global.flags, terminal.env),
+			engine: engineFrom(global.flags, terminal.env, program),
 			terminal,
 			flags: resolveOptions(flags, parsed.flags, terminal.env),
 			givenFlags: parsed.flags,
@@ -110,7 +134,9 @@ export async function runCli(argv: readonly string[], terminal: Terminal): Promi
 		return code ?? 0;
 	} catch (error) {
 		if (error instanceof MachinistError) {
-			terminal.stderr.write(`${error.message}\n`);
+			// The store cannot know the name we were run by; its "use … ls" hint must.
+			const message = error instanceof MachineNotFoundError ? new MachineNotFoundError(error.machineName, program).message : error.message;
+			terminal.stderr.write(`${message}\n`);
 			if (debug && error.cause) terminal.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
 			return error.exitCode;
 		}

@@ -26,3 +26,12 @@ export function processTerminal(): Terminal {
 		env: process.env,
 	};
 }
+
+/**
+ * The name the user ran us by, for hint lines (`# eval $(docker-machine env x)` through a
+ * symlink named docker-machine); `node build/cli.js` is still machinist.
+ */
+export function invokedName(scriptPath: string | undefined): string {
+	const name = scriptPath ? scriptPath.slice(scriptPath.lastIndexOf('/') + 1) : '';
+	return name && !/\.[cm]?[jt]s$/.test(name) ? name : 'machinist';
+}

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {Command} from '../cli/command.js';
-import {boolOption, checkConnection, loadMachine} from '../engine/index.js';
+import {boolOption, connectionConfig, loadMachine} from '../engine/index.js';
 import {checked} from './connection.js';
 import {singleTarget} from './targets.js';
 
@@ -10,13 +10,12 @@ const goQuote = (text: string) => JSON.stringify(text);
 const config: Command = {
 	name: 'config',
 	usage: 'Print the connection config for machine',
+	operands: 'machine',
 	argsUsage: '[NAME]',
 	flags: [{name: 'swarm', type: 'bool', description: 'Display the Swarm config instead of the Docker daemon'}],
 	async run(input) {
 		const machine = await loadMachine(input.engine, await singleTarget(input));
-		const {url} = await checked(input, 'Error running connection boilerplate: ', async () => checkConnection(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')}));
-
-		const dir = machine.host.HostOptions.AuthOptions.StorePath || machine.dir;
+		const {url, certDir: dir} = await checked(input, 'Error running connection boilerplate: ', async () => connectionConfig(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')}));
 		input.terminal.stdout.write([
 			'--tlsverify',
 			`--tlscacert=${goQuote(path.join(dir, 'ca.pem'))}`,

@@ -14,6 +14,7 @@ export const dockerVariables = ['DOCKER_TLS_VERIFY', 'DOCKER_HOST', 'DOCKER_CERT
 const env: Command = {
 	name: 'env',
 	usage: 'Display the commands to set up the environment for the Docker client',
+	operands: 'machine',
 	argsUsage: '[NAME]',
 	flags: [
 		{name: 'swarm', type: 'bool', description: 'Display the Swarm config instead of the Docker daemon'},

@@ -6,6 +6,7 @@ import {commandTable, findCommand} from './index.js';
 const help: Command = {
 	name: 'help',
 	usage: 'Shows a list of commands or help for one command',
+	operands: 'commands',
 	argsUsage: '[command]',
 	flags: [],
 	async run(input) {

@@ -8,6 +8,7 @@ type CommandEntry = {name: string; usage: string; aliases?: string[]; load: () =
  */
 export const commandTable: readonly CommandEntry[] = [
 	{name: 'active', usage: 'Print which machine is active', load: async () => import('./active.js')},
+	{name: 'completion', usage: 'Print a shell completion script (bash, zsh, fish)', load: async () => import('./completion.js')},
 	{name: 'config', usage: 'Print the connection config for machine', load: async () => import('./config.js')},
 	{name: 'create', usage: 'Create a machine', load: async () => import('./create.js')},
 	{name: 'env', usage: 'Display the commands to set up the environment for the Docker client', load: async () => import('./env.js')},
@@ -26,6 +27,7 @@ export const commandTable: readonly CommandEntry[] = [
 	{name: 'start', usage: 'Start a machine', load: async () => import('./power.js').then(module => ({default: module.start}))},
 	{name: 'status', usage: 'Get the status of a machine', load: async () => import('./status.js')},
 	{name: 'stop', usage: 'Stop a machine', load: async () => import('./power.js').then(module => ({default: module.stop}))},
+	{name: 'swarm', usage: 'Make machines one swarm-mode cluster: init, join, leave, ls', load: async () => import('./swarm.js')},
 	{name: 'upgrade', usage: 'Upgrade a machine to the latest version of Docker', load: async () => import('./upgrade.js')},
 	{name: 'url', usage: 'Get the URL of a machine', load: async () => import('./url.js')},
 	{name: 'version', usage: 'Show the Docker Machine version or a machine docker version', load: async () => import('./version.js')},

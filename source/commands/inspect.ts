@@ -1,11 +1,12 @@
 import type {Command} from '../cli/command.js';
 import {errorMessage, goJson, inspectMachine, loadMachine, MachinistError, serializeHost, stringOption} from '../engine/index.js';
-import {parseTemplate, TemplateError} from '../format/template.js';
+import {parseTemplate, TemplateError} from '../format/gotemplate/index.js';
 import {singleTarget} from './targets.js';
 
 const inspect: Command = {
 	name: 'inspect',
 	usage: 'Inspect information about a machine',
+	operands: 'machine',
 	argsUsage: '[NAME]',
 	flags: [{name: 'format', short: 'f', type: 'string', description: 'Format the output using the given go template, or "json" for the record with its live State and URL'}],
 	async run(input) {

@@ -5,6 +5,7 @@ import {multiTarget} from './targets.js';
 const ip: Command = {
 	name: 'ip',
 	usage: 'Get the IP address of a machine',
+	operands: 'machines',
 	flags: [],
 	async run(input) {
 		const machines = await loadMachines(input.engine, await multiTarget(input));

@@ -3,59 +3,14 @@ import {
 	boolOption,
 	intOption,
 	listOption,
-	type MachineStatus,
 	MachinistError,
-	matchesRecordFilters,
 	matchesStateFilter,
 	naturalCompare,
 	parseFilters,
 	queryMachines,
-	stateLabel,
+	recordFilter,
 	stringOption,
 } from '../engine/index.js';
-import {goDuration} from '../format/duration.js';
-import {renderList} from '../format/list.js';
-import {strictFields, TemplateError} from '../format/template.js';
-
-export const defaultLsFormat = 'table {{ .Name }}\t{{ .Active }}\t{{ .DriverName}}\t{{ .State }}\t{{ .URL }}\t{{ .Swarm }}\t{{ .DockerVersion }}\t{{ .Error}}';
-
-/** Column titles for `table` formats (docker-machine's headers). */
-const titles = {
-	Name: 'NAME',
-	Active: 'ACTIVE',
-	ActiveHost: 'ACTIVE_HOST',
-	ActiveSwarm: 'ACTIVE_SWARM',
-	DriverName: 'DRIVER',
-	State: 'STATE',
-	URL: 'URL',
-	SwarmOptions: 'SWARM_OPTIONS',
-	Swarm: 'SWARM',
-	EngineOptions: 'ENGINE_OPTIONS',
-	Error: 'ERRORS',
-	DockerVersion: 'DOCKER',
-	ResponseTime: 'RESPONSE',
-};
-
-/** One `ls` row with docker-machine's template field names and values. */
-export function lsRow(status: MachineStatus) {
-	const live = status.problem === undefined;
-	return {
-		[strictFields]: true,
-		Name: status.name,
-		Active: live ? (status.activeHost ? '*' : (status.activeSwarm ? '* (swarm)' : '-')) : '',
-		ActiveHost: status.activeHost,
-		ActiveSwarm: status.activeSwarm,
-		DriverName: status.driverName,
-		State: stateLabel(status.state),
-		URL: status.url,
-		SwarmOptions: status.host?.HostOptions.SwarmOptions ?? null,
-		Swarm: status.swarm,
-		EngineOptions: status.host?.HostOptions.EngineOptions ?? null,
-		Error: status.error,
-		DockerVersion: live ? (status.dockerVersion ? `v${status.dockerVersion}` : 'Unknown') : '',
-		ResponseTime: goDuration(status.responseTimeMs),
-	};
-}
 
 const ls: Command = {
 	name: 'ls',
@@ -74,7 +29,7 @@ const ls: Command = {
 		if (timeoutSeconds <= 0) throw new MachinistError('Error: --timeout must be a positive number of seconds');
 		const entries = await input.engine.store.loadAll();
 		const hosts = entries.flatMap(entry => (entry.host ? [entry.host] : []));
-		const include = (host: (typeof hosts)[number]) => matchesRecordFilters(host, hosts, filters);
+		const include = await recordFilter(input.engine, hosts, filters);
 		const {stdout} = input.terminal;
 		const timeoutMs = timeoutSeconds * 1000;
 
@@ -92,22 +47,8 @@ const ls: Command = {
 			return;
 		}
 
-		const format = stringOption(input.flags, 'format');
-		if (format === 'json') {
-			const rows = statuses.map(status => {
-				const {[strictFields]: _strict, ...row} = lsRow(status);
-				return row;
-			});
-			stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-			return;
-		}
-
-		try {
-			stdout.write(renderList(format || defaultLsFormat, statuses.map(status => lsRow(status)), titles, {defaultTableFormat: defaultLsFormat}));
-		} catch (error) {
-			if (error instanceof TemplateError) throw new MachinistError(error.message);
-			throw error;
-		}
+		const {renderMachines} = await import('./ls-render.js');
+		stdout.write(renderMachines(statuses, stringOption(input.flags, 'format')));
 	},
 };
 

@@ -1,10 +1,11 @@
 import type {Command} from '../cli/command.js';
-import {boolOption, copyOptions, findProgram, loadMachine, MachinistError, runProgram, sshTarget} from '../engine/index.js';
+import {boolOption, copyOptions, findProgram, sshfsOption, loadMachine, MachinistError, runProgram, sshTarget} from '../engine/index.js';
 import {parseLocation} from './scp.js';
 
 const mount: Command = {
 	name: 'mount',
 	usage: 'Mount or unmount a directory from a machine with SSHFS.',
+	operands: 'machine-paths',
 	argsUsage: '[[user@]machine:][path] [mountpoint]',
 	flags: [{name: 'unmount', short: 'u', type: 'bool', description: 'Unmount instead of mount'}],
 	async run(input) {
@@ -28,7 +29,7 @@ const mount: Command = {
 		if (!location.machine) throw new MachinistError(`Error: "${source}" names no machine: use [user@]machine:path`);
 		const ssh = await sshTarget(input.engine, await loadMachine(input.engine, location.machine));
 		const options = await copyOptions([ssh]);
-		const sshfsOptions = options.filter(option => option !== '-o').flatMap(option => ['-o', option]);
+		const sshfsOptions = options.filter(option => option !== '-o').flatMap(option => ['-o', sshfsOption(option)]);
 		return runProgram(sshfs, [...sshfsOptions, '-o', `Port=${ssh.details.port}`, `${location.user ?? ssh.details.user}@${ssh.details.host}:${location.path}`, target]);
 	},
 };

@@ -6,6 +6,7 @@ import {forEachMachine} from './targets.js';
 const regenerateCerts: Command = {
 	name: 'regenerate-certs',
 	usage: 'Regenerate TLS Certificates for a machine',
+	operands: 'machines',
 	flags: [
 		{name: 'force', short: 'f', type: 'bool', description: 'Force rebuild and do not prompt'},
 		{name: 'client-certs', type: 'bool', description: 'Also regenerate client certificates and CA.'},

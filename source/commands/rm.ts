@@ -1,9 +1,10 @@
 import type {Command} from '../cli/command.js';
-import {boolOption, errorMessage, exitCodes, MachineNotFoundError, MachinistError, removeMachine} from '../engine/index.js';
+import {assertUsableMachineName, boolOption, errorMessage, exitCodes, MachineNotFoundError, MachinistError, removalWarnings, removeMachine} from '../engine/index.js';
 
 const rm: Command = {
 	name: 'rm',
 	usage: 'Remove a machine',
+	operands: 'machines',
 	argsUsage: 'NAME [NAME...]',
 	flags: [
 		{name: 'force', short: 'f', type: 'bool', description: 'Remove local configuration even if machine cannot be removed, also implies an automatic yes (`-y`)'},
@@ -17,9 +18,12 @@ const rm: Command = {
 		}
 
 		const names = [...new Set(input.args)];
+		// Before asking: a name that cannot be a machine ("..", "") is refused, never removed.
+		for (const name of names) assertUsableMachineName(name);
 		const force = boolOption(input.flags, 'force');
 		terminal.stdout.write(`About to remove ${names.join(', ')}\n`);
 		terminal.stdout.write('WARNING: This action will delete both local reference and remote instance.\n');
+		for (const warning of await removalWarnings(input.engine, names)) terminal.stdout.write(`WARNING: ${warning}\n`);
 		if (!force && !boolOption(input.flags, 'y')) {
 			const answer = await terminal.readLine('Are you sure? (y/n): ');
 			// docker-machine exited 0 here without a word, which scripts took for success.

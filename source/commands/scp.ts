@@ -1,5 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {boolOption, copyOptions, findProgram, loadMachine, MachinistError, runProgram, sshTarget, type SshTarget} from '../engine/index.js';
+import {boolOption, copyOptions, findProgram, loadMachine, MachinistError, rsyncShellWord, runProgram, sshTarget, type SshTarget} from '../engine/index.js';
 
 type Location = {machine?: string; user?: string; path: string};
 
@@ -24,6 +24,7 @@ function rsyncLocation(target: SshTarget, location: Location): string {
 const scp: Command = {
 	name: 'scp',
 	usage: 'Copy files between machines',
+	operands: 'machine-paths',
 	argsUsage: '[[user@]machine:][path] [[user@]machine:][path]',
 	flags: [
 		{name: 'recursive', short: 'r', type: 'bool', description: 'Copy files recursively (required to copy directories)'},
@@ -57,7 +58,7 @@ const scp: Command = {
 			const [target] = [...targets.values()];
 			const port = target ? ['-p', String(target.details.port)] : [];
 			const render = (location: Location) => (location.machine ? rsyncLocation(targets.get(location.machine)!, location) : location.path);
-			args = [...(boolOption(input.flags, 'quiet') ? [] : ['--progress']), '-e', ['ssh', ...options, ...port].join(' '), ...(boolOption(input.flags, 'recursive') ? ['-r'] : []), render(source), render(destination)];
+			args = [...(boolOption(input.flags, 'quiet') ? [] : ['--progress']), '-e', ['ssh', ...options, ...port].map(word => rsyncShellWord(word)).join(' '), ...(boolOption(input.flags, 'recursive') ? ['-r'] : []), render(source), render(destination)];
 		} else {
 			const render = (location: Location) => (location.machine ? scpUri(targets.get(location.machine)!, location) : location.path);
 			args = [...options, '-3', ...(boolOption(input.flags, 'recursive') ? ['-r'] : []), ...(boolOption(input.flags, 'quiet') ? ['-q'] : []), render(source), render(destination)];

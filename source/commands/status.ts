@@ -5,6 +5,7 @@ import {singleTarget} from './targets.js';
 const status: Command = {
 	name: 'status',
 	usage: 'Get the status of a machine',
+	operands: 'machine',
 	flags: [],
 	async run(input) {
 		const machine = await loadMachine(input.engine, await singleTarget(input));

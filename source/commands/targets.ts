@@ -40,15 +40,16 @@ export async function forEachMachine(input: CommandInput, work: (machine: Machin
  * A command that does one thing to each named machine (start, provision, upgrade, …), printing
  * progress as docker-machine does and an optional note once all are done.
  */
-export function machineActionCommand(name: string, usage: string, action: (input: CommandInput, machine: Machine, progress: ProgressSink) => Promise<void>, note?: string): Command {
+export function machineActionCommand(name: string, usage: string, action: (input: CommandInput, machine: Machine, progress: ProgressSink) => Promise<void>, note?: (program: string) => string): Command {
 	return {
 		name,
 		usage,
+		operands: 'machines',
 		flags: [],
 		async run(input) {
 			const progress = printProgress(input.terminal);
 			await forEachMachine(input, async machine => action(input, machine, progress));
-			if (note) input.terminal.stdout.write(`${note}\n`);
+			if (note) input.terminal.stdout.write(`${note(input.engine.program)}\n`);
 		},
 	};
 }

@@ -5,6 +5,7 @@ import {singleTarget} from './targets.js';
 const url: Command = {
 	name: 'url',
 	usage: 'Get the URL of a machine',
+	operands: 'machine',
 	flags: [],
 	async run(input) {
 		const machine = await loadMachine(input.engine, await singleTarget(input));

@@ -5,6 +5,7 @@ import {versionLine} from '../version.js';
 const version: Command = {
 	name: 'version',
 	usage: 'Show the Docker Machine version or a machine docker version',
+	operands: 'machine',
 	argsUsage: '[machine]',
 	flags: [],
 	async run(input) {

@@ -1,5 +1,6 @@
 // The Engine value every engine call takes: store, global TLS files, environment, program name.
 import path from 'node:path';
+import type {DriverTimings} from './drivers/driver.js';
 import {defaultCertPaths, type CertPaths} from './store/host.js';
 import {Store, defaultStorePath} from './store/store.js';
 
@@ -14,6 +15,8 @@ export type Engine = {
 	readonly env: NodeJS.ProcessEnv;
 	/** The name shown in hints and messages ("Use \"machinist ls\"…"). */
 	readonly program: string;
+	/** Waits to shorten, by driver name. */
+	readonly driverTimings: Readonly<Record<string, DriverTimings>>;
 };
 
 export type EngineSettings = {
@@ -24,6 +27,7 @@ export type EngineSettings = {
 	tlsClientKey?: string;
 	env?: NodeJS.ProcessEnv;
 	program?: string;
+	driverTimings?: Readonly<Record<string, DriverTimings>>;
 };
 
 export function createEngine(settings: EngineSettings = {}): Engine {
@@ -42,5 +46,6 @@ export function createEngine(settings: EngineSettings = {}): Engine {
 		},
 		env,
 		program: settings.program ?? 'machinist',
+		driverTimings: settings.driverTimings ?? {},
 	};
 }

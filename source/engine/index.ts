@@ -62,11 +62,24 @@ export const inspectMachine = onFirstCall(async () => import('./machines/inspect
 export const machineDetails = onFirstCall(async () => import('./machines/inspect.js'), 'machineDetails');
 export type {CertificateSummary, MachineDetails} from './machines/inspect.js';
 export {activeMachine, naturalCompare, queryMachine, queryMachines, type MachineStatus, type QueryOptions} from './machines/query.js';
-export {matchesRecordFilters, matchesStateFilter, parseFilters, type MachineFilters} from './machines/filters.js';
+export {matchesRecordFilters, matchesStateFilter, parseFilters, recordFilter, type MachineFilters} from './machines/filters.js';
 export {StatusPoller, type MachineRow, type PollerOptions} from './machines/poller.js';
 export {OperationRunner, type Operation, type OperationKind} from './machines/runner.js';
 
-export {checkConnection, dockerEnvironment, dockerVersion, machineUrl} from './access/connection.js';
+export const initCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'initCluster');
+export const joinCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'joinCluster');
+export const leaveCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'leaveCluster');
+export const listCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'listCluster');
+export const removalWarnings = onFirstCall(async () => import('./swarm/cluster.js'), 'removalWarnings');
+export type {ClusterNode, ClusterView} from './swarm/cluster.js';
+
+
+// Loaded on first call: the connection check brings node:tls, which `ls -q` never needs.
+export const checkConnection = onFirstCall(async () => import('./access/connection.js'), 'checkConnection');
+export const connectionConfig = onFirstCall(async () => import('./access/connection.js'), 'connectionConfig');
+export const dockerEnvironment = onFirstCall(async () => import('./access/connection.js'), 'dockerEnvironment');
+export const dockerVersion = onFirstCall(async () => import('./access/connection.js'), 'dockerVersion');
+export const machineUrl = onFirstCall(async () => import('./access/connection.js'), 'machineUrl');
 export const sshTarget = onFirstCall(async () => import('./access/ssh.js'), 'sshTarget');
 export const sshArguments = onFirstCall(async () => import('./access/ssh.js'), 'sshArguments');
 export const copyOptions = onFirstCall(async () => import('./access/ssh.js'), 'copyOptions');
@@ -79,8 +92,9 @@ export {noProxyVariableName} from './access/no-proxy.js';
 export const bootstrapCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'bootstrapCertificates');
 export const rotateClientCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'rotateClientCertificates');
 export {driverNames, loadDriverDefinition} from './drivers/registry.js';
-export type {Driver, DriverContext, DriverDefinition, SshDetails} from './drivers/driver.js';
+export type {Driver, DriverContext, DriverDefinition, DriverTimings, SshDetails} from './drivers/driver.js';
 export {shellQuote} from './ssh/quote.js';
-export {isValidMachineName, type HostRecord} from './store/host.js';
+export {assertUsableMachineName, isValidMachineName, type HostRecord} from './store/host.js';
+export {rsyncShellWord, sshfsOption} from './access/program-args.js';
 export {goJson, serializeHost} from './store/store.js';
 export {openPreferences, preferenceDefaults, type Preferences} from './store/preferences.js';

@@ -23,8 +23,40 @@ export type ShellName = (typeof shellNames)[number];
 const escapeFor = (characters: RegExp, escape: string) => (value: string) => value.replace(characters, match => `${escape}${match}`);
 const escapePosix = escapeFor(/["\\$`]/g, '\\');
 const escapeFish = escapeFor(/["\\$]/g, '\\');
-const escapePowershell = escapeFor(/["`$]/g, '`');
 const escapeElisp = escapeFor(/["\\]/g, '\\');
+
+/**
+ * PowerShell double-quoted: backtick escapes `$`, backtick and every quote PowerShell accepts
+ * (it takes the typographic ones too); line breaks become escapes, because `| Invoke-Expression`
+ * runs each line on its own and a quoted line break would end the string mid-way.
+ */
+function escapePowershell(value: string): string {
+	return value.replace(/["`$\u201C\u201D\u201E]/g, match => `\`${match}`).replaceAll('\r', '`r').replaceAll('\n', '`n');
+}
+
+/**
+ * tcsh double quotes still expand `$` and backticks and cannot escape them, so those (and the
+ * quote itself, backslash and line breaks) go in single-quoted pieces; `!` (history) is
+ * escaped outside quotes. Ordinary values stay in plain double quotes, as docker-machine printed.
+ */
+function quoteTcsh(value: string): string {
+	const pieces = value.replace(/["$`\\\n\r]+|!/g, match => (match === '!' ? '"\\!"' : `"'${match}'"`));
+	return `"${pieces}"`.replaceAll('""', '');
+}
+
+/**
+ * cmd has no escape that works both where `SET` reads the line and where `FOR /f` re-reads it,
+ * so `"`, `%`, `!` and line breaks cannot be passed safely: such a value is refused. `&|<>^()`
+ * are safe inside `SET "NAME=value"`.
+ */
+function setCmd(variable: string, value: string): string {
+	const unsafe = /["%!\r\n]/.exec(value);
+	if (unsafe) {
+		throw new MachinistError(`Error: ${variable} contains ${JSON.stringify(unsafe[0])}, which cmd cannot take safely: use --shell powershell`);
+	}
+
+	return /[&|<>^()]/.test(value) ? `SET "${variable}=${value}"\n` : `SET ${variable}=${value}\n`;
+}
 
 function posix(name: ShellName): ShellRenderer {
 	return {
@@ -56,14 +88,14 @@ const renderers: Record<ShellName, ShellRenderer> = {
 	},
 	cmd: {
 		name: 'cmd',
-		set: (variable, value) => `SET ${variable}=${value}\n`,
+		set: setCmd,
 		unset: variable => `SET ${variable}=\n`,
 		comment: 'REM',
 		hint: commandLine => `\t@FOR /f "tokens=*" %i IN ('${commandLine}') DO @%i`,
 	},
 	tcsh: {
 		name: 'tcsh',
-		set: (variable, value) => `setenv ${variable} "${value}";\n`,
+		set: (variable, value) => `setenv ${variable} ${quoteTcsh(value)};\n`,
 		unset: variable => `unsetenv ${variable};\n`,
 		comment: ':',
 		hint: commandLine => `eval \`${commandLine}\``,

@@ -1,41 +1,36 @@
-import {Box, Text, useApp, useInput, type Key} from 'ink';
-import {useEffect, useState} from 'react';
-import {shellNames} from '../format/env.js';
+import {Box, Text, useApp, useStdout} from 'ink';
+import {useEffect, useState, useSyncExternalStore} from 'react';
+import {driverNames, errorMessage} from '../engine/index.js';
+import {fileProblem} from './check-file.js';
 import {Dialog} from './components/Dialog.js';
 import {EnvDialog} from './components/EnvDialog.js';
 import {Footer} from './components/Footer.js';
 import {Header} from './components/Header.js';
-import {StatusLine, type Toast} from './components/StatusLine.js';
-import {isMachineCommand, useMachineActions, type Overlay} from './hooks/useMachineActions.js';
+import {StatusLine} from './components/StatusLine.js';
+import {createEffectRunner, preferredShell} from './effects.js';
+import {useKeyboard} from './hooks/useKeyboard.js';
 import {useOperations} from './hooks/useOperations.js';
 import {usePollerRows} from './hooks/usePoller.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
-import {commandFor, keyName, type CommandName, type Context} from './keymap.js';
-import {initialListState, listReducer, matchesFilter, selectedKey, type ListAction} from './reducers/list.js';
+import {contextOf, operationKeys, type AppView} from './reducers/app.js';
+import {matchesFilter, selectedKey} from './reducers/list.js';
 import {CreateForm} from './screens/CreateForm.js';
 import {Details} from './screens/Details.js';
 import {Help, helpMaxScroll} from './screens/Help.js';
 import {MachineList} from './screens/MachineList.js';
+import {Cluster} from './screens/Cluster.js';
 import {Operations} from './screens/Operations.js';
 import {ServicesContext, useServices, type Services} from './services.js';
-import {ThemeContext, type Theme} from './theme.js';
-
-type Screen = {name: 'list'} | {name: 'details'; machine: string} | {name: 'operations'} | {name: 'create'};
-
-const navigation: Partial<Record<CommandName, ListAction>> = {
-	up: {type: 'move', by: -1},
-	down: {type: 'move', by: 1},
-	first: {type: 'first'},
-	last: {type: 'last'},
-};
+import {createAppStore} from './store.js';
+import {ThemeContext, useTheme, type Theme} from './theme.js';
 
 const toastMs = 6000;
 
 /** The header, status line and footer take a line each; Ink gets one line less than the screen. */
 const chromeLines = 4;
 
-function isTyping(input: string, key: Key): boolean {
-	return input.length > 0 && !key.ctrl && !key.meta && !key.return && !key.escape && !key.tab && !key.backspace && !key.delete;
+function bodyHeightOf(rows: number): number {
+	return Math.max(3, rows - 1 - chromeLines);
 }
 
 export type AppProps = {services: Services; theme: Theme};
@@ -53,28 +48,46 @@ export function App({services, theme}: AppProps) {
 
 function Shell() {
 	const services = useServices();
-	const {engine, poller, runner} = services;
+	const theme = useTheme();
+	const {engine, poller, runner, preferences} = services;
 	const {exit} = useApp();
+	const {stdout} = useStdout();
 	const {columns, rows: height} = useTerminalSize();
 	const {rows, loaded} = usePollerRows(poller);
 	const operations = useOperations(runner);
-	const [screen, setScreen] = useState<Screen>({name: 'list'});
-	const [list, setList] = useState(initialListState);
-	const [operationList, setOperationList] = useState(initialListState);
-	const [overlay, setOverlay] = useState<Overlay>();
-	const [toast, setToast] = useState<Toast>();
-	const [createContext, setCreateContext] = useState<Context>('picker');
-	const {onMachine, closeDialog, switchShell, handingOff} = useMachineActions({
-		setOverlay,
-		setToast,
-		onRemove(machine) {
-			if (screen.name === 'details' && screen.machine === machine) setScreen({name: 'list'});
-		},
+	const [store] = useState(() => {
+		// Read when a key is handled, not when React last drew.
+		const view = (): AppView => ({
+			names: poller.rows().map(row => row.name),
+			swarm: machine => poller.rows().find(row => row.name === machine)?.swarm ?? '',
+			operations: runner.list(),
+			helpMaxScroll: from => helpMaxScroll(from, stdout.columns || 80, bodyHeightOf(stdout.rows || 24)),
+			drivers: driverNames(),
+			get defaultDriver() {
+				return preferences.get('defaultDriver');
+			},
+			get envShell() {
+				return preferredShell(preferences.get('envShell'), engine.env);
+			},
+			program: engine.program,
+			checkFile: fileProblem,
+		});
+		return createAppStore(view, createEffectRunner(services, exit));
+	});
+	const state = useSyncExternalStore(store.subscribe, store.getState);
+	const {screen, overlay, toast, list, handoff} = state;
+
+	useKeyboard(key => {
+		store.dispatch({type: 'key', key});
 	});
 
 	useEffect(() => {
 		poller.start();
+		const unsubscribe = poller.subscribe(() => {
+			store.dispatch({type: 'rows'});
+		});
 		return () => {
+			unsubscribe();
 			poller.stop();
 		};
 	}, [poller]);
@@ -82,194 +95,40 @@ function Shell() {
 	useEffect(() => {
 		if (!toast) return;
 		const timer = setTimeout(() => {
-			setToast(undefined);
+			store.dispatch({type: 'toastExpired', toast});
 		}, toastMs);
 		return () => {
 			clearTimeout(timer);
 		};
 	}, [toast]);
 
-	const notify = (text: string, tone: Toast['tone'] = 'info') => {
-		setToast({text, tone});
-	};
-
-	const names = rows.map(row => row.name);
-	const selected = selectedKey(list, names);
+	// The hand-off starts after the blank frame below is drawn, so nothing of the app is left on
+	// the terminal the program gets.
 	useEffect(() => {
-		setList(current => listReducer(current, {type: 'sync'}, names));
-	}, [rows]);
-	const newestFirst = [...operations].reverse();
-	const operationKeys = newestFirst.map(operation => String(operation.id));
-	const selectedOperation = selectedKey(operationList, operationKeys);
-	const bodyHeight = Math.max(3, height - 1 - chromeLines);
-
-	let context: Context;
-	if (overlay) context = overlay.kind === 'message' ? 'dialog' : overlay.kind;
-	else if (screen.name === 'create') context = createContext;
-	else if (screen.name === 'list') context = list.filtering ? 'filter' : 'list';
-	else context = screen.name;
-
-	const quit = () => {
-		const running = runner.running();
-		if (running.length === 0) {
-			exit();
-			return;
-		}
-
-		const what = running.map(operation => `${operation.kind} ${operation.machine}`).join(', ');
-		setOverlay({kind: 'confirm', question: `Quit? Still running: ${what}. They stop when machinist does.`, onYes: exit});
-	};
-
-	const onOverlayKey = (current: Overlay, command: CommandName | undefined) => {
-		switch (current.kind) {
-			case 'help': {
-				const action = command ? navigation[command] : undefined;
-				if (command === 'closeHelp') setOverlay(undefined);
-				else if (action) {
-					const max = helpMaxScroll(current.from, columns, bodyHeight);
-					const scroll = action.type === 'move' ? current.scroll + action.by : (action.type === 'first' ? 0 : max);
-					setOverlay({...current, scroll: Math.min(Math.max(scroll, 0), max)});
-				}
-
-				break;
-			}
-
-			case 'confirm': {
-				if (command === 'yes') {
-					setOverlay(undefined);
-					current.onYes();
-				} else if (command === 'no') {
-					setOverlay(undefined);
-				}
-
-				break;
-			}
-
-			case 'env': {
-				if (command === 'nextShell') {
-					switchShell(current.machine, shellNames[(shellNames.indexOf(current.shell) + 1) % shellNames.length]!);
-				} else if (command === 'closeDialog') {
-					closeDialog();
-				}
-
-				break;
-			}
-
-			case 'message': {
-				if (command === 'closeDialog') closeDialog();
-				break;
-			}
-		}
-	};
-
-	useInput((input, key) => {
-		if (keyName(input, key) === 'ctrl+c') {
-			exit();
-			return;
-		}
-
-		const command = commandFor(context, input, key);
-		if (overlay) {
-			onOverlayKey(overlay, command);
-			return;
-		}
-
-		// The create screen reads its own keys (text boxes, the driver list).
-		if (screen.name === 'create') return;
-		if (context === 'filter') {
-			if (command === 'keepFilter') setList(current => listReducer(current, {type: 'keepFilter'}, names));
-			else if (command === 'clearFilter') setList(current => listReducer(current, {type: 'clearFilter'}, names));
-			else if (keyName(input, key) === 'backspace') setList(current => listReducer(current, {type: 'eraseFilter'}, names));
-			else if (isTyping(input, key)) setList(current => listReducer(current, {type: 'typeFilter', text: input}, names));
-			return;
-		}
-
-		// A fast typist's (or a paste's) `/` and first letters can arrive as one chunk.
-		if (context === 'list' && input.length > 1 && input.startsWith('/') && isTyping(input, key)) {
-			setList(current => listReducer(listReducer(current, {type: 'startFilter'}, names), {type: 'typeFilter', text: input.slice(1)}, names));
-			return;
-		}
-
-		if (!command) return;
-		const move = navigation[command];
-		if (move) {
-			if (screen.name === 'operations') setOperationList(current => listReducer(current, move, operationKeys));
-			else setList(current => listReducer(current, move, names));
-			return;
-		}
-
-		const target = screen.name === 'details' ? screen.machine : selected;
-		if (target && isMachineCommand(command)) {
-			onMachine(command, target);
-			return;
-		}
-
-		switch (command) {
-			case 'details': {
-				if (selected) setScreen({name: 'details', machine: selected});
-				break;
-			}
-
-			case 'create': {
-				setCreateContext('picker');
-				setScreen({name: 'create'});
-				break;
-			}
-
-			case 'filter': {
-				setList(current => listReducer(current, {type: 'startFilter'}, names));
-				break;
-			}
-
-			case 'unfilter': {
-				setList(current => listReducer(current, {type: 'clearFilter'}, names));
-				break;
-			}
-
-			case 'operations': {
-				setScreen({name: 'operations'});
-				break;
-			}
-
-			case 'refresh': {
-				void poller.refresh();
-				notify('Asking every machine…');
-				break;
-			}
-
-			case 'back':
-			case 'leaveOperations': {
-				setScreen({name: 'list'});
-				break;
-			}
-
-			case 'dismiss': {
-				const operation = operations.find(candidate => String(candidate.id) === selectedOperation);
-				if (operation?.state === 'running') notify('It is still running; finished ones can be dismissed', 'danger');
-				else if (operation) runner.dismiss(operation.id);
-				break;
-			}
-
-			case 'help': {
-				setOverlay({kind: 'help', from: context, scroll: 0});
-				break;
-			}
-
-			case 'quit': {
-				quit();
-				break;
-			}
-		}
-	}, {isActive: !handingOff});
+		if (!handoff) return;
+		services.handOff(handoff.binary, handoff.args).then(
+			code => ({text: `The ssh session on ${handoff.machine} ended (exit code ${code})`, tone: code === 0 ? 'info' : 'danger'} as const),
+			(error: unknown) => ({text: `ssh to ${handoff.machine} failed: ${errorMessage(error)}`, tone: 'danger'} as const),
+		).then(toast => {
+			store.dispatch({type: 'handOffEnded', toast});
+		});
+	}, [handoff]);
 
 	// While ssh has the terminal the frame stays blank, so nothing Ink draws can land on it and
 	// the whole screen is drawn again on return.
-	if (handingOff) return <Box height={height - 1}/>;
+	if (handoff) return <Box height={height - 1}/>;
 
+	const names = rows.map(row => row.name);
+	const selected = selectedKey(list, names);
+	const newestFirst = [...operations].reverse();
+	const selectedOperation = selectedKey(state.operationList, operationKeys(operations));
+	const bodyHeight = bodyHeightOf(height);
+	const context = contextOf(state);
 	const now = Date.now();
 	const shownRows = rows.filter(row => matchesFilter(row.name, list.filter));
 	let title = `${rows.length} machine${rows.length === 1 ? '' : 's'}`;
 	if (screen.name === 'details') title = screen.machine;
+	else if (screen.name === 'cluster') title = `${screen.machine}'s swarm`;
 	else if (screen.name === 'operations') title = 'operations';
 	else if (screen.name === 'create') title = 'new machine';
 
@@ -288,30 +147,33 @@ function Shell() {
 			break;
 		}
 
+		case 'cluster': {
+			body = <Cluster machine={screen.machine} height={screenHeight}/>;
+			break;
+		}
+
 		case 'operations': {
 			body = <Operations operations={newestFirst} selected={selectedOperation} height={screenHeight} now={now}/>;
 			break;
 		}
 
 		case 'create': {
-			body = (
-				<CreateForm
-					existingNames={names}
-					height={screenHeight}
-					onContext={setCreateContext}
-					onClose={created => {
-						setScreen({name: 'list'});
-						if (created) setList(current => listReducer(current, {type: 'select', key: created}, names));
-					}}
-				/>
-			);
+			body = <CreateForm step={screen.step} existingNames={names} operations={operations} height={screenHeight}/>;
 			break;
 		}
 	}
 
 	if (overlay?.kind === 'help') body = <Help context={overlay.from} width={columns} height={bodyHeight} scroll={overlay.scroll}/>;
 	else if (overlay?.kind === 'env') body = <EnvDialog {...overlay} inTmux={Boolean(engine.env['TMUX'])}/>;
-	else if (overlay?.kind === 'message') {
+	else if (overlay?.kind === 'managers') {
+		body = (
+			<Dialog title={`Join ${overlay.machine} to the swarm of…`}>
+				{overlay.managers.map((manager, index) => (
+					<Text key={manager} color={index === overlay.index ? theme.accent : undefined}>{index === overlay.index ? '❯ ' : '  '}{manager}</Text>
+				))}
+			</Dialog>
+		);
+	} else if (overlay?.kind === 'message') {
 		body = (
 			<Dialog title={overlay.title} tone='danger'>
 				<Text>{overlay.text}</Text>

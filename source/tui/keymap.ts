@@ -1,15 +1,13 @@
-import type {Key} from 'ink';
-
 /**
  * Every key the app answers to, in one table of named commands. Screens ask `commandFor` what a
  * key means where they are; the help overlay and the footer are rendered from the same table,
  * so what they say is what the keys do.
  */
-export type Scope = 'navigation' | 'list' | 'machine' | 'details' | 'operations' | 'filter' | 'form' | 'progress' | 'picker' | 'confirm' | 'dialog' | 'env' | 'help' | 'global';
+export type Scope = 'navigation' | 'list' | 'machine' | 'details' | 'operations' | 'filter' | 'form' | 'progress' | 'picker' | 'managers' | 'confirm' | 'dialog' | 'env' | 'help' | 'global';
 
 type Binding = {
 	scope: Scope;
-	/** Key names as `keyName` gives them: a character, `up`, `enter`, `ctrl+c`, … */
+	/** Key names as the key reader gives them: a character, `up`, `enter`, `ctrl+c`, … */
 	keys: readonly string[];
 	/** A word or two for the footer. */
 	label: string;
@@ -42,6 +40,10 @@ export const keymap = {
 	ssh: {scope: 'machine', keys: ['x'], label: 'ssh', description: 'SSH into it, here'},
 	copyEnv: {scope: 'machine', keys: ['c'], label: 'copy env', description: 'Copy the env exports', footer: true},
 	dockerContext: {scope: 'machine', keys: ['C'], label: 'context', description: 'Write a Docker context'},
+	cluster: {scope: 'machine', keys: ['w'], label: 'swarm', description: 'Its swarm: nodes, roles, state, tasks'},
+	swarmInit: {scope: 'machine', keys: ['i'], label: 'swarm init', description: 'Init a swarm with it as manager'},
+	swarmJoin: {scope: 'machine', keys: ['J'], label: 'join', description: 'Join it to a swarm (pick the manager)'},
+	swarmLeave: {scope: 'machine', keys: ['L'], label: 'leave', description: 'Take it out of its swarm (asks)'},
 
 	back: {scope: 'details', keys: ['escape'], label: 'back', description: 'Back to the list', footer: true},
 
@@ -58,6 +60,9 @@ export const keymap = {
 	cancelForm: {scope: 'form', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
 
 	leaveProgress: {scope: 'progress', keys: ['escape', 'enter'], label: 'back', description: 'Back (it goes on)', footer: true},
+
+	chooseManager: {scope: 'managers', keys: ['enter'], label: 'join', description: 'Join the swarm of this manager', footer: true},
+	cancelManagers: {scope: 'managers', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
 
 	choose: {scope: 'picker', keys: ['enter'], label: 'choose', description: 'Choose the driver', footer: true},
 	cancelPicker: {scope: 'picker', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
@@ -81,6 +86,8 @@ export type CommandName = keyof typeof keymap;
 export const contexts = {
 	list: ['navigation', 'list', 'machine', 'global'],
 	details: ['details', 'machine', 'global'],
+	cluster: ['details', 'machine', 'global'],
+	managers: ['navigation', 'managers'],
 	operations: ['navigation', 'operations', 'global'],
 	filter: ['filter'],
 	form: ['form'],
@@ -104,6 +111,7 @@ export const scopeTitles: Record<Scope, string> = {
 	form: 'Create form',
 	progress: 'Create progress',
 	picker: 'Driver choice',
+	managers: 'Manager choice',
 	confirm: 'Questions',
 	dialog: 'Dialogs',
 	env: 'Env dialog',
@@ -111,30 +119,10 @@ export const scopeTitles: Record<Scope, string> = {
 	global: 'Anywhere',
 };
 
-/** The name of a key press as the table spells it. */
-export function keyName(input: string, key: Key): string {
-	if (key.upArrow) return 'up';
-	if (key.downArrow) return 'down';
-	if (key.leftArrow) return 'left';
-	if (key.rightArrow) return 'right';
-	if (key.pageUp) return 'pageup';
-	if (key.pageDown) return 'pagedown';
-	if (key.home) return 'home';
-	if (key.end) return 'end';
-	if (key.return) return 'enter';
-	if (key.escape) return 'escape';
-	if (key.tab) return key.shift ? 'shift+tab' : 'tab';
-	// Terminals send DEL (0x7f) for Backspace, which Ink reports as delete.
-	if (key.backspace || key.delete) return 'backspace';
-	if (key.ctrl && input) return `ctrl+${input.toLowerCase()}`;
-	if (input === ' ') return 'space';
-	return input;
-}
-
 const entries = Object.entries(keymap) as Array<[CommandName, Binding]>;
 
-export function commandFor(context: Context, input: string, key: Key): CommandName | undefined {
-	const name = keyName(input, key);
+/** What a key (by name) means in a context, if anything. */
+export function commandFor(context: Context, name: string): CommandName | undefined {
 	for (const scope of contexts[context] as readonly Scope[]) {
 		const found = entries.find(([, binding]) => binding.scope === scope && binding.keys.includes(name));
 		if (found) return found[0];

@@ -10,6 +10,9 @@ export const operationVerbs: Record<OperationKind, string> = {
 	'regenerate-certs': 'new certs',
 	rm: 'removing',
 	create: 'creating',
+	'swarm-init': 'swarm init',
+	'swarm-join': 'joining',
+	'swarm-leave': 'leaving',
 };
 
 /** "12s", "3m", "2h": how long ago, for stale rows and operation lists. */

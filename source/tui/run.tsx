@@ -2,14 +2,15 @@ import {render, type Instance} from 'ink';
 import {type Engine, openPreferences, runProgram} from '../engine/index.js';
 import {App} from './App.js';
 import {copyToClipboard} from './clipboard.js';
+import {bracketedPasteOff, bracketedPasteOn} from './input/keys.js';
 import {createServices} from './services.js';
 import {createTheme} from './theme.js';
 
 const escape = '\u001B[';
 // Alternate screen with a cleared page, no autowrap (a full-width line must not scroll the
-// page), cursor hidden. Leaving undoes each, in reverse.
-const enterSequence = `${escape}?1049h${escape}H${escape}2J${escape}?7l${escape}?25l`;
-const leaveSequence = `${escape}?25h${escape}?7h${escape}?1049l`;
+// page), cursor hidden, pastes marked as such. Leaving undoes each, in reverse.
+const enterSequence = `${escape}?1049h${escape}H${escape}2J${escape}?7l${escape}?25l${bracketedPasteOn}`;
+const leaveSequence = `${bracketedPasteOff}${escape}?25h${escape}?7h${escape}?1049l`;
 
 /**
  * Ink's view of stdout, with a gate: while another program owns the terminal, whatever Ink

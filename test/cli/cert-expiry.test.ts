@@ -1,11 +1,10 @@
 import {copyFile, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import tls from 'node:tls';
 import test from 'ava';
-import {bootstrapCertificates, generateSignedCert} from '../../source/engine/certs/generate.js';
 import {defaultCertPaths} from '../../source/engine/store/host.js';
 import {machinistInProcess as run} from '../helpers/cli.js';
 import {temporaryDir} from '../helpers/store.js';
+import {tlsDaemon} from '../helpers/tls-daemon.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
 
@@ -13,20 +12,8 @@ const dayMs = 24 * 60 * 60 * 1000;
 async function agedStore(t: Parameters<typeof temporaryDir>[0], ageDays: number) {
 	const store = await temporaryDir(t);
 	const paths = defaultCertPaths(store);
-	await bootstrapCertificates(paths, 'tester', new Date(Date.now() - ageDays * dayMs));
-	const ca = {certPem: await readFile(paths.caCert, 'utf8'), keyPem: await readFile(paths.caKey, 'utf8')};
-	const server = await generateSignedCert({org: 'tester.daemon', ca, kind: 'server', hosts: ['127.0.0.1']});
-	// A TLS endpoint that completes the handshake like a daemon with our server certificate.
-	const listener = tls.createServer({cert: server.certPem, key: server.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true}, socket => {
-		socket.end();
-	});
-	listener.on('tlsClientError', () => undefined);
-	await new Promise<void>(resolve => {
-		listener.listen(0, '127.0.0.1', resolve);
-	});
-	t.teardown(() => listener.close());
+	const url = await tlsDaemon(t, store, new Date(Date.now() - ageDays * dayMs));
 	const env = {MACHINE_STORAGE_PATH: store, HOME: store, SHELL: '/bin/bash', USER: 'tester', MACHINIST_CONFIG_DIR: path.join(store, 'prefs')};
-	const url = `tcp://127.0.0.1:${(listener.address() as {port: number}).port}`;
 	// create would replace an expired CA (docker-machine's bootstrap), so the aged files are put
 	// back after it, into the store and the machine's copies.
 	const aged = await Promise.all(Object.values(paths).map(async file => [file, await readFile(file)] as const));

@@ -207,13 +207,30 @@ test.serial('the security group machinist made is shared, kept while another ins
 	t.deepEqual(simulator.leftovers(), []);
 });
 
-test.serial('a swarm master also opens the swarm port, taken from --swarm-host', async t => {
+test.serial('swarm-mode machines open the swarm ports only to their own security group; the legacy swarm flags are refused', async t => {
 	const {env} = await storeEnv(t);
+	const legacy = await machinist(create('swarm0', ['--swarm-master', '--swarm-discovery', 'token://abc']), env);
+	t.is(legacy.stderr, 'Error: --swarm-master made a standalone Swarm master, which no longer exists: use --swarm-mode manager for a new swarm, or --swarm-mode worker --swarm-manager MANAGER to join one (or "machinist swarm init|join" later)\n');
+	t.is((await machinist(['ls', '-q'], env)).stdout, '');
+
 	simulator.nextInstance = {neverRunning: true};
-	const failed = await machinist(create('swarm1', ['--swarm-master', '--swarm-discovery', 'token://abc', '--swarm-host', 'tcp://0.0.0.0:3377', '--amazonec2-security-group', 'swarm-group']), {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '500'});
+	const failed = await machinist(create('swarm1', ['--swarm-mode', 'manager', '--amazonec2-security-group', 'swarm-group']), {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '500'});
 	t.is(failed.code, 1);
-	t.deepEqual(simulator.securityGroups().find(group => group.name === 'swarm-group')?.ingress.map(rule => rule.from), [22, 2376, 3377]);
-	t.is((await machinist(['rm', '-y', 'swarm1'], env)).code, 0);
+	const group = simulator.securityGroups().find(candidate => candidate.name === 'swarm-group')!;
+	t.deepEqual(group.ingress.map(rule => `${rule.from}/${rule.protocol} from ${rule.sourceGroup ?? rule.cidr}`).sort(), [
+		'22/tcp from 0.0.0.0/0',
+		'2376/tcp from 0.0.0.0/0',
+		`2377/tcp from ${group.id}`,
+		`4789/udp from ${group.id}`,
+		`7946/tcp from ${group.id}`,
+		`7946/udp from ${group.id}`,
+	]);
+	// A worker in the same group adds nothing: every rule it needs is there.
+	simulator.nextInstance = {neverRunning: true};
+	const workerFailed = await machinist(create('swarm2', ['--swarm-mode', 'worker', '--swarm-manager', 'swarm1', '--amazonec2-security-group', 'swarm-group']), {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '500'});
+	t.is(workerFailed.code, 1);
+	t.is(group.ingress.length, 6);
+	t.is((await machinist(['rm', '-y', 'swarm1', 'swarm2'], env)).code, 0);
 	t.deepEqual(simulator.leftovers(), []);
 });
 

@@ -3,10 +3,12 @@ import {readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
-import {builtCli, machinist} from '../helpers/cli.js';
+import {builtCli, machinist, userShell} from '../helpers/cli.js';
 import {busyboxImageTar, startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from '../helpers/hosts.js';
 import {requireReal} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
+import {tmux} from '../helpers/tmux.js';
+import {waitFor} from '../helpers/wait.js';
 
 const exec = promisify(execFile);
 
@@ -23,46 +25,29 @@ async function setup(t: ExecutionContext, kind: TestHostKind): Promise<Setup> {
 	return {host, store, env, key};
 }
 
-/** Runs a shell line the way a user would, with machinist on PATH as `machinist`. */
-async function userShell(env: NodeJS.ProcessEnv, line: string): Promise<{code: number; stdout: string; stderr: string}> {
-	const bin = path.join(String(env['MACHINE_STORAGE_PATH']), 'bin');
-	await exec('mkdir', ['-p', bin]);
-	await writeFile(path.join(bin, 'machinist'), `#!/bin/sh\nexec ${process.execPath} ${builtCli} "$@"\n`, {mode: 0o755});
-	try {
-		const {stdout, stderr} = await exec('bash', ['-c', line], {env: {...process.env, ...env, PATH: `${bin}:${process.env['PATH']}`}, timeout: 120_000});
-		return {code: 0, stdout, stderr};
-	} catch (error) {
-		const failure = error as {code?: number; stdout?: string; stderr?: string};
-		return {code: typeof failure.code === 'number' ? failure.code : 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? ''};
-	}
-}
-
 /** Types `line` into `machinist ssh NAME` running in a real terminal (tmux); returns the exit code. */
 async function interactiveExitCode(env: NodeJS.ProcessEnv, name: string, line: string): Promise<number> {
 	const session = `mssh${process.pid}`;
 	const marker = path.join(String(env['MACHINE_STORAGE_PATH']), 'ssh-exit');
 	const command = `env -i PATH=${env['PATH']} HOME=${env['HOME']} MACHINE_STORAGE_PATH=${env['MACHINE_STORAGE_PATH']} TERM=xterm ${process.execPath} ${builtCli} ssh ${name}; echo $? > ${marker}`;
-	await exec('tmux', ['-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', '100', '-y', '30', command]);
+	await tmux(['-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', '100', '-y', '30', command]);
 	try {
-		const deadline = Date.now() + 30_000;
 		let typed = false;
-		while (Date.now() < deadline) {
-			const exitCode = await readFile(marker, 'utf8').catch(() => undefined);
-			if (exitCode !== undefined) return Number(exitCode.trim());
-			const {stdout: screen} = await exec('tmux', ['capture-pane', '-p', '-t', session]).catch(() => ({stdout: ''}));
+		const exitCode = await waitFor('the interactive ssh session to end', async () => {
+			const written = await readFile(marker, 'utf8').catch(() => undefined);
+			if (written !== undefined) return Number(written.trim());
+			const {stdout: screen} = await tmux(['capture-pane', '-p', '-t', session]).catch(() => ({stdout: ''}));
+			// Typed once the remote shell shows its prompt.
 			if (!typed && /[#$] *$/m.test(screen)) {
-				await exec('tmux', ['send-keys', '-t', session, line, 'Enter']);
+				await tmux(['send-keys', '-t', session, line, 'Enter']);
 				typed = true;
 			}
 
-			await new Promise(resolve => {
-				setTimeout(resolve, 200);
-			});
-		}
-
-		throw new Error('the interactive ssh session did not end');
+			return undefined;
+		}, {timeoutMs: 30_000, intervalMs: 200});
+		return exitCode;
 	} finally {
-		await exec('tmux', ['kill-session', '-t', session]).catch(() => undefined);
+		await tmux(['kill-session', '-t', session]).catch(() => undefined);
 	}
 }
 

@@ -11,6 +11,7 @@ import {DockerApiError, DockerClient, DockerConnectionError, closeDockerAgents} 
 import {MachinistError} from '../../source/engine/errors.js';
 import {type RunningDockerd, dockerdAvailable, startDockerd} from '../helpers/dockerd.js';
 import {temporaryDir} from '../helpers/store.js';
+import {deferred} from '../helpers/wait.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -171,16 +172,22 @@ test('DockerClient: refused connections, timeouts and aborts', async t => {
 	const refused = await t.throwsAsync(clientFor(fixture, `tcp://127.0.0.1:${port}`).ping(), {instanceOf: DockerConnectionError});
 	t.is(refused?.reason, `dial tcp 127.0.0.1:${port}: connect: connection refused`);
 
-	const stalled = await fakeDaemon(t, fixture.server, fixture.ca, () => undefined);
+	let requestArrived = deferred();
+	const stalled = await fakeDaemon(t, fixture.server, fixture.ca, () => {
+		requestArrived.resolve();
+	});
 	const started = Date.now();
-	const timeout = await t.throwsAsync(clientFor(fixture, stalled.url, 300).version(), {instanceOf: DockerConnectionError});
+	// Long enough for the TLS handshake on a loaded machine, so the time-out is the one for headers.
+	const timeout = await t.throwsAsync(clientFor(fixture, stalled.url, 3000).version(), {instanceOf: DockerConnectionError});
 	t.is(timeout?.reason, 'net/http: request canceled (Client.Timeout exceeded while awaiting headers)');
-	t.true(Date.now() - started < 2000);
+	t.true(Date.now() - started < 15_000);
 
+	// Aborted while the request waits for an answer: once the daemon has it.
+	requestArrived = deferred();
 	const controller = new AbortController();
-	setTimeout(() => {
+	void requestArrived.promise.then(() => {
 		controller.abort(new Error('stopped polling'));
-	}, 100);
+	});
 	await t.throwsAsync(clientFor(fixture, stalled.url).version(controller.signal), {message: 'stopped polling'});
 	const aborted = new AbortController();
 	aborted.abort(new Error('already gone'));

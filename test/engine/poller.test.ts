@@ -5,18 +5,7 @@ import {OperationRunner} from '../../source/engine/machines/runner.js';
 import {StatusPoller} from '../../source/engine/machines/poller.js';
 import {tcpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
-
-async function waitFor<T>(read: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = read();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise(resolve => {
-			setTimeout(resolve, 20);
-		});
-	}
-}
+import {waitFor} from '../helpers/wait.js';
 
 test('the poller lists machines in ls order and keeps the last data of one that stops answering', async t => {
 	const server = await tcpServer(t);
@@ -25,12 +14,14 @@ test('the poller lists machines in ls order and keeps the last data of one that 
 		await createMachine(engine, {name, driverName: 'none', given: {url: name === 'web2' ? `tcp://127.0.0.1:${server.port}` : 'tcp://127.0.0.1:1'}});
 	}
 
-	const poller = new StatusPoller(engine, {intervalMs: 100, fastIntervalMs: 50, timeoutMs: 300});
+	// A loopback connect can take longer than 300 ms on a loaded 2-core machine; 3 s cannot pass
+	// for an answer from the silent server either.
+	const poller = new StatusPoller(engine, {intervalMs: 100, fastIntervalMs: 50, timeoutMs: 3000});
 	t.teardown(() => poller.stop());
 	let updates = 0;
 	poller.subscribe(() => updates++);
 	poller.start();
-	const rows = await waitFor(() => (poller.rows().length === 3 ? poller.rows() : undefined), 'three rows');
+	const rows = await waitFor('three rows', () => (poller.rows().length === 3 ? poller.rows() : undefined));
 	t.deepEqual(rows.map(row => row.name), ['db', 'web2', 'web10']);
 	const answered = poller.rows().find(row => row.name === 'web2')!;
 	t.is(answered.state, 'Running');
@@ -38,7 +29,7 @@ test('the poller lists machines in ls order and keeps the last data of one that 
 	t.is(rows.find(row => row.name === 'db')!.state, 'Error');
 
 	server.goSilent();
-	const stale = await waitFor(() => poller.rows().find(row => row.name === 'web2' && row.stale), 'a stale row');
+	const stale = await waitFor('a stale row', () => poller.rows().find(row => row.name === 'web2' && row.stale));
 	t.is(stale.state, 'Running', 'the last known state is kept');
 	t.is(stale.updatedAt, answered.updatedAt);
 	t.true(updates >= 2);
@@ -51,7 +42,7 @@ test('operations run in the background with a log, keep failures until dismissed
 	const runner = new OperationRunner(engine, {onChange: operation => changes.push(`${operation.kind}:${operation.state}`)});
 	const stop = runner.run('stop', 'gone');
 	t.is(runner.runningOn('gone'), stop);
-	const failed = await waitFor(() => (stop.state === 'failed' ? stop : undefined), 'the stop to fail');
+	const failed = await waitFor('the stop to fail', () => (stop.state === 'failed' ? stop : undefined));
 	t.is(failed.error, 'hosts without a driver cannot be stopped');
 	t.deepEqual(failed.log, ['Stopping "gone"...']);
 	t.is(runner.list().length, 1);
@@ -59,7 +50,7 @@ test('operations run in the background with a log, keep failures until dismissed
 	t.is(runner.list().length, 0);
 
 	const removal = runner.run('rm', 'gone');
-	await waitFor(() => (removal.state === 'done' ? removal : undefined), 'the removal');
+	await waitFor('the removal', () => (removal.state === 'done' ? removal : undefined));
 	t.deepEqual(removal.log, ['Successfully removed gone']);
 	t.false(await engine.store.exists('gone'));
 	t.true(changes.includes('stop:running') && changes.includes('stop:failed') && changes.includes('rm:done'));

@@ -27,6 +27,7 @@ import {
 } from '../../source/engine/ssh/index.js';
 import {requireReal} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
+import {deferred, waitFor} from '../helpers/wait.js';
 
 const execFileAsync = promisify(execFile);
 const sshdPath = '/usr/sbin/sshd';
@@ -292,11 +293,9 @@ test('real sshd: sshd dying in the middle of a command is a clear error, not a h
 	if (!s) return;
 	const client = await SshClient.connect(s.connect);
 	t.teardown(() => client.close());
-	let output = '';
-	const running = client.exec('echo started; sleep 30.31', {onStdout: chunk => {
-		output += chunk.toString();
-	}});
-	while (!output.includes('started')) await new Promise(resolve => setTimeout(resolve, 20));
+	const runs = deferred();
+	const running = client.exec('echo started; sleep 30.31', {onStdout: () => runs.resolve()});
+	await runs.promise;
 	const killedAt = Date.now();
 	// sshd, its per-connection processes and the command: as when the host dies.
 	void s.sshd.stop();
@@ -312,10 +311,6 @@ test('real sshd: an AbortSignal stops a long command at once; the remote side en
 	if (!s) return;
 	const client = await SshClient.connect(s.connect);
 	t.teardown(() => client.close());
-	const waitFor = async (condition: () => boolean): Promise<void> => {
-		for (let tries = 0; tries < 250 && !condition(); tries++) await new Promise(resolve => setTimeout(resolve, 20));
-	};
-
 	// The client's teardown ends the session first; a command left running is then no longer
 	// under sshd, so the test ends what it started itself.
 	const killLeftovers = (): void => {
@@ -329,7 +324,7 @@ test('real sshd: an AbortSignal stops a long command at once; the remote side en
 	t.teardown(killLeftovers);
 	const silent = new AbortController();
 	const sleeping = client.exec('sleep 30.29', {signal: silent.signal});
-	await waitFor(() => processesWith('sleep\u000030.29').length > 0);
+	await waitFor('the remote sleep to start', () => processesWith('sleep\u000030.29').length > 0);
 	t.is(processesWith('sleep\u000030.29').length, 1, 'the command never started');
 	const abortedAt = Date.now();
 	silent.abort();
@@ -338,18 +333,16 @@ test('real sshd: an AbortSignal stops a long command at once; the remote side en
 	// OpenSSH refuses "signal" requests in sessions that run as root ("session signalling
 	// requires privilege separation"), so a silent command there runs on; sshd kills it with the
 	// rest of the session when the connection ends (teardown).
-	await new Promise(resolve => setTimeout(resolve, 300));
-	t.log(`silent remote command after the abort: ${processesWith('sleep\u000030.29').length > 0 ? 'still running (OpenSSH ignores signals for root)' : 'gone'}`);
 
 	// A command that writes gets SIGPIPE once sshd has closed the channel's pipes.
 	const chatty = new AbortController();
 	const ticking = client.exec('while :; do echo tick.4242; sleep 0.05; done', {signal: chatty.signal});
-	await waitFor(() => processesWith('tick.4242').length > 0);
+	await waitFor('the remote loop to start', () => processesWith('tick.4242').length > 0);
 	t.true(processesWith('tick.4242').length > 0, 'the loop never started');
 	chatty.abort();
 	await t.throwsAsync(ticking, {any: true, name: 'AbortError'});
 	const stoppedAt = Date.now();
-	await waitFor(() => processesWith('tick.4242').length === 0);
+	await waitFor('the remote loop to end', () => processesWith('tick.4242').length === 0);
 	t.log(`writing remote command gone ${Date.now() - stoppedAt} ms after the abort`);
 	t.deepEqual(processesWith('tick.4242'), []);
 	t.is(await client.run('echo usable'), 'usable\n');

@@ -33,6 +33,7 @@ import {
 	writeKeyPair,
 } from '../../source/engine/ssh/index.js';
 import {temporaryDir} from '../helpers/store.js';
+import {deferred, waitFor} from '../helpers/wait.js';
 
 const execFileAsync = promisify(execFile);
 const {STATUS_CODE} = ssh2.utils.sftp;
@@ -433,7 +434,7 @@ test('password and agent authentication', async t => {
 	t.teardown(() => {
 		agent.kill('SIGKILL');
 	});
-	for (let tries = 0; tries < 50 && !(await stat(socket).then(() => true, () => false)); tries++) await new Promise(resolve => setTimeout(resolve, 50));
+	await waitFor('ssh-agent listening', async () => stat(socket).then(() => true, () => false));
 	await execFileAsync('ssh-add', [id.privateKeyPath], {env: {...process.env, SSH_AUTH_SOCK: socket}});
 	const byAgent = await SshClient.connect({...options(id, server.port), privateKeyPath: undefined, agent: socket});
 	t.is(await byAgent.run('echo agent'), 'agent\n');
@@ -485,11 +486,14 @@ test('nothing listening: a clear error within the deadline, with progress along 
 test('waitForSsh keeps trying until sshd comes up, then hands back the connection', async t => {
 	const id = await identity(t);
 	const port = await closedPort();
-	setTimeout(() => {
-		void startServer(t, {user: 'alice', authorizedKey: id.key, port});
-	}, 800);
+	// sshd comes up once the first attempt has failed and waitForSsh has said it keeps trying.
+	const retrying = deferred();
+	const serving = retrying.promise.then(async () => startServer(t, {user: 'alice', authorizedKey: id.key, port}));
 	const started = Date.now();
-	const client = await waitForSsh(options(id, port), {deadlineMs: 10_000});
+	const client = await waitForSsh(options(id, port), {deadlineMs: 10_000, progress(event) {
+		if (event.type === 'log') retrying.resolve();
+	}});
+	await serving;
 	t.teardown(() => client.close());
 	t.log(`connected after ${Date.now() - started} ms`);
 	t.is(await client.run('echo up'), 'up\n');
@@ -497,7 +501,12 @@ test('waitForSsh keeps trying until sshd comes up, then hands back the connectio
 
 test('a port that accepts TCP but never speaks SSH times out at readyTimeoutMs', async t => {
 	const id = await identity(t);
-	const silent = net.createServer(() => undefined);
+	let connections = 0;
+	const connected = deferred();
+	const silent = net.createServer(() => {
+		connections++;
+		if (connections === 2) connected.resolve();
+	});
 	await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
 	t.teardown(() => silent.close());
 	const {port} = silent.address() as net.AddressInfo;
@@ -506,8 +515,9 @@ test('a port that accepts TCP but never speaks SSH times out at readyTimeoutMs',
 	t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 	t.is(error.message, `SSH to dev (alice@127.0.0.1:${port}) failed: no SSH handshake within 0.5 s; check that port ${port} is sshd and that the machine is not overloaded`);
 
+	// Aborted while it waits for the handshake (the second connection the port has seen).
 	const controller = new AbortController();
-	setTimeout(() => controller.abort(), 200);
+	void connected.promise.then(() => controller.abort());
 	await t.throwsAsync(SshClient.connect(options(id, port, {signal: controller.signal})), {any: true, name: 'AbortError'});
 });
 
@@ -517,9 +527,9 @@ test('the server dying in the middle of a command is an error, not a hang', asyn
 	const relay = await startRelay(t, server.port);
 	const client = await SshClient.connect(options(id, relay.port));
 	t.teardown(() => client.close());
-	const seen: string[] = [];
-	const running = client.exec('echo started; sleep 30', {onStdout: chunk => seen.push(chunk.toString())});
-	while (seen.length === 0) await new Promise(resolve => setTimeout(resolve, 20));
+	const runs = deferred();
+	const running = client.exec('echo started; sleep 30', {onStdout: () => runs.resolve()});
+	await runs.promise;
 	const started = Date.now();
 	relay.cut();
 	const error = await t.throwsAsync(running, {instanceOf: SshConnectionError});
@@ -540,25 +550,31 @@ test('a host that stops answering is noticed by keepalives', async t => {
 	const relay = await startRelay(t, server.port);
 	const client = await SshClient.connect(options(id, relay.port, {keepaliveIntervalMs: 200, keepaliveCountMax: 2}));
 	t.teardown(() => client.close());
-	const running = client.exec('sleep 30');
-	await new Promise(resolve => setTimeout(resolve, 100));
+	// Frozen once the command runs (its first output has come back through the relay).
+	const runs = deferred();
+	const running = client.exec('echo started; sleep 30', {onStdout: () => runs.resolve()});
+	await runs.promise;
 	relay.freeze();
 	const started = Date.now();
 	const error = await t.throwsAsync(running, {instanceOf: SshConnectionError});
 	t.log(`keepalive failure after ${Date.now() - started} ms`);
 	t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
-	t.regex(error.message, /while running "sleep 30": no answer to keepalives for 0\.6 s;/);
+	t.regex(error.message, /^ssh 127\.0\.0\.1:\d+: no answer for 0\.6 s during "echo started; sleep 30" on dev;/);
 });
 
 test('an AbortSignal stops a long command, and so does timeoutMs', async t => {
 	const {client, server} = await connected(t);
 	const controller = new AbortController();
-	const started = Date.now();
-	setTimeout(() => controller.abort(), 300);
-	await t.throwsAsync(client.exec('sleep 30', {signal: controller.signal}), {any: true, name: 'AbortError'});
+	let started = 0;
+	// Aborted while the command runs: once its first output has arrived.
+	const stopping = client.exec('echo started; sleep 30', {signal: controller.signal, onStdout() {
+		started ||= Date.now();
+		controller.abort();
+	}});
+	await t.throwsAsync(stopping, {any: true, name: 'AbortError'});
 	t.true(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
 	// The KILL signal request reached the remote process.
-	for (let tries = 0; tries < 50 && server.running.size > 0; tries++) await new Promise(resolve => setTimeout(resolve, 20));
+	await waitFor('the remote command to end', () => server.running.size === 0).catch(() => undefined);
 	t.is(server.running.size, 0);
 
 	const timedOut = await t.throwsAsync(client.exec('sleep 30', {timeoutMs: 300}), {instanceOf: SshTimeoutError});

@@ -90,7 +90,9 @@ test('a machine that does not answer in time is a Timeout row, without waiting f
 	const store = engine.store;
 	const started = Date.now();
 	const statuses = await queryMachines(engine, await store.loadAll(), {timeoutMs: 300});
-	t.true(Date.now() - started < 2000);
+	// Any bound shows the time-out applied (the silent machine never answers); this one leaves
+	// room for timers running late on a loaded 2-core machine.
+	t.true(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
 	t.is(statuses.length, 1);
 	t.is(statuses[0]!.state, 'Timeout');
 	t.is(statuses[0]!.problem, 'timeout');

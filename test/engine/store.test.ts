@@ -5,6 +5,7 @@ import {CorruptConfigError, Store, serializeHost} from '../../source/engine/stor
 import {MachineNotFoundError} from '../../source/engine/errors.js';
 import {assertValidMachineName, isValidMachineName} from '../../source/engine/store/host.js';
 import {dockerMachineStore, fixturesDir, temporaryDir} from '../helpers/store.js';
+import {deferred} from '../helpers/wait.js';
 
 test('reads the config.json files docker-machine 0.16.2 wrote', async t => {
 	const store = new Store(await dockerMachineStore(t));
@@ -28,10 +29,12 @@ test('rewriting a docker-machine record changes no byte of it', async t => {
 	}
 });
 
-test('saved records are owner-only: directories 0700, config.json 0600', async t => {
+test('claimed and saved records are owner-only: directories 0700, config.json 0600', async t => {
 	const root = path.join(await temporaryDir(t), 'store');
 	const store = new Store(root);
 	const host = await new Store(await dockerMachineStore(t)).load('p1');
+	await t.throwsAsync(store.save(host), {instanceOf: MachineNotFoundError}, 'save never makes the directory');
+	await store.claim('p1');
 	await store.save(host);
 	t.is((await stat(root)).mode & 0o777, 0o700);
 	t.is((await stat(store.machinesDir)).mode & 0o777, 0o700);
@@ -116,22 +119,22 @@ test('hidden entries and plain files in machines/ are not machines', async t => 
 test('the machine lock serializes two writers and is re-entrant within one operation', async t => {
 	const store = new Store(await dockerMachineStore(t));
 	const order: string[] = [];
+	const firstHolds = deferred();
+	const secondWaits = deferred();
 	const first = store.withLock('p1', async () => {
 		order.push('first in');
 		await store.withLock('p1', async () => {
 			order.push('nested');
 		});
-		await new Promise(resolve => {
-			setTimeout(resolve, 150);
-		});
+		firstHolds.resolve();
+		// Held until the second writer has found the lock taken.
+		await secondWaits.promise;
 		order.push('first out');
 	});
-	await new Promise(resolve => {
-		setTimeout(resolve, 20);
-	});
+	await firstHolds.promise;
 	const second = store.withLock('p1', async () => {
 		order.push('second');
-	});
+	}, {onBusy: () => secondWaits.resolve()});
 	await Promise.all([first, second]);
 	t.deepEqual(order, ['first in', 'nested', 'first out', 'second']);
 });
@@ -139,14 +142,14 @@ test('the machine lock serializes two writers and is re-entrant within one opera
 test('a held lock makes a second writer fail with a message naming the holder', async t => {
 	const store = new Store(await dockerMachineStore(t));
 	await writeFile(path.join(store.machinesDir, '.p1.lock'), `${process.ppid}\nmachinist provision p1\n`);
-	const error = await t.throwsAsync(store.withLock('p1', async () => undefined, 200));
+	const error = await t.throwsAsync(store.withLock('p1', async () => undefined, {waitMs: 200}));
 	t.regex(error.message, /Machine "p1" is busy: process \d+ \(machinist provision p1\)/);
 });
 
 test('a lock left by a process that is gone is taken over', async t => {
 	const store = new Store(await dockerMachineStore(t));
 	await writeFile(path.join(store.machinesDir, '.p1.lock'), '999999\nmachinist crashed\n');
-	t.is(await store.withLock('p1', async () => 'ran', 200), 'ran');
+	t.is(await store.withLock('p1', async () => 'ran', {waitMs: 200}), 'ran');
 });
 
 test('machine names follow docker-machine\'s hostname rule', t => {

@@ -1,4 +1,5 @@
 import {execFile} from 'node:child_process';
+import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {runCli} from '../../source/cli/main.js';
@@ -38,4 +39,16 @@ export async function machinistInProcess(args: readonly string[], env: NodeJS.Pr
 		env,
 	});
 	return {code, stdout, stderr};
+}
+
+/** Runs a shell line the way a user would, with machinist on PATH as `machinist`. */
+export async function userShell(env: NodeJS.ProcessEnv, line: string): Promise<CliResult> {
+	const bin = path.join(String(env['MACHINE_STORAGE_PATH']), 'bin');
+	await mkdir(bin, {recursive: true});
+	await writeFile(path.join(bin, 'machinist'), `#!/bin/sh\nexec ${process.execPath} ${builtCli} "$@"\n`, {mode: 0o755});
+	return new Promise(resolve => {
+		execFile('bash', ['-c', line], {env: {...process.env, ...env, PATH: `${bin}:${process.env['PATH']}`}, timeout: 120_000}, (error, stdout, stderr) => {
+			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
+		});
+	});
 }

@@ -9,6 +9,10 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import type {ExecutionContext} from 'ava';
+import {generateServerCertificate} from '../../source/engine/certs/generate.js';
+import {bootstrapCertificates, createEngine, type Engine} from '../../source/engine/index.js';
+import {waitFor} from './wait.js';
 
 export type RunningDockerd = {
 	/** `tcp://127.0.0.1:PORT`, TLS with client verification. */
@@ -96,12 +100,6 @@ async function canConnect(port: number): Promise<boolean> {
 		socket.once('error', () => {
 			resolve(false);
 		});
-	});
-}
-
-async function sleep(ms: number): Promise<void> {
-	return new Promise(resolve => {
-		setTimeout(resolve, ms);
 	});
 }
 
@@ -197,7 +195,9 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 	const started = Date.now();
 	const child = spawn(dockerd, args, {
 		stdio: ['ignore', 'pipe', 'pipe'],
-		env: {...process.env, PATH: `${process.env['PATH'] ?? ''}:/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin`},
+		// Nothing from the test process's environment: dockerd reads DOCKER_CERT_PATH, DOCKER_TLS_VERIFY,
+		// DOCKER_TMPDIR, DOCKER_CONFIG, HTTP(S)_PROXY and more from it, and a developer's shell may set them.
+		env: {PATH: `${path.dirname(dockerd)}:/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin`, LANG: 'C.UTF-8'},
 	});
 	running.add(child);
 
@@ -239,21 +239,17 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 		await rm(dir, {recursive: true, force: true, maxRetries: 5, retryDelay: 100});
 	};
 
-	const deadline = started + (opts.timeoutMs ?? 60_000);
 	try {
-		for (;;) {
-			if (spawnError) throw spawnError;
-			if (child.exitCode !== null || child.signalCode !== null) {
-				throw new Error(`dockerd exited (${child.exitCode ?? child.signalCode}) while starting:\n${lastLines(log, 20)}`);
-			}
-
-			if (await pingUnix(socketPath) && await canConnect(port)) break;
-			if (Date.now() > deadline) {
-				throw new Error(`dockerd did not answer within ${opts.timeoutMs ?? 60_000} ms:\n${lastLines(log, 20)}`);
-			}
-
-			await sleep(50);
-		}
+		await waitFor('dockerd: its API', async () => await pingUnix(socketPath) && canConnect(port), {
+			timeoutMs: opts.timeoutMs ?? 60_000,
+			intervalMs: 50,
+			failure() {
+				if (spawnError) return spawnError.message;
+				if (child.exitCode !== null || child.signalCode !== null) return `dockerd exited (${child.exitCode ?? child.signalCode}) while starting:\n${lastLines(log, 20)}`;
+				return undefined;
+			},
+			detail: () => lastLines(log, 20),
+		});
 	} catch (error) {
 		await stop();
 		throw error;
@@ -285,4 +281,18 @@ function processMentions(pid: number, text: string): boolean {
 	} catch {
 		return false;
 	}
+}
+
+/**
+ * A store with its CA and client certificate bootstrapped, and a real TLS dockerd on loopback
+ * whose server certificate that CA signed (files in `scratchDir`); stopped when the test ends.
+ */
+export async function storeWithDockerd(t: ExecutionContext, store: string, env: NodeJS.ProcessEnv, scratchDir: string): Promise<{engine: Engine; dockerd: RunningDockerd}> {
+	const engine = createEngine({storagePath: store, env});
+	await bootstrapCertificates(engine);
+	const serverFiles = {caCertPath: engine.certPaths.caCert, caKeyPath: engine.certPaths.caKey, serverCertPath: path.join(scratchDir, 'server.pem'), serverKeyPath: path.join(scratchDir, 'server-key.pem')};
+	await generateServerCertificate({...serverFiles, org: 'tester.daemon', hosts: ['127.0.0.1', 'localhost']});
+	const dockerd = await startDockerd(serverFiles);
+	t.teardown(async () => dockerd.stop());
+	return {engine, dockerd};
 }

@@ -47,6 +47,7 @@ try {
 	}
 
 	for (const [name, ip] of [['edge-eu', '127.0.0.2'], ['staging', '127.0.0.1']] as const) {
+		await engine.store.claim(name);
 		await engine.store.save({
 			ConfigVersion: 3,
 			Driver: {...baseDriverConfig(store, name), IPAddress: ip, SSHUser: 'deploy', SSHPort: 1, EnginePort: 2376, SSHKey: ''},

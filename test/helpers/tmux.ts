@@ -1,8 +1,32 @@
 import {execFile, execFileSync} from 'node:child_process';
 import {promisify} from 'node:util';
 import {shellQuote} from '../../source/engine/ssh/quote.js';
+import {waitFor} from './wait.js';
 
 const exec = promisify(execFile);
+
+/**
+ * Each test process has a tmux server of its own: a server someone already runs on this machine
+ * (another test run, a developer's) would bring its own options (a status line, a size, its
+ * config, since -f applies only when a server starts) and its own paste buffers, which the OSC 52
+ * copy test reads.
+ */
+const serverArgs = ['-L', `machinist-test-${process.pid}`];
+let serverStarted = false;
+
+/** Runs tmux against this process's own server. */
+export async function tmux(args: readonly string[]): Promise<{stdout: string; stderr: string}> {
+	if (args.includes('new-session')) serverStarted = true;
+	return exec('tmux', [...serverArgs, ...args]);
+}
+
+process.once('exit', () => {
+	if (serverStarted) {
+		try {
+			execFileSync('tmux', [...serverArgs, 'kill-server'], {stdio: 'ignore'});
+		} catch {}
+	}
+});
 
 export function tmuxAvailable(): {ok: true} | {ok: false; why: string} {
 	try {
@@ -29,52 +53,52 @@ export class TmuxSession {
 		const name = `mt${process.pid}x${Math.floor(Math.random() * 1e6)}`;
 		const assignments = Object.entries(env).filter(([key, value]) => value !== undefined && key !== 'CI').map(([key, value]) => `${key}=${shellQuote(String(value))}`);
 		const line = `env -i ${assignments.join(' ')} ${command.map(word => shellQuote(word)).join(' ')}; echo "[exited $?]"; sleep 600`;
-		await exec('tmux', ['-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(size.columns), '-y', String(size.rows), line]);
-		await exec('tmux', ['set-option', '-t', name, '-g', 'set-clipboard', 'on']);
+		await tmux(['-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(size.columns), '-y', String(size.rows), line]);
+		await tmux(['set-option', '-t', name, '-g', 'set-clipboard', 'on']);
 		return new TmuxSession(name);
 	}
 
 	async capture(options: {colours?: boolean} = {}): Promise<string> {
-		const {stdout} = await exec('tmux', ['capture-pane', '-p', ...(options.colours ? ['-e'] : []), '-t', this.name]);
+		const {stdout} = await tmux(['capture-pane', '-p', ...(options.colours ? ['-e'] : []), '-t', this.name]);
 		return stdout;
 	}
 
 	/** Waits until the screen satisfies `check` (polling, never a fixed sleep); returns the screen. */
 	async waitFor(check: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
 		const test = typeof check === 'function' ? check : (screen: string) => (typeof check === 'string' ? screen.includes(check) : check.test(screen));
-		const deadline = Date.now() + timeoutMs;
 		let screen = '';
-		while (Date.now() < deadline) {
+		return waitFor(`the screen never showed ${String(check)}`, async () => {
 			screen = await this.capture();
-			if (test(screen)) return screen;
-			await new Promise(resolve => {
-				setTimeout(resolve, 100);
-			});
-		}
-
-		throw new Error(`the screen never showed ${String(check)}; it shows:\n${screen}`);
+			return test(screen) && screen;
+		}, {timeoutMs, intervalMs: 100, detail: () => `it shows:\n${screen}`});
 	}
 
 	async keys(...keys: string[]): Promise<void> {
-		await exec('tmux', ['send-keys', '-t', this.name, ...keys]);
+		await tmux(['send-keys', '-t', this.name, ...keys]);
 	}
 
 	async type(text: string): Promise<void> {
-		await exec('tmux', ['send-keys', '-t', this.name, '-l', text]);
+		await tmux(['send-keys', '-t', this.name, '-l', text]);
+	}
+
+	/** Pastes as a terminal does: wrapped in bracketed-paste marks when the program asked for them. */
+	async paste(text: string): Promise<void> {
+		await tmux(['set-buffer', '-b', this.name, '--', text]);
+		await tmux(['paste-buffer', '-p', '-d', '-b', this.name, '-t', this.name]);
 	}
 
 	async buffer(): Promise<string> {
-		const {stdout} = await exec('tmux', ['show-buffer']).catch(() => ({stdout: ''}));
+		const {stdout} = await tmux(['show-buffer']).catch(() => ({stdout: ''}));
 		return stdout;
 	}
 
 	async resize(columns: number, rows: number): Promise<void> {
-		await exec('tmux', ['resize-window', '-t', this.name, '-x', String(columns), '-y', String(rows)]);
+		await tmux(['resize-window', '-t', this.name, '-x', String(columns), '-y', String(rows)]);
 	}
 
 	/** The pid of the command the session runs (the shell's child). */
 	async commandPid(match: RegExp): Promise<number> {
-		const {stdout: panePid} = await exec('tmux', ['display-message', '-p', '-t', this.name, '#{pane_pid}']);
+		const {stdout: panePid} = await tmux(['display-message', '-p', '-t', this.name, '#{pane_pid}']);
 		const {stdout} = await exec('ps', ['-o', 'pid=,args=', '--ppid', panePid.trim()]);
 		for (const line of stdout.split('\n')) {
 			const [pid, ...args] = line.trim().split(/\s+/);
@@ -85,6 +109,6 @@ export class TmuxSession {
 	}
 
 	async stop(): Promise<void> {
-		await exec('tmux', ['kill-session', '-t', this.name]).catch(() => undefined);
+		await tmux(['kill-session', '-t', this.name]).catch(() => undefined);
 	}
 }

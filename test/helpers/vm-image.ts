@@ -13,7 +13,7 @@
 import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {runChecked, withLock} from './hosts.js';
+import {runChecked, withLock} from './hosts/process.js';
 
 const cacheDir = process.env['MACHINIST_TEST_CACHE'] ?? '/var/cache/machinist-test';
 const mirror = process.env['MACHINIST_TEST_MIRROR'] ?? 'http://deb.debian.org/debian';

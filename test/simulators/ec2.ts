@@ -50,7 +50,7 @@ export type InstanceFaults = {
 	sshNeverUp?: boolean;
 };
 
-export type SimSecurityGroup = {id: string; name: string; description: string; vpcId: string; tags: Record<string, string>; ingress: Array<{protocol: string; from: number; to: number; cidr: string}>};
+export type SimSecurityGroup = {id: string; name: string; description: string; vpcId: string; tags: Record<string, string>; ingress: Array<{protocol: string; from: number; to: number; cidr: string; sourceGroup?: string}>};
 export type SimKeyPair = {name: string; id: string; publicKey: string};
 export type SimSpotRequest = {id: string; state: 'open' | 'active' | 'cancelled'; instanceId: string; price: string};
 
@@ -261,7 +261,10 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		groupName: group.name,
 		groupDescription: group.description,
 		vpcId: group.vpcId,
-		ipPermissions: group.ingress.map(rule => ({ipProtocol: rule.protocol, fromPort: rule.from, toPort: rule.to, ipRanges: [{cidrIp: rule.cidr}]})),
+		ipPermissions: group.ingress.map(rule => ({
+			ipProtocol: rule.protocol, fromPort: rule.from, toPort: rule.to,
+			...(rule.sourceGroup ? {groups: [{userId: '123456789012', groupId: rule.sourceGroup}], ipRanges: []} : {ipRanges: [{cidrIp: rule.cidr}]}),
+		})),
 		ipPermissionsEgress: [{ipProtocol: '-1', ipRanges: [{cidrIp: '0.0.0.0/0'}]}],
 		tagSet: Object.entries(group.tags).map(([key, value]) => ({key, value})),
 	});
@@ -337,9 +340,14 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			const group = groups.get(params.get('GroupId') ?? '');
 			if (!group) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${params.get('GroupId') ?? ''}' does not exist`);
 			for (let index = 1; params.has(`IpPermissions.${index}.IpProtocol`); index++) {
-				const rule = {protocol: params.get(`IpPermissions.${index}.IpProtocol`)!, from: Number(params.get(`IpPermissions.${index}.FromPort`)), to: Number(params.get(`IpPermissions.${index}.ToPort`)), cidr: params.get(`IpPermissions.${index}.IpRanges.1.CidrIp`) ?? ''};
-				if (group.ingress.some(existing => existing.protocol === rule.protocol && existing.from === rule.from && existing.cidr === rule.cidr)) {
-					throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "peer: ${rule.cidr}, ${rule.protocol.toUpperCase()}, from port: ${rule.from}, to port: ${rule.to}, ALLOW" already exists`);
+				const sourceGroup = params.get(`IpPermissions.${index}.Groups.1.GroupId`) ?? undefined;
+				const cidr = params.get(`IpPermissions.${index}.IpRanges.1.CidrIp`) ?? '';
+				// As EC2: a rule names a source, and a source group must exist in the same VPC.
+				if (sourceGroup === undefined && cidr === '') throw new Ec2Error('MissingParameter', 'The request must contain the parameter ipPermissions.ipRanges or ipPermissions.groups');
+				if (sourceGroup !== undefined && groups.get(sourceGroup)?.vpcId !== group.vpcId) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${sourceGroup}' does not exist in VPC '${group.vpcId}'`);
+				const rule = {protocol: params.get(`IpPermissions.${index}.IpProtocol`)!, from: Number(params.get(`IpPermissions.${index}.FromPort`)), to: Number(params.get(`IpPermissions.${index}.ToPort`)), cidr, ...(sourceGroup ? {sourceGroup} : {})};
+				if (group.ingress.some(existing => existing.protocol === rule.protocol && existing.from === rule.from && existing.cidr === rule.cidr && existing.sourceGroup === rule.sourceGroup)) {
+					throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "peer: ${sourceGroup ?? rule.cidr}, ${rule.protocol.toUpperCase()}, from port: ${rule.from}, to port: ${rule.to}, ALLOW" already exists`);
 				}
 
 				group.ingress.push(rule);

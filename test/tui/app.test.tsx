@@ -207,6 +207,7 @@ test('q quits; with an operation still running it asks first', async t => {
 	const ssh = await tcpServer(t);
 	ssh.goSilent();
 	const {services, engine} = await world(t);
+	await engine.store.claim('slow');
 	await engine.store.save({
 		ConfigVersion: 3,
 		Driver: {...baseDriverConfig(engine.store.root, 'slow'), IPAddress: '127.0.0.1', SSHUser: 'root', SSHPort: ssh.port, EnginePort: 2376, SSHKey: ''},

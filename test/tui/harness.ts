@@ -10,6 +10,7 @@ import type {PollerOptions} from '../../source/engine/machines/poller.js';
 import {createServices, type Services} from '../../source/tui/services.js';
 import {createTheme} from '../../source/tui/theme.js';
 import {temporaryDir} from '../helpers/store.js';
+import {waitFor as waitForShown} from '../helpers/wait.js';
 
 export const keys = {
 	up: '\u001B[A',
@@ -44,10 +45,7 @@ export async function world(t: ExecutionContext, machines: Record<string, string
 	return {dir, env, engine, preferences, services, copied};
 }
 
-/**
- * Lets React finish after a frame: the effect that re-subscribes input handlers with the new
- * state runs from the scheduler, a macrotask or two after the render.
- */
+/** Lets the app handle a write and React draw the result, a macrotask or two later. */
 async function settle(): Promise<void> {
 	await new Promise(resolve => {
 		setImmediate(resolve);
@@ -62,8 +60,8 @@ async function settle(): Promise<void> {
 
 /**
  * The app rendered against real services, with helpers that wait for frames instead of
- * sleeping. After a key or a frame they let React settle, so the next key reaches the handler
- * of the new state, not the old one (and Ink has flushed a lone Esc).
+ * sleeping. Keys need no pause between them (the app handles each in the mode the one before
+ * left); the settling only keeps `frame()` close to what the keys did.
  */
 export function renderApp(t: ExecutionContext, services: Services) {
 	// No JSX here: tsx compiles test files outside tsconfig.json's `include` with the classic runtime.
@@ -73,16 +71,11 @@ export function renderApp(t: ExecutionContext, services: Services) {
 	});
 	const frame = () => instance.lastFrame() ?? '';
 
-	const waitFor = async (check: string | ((frame: string) => boolean), timeoutMs = 15_000): Promise<string> => {
+	// 30 s: a test file's apps render side by side in one process, which gets a small share of two
+	// cores when other suites run on the machine too (the first frame took over 15 s at load 20).
+	const waitFor = async (check: string | ((frame: string) => boolean), timeoutMs = 30_000): Promise<string> => {
 		const test = typeof check === 'string' ? (text: string) => text.includes(check) : check;
-		const deadline = Date.now() + timeoutMs;
-		while (!test(frame())) {
-			if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof check === 'string' ? JSON.stringify(check) : 'a frame'}; last frame:\n${frame()}`);
-			await new Promise(resolve => {
-				setTimeout(resolve, 10);
-			});
-		}
-
+		await waitForShown(`a frame showing ${typeof check === 'string' ? JSON.stringify(check) : 'what the test waits for'}`, () => test(frame()), {timeoutMs, intervalMs: 10, detail: () => `last frame:\n${frame()}`});
 		await settle();
 		return frame();
 	};
@@ -99,13 +92,9 @@ export function renderApp(t: ExecutionContext, services: Services) {
 		await press(text);
 	};
 
-	/** Backspace, one at a time: each waits for the text box to redraw before the next. */
+	/** Backspaces, all in one write. */
 	const erase = async (count: number): Promise<void> => {
-		for (let index = 0; index < count; index++) {
-			const before = frame();
-			await press('\u007F');
-			await waitFor(text => text !== before);
-		}
+		await press('\u007F'.repeat(count));
 	};
 
 	/** In the driver list: down until the driver is highlighted, then Enter. */
@@ -137,15 +126,7 @@ export function watchQuit(services: Services): () => boolean {
 
 /** Polls a condition outside the screen (a store, a spy) until it holds or time runs out. */
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await check())) {
-		if (Date.now() > deadline) return false;
-		await new Promise(resolve => {
-			setTimeout(resolve, 10);
-		});
-	}
-
-	return true;
+	return waitForShown('a condition', check, {timeoutMs, intervalMs: 10}).catch(() => false);
 }
 
 /** The line of a frame that shows a machine's row (or any text). */

@@ -1,6 +1,5 @@
 // Reaching a machine's Docker daemon from here: the TLS connection check, env's variables, url, version.
-import {readFile} from 'node:fs/promises';
-import {access} from 'node:fs/promises';
+import {access, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {checkTlsConnection} from '../certs/check.js';
 import {certificateProblems} from '../certs/inspect.js';
@@ -9,6 +8,7 @@ import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
 import {driverContext, type Machine} from '../machines/machine.js';
 import type {HostRecord, SwarmOptions} from '../store/host.js';
+import {privateFileMode, writeFileAtomic} from '../store/files.js';
 import {noProxyVariable} from './no-proxy.js';
 
 export type TlsMaterial = {caPem: Buffer; certPem: Buffer; keyPem: Buffer};
@@ -123,22 +123,45 @@ export function swarmUrl(machine: Machine, engineUrl: string): string {
 	return swarmAddress(engineUrl, swarm);
 }
 
+const clientFiles = {'ca.pem': 'caPem', 'cert.pem': 'certPem', 'key.pem': 'keyPem'} as const;
+
 /**
- * The files the docker CLI reads from DOCKER_CERT_PATH. docker-machine's `none` machines had
- * none of them, so `env` succeeded and every docker command then failed; we say so up front.
+ * Puts the files the docker CLI reads from DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) into
+ * `dir` where they are missing, copied from the CA and client certificate the record names.
+ * docker-machine never wrote them for `none` machines, so its own `env` gave a docker that
+ * failed. Returns a one-line note of what was copied, or undefined when nothing was missing.
  */
-export async function missingClientFiles(machine: Machine): Promise<string[]> {
-	const missing: string[] = [];
-	for (const name of ['ca.pem', 'cert.pem', 'key.pem']) {
-		const file = path.join(machine.dir, name);
+export async function repairClientFiles(engine: Engine, machine: Machine, dir = machine.dir): Promise<string | undefined> {
+	const missing: Array<keyof typeof clientFiles> = [];
+	for (const name of Object.keys(clientFiles) as Array<keyof typeof clientFiles>) {
 		try {
-			await access(file);
+			await access(path.join(dir, name));
 		} catch {
-			missing.push(file);
+			missing.push(name);
 		}
 	}
 
-	return missing;
+	if (missing.length === 0) return undefined;
+	const material = await tlsMaterialFor(engine, machine.host);
+	try {
+		for (const name of missing) await writeFileAtomic(path.join(dir, name), material[clientFiles[name]], privateFileMode);
+	} catch (error) {
+		throw new MachinistError(`cannot copy ${missing.join(', ')} into ${dir} for the docker CLI: ${errorMessage(error)}`);
+	}
+
+	const certsDir = path.dirname(machine.host.HostOptions.AuthOptions.CaCertPath);
+	return `Copied ${missing.join(', ')} from ${certsDir} into ${dir}: the docker CLI reads them there`;
+}
+
+/**
+ * What `config` prints: the checked URL and the directory holding the client files, repaired
+ * when a docker-machine `none` machine lacks them (the note says so).
+ */
+export async function connectionConfig(engine: Engine, machine: Machine, options: {swarm?: boolean; signal?: AbortSignal} = {}): Promise<{url: string; certDir: string; warnings: string[]}> {
+	const {url, warnings} = await checkConnection(engine, machine, options);
+	const certDir = machine.host.HostOptions.AuthOptions.StorePath || machine.dir;
+	const note = await repairClientFiles(engine, machine, certDir);
+	return {url, certDir, warnings: note ? [note, ...warnings] : warnings};
 }
 
 export async function dockerClientFor(engine: Engine, machine: Machine, url: string, timeoutMs?: number): Promise<DockerClient> {
@@ -168,11 +191,10 @@ export async function machineUrl(machine: Machine, signal?: AbortSignal): Promis
  * after the connection check. Errors have docker-machine's wording without a command prefix.
  */
 export async function dockerEnvironment(engine: Engine, machine: Machine, options: {swarm?: boolean; noProxy?: boolean; signal?: AbortSignal} = {}): Promise<{variables: Array<readonly [string, string]>; warnings: string[]}> {
-	const {url, warnings} = await checkConnection(engine, machine, options);
-	const missing = await missingClientFiles(machine);
-	if (missing.length > 0) {
-		throw new MachinistError(`the docker CLI needs ${missing.join(', ')}: copy them from ${engine.store.certsDir} (cp ${engine.store.certsDir}/{ca,cert,key}.pem ${machine.dir}/)`);
-	}
+	const checked = await checkConnection(engine, machine, options);
+	const {url} = checked;
+	const note = await repairClientFiles(engine, machine);
+	const warnings = note ? [note, ...checked.warnings] : checked.warnings;
 
 	const variables: Array<readonly [string, string]> = [
 		['DOCKER_TLS_VERIFY', '1'],

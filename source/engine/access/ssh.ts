@@ -5,6 +5,7 @@ import {driverContext, type Machine} from '../machines/machine.js';
 import type {SshDetails} from '../drivers/driver.js';
 import type {SshClient} from '../ssh/client.js';
 import {knownHostsFileOf, sshConnectOptions} from '../ssh/connect.js';
+import {sshOptionPath} from '../ssh/hostkeys.js';
 
 /** docker-machine's options for the system ssh, minus its "trust any host key". */
 const baseOptions = [
@@ -53,7 +54,8 @@ export async function sshArguments(target: SshTarget, command: readonly string[]
 		...sshHostKeyOptions(target.knownHostsFile),
 		...(options.tty ? ['-t'] : []),
 		`${details.user}@${details.host}`,
-		...(details.keyPath ? ['-o', 'IdentitiesOnly=yes', '-i', details.keyPath] : []),
+		// As an option rather than -i: ssh expands `%` in it, and the option's escaping covers that.
+		...(details.keyPath ? ['-o', 'IdentitiesOnly=yes', '-o', `IdentityFile=${sshOptionPath(details.keyPath)}`] : []),
 		'-p', String(details.port),
 		...command,
 	];
@@ -63,9 +65,9 @@ export async function sshArguments(target: SshTarget, command: readonly string[]
 export async function copyOptions(targets: readonly SshTarget[]): Promise<string[]> {
 	const {sshHostKeyOptions} = await import('../ssh/hostkeys.js');
 	// ssh takes several known_hosts files in one option, separated by spaces, each quoted.
-	const [first, ...rest] = targets.map(target => target.knownHostsFile.replaceAll('%', '%%'));
-	const pins = first === undefined ? [] : sshHostKeyOptions(first).map(option => (option.startsWith('UserKnownHostsFile=') ? [option, ...rest.map(file => `"${file}"`)].join(' ') : option));
-	const keys = targets.flatMap(target => (target.details.keyPath ? ['-o', `IdentityFile=${target.details.keyPath}`] : []));
+	const [first, ...rest] = targets.map(target => target.knownHostsFile);
+	const pins = first === undefined ? [] : sshHostKeyOptions(first).map(option => (option.startsWith('UserKnownHostsFile=') ? [option, ...rest.map(file => sshOptionPath(file, true))].join(' ') : option));
+	const keys = targets.flatMap(target => (target.details.keyPath ? ['-o', `IdentityFile=${sshOptionPath(target.details.keyPath)}`] : []));
 	const identitiesOnly = targets.length > 0 && targets.every(target => target.details.keyPath) ? ['-o', 'IdentitiesOnly=yes'] : [];
 	return [...baseOptions.slice(2), ...pins, ...identitiesOnly, ...keys];
 }

@@ -31,6 +31,8 @@ export type TlsCheckOptions = {
 	/** For the whole check, connect included; docker-machine's dial timeout is 20 s. */
 	timeoutMs?: number;
 	signal?: AbortSignal;
+	/** How long to wait for the server's verdict after a TLS 1.3 handshake; default 2 s (see below). */
+	serverVerdictMs?: number;
 };
 
 /**
@@ -38,7 +40,7 @@ export type TlsCheckOptions = {
  * certificate, so a rejection arrives afterwards as an alert. Servers send session tickets once
  * they accept it (OpenSSL and Go both do), so we wait this long for a ticket or an alert.
  */
-const serverVerdictMs = 2000;
+const defaultServerVerdictMs = 2000;
 
 /**
  * Resolves when the daemon accepts our client certificate and presents one the CA signed for
@@ -108,7 +110,7 @@ export async function checkTlsConnection(opts: TlsCheckOptions): Promise<void> {
 
 			verdictTimer = setTimeout(() => {
 				finish();
-			}, Math.max(0, Math.min(serverVerdictMs, deadline - Date.now())));
+			}, Math.max(0, Math.min(opts.serverVerdictMs ?? defaultServerVerdictMs, deadline - Date.now())));
 			socket.once('session', () => {
 				finish();
 			});

@@ -12,7 +12,7 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import forge from 'node-forge';
 import {MachinistError, errorMessage} from '../errors.js';
-import {writeFileAtomic} from '../store/files.js';
+import {writeFilesAtomic} from '../store/files.js';
 import {ipToBytes, readCertificateInfo} from './inspect.js';
 
 export type CertificatePair = {certPem: string; keyPem: string};
@@ -275,12 +275,15 @@ async function readPair(certPath: string, keyPath: string, what: string): Promis
 	}
 }
 
-/** Key first: a crash in between leaves a missing or outdated cert, which the next run replaces. */
+/**
+ * Both files are written in full and synced before either replaces its old version, so the
+ * window in which key and certificate disagree is two renames; a crash inside it is caught by
+ * the key/certificate check before anything is uploaded, and the pair is made again.
+ */
 async function writePair(pair: CertificatePair, certPath: string, keyPath: string): Promise<void> {
 	await mkdir(path.dirname(keyPath), {recursive: true, mode: 0o700});
 	await mkdir(path.dirname(certPath), {recursive: true, mode: 0o700});
-	await writeFileAtomic(keyPath, pair.keyPem, privateFileMode);
-	await writeFileAtomic(certPath, pair.certPem, publicFileMode);
+	await writeFilesAtomic([[keyPath, pair.keyPem, privateFileMode], [certPath, pair.certPem, publicFileMode]]);
 }
 
 async function createCa(paths: ClientCertificatePaths, user: string, now: Date | undefined): Promise<CertificatePair> {

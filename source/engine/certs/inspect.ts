@@ -2,7 +2,7 @@
  * Reading certificates without node-forge: `env` and `ls` must start in well under 100 ms, and
  * Node's native X509Certificate costs nothing to load, while forge costs tens of milliseconds.
  */
-import {X509Certificate} from 'node:crypto';
+import {X509Certificate, createPrivateKey} from 'node:crypto';
 import {isIP} from 'node:net';
 
 /** `ls` and the TUI warn this many days before a certificate expires. */
@@ -200,4 +200,13 @@ export function formatIp(bytes: Uint8Array): string {
 	const hex = (part: number[]): string => part.map(group => group.toString(16)).join(':');
 	if (bestStart === -1) return hex(groups);
 	return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+}
+
+/** Whether the private key belongs to the certificate; false for anything unreadable. */
+export function keyMatchesCertificate(certPem: string | Buffer, keyPem: string | Buffer): boolean {
+	try {
+		return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+	} catch {
+		return false;
+	}
 }

@@ -45,7 +45,18 @@ export type DockerInfo = {
 	Driver?: string;
 	DockerRootDir?: string;
 	Labels?: string[] | null;
-	Swarm?: {LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean};
+	Swarm?: {
+		LocalNodeState?: string;
+		NodeID?: string;
+		NodeAddr?: string;
+		ControlAvailable?: boolean;
+		Error?: string;
+		RemoteManagers?: Array<{NodeID: string; Addr: string}> | null;
+		Nodes?: number;
+		Managers?: number;
+		/** Only on managers. */
+		Cluster?: {ID: string};
+	};
 	Warnings?: string[] | null;
 };
 
@@ -117,7 +128,7 @@ function agentFor(url: string, options: DockerClientOptions): https.Agent {
 		agent = new https.Agent({
 			keepAlive: true,
 			maxSockets: 16,
-			maxFreeSockets: 2,
+			maxFreeSockets: 16,
 			scheduling: 'lifo',
 			// One parsed context per certificate set: building it from PEM text costs more than the
 			// handshake itself, and `ls` opens many connections with the same certificates.
@@ -210,9 +221,20 @@ export class DockerClient {
 	}
 
 	/**
+	 * Any Engine API call (the swarm operations use POST and DELETE): the JSON answer, or
+	 * undefined for an empty one. `body` is sent as JSON.
+	 */
+	async call(method: 'GET' | 'POST' | 'DELETE', path: string, options: {body?: unknown; signal?: AbortSignal} = {}): Promise<unknown> {
+		const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+		const {body} = method === 'GET' ? await this.#get(path, options.signal) : await this.#request(path, options.signal, method, payload);
+		return body.trim() === '' ? undefined : parseJson(this.url, body);
+	}
+
+	/**
 	 * A GET with no API version prefix: daemons serve their own newest version there, while a
 	 * pinned old one is refused by modern daemons. A reused keep-alive connection the daemon
-	 * closed meanwhile fails with a reset; that one case is retried on a fresh connection.
+	 * closed meanwhile fails with a reset; that one case is retried on a fresh connection (a
+	 * POST is not: it may have been done).
 	 */
 	async #get(path: string, signal: AbortSignal | undefined): Promise<{body: string; headers: IncomingMessage['headers']}> {
 		try {
@@ -223,7 +245,7 @@ export class DockerClient {
 		}
 	}
 
-	async #request(path: string, signal: AbortSignal | undefined): Promise<{body: string; headers: IncomingMessage['headers']}> {
+	async #request(path: string, signal: AbortSignal | undefined, method = 'GET', payload?: string): Promise<{body: string; headers: IncomingMessage['headers']}> {
 		signal?.throwIfAborted();
 		const target = {host: this.#host, port: this.#port};
 		const agent = agentFor(this.url, this.#options);
@@ -237,10 +259,10 @@ export class DockerClient {
 				host: this.#host,
 				port: this.#port,
 				path,
-				method: 'GET',
+				method,
 				// SNI may not carry an IP address; Node then checks the certificate against `host`.
 				servername: isIP(this.#host) === 0 ? this.#host : undefined,
-				headers: {accept: 'application/json'},
+				headers: payload === undefined ? {accept: 'application/json'} : {accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload)},
 			});
 
 			const finish = (error: Error | undefined, value?: {body: string; headers: IncomingMessage['headers']}): void => {
@@ -282,7 +304,7 @@ export class DockerClient {
 			request.on('error', error => {
 				if (settled) return;
 				const code = (error as NodeJS.ErrnoException).code;
-				if (request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+				if (request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE') && method === 'GET') {
 					finish(new StaleSocketError());
 					return;
 				}
@@ -318,7 +340,7 @@ export class DockerClient {
 				});
 			});
 
-			request.end();
+			request.end(payload);
 		});
 	}
 }

@@ -1,13 +1,14 @@
 // The amazonec2 driver: EC2 instances through the AWS SDK (loaded on first use).
-import {readFile, stat} from 'node:fs/promises';
-import path from 'node:path';
+import {readFile} from 'node:fs/promises';
 import type {EC2Client, Instance, _InstanceType} from '@aws-sdk/client-ec2';
 import {MachinistError} from '../errors.js';
 import {boolOption, intOption, listOption, stringOption, type OptionSpec} from '../options.js';
 import type {MachineState} from '../machines/state.js';
+import {seconds} from '../polling.js';
 import type {BaseDriverConfig} from '../store/host.js';
-import {sleep} from './digitalocean-api.js';
-import type {Driver, DriverContext, DriverDefinition, SshDetails} from './driver.js';
+import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import {boolField, listField, numberField, pathOption, portProblem, sshLoginOptions, stringField} from './fields.js';
+import {checkUserDataFile, IpSshDriver} from './ip-ssh.js';
 
 /** docker-machine's field names where it had them, so either tool reads the other's machines. */
 type AmazonEc2Config = BaseDriverConfig & AmazonEc2Fields;
@@ -32,6 +33,8 @@ type AmazonEc2Fields = {
 	CreatedSecurityGroupIds: string[];
 	SecurityGroupReadOnly: boolean;
 	OpenPorts: string[];
+	/** Ours: `manager` or `worker` when create made a swarm-mode node (its ports are opened to the group). */
+	SwarmMode: string;
 	Tags: string;
 	DeviceName: string;
 	RootSize: number;
@@ -68,23 +71,7 @@ export const ubuntuNamePattern = 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-a
 /** Marks the security groups machinist made, so that rm of the last machine using one deletes it. */
 const createdByTag = 'machinist:created-by';
 
-const runningTimeoutMs = 300_000;
-const pollIntervalMs = 1000;
-const progressEveryMs = 15_000;
 const maxUserDataBytes = 16 * 1024;
-
-function msFromEnv(name: string): number | undefined {
-	const text = process.env[name];
-	return text && /^\d+$/.test(text) ? Number(text) : undefined;
-}
-
-function pollMs(): number {
-	return msFromEnv('MACHINIST_AMAZONEC2_POLL_MS') ?? pollIntervalMs;
-}
-
-function seconds(ms: number): string {
-	return `${Math.round(ms / 1000)} s`;
-}
 
 /** The error code of an AWS SDK service error (`AuthFailure`, `InvalidAMIID.NotFound`, …). */
 function awsCode(error: unknown): string {
@@ -140,18 +127,11 @@ export function tagPairs(tags: string): Array<{Key: string; Value: string}> {
 }
 
 /** An EC2 instance, made and removed through the EC2 API with the AWS SDK. */
-class AmazonEc2Driver implements Driver {
+class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 	readonly driverName = 'amazonec2';
-	readonly provisions = true;
-	readonly config: AmazonEc2Config;
-	readonly sshWaitMs = msFromEnv('MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS');
 	private clientPromise: Promise<EC2Client> | undefined;
 	/** Commands are made through this so their classes come from the lazily loaded SDK. */
 	private sdkPromise: Promise<typeof import('@aws-sdk/client-ec2')> | undefined;
-
-	constructor(config: AmazonEc2Config) {
-		this.config = config;
-	}
 
 	private async sdk(): Promise<typeof import('@aws-sdk/client-ec2')> {
 		// The SDK warns on every Node below 22 about its releases after January 2027; this pinned
@@ -197,10 +177,6 @@ class AmazonEc2Driver implements Driver {
 		}
 	}
 
-	private log(context: DriverContext, message: string): void {
-		context.progress?.({type: 'log', machine: this.config.MachineName, message});
-	}
-
 	private availabilityZone(): string {
 		return `${this.config.Region}${this.config.Zone}`;
 	}
@@ -208,9 +184,7 @@ class AmazonEc2Driver implements Driver {
 	async preCreateCheck(context: DriverContext): Promise<void> {
 		const {signal} = context;
 		if (this.config.UserDataFile) {
-			const info = await stat(this.config.UserDataFile).catch(() => undefined);
-			if (!info?.isFile()) throw new MachinistError(`user-data file ${this.config.UserDataFile} could not be found: check --amazonec2-userdata`);
-			if (info.size > maxUserDataBytes) throw new MachinistError(`user-data file ${this.config.UserDataFile} has ${info.size} bytes; EC2 takes at most ${maxUserDataBytes}: shorten it`);
+			await checkUserDataFile(this.config.UserDataFile, {flag: 'amazonec2-userdata', cloud: 'EC2', maxBytes: maxUserDataBytes, advice: 'shorten it'});
 		}
 
 		// The VPC first: it also proves the credentials, once.
@@ -336,9 +310,8 @@ class AmazonEc2Driver implements Driver {
 	}
 
 	private async waitForSpot(context: DriverContext): Promise<string> {
-		const timeoutMs = msFromEnv('MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS') ?? runningTimeoutMs;
-		const started = Date.now();
-		for (;;) {
+		const timeoutMs = this.readyTimeoutMs(context);
+		return this.poll(context, async () => {
 			const result = await this.call<import('@aws-sdk/client-ec2').DescribeSpotInstanceRequestsResult>('read the spot request', sdk => new sdk.DescribeSpotInstanceRequestsCommand({SpotInstanceRequestIds: [this.config.SpotInstanceRequestId]}), context.signal);
 			const request = result.SpotInstanceRequests?.[0];
 			if (request?.InstanceId) return request.InstanceId;
@@ -346,12 +319,11 @@ class AmazonEc2Driver implements Driver {
 				throw new MachinistError(`spot request ${this.config.SpotInstanceRequestId} ${request.State} (${request.Status?.Message ?? request.Status?.Code ?? 'no reason given'}): raise --amazonec2-spot-price, or try another --amazonec2-instance-type`);
 			}
 
-			if (Date.now() - started >= timeoutMs) {
-				throw new MachinistError(`spot request ${this.config.SpotInstanceRequestId} was not fulfilled within ${seconds(timeoutMs)}: raise --amazonec2-spot-price, or drop --amazonec2-request-spot-instance`);
-			}
-
-			await sleep(pollMs(), context.signal);
-		}
+			return undefined;
+		}, {
+			timeoutMs,
+			timedOut: () => new MachinistError(`spot request ${this.config.SpotInstanceRequestId} was not fulfilled within ${seconds(timeoutMs)}: raise --amazonec2-spot-price, or drop --amazonec2-request-spot-instance`),
+		});
 	}
 
 	/** Finds or creates the named groups in the VPC and opens SSH, Docker and any asked-for ports. */
@@ -383,21 +355,34 @@ class AmazonEc2Driver implements Driver {
 
 			ids.push(group.GroupId!);
 			if (this.config.SecurityGroupReadOnly) continue;
-			const open = new Set((group.IpPermissions ?? []).map(permission => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}`));
-			const wanted = [`${this.config.SSHPort}/tcp`, '2376/tcp'];
+			// A rule is a port, a protocol and a source: an address range, or a group (`sg-…`).
+			const open = new Set((group.IpPermissions ?? []).flatMap(permission => [
+				...(permission.IpRanges ?? []).map(range => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}/${range.CidrIp ?? ''}`),
+				...(permission.UserIdGroupPairs ?? []).map(pair => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}/${pair.GroupId ?? ''}`),
+			]));
+			const anywhere = '0.0.0.0/0';
+			const wanted = [`${this.config.SSHPort}/tcp/${anywhere}`, `2376/tcp/${anywhere}`];
 			if (this.config.SwarmMaster) {
 				const port = /:(\d+)$/.exec(this.config.SwarmHost)?.[1] ?? '3376';
-				wanted.push(`${port}/tcp`);
+				wanted.push(`${port}/tcp/${anywhere}`);
 			}
 
-			for (const port of this.config.OpenPorts) wanted.push(port.includes('/') ? port : `${port}/tcp`);
-			const missing = [...new Set(wanted)].filter(port => !open.has(port));
+			for (const port of this.config.OpenPorts) wanted.push(`${port.includes('/') ? port : `${port}/tcp`}/${anywhere}`);
+			// Swarm mode's ports, only between the machines of this group: gossip (7946), the overlay
+			// network's VXLAN (4789), and cluster management (2377) where a manager listens.
+			if (this.config.SwarmMode !== '') {
+				const swarmPorts = ['7946/tcp', '7946/udp', '4789/udp', ...(this.config.SwarmMode === 'manager' ? ['2377/tcp'] : [])];
+				for (const port of swarmPorts) wanted.push(`${port}/${group.GroupId!}`);
+			}
+
+			const missing = [...new Set(wanted)].filter(rule => !open.has(rule));
 			if (missing.length === 0) continue;
 			await this.call(`open ports in security group ${name}`, sdk => new sdk.AuthorizeSecurityGroupIngressCommand({
 				GroupId: group.GroupId,
-				IpPermissions: missing.map(port => {
-					const [number, protocol] = port.split('/');
-					return {IpProtocol: protocol, FromPort: Number(number), ToPort: Number(number), IpRanges: [{CidrIp: '0.0.0.0/0'}]};
+				IpPermissions: missing.map(rule => {
+					const [number, protocol, source] = rule.split('/', 3) as [string, string, string];
+					const from = source.startsWith('sg-') ? {UserIdGroupPairs: [{GroupId: source}]} : {IpRanges: [{CidrIp: rule.slice(number.length + protocol.length + 2)}]};
+					return {IpProtocol: protocol, FromPort: Number(number), ToPort: Number(number), ...from};
 				}),
 			}), signal);
 		}
@@ -437,30 +422,25 @@ class AmazonEc2Driver implements Driver {
 
 	/** Polls until the instance is in `want` (and, for running, has the address to use). */
 	private async waitFor(want: 'running' | 'stopped' | 'terminated', context: DriverContext): Promise<void> {
-		const timeoutMs = msFromEnv('MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS') ?? runningTimeoutMs;
-		const started = Date.now();
-		let reported = started;
-		for (;;) {
+		const timeoutMs = this.readyTimeoutMs(context);
+		let state = '';
+		await this.poll(context, async () => {
 			const instance = want === 'terminated' ? await this.describe(context.signal) : await this.described(context.signal);
-			const state = stateOf(instance);
-			if (want === 'terminated' && (!instance || state === 'terminated')) return;
+			state = stateOf(instance);
+			if (want === 'terminated' && (!instance || state === 'terminated')) return true;
 			if (instance && state === want) {
 				this.remember(instance);
-				if (want !== 'running' || this.config.IPAddress) return;
+				if (want !== 'running' || this.config.IPAddress) return true;
 			}
 
-			const waited = Date.now() - started;
-			if (waited >= timeoutMs) {
-				throw new MachinistError(`instance ${this.config.InstanceId} did not become ${want} within ${seconds(timeoutMs)} (state ${state}): look at it in the EC2 console${want === 'running' ? ', or try another --amazonec2-zone' : ''}`);
-			}
-
-			if (Date.now() - reported >= progressEveryMs) {
-				reported = Date.now();
+			return undefined;
+		}, {
+			timeoutMs,
+			timedOut: () => new MachinistError(`instance ${this.config.InstanceId} did not become ${want} within ${seconds(timeoutMs)} (state ${state}): look at it in the EC2 console${want === 'running' ? ', or try another --amazonec2-zone' : ''}`),
+			stillWaiting: waited => {
 				this.log(context, `Instance ${this.config.InstanceId} is still ${state} after ${seconds(waited)}...`);
-			}
-
-			await sleep(pollMs(), context.signal);
-		}
+			},
+		});
 	}
 
 	/**
@@ -552,23 +532,9 @@ class AmazonEc2Driver implements Driver {
 		}
 	}
 
-	async getURL(context: DriverContext): Promise<string> {
-		if ((await this.getState(context)) !== 'Running') throw new MachinistError('Host is not running');
-		return `tcp://${await this.getIP()}:2376`;
+	protected override noAddress(): string {
+		return `No IP for instance ${this.config.InstanceId}`;
 	}
-
-	async getIP(): Promise<string> {
-		if (!this.config.IPAddress) throw new MachinistError(`No IP for instance ${this.config.InstanceId}`);
-		return this.config.IPAddress;
-	}
-
-	async sshDetails(): Promise<SshDetails> {
-		return {host: this.config.IPAddress, port: this.config.SSHPort, user: this.config.SSHUser, keyPath: this.config.SSHKeyPath};
-	}
-}
-
-function portProblem(flag: string, value: unknown): string | undefined {
-	return Number(value) >= 1 && Number(value) <= 65_535 ? undefined : `--${flag} ${String(value)} is not a port: use 1-65535`;
 }
 
 const options: readonly OptionSpec[] = [
@@ -606,25 +572,6 @@ const options: readonly OptionSpec[] = [
 	{name: 'amazonec2-userdata', type: 'string', envVar: 'AWS_USERDATA', description: 'path to file with cloud-init user data', format: 'file', advanced: true},
 ];
 
-function stringField(config: BaseDriverConfig, name: string, fallback = ''): string {
-	const value = config[name];
-	return typeof value === 'string' ? value : fallback;
-}
-
-function numberField(config: BaseDriverConfig, name: string, fallback = 0): number {
-	const value = config[name];
-	return typeof value === 'number' ? value : fallback;
-}
-
-function boolField(config: BaseDriverConfig, name: string): boolean {
-	return config[name] === true;
-}
-
-function listField(config: BaseDriverConfig, name: string): string[] {
-	const value = config[name];
-	return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
 function fieldsFrom(config: BaseDriverConfig): AmazonEc2Fields {
 	return {
 		AccessKey: stringField(config, 'AccessKey'),
@@ -641,6 +588,7 @@ function fieldsFrom(config: BaseDriverConfig): AmazonEc2Fields {
 		CreatedSecurityGroupIds: listField(config, 'CreatedSecurityGroupIds'),
 		SecurityGroupReadOnly: boolField(config, 'SecurityGroupReadOnly'),
 		OpenPorts: listField(config, 'OpenPorts'),
+		SwarmMode: stringField(config, 'SwarmMode'),
 		Tags: stringField(config, 'Tags'),
 		DeviceName: stringField(config, 'DeviceName', defaults.deviceName),
 		RootSize: numberField(config, 'RootSize', defaults.rootSize),
@@ -668,11 +616,9 @@ const definition: DriverDefinition = {
 	description: 'An instance on Amazon EC2, made through the EC2 API with your AWS credentials; rm terminates it.',
 	options,
 	fromOptions(base, values) {
-		const userData = stringOption(values, 'amazonec2-userdata');
 		return new AmazonEc2Driver({
 			...base,
-			SSHUser: stringOption(values, 'amazonec2-ssh-user'),
-			SSHPort: intOption(values, 'amazonec2-ssh-port'),
+			...sshLoginOptions(values, 'amazonec2'),
 			// create's own flags, as docker-machine's SetConfigFromFlags read them: the swarm port is opened for a master.
 			SwarmMaster: boolOption(values, 'swarm-master'),
 			SwarmHost: stringOption(values, 'swarm-host') || base.SwarmHost,
@@ -690,6 +636,7 @@ const definition: DriverDefinition = {
 			SecurityGroupNames: listOption(values, 'amazonec2-security-group'),
 			SecurityGroupReadOnly: boolOption(values, 'amazonec2-security-group-readonly'),
 			OpenPorts: listOption(values, 'amazonec2-open-port'),
+			SwarmMode: stringOption(values, 'swarm-mode'),
 			Tags: stringOption(values, 'amazonec2-tags'),
 			DeviceName: stringOption(values, 'amazonec2-device-name'),
 			RootSize: intOption(values, 'amazonec2-root-size'),
@@ -701,7 +648,7 @@ const definition: DriverDefinition = {
 			UsePrivateIP: boolOption(values, 'amazonec2-use-private-address'),
 			Monitoring: boolOption(values, 'amazonec2-monitoring'),
 			EbsOptimized: boolOption(values, 'amazonec2-use-ebs-optimized-instance'),
-			UserDataFile: userData ? path.resolve(userData) : '',
+			UserDataFile: pathOption(values, 'amazonec2-userdata'),
 			MetadataHttpTokens: stringOption(values, 'amazonec2-metadata-http-tokens'),
 			RetryCount: intOption(values, 'amazonec2-retries'),
 			Endpoint: stringOption(values, 'amazonec2-endpoint'),

@@ -4,8 +4,8 @@
  * asks, and server errors are retried where repeating the request cannot make a second thing.
  * The token never appears in a message.
  */
-import {setTimeout as delay} from 'node:timers/promises';
 import {MachinistError, errorMessage} from '../errors.js';
+import {pause} from '../polling.js';
 
 export const defaultApiUrl = 'https://api.digitalocean.com';
 
@@ -64,10 +64,6 @@ export function isNotFound(error: unknown): boolean {
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-export const sleep: Sleep = async (ms, signal) => {
-	await delay(ms, undefined, {signal});
-};
-
 export type ApiOptions = {
 	token: string;
 	/** Scheme, host and port, e.g. `https://api.digitalocean.com`. */
@@ -112,7 +108,7 @@ export class DigitalOceanApi {
 		this.token = options.token;
 		this.baseUrl = options.baseUrl.replace(/\/+$/, '');
 		this.fetch = options.fetch ?? globalThis.fetch;
-		this.sleep = options.sleep ?? sleep;
+		this.sleep = options.sleep ?? pause;
 		this.requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
 	}
 

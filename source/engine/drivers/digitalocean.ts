@@ -1,22 +1,24 @@
 // The digitalocean driver: droplets through DigitalOcean's API v2.
 import {createHash} from 'node:crypto';
-import {chmod, copyFile, readFile, stat} from 'node:fs/promises';
+import {chmod, copyFile, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
-import {boolOption, intOption, stringOption, type OptionSpec} from '../options.js';
+import {boolOption, stringOption, type OptionSpec} from '../options.js';
 import type {MachineState} from '../machines/state.js';
+import {seconds} from '../polling.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import {
 	DigitalOceanApi,
 	DigitalOceanApiError,
 	defaultApiUrl,
 	isNotFound,
-	sleep,
 	type Droplet,
 	type DropletRequest,
 	type Region,
 } from './digitalocean-api.js';
-import type {Driver, DriverContext, DriverDefinition, SshDetails} from './driver.js';
+import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import {boolField, numberField, pathOption, portProblem, sshLoginOptions, stringField} from './fields.js';
+import {checkUserDataFile, IpSshDriver} from './ip-ssh.js';
 
 /** docker-machine's field names, so either tool reads the other's machines. `APIURL` is ours. */
 type DigitalOceanConfig = BaseDriverConfig & {
@@ -43,33 +45,10 @@ type DigitalOceanConfig = BaseDriverConfig & {
 
 const defaults = {image: 'ubuntu-24-04-x64', region: 'nyc3', size: 's-1vcpu-1gb'};
 
-/**
- * How long a new droplet may take to become active with a public address; DigitalOcean usually
- * needs under a minute. MACHINIST_DIGITALOCEAN_ACTIVE_TIMEOUT_MS overrides it (tests use seconds).
- */
-const activeTimeoutMs = 300_000;
 /** Power actions (shutdown in particular) finish within a minute or two, or not at all. */
 const actionTimeoutMs = 300_000;
-/** docker-machine polled every second; well inside the API's 250 requests a minute. */
-const pollIntervalMs = 1000;
-/** How often a long wait says it is still waiting. */
-const progressEveryMs = 15_000;
 /** DigitalOcean's limit for user data. */
 const maxUserDataBytes = 64 * 1024;
-
-/**
- * A duration from the environment, for waits tests must shorten: the active wait above, and
- * MACHINIST_DIGITALOCEAN_SSH_TIMEOUT_MS for SSH after the droplet is active (default: the
- * engine's 180 s).
- */
-function msFromEnv(name: string): number | undefined {
-	const text = process.env[name];
-	return text && /^\d+$/.test(text) ? Number(text) : undefined;
-}
-
-function seconds(ms: number): string {
-	return `${Math.round(ms / 1000)} s`;
-}
 
 function publicIpv4(droplet: Droplet): string {
 	return droplet.networks.v4.find(network => network.type === 'public')?.ip_address ?? '';
@@ -87,22 +66,11 @@ function listSome(items: readonly string[], max = 15): string {
 }
 
 /** Droplets on DigitalOcean, made and removed through its API v2. */
-class DigitalOceanDriver implements Driver {
+class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driver {
 	readonly driverName = 'digitalocean';
-	readonly provisions = true;
-	readonly config: DigitalOceanConfig;
-	readonly sshWaitMs = msFromEnv('MACHINIST_DIGITALOCEAN_SSH_TIMEOUT_MS');
-
-	constructor(config: DigitalOceanConfig) {
-		this.config = config;
-	}
 
 	private api(): DigitalOceanApi {
 		return new DigitalOceanApi({token: this.config.AccessToken, baseUrl: this.config.APIURL});
-	}
-
-	private log(context: DriverContext, message: string): void {
-		context.progress?.({type: 'log', machine: this.config.MachineName, message});
 	}
 
 	/**
@@ -112,9 +80,7 @@ class DigitalOceanDriver implements Driver {
 	async preCreateCheck(context: DriverContext): Promise<void> {
 		const {signal} = context;
 		if (this.config.UserDataFile) {
-			const info = await stat(this.config.UserDataFile).catch(() => undefined);
-			if (!info?.isFile()) throw new MachinistError(`user-data file ${this.config.UserDataFile} could not be found: check --digitalocean-userdata`);
-			if (info.size > maxUserDataBytes) throw new MachinistError(`user-data file ${this.config.UserDataFile} has ${info.size} bytes; DigitalOcean takes at most ${maxUserDataBytes}: shorten it, or fetch the rest from the script`);
+			await checkUserDataFile(this.config.UserDataFile, {flag: 'digitalocean-userdata', cloud: 'DigitalOcean', maxBytes: maxUserDataBytes, advice: 'shorten it, or fetch the rest from the script'});
 		}
 
 		if (this.config.SSHKey) {
@@ -250,30 +216,21 @@ class DigitalOceanDriver implements Driver {
 
 	private async waitUntilActive(api: DigitalOceanApi, context: DriverContext): Promise<void> {
 		const id = this.config.DropletID;
-		const timeoutMs = msFromEnv('MACHINIST_DIGITALOCEAN_ACTIVE_TIMEOUT_MS') ?? activeTimeoutMs;
-		const started = Date.now();
-		let reported = started;
-		for (;;) {
-			const droplet = await api.droplet(id, context.signal);
-			const ip = publicIpv4(droplet);
-			if (droplet.status === 'active' && ip) {
-				this.config.IPAddress = ip;
-				this.log(context, `Droplet ${id} is active at ${ip}`);
-				return;
-			}
-
-			const waited = Date.now() - started;
-			if (waited >= timeoutMs) {
-				throw new MachinistError(`droplet ${id} did not become active within ${seconds(timeoutMs)} (status ${droplet.status}${ip ? '' : ', no public IPv4 address'}): look at it in the DigitalOcean control panel, or try another --digitalocean-region`);
-			}
-
-			if (Date.now() - reported >= progressEveryMs) {
-				reported = Date.now();
-				this.log(context, `Droplet ${id} is still ${droplet.status} after ${seconds(waited)}...`);
-			}
-
-			await sleep(pollIntervalMs, context.signal);
-		}
+		const timeoutMs = this.readyTimeoutMs(context);
+		let droplet: Droplet | undefined;
+		const ip = await this.poll(context, async () => {
+			droplet = await api.droplet(id, context.signal);
+			const address = publicIpv4(droplet);
+			return droplet.status === 'active' && address ? address : undefined;
+		}, {
+			timeoutMs,
+			timedOut: () => new MachinistError(`droplet ${id} did not become active within ${seconds(timeoutMs)} (status ${droplet?.status}${droplet && publicIpv4(droplet) ? '' : ', no public IPv4 address'}): look at it in the DigitalOcean control panel, or try another --digitalocean-region`),
+			stillWaiting: waited => {
+				this.log(context, `Droplet ${id} is still ${droplet?.status} after ${seconds(waited)}...`);
+			},
+		});
+		this.config.IPAddress = ip;
+		this.log(context, `Droplet ${id} is active at ${ip}`);
 	}
 
 	async remove(context: DriverContext): Promise<void> {
@@ -336,22 +293,19 @@ class DigitalOceanDriver implements Driver {
 			throw this.gone(error);
 		}
 
-		const started = Date.now();
-		let reported = started;
-		while (action.status === 'in-progress') {
-			const waited = Date.now() - started;
-			if (waited >= actionTimeoutMs) {
-				throw new MachinistError(`DigitalOcean did not ${verb} droplet ${id} within ${seconds(actionTimeoutMs)} (action ${action.id} still in progress): look at it in the DigitalOcean control panel`);
-			}
-
-			if (Date.now() - reported >= progressEveryMs) {
-				reported = Date.now();
+		let current = action;
+		let first = true;
+		action = await this.poll(context, async () => {
+			if (!first) current = await api.action(current.id, context.signal);
+			first = false;
+			return current.status === 'in-progress' ? undefined : current;
+		}, {
+			timeoutMs: actionTimeoutMs,
+			timedOut: () => new MachinistError(`DigitalOcean did not ${verb} droplet ${id} within ${seconds(actionTimeoutMs)} (action ${current.id} still in progress): look at it in the DigitalOcean control panel`),
+			stillWaiting: waited => {
 				this.log(context, `Still waiting for DigitalOcean to ${verb} droplet ${id} (${seconds(waited)})...`);
-			}
-
-			await sleep(pollIntervalMs, context.signal);
-			action = await api.action(action.id, context.signal);
-		}
+			},
+		});
 
 		if (action.status !== 'completed') {
 			const advice = type === 'shutdown' ? 'the system did not shut down when asked: use kill to power it off' : 'try again, or use the DigitalOcean control panel';
@@ -394,20 +348,6 @@ class DigitalOceanDriver implements Driver {
 			}
 		}
 	}
-
-	async getURL(context: DriverContext): Promise<string> {
-		if ((await this.getState(context)) !== 'Running') throw new MachinistError('Host is not running');
-		return `tcp://${await this.getIP()}:2376`;
-	}
-
-	async getIP(): Promise<string> {
-		if (!this.config.IPAddress) throw new MachinistError('IP address is not set');
-		return this.config.IPAddress;
-	}
-
-	async sshDetails(): Promise<SshDetails> {
-		return {host: this.config.IPAddress, port: this.config.SSHPort, user: this.config.SSHUser, keyPath: this.config.SSHKeyPath};
-	}
 }
 
 function tagList(tags: string): string[] {
@@ -433,10 +373,6 @@ function refusedDroplet(error: unknown): unknown {
 }
 
 const tagPattern = /^[\w:-]{1,255}$/;
-
-function portProblem(flag: string, value: unknown): string | undefined {
-	return Number(value) >= 1 && Number(value) <= 65_535 ? undefined : `--${flag} ${String(value)} is not a port: use 1-65535`;
-}
 
 const options: readonly OptionSpec[] = [
 	{
@@ -501,31 +437,14 @@ const options: readonly OptionSpec[] = [
 	},
 ];
 
-function stringField(config: BaseDriverConfig, name: string, fallback = ''): string {
-	const value = config[name];
-	return typeof value === 'string' ? value : fallback;
-}
-
-function numberField(config: BaseDriverConfig, name: string): number {
-	const value = config[name];
-	return typeof value === 'number' ? value : 0;
-}
-
-function boolField(config: BaseDriverConfig, name: string): boolean {
-	return config[name] === true;
-}
-
 const definition: DriverDefinition = {
 	name: 'digitalocean',
 	description: 'A droplet on DigitalOcean, made through its API with your access token; rm destroys it.',
 	options,
 	fromOptions(base, values) {
-		const keyPath = stringOption(values, 'digitalocean-ssh-key-path');
-		const userData = stringOption(values, 'digitalocean-userdata');
 		return new DigitalOceanDriver({
 			...base,
-			SSHUser: stringOption(values, 'digitalocean-ssh-user'),
-			SSHPort: intOption(values, 'digitalocean-ssh-port'),
+			...sshLoginOptions(values, 'digitalocean'),
 			AccessToken: stringOption(values, 'digitalocean-access-token'),
 			DropletID: 0,
 			DropletName: '',
@@ -533,12 +452,12 @@ const definition: DriverDefinition = {
 			Region: stringOption(values, 'digitalocean-region'),
 			SSHKeyID: 0,
 			SSHKeyFingerprint: stringOption(values, 'digitalocean-ssh-key-fingerprint'),
-			SSHKey: keyPath ? path.resolve(keyPath) : '',
+			SSHKey: pathOption(values, 'digitalocean-ssh-key-path'),
 			Size: stringOption(values, 'digitalocean-size'),
 			IPv6: boolOption(values, 'digitalocean-ipv6'),
 			Backups: boolOption(values, 'digitalocean-backups'),
 			PrivateNetworking: boolOption(values, 'digitalocean-private-networking'),
-			UserDataFile: userData ? path.resolve(userData) : '',
+			UserDataFile: pathOption(values, 'digitalocean-userdata'),
 			Monitoring: boolOption(values, 'digitalocean-monitoring'),
 			Tags: stringOption(values, 'digitalocean-tags'),
 			APIURL: stringOption(values, 'digitalocean-api-url'),

@@ -4,12 +4,27 @@ import type {OptionSpec, OptionValue} from '../options.js';
 import type {ProgressSink} from '../progress.js';
 import type {BaseDriverConfig} from '../store/host.js';
 
+/**
+ * Waits a face may shorten (the command line takes them from MACHINIST_<DRIVER>_… variables,
+ * which tests set); each one unset is the driver's own default. The engine reads no environment
+ * variables for them.
+ */
+export type DriverTimings = {
+	/** How long a new or started host may take to be running with an address. */
+	readyTimeoutMs?: number;
+	/** How long provisioning waits for SSH on a new host. */
+	sshWaitMs?: number;
+	/** The pause between two polls of a cloud API. */
+	pollIntervalMs?: number;
+};
+
 /** What a driver call may need beyond its own config. */
 export type DriverContext = {
 	/** The machine's directory in the store (keys, certs). */
 	machineDir: string;
 	signal?: AbortSignal;
 	progress?: ProgressSink;
+	timings?: DriverTimings;
 };
 
 /** A TCP port on 127.0.0.1 forwarded into a local VM. */
@@ -26,6 +41,11 @@ export type SshDetails = {
 /**
  * One machine's driver: how to make, reach, power and remove the host. It owns the `Driver`
  * object of config.json; everything else in the record belongs to the engine.
+ *
+ * Adding a driver: one file here whose default export is a DriverDefinition (its options as
+ * data, and how to build a driver from flags or from a stored config), plus one line in
+ * registry.ts. Drivers of hosts reached by IP address and SSH extend IpSshDriver (ip-ssh.ts);
+ * waits go through polling.ts so that every one of them is abortable.
  */
 export interface Driver {
 	readonly driverName: string;

@@ -7,7 +7,9 @@ import {MachinistError} from '../errors.js';
 import {intOption, stringOption} from '../options.js';
 import type {MachineState} from '../machines/state.js';
 import type {BaseDriverConfig} from '../store/host.js';
-import type {Driver, DriverContext, DriverDefinition, SshDetails} from './driver.js';
+import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import {numberField, pathOption, portProblem, stringField} from './fields.js';
+import {IpSshDriver} from './ip-ssh.js';
 import {connectToMachine} from '../ssh/connect.js';
 
 type GenericConfig = BaseDriverConfig & {EnginePort: number; SSHKey: string};
@@ -20,14 +22,8 @@ async function portAnswers(host: string, port: number, signal?: AbortSignal): Pr
 }
 
 /** An existing Linux host reached over SSH ("company network / data center" machines). */
-class GenericDriver implements Driver {
+class GenericDriver extends IpSshDriver<GenericConfig> implements Driver {
 	readonly driverName = 'generic';
-	readonly provisions = true;
-	readonly config: GenericConfig;
-
-	constructor(config: GenericConfig) {
-		this.config = config;
-	}
 
 	/** The host exists already, so it must answer SSH now; waiting minutes would only hide a typo. */
 	readonly sshWaitMs = 12_000;
@@ -94,18 +90,8 @@ class GenericDriver implements Driver {
 		return (await portAnswers(this.config.IPAddress, this.config.SSHPort, context.signal)) ? 'Running' : 'Stopped';
 	}
 
-	async getURL(context: DriverContext): Promise<string> {
-		if ((await this.getState(context)) !== 'Running') throw new MachinistError('Host is not running');
-		return `tcp://${this.config.IPAddress.includes(':') ? `[${this.config.IPAddress}]` : this.config.IPAddress}:${this.config.EnginePort}`;
-	}
-
-	async getIP(): Promise<string> {
-		if (!this.config.IPAddress) throw new MachinistError('IP address is not set');
-		return this.config.IPAddress;
-	}
-
-	async sshDetails(): Promise<SshDetails> {
-		return {host: this.config.IPAddress, port: this.config.SSHPort, user: this.config.SSHUser, keyPath: this.config.SSHKeyPath};
+	protected override enginePort(): number {
+		return this.config.EnginePort;
 	}
 }
 
@@ -123,7 +109,7 @@ const definition: DriverDefinition = {
 			default: 22,
 			description: 'SSH port',
 			format: 'port',
-			validate: value => (Number(value) >= 1 && Number(value) <= 65_535 ? undefined : `--generic-ssh-port ${String(value)} is not a port: use 1-65535`),
+			validate: value => portProblem('generic-ssh-port', value),
 		},
 		{
 			name: 'generic-engine-port',
@@ -133,7 +119,7 @@ const definition: DriverDefinition = {
 			description: 'Docker engine port',
 			format: 'port',
 			advanced: true,
-			validate: value => (Number(value) >= 1 && Number(value) <= 65_535 ? undefined : `--generic-engine-port ${String(value)} is not a port: use 1-65535`),
+			validate: value => portProblem('generic-engine-port', value),
 		},
 	],
 	fromOptions(base, values) {
@@ -142,7 +128,6 @@ const definition: DriverDefinition = {
 			throw new MachinistError(`--generic-ip-address "${ip}" is neither an IP address nor a host name`);
 		}
 
-		const key = stringOption(values, 'generic-ssh-key');
 		return new GenericDriver({
 			...base,
 			IPAddress: ip,
@@ -150,14 +135,14 @@ const definition: DriverDefinition = {
 			SSHPort: intOption(values, 'generic-ssh-port'),
 			SSHKeyPath: '',
 			EnginePort: intOption(values, 'generic-engine-port'),
-			SSHKey: key ? path.resolve(key) : '',
+			SSHKey: pathOption(values, 'generic-ssh-key'),
 		});
 	},
 	fromConfig(config) {
 		return new GenericDriver({
 			...config,
-			EnginePort: typeof config['EnginePort'] === 'number' ? config['EnginePort'] : 2376,
-			SSHKey: typeof config['SSHKey'] === 'string' ? config['SSHKey'] : '',
+			EnginePort: numberField(config, 'EnginePort', 2376),
+			SSHKey: stringField(config, 'SSHKey'),
 		});
 	},
 };

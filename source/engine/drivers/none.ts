@@ -5,6 +5,7 @@ import {stringOption} from '../options.js';
 import type {MachineState} from '../machines/state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import {stringField} from './fields.js';
 
 type NoneConfig = BaseDriverConfig & {URL: string};
 
@@ -115,7 +116,7 @@ const definition: DriverDefinition = {
 		return new NoneDriver({...base, IPAddress: `${url.hostname}:${url.port}`, URL: text});
 	},
 	fromConfig(config) {
-		return new NoneDriver({...config, URL: typeof config['URL'] === 'string' ? config['URL'] : ''});
+		return new NoneDriver({...config, URL: stringField(config, 'URL')});
 	},
 };
 

@@ -12,6 +12,8 @@ export const createOptionSpecs: readonly OptionSpec[] = [
 	{name: 'engine-label', type: 'string-list', description: 'Specify labels for the created engine', advanced: true},
 	{name: 'engine-storage-driver', type: 'string', description: 'Specify a storage driver to use with the engine', advanced: true},
 	{name: 'engine-env', type: 'string-list', description: 'Specify environment variables to set in the engine', advanced: true},
+	{name: 'swarm-mode', type: 'string', description: 'Make the machine a swarm-mode node: "manager" (a new swarm, or --swarm-manager\'s as a manager) or "worker" (with --swarm-manager)', advanced: true},
+	{name: 'swarm-manager', type: 'string', description: 'With --swarm-mode: a manager machine of the swarm to join', advanced: true},
 	{name: 'swarm', type: 'bool', description: 'Configure Machine to join a Swarm cluster', advanced: true},
 	{name: 'swarm-image', type: 'string', envVar: 'MACHINE_SWARM_IMAGE', default: defaultSwarmImage, description: 'Specify Docker image to use for Swarm', advanced: true},
 	{name: 'swarm-master', type: 'bool', description: 'Configure Machine to be a Swarm master', advanced: true},

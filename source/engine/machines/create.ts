@@ -8,6 +8,7 @@ import {checkOptions, listOption, resolveOptions, stringOption, boolOption, type
 import {createOptionSpecs, type CreateRequest} from './create-options.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {readNotes, writeNotes} from '../store/notes.js';
+import {worldWritable} from '../store/files.js';
 import {
 	assertValidMachineName,
 	authOptionsFor,
@@ -60,6 +61,39 @@ function hostRecordFor(engine: Engine, request: CreateRequest, values: Readonly<
 }
 
 /**
+ * The standalone Swarm (its `swarm` image and hosted token discovery) is gone: a script still
+ * passing its flags gets the swarm-mode equivalent instead of a machine that is silently half made.
+ */
+function checkSwarmFlags(engine: Engine, name: string, values: Readonly<Record<string, OptionValue>>): void {
+	const equivalent = `use --swarm-mode manager for a new swarm, or --swarm-mode worker --swarm-manager MANAGER to join one (or "${engine.program} swarm init|join" later)`;
+	if (boolOption(values, 'swarm-master')) throw new MachinistError(`Error: --swarm-master made a standalone Swarm master, which no longer exists: ${equivalent}`);
+	if (boolOption(values, 'swarm')) throw new MachinistError(`Error: --swarm joined a standalone Swarm, which no longer exists: ${equivalent}`);
+	if (stringOption(values, 'swarm-discovery')) throw new MachinistError(`Error: --swarm-discovery named a discovery service of the standalone Swarm, which swarm mode does not need: ${equivalent}`);
+	const mode = stringOption(values, 'swarm-mode');
+	const manager = stringOption(values, 'swarm-manager');
+	if (mode !== '' && mode !== 'manager' && mode !== 'worker') throw new MachinistError(`Error: --swarm-mode must be manager or worker, not "${mode}"`);
+	if (mode === 'worker' && manager === '') throw new MachinistError(`Error: --swarm-mode worker needs --swarm-manager MANAGER, the machine whose swarm "${name}" joins`);
+	if (mode === '' && manager !== '') throw new MachinistError('Error: --swarm-manager needs --swarm-mode worker or manager');
+	if (manager === name) throw new MachinistError(`Error: --swarm-manager names the machine being created; for a new swarm, pass --swarm-mode manager alone`);
+}
+
+async function joinSwarmAtCreate(engine: Engine, name: string, values: Readonly<Record<string, OptionValue>>, progress: ProgressSink, signal?: AbortSignal): Promise<void> {
+	const mode = stringOption(values, 'swarm-mode');
+	if (mode === '') return;
+	const manager = stringOption(values, 'swarm-manager');
+	const advertiseAddr = stringOption(values, 'swarm-addr') || undefined;
+	const cluster = await import('../swarm/cluster.js');
+	try {
+		await (manager === ''
+			? cluster.initCluster(engine, name, {progress, signal, advertiseAddr})
+			: cluster.joinCluster(engine, manager, [name], {progress, signal, advertiseAddr, role: mode as 'manager' | 'worker'}));
+	} catch (error) {
+		const retry = manager === '' ? `swarm init ${name}` : `swarm join --manager ${manager} --role ${mode} ${name}`;
+		throw new MachinistError(`${errorMessage(error)} (the machine is created; run "${engine.program} ${retry}" once fixed)`, {cause: error});
+	}
+}
+
+/**
  * docker-machine's create flow (reference §1.4 create), step by step with its messages. The
  * record is saved before the driver makes anything, so a create that fails later stays listed
  * and can be finished with `provision` or cleaned up with `rm`.
@@ -69,10 +103,7 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 	assertValidMachineName(request.name);
 	const definition = await loadDriverDefinition(request.driverName);
 	const values = resolveOptions([...createOptionSpecs, ...definition.options], request.given, engine.env);
-	const discovery = stringOption(values, 'swarm-discovery');
-	if (discovery && !/^[^:]*:\/\/.*/.test(discovery)) {
-		throw new MachinistError(`Error parsing swarm discovery: Swarm Discovery URL was in the wrong format: ${discovery}`);
-	}
+	checkSwarmFlags(engine, request.name, values);
 
 	if (await engine.store.exists(request.name)) {
 		throw new MachinistError(`Docker machine "${request.name}" already exists`);
@@ -86,9 +117,18 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		throw new MachinistError(`Error setting machine configuration from flags provided: ${errorMessage(error)}`);
 	}
 
+	if (await worldWritable(engine.store.root)) {
+		progress({type: 'warning', message: `Warning: ${engine.store.root} is writable by every user: any of them could replace the keys and certificates in it; make it yours only (chmod 700), or set MACHINE_STORAGE_PATH to a private directory`});
+	}
+
 	return engine.store.withLock(request.name, async () => {
+		// Checked again holding the lock: a create of the same name may have finished meanwhile.
+		if (await engine.store.exists(request.name)) {
+			throw new MachinistError(`Docker machine "${request.name}" already exists`);
+		}
+
 		await bootstrapCertificates(engine, progress);
-		const machine: Machine = {name: request.name, host: hostRecordFor(engine, request, values, driver.config), driver, dir: engine.store.machineDir(request.name)};
+		const machine: Machine = {name: request.name, host: hostRecordFor(engine, request, values, driver.config), driver, dir: engine.store.machineDir(request.name), timings: engine.driverTimings[request.driverName]};
 		const context = driverContext(machine, {progress, signal: options.signal});
 		progress({type: 'step', message: 'Running pre-create checks...'});
 		try {
@@ -97,6 +137,7 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 			throw new MachinistError(`Error with pre-create check: "${errorMessage(error)}"`, {exitCode: exitCodes.preCreateCheck});
 		}
 
+		await engine.store.claim(request.name);
 		await engine.store.save(machine.host);
 		progress({type: 'step', message: 'Creating machine...'});
 		try {
@@ -127,6 +168,7 @@ export async function createMachine(engine: Engine, request: CreateRequest, opti
 		const {checkConnection} = await import('../access/connection.js');
 		await checkConnection(engine, saved, {signal: options.signal});
 		progress({type: 'step', message: 'Docker is up and running!'});
+		await joinSwarmAtCreate(engine, request.name, values, progress, options.signal);
 		return saved.host;
-	});
+	}, {operation: 'Creating'});
 }

@@ -1,5 +1,7 @@
 // ls --filter: parsing the flags and matching machines against them.
+import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
+import {readNotes} from '../store/notes.js';
 import type {EngineOptions, HostRecord} from '../store/host.js';
 import {swarmMasterName} from './query.js';
 import type {MachineState} from './state.js';
@@ -66,12 +68,28 @@ function labelsMatch(engineOptions: EngineOptions | undefined, wanted: MachineFi
 }
 
 /** Filters that need only the stored record (all but state). */
-export function matchesRecordFilters(host: HostRecord, hosts: readonly HostRecord[], filters: MachineFilters): boolean {
+/**
+ * The filters `ls` applies before asking any machine (all but state). `swarm=NAME` matches the
+ * members of swarm-mode cluster NAME, as their notes record it, and docker-machine's masters.
+ */
+export async function recordFilter(engine: Engine, hosts: readonly HostRecord[], filters: MachineFilters): Promise<(host: HostRecord) => boolean> {
+	const clusters = new Map<string, string>();
+	if (filters.swarm.length > 0) {
+		await Promise.all(hosts.map(async host => {
+			const {swarm} = await readNotes(engine.store.machineDir(host.Name));
+			if (swarm) clusters.set(host.Name, swarm.cluster.toLowerCase());
+		}));
+	}
+
+	return host => matchesRecordFilters(host, hosts, filters, clusters);
+}
+
+export function matchesRecordFilters(host: HostRecord, hosts: readonly HostRecord[], filters: MachineFilters, clusters: ReadonlyMap<string, string> = new Map()): boolean {
 	if (filters.driver.length > 0 && !filters.driver.includes(host.DriverName.toLowerCase())) return false;
 	if (filters.name.length > 0 && !filters.name.some(pattern => pattern.test(host.Name))) return false;
 	if (filters.label.length > 0 && !labelsMatch(host.HostOptions.EngineOptions, filters.label)) return false;
 	if (filters.swarm.length > 0) {
-		const master = swarmMasterName(host, hosts).replace(/ \(master\)$/, '').toLowerCase();
+		const master = clusters.get(host.Name) ?? swarmMasterName(host, hosts).replace(/ \(master\)$/, '').toLowerCase();
 		if (!filters.swarm.includes(master)) return false;
 	}
 

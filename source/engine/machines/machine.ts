@@ -1,5 +1,5 @@
 // A machine: its stored record, its driver ready to use, its directory; loading one or several.
-import type {Driver, DriverContext} from '../drivers/driver.js';
+import type {Driver, DriverContext, DriverTimings} from '../drivers/driver.js';
 import {driverFor} from '../drivers/registry.js';
 import type {Engine} from '../engine.js';
 import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
@@ -11,10 +11,12 @@ export type Machine = {
 	readonly host: HostRecord;
 	readonly driver: Driver;
 	readonly dir: string;
+	/** The waits the engine was told to shorten for this machine's driver. */
+	readonly timings?: DriverTimings;
 };
 
 export async function machineFromHost(engine: Engine, host: HostRecord): Promise<Machine> {
-	return {name: host.Name, host, driver: await driverFor(host), dir: engine.store.machineDir(host.Name)};
+	return {name: host.Name, host, driver: await driverFor(host), dir: engine.store.machineDir(host.Name), timings: engine.driverTimings[host.DriverName]};
 }
 
 export async function loadMachine(engine: Engine, name: string): Promise<Machine> {
@@ -22,7 +24,7 @@ export async function loadMachine(engine: Engine, name: string): Promise<Machine
 }
 
 export function driverContext(machine: Machine, extra: Omit<DriverContext, 'machineDir'> = {}): DriverContext {
-	return {machineDir: machine.dir, ...extra};
+	return {machineDir: machine.dir, ...(machine.timings ? {timings: machine.timings} : {}), ...extra};
 }
 
 /**

@@ -2,6 +2,7 @@
 import type {Engine} from '../engine.js';
 import {MachinistError} from '../errors.js';
 import {driverContext, type Machine} from './machine.js';
+import {pause} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import type {MachineState} from './state.js';
 
@@ -17,10 +18,7 @@ export async function waitForState(machine: Machine, wanted: MachineState, optio
 			throw new MachinistError(`Machine "${machine.name}" did not become ${wanted.toLowerCase()} (still ${state.toLowerCase()} after ${attempts} checks)`);
 		}
 
-		await new Promise(resolve => {
-			setTimeout(resolve, options.intervalMs ?? stateWait.intervalMs);
-		});
-		options.signal?.throwIfAborted();
+		await pause(options.intervalMs ?? stateWait.intervalMs, options.signal);
 	}
 }
 

@@ -16,7 +16,7 @@ async function withMachineSsh<T>(engine: Engine, machine: Machine, options: {pro
 	if (!details) throw new MachinistError(`Machine "${machine.name}" (driver ${machine.host.DriverName}) is not provisioned over SSH`);
 	const {waitForSsh} = await import('../ssh/wait.js');
 	const {sshConnectOptions} = await import('../ssh/connect.js');
-	const client = await waitForSsh({...sshConnectOptions(machine.name, details, machine.dir, engine.env), signal: options.signal}, {deadlineMs: options.sshWaitMs ?? machine.driver.sshWaitMs ?? sshWaitMs, signal: options.signal, progress: options.progress});
+	const client = await waitForSsh({...sshConnectOptions(machine.name, details, machine.dir, engine.env), signal: options.signal}, {deadlineMs: options.sshWaitMs ?? machine.timings?.sshWaitMs ?? machine.driver.sshWaitMs ?? sshWaitMs, signal: options.signal, progress: options.progress});
 	try {
 		return await work(client);
 	} finally {
@@ -41,7 +41,7 @@ export async function provisionMachine(engine: Engine, machine: Machine, options
 
 		await writeNotes(machine.dir, {...(await readNotes(machine.dir)), provisionError: undefined});
 		await engine.store.save({...machine.host, Driver: machine.driver.config});
-	});
+	}, {operation: 'Provisioning'});
 }
 
 /** regenerate-certs: a new server certificate, put in place with only dockerd restarted. */

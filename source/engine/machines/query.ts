@@ -1,5 +1,4 @@
 // Asking machines their state, URL and Docker version, bounded and timed: ls, active, inspect, the app's list.
-import {dockerClientFor, swarmAddress} from '../access/connection.js';
 import type {DockerInfo} from '../docker/client.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
@@ -64,7 +63,7 @@ export function swarmMasterName(host: HostRecord, hosts: readonly HostRecord[]):
 	return master?.Name ?? '';
 }
 
-function isSwarmActive(url: string, swarm: SwarmOptions | undefined, dockerHost: string): boolean {
+function isSwarmActive(url: string, swarm: SwarmOptions | undefined, dockerHost: string, swarmAddress: (url: string, swarm: SwarmOptions) => string): boolean {
 	if (!swarm?.Master) return false;
 	try {
 		return swarmAddress(url, swarm) === dockerHost;
@@ -80,8 +79,11 @@ export type QueryOptions = {
 	withInfo?: boolean;
 };
 
-async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal, withInfo = false): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'>> {
-	const {provisionError, createError} = await readNotes(machine.dir);
+async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal, withInfo = false): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'> & {swarm?: string}> {
+	const notes = await readNotes(machine.dir);
+	const {provisionError, createError} = notes;
+	// A swarm-mode member's column, until its daemon says more: what it was last told.
+	const storedSwarm = notes.swarm ? {swarm: `${notes.swarm.cluster} (${notes.swarm.role})`} : {};
 	if (createError) {
 		return {state: 'Error', url: '', dockerVersion: '', error: `Creation failed: ${createError} (remove it with "${engine.program} rm ${machine.name}")`, activeHost: false, activeSwarm: false, host: machine.host};
 	}
@@ -101,7 +103,7 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 
 	if (state !== 'Running') {
 		// docker-machine hides "Host is not running" for stopped machines: the state says it.
-		return {state, url: '', dockerVersion: '', error: '', activeHost: false, activeSwarm: false, host: machine.host};
+		return {state, url: '', dockerVersion: '', error: '', activeHost: false, activeSwarm: false, host: machine.host, ...storedSwarm};
 	}
 
 	let url: string;
@@ -112,12 +114,21 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 		return {state, url: '', dockerVersion: '', error: errorMessage(error), activeHost: false, activeSwarm: false, host: machine.host};
 	}
 
+	// Loaded here, not up front: it brings node:tls, which `ls -q` and the filters never need.
+	const {dockerClientFor, swarmAddress} = await import('../access/connection.js');
 	const dockerHost = engine.env['DOCKER_HOST'] ?? '';
 	const swarm = machine.host.HostOptions.SwarmOptions;
 	const activeHost = url === dockerHost;
-	const activeSwarm = isSwarmActive(url, swarm, dockerHost);
+	const activeSwarm = isSwarmActive(url, swarm, dockerHost, swarmAddress);
 	try {
 		const client = await dockerClientFor(engine, machine, url);
+		if (notes.swarm) {
+			const info = await client.info(signal);
+			const {swarmLabel} = await import('../swarm/cluster.js');
+			const swarmColumn = await swarmLabel(client, info, notes.swarm, signal);
+			return {state, url, dockerVersion: info.ServerVersion, error: '', activeHost, activeSwarm, host: machine.host, swarm: swarmColumn, ...(withInfo ? {info} : {})};
+		}
+
 		if (withInfo) {
 			const info = await client.info(signal);
 			return {state, url, dockerVersion: info.ServerVersion, error: '', activeHost, activeSwarm, host: machine.host, info};
@@ -127,7 +138,7 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 		return {state, url, dockerVersion: version, error: '', activeHost, activeSwarm, host: machine.host};
 	} catch (error) {
 		if (signal.aborted) throw error;
-		return {state, url, dockerVersion: '', error: `Unable to query docker version: ${errorMessage(error)}`, activeHost, activeSwarm, host: machine.host};
+		return {state, url, dockerVersion: '', error: `Unable to query docker version: ${errorMessage(error)}`, activeHost, activeSwarm, host: machine.host, ...storedSwarm};
 	}
 }
 
@@ -207,10 +218,36 @@ export function loadErrorStatus(entry: StoreEntry): MachineStatus {
 export async function queryMachines(engine: Engine, entries: readonly StoreEntry[], options: QueryOptions & {concurrency?: number; include?: (host: HostRecord) => boolean} = {}): Promise<MachineStatus[]> {
 	const hosts = entries.flatMap(entry => (entry.host ? [entry.host] : []));
 	const wanted = hosts.filter(host => options.include?.(host) ?? true).sort((a, b) => naturalCompare(a.Name, b.Name));
-	const statuses = await mapBounded(wanted, options.concurrency ?? defaultQueryConcurrency, async host =>
-		queryMachine(engine, host, swarmMasterName(host, hosts), options));
-	const broken = entries.filter(entry => entry.error).sort((a, b) => naturalCompare(a.name, b.name)).map(entry => loadErrorStatus(entry));
+	const byName = new Map(entries.map(entry => [entry.name, entry]));
+	const statuses = await mapBounded(wanted, options.concurrency ?? defaultQueryConcurrency, async host => {
+		const entry = byName.get(host.Name);
+		// A machine being created or removed has no state worth asking for yet, or any more.
+		if (entry?.operation === 'Creating' || entry?.operation === 'Removing') {
+			return {name: host.Name, driverName: host.DriverName, swarm: '', state: entry.operation, url: '', dockerVersion: '', error: '', responseTimeMs: 0, activeHost: false, activeSwarm: false, host};
+		}
+
+		return withStoreFacts(entry, await queryMachine(engine, host, swarmMasterName(host, hosts), options), engine.program);
+	});
+	const broken = entries.filter(entry => entry.error).sort((a, b) => naturalCompare(a.name, b.name)).map(entry => withStoreFacts(entry, loadErrorStatus(entry), engine.program));
 	return [...statuses, ...broken];
+}
+
+/**
+ * What the store knows beyond the host's answer: an operation running on the machine explains
+ * an unfinished record (no error, and no advice to remove it), and a record that names another
+ * machine is pointed out.
+ */
+function withStoreFacts(entry: StoreEntry | undefined, status: MachineStatus, program: string): MachineStatus {
+	if (entry?.operation && status.state === 'Error') {
+		return {...status, state: entry.operation, driverName: entry.host?.DriverName ?? '', error: '', problem: undefined};
+	}
+
+	if (entry?.recordName !== undefined) {
+		const mismatch = `config.json names this machine "${entry.recordName}"; "${program} provision ${entry.name}" rewrites it for "${entry.name}"`;
+		return {...status, error: status.error ? `${mismatch}; ${status.error}` : mismatch};
+	}
+
+	return status;
 }
 
 /** The machine `active` reports: the first (in `ls` order) whose URL is $DOCKER_HOST. */

@@ -1,6 +1,6 @@
 // rm: the remote host through its driver, then the local record.
 import type {Engine} from '../engine.js';
-import {MachineNotFoundError, errorMessage} from '../errors.js';
+import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
 import {driverContext, loadMachine, type Machine} from './machine.js';
 import type {ProgressSink} from '../progress.js';
 
@@ -25,13 +25,21 @@ export async function removeMachine(engine: Engine, name: string, options: {forc
 
 		let remoteError: string | undefined;
 		try {
+			const {leaveBeforeRemoval} = await import('../swarm/cluster.js');
+			await leaveBeforeRemoval(engine, name, options);
+		} catch (error) {
+			if (!options.force) throw new MachinistError(`${errorMessage(error)}; nothing was removed (pass -f to remove it all the same)`);
+			remoteError = errorMessage(error);
+		}
+
+		try {
 			await machine.driver.remove(driverContext(machine, {progress: options.progress, signal: options.signal}));
 		} catch (error) {
 			if (!options.force) throw error;
-			remoteError = errorMessage(error);
+			remoteError = [remoteError, errorMessage(error)].filter(Boolean).join('; ');
 		}
 
 		await engine.store.remove(name);
 		return remoteError === undefined ? {} : {remoteError};
-	});
+	}, {operation: 'Removing'});
 }

@@ -5,7 +5,7 @@ import {errorMessage} from '../errors.js';
 import {loadMachine} from './machine.js';
 import type {ProgressEvent} from '../progress.js';
 
-export type OperationKind = 'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create';
+export type OperationKind = 'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave';
 
 export type Operation = {
 	id: number;
@@ -61,7 +61,7 @@ export class OperationRunner {
 	}
 
 	/** Each operation's module loads when first run: the command line, which imports this class through the engine index, never does. */
-	run(kind: Exclude<OperationKind, 'create'>, machine: string): Operation {
+	run(kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave'>, machine: string): Operation {
 		return this.#start(kind, machine, async progress => {
 			const loaded = await loadMachine(this.#engine, machine);
 			switch (kind) {
@@ -89,6 +89,16 @@ export class OperationRunner {
 					await powerMachine(this.#engine, loaded, kind, {progress});
 				}
 			}
+		});
+	}
+
+	/** Swarm membership of one machine: init a swarm on it, join it to `manager`'s, or leave. */
+	swarm(kind: 'swarm-init' | 'swarm-join' | 'swarm-leave', machine: string, manager = ''): Operation {
+		return this.#start(kind, machine, async progress => {
+			const cluster = await import('../swarm/cluster.js');
+			if (kind === 'swarm-init') await cluster.initCluster(this.#engine, machine, {progress});
+			else if (kind === 'swarm-join') await cluster.joinCluster(this.#engine, manager, [machine], {progress});
+			else await cluster.leaveCluster(this.#engine, machine, {progress});
 		});
 	}
 

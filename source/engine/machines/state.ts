@@ -11,6 +11,9 @@ export const machineStates = [
 	'Stopped',
 	'Stopping',
 	'Starting',
+	'Creating',
+	'Removing',
+	'Provisioning',
 	'Error',
 	'Timeout',
 ] as const;
@@ -21,3 +24,7 @@ export type MachineState = (typeof machineStates)[number];
 export function stateLabel(state: MachineState): string {
 	return state === 'None' ? '' : state;
 }
+
+/** What `ls` shows for a machine whose lock a live process holds while its record is unfinished. */
+export const busyStates = ['Creating', 'Removing', 'Provisioning'] as const satisfies readonly MachineState[];
+export type BusyState = (typeof busyStates)[number];

@@ -1,13 +1,14 @@
 // Turning a reachable Linux host into a TLS-secured Docker host, and upgrading its Docker.
 import {readFile} from 'node:fs/promises';
 import {checkTlsConnection} from '../certs/check.js';
-import {certificateProblems, readCertificateInfo} from '../certs/inspect.js';
+import {certificateProblems, keyMatchesCertificate, readCertificateInfo} from '../certs/inspect.js';
 import {certificateUser} from '../certs/user.js';
 import {hostPort, tlsMaterialFor} from '../access/connection.js';
 import {copyClientCertificates} from '../certs/bootstrap.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
 import {driverContext, type Machine} from '../machines/machine.js';
+import {pause} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {shellQuote} from '../ssh/quote.js';
 import {daemonArgs, remoteCertPaths, type DaemonSetup} from './daemon.js';
@@ -88,11 +89,12 @@ export async function ensureServerCertificate(engine: Engine, machine: Machine, 
 	const hosts = [...new Set([...auth.ServerCertSANs, ip, 'localhost'])];
 	if (!options.force) {
 		try {
-			const [certPem, caPem] = await Promise.all([readFile(auth.ServerCertPath), readFile(auth.CaCertPath)]);
-			await readFile(auth.ServerKeyPath);
+			const [certPem, caPem, keyPem] = await Promise.all([readFile(auth.ServerCertPath), readFile(auth.CaCertPath), readFile(auth.ServerKeyPath)]);
 			const problems = certificateProblems(certPem, caPem);
 			const info = readCertificateInfo(certPem);
-			if (problems.chainsToCa && !problems.expired && !problems.expiresSoon && hosts.every(host => info.sans.includes(host))) return false;
+			// A key from another pair (a crash between the two writes, a replaced file) would take
+			// dockerd down with it: such a pair is made anew.
+			if (keyMatchesCertificate(certPem, keyPem) && problems.chainsToCa && !problems.expired && !problems.expiresSoon && hosts.every(host => info.sans.includes(host))) return false;
 		} catch {
 			// Missing or unreadable: make one.
 		}
@@ -119,9 +121,15 @@ async function uploadCertificates(remote: Remote, machine: Machine, signal?: Abo
 		[auth.ServerCertPath, remoteCertPaths.cert, 0o644],
 		[auth.ServerKeyPath, remoteCertPaths.key, 0o600],
 	];
+	const contents = await Promise.all(files.map(async ([local]) => readFile(local, 'utf8')));
+	const [, certPem = '', keyPem = ''] = contents;
+	if (!keyMatchesCertificate(certPem, keyPem)) {
+		throw new MachinistError(`${auth.ServerKeyPath} is not the key of ${auth.ServerCertPath}: nothing was uploaded; run "machinist regenerate-certs -f ${machine.name}"`);
+	}
+
 	let changed = false;
-	for (const [local, remotePath, mode] of files) {
-		if (await writeIfChanged(remote, remotePath, await readFile(local, 'utf8'), mode, signal)) changed = true;
+	for (const [index, [, remotePath, mode]] of files.entries()) {
+		if (await writeIfChanged(remote, remotePath, contents[index]!, mode, signal)) changed = true;
 	}
 
 	return changed;
@@ -174,9 +182,7 @@ export async function waitForDaemon(engine: Engine, machine: Machine, remote: Re
 			}
 		}
 
-		await new Promise(resolve => {
-			setTimeout(resolve, delay);
-		});
+		await pause(delay, options.signal);
 		delay = Math.min(delay * 2, 500);
 	}
 

@@ -40,7 +40,7 @@ export type SshConnectOptions = {
 	hostLabel: string;
 	/** TCP connect, handshake and authentication together; default 10 s. */
 	readyTimeoutMs?: number;
-	/** Default 15 s; with `keepaliveCountMax` 3, a vanished host is noticed within 45 s. */
+	/** Default 5 s; with `keepaliveCountMax` 2, a vanished host is noticed 15 s after its last answer. */
 	keepaliveIntervalMs?: number;
 	keepaliveCountMax?: number;
 	signal?: AbortSignal;
@@ -58,6 +58,8 @@ export type ExecOptions = {
 	signal?: AbortSignal;
 	/** Default 10 minutes (package installs are slow); the command is killed when it passes. */
 	timeoutMs?: number;
+	/** What the command does, for messages ("restart docker"); default: the command itself. */
+	label?: string;
 };
 
 export type ExecResult = {
@@ -90,8 +92,8 @@ export type DownloadOptions = TransferOptions & {
 export const defaultReadyTimeoutMs = 10_000;
 export const defaultExecTimeoutMs = 10 * 60_000;
 export const defaultTransferTimeoutMs = 60_000;
-const defaultKeepaliveIntervalMs = 15_000;
-const defaultKeepaliveCountMax = 3;
+const defaultKeepaliveIntervalMs = 5000;
+const defaultKeepaliveCountMax = 2;
 const defaultMaxDownloadBytes = 1024 * 1024;
 
 type Ssh2Error = Error & {level?: string; code?: string | number};
@@ -502,7 +504,7 @@ export class SshClient {
 	}
 
 	#execute(command: string, options: ExecOptions): Promise<RawResult> {
-		const what = `running "${commandForMessage(command, 60)}"`;
+		const what = `running "${options.label ?? commandForMessage(command, 60)}"`;
 		this.#assertOpen(what);
 		options.signal?.throwIfAborted();
 		const timeoutMs = options.timeoutMs ?? defaultExecTimeoutMs;

@@ -110,9 +110,13 @@ export function closedBeforeReady(context: ConnectFailureContext): SshConnection
 
 /** The connection ended while an operation used it. */
 export function connectionLost(target: SshEndpoint, during: string, cause: Ssh2Error | undefined, keepaliveMs: number): SshConnectionError {
+	if (cause?.message === 'Keepalive timeout') {
+		const reason = `no answer for ${formatSeconds(keepaliveMs)}`;
+		return new SshConnectionError('lost', reason, `ssh ${joinHostPort(target.host, target.port)}: ${reason} during ${during.replace(/^running /, '')} on ${target.hostLabel}; check whether the machine stopped or its network is down`, cause);
+	}
+
 	let reason = 'the server closed the connection';
-	if (cause?.message === 'Keepalive timeout') reason = `no answer to keepalives for ${formatSeconds(keepaliveMs)}`;
-	else if (typeof cause?.code === 'string' && socketReasons[cause.code]) reason = socketReasons[cause.code]![1];
+	if (typeof cause?.code === 'string' && socketReasons[cause.code]) reason = socketReasons[cause.code]![1];
 	else if (cause) reason = cause.message;
 	return new SshConnectionError(
 		'lost',

@@ -275,14 +275,23 @@ export async function createHostKeyCheck(options: HostKeyCheckOptions): Promise<
 }
 
 /**
+ * A path as ssh reads it in an `-o Key=value` option: `%` doubled (ssh expands `%` tokens in
+ * file options) and, when it has blanks, quotes or backslashes, in double quotes with those
+ * escaped (ssh splits option values into words).
+ */
+export function sshOptionPath(file: string, alwaysQuote = false): string {
+	const escaped = file.replaceAll('%', '%%');
+	if (!alwaysQuote && !/[\s"'\\]/.test(escaped)) return escaped;
+	return `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/**
  * Options that make the system `ssh` (or `scp`, `rsync -e ssh`) enforce the same pins. ssh
  * expands `%` tokens in the path and splits it at spaces unless quoted, so both are escaped.
  */
 export function sshHostKeyOptions(knownHostsFile: string): string[] {
-	const escaped = knownHostsFile.replaceAll('%', '%%');
-	const value = /[\s"'\\]/.test(escaped) ? `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` : escaped;
 	return [
-		'-o', `UserKnownHostsFile=${value}`,
+		'-o', `UserKnownHostsFile=${sshOptionPath(knownHostsFile)}`,
 		// A system-wide entry for the same address (say, a previous VM with this IP) must not interfere.
 		'-o', 'GlobalKnownHostsFile=/dev/null',
 		'-o', 'StrictHostKeyChecking=yes',

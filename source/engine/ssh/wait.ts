@@ -4,6 +4,7 @@
  * that waiting cannot fix (a refused key, a changed host key).
  */
 import {MachinistError} from '../errors.js';
+import {pause} from '../polling.js';
 import {type ProgressSink, ignoreProgress} from '../progress.js';
 import {type SshConnectOptions, SshClient, defaultReadyTimeoutMs} from './client.js';
 import {SshConnectionError, describeTarget, formatSeconds} from './errors.js';
@@ -31,22 +32,6 @@ export class SshWaitTimeoutError extends MachinistError {
 }
 
 const minAttemptMs = 100;
-
-async function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	signal?.throwIfAborted();
-	return new Promise((resolve, reject) => {
-		const onAbort = (): void => {
-			clearTimeout(timer);
-			reject(signal!.reason);
-		};
-
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, {once: true});
-	});
-}
 
 /**
  * Connects and runs `exit 0` until that works, then resolves with the open connection (close
@@ -100,7 +85,7 @@ export async function waitForSsh(options: SshConnectOptions, wait: WaitForSshOpt
 			progress({type: 'log', machine: options.hostLabel, message: `SSH not ready yet: ${error.reason}; still trying`});
 		}
 
-		await sleep(waitMs, signal);
+		await pause(waitMs, signal);
 		delayMs = Math.min(delayMs * 2, maxDelayMs);
 	}
 }

@@ -1,6 +1,6 @@
 // Private files and directories, written atomically.
 import {randomBytes} from 'node:crypto';
-import {mkdir, open, rename, rm, chmod} from 'node:fs/promises';
+import {chmod, mkdir, open, rename, rm, stat} from 'node:fs/promises';
 import path from 'node:path';
 
 /** Owner-only: the store holds private keys and machine credentials. */
@@ -13,6 +13,22 @@ export const privateFileMode = 0o600;
  * flushed, then renamed over the target.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = privateFileMode): Promise<void> {
+	await writeFilesAtomic([[file, data, mode]]);
+}
+
+/** Several files that belong together: all are written and flushed before the first is renamed into place. */
+export async function writeFilesAtomic(files: ReadonlyArray<readonly [file: string, data: string | Uint8Array, mode: number]>): Promise<void> {
+	const temporaries: string[] = [];
+	try {
+		for (const [file, data, mode] of files) temporaries.push(await writeTemporary(file, data, mode));
+		for (const [index, [file]] of files.entries()) await rename(temporaries[index]!, file);
+	} catch (error) {
+		await Promise.all(temporaries.map(async temporary => rm(temporary, {force: true})));
+		throw error;
+	}
+}
+
+async function writeTemporary(file: string, data: string | Uint8Array, mode: number): Promise<string> {
 	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 	const handle = await open(temporary, 'wx', mode);
 	try {
@@ -28,15 +44,33 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
 	try {
 		// The umask may have narrowed the mode at creation; a wider umask cannot widen it.
 		await chmod(temporary, mode);
-		await rename(temporary, file);
 	} catch (error) {
 		await rm(temporary, {force: true});
 		throw error;
 	}
+
+	return temporary;
 }
 
-/** Creates a directory (and parents) owner-only, tightening an existing one that is wider. */
+/**
+ * Creates a directory and its missing parents owner-only. Directories that exist are left as
+ * they are: a store the user put in a shared place (say, mode 1777) is theirs to set.
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-	await mkdir(dir, {recursive: true, mode: privateDirMode});
-	await chmod(dir, privateDirMode);
+	const first = await mkdir(dir, {recursive: true, mode: privateDirMode});
+	if (first === undefined) return;
+	// The umask may have narrowed the new ones below owner-only use; it cannot have widened them.
+	for (let created = path.resolve(dir); ; created = path.dirname(created)) {
+		await chmod(created, privateDirMode);
+		if (created === path.resolve(first) || created === path.dirname(created)) break;
+	}
+}
+
+/** Whether others may write in the directory (a warning: they could replace the machines in it). */
+export async function worldWritable(dir: string): Promise<boolean> {
+	try {
+		return ((await stat(dir)).mode & 0o002) !== 0;
+	} catch {
+		return false;
+	}
 }

@@ -12,6 +12,8 @@ export type MachineNotes = {
 	provisionError?: string;
 	/** Set when the driver failed to make the host; the machine is listed in an error state until removed. */
 	createError?: string;
+	/** Its swarm-mode membership, as of the last `swarm` command that changed it (never a join token). */
+	swarm?: {cluster: string; nodeId: string; role: 'manager' | 'worker'};
 };
 
 const notesFile = (machineDir: string) => path.join(machineDir, 'machinist.json');

@@ -1,13 +1,15 @@
 // The MACHINE_STORAGE_PATH store: list, load, save, remove, lock.
 import {AsyncLocalStorage} from 'node:async_hooks';
-import {constants} from 'node:fs';
-import {open, readFile, readdir, rm, stat, unlink, copyFile} from 'node:fs/promises';
+import {constants, readFileSync} from 'node:fs';
+import {mkdir, open, readFile, readdir, rm, stat, unlink, copyFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
 import {ensurePrivateDir, writeFileAtomic} from './files.js';
-import type {HostRecord} from './host.js';
+import {assertUsableMachineName, followDirectory, type HostRecord} from './host.js';
 import {migrateHost} from './migrate.js';
+import {pause} from '../polling.js';
+import {busyStates, type BusyState} from '../machines/state.js';
 
 /** A config.json that exists but cannot be used; it is reported and never overwritten. */
 export class CorruptConfigError extends MachinistError {
@@ -23,8 +25,9 @@ export class CorruptConfigError extends MachinistError {
 }
 
 export type StoreEntry =
-	| {name: string; host: HostRecord; error?: undefined}
-	| {name: string; host?: undefined; error: MachinistError};
+	/** `recordName`: the name config.json gives, when it is not the directory's (the machine was renamed or copied). */
+	| {name: string; host: HostRecord; error?: undefined; recordName?: string; operation?: BusyState}
+	| {name: string; host?: undefined; error: MachinistError; recordName?: undefined; operation?: BusyState};
 
 export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
 	const fromEnv = env['MACHINE_STORAGE_PATH'];
@@ -68,6 +71,14 @@ function checkShape(host: HostRecord): string | undefined {
 	return undefined;
 }
 
+export type LockWaitOptions = {
+	/** Written into the lock, so others can tell what the holder is doing. */
+	operation?: string;
+	/** How long to wait for a lock someone else holds; default 30 s. */
+	waitMs?: number;
+	onBusy?: (holder: LockHolder | undefined) => void;
+};
+
 /**
  * The docker-machine store: `<root>/certs`, `<root>/machines/<name>/config.json`. A machine
  * exists exactly when its directory does, as in docker-machine, so both tools can share a store.
@@ -87,8 +98,15 @@ export class Store {
 		return path.join(this.root, 'certs');
 	}
 
+	/** Every path made from a machine name comes from here, so every name is checked first. */
 	machineDir(name: string): string {
+		assertUsableMachineName(name);
 		return path.join(this.machinesDir, name);
+	}
+
+	lockFile(name: string): string {
+		assertUsableMachineName(name);
+		return path.join(this.machinesDir, `.${name}.lock`);
 	}
 
 	configPath(name: string): string {
@@ -121,6 +139,15 @@ export class Store {
 	 * the old bytes kept as config.json.bak, as docker-machine does.
 	 */
 	async load(name: string): Promise<HostRecord> {
+		return (await this.loadRecord(name)).host;
+	}
+
+	/**
+	 * The record as its directory names it, and the name config.json itself gives. The
+	 * directory is the identity: the returned record's name and machine paths follow it; the
+	 * file is rewritten only by the next save (`provision`).
+	 */
+	async loadRecord(name: string): Promise<{host: HostRecord; recordName: string}> {
 		const file = this.configPath(name);
 		let text: string;
 		try {
@@ -158,26 +185,84 @@ export class Store {
 			});
 		}
 
-		return result.host;
+		return {host: followDirectory(result.host, this.root, name), recordName: typeof result.host.Name === 'string' ? result.host.Name : ''};
 	}
 
-	/** Every machine, loaded; a machine that cannot be loaded is an entry with its error. */
+	/**
+	 * Every machine, loaded; a machine that cannot be loaded is an entry with its error, and one
+	 * whose lock a live process holds carries that operation (a create writes its record only
+	 * part way through). Locks and temporary files of killed processes are swept on the way.
+	 */
 	async loadAll(): Promise<StoreEntry[]> {
+		await this.sweep();
 		const names = await this.names();
 		return Promise.all(names.map(async (name): Promise<StoreEntry> => {
+			const operation = await this.operationOf(name);
+			const busy = operation ? {operation} : {};
 			try {
-				return {name, host: await this.load(name)};
+				const {host, recordName} = await this.loadRecord(name);
+				return recordName === name ? {name, host, ...busy} : {name, host, recordName, ...busy};
 			} catch (error) {
-				return {name, error: error instanceof MachinistError ? error : new MachinistError(errorMessage(error))};
+				return {name, error: error instanceof MachinistError ? error : new MachinistError(errorMessage(error)), ...busy};
 			}
 		}));
 	}
 
+	/** The operation a live process is running on the machine (from its lock), if any. */
+	async operationOf(name: string): Promise<BusyState | undefined> {
+		const holder = await readLockHolder(this.lockFile(name));
+		if (!holder || !holderAlive(holder)) return undefined;
+		return busyStates.find(state => state === holder.operation);
+	}
+
+	/**
+	 * Removes what killed processes left behind: lock files whose holder is gone, and the
+	 * temporary files of atomic writes they never finished.
+	 */
+	async sweep(): Promise<void> {
+		let entries;
+		try {
+			entries = await readdir(this.machinesDir, {withFileTypes: true});
+		} catch {
+			return;
+		}
+
+		await Promise.all(entries.map(async entry => {
+			const file = path.join(this.machinesDir, entry.name);
+			if (entry.isFile() && /^\..+\.lock$/.test(entry.name)) {
+				await removeIfStale(file);
+			} else if (entry.isDirectory() && !entry.name.startsWith('.')) {
+				await removeAbandonedTemporaries(file);
+			}
+		}));
+	}
+
+	/**
+	 * Writes a machine's record into its existing directory. It never makes the directory: a
+	 * machine removed meanwhile stays removed, and only `claim` makes a new one.
+	 */
 	async save(host: HostRecord): Promise<void> {
-		await ensurePrivateDir(this.root);
+		try {
+			await writeFileAtomic(this.configPath(host.Name), serializeHost(host));
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MachineNotFoundError(host.Name);
+			throw error;
+		}
+	}
+
+	/**
+	 * Makes a new machine's directory, failing if it exists: of two creates of one name, exactly
+	 * one gets it. Parents are made owner-only when missing and left alone when present.
+	 */
+	async claim(name: string): Promise<void> {
+		const dir = this.machineDir(name);
 		await ensurePrivateDir(this.machinesDir);
-		await ensurePrivateDir(this.machineDir(host.Name));
-		await writeFileAtomic(this.configPath(host.Name), serializeHost(host));
+		try {
+			await mkdir(dir, {mode: 0o700});
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new MachinistError(`Docker machine "${name}" already exists`);
+			throw error;
+		}
 	}
 
 	async remove(name: string): Promise<void> {
@@ -187,10 +272,12 @@ export class Store {
 	/**
 	 * Runs `work` holding the machine's lock file, so two processes touching one machine never
 	 * interleave. The lock lives beside the machine directory (hidden, so docker-machine ignores
-	 * it) and names its holder; a lock whose process is gone is taken over.
+	 * it) and names its holder; a lock whose process is gone is taken over. `onBusy` is told each
+	 * time the lock is found held by someone else (so a caller, or a test, can tell that it waits).
 	 */
-	async withLock<T>(name: string, work: () => Promise<T>, waitMs = 30_000): Promise<T> {
-		const lockFile = path.join(this.machinesDir, `.${name}.lock`);
+	async withLock<T>(name: string, work: () => Promise<T>, options: LockWaitOptions = {}): Promise<T> {
+		const lockFile = this.lockFile(name);
+		const waitMs = options.waitMs ?? 30_000;
 		const held = heldLocks.getStore();
 		// Re-entrant within one chain of calls (create saves, provision saves, …), not across
 		// unrelated concurrent operations of the same process.
@@ -200,25 +287,25 @@ export class Store {
 		for (;;) {
 			try {
 				const handle = await open(lockFile, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-				await handle.writeFile(`${process.pid}\n${process.argv.slice(1).join(' ')}\n`);
-				await handle.close();
+				try {
+					await handle.writeFile(lockContent(options.operation));
+				} finally {
+					await handle.close();
+				}
+
 				break;
 			} catch (error) {
 				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
 				const holder = await readLockHolder(lockFile);
-				if (holder && !processAlive(holder.pid)) {
-					await unlink(lockFile).catch(() => undefined);
-					continue;
-				}
+				if (await removeIfStale(lockFile)) continue;
 
+				options.onBusy?.(holder);
 				if (Date.now() >= deadline) {
 					const who = holder ? `process ${holder.pid} (${holder.command})` : 'another process';
 					throw new MachinistError(`Machine "${name}" is busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`);
 				}
 
-				await new Promise(resolve => {
-					setTimeout(resolve, 50);
-				});
+				await pause(50);
 			}
 		}
 
@@ -232,21 +319,86 @@ export class Store {
 
 const heldLocks = new AsyncLocalStorage<ReadonlySet<string>>();
 
-async function readLockHolder(lockFile: string): Promise<{pid: number; command: string} | undefined> {
+/**
+ * The holder's pid, command line, operation and start time (so a pid reused by an unrelated
+ * process does not keep a dead holder's lock alive).
+ */
+function lockContent(operation = ''): string {
+	return `${process.pid}\n${process.argv.slice(1).join(' ')}\n${operation}\n${processStartTime(process.pid) ?? ''}\n`;
+}
+
+export type LockHolder = {pid: number; command: string; operation: string; startTime?: string};
+
+export async function readLockHolder(lockFile: string): Promise<LockHolder | undefined> {
 	try {
-		const [pidLine = '', command = ''] = (await readFile(lockFile, 'utf8')).split('\n');
+		const [pidLine = '', command = '', operation = '', startTime = ''] = (await readFile(lockFile, 'utf8')).split('\n');
 		const pid = Number.parseInt(pidLine, 10);
-		return Number.isInteger(pid) && pid > 0 ? {pid, command} : undefined;
+		return Number.isInteger(pid) && pid > 0 ? {pid, command, operation, ...(startTime ? {startTime} : {})} : undefined;
 	} catch {
 		return undefined;
 	}
 }
 
-function processAlive(pid: number): boolean {
+/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+function processStartTime(pid: number): string | undefined {
 	try {
-		process.kill(pid, 0);
-		return true;
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+	} catch {
+		return undefined;
+	}
+}
+
+export function holderAlive(holder: LockHolder): boolean {
+	try {
+		process.kill(holder.pid, 0);
 	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
+		if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+	}
+
+	if (holder.startTime === undefined) return true;
+	const now = processStartTime(holder.pid);
+	return now === undefined || now === holder.startTime;
+}
+
+/** `.NAME.PID.RANDOM.tmp` files of writeFileAtomic whose writer is gone. */
+async function removeAbandonedTemporaries(dir: string): Promise<void> {
+	const names = await readdir(dir).catch(() => [] as string[]);
+	await Promise.all(names.map(async name => {
+		const match = /^\..+\.(\d+)\.[\da-f]{8}\.tmp$/.exec(name);
+		if (match && !holderAlive({pid: Number(match[1]), command: '', operation: ''})) await rm(path.join(dir, name), {force: true});
+	}));
+}
+
+/** A lock file with no holder yet is being written; one this old was left by a killed process. */
+const unwrittenLockMs = 5000;
+
+/**
+ * Removes a lock whose holder is gone. Several processes may find the same stale lock at once;
+ * a breaker file lets one of them decide, so none can delete a lock another has just taken.
+ */
+export async function removeIfStale(lockFile: string): Promise<boolean> {
+	const breaker = `${lockFile}.break`;
+	let handle;
+	try {
+		handle = await open(breaker, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+		// A breaker left by a process killed while breaking would block every later one.
+		const age = await stat(breaker).then(info => Date.now() - info.mtimeMs, () => 0);
+		if (age > unwrittenLockMs) await unlink(breaker).catch(() => undefined);
+		return false;
+	}
+
+	try {
+		await handle.close();
+		const holder = await readLockHolder(lockFile);
+		const stale = holder
+			? !holderAlive(holder)
+			: await stat(lockFile).then(info => Date.now() - info.mtimeMs > unwrittenLockMs, () => false);
+		if (stale) await unlink(lockFile).catch(() => undefined);
+		return stale;
+	} finally {
+		await unlink(breaker).catch(() => undefined);
 	}
 }

@@ -5,13 +5,14 @@ import {operationVerbs, shortDuration} from '../labels.js';
 import {scrollStart} from '../reducers/list.js';
 import {stateColor, useTheme} from '../theme.js';
 
-type Cells = {name: string; driver: string; state: string; url: string; docker: string; containers: string; errors: string};
+type Cells = {name: string; driver: string; state: string; url: string; swarm: string; docker: string; containers: string; errors: string};
 
-const columns: Array<{key: keyof Cells; title: string; max: number}> = [
+const allColumns: Array<{key: keyof Cells; title: string; max: number}> = [
 	{key: 'name', title: 'NAME', max: 24},
 	{key: 'driver', title: 'DRIVER', max: 10},
 	{key: 'state', title: 'STATE', max: 16},
 	{key: 'url', title: 'URL', max: 30},
+	{key: 'swarm', title: 'SWARM', max: 20},
 	{key: 'docker', title: 'DOCKER', max: 16},
 	{key: 'containers', title: 'CONTAINERS', max: 10},
 ];
@@ -33,6 +34,7 @@ function cellsOf(row: MachineRow, busy: Operation | undefined, failed: Operation
 		// A spinner (one cell) and the verb stand in for the state while an operation runs.
 		state: busy ? `  ${operationVerbs[busy.kind]}` : (row.stale ? 'Timeout' : stateLabel(row.state)),
 		url: row.url,
+		swarm: row.swarm,
 		docker: row.dockerVersion ? `v${row.dockerVersion}` : (row.state === 'Running' && !row.problem ? 'Unknown' : ''),
 		containers: row.info ? String(row.info.ContainersRunning) : '',
 		errors: errors.replaceAll('\n', ' '),
@@ -63,6 +65,8 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 		const failed = lastFailure(operations, row.name);
 		return {row, busy, failed, cells: cellsOf(row, busy, failed, now)};
 	});
+	// The SWARM column only once some machine is in a swarm: the URL and errors need the width more.
+	const columns = table.some(line => line.cells.swarm !== '') ? allColumns : allColumns.filter(column => column.key !== 'swarm');
 	const widths = columns.map(column => Math.min(column.max, Math.max(column.title.length, ...table.map(line => line.cells[column.key].length))) + gap);
 	const cursor = table.findIndex(line => line.row.name === selected);
 	const bodyHeight = Math.max(1, height - 1);

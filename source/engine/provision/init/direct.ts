@@ -38,7 +38,7 @@ const direct: InitSystem = {
 			'pkill -x dockerd 2>/dev/null; i=0; while pgrep -x dockerd >/dev/null 2>&1 && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done',
 			`if command -v setsid >/dev/null 2>&1; then setsid sh ${startScript} >>${logFile} 2>&1 </dev/null & else nohup sh ${startScript} >>${logFile} 2>&1 </dev/null & fi`,
 			'true',
-		].join('\n'), {signal, timeoutMs: 120_000});
+		].join('\n'), {signal, timeoutMs: 120_000, label: 'restart docker'});
 	},
 	async failed(remote, signal) {
 		const result = await remote.exec(`pgrep -x dockerd >/dev/null 2>&1 && echo running || echo gone`, {signal});

@@ -13,7 +13,21 @@ const dropIn = '/etc/systemd/system/docker.service.d/10-machine.conf';
 export function systemdArgument(value: string): string {
 	const escaped = value.replaceAll('%', '%%').replaceAll('$', () => '$$');
 	if (/^[\w@%+=:,./-]+$/.test(escaped)) return escaped;
-	return `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
+	return systemdQuoted(escaped);
+}
+
+/** Double-quoted for systemd's unquoting: quote and backslash escaped, control characters as \xNN. */
+function systemdQuoted(value: string): string {
+	return `"${value.replace(/["\\]|[\u0000-\u001F\u007F]/g, character => (character === '"' || character === '\\' ? `\\${character}` : `\\x${character.codePointAt(0)!.toString(16).padStart(2, '0')}`))}"`;
+}
+
+/**
+ * A value as systemd's Environment= reads it: it unquotes, undoes C-style escapes and expands
+ * `%` specifiers, but never expands `$`. So `%` is doubled, the value is double-quoted with
+ * backslash, quote and control characters escaped, and `$` stays as it is.
+ */
+export function systemdEnvironment(entry: string): string {
+	return systemdQuoted(entry.replaceAll('%', '%%'));
 }
 
 export function dropInContent(setup: DaemonSetup): string {
@@ -23,7 +37,7 @@ export function dropInContent(setup: DaemonSetup): string {
 		// The empty ExecStart clears the distribution's before ours replaces it.
 		'ExecStart=',
 		`ExecStart=${[setup.dockerd, ...setup.args].map(argument => systemdArgument(argument)).join(' ')}`,
-		...setup.env.map(entry => `Environment=${systemdArgument(entry)}`),
+		...setup.env.map(entry => `Environment=${systemdEnvironment(entry)}`),
 		'',
 	];
 	return lines.join('\n');
@@ -49,8 +63,9 @@ const systemd: InitSystem = {
 			'systemctl enable docker.service >/dev/null 2>&1 || true',
 			'if systemctl cat docker.socket >/dev/null 2>&1; then systemctl start docker.socket; fi',
 			'systemctl restart docker.service',
-			// A VM under TCG on a busy machine takes minutes to stop and start dockerd (iptables).
-		].join(' && '), {signal, timeoutMs: 300_000});
+			// A VM under TCG on a busy machine takes minutes to stop and start dockerd (iptables);
+			// a lost link is noticed sooner, by the session's keepalive.
+		].join(' && '), {signal, timeoutMs: 300_000, label: 'restart docker'});
 	},
 	async failed(remote, signal) {
 		// `activating` (auto-restart pending) counts too: the unit restarts a daemon that exits.

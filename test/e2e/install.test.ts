@@ -1,0 +1,88 @@
+import {execFile} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {mkdir, readdir, rename, symlink} from 'node:fs/promises';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import test from 'ava';
+import {repoRoot} from '../helpers/cli.js';
+import {dockerdAvailable, storeWithDockerd} from '../helpers/dockerd.js';
+import {requireReal} from '../helpers/real.js';
+import {temporaryDir} from '../helpers/store.js';
+
+const exec = promisify(execFile);
+
+/** Every module of source/ as the path tsc gives it under build/. */
+async function expectedBuildFiles(): Promise<string[]> {
+	const entries = await readdir(path.join(repoRoot, 'source'), {recursive: true, withFileTypes: true});
+	return entries
+		.filter(entry => entry.isFile() && /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
+		.map(entry => path.join('package/build', path.relative(path.join(repoRoot, 'source'), path.join(entry.parentPath, entry.name))).replace(/\.tsx?$/, '.js'));
+}
+
+test.serial('the packed tarball installs as a global command that runs on production dependencies alone, also as docker-machine', async t => {
+	t.timeout(300_000);
+	if (!requireReal(t, dockerdAvailable())) return;
+	const dir = await temporaryDir(t, 'mi-');
+
+	// `npm test` has just built build/; packing must not build again.
+	await exec('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], {cwd: repoRoot});
+	const tarball = path.join(dir, (await readdir(dir)).find(name => name.endsWith('.tgz'))!);
+	const files = (await exec('tar', ['tzf', tarball])).stdout.split('\n').filter(Boolean);
+	t.deepEqual(files.filter(file => !file.startsWith('package/build/') && !['package/package.json', 'package/readme.md'].includes(file)), [], 'nothing outside build/');
+	const missing = (await expectedBuildFiles()).filter(file => !files.includes(file));
+	t.deepEqual(missing, [], 'every source module is built');
+
+	const prefix = path.join(dir, 'prefix');
+	await exec('npm', ['install', '--global', '--prefix', prefix, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], {env: {...process.env, npm_config_update_notifier: 'false'}});
+	const installed = path.join(prefix, 'lib', 'node_modules', 'machinist');
+	for (const devDependency of ['tsx', 'typescript', 'ava', 'ink-testing-library', '@types/node']) {
+		t.false(existsSync(path.join(installed, 'node_modules', devDependency)), `${devDependency} is not installed`);
+	}
+
+	const store = path.join(dir, 'store');
+	const aliasDir = path.join(dir, 'alias');
+	await mkdir(aliasDir);
+	await symlink(path.join(prefix, 'bin', 'machinist'), path.join(aliasDir, 'docker-machine'));
+	// Only the installed command, node and the system's programs: nothing from this checkout.
+	const env = {
+		PATH: [path.join(prefix, 'bin'), aliasDir, path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'].join(':'),
+		HOME: dir,
+		SHELL: '/bin/bash',
+		MACHINE_STORAGE_PATH: store,
+		MACHINIST_CONFIG_DIR: path.join(dir, 'prefs'),
+	};
+	const run = async (command: string) => {
+		try {
+			const {stdout, stderr} = await exec('bash', ['-c', command], {env, cwd: dir});
+			return {code: 0, stdout, stderr};
+		} catch (error) {
+			const failure = error as {code: number; stdout: string; stderr: string};
+			return {code: failure.code, stdout: failure.stdout, stderr: failure.stderr};
+		}
+	};
+
+	t.regex((await run('machinist version')).stdout, /^machinist version 0\.1\.0\b/);
+	t.is((await run('machinist ls')).stdout, 'NAME   ACTIVE   DRIVER   STATE   URL   SWARM   DOCKER   ERRORS\n');
+
+	const {engine, dockerd} = await storeWithDockerd(t, store, env, dir);
+
+	const created = await run(`machinist create -d none --url ${dockerd.url} m1`);
+	t.is(created.code, 0, created.stderr);
+	t.regex((await run('machinist ls')).stdout, new RegExp(`^m1 +- +none +Running +${dockerd.url.replaceAll('.', '\\.')} `, 'm'));
+	const exports = await run('machinist env m1');
+	t.true(exports.stdout.includes(`export DOCKER_HOST="${dockerd.url}"\n`), exports.stdout + exports.stderr);
+	t.true(exports.stdout.endsWith('# eval $(machinist env m1)\n'));
+	const docker = await run('eval "$(machinist env m1)" && docker ps');
+	t.is(docker.code, 0, docker.stderr);
+	t.regex(docker.stdout, /^CONTAINER ID/);
+
+	// Through a symlink named docker-machine, hints name docker-machine.
+	const aliased = await run('docker-machine env m1');
+	t.true(aliased.stdout.endsWith('# Run this command to configure your shell: \n# eval $(docker-machine env m1)\n'), aliased.stdout);
+	t.regex((await run('docker-machine version')).stdout, /^docker-machine version 0\.1\.0\b/);
+	t.is((await run('docker-machine env nosuch')).stderr, 'Docker machine "nosuch" does not exist. Use "docker-machine ls" to list machines. Use "docker-machine create" to add a new one.\n');
+	await rename(engine.certPaths.clientCert, `${engine.certPaths.clientCert}.away`);
+	const broken = await run('docker-machine env m1');
+	t.is(broken.code, 1);
+	t.true(broken.stderr.includes(`run "docker-machine regenerate-certs --client-certs m1"`), broken.stderr);
+});
