@@ -114,6 +114,8 @@ async function httpText(port: number): Promise<string> {
 			return await new Promise((resolve, reject) => {
 				http.get({host: '127.0.0.1', port, path: '/hello.txt', timeout: 5000}, response => {
 					let body = '';
+					// A forward whose guest side is not listening yet accepts, then resets.
+					response.on('error', reject);
 					response.on('data', (chunk: Buffer) => (body += chunk.toString()));
 					response.on('end', () => {
 						resolve(body);
@@ -123,7 +125,8 @@ async function httpText(port: number): Promise<string> {
 				});
 			});
 		} catch (error) {
-			if (attempt >= 20) throw error;
+			// After a start, dockerd brings the --restart container back a little after sshd answers.
+			if (attempt >= 90) throw error;
 			await new Promise(resolve => {
 				setTimeout(resolve, 1000);
 			});
