@@ -22,7 +22,7 @@ import {
 	tailOfLog,
 	waitForExit,
 } from '../vm/runtime.js';
-import {numberField, stringField, stringListField} from './config-fields.js';
+import {listField, numberField, stringField} from './fields.js';
 import type {Driver, DriverContext, DriverDefinition, PortForward, SshDetails} from './driver.js';
 
 export type Accel = 'auto' | 'kvm' | 'hvf' | 'whpx' | 'tcg';
@@ -698,7 +698,7 @@ const definition: DriverDefinition = {
 			AccelUsed: stringField(config, 'AccelUsed'),
 			QemuBinary: stringField(config, 'QemuBinary'),
 			EnginePort: numberField(config, 'EnginePort'),
-			Forwards: stringListField(config, 'Forwards'),
+			Forwards: listField(config, 'Forwards'),
 			ShareFolder: stringField(config, 'ShareFolder'),
 		});
 	},
