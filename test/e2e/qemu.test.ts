@@ -214,7 +214,7 @@ test.serial('create -d qemu boots a VM whose Docker runs containers with host fi
 	t.is(port.stdout, `127.0.0.1:${addedPort} -> default:8081\n`);
 	t.is(await httpText(addedPort), 'hello from the host\n', 'machinist port adds a forward to the running VM');
 
-	t.is((await shell(env, 'machinist ssh default "echo kept > marker"')).code, 0);
+	t.is((await shell(env, 'machinist ssh default "echo kept > marker && sync"')).code, 0);
 	const stop = await shell(env, 'machinist stop default');
 	t.is(stop.code, 0, stop.stderr);
 	t.is((await shell(env, 'machinist status default')).stdout, 'Stopped\n');
