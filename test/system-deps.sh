@@ -18,6 +18,15 @@ for shell in zsh fish tcsh dash; do command -v $shell >/dev/null 2>&1 || needed+
 command -v rsync >/dev/null 2>&1 || needed+=(rsync)
 command -v sshfs >/dev/null 2>&1 || needed+=(sshfs)
 command -v iptables >/dev/null 2>&1 || needed+=(iptables)
+# The qemu driver's VM tests: QEMU itself, and what builds their bootable image and reads seeds.
+command -v qemu-system-x86_64 >/dev/null 2>&1 || needed+=(qemu-system-x86)
+command -v qemu-img >/dev/null 2>&1 || needed+=(qemu-utils)
+command -v syslinux >/dev/null 2>&1 || needed+=(syslinux)
+[ -f /usr/lib/syslinux/mbr/mbr.bin ] || needed+=(syslinux-common)
+command -v mcopy >/dev/null 2>&1 || needed+=(mtools)
+command -v mkfs.vfat >/dev/null 2>&1 || needed+=(dosfstools)
+command -v sfdisk >/dev/null 2>&1 || needed+=(fdisk)
+command -v isoinfo >/dev/null 2>&1 || needed+=(genisoimage)
 if [ ${#needed[@]} -eq 0 ]; then
 	:
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -30,3 +39,5 @@ else
 fi
 # The Debian image the test hosts boot: built once (about two minutes), then cached.
 node --import=tsx "$(dirname "$0")/helpers/prepare-hosts.ts"
+# The Debian cloud image the qemu tests boot: built once (a few minutes), then cached.
+node --import=tsx "$(dirname "$0")/helpers/prepare-vm-image.ts"

@@ -17,6 +17,7 @@ export const commandTable: readonly CommandEntry[] = [
 	{name: 'kill', usage: 'Kill a machine', load: async () => import('./power.js').then(module => ({default: module.kill}))},
 	{name: 'ls', usage: 'List machines', load: async () => import('./ls.js')},
 	{name: 'mount', usage: 'Mount or unmount a directory from a machine with SSHFS.', load: async () => import('./mount.js')},
+	{name: 'port', usage: 'Forward a port on 127.0.0.1 to a local machine', load: async () => import('./port.js')},
 	{name: 'provision', usage: 'Re-provision existing machines', load: async () => import('./provision.js')},
 	{name: 'regenerate-certs', usage: 'Regenerate TLS Certificates for a machine', load: async () => import('./regenerate-certs.js')},
 	{name: 'restart', usage: 'Restart a machine', load: async () => import('./power.js').then(module => ({default: module.restart}))},

@@ -1,6 +1,6 @@
 import type {Command} from '../cli/command.js';
 import {errorMessage, goJson, inspectMachine, loadMachine, MachinistError, serializeHost, stringOption} from '../engine/index.js';
-import {parseTemplate, TemplateError} from '../format/template.js';
+import {parseTemplate, TemplateError} from '../format/gotemplate/index.js';
 import {singleTarget} from './targets.js';
 
 const inspect: Command = {

@@ -2,7 +2,7 @@ import {MachinistError, stateLabel, type MachineStatus} from '../engine/index.js
 import {goDuration} from '../format/duration.js';
 import {renderList} from '../format/list.js';
 import {tabwrite} from '../format/tabwriter.js';
-import {strictFields, TemplateError} from '../format/template.js';
+import {strictFields, TemplateError} from '../format/gotemplate/index.js';
 
 /**
  * How `ls` prints what it found: JSON, the default table, or a Go template. Loaded only once

@@ -1,7 +1,7 @@
 import type {Command} from '../cli/command.js';
 import {boolOption, initCluster, joinCluster, leaveCluster, listCluster, MachinistError, stringOption, type ClusterNode} from '../engine/index.js';
 import {renderList} from '../format/list.js';
-import {strictFields, TemplateError} from '../format/template.js';
+import {strictFields, TemplateError} from '../format/gotemplate/index.js';
 import {printProgress} from './progress.js';
 
 export const defaultSwarmLsFormat = 'table {{ .Name }}\t{{ .Role }}\t{{ .ManagerStatus }}\t{{ .Availability }}\t{{ .State }}\t{{ .Address }}\t{{ .Tasks }}\t{{ .EngineVersion }}\t{{ .NodeID }}';

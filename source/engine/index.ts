@@ -53,6 +53,7 @@ export const createMachine = onFirstCall(async () => import('./machines/create.j
 export const powerMachine = onFirstCall(async () => import('./machines/power.js'), 'powerMachine');
 export const waitForState = onFirstCall(async () => import('./machines/power.js'), 'waitForState');
 export type {PowerAction} from './machines/power.js';
+export const addPortForward = onFirstCall(async () => import('./machines/ports.js'), 'addPortForward');
 export const removeMachine = onFirstCall(async () => import('./machines/remove.js'), 'removeMachine');
 export const provisionMachine = onFirstCall(async () => import('./machines/provision.js'), 'provisionMachine');
 export const regenerateCertificates = onFirstCall(async () => import('./machines/provision.js'), 'regenerateCertificates');

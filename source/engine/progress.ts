@@ -7,7 +7,9 @@ export type ProgressEvent =
 	| {type: 'step'; message: string}
 	/** Output relayed from a driver, printed as "(<machine>) <line>". */
 	| {type: 'log'; machine: string; message: string}
-	| {type: 'warning'; message: string};
+	| {type: 'warning'; message: string}
+	/** A download's progress: a bar on a terminal, plain lines elsewhere. `message` says it in words. */
+	| {type: 'download'; machine: string; message: string; received: number; total?: number};
 
 export type ProgressSink = (event: ProgressEvent) => void;
 

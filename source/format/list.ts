@@ -1,5 +1,5 @@
 import {tabwrite} from './tabwriter.js';
-import {parseTemplate, unescapeFormat} from './template.js';
+import {parseTemplate, unescapeFormat} from './gotemplate/index.js';
 
 export type ListOptions = {
 	/**

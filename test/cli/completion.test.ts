@@ -42,7 +42,7 @@ async function setUp(t: ExecutionContext, shell: CompletionShell, names: readonl
 	return {dir, store, complete: async (line: string, extraEnv: NodeJS.ProcessEnv = {}) => completions(shell, {scriptFile, line, env: {...env, ...extraEnv}, dir})};
 }
 
-const commands = ['active', 'completion', 'config', 'create', 'env', 'help', 'inspect', 'ip', 'kill', 'ls', 'mount', 'provision', 'regenerate-certs', 'restart', 'rm', 'scp', 'ssh', 'start', 'status', 'stop', 'swarm', 'upgrade', 'url', 'version'];
+const commands = ['active', 'completion', 'config', 'create', 'env', 'help', 'inspect', 'ip', 'kill', 'ls', 'mount', 'port', 'provision', 'regenerate-certs', 'restart', 'rm', 'scp', 'ssh', 'start', 'status', 'stop', 'swarm', 'upgrade', 'url', 'version'];
 
 for (const shell of shells) {
 	test(`${shell}: commands, global flags, and each command's own flags`, async t => {
@@ -58,7 +58,7 @@ for (const shell of shells) {
 	test(`${shell}: driver names after -d, and the chosen driver's flags after -d DRIVER`, async t => {
 		const session = await setUp(t, shell);
 		if (!session) return;
-		t.deepEqual((await session.complete('machinist create -d ')).words, ['amazonec2', 'digitalocean', 'generic', 'none']);
+		t.deepEqual((await session.complete('machinist create -d ')).words, ['amazonec2', 'digitalocean', 'generic', 'none', 'qemu']);
 		t.deepEqual((await session.complete('machinist create --driver g')).words, ['generic']);
 		t.deepEqual((await session.complete('machinist create -d generic --generic-ssh-')).words, ['--generic-ssh-key', '--generic-ssh-port', '--generic-ssh-user']);
 		const none = (await session.complete('machinist create --driver none -')).words;

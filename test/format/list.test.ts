@@ -1,6 +1,6 @@
 import test from 'ava';
 import {renderList} from '../../source/format/list.js';
-import {strictFields, TemplateError} from '../../source/format/template.js';
+import {strictFields, TemplateError} from '../../source/format/gotemplate/index.js';
 
 const titles = {
 	Name: 'NAME',

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {parseTemplate, strictFields, TemplateError, unescapeFormat, type TemplateFunction} from '../../source/format/template.js';
+import {parseTemplate, strictFields, TemplateError, unescapeFormat, type TemplateFunction} from '../../source/format/gotemplate/index.js';
 
 // Unless a test says otherwise, expected outputs and messages are those of Go 1.19's
 // text/template on the same template and data decoded from JSON (with integral numbers as ints).

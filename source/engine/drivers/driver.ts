@@ -27,6 +27,9 @@ export type DriverContext = {
 	timings?: DriverTimings;
 };
 
+/** A TCP port on 127.0.0.1 forwarded into a local VM. */
+export type PortForward = {host: number; guest: number};
+
 export type SshDetails = {
 	host: string;
 	port: number;
@@ -66,6 +69,10 @@ export interface Driver {
 	readonly provisions: boolean;
 	/** How long to wait for SSH before provisioning; drivers of hosts that exist already wait less. */
 	readonly sshWaitMs?: number;
+	/** Local VMs: forwards HOST:GUEST into the machine (now, if running, and at every start). */
+	addPortForward?(context: DriverContext, forward: string): Promise<PortForward>;
+	/** Local VMs: the last lines of the serial console log. */
+	consoleTail?(context: DriverContext, lines: number): Promise<string[]>;
 }
 
 /** A driver kind: its options as data, and how to build a driver for a new or stored machine. */

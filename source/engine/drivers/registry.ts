@@ -13,6 +13,7 @@ const loaders: Record<string, () => Promise<{default: DriverDefinition}>> = {
 	digitalocean: async () => import('./digitalocean.js'),
 	generic: async () => import('./generic.js'),
 	none: async () => import('./none.js'),
+	qemu: async () => import('./qemu.js'),
 };
 
 export function driverNames(): string[] {

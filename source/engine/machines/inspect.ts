@@ -37,6 +37,8 @@ export type MachineDetails = {
 	ssh?: {user: string; port: number; keyPath: string};
 	engine: {labels: string[]; flags: string[]; env: string[]; insecureRegistries: string[]; registryMirrors: string[]; storageDriver: string; installUrl: string};
 	certificates: {ca: CertificateSummary; client: CertificateSummary; server: CertificateSummary};
+	/** Local VMs: the last lines of the serial console log. */
+	serialTail?: string[];
 	/** The last provisioning failure, until a provision succeeds. */
 	lastError?: string;
 };
@@ -54,13 +56,14 @@ export async function machineDetails(engine: Engine, name: string): Promise<Mach
 	const context = driverContext(machine);
 	const options = machine.host.HostOptions.EngineOptions;
 	const auth = machine.host.HostOptions.AuthOptions;
-	const [ip, ssh, ca, client, server, notes] = await Promise.all([
+	const [ip, ssh, ca, client, server, notes, serialTail] = await Promise.all([
 		machine.driver.getIP(context).catch(() => ''),
 		machine.driver.sshDetails(context).catch(() => undefined),
 		summarize(auth.CaCertPath),
 		summarize(auth.ClientCertPath),
 		summarize(auth.ServerCertPath),
 		readNotes(machine.dir),
+		machine.driver.consoleTail?.(context, 3).catch(() => undefined),
 	]);
 	return {
 		name,
@@ -78,5 +81,6 @@ export async function machineDetails(engine: Engine, name: string): Promise<Mach
 		},
 		certificates: {ca, client, server},
 		...(notes.provisionError ? {lastError: notes.provisionError} : {}),
+		...(serialTail ? {serialTail} : {}),
 	};
 }

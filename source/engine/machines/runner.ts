@@ -112,8 +112,13 @@ export class OperationRunner {
 	#start(kind: OperationKind, machine: string, work: (progress: (event: ProgressEvent) => void) => Promise<void>): Operation {
 		const operation: Operation = {id: this.#nextId++, kind, machine, state: 'running', log: [], startedAt: Date.now()};
 		this.#operations.push(operation);
+		let downloadLine: number | undefined;
 		const progress = (event: ProgressEvent) => {
-			operation.log.push(event.type === 'log' ? `(${event.machine}) ${event.message}` : event.message);
+			const line = event.type === 'log' || event.type === 'download' ? `(${event.machine}) ${event.message}` : event.message;
+			// A download updates its one line rather than adding hundreds.
+			if (event.type === 'download' && downloadLine === operation.log.length - 1) operation.log[downloadLine] = line;
+			else operation.log.push(line);
+			downloadLine = event.type === 'download' ? operation.log.length - 1 : undefined;
 			this.#changed(operation);
 		};
 

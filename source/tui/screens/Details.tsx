@@ -45,7 +45,7 @@ export function Details({name, row, operations, height, now}: DetailsProps) {
 		info ? `${info.ContainersRunning} of ${info.Containers} containers running` : '',
 	].filter(Boolean).join(' · ');
 	// The lines above the log: machine, driver, URL, Docker, IP, SSH, engine, three certificates, last error, a gap.
-	const fieldLines = 12;
+	const fieldLines = details?.serialTail ? 13 : 12;
 	return (
 		<Box flexDirection='column'>
 			<Field label='Machine'>
@@ -75,6 +75,11 @@ export function Details({name, row, operations, height, now}: DetailsProps) {
 					<Field label='CA cert'>{certificate(details.certificates.ca, now)}</Field>
 					<Field label='Client cert'>{certificate(details.certificates.client, now)}</Field>
 					<Field label='Server cert'>{certificate(details.certificates.server, now)}</Field>
+					{details.serialTail ? (
+						<Field label='Console'>
+							<Text color={theme.muted} wrap='truncate-end'>{details.serialTail.at(-1) ?? '—'}</Text>
+						</Field>
+					) : null}
 					<Field label='Last error'>
 						<Text color={details.lastError || row.error ? theme.danger : undefined}>{details.lastError ?? (row.error || '—')}</Text>
 					</Field>

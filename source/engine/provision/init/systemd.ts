@@ -63,7 +63,9 @@ const systemd: InitSystem = {
 			'systemctl enable docker.service >/dev/null 2>&1 || true',
 			'if systemctl cat docker.socket >/dev/null 2>&1; then systemctl start docker.socket; fi',
 			'systemctl restart docker.service',
-		].join(' && '), {signal, timeoutMs: 120_000, label: 'restart docker'});
+			// A VM under TCG on a busy machine takes minutes to stop and start dockerd (iptables);
+			// a lost link is noticed sooner, by the session's keepalive.
+		].join(' && '), {signal, timeoutMs: 300_000, label: 'restart docker'});
 	},
 	async failed(remote, signal) {
 		// `activating` (auto-restart pending) counts too: the unit restarts a daemon that exits.

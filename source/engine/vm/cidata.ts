@@ -1,0 +1,175 @@
+import {writeFile} from 'node:fs/promises';
+
+/**
+ * A cloud-init NoCloud seed: an ISO 9660 volume labelled `cidata` holding `user-data` and
+ * `meta-data`. Written here (no mkisofs needed): a primary volume descriptor, a terminator,
+ * the two path tables and one root directory, then the files. Any VM driver attaches it as a
+ * disk or DVD; cloud-init finds it by its label.
+ */
+const sector = 2048;
+
+function bothEndian32(value: number): Buffer {
+	const buffer = Buffer.alloc(8);
+	buffer.writeUInt32LE(value, 0);
+	buffer.writeUInt32BE(value, 4);
+	return buffer;
+}
+
+function bothEndian16(value: number): Buffer {
+	const buffer = Buffer.alloc(4);
+	buffer.writeUInt16LE(value, 0);
+	buffer.writeUInt16BE(value, 2);
+	return buffer;
+}
+
+function padded(text: string, length: number): Buffer {
+	return Buffer.from(text.padEnd(length, ' ').slice(0, length), 'ascii');
+}
+
+/** The 7-byte date of a directory record. */
+function recordDate(date: Date): Buffer {
+	return Buffer.from([date.getUTCFullYear() - 1900, date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), 0]);
+}
+
+/** The 17-byte date of a volume descriptor: `YYYYMMDDHHMMSScc` and a zone offset. */
+function volumeDate(date: Date): Buffer {
+	const text = date.toISOString().replaceAll(/\D/g, '').slice(0, 16);
+	return Buffer.concat([Buffer.from(text, 'ascii'), Buffer.from([0])]);
+}
+
+function directoryRecord(name: Buffer, extent: number, size: number, isDirectory: boolean, date: Date): Buffer {
+	const length = 33 + name.length + (name.length % 2 === 0 ? 1 : 0);
+	const record = Buffer.alloc(length);
+	record[0] = length;
+	bothEndian32(extent).copy(record, 2);
+	bothEndian32(size).copy(record, 10);
+	recordDate(date).copy(record, 18);
+	record[25] = isDirectory ? 2 : 0;
+	bothEndian16(1).copy(record, 28);
+	record[32] = name.length;
+	name.copy(record, 33);
+	return record;
+}
+
+function pathTable(rootExtent: number, bigEndian: boolean): Buffer {
+	const table = Buffer.alloc(10);
+	table[0] = 1;
+	if (bigEndian) table.writeUInt32BE(rootExtent, 2);
+	else table.writeUInt32LE(rootExtent, 2);
+	if (bigEndian) table.writeUInt16BE(1, 6);
+	else table.writeUInt16LE(1, 6);
+	return table;
+}
+
+/** An ISO 9660 image with the given label and files in its root directory (names as given). */
+export function isoImage(label: string, files: Readonly<Record<string, string | Buffer>>, date = new Date()): Buffer {
+	const entries = Object.entries(files).sort(([a], [b]) => a.localeCompare(b)).map(([name, content]) => ({name, data: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8')}));
+	const pvdSector = 16;
+	const lTableSector = 18;
+	const mTableSector = 19;
+	const rootSector = 20;
+	let next = rootSector + 1;
+	const placed = entries.map(entry => {
+		const extent = next;
+		next += Math.max(1, Math.ceil(entry.data.length / sector));
+		return {...entry, extent};
+	});
+	const totalSectors = next;
+
+	const root = Buffer.concat([
+		directoryRecord(Buffer.from([0]), rootSector, sector, true, date),
+		directoryRecord(Buffer.from([1]), rootSector, sector, true, date),
+		...placed.map(entry => directoryRecord(Buffer.from(entry.name, 'ascii'), entry.extent, entry.data.length, false, date)),
+	]);
+	if (root.length > sector) throw new Error('too many files for a one-sector root directory');
+
+	const pvd = Buffer.alloc(sector);
+	pvd[0] = 1;
+	pvd.write('CD001', 1, 'ascii');
+	pvd[6] = 1;
+	padded('LINUX', 32).copy(pvd, 8);
+	padded(label, 32).copy(pvd, 40);
+	bothEndian32(totalSectors).copy(pvd, 80);
+	bothEndian16(1).copy(pvd, 120);
+	bothEndian16(1).copy(pvd, 124);
+	bothEndian16(sector).copy(pvd, 128);
+	bothEndian32(10).copy(pvd, 132);
+	pvd.writeUInt32LE(lTableSector, 140);
+	pvd.writeUInt32BE(mTableSector, 148);
+	directoryRecord(Buffer.from([0]), rootSector, sector, true, date).copy(pvd, 156);
+	for (const [offset, length] of [[190, 128], [318, 128], [446, 128], [574, 128], [702, 37], [739, 37], [776, 37]] as const) padded('', length).copy(pvd, offset);
+	padded('MACHINIST', 128).copy(pvd, 574);
+	volumeDate(date).copy(pvd, 813);
+	volumeDate(date).copy(pvd, 830);
+	Buffer.from('0000000000000000\0', 'ascii').copy(pvd, 847);
+	Buffer.from('0000000000000000\0', 'ascii').copy(pvd, 864);
+	pvd[881] = 1;
+
+	const terminator = Buffer.alloc(sector);
+	terminator[0] = 255;
+	terminator.write('CD001', 1, 'ascii');
+	terminator[6] = 1;
+
+	const image = Buffer.alloc(totalSectors * sector);
+	pvd.copy(image, pvdSector * sector);
+	terminator.copy(image, (pvdSector + 1) * sector);
+	pathTable(rootSector, false).copy(image, lTableSector * sector);
+	pathTable(rootSector, true).copy(image, mTableSector * sector);
+	root.copy(image, rootSector * sector);
+	for (const entry of placed) entry.data.copy(image, entry.extent * sector);
+	return image;
+}
+
+export type SeedConfig = {
+	/** Unique per machine: cloud-init runs its first-boot modules once per instance id. */
+	instanceId: string;
+	hostname: string;
+	user: string;
+	publicKey: string;
+	/** 9p shares to mount at every boot: QEMU's mount tag and where the guest sees them. */
+	shares?: ReadonlyArray<{tag: string; guestPath: string}>;
+};
+
+function yamlString(text: string): string {
+	return JSON.stringify(text);
+}
+
+/** user-data and meta-data for a machine's first boot. */
+export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-data': string} {
+	const fstab = (config.shares ?? []).map(share => `${share.tag} ${share.guestPath.replaceAll(' ', '\\040')} 9p trans=virtio,version=9p2000.L,msize=262144,cache=none,nofail 0 0`);
+	const lines = [
+		'#cloud-config',
+		`hostname: ${yamlString(config.hostname)}`,
+		// Without it sudo warns that it cannot resolve the host name.
+		'manage_etc_hosts: localhost',
+		'ssh_pwauth: false',
+		'users:',
+		`  - name: ${yamlString(config.user)}`,
+		// Images with Docker preinstalled already have a `docker` group, which a user of the same name would collide with.
+		'    no_user_group: true',
+		'    groups: [sudo]',
+		'    shell: /bin/bash',
+		'    sudo: "ALL=(ALL) NOPASSWD:ALL"',
+		'    lock_passwd: true',
+		'    ssh_authorized_keys:',
+		`      - ${yamlString(config.publicKey.trim())}`,
+		'growpart: {mode: auto, devices: ["/"]}',
+		'resize_rootfs: true',
+	];
+	if (fstab.length > 0) {
+		lines.push('write_files:', '  - path: /etc/fstab', '    append: true', '    content: |');
+		for (const line of fstab) lines.push(`      ${line}`);
+		lines.push('runcmd:');
+		for (const share of config.shares ?? []) lines.push(`  - [sh, -c, ${yamlString(`mkdir -p '${share.guestPath.replaceAll('\'', '\'\\\'\'')}' && mount '${share.guestPath.replaceAll('\'', '\'\\\'\'')}' || true`)}]`);
+	}
+
+	return {
+		'user-data': `${lines.join('\n')}\n`,
+		'meta-data': `instance-id: ${yamlString(config.instanceId)}\nlocal-hostname: ${yamlString(config.hostname)}\n`,
+	};
+}
+
+/** Writes the `cidata` seed ISO for a machine. */
+export async function writeSeedIso(file: string, config: SeedConfig): Promise<void> {
+	await writeFile(file, isoImage('cidata', nocloudFiles(config)), {mode: 0o600});
+}

@@ -1,0 +1,277 @@
+/**
+ * The qemu driver with real VMs under TCG: a Debian cloud image built from packages by the test
+ * setup (test/helpers/vm-image.ts), served from a loopback HTTP server with a sums file, so the
+ * download, the checksum and the cache run as they do for users. Boots take 35-60 s each here,
+ * so the tests run one after another and each boots as few times as it can.
+ */
+import {execFile} from 'node:child_process';
+import {createHash} from 'node:crypto';
+import fs from 'node:fs';
+import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
+import path from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import test, {type ExecutionContext} from 'ava';
+import {builtCli} from '../helpers/cli.js';
+import {busyboxImageTar} from '../helpers/hosts.js';
+import {requireReal} from '../helpers/real.js';
+import {temporaryDir} from '../helpers/store.js';
+import {ensureVmImage, vmTestsAvailable} from '../helpers/vm-image.js';
+
+type Shell = {code: number; stdout: string; stderr: string};
+
+const imageName = 'debian-12-test-amd64.qcow2';
+
+let imageSums: Promise<string> | undefined;
+
+async function sha512Of(file: string): Promise<string> {
+	const hash = createHash('sha512');
+	await pipeline(fs.createReadStream(file), hash);
+	return hash.digest('hex');
+}
+
+/**
+ * Serves the test image as a distribution mirror would: /good/ with a matching SHA512SUMS, and
+ * /bad/ with a truncated-and-altered copy under the same sums, as a corrupted download.
+ */
+async function imageServer(t: ExecutionContext): Promise<{base: string; requests: string[]}> {
+	const image = await ensureVmImage();
+	imageSums ??= sha512Of(image);
+	const digest = await imageSums;
+	const requests: string[] = [];
+	const server = http.createServer((request, response) => {
+		requests.push(request.url ?? '');
+		if (request.url === `/good/${imageName}`) {
+			response.writeHead(200, {'content-length': fs.statSync(image).size});
+			fs.createReadStream(image).pipe(response);
+		} else if (request.url === `/bad/${imageName}`) {
+			const start = fs.readFileSync(image).subarray(0, 4 * 1024 * 1024);
+			start[start.length - 1]! ^= 0xFF;
+			response.writeHead(200, {'content-length': start.length});
+			response.end(start);
+		} else if (request.url === '/good/SHA512SUMS' || request.url === '/bad/SHA512SUMS') {
+			response.end(`${digest}  ${imageName}\n${'0'.repeat(128)}  other.qcow2\n`);
+		} else {
+			response.writeHead(404).end();
+		}
+	});
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	t.teardown(() => {
+		server.close();
+	});
+	return {base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests};
+}
+
+type Setup = {store: string; env: NodeJS.ProcessEnv};
+
+/**
+ * A store whose machine directories are deeper than a Unix socket path may be long, so the
+ * monitor socket has to live elsewhere.
+ */
+async function setup(t: ExecutionContext): Promise<Setup> {
+	const root = await temporaryDir(t, 'mq-');
+	const store = path.join(root, 'a-store-path-long-enough-that-a-socket-inside-it-would-not-fit', 'machine');
+	await mkdir(store, {recursive: true});
+	const bin = path.join(root, 'bin');
+	await mkdir(bin);
+	await writeFile(path.join(bin, 'machinist'), `#!/bin/sh\nexec ${process.execPath} ${builtCli} "$@"\n`, {mode: 0o755});
+	const env = {
+		MACHINE_STORAGE_PATH: store,
+		HOME: root,
+		SHELL: '/bin/bash',
+		USER: 'tester',
+		MACHINIST_CONFIG_DIR: path.join(root, 'prefs'),
+		PATH: `${bin}:${process.env['PATH']}`,
+		// Keep the monitor socket's fallback directory inside the test's own temp dir.
+		XDG_RUNTIME_DIR: path.join(root, 'run'),
+		// Boots under TCG on a busy 2-core machine can take minutes.
+		MACHINIST_QEMU_BOOT_TIMEOUT_MS: '900000',
+	};
+	await mkdir(env.XDG_RUNTIME_DIR, {mode: 0o700});
+	// Whatever a failing test left running goes before its directory does.
+	t.teardown(async () => {
+		await shell(env, 'for name in $(machinist ls -q); do machinist rm -f -y "$name"; done');
+	});
+	return {store, env};
+}
+
+/** A shell line run as a user would, with `machinist` on the PATH. */
+async function shell(env: NodeJS.ProcessEnv, line: string, timeoutMs = 25 * 60_000): Promise<Shell> {
+	return new Promise(resolve => {
+		execFile('bash', ['-c', line], {env: {...env}, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024}, (error, stdout, stderr) => {
+			const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+			resolve({code, stdout, stderr});
+		});
+	});
+}
+
+async function httpText(port: number): Promise<string> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return await new Promise((resolve, reject) => {
+				http.get({host: '127.0.0.1', port, path: '/hello.txt', timeout: 5000}, response => {
+					let body = '';
+					// A forward whose guest side is not listening yet accepts, then resets.
+					response.on('error', reject);
+					response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+					response.on('end', () => {
+						resolve(body);
+					});
+				}).on('error', reject).on('timeout', function (this: http.ClientRequest) {
+					this.destroy(new Error('timeout'));
+				});
+			});
+		} catch (error) {
+			// After a start, dockerd brings the --restart container back a little after sshd answers.
+			if (attempt >= 90) throw error;
+			await new Promise(resolve => {
+				setTimeout(resolve, 1000);
+			});
+		}
+	}
+}
+
+/** QEMU processes whose command line names the machine directory (read from /proc, not pgrep, whose shell would match itself). */
+async function qemuProcesses(marker: string): Promise<number> {
+	let count = 0;
+	for (const entry of await readdir('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+		if (commandLine.startsWith('qemu-system') || commandLine.includes('/qemu-system')) {
+			if (commandLine.includes(marker)) count++;
+		}
+	}
+
+	return count;
+}
+
+async function freePort(): Promise<number> {
+	const server = http.createServer();
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	const {port} = server.address() as AddressInfo;
+	await new Promise(resolve => server.close(resolve));
+	return port;
+}
+
+const kvmPresent = fs.existsSync('/dev/kvm');
+
+test.serial('create -d qemu boots a VM whose Docker runs containers with host files and published ports; stop, start and rm', async t => {
+	// A few minutes where the 2 cores are free; far longer when other work shares them.
+	t.timeout(45 * 60_000);
+	if (!requireReal(t, vmTestsAvailable())) return;
+	const {base, requests} = await imageServer(t);
+	const {store, env} = await setup(t);
+	const share = await temporaryDir(t, 'mq-share-');
+	await writeFile(path.join(share, 'hello.txt'), 'hello from the host\n');
+	const [forwardPort, addedPort] = [await freePort(), await freePort()];
+	const tar = await busyboxImageTar();
+
+	const started = Date.now();
+	const create = await shell(env, [
+		'machinist create -d qemu',
+		`--qemu-boot-image ${base}/good/${imageName}`,
+		`--qemu-boot-image-checksum ${base}/good/SHA512SUMS`,
+		`--qemu-share-folder ${share}`,
+		`--qemu-forward ${forwardPort}:8080`,
+		'--qemu-memory 1024 --qemu-disk-size 4000',
+		'default',
+	].join(' '));
+	const createSeconds = Math.round((Date.now() - started) / 1000);
+	t.log(`create took ${createSeconds} s`);
+	t.is(create.code, 0, create.stdout + create.stderr);
+	t.regex(create.stdout, /Docker is up and running!/);
+	t.regex(create.stdout, /\(default\) Downloading .*100%/, 'plain progress lines when not on a terminal');
+	t.deepEqual(requests.filter(url => url.endsWith('.qcow2')), [`/good/${imageName}`]);
+	const record = JSON.parse(await readFile(path.join(store, 'machines/default/config.json'), 'utf8')) as {Driver: {AccelUsed: string; EnginePort: number}};
+	if (kvmPresent && record.Driver.AccelUsed === 'tcg') {
+		t.regex(create.stdout + create.stderr, /kvm is offered but the VM made no progress under it .*using tcg/, 'auto fell back to tcg with one warning line');
+	}
+
+	t.regex((await shell(env, 'machinist url default')).stdout, new RegExp(`^tcp://127\\.0\\.0\\.1:${record.Driver.EnginePort}\\n$`));
+	const certificate = await shell(env, `openssl x509 -noout -ext subjectAltName -in ${path.join(store, 'machines/default/server.pem')}`);
+	t.regex(certificate.stdout, /IP Address:127\.0\.0\.1/);
+	t.regex(certificate.stdout, /DNS:localhost/);
+
+	const run = await shell(env, [
+		'eval "$(machinist env default)"',
+		`docker import ${tar} busybox:machinist >/dev/null`,
+		`docker run --rm -v ${share}:/src busybox:machinist cat /src/hello.txt`,
+	].join(' && '));
+	t.is(run.code, 0, run.stderr);
+	t.is(run.stdout, 'hello from the host\n', 'a bind mount of a host directory shows the host\'s files');
+
+	const publish = await shell(env, `eval "$(machinist env default)" && docker run -d --restart always -p 8080:80 -p 8081:80 -v ${share}:/www busybox:machinist httpd -f -p 80 -h /www`);
+	t.is(publish.code, 0, publish.stderr);
+	t.is(await httpText(forwardPort), 'hello from the host\n', 'a published port is reached through --qemu-forward');
+
+	const port = await shell(env, `machinist port default ${addedPort}:8081`);
+	t.is(port.code, 0, port.stderr);
+	t.is(port.stdout, `127.0.0.1:${addedPort} -> default:8081\n`);
+	t.is(await httpText(addedPort), 'hello from the host\n', 'machinist port adds a forward to the running VM');
+
+	t.is((await shell(env, 'machinist ssh default "echo kept > marker"')).code, 0);
+	const stop = await shell(env, 'machinist stop default');
+	t.is(stop.code, 0, stop.stderr);
+	t.is((await shell(env, 'machinist status default')).stdout, 'Stopped\n');
+	t.is(await qemuProcesses(path.join(store, 'machines/default')), 0);
+
+	const startedAt = Date.now();
+	const start = await shell(env, 'machinist start default');
+	t.log(`start took ${Math.round((Date.now() - startedAt) / 1000)} s`);
+	t.is(start.code, 0, start.stderr);
+	t.is((await shell(env, 'machinist ssh default cat marker')).stdout, 'kept\n', 'the disk keeps its data across stop and start');
+	t.is(await httpText(addedPort), 'hello from the host\n', 'the added forward is kept for the next start');
+	const again = await shell(env, 'eval "$(machinist env default)" && docker run --rm busybox:machinist echo again');
+	t.is(again.stdout, 'again\n', again.stderr);
+
+	const rm = await shell(env, 'machinist rm -y default');
+	t.is(rm.code, 0, rm.stderr);
+	t.false(fs.existsSync(path.join(store, 'machines/default')));
+	t.is(await qemuProcesses(path.join(store, 'machines/default')), 0);
+	t.deepEqual(await readdir(String(env['XDG_RUNTIME_DIR'])), [], 'the monitor socket\'s directory is gone');
+	const cached = await readdir(path.join(store, 'cache'));
+	t.true(cached.some(name => name.endsWith(imageName)), 'the cached image stays for the next machine');
+});
+
+test.serial('a corrupted download is refused and deleted, nothing boots, and the failed machine can be removed', async t => {
+	t.timeout(5 * 60_000);
+	if (!requireReal(t, vmTestsAvailable())) return;
+	const {base} = await imageServer(t);
+	const {store, env} = await setup(t);
+	const create = await shell(env, `machinist create -d qemu --qemu-boot-image ${base}/bad/${imageName} --qemu-boot-image-checksum ${base}/bad/SHA512SUMS --qemu-no-share broken`);
+	t.is(create.code, 1);
+	t.regex(create.stderr, /the sha512 checksum of http:\S+ is [\da-f]{128}, not [\da-f]{128}: the download was deleted and nothing was booted/);
+	t.deepEqual((await readdir(path.join(store, 'cache'))).filter(name => name.includes(imageName)), []);
+	t.is(await qemuProcesses(path.join(store, 'machines/broken')), 0);
+	t.regex((await shell(env, 'machinist ls --format "{{.Name}} {{.State}} {{.Error}}"')).stdout, /^broken Error Creation failed: the sha512 checksum/m, 'the failed create stays listed with its reason');
+	t.is((await shell(env, 'machinist rm -y broken')).code, 0);
+});
+
+test.serial('--qemu-accel kvm where kvm cannot run guests fails with the serial console, and suggests tcg', async t => {
+	t.timeout(5 * 60_000);
+	if (!kvmPresent) {
+		t.log('skipped: /dev/kvm is absent here, so there is no kvm to probe');
+		t.pass();
+		return;
+	}
+
+	if (!requireReal(t, vmTestsAvailable())) return;
+	const image = await ensureVmImage();
+	const {store, env} = await setup(t);
+	const create = await shell({...env, MACHINIST_QEMU_ACCEL_PROBE_MS: '20000'}, `machinist create -d qemu --qemu-boot-image ${image} --qemu-accel kvm --qemu-no-share --qemu-memory 1024 stuck`);
+	if (create.code === 0) {
+		// This computer's kvm works: the guest booted under it, which is what the flag asks for.
+		t.log('kvm runs guests here; nothing to detect');
+		t.is((await shell(env, 'machinist status stuck')).stdout, 'Running\n');
+	} else {
+		t.regex(create.stderr, /the VM made no progress under kvm \(.*\): this computer's kvm does not run guests \(nested virtualization\?\); use --qemu-accel tcg/);
+		t.is(await qemuProcesses(path.join(store, 'machines/stuck')), 0, 'the hung VM is stopped');
+	}
+
+	t.is((await shell(env, 'machinist rm -y stuck')).code, 0);
+});

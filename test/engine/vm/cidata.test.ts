@@ -1,0 +1,46 @@
+import {execFile} from 'node:child_process';
+import {readFile} from 'node:fs/promises';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import test from 'ava';
+import {nocloudFiles, writeSeedIso} from '../../../source/engine/vm/cidata.js';
+import {temporaryDir} from '../../helpers/store.js';
+
+const exec = promisify(execFile);
+
+async function hasTool(name: string): Promise<boolean> {
+	return exec('sh', ['-c', `command -v ${name}`]).then(() => true, () => false);
+}
+
+const seed = {instanceId: 'machinist-dev-1a2b', hostname: 'dev', user: 'docker', publicKey: 'ssh-ed25519 AAAAC3Nza key@host\n', shares: [{tag: 'machinist-share0', guestPath: '/home/it\'s me'}]};
+
+test('the seed is an ISO 9660 volume labelled cidata that blkid and isoinfo read, with user-data and meta-data', async t => {
+	if (!(await hasTool('isoinfo')) || !(await hasTool('blkid'))) {
+		t.log('skipped: needs isoinfo (genisoimage) and blkid');
+		t.pass();
+		return;
+	}
+
+	const dir = await temporaryDir(t);
+	const file = path.join(dir, 'seed.iso');
+	await writeSeedIso(file, seed);
+	t.regex((await exec('blkid', ['-o', 'export', file])).stdout, /LABEL=cidata\nTYPE=iso9660/);
+	const listing = (await exec('isoinfo', ['-l', '-i', file])).stdout;
+	t.regex(listing, / meta-data $/m);
+	t.regex(listing, / user-data $/m);
+	const userData = (await exec('isoinfo', ['-i', file, '-x', '/user-data'])).stdout;
+	t.is(userData, nocloudFiles(seed)['user-data']);
+	t.is((await exec('isoinfo', ['-i', file, '-x', '/meta-data'])).stdout, 'instance-id: "machinist-dev-1a2b"\nlocal-hostname: "dev"\n');
+	t.is(((await readFile(file)).length % 2048), 0);
+});
+
+test('user-data creates the user with the key and passwordless sudo, and mounts shares at every boot', t => {
+	const userData = nocloudFiles(seed)['user-data'];
+	t.true(userData.startsWith('#cloud-config\n'));
+	t.regex(userData, /- name: "docker"\n {4}no_user_group: true/);
+	t.regex(userData, / {6}- "ssh-ed25519 AAAAC3Nza key@host"\n/);
+	t.regex(userData, /sudo: "ALL=\(ALL\) NOPASSWD:ALL"/);
+	t.regex(userData, /machinist-share0 \/home\/it's\\040me 9p trans=virtio,version=9p2000\.L/);
+	t.regex(userData, /mkdir -p '\/home\/it'\\\\''s me'/);
+	t.notRegex(nocloudFiles({...seed, shares: []})['user-data'], /9p|runcmd/);
+});
