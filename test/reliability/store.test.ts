@@ -126,10 +126,11 @@ test('ls during a create shows it as Creating; after the create is killed the lo
 	const child = spawn(process.execPath, [builtCli, 'create', '-d', 'generic', '--generic-ip-address', '127.0.0.1', '--generic-ssh-port', String(silent.port), '--generic-ssh-key', key, 'busy'], {env: {PATH: process.env['PATH'], ...env}, stdio: 'ignore'});
 	t.teardown(() => child.kill('SIGKILL'));
 	let row = '';
+	// Up to 60 s: the create is a separate node process, slow to start on a loaded machine.
 	await waitFor('ls to show busy as Creating', async () => {
 		row = (await run(['ls', '--format', '{{.Name}}|{{.State}}|{{.Error}}'], env)).stdout;
 		return row.startsWith('busy|Creating');
-	}, {intervalMs: 100, detail: () => row}).catch(() => undefined);
+	}, {timeoutMs: 60_000, intervalMs: 100, detail: () => row}).catch(() => undefined);
 	t.is(row, 'busy|Creating|\n');
 	child.kill('SIGKILL');
 	await new Promise(resolve => child.once('exit', resolve));
