@@ -97,7 +97,8 @@ test('n picks a driver, fills the none form, and the created machine appears in 
 	t.deepEqual(preferences.get('lastCreateOptions')['none'], {url: unreachable}, 'the values are remembered for next time');
 
 	await app.press(keys.enter);
-	frame = await app.waitFor(text => text.includes(' fresh ') && text.includes('2 machines'));
+	// The row may show `Creating` for a poll or two after the create finished; wait for the listing.
+	frame = await app.waitFor(text => text.includes('2 machines') && /^❯ fresh +none/m.test(text));
 	t.regex(lineWith(frame, ' fresh '), /^❯ fresh +none/, 'the new machine is selected');
 });
 
