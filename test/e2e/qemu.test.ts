@@ -16,6 +16,7 @@ import test, {type ExecutionContext} from 'ava';
 import {builtCli} from '../helpers/cli.js';
 import {busyboxImageTar} from '../helpers/hosts.js';
 import {requireReal} from '../helpers/real.js';
+import {httpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
 import {ensureVmImage, vmTestsAvailable} from '../helpers/vm-image.js';
 
@@ -40,7 +41,7 @@ async function imageServer(t: ExecutionContext): Promise<{base: string; requests
 	imageSums ??= sha512Of(image);
 	const digest = await imageSums;
 	const requests: string[] = [];
-	const server = http.createServer((request, response) => {
+	const {base} = await httpServer(t, (request, response) => {
 		requests.push(request.url ?? '');
 		if (request.url === `/good/${imageName}`) {
 			response.writeHead(200, {'content-length': fs.statSync(image).size});
@@ -56,13 +57,7 @@ async function imageServer(t: ExecutionContext): Promise<{base: string; requests
 			response.writeHead(404).end();
 		}
 	});
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	t.teardown(() => {
-		server.close();
-	});
-	return {base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests};
+	return {base, requests};
 }
 
 type Setup = {store: string; env: NodeJS.ProcessEnv};

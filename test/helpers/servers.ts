@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import type {ExecutionContext} from 'ava';
 
@@ -25,4 +26,16 @@ export async function tcpServer(t: ExecutionContext): Promise<{port: number; goS
 			silent = true;
 		},
 	};
+}
+
+/** An HTTP server on loopback for the test's lifetime; `base` is its `http://127.0.0.1:PORT`. */
+export async function httpServer(t: ExecutionContext, handle: http.RequestListener): Promise<{base: string}> {
+	const server = http.createServer(handle);
+	await new Promise<void>(resolve => {
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	t.teardown(() => {
+		server.close();
+	});
+	return {base: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`};
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {digestFromSums, ensureImage} from '../../../source/engine/images/cache.js';
 import {temporaryDir} from '../../helpers/store.js';
+import {httpServer} from '../../helpers/servers.js';
 
 const qcow2 = Buffer.concat([Buffer.from([0x51, 0x46, 0x49, 0xFB]), randomBytes(3 * 1024 * 1024)]);
 const sha512 = createHash('sha512').update(qcow2).digest('hex');
@@ -17,7 +18,7 @@ type Server = {base: string; requests: string[]};
 /** A mirror on loopback serving the image in small chunks, and sums files. */
 async function mirror(t: ExecutionContext, body = qcow2): Promise<Server> {
 	const requests: string[] = [];
-	const server = http.createServer((request, response) => {
+	const {base} = await httpServer(t, (request, response) => {
 		requests.push(`${request.method} ${request.url}`);
 		if (request.url?.endsWith('/disk.qcow2')) {
 			response.writeHead(200, {'content-length': body.length});
@@ -41,13 +42,7 @@ async function mirror(t: ExecutionContext, body = qcow2): Promise<Server> {
 			response.writeHead(404).end();
 		}
 	});
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	t.teardown(() => {
-		server.close();
-	});
-	return {base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests};
+	return {base, requests};
 }
 
 test('an image is downloaded once, verified against the sums file while it streams, with progress', async t => {
