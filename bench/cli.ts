@@ -14,7 +14,7 @@ import {builtCli} from '../test/helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../test/helpers/dockerd.js';
 import {measure, type Sample} from './measure.js';
 
-const runs = Number(process.env['BENCH_RUNS'] ?? 15);
+const runs = Number(process.env.BENCH_RUNS ?? 15);
 const availability = dockerdAvailable();
 if (!availability.ok) {
 	console.error(`bench needs a real dockerd: ${availability.why}`);
@@ -23,17 +23,32 @@ if (!availability.ok) {
 
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mb-'));
 const stores = {one: path.join(scratch, 'one'), fifty: path.join(scratch, 'fifty'), many: path.join(scratch, 'many')};
-const env = {PATH: process.env['PATH'], HOME: scratch, SHELL: '/bin/bash', USER: 'bench'};
+const env = {PATH: process.env.PATH, HOME: scratch, SHELL: '/bin/bash', USER: 'bench'};
 const first = createEngine({storagePath: stores.one, env});
 await bootstrapCertificates(first);
-const serverCert = {caCertPath: first.certPaths.caCert, caKeyPath: first.certPaths.caKey, serverCertPath: path.join(scratch, 'server.pem'), serverKeyPath: path.join(scratch, 'server-key.pem')};
+const serverCert = {
+	caCertPath: first.certPaths.caCert,
+	caKeyPath: first.certPaths.caKey,
+	serverCertPath: path.join(scratch, 'server.pem'),
+	serverKeyPath: path.join(scratch, 'server-key.pem'),
+};
 await generateServerCertificate({...serverCert, org: 'bench.daemon', hosts: ['127.0.0.1', 'localhost']});
 const dockerd = await startDockerd(serverCert);
 try {
 	await createMachine(first, {name: 'm1', driverName: 'none', given: {url: dockerd.url}});
 	// The bigger stores share the CA, so every machine really answers over TLS.
-	for (const [store, count] of [[stores.fifty, 50], [stores.many, 200]] as const) {
-		const engine = createEngine({storagePath: store, env, tlsCaCert: first.certPaths.caCert, tlsCaKey: first.certPaths.caKey, tlsClientCert: first.certPaths.clientCert, tlsClientKey: first.certPaths.clientKey});
+	for (const [store, count] of [
+		[stores.fifty, 50],
+		[stores.many, 200],
+	] as const) {
+		const engine = createEngine({
+			storagePath: store,
+			env,
+			tlsCaCert: first.certPaths.caCert,
+			tlsCaKey: first.certPaths.caKey,
+			tlsClientCert: first.certPaths.clientCert,
+			tlsClientKey: first.certPaths.clientKey,
+		});
 		for (let index = 1; index <= count; index++) {
 			await createMachine(engine, {name: `m${index}`, driverName: 'none', given: {url: dockerd.url}});
 		}
@@ -48,17 +63,21 @@ try {
 		['ls -q (50 machines)', ['ls', '-q'], stores.fifty],
 		['ls (200 machines)', ['ls'], stores.many],
 	];
-	const rows: Array<readonly [string, Sample, number, number, number]> = [['node -e \'\' (baseline)', baseline, 1, 1, 1]];
+	const rows: Array<readonly [string, Sample, number, number, number]> = [["node -e '' (baseline)", baseline, 1, 1, 1]];
 	for (const [label, args, store] of cases) {
 		const result = await measure([builtCli, ...args], {...env, MACHINE_STORAGE_PATH: store}, runs);
 		rows.push([label, result, result.wallMs / baseline.wallMs, result.cpuMs / baseline.cpuMs, result.rssKb / baseline.rssKb] as const);
 	}
 
-	console.log(`machinist cold-start benchmark: ${runs} runs each, medians of wall and CPU (user + system) time, peak RSS (${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)})`);
-	console.log('| command | wall ms | × node -e \'\' | CPU ms | × node -e \'\' | peak RSS MB | × node -e \'\' |');
+	console.log(
+		`machinist cold-start benchmark: ${runs} runs each, medians of wall and CPU (user + system) time, peak RSS (${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)})`,
+	);
+	console.log("| command | wall ms | × node -e '' | CPU ms | × node -e '' | peak RSS MB | × node -e '' |");
 	console.log('|---|---:|---:|---:|---:|---:|---:|');
 	for (const [label, result, wallRatio, cpuRatio, rssRatio] of rows) {
-		console.log(`| ${label} | ${result.wallMs.toFixed(0)} | ${wallRatio.toFixed(2)} | ${result.cpuMs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${(result.rssKb / 1024).toFixed(1)} | ${rssRatio.toFixed(2)} |`);
+		console.log(
+			`| ${label} | ${result.wallMs.toFixed(0)} | ${wallRatio.toFixed(2)} | ${result.cpuMs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${(result.rssKb / 1024).toFixed(1)} | ${rssRatio.toFixed(2)} |`,
+		);
 	}
 } finally {
 	await dockerd.stop();

@@ -20,10 +20,11 @@ export async function runOnce(args: readonly string[], env: NodeJS.ProcessEnv): 
 		child.on('error', reject);
 		child.on('close', code => {
 			const wallMs = performance.now() - started;
-			if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
-			else {
+			if (code === 0) {
 				const [rssKb, cpuMs] = rss.trim().split(' ').map(Number);
 				resolve({wallMs, rssKb: rssKb!, cpuMs: cpuMs!});
+			} else {
+				reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
 			}
 		});
 	});
@@ -40,7 +41,11 @@ export async function measure(args: readonly string[], env: NodeJS.ProcessEnv, r
 	await runOnce(args, env);
 	const samples: Sample[] = [];
 	for (let index = 0; index < runs; index++) samples.push(await runOnce(args, env));
-	return {wallMs: median(samples.map(sample => sample.wallMs)), rssKb: Math.max(...samples.map(sample => sample.rssKb)), cpuMs: median(samples.map(sample => sample.cpuMs))};
+	return {
+		wallMs: median(samples.map(sample => sample.wallMs)),
+		rssKb: Math.max(...samples.map(sample => sample.rssKb)),
+		cpuMs: median(samples.map(sample => sample.cpuMs)),
+	};
 }
 
 export async function timedMs(work: () => Promise<unknown>): Promise<number> {

@@ -68,12 +68,34 @@ async function sshBanner(port: number): Promise<boolean> {
 async function plainBoot(disk: string, seed: string): Promise<number> {
 	const port = await freePort();
 	const started = performance.now();
-	const qemu = spawn('qemu-system-x86_64', [
-		'-machine', 'q35', '-accel', 'tcg', '-smp', '2', '-m', '1024',
-		'-drive', `if=virtio,file=${disk},format=qcow2`, '-drive', `if=virtio,file=${seed},format=raw,readonly=on`,
-		'-netdev', `user,id=n,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n',
-		'-display', 'none', '-serial', 'null', '-monitor', 'none',
-	], {stdio: 'ignore'});
+	const qemu = spawn(
+		'qemu-system-x86_64',
+		[
+			'-machine',
+			'q35',
+			'-accel',
+			'tcg',
+			'-smp',
+			'2',
+			'-m',
+			'1024',
+			'-drive',
+			`if=virtio,file=${disk},format=qcow2`,
+			'-drive',
+			`if=virtio,file=${seed},format=raw,readonly=on`,
+			'-netdev',
+			`user,id=n,hostfwd=tcp:127.0.0.1:${port}-:22`,
+			'-device',
+			'virtio-net-pci,netdev=n',
+			'-display',
+			'none',
+			'-serial',
+			'null',
+			'-monitor',
+			'none',
+		],
+		{stdio: 'ignore'},
+	);
 	try {
 		while (!(await sshBanner(port))) {
 			await new Promise(resolve => {
@@ -101,9 +123,25 @@ try {
 	const baselineFirst = await plainBoot(disk, seed);
 	const baselineSecond = await plainBoot(disk, seed);
 
-	const env = {PATH: process.env['PATH'], HOME: scratch, USER: 'bench', MACHINE_STORAGE_PATH: path.join(scratch, 'store')};
+	const env = {PATH: process.env.PATH, HOME: scratch, USER: 'bench', MACHINE_STORAGE_PATH: path.join(scratch, 'store')};
 	const machinist = async (...args: string[]) => exec(process.execPath, [builtCli, ...args], {env, maxBuffer: 16 * 1024 * 1024});
-	const create = await timedMs(async () => machinist('create', '-d', 'qemu', '--qemu-boot-image', image, '--qemu-accel', 'tcg', '--qemu-memory', '1024', '--qemu-disk-size', '4000', '--qemu-no-share', 'bench'));
+	const create = await timedMs(async () =>
+		machinist(
+			'create',
+			'-d',
+			'qemu',
+			'--qemu-boot-image',
+			image,
+			'--qemu-accel',
+			'tcg',
+			'--qemu-memory',
+			'1024',
+			'--qemu-disk-size',
+			'4000',
+			'--qemu-no-share',
+			'bench',
+		),
+	);
 	await machinist('stop', 'bench');
 	const start = await timedMs(async () => machinist('start', 'bench'));
 	const stop = await timedMs(async () => machinist('stop', 'bench'));

@@ -3,6 +3,7 @@
 // time it used in milliseconds (user + system), which a busy machine disturbs far less than
 // wall time.
 const {writeSync} = require('node:fs');
+
 const target = process.env.MACHINIST_BENCH_RSS_FD;
 if (target) {
 	process.on('exit', () => {

@@ -15,13 +15,15 @@ import {genericMachines} from '../test/helpers/swarm-hosts.js';
 import {median, requireTestHosts, timedMs} from './measure.js';
 
 const exec = promisify(execFile);
-const runs = Number(process.env['BENCH_RUNS'] ?? 5);
+const runs = Number(process.env.BENCH_RUNS ?? 5);
 requireTestHosts(testHostsAvailable());
 
 const cluster = await genericMachines(10, 'node');
 try {
 	const {hosts, names, key, machinist} = cluster;
-	const ssh = async (ip: string, command: string) => (await exec('ssh', ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=quiet', '-i', key, `root@${ip}`, command])).stdout;
+	const ssh = async (ip: string, command: string) =>
+		(await exec('ssh', ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=quiet', '-i', key, `root@${ip}`, command]))
+			.stdout;
 	const lsRuns = async (args: string[]) => {
 		const samples: number[] = [];
 		await machinist(...args);
@@ -59,8 +61,12 @@ try {
 	console.log(`swarm mode on systemd test hosts (${os.cpus().length} cores, Node ${process.version}); latency: median of ${runs}`);
 	console.log('| measurement | ms | baseline ms | ratio |');
 	console.log('|---|---:|---:|---:|');
-	console.log(`| swarm init + 2 joins (Engine API over TLS) vs docker CLI over SSH | ${machinistMs.toFixed(0)} | ${baselineMs.toFixed(0)} | ${(machinistMs / baselineMs).toFixed(2)} |`);
-	console.log(`| ls, ${names.length} machines in one swarm vs. before the swarm | ${lsSwarm.toFixed(0)} | ${lsBefore.toFixed(0)} | ${(lsSwarm / lsBefore).toFixed(2)} |`);
+	console.log(
+		`| swarm init + 2 joins (Engine API over TLS) vs docker CLI over SSH | ${machinistMs.toFixed(0)} | ${baselineMs.toFixed(0)} | ${(machinistMs / baselineMs).toFixed(2)} |`,
+	);
+	console.log(
+		`| ls, ${names.length} machines in one swarm vs. before the swarm | ${lsSwarm.toFixed(0)} | ${lsBefore.toFixed(0)} | ${(lsSwarm / lsBefore).toFixed(2)} |`,
+	);
 	console.log(`| swarm ls, ${nodes} nodes vs. ls before the swarm | ${swarmLs.toFixed(0)} | ${lsBefore.toFixed(0)} | ${(swarmLs / lsBefore).toFixed(2)} |`);
 } finally {
 	await cluster.stop();

@@ -17,7 +17,7 @@ import {builtCli} from '../test/helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../test/helpers/dockerd.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
 
-const windowMs = Number(process.env['BENCH_WINDOW_MS'] ?? 30_000);
+const windowMs = Number(process.env.BENCH_WINDOW_MS ?? 30_000);
 const ticksPerSecond = 100;
 
 /** CPU time (ms) and peak RSS (MB) of a process, from /proc. */
@@ -46,10 +46,22 @@ if (!availability.ok) {
 
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mbt-'));
 const store = path.join(scratch, 'store');
-const env = {PATH: process.env['PATH'], HOME: scratch, USER: 'bench', TERM: 'xterm-256color', MACHINE_STORAGE_PATH: store, MACHINIST_CONFIG_DIR: path.join(scratch, 'prefs')};
+const env = {
+	PATH: process.env.PATH,
+	HOME: scratch,
+	USER: 'bench',
+	TERM: 'xterm-256color',
+	MACHINE_STORAGE_PATH: store,
+	MACHINIST_CONFIG_DIR: path.join(scratch, 'prefs'),
+};
 const engine = createEngine({storagePath: store, env});
 await bootstrapCertificates(engine);
-const serverCert = {caCertPath: engine.certPaths.caCert, caKeyPath: engine.certPaths.caKey, serverCertPath: path.join(scratch, 'server.pem'), serverKeyPath: path.join(scratch, 'server-key.pem')};
+const serverCert = {
+	caCertPath: engine.certPaths.caCert,
+	caKeyPath: engine.certPaths.caKey,
+	serverCertPath: path.join(scratch, 'server.pem'),
+	serverKeyPath: path.join(scratch, 'server-key.pem'),
+};
 await generateServerCertificate({...serverCert, org: 'bench.daemon', hosts: ['127.0.0.1']});
 const dockerd = await startDockerd(serverCert);
 const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'});
@@ -100,7 +112,9 @@ try {
 				settled = `never: cursor on m${cursor ?? '?'} (${cursor ? Number(cursor) - 1 : '?'} of ${count - 1} moves)`;
 			}
 
-			rows.push(`| machinist (TUI, ${count} machines) | ${app.cpuPercent.toFixed(2)} | ${app.peakRssMb.toFixed(1)} | ${(app.peakRssMb / idleNode.peakRssMb).toFixed(2)} | ${settled} |`);
+			rows.push(
+				`| machinist (TUI, ${count} machines) | ${app.cpuPercent.toFixed(2)} | ${app.peakRssMb.toFixed(1)} | ${(app.peakRssMb / idleNode.peakRssMb).toFixed(2)} | ${settled} |`,
+			);
 		} finally {
 			await session.stop();
 		}

@@ -58,11 +58,14 @@ test('importing the engine index loads no heavy package: they load inside the fu
 	const {builtCli} = await import('./helpers/cli.js');
 	const {files, packages} = await staticClosure(path.join(path.dirname(builtCli), 'engine/index.js'));
 	t.true(files.size > 20, 'the walk found the engine modules');
-	t.deepEqual([...packages].filter(name => /^(node-forge|ssh2|@aws-sdk\/|conf$|ink|react)/.test(name)), []);
+	t.deepEqual(
+		[...packages].filter(name => /^(node-forge|ssh2|@aws-sdk\/|conf$|ink|react)/.test(name)),
+		[],
+	);
 });
 
 test('commands and the CLI entry load no UI library and no cloud SDK at start-up', async t => {
-	for (const file of [...await sourceFiles('source/commands'), ...await sourceFiles('source/cli'), path.join(repoRoot, 'source/cli.ts')]) {
+	for (const file of [...(await sourceFiles('source/commands')), ...(await sourceFiles('source/cli')), path.join(repoRoot, 'source/cli.ts')]) {
 		const text = await readFile(file, 'utf8');
 		const where = path.relative(repoRoot, file);
 		t.notRegex(text, /^import [^;]*from ['"](react|ink|@aws-sdk\/[^'"]+)['"]/m, `${where} imports a heavy module statically`);
@@ -79,9 +82,14 @@ test('a cold `ls -q` loads neither node-forge nor conf (ajv)', async t => {
 	await writeFile(probe, 'process.on("exit", () => { process.stderr.write(JSON.stringify(Object.keys(require.cache))); });');
 	const store = path.join(repoRoot, 'test/fixtures/docker-machine-0.16.2');
 	const loaded = await new Promise<string>(resolve => {
-		execFile(process.execPath, ['--require', probe, builtCli, 'ls', '-q'], {env: {PATH: process.env['PATH'], MACHINE_STORAGE_PATH: store}}, (_error, stdout, stderr) => {
-			resolve(stdout + stderr);
-		});
+		execFile(
+			process.execPath,
+			['--require', probe, builtCli, 'ls', '-q'],
+			{env: {PATH: process.env.PATH, MACHINE_STORAGE_PATH: store}},
+			(_error, stdout, stderr) => {
+				resolve(stdout + stderr);
+			},
+		);
 	});
 	t.true(loaded.startsWith('p1\nsysd1\n'), loaded);
 	t.false(loaded.includes('node-forge'), 'node-forge was loaded');

@@ -13,11 +13,11 @@ const cleanTitle = 'a test worker sees none of the outer DOCKER_*, MACHINE_*, SS
 test(cleanTitle, t => {
 	const leaked = Object.keys(process.env).filter(name => /^(DOCKER_|MACHINE_|AWS_|DIGITALOCEAN_|SSH_AUTH_SOCK$)|_proxy$/i.test(name));
 	t.deepEqual(leaked, []);
-	const home = process.env['HOME'] ?? '';
+	const home = process.env.HOME ?? '';
 	t.is(path.dirname(home), os.tmpdir());
 	t.regex(path.basename(home), /^machinist-test-home-/);
 	t.deepEqual(readdirSync(home), []);
-	t.is(process.env['TZ'], 'UTC');
+	t.is(process.env.TZ, 'UTC');
 });
 
 test('the same holds when the outer environment points docker and machinist elsewhere', async t => {
@@ -34,9 +34,14 @@ test('the same holds when the outer environment points docker and machinist else
 		HOME: '/nonexistent',
 	};
 	const result = await new Promise<{code: number; output: string}>(resolve => {
-		execFile(process.execPath, [path.join(repoRoot, 'node_modules/ava/entrypoints/cli.mjs'), 'test/environment.test.ts', '--match', cleanTitle], {cwd: repoRoot, env: outer}, (error, stdout, stderr) => {
-			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, output: stdout + stderr});
-		});
+		execFile(
+			process.execPath,
+			[path.join(repoRoot, 'node_modules/ava/entrypoints/cli.mjs'), 'test/environment.test.ts', '--match', cleanTitle],
+			{cwd: repoRoot, env: outer},
+			(error, stdout, stderr) => {
+				resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, output: stdout + stderr});
+			},
+		);
 	});
 	t.is(result.code, 0, result.output);
 	t.regex(result.output, /1 test passed/);

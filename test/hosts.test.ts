@@ -5,7 +5,16 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {busyboxImageTar, ensureRootfs, machineIpForward, setMachineIpForward, startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from './helpers/hosts.js';
+import {
+	busyboxImageTar,
+	ensureRootfs,
+	machineIpForward,
+	setMachineIpForward,
+	startTestHost,
+	testHostsAvailable,
+	type TestHost,
+	type TestHostKind,
+} from './helpers/hosts.js';
 import {requireReal} from './helpers/real.js';
 import {waitFor} from './helpers/wait.js';
 
@@ -28,13 +37,20 @@ let keyDir = '';
 async function ssh(host: TestHost, user: string, command: string): Promise<Result> {
 	return run('ssh', [
 		// Not this machine's ~/.ssh/config (OpenSSH finds it through the password database, not HOME).
-		'-F', '/dev/null',
-		'-o', 'StrictHostKeyChecking=no',
-		'-o', 'UserKnownHostsFile=/dev/null',
-		'-o', 'BatchMode=yes',
-		'-o', 'LogLevel=ERROR',
-		'-o', 'ConnectTimeout=10',
-		'-i', keyFile,
+		'-F',
+		'/dev/null',
+		'-o',
+		'StrictHostKeyChecking=no',
+		'-o',
+		'UserKnownHostsFile=/dev/null',
+		'-o',
+		'BatchMode=yes',
+		'-o',
+		'LogLevel=ERROR',
+		'-o',
+		'ConnectTimeout=10',
+		'-i',
+		keyFile,
 		`${user}@${host.ip}`,
 		command,
 	]);
@@ -49,10 +65,14 @@ function host(kind: TestHostKind): TestHost {
 /** What the host serves on port 22, as OpenSSH fingerprints. */
 async function servedFingerprints(target: TestHost): Promise<string[]> {
 	const scan = await run('ssh-keyscan', ['-T', '10', target.ip]);
-	return scan.stdout.split('\n').filter(line => line.trim() !== '' && !line.startsWith('#')).map(line => {
-		const blob = Buffer.from(line.split(' ')[2] ?? '', 'base64');
-		return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-	}).sort();
+	return scan.stdout
+		.split('\n')
+		.filter(line => line.trim() !== '' && !line.startsWith('#'))
+		.map(line => {
+			const blob = Buffer.from(line.split(' ')[2] ?? '', 'base64');
+			return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+		})
+		.sort();
 }
 
 test.before(async t => {
@@ -69,13 +89,15 @@ test.before(async t => {
 	if (keygen.code !== 0) throw new Error(keygen.stderr);
 	const publicKey = await readFile(`${keyFile}.pub`, 'utf8');
 
-	const started = await Promise.all((['systemd', 'no-init'] as const).map(async kind => {
-		const begun = Date.now();
-		const started = await startTestHost(kind);
-		const ms = Date.now() - begun;
-		hosts.set(kind, started);
-		return {kind, ms};
-	}));
+	const started = await Promise.all(
+		(['systemd', 'no-init'] as const).map(async kind => {
+			const begun = Date.now();
+			const started = await startTestHost(kind);
+			const ms = Date.now() - begun;
+			hosts.set(kind, started);
+			return {kind, ms};
+		}),
+	);
 	for (const {kind, ms} of started) t.log(`${kind} host: sshd answered ${ms} ms after startTestHost (both started in parallel)`);
 	for (const each of hosts.values()) {
 		for (const user of ['root', 'deploy', 'needpw'] as const) await each.authorizeKey(user, publicKey);
@@ -109,7 +131,7 @@ for (const kind of ['systemd', 'no-init'] as const) {
 		// rule sends anything else a host sends to an unreachable route (asked, never sent).
 		const subnet = target.ip.split('.')[2]!;
 		const routes = await target.exec('ip route');
-		t.regex(routes.stdout, new RegExp(`^default via 10\\.200\\.${subnet}\\.1 dev eth0`, 'm'));
+		t.regex(routes.stdout, new RegExp(String.raw`^default via 10\.200\.${subnet}\.1 dev eth0`, 'm'));
 		const outside = await run('ip', ['route', 'get', '192.0.2.1', 'from', target.ip, 'iif', `mtv${subnet}`]);
 		t.regex(outside.stdout + outside.stderr, /unreachable|Network is unreachable|No route to host/);
 		t.is((await target.exec('cat /proc/sys/net/ipv4/ip_forward')).stdout.trim(), '1');
@@ -124,7 +146,10 @@ test.serial('systemd host: systemd is PID 1, docker is enabled and runs a contai
 	t.is((await target.exec('cat /proc/1/comm')).stdout.trim(), 'systemd');
 	t.is((await target.exec('test -d /run/systemd/system')).code, 0);
 	t.is((await target.exec('systemctl is-enabled docker.service')).stdout.trim(), 'enabled');
-	await waitFor('docker.service active', async () => (await target.exec('systemctl is-active docker.service')).stdout.trim() === 'active', {timeoutMs: 30_000, intervalMs: 200});
+	await waitFor('docker.service active', async () => (await target.exec('systemctl is-active docker.service')).stdout.trim() === 'active', {
+		timeoutMs: 30_000,
+		intervalMs: 200,
+	});
 
 	fs.copyFileSync(await busyboxImageTar(), path.join(target.rootfs, 'root/busybox.tar'));
 	const imported = await target.exec('docker import /root/busybox.tar machinist-test/busybox');
@@ -161,7 +186,10 @@ test.serial('no-init host: no systemd, and a dockerd started by hand runs contai
 test.serial('hosts reach each other through this machine', async t => {
 	if (!requireReal(t, available)) return;
 	const [first, second] = [host('systemd'), host('no-init')];
-	for (const [from, to] of [[first, second], [second, first]] as const) {
+	for (const [from, to] of [
+		[first, second],
+		[second, first],
+	] as const) {
 		const banner = await from.exec(`timeout 10 bash -c 'exec 3<>/dev/tcp/${to.ip}/22 && head -c 4 <&3'`);
 		t.is(banner.stdout, 'SSH-', `${from.name} → ${to.ip}: ${banner.stderr}`);
 	}
@@ -177,7 +205,10 @@ test.serial('a host boots and runs a container while this machine has net.ipv4.i
 		target = await startTestHost('systemd');
 		t.is(machineIpForward(), '0');
 		t.is((await target.exec('cat /proc/sys/net/ipv4/ip_forward')).stdout.trim(), '1');
-		await waitFor('docker.service active', async () => (await target!.exec('systemctl is-active docker.service')).stdout.trim() === 'active', {timeoutMs: 90_000, intervalMs: 200});
+		await waitFor('docker.service active', async () => (await target!.exec('systemctl is-active docker.service')).stdout.trim() === 'active', {
+			timeoutMs: 90_000,
+			intervalMs: 200,
+		});
 		fs.copyFileSync(await busyboxImageTar(), path.join(target.rootfs, 'root/busybox.tar'));
 		// On the default bridge: the network that needs forwarding.
 		const ran = await target.exec('docker import /root/busybox.tar machinist-test/busybox >/dev/null && docker run --rm machinist-test/busybox echo ok');
@@ -194,9 +225,15 @@ test.serial('host keys differ between hosts, and regenerating them changes what 
 	const [first, second] = [host('systemd'), host('no-init')];
 	const firstKeys = await first.hostKeyFingerprints();
 	t.is(firstKeys.length, 3);
-	t.true(firstKeys.every(fingerprint => /^SHA256:[\w+/]{43}$/.test(fingerprint)), firstKeys.join(' '));
+	t.true(
+		firstKeys.every(fingerprint => /^SHA256:[\w+/]{43}$/.test(fingerprint)),
+		firstKeys.join(' '),
+	);
 	const secondKeys = await second.hostKeyFingerprints();
-	t.deepEqual(firstKeys.filter(fingerprint => secondKeys.includes(fingerprint)), []);
+	t.deepEqual(
+		firstKeys.filter(fingerprint => secondKeys.includes(fingerprint)),
+		[],
+	);
 	t.deepEqual(await servedFingerprints(first), [...firstKeys].sort());
 
 	for (const target of [first, second]) {
@@ -206,7 +243,10 @@ test.serial('host keys differ between hosts, and regenerating them changes what 
 		t.log(`${target.kind}: regenerateHostKeys took ${Date.now() - begun} ms`);
 		const after = await target.hostKeyFingerprints();
 		t.is(after.length, 3);
-		t.deepEqual(after.filter(fingerprint => before.includes(fingerprint)), []);
+		t.deepEqual(
+			after.filter(fingerprint => before.includes(fingerprint)),
+			[],
+		);
 		t.deepEqual(await servedFingerprints(target), [...after].sort());
 		t.is((await ssh(target, 'root', 'true')).code, 0);
 	}

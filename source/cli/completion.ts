@@ -45,8 +45,8 @@ export function completionFlags(specs: readonly OptionSpec[], commandName: strin
 	}));
 }
 
-const single = (text: string) => `'${text.replaceAll('\'', '\'\\\'\'')}'`;
-const fishSingle = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll('\'', '\\\'')}'`;
+const single = (text: string) => `'${text.replaceAll("'", String.raw`'\''`)}'`;
+const fishSingle = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", String.raw`\'`)}'`;
 const words = (flags: readonly CompletionFlag[]) => flags.flatMap(flag => flag.words).join(' ');
 const functionPrefix = (program: string) => `_${program.replaceAll(/\W/g, '_')}`;
 
@@ -54,14 +54,20 @@ const functionPrefix = (program: string) => `_${program.replaceAll(/\W/g, '_')}`
  * Flags that take a value, keyed `COMMAND FLAG` (`.` for the global flags; a driver's under
  * `create`), grouped by the kind of value; and commands grouped by what their operands are.
  */
-function lookupTables(data: CompletionData): {byKind: Map<ValueKind, string[]>; operandKinds: Map<string, string[]>; operandWords: Map<string, readonly string[]>} {
-	const keyed = (key: string, flags: readonly CompletionFlag[]) => flags.flatMap(flag => (flag.value ? flag.words.map(word => [`${key} ${word}`, flag.value!] as const) : []));
+function lookupTables(data: CompletionData): {
+	byKind: Map<ValueKind, string[]>;
+	operandKinds: Map<string, string[]>;
+	operandWords: Map<string, readonly string[]>;
+} {
+	const keyed = (key: string, flags: readonly CompletionFlag[]) =>
+		flags.flatMap(flag => (flag.value ? flag.words.map(word => [`${key} ${word}`, flag.value!] as const) : []));
 	const byKind = new Map<ValueKind, string[]>();
 	for (const [pattern, kind] of [
 		...keyed('.', data.globalFlags),
 		...data.commands.flatMap(command => keyed(command.name, command.flags)),
 		...data.drivers.flatMap(driver => keyed('create', driver.flags)),
-	]) byKind.set(kind, [...(byKind.get(kind) ?? []), pattern]);
+	])
+		byKind.set(kind, [...(byKind.get(kind) ?? []), pattern]);
 	const operandKinds = new Map<string, string[]>();
 	const operandWords = new Map<string, readonly string[]>();
 	for (const command of data.commands) {
@@ -202,7 +208,7 @@ complete -F ${prefix} ${data.program}
 function zshScript(data: CompletionData): string {
 	const prefix = functionPrefix(data.program);
 	const described = (items: ReadonlyArray<{name: string; description: string}>) =>
-		items.map(item => single(`${item.name.replaceAll(':', '\\:')}:${item.description}`)).join(' ');
+		items.map(item => single(`${item.name.replaceAll(':', String.raw`\:`)}:${item.description}`)).join(' ');
 	return `#compdef ${data.program}
 # ${data.program} completion for zsh. Install: ${data.program} completion zsh > "\${fpath[1]}/_${data.program}" (or: source <(${data.program} completion zsh) after compinit)
 ${posixData(data, prefix)}
@@ -250,10 +256,11 @@ fi
 
 function fishScript(data: CompletionData): string {
 	const prefix = `_${functionPrefix(data.program)}`;
-	const flagLines = (flags: readonly CompletionFlag[]) => flags.flatMap(flag => flag.words.map(word => `\t\t\tprintf '%s\\t%s\\n' ${fishSingle(word)} ${fishSingle(flag.description)}`));
+	const flagLines = (flags: readonly CompletionFlag[]) =>
+		flags.flatMap(flag => flag.words.map(word => `\t\t\tprintf '%s\\t%s\\n' ${fishSingle(word)} ${fishSingle(flag.description)}`));
 	const {byKind, operandKinds, operandWords} = lookupTables(data);
 
-	return `# ${data.program} completion for fish. Install: ${data.program} completion fish > ~/.config/fish/completions/${data.program}.fish
+	return String.raw`# ${data.program} completion for fish. Install: ${data.program} completion fish > ~/.config/fish/completions/${data.program}.fish
 function ${prefix}_flags
 	switch $argv[1]
 ${[['.', data.globalFlags] as const, ...data.commands.map(command => [command.name, [...command.flags, helpFlag]] as const)].map(([name, flags]) => `\t\tcase ${fishSingle(name)}\n${flagLines(flags).join('\n')}`).join('\n')}
@@ -322,10 +329,10 @@ function ${prefix}_complete
 	set -l current (commandline -ct)
 	switch "$expect"
 		case driver
-			printf '%s\\n' ${data.drivers.map(driver => fishSingle(driver.name)).join(' ')}
+			printf '%s\n' ${data.drivers.map(driver => fishSingle(driver.name)).join(' ')}
 			return
 		case shell
-			printf '%s\\n' ${data.shells.map(shell => fishSingle(shell)).join(' ')}
+			printf '%s\n' ${data.shells.map(shell => fishSingle(shell)).join(' ')}
 			return
 		case storage file
 			__fish_complete_path $current
@@ -347,16 +354,16 @@ ${data.commands.map(command => `\t\tprintf '%s\\t%s\\n' ${fishSingle(command.nam
 	set -l operands (${prefix}_operands $command | string split ' ')
 	switch "$operands[1]"
 		case words
-			test $positionals -eq 0; and printf '%s\\n' $operands[2..-1]
+			test $positionals -eq 0; and printf '%s\n' $operands[2..-1]
 		case machine
-			test $positionals -eq 0; and printf '%s\\n' $names
+			test $positionals -eq 0; and printf '%s\n' $names
 		case machines
-			printf '%s\\n' $names
+			printf '%s\n' $names
 		case commands
-			test $positionals -eq 0; and printf '%s\\n' ${data.commands.map(command => command.name).join(' ')}
+			test $positionals -eq 0; and printf '%s\n' ${data.commands.map(command => command.name).join(' ')}
 		case machine-paths
 			if not string match -q -- '*:*' $current
-				printf '%s:\\n' $names
+				printf '%s:\n' $names
 				__fish_complete_path $current
 			end
 	end

@@ -20,7 +20,7 @@ import {renderAppHelp, renderCommandHelp} from './help.js';
 
 /** Quotes a word for the hint line only when a shell would split or expand it. */
 function shellWord(word: string): string {
-	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll('\'', '\'\\\'\'')}'`;
+	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", String.raw`'\''`)}'`;
 }
 
 /**
@@ -73,15 +73,20 @@ async function commandFlags(command: Command, argv: readonly string[], env: Node
 export async function runCli(argv: readonly string[], terminal: Terminal, program = 'machinist'): Promise<number> {
 	let debug = argv.some(argument => argument === '-D' || argument === '--debug' || argument === '-debug');
 	try {
-		const machineDebug = terminal.env['MACHINE_DEBUG'];
+		const machineDebug = terminal.env.MACHINE_DEBUG;
 		if (machineDebug) {
 			const parsed = parseGoBool(machineDebug);
-			if (parsed === undefined) throw new MachinistError(`Error parsing boolean value from MACHINE_DEBUG: strconv.ParseBool: parsing "${machineDebug}": invalid syntax`);
+			if (parsed === undefined)
+				throw new MachinistError(`Error parsing boolean value from MACHINE_DEBUG: strconv.ParseBool: parsing "${machineDebug}": invalid syntax`);
 			debug = parsed;
 		}
 
-		const global = parseArgs(argv, [...globalOptionSpecs, {name: 'version', short: 'v', type: 'bool', description: ''}], {commandName: '', program, stopAtPositional: true});
-		if (global.flags['version'] === true) {
+		const global = parseArgs(argv, [...globalOptionSpecs, {name: 'version', short: 'v', type: 'bool', description: ''}], {
+			commandName: '',
+			program,
+			stopAtPositional: true,
+		});
+		if (global.flags.version === true) {
 			terminal.stdout.write(`${versionLine(program)}\n`);
 			return 0;
 		}
@@ -92,7 +97,7 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 		if (bare && terminal.stdout.isTTY && process.stdin.isTTY) {
 			// React's production build: its development build checks and keeps far more, which an
 			// app idling for hours pays for in memory and CPU. Must be set before React loads.
-			process.env['NODE_ENV'] ??= 'production';
+			process.env.NODE_ENV ??= 'production';
 			const {runTui} = await import('../tui/run.js');
 			return await runTui({engine: engineFrom(global.flags, terminal.env, program), env: terminal.env});
 		}

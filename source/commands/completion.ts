@@ -22,13 +22,27 @@ fish: machinist completion fish > ~/.config/fish/completions/machinist.fish`,
 
 		const commands = await Promise.all(commandTable.map(async entry => (await entry.load()).default));
 		const drivers = await Promise.all(driverNames().map(async name => loadDriverDefinition(name)));
-		input.terminal.stdout.write(renderCompletion(shell as CompletionShell, {
-			program: input.engine.program,
-			globalFlags: completionFlags([...globalOptionSpecs, {name: 'version', short: 'v', type: 'bool', description: 'print the version'}, {name: 'help', short: 'h', type: 'bool', description: 'show help'}], ''),
-			commands: commands.map(command => ({name: command.name, usage: command.usage, operands: command.operands, flags: completionFlags(command.flags, command.name)})),
-			drivers: drivers.map(driver => ({name: driver.name, flags: completionFlags(driver.options, 'create')})),
-			shells: shellNames,
-		}));
+		input.terminal.stdout.write(
+			renderCompletion(shell as CompletionShell, {
+				program: input.engine.program,
+				globalFlags: completionFlags(
+					[
+						...globalOptionSpecs,
+						{name: 'version', short: 'v', type: 'bool', description: 'print the version'},
+						{name: 'help', short: 'h', type: 'bool', description: 'show help'},
+					],
+					'',
+				),
+				commands: commands.map(command => ({
+					name: command.name,
+					usage: command.usage,
+					operands: command.operands,
+					flags: completionFlags(command.flags, command.name),
+				})),
+				drivers: drivers.map(driver => ({name: driver.name, flags: completionFlags(driver.options, 'create')})),
+				shells: shellNames,
+			}),
+		);
 	},
 };
 

@@ -15,15 +15,19 @@ const config: Command = {
 	flags: [{name: 'swarm', type: 'bool', description: 'Display the Swarm config instead of the Docker daemon'}],
 	async run(input) {
 		const machine = await loadMachine(input.engine, await singleTarget(input));
-		const {url, certDir: dir} = await checked(input, 'Error running connection boilerplate: ', async () => connectionConfig(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')}));
-		input.terminal.stdout.write([
-			'--tlsverify',
-			`--tlscacert=${goQuote(path.join(dir, 'ca.pem'))}`,
-			`--tlscert=${goQuote(path.join(dir, 'cert.pem'))}`,
-			`--tlskey=${goQuote(path.join(dir, 'key.pem'))}`,
-			`-H=${url}`,
-			'',
-		].join('\n'));
+		const {url, certDir: dir} = await checked(input, 'Error running connection boilerplate: ', async () =>
+			connectionConfig(input.engine, machine, {swarm: boolOption(input.flags, 'swarm')}),
+		);
+		input.terminal.stdout.write(
+			[
+				'--tlsverify',
+				`--tlscacert=${goQuote(path.join(dir, 'ca.pem'))}`,
+				`--tlscert=${goQuote(path.join(dir, 'cert.pem'))}`,
+				`--tlskey=${goQuote(path.join(dir, 'key.pem'))}`,
+				`-H=${url}`,
+				'',
+			].join('\n'),
+		);
 	},
 };
 

@@ -13,7 +13,7 @@ function driverFromArgv(argv: readonly string[], env: NodeJS.ProcessEnv): string
 		if (match) return match[1] ?? argv[index + 1];
 	}
 
-	return env['MACHINE_DRIVER'] || undefined;
+	return env.MACHINE_DRIVER || undefined;
 }
 
 async function chosenDriver(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -48,7 +48,9 @@ const create: Command = {
 
 		const name = input.args[0]!;
 		await createMachine(input.engine, {name, driverName, given: input.givenFlags}, {progress: printProgress(input.terminal)});
-		input.terminal.stdout.write(`To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: ${input.engine.program} env ${name}\n`);
+		input.terminal.stdout.write(
+			`To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: ${input.engine.program} env ${name}\n`,
+		);
 	},
 };
 

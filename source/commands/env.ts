@@ -1,11 +1,6 @@
 import type {Command} from '../cli/command.js';
 import {boolOption, dockerEnvironment, loadMachine, MachinistError, noProxyVariableName, stringOption} from '../engine/index.js';
-import {
-	detectShell,
-	renderSetEnv,
-	renderUnsetEnv,
-	shellFromFlag,
-} from '../format/env.js';
+import {detectShell, renderSetEnv, renderUnsetEnv, shellFromFlag} from '../format/env.js';
 import {checked} from './connection.js';
 import {singleTarget} from './targets.js';
 
@@ -18,7 +13,12 @@ const env: Command = {
 	argsUsage: '[NAME]',
 	flags: [
 		{name: 'swarm', type: 'bool', description: 'Display the Swarm config instead of the Docker daemon'},
-		{name: 'shell', type: 'string', description: 'Force environment to be configured for a specified shell: [fish, cmd, powershell, tcsh, emacs, nushell, bash, zsh, sh], default is auto-detect'},
+		{
+			name: 'shell',
+			type: 'string',
+			description:
+				'Force environment to be configured for a specified shell: [fish, cmd, powershell, tcsh, emacs, nushell, bash, zsh, sh], default is auto-detect',
+		},
 		{name: 'unset', short: 'u', type: 'bool', description: 'Unset variables instead of setting them'},
 		{name: 'no-proxy', type: 'bool', description: 'Add machine IP to NO_PROXY environment variable'},
 	],
@@ -34,7 +34,9 @@ const env: Command = {
 		}
 
 		const machine = await loadMachine(input.engine, await singleTarget(input));
-		const {variables} = await checked(input, 'Error checking TLS connection: ', async () => dockerEnvironment(input.engine, machine, {swarm: boolOption(input.flags, 'swarm'), noProxy}));
+		const {variables} = await checked(input, 'Error checking TLS connection: ', async () =>
+			dockerEnvironment(input.engine, machine, {swarm: boolOption(input.flags, 'swarm'), noProxy}),
+		);
 		input.terminal.stdout.write(renderSetEnv(shell, variables, input.commandLine));
 	},
 };

@@ -17,7 +17,8 @@ const help: Command = {
 		}
 
 		const entry = findCommand(name);
-		if (!entry) throw new MachinistError(`${input.engine.program}: '${name}' is not a ${input.engine.program} command. See '${input.engine.program} --help'.`);
+		if (!entry)
+			throw new MachinistError(`${input.engine.program}: '${name}' is not a ${input.engine.program} command. See '${input.engine.program} --help'.`);
 		const command = (await entry.load()).default;
 		const extra = command.extraFlags ? await command.extraFlags(input.args.slice(1), input.terminal.env) : [];
 		input.terminal.stdout.write(renderCommandHelp(input.engine.program, command, [...command.flags, ...extra]));

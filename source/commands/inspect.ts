@@ -8,7 +8,14 @@ const inspect: Command = {
 	usage: 'Inspect information about a machine',
 	operands: 'machine',
 	argsUsage: '[NAME]',
-	flags: [{name: 'format', short: 'f', type: 'string', description: 'Format the output using the given go template, or "json" for the record with its live State and URL'}],
+	flags: [
+		{
+			name: 'format',
+			short: 'f',
+			type: 'string',
+			description: 'Format the output using the given go template, or "json" for the record with its live State and URL',
+		},
+	],
 	async run(input) {
 		if (input.args.length > 1) {
 			input.showHelp();

@@ -33,7 +33,7 @@ export function lsRow(status: MachineStatus) {
 	return {
 		[strictFields]: true,
 		Name: status.name,
-		Active: live ? (status.activeHost ? '*' : (status.activeSwarm ? '* (swarm)' : '-')) : '',
+		Active: live ? (status.activeHost ? '*' : status.activeSwarm ? '* (swarm)' : '-') : '',
 		ActiveHost: status.activeHost,
 		ActiveSwarm: status.activeSwarm,
 		DriverName: status.driverName,
@@ -62,15 +62,23 @@ export function renderMachines(statuses: readonly MachineStatus[], format: strin
 	if (/^ *(?:table)? *$/.test(format)) {
 		// The default format's columns are all strings, so the template would print them as they
 		// are: the same table, without parsing a template on every `ls`.
-		const lines = [defaultColumns.map(column => titles[column]), ...statuses.map(status => {
-			const row = lsRow(status);
-			return defaultColumns.map(column => row[column]);
-		})];
+		const lines = [
+			defaultColumns.map(column => titles[column]),
+			...statuses.map(status => {
+				const row = lsRow(status);
+				return defaultColumns.map(column => row[column]);
+			}),
+		];
 		return tabwrite(lines.map(cells => `${cells.join('\t')}\n`).join(''));
 	}
 
 	try {
-		return renderList(format, statuses.map(status => lsRow(status)), titles, {defaultTableFormat: defaultLsFormat});
+		return renderList(
+			format,
+			statuses.map(status => lsRow(status)),
+			titles,
+			{defaultTableFormat: defaultLsFormat},
+		);
 	} catch (error) {
 		if (error instanceof TemplateError) throw new MachinistError(error.message);
 		throw error;

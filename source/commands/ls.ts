@@ -35,15 +35,24 @@ const ls: Command = {
 
 		if (boolOption(input.flags, 'quiet') && filters.state.length === 0) {
 			// Names only: nothing needs to be asked of the machines.
-			const names = hosts.filter(include).map(host => host.Name).sort(naturalCompare);
+			const names = hosts
+				.filter(include)
+				.map(host => host.Name)
+				.sort(naturalCompare);
 			stdout.write(names.map(name => `${name}\n`).join(''));
 			return;
 		}
 
-		const statuses = (await queryMachines(input.engine, entries, {include, timeoutMs}))
-			.filter(status => status.problem === 'load-error' || matchesStateFilter(status.state, filters));
+		const statuses = (await queryMachines(input.engine, entries, {include, timeoutMs})).filter(
+			status => status.problem === 'load-error' || matchesStateFilter(status.state, filters),
+		);
 		if (boolOption(input.flags, 'quiet')) {
-			stdout.write(statuses.filter(status => status.problem === undefined).map(status => `${status.name}\n`).join(''));
+			stdout.write(
+				statuses
+					.filter(status => status.problem === undefined)
+					.map(status => `${status.name}\n`)
+					.join(''),
+			);
 			return;
 		}
 

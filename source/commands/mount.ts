@@ -9,7 +9,7 @@ const mount: Command = {
 	argsUsage: '[[user@]machine:][path] [mountpoint]',
 	flags: [{name: 'unmount', short: 'u', type: 'bool', description: 'Unmount instead of mount'}],
 	async run(input) {
-		if (input.args.length < 1 || input.args.length > 2) {
+		if (input.args.length === 0 || input.args.length > 2) {
 			input.showHelp();
 			throw new MachinistError('Error: Improper number of arguments.');
 		}
@@ -30,7 +30,13 @@ const mount: Command = {
 		const ssh = await sshTarget(input.engine, await loadMachine(input.engine, location.machine));
 		const options = await copyOptions([ssh]);
 		const sshfsOptions = options.filter(option => option !== '-o').flatMap(option => ['-o', sshfsOption(option)]);
-		return runProgram(sshfs, [...sshfsOptions, '-o', `Port=${ssh.details.port}`, `${location.user ?? ssh.details.user}@${ssh.details.host}:${location.path}`, target]);
+		return runProgram(sshfs, [
+			...sshfsOptions,
+			'-o',
+			`Port=${ssh.details.port}`,
+			`${location.user ?? ssh.details.user}@${ssh.details.host}:${location.path}`,
+			target,
+		]);
 	},
 };
 

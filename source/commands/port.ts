@@ -9,7 +9,8 @@ const port: Command = {
 	flags: [],
 	async run(input) {
 		const [name, forward, ...rest] = input.args;
-		if (!name || !forward || rest.length > 0) throw new MachinistError(`Error: Expected a machine name and HOST:GUEST, e.g. ${input.engine.program} port default 8080:80`);
+		if (!name || !forward || rest.length > 0)
+			throw new MachinistError(`Error: Expected a machine name and HOST:GUEST, e.g. ${input.engine.program} port default 8080:80`);
 		const added = await addPortForward(input.engine, name, forward);
 		input.terminal.stdout.write(`127.0.0.1:${added.host} -> ${name}:${added.guest}\n`);
 	},

@@ -1,7 +1,8 @@
 import {type PowerAction, powerMachine} from '../engine/index.js';
 import {machineActionCommand} from './targets.js';
 
-const newAddressNote = (verb: string) => (program: string) => `${verb} machines may have new IP addresses. You may need to re-run the \`${program} env\` command.`;
+const newAddressNote = (verb: string) => (program: string) =>
+	`${verb} machines may have new IP addresses. You may need to re-run the \`${program} env\` command.`;
 
 function powerCommand(action: PowerAction, usage: string, note?: (program: string) => string) {
 	return machineActionCommand(action, usage, async (input, machine, progress) => powerMachine(input.engine, machine, action, {progress}), note);

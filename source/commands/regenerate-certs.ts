@@ -14,7 +14,8 @@ const regenerateCerts: Command = {
 	async run(input) {
 		if (!boolOption(input.flags, 'force')) {
 			const answer = await input.terminal.readLine('Regenerate TLS machine certs?  Warning: this is irreversible. (y/n): ');
-			if (answer === undefined) throw new MachinistError('Error: no answer to "Regenerate TLS machine certs?" (no input): pass -f to regenerate without asking');
+			if (answer === undefined)
+				throw new MachinistError('Error: no answer to "Regenerate TLS machine certs?" (no input): pass -f to regenerate without asking');
 			if (!/^y/i.test(answer.trim())) return;
 		}
 

@@ -1,5 +1,14 @@
 import type {Command} from '../cli/command.js';
-import {assertUsableMachineName, boolOption, errorMessage, exitCodes, MachineNotFoundError, MachinistError, removalWarnings, removeMachine} from '../engine/index.js';
+import {
+	assertUsableMachineName,
+	boolOption,
+	errorMessage,
+	exitCodes,
+	MachineNotFoundError,
+	MachinistError,
+	removalWarnings,
+	removeMachine,
+} from '../engine/index.js';
 
 const rm: Command = {
 	name: 'rm',
@@ -7,7 +16,12 @@ const rm: Command = {
 	operands: 'machines',
 	argsUsage: 'NAME [NAME...]',
 	flags: [
-		{name: 'force', short: 'f', type: 'bool', description: 'Remove local configuration even if machine cannot be removed, also implies an automatic yes (`-y`)'},
+		{
+			name: 'force',
+			short: 'f',
+			type: 'bool',
+			description: 'Remove local configuration even if machine cannot be removed, also implies an automatic yes (`-y`)',
+		},
 		{name: 'y', type: 'bool', description: 'Assumes automatic yes to proceed with remove, without prompting further user confirmation'},
 	],
 	async run(input) {
@@ -27,7 +41,8 @@ const rm: Command = {
 		if (!force && !boolOption(input.flags, 'y')) {
 			const answer = await terminal.readLine('Are you sure? (y/n): ');
 			// docker-machine exited 0 here without a word, which scripts took for success.
-			if (answer === undefined) throw new MachinistError('Error: no answer to "Are you sure?" (no input): nothing was removed; pass -y to remove without asking');
+			if (answer === undefined)
+				throw new MachinistError('Error: no answer to "Are you sure?" (no input): nothing was removed; pass -y to remove without asking');
 			if (!/^y/i.test(answer.trim())) return 0;
 		}
 

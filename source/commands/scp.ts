@@ -49,7 +49,11 @@ const scp: Command = {
 		const delta = boolOption(input.flags, 'delta');
 		const binary = findProgram(delta ? 'rsync' : 'scp', input.terminal.env);
 		if (!binary) {
-			throw new MachinistError(delta ? 'You must have a copy of the rsync binary locally to use the --delta option' : 'You must have a copy of the scp binary locally to use the scp feature');
+			throw new MachinistError(
+				delta
+					? 'You must have a copy of the rsync binary locally to use the --delta option'
+					: 'You must have a copy of the scp binary locally to use the scp feature',
+			);
 		}
 
 		let args: string[];
@@ -58,10 +62,24 @@ const scp: Command = {
 			const [target] = [...targets.values()];
 			const port = target ? ['-p', String(target.details.port)] : [];
 			const render = (location: Location) => (location.machine ? rsyncLocation(targets.get(location.machine)!, location) : location.path);
-			args = [...(boolOption(input.flags, 'quiet') ? [] : ['--progress']), '-e', ['ssh', ...options, ...port].map(word => rsyncShellWord(word)).join(' '), ...(boolOption(input.flags, 'recursive') ? ['-r'] : []), render(source), render(destination)];
+			args = [
+				...(boolOption(input.flags, 'quiet') ? [] : ['--progress']),
+				'-e',
+				['ssh', ...options, ...port].map(word => rsyncShellWord(word)).join(' '),
+				...(boolOption(input.flags, 'recursive') ? ['-r'] : []),
+				render(source),
+				render(destination),
+			];
 		} else {
 			const render = (location: Location) => (location.machine ? scpUri(targets.get(location.machine)!, location) : location.path);
-			args = [...options, '-3', ...(boolOption(input.flags, 'recursive') ? ['-r'] : []), ...(boolOption(input.flags, 'quiet') ? ['-q'] : []), render(source), render(destination)];
+			args = [
+				...options,
+				'-3',
+				...(boolOption(input.flags, 'recursive') ? ['-r'] : []),
+				...(boolOption(input.flags, 'quiet') ? ['-q'] : []),
+				render(source),
+				render(destination),
+			];
 		}
 
 		return runProgram(binary, args);

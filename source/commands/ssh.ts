@@ -7,7 +7,7 @@ const ssh: Command = {
 	usage: 'Log into or run a command on a machine with SSH.',
 	operands: 'machine',
 	argsUsage: '[NAME] [COMMAND...]',
-	description: 'The remote command\'s exit code becomes machinist\'s. The host key is pinned on first use; --reset-host-key forgets it after a rebuild.',
+	description: "The remote command's exit code becomes machinist's. The host key is pinned on first use; --reset-host-key forgets it after a rebuild.",
 	passThrough: true,
 	flags: [{name: 'reset-host-key', type: 'bool', description: 'Forget the pinned host key of the machine (after rebuilding its host)'}],
 	async run(input) {
@@ -15,7 +15,11 @@ const ssh: Command = {
 		const machine = await loadMachine(input.engine, name);
 		if (boolOption(input.flags, 'reset-host-key')) {
 			const removed = await resetHostKey(machine);
-			input.terminal.stdout.write(removed > 0 ? `Forgot the host key of "${machine.name}"; the next connection pins the new one.\n` : `No host key was pinned for "${machine.name}".\n`);
+			input.terminal.stdout.write(
+				removed > 0
+					? `Forgot the host key of "${machine.name}"; the next connection pins the new one.\n`
+					: `No host key was pinned for "${machine.name}".\n`,
+			);
 			return 0;
 		}
 
@@ -26,10 +30,16 @@ const ssh: Command = {
 			const client = await openSshClient(target, input.terminal.env);
 			try {
 				if (command.length === 0) {
-					if (!process.stdin.isTTY) throw new MachinistError('Error: an interactive session needs a terminal: run it in one, or give a command to run');
+					if (!process.stdin.isTTY)
+						throw new MachinistError('Error: an interactive session needs a terminal: run it in one, or give a command to run');
 					process.stdin.setRawMode(true);
 					try {
-						return await client.interactiveShell({input: process.stdin, output: process.stdout, errorOutput: process.stderr, term: input.terminal.env['TERM']});
+						return await client.interactiveShell({
+							input: process.stdin,
+							output: process.stdout,
+							errorOutput: process.stderr,
+							term: input.terminal.env.TERM,
+						});
 					} finally {
 						process.stdin.setRawMode(false);
 						process.stdin.pause();

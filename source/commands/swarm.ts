@@ -4,7 +4,8 @@ import {renderList} from '../format/list.js';
 import {strictFields, TemplateError} from '../format/gotemplate/index.js';
 import {printProgress} from './progress.js';
 
-export const defaultSwarmLsFormat = 'table {{ .Name }}\t{{ .Role }}\t{{ .ManagerStatus }}\t{{ .Availability }}\t{{ .State }}\t{{ .Address }}\t{{ .Tasks }}\t{{ .EngineVersion }}\t{{ .NodeID }}';
+export const defaultSwarmLsFormat =
+	'table {{ .Name }}\t{{ .Role }}\t{{ .ManagerStatus }}\t{{ .Availability }}\t{{ .State }}\t{{ .Address }}\t{{ .Tasks }}\t{{ .EngineVersion }}\t{{ .NodeID }}';
 
 const titles = {
 	Name: 'NAME',
@@ -58,7 +59,7 @@ const swarm: Command = {
 	argsUsage: 'init|join|leave|ls [ARG...]',
 	description: usage,
 	flags: [
-		{name: 'advertise-addr', type: 'string', description: 'init, join: the address other nodes reach this one at (default: the machine\'s IP)'},
+		{name: 'advertise-addr', type: 'string', description: "init, join: the address other nodes reach this one at (default: the machine's IP)"},
 		{name: 'manager', type: 'string', description: 'join: a manager of the swarm to join'},
 		{name: 'role', type: 'string', default: 'worker', description: 'join: worker or manager'},
 		{name: 'force', short: 'f', type: 'bool', description: 'leave: dissolve the swarm on its last manager; drop an unreachable machine from the node list'},
@@ -69,7 +70,11 @@ const swarm: Command = {
 		const [sub, ...args] = input.args;
 		if (sub === undefined || !(sub in flagsOf)) {
 			input.showHelp();
-			throw new MachinistError(sub === undefined ? 'Error: name a swarm command: init, join, leave or ls' : `Error: unknown swarm command "${sub}": use init, join, leave or ls`);
+			throw new MachinistError(
+				sub === undefined
+					? 'Error: name a swarm command: init, join, leave or ls'
+					: `Error: unknown swarm command "${sub}": use init, join, leave or ls`,
+			);
 		}
 
 		const stray = Object.keys(input.givenFlags).filter(flag => input.givenFlags[flag] !== undefined && !flagsOf[sub]!.includes(flag));
@@ -105,13 +110,24 @@ const swarm: Command = {
 				const view = await listCluster(engine, args[0]);
 				const rows = view.nodes.map(node => swarmRow(node));
 				if (boolOption(input.flags, 'quiet')) {
-					terminal.stdout.write(view.nodes.filter(node => node.machine !== '').map(node => `${node.machine}\n`).join(''));
+					terminal.stdout.write(
+						view.nodes
+							.filter(node => node.machine !== '')
+							.map(node => `${node.machine}\n`)
+							.join(''),
+					);
 					return;
 				}
 
 				const format = stringOption(input.flags, 'format');
 				if (format === 'json') {
-					terminal.stdout.write(`${JSON.stringify(rows.map(({[strictFields]: _strict, ...row}) => row), null, 2)}\n`);
+					terminal.stdout.write(
+						`${JSON.stringify(
+							rows.map(({[strictFields]: _strict, ...row}) => row),
+							null,
+							2,
+						)}\n`,
+					);
 					return;
 				}
 

@@ -40,7 +40,12 @@ export async function forEachMachine(input: CommandInput, work: (machine: Machin
  * A command that does one thing to each named machine (start, provision, upgrade, …), printing
  * progress as docker-machine does and an optional note once all are done.
  */
-export function machineActionCommand(name: string, usage: string, action: (input: CommandInput, machine: Machine, progress: ProgressSink) => Promise<void>, note?: (program: string) => string): Command {
+export function machineActionCommand(
+	name: string,
+	usage: string,
+	action: (input: CommandInput, machine: Machine, progress: ProgressSink) => Promise<void>,
+	note?: (program: string) => string,
+): Command {
 	return {
 		name,
 		usage,

@@ -25,10 +25,9 @@ export class MachineNotFoundError extends MachinistError {
 	readonly machineName: string;
 
 	constructor(name: string, program = 'machinist') {
-		super(
-			`Docker machine "${name}" does not exist. Use "${program} ls" to list machines. Use "${program} create" to add a new one.`,
-			{exitCode: exitCodes.notFound},
-		);
+		super(`Docker machine "${name}" does not exist. Use "${program} ls" to list machines. Use "${program} create" to add a new one.`, {
+			exitCode: exitCodes.notFound,
+		});
 		this.name = 'MachineNotFoundError';
 		this.machineName = name;
 	}

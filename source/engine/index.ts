@@ -73,7 +73,6 @@ export const listCluster = onFirstCall(async () => import('./swarm/cluster.js'),
 export const removalWarnings = onFirstCall(async () => import('./swarm/cluster.js'), 'removalWarnings');
 export type {ClusterNode, ClusterView} from './swarm/cluster.js';
 
-
 // Loaded on first call: the connection check brings node:tls, which `ls -q` never needs.
 export const checkConnection = onFirstCall(async () => import('./access/connection.js'), 'checkConnection');
 export const connectionConfig = onFirstCall(async () => import('./access/connection.js'), 'connectionConfig');

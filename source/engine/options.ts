@@ -101,7 +101,10 @@ export function resolveOptions(specs: readonly OptionSpec[], given: OptionValues
 		const fromEnv = spec.envVar ? env[spec.envVar] : undefined;
 		if (fromEnv !== undefined && fromEnv !== '') {
 			if (spec.type === 'string-list') {
-				resolved[spec.name] = fromEnv.split(',').map(item => item.trim()).filter(item => item !== '');
+				resolved[spec.name] = fromEnv
+					.split(',')
+					.map(item => item.trim())
+					.filter(item => item !== '');
 				continue;
 			}
 

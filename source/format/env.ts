@@ -31,7 +31,10 @@ const escapeElisp = escapeFor(/["\\]/g, '\\');
  * runs each line on its own and a quoted line break would end the string mid-way.
  */
 function escapePowershell(value: string): string {
-	return value.replace(/["`$\u201C\u201D\u201E]/g, match => `\`${match}`).replaceAll('\r', '`r').replaceAll('\n', '`n');
+	return value
+		.replaceAll(/["`$\u201C\u201D\u201E]/g, match => `\`${match}`)
+		.replaceAll('\r', '`r')
+		.replaceAll('\n', '`n');
 }
 
 /**
@@ -40,7 +43,7 @@ function escapePowershell(value: string): string {
  * escaped outside quotes. Ordinary values stay in plain double quotes, as docker-machine printed.
  */
 function quoteTcsh(value: string): string {
-	const pieces = value.replace(/["$`\\\n\r]+|!/g, match => (match === '!' ? '"\\!"' : `"'${match}'"`));
+	const pieces = value.replaceAll(/["$`\\\n\r]+|!/g, match => (match === '!' ? String.raw`"\!"` : `"'${match}'"`));
 	return `"${pieces}"`.replaceAll('""', '');
 }
 
@@ -167,10 +170,10 @@ function readParentCommand(): string | undefined {
  * empty; POSIX lines are what such environments (containers, CI) can run.
  */
 export function detectShell(env: NodeJS.ProcessEnv = process.env, parentCommand: () => string | undefined = readParentCommand): ShellName {
-	if (env['__fish_bin_dir']) return 'fish';
-	const fromShellVariable = env['SHELL'] ? aliases[path.basename(env['SHELL']).toLowerCase()] : undefined;
+	if (env.__fish_bin_dir) return 'fish';
+	const fromShellVariable = env.SHELL ? aliases[path.basename(env.SHELL).toLowerCase()] : undefined;
 	if (fromShellVariable) return fromShellVariable;
-	if (env['SHELL']) return 'sh';
+	if (env.SHELL) return 'sh';
 	const parent = parentCommand();
 	return (parent ? aliases[parent.toLowerCase().replace(/\.exe$/, '')] : undefined) ?? 'sh';
 }

@@ -36,5 +36,5 @@ export function renderList(format: string, rows: readonly object[], titles: Read
 
 /** Spaces only, as Go's strings.Trim(format, " "): tabs and newlines are part of the format. */
 function trimSpaces(text: string): string {
-	return text.replace(/^ +| +$/g, '');
+	return text.replaceAll(/^ +| +$/g, '');
 }

@@ -33,14 +33,14 @@ function bodyHeightOf(rows: number): number {
 	return Math.max(3, rows - 1 - chromeLines);
 }
 
-export type AppProps = {services: Services; theme: Theme};
+export type AppProps = {readonly services: Services; readonly theme: Theme};
 
 /** The whole TUI. Engine objects come in through `services`; nothing here polls or shells out by itself. */
 export function App({services, theme}: AppProps) {
 	return (
 		<ServicesContext.Provider value={services}>
 			<ThemeContext.Provider value={theme}>
-				<Shell/>
+				<Shell />
 			</ThemeContext.Provider>
 		</ServicesContext.Provider>
 	);
@@ -106,17 +106,20 @@ function Shell() {
 	// the terminal the program gets.
 	useEffect(() => {
 		if (!handoff) return;
-		services.handOff(handoff.binary, handoff.args).then(
-			code => ({text: `The ssh session on ${handoff.machine} ended (exit code ${code})`, tone: code === 0 ? 'info' : 'danger'} as const),
-			(error: unknown) => ({text: `ssh to ${handoff.machine} failed: ${errorMessage(error)}`, tone: 'danger'} as const),
-		).then(toast => {
-			store.dispatch({type: 'handOffEnded', toast});
-		});
+		services
+			.handOff(handoff.binary, handoff.args)
+			.then(
+				code => ({text: `The ssh session on ${handoff.machine} ended (exit code ${code})`, tone: code === 0 ? 'info' : 'danger'}) as const,
+				(error: unknown) => ({text: `ssh to ${handoff.machine} failed: ${errorMessage(error)}`, tone: 'danger'}) as const,
+			)
+			.then(toast => {
+				store.dispatch({type: 'handOffEnded', toast});
+			});
 	}, [handoff]);
 
 	// While ssh has the terminal the frame stays blank, so nothing Ink draws can land on it and
 	// the whole screen is drawn again on return.
-	if (handoff) return <Box height={height - 1}/>;
+	if (handoff) return <Box height={height - 1} />;
 
 	const names = rows.map(row => row.name);
 	const selected = selectedKey(list, names);
@@ -138,38 +141,53 @@ function Shell() {
 	let body;
 	switch (screen.name) {
 		case 'list': {
-			body = <MachineList rows={shownRows} loaded={loaded} operations={operations} selected={selected} filter={list.filter} height={screenHeight} now={now}/>;
+			body = (
+				<MachineList
+					rows={shownRows}
+					loaded={loaded}
+					operations={operations}
+					selected={selected}
+					filter={list.filter}
+					height={screenHeight}
+					now={now}
+				/>
+			);
 			break;
 		}
 
 		case 'details': {
-			body = <Details name={screen.machine} row={rows.find(row => row.name === screen.machine)} operations={operations} height={screenHeight} now={now}/>;
+			body = (
+				<Details name={screen.machine} row={rows.find(row => row.name === screen.machine)} operations={operations} height={screenHeight} now={now} />
+			);
 			break;
 		}
 
 		case 'cluster': {
-			body = <Cluster machine={screen.machine} height={screenHeight}/>;
+			body = <Cluster machine={screen.machine} height={screenHeight} />;
 			break;
 		}
 
 		case 'operations': {
-			body = <Operations operations={newestFirst} selected={selectedOperation} height={screenHeight} now={now}/>;
+			body = <Operations operations={newestFirst} selected={selectedOperation} height={screenHeight} now={now} />;
 			break;
 		}
 
 		case 'create': {
-			body = <CreateForm step={screen.step} existingNames={names} operations={operations} height={screenHeight}/>;
+			body = <CreateForm step={screen.step} existingNames={names} operations={operations} height={screenHeight} />;
 			break;
 		}
 	}
 
-	if (overlay?.kind === 'help') body = <Help context={overlay.from} width={columns} height={bodyHeight} scroll={overlay.scroll}/>;
-	else if (overlay?.kind === 'env') body = <EnvDialog {...overlay} inTmux={Boolean(engine.env['TMUX'])}/>;
+	if (overlay?.kind === 'help') body = <Help context={overlay.from} width={columns} height={bodyHeight} scroll={overlay.scroll} />;
+	else if (overlay?.kind === 'env') body = <EnvDialog {...overlay} inTmux={Boolean(engine.env.TMUX)} />;
 	else if (overlay?.kind === 'managers') {
 		body = (
 			<Dialog title={`Join ${overlay.machine} to the swarm of…`}>
 				{overlay.managers.map((manager, index) => (
-					<Text key={manager} color={index === overlay.index ? theme.accent : undefined}>{index === overlay.index ? '❯ ' : '  '}{manager}</Text>
+					<Text key={manager} color={index === overlay.index ? theme.accent : undefined}>
+						{index === overlay.index ? '❯ ' : '  '}
+						{manager}
+					</Text>
 				))}
 			</Dialog>
 		);
@@ -183,17 +201,19 @@ function Shell() {
 
 	return (
 		<Box flexDirection='column' width={columns} height={height - 1}>
-			<Header title={title} operations={operations}/>
+			<Header title={title} operations={operations} />
 			<Box flexDirection='column' flexGrow={1} overflow='hidden'>
-				<Box flexDirection='column' height={screenHeight} overflow='hidden'>{body}</Box>
+				<Box flexDirection='column' height={screenHeight} overflow='hidden'>
+					{body}
+				</Box>
 				{overlay?.kind === 'confirm' ? (
 					<Dialog title='Are you sure? (y/n)' tone='danger'>
 						<Text>{overlay.question}</Text>
 					</Dialog>
 				) : null}
 			</Box>
-			<StatusLine filter={list.filter} filtering={context === 'filter'} toast={toast}/>
-			<Footer context={context}/>
+			<StatusLine filter={list.filter} filtering={context === 'filter'} toast={toast} />
+			<Footer context={context} />
 		</Box>
 	);
 }

@@ -20,10 +20,10 @@ export type NativeTool = {command: string; args: string[]};
  */
 export function nativeTools(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): NativeTool[] {
 	if (platform === 'darwin') return [{command: 'pbcopy', args: []}];
-	if (env['WSL_DISTRO_NAME']) return [{command: 'clip.exe', args: []}];
+	if (env.WSL_DISTRO_NAME) return [{command: 'clip.exe', args: []}];
 	const tools: NativeTool[] = [];
-	if (env['WAYLAND_DISPLAY']) tools.push({command: 'wl-copy', args: []});
-	if (env['DISPLAY']) tools.push({command: 'xclip', args: ['-selection', 'clipboard']}, {command: 'xsel', args: ['--clipboard', '--input']});
+	if (env.WAYLAND_DISPLAY) tools.push({command: 'wl-copy', args: []});
+	if (env.DISPLAY) tools.push({command: 'xclip', args: ['-selection', 'clipboard']}, {command: 'xsel', args: ['--clipboard', '--input']});
 	return tools;
 }
 

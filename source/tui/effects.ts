@@ -43,9 +43,12 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 			}
 
 			case 'ssh': {
-				sshCommand(engine, effect.machine).then(ssh => {
-					dispatch({type: 'handOff', machine: effect.machine, ...ssh});
-				}, failure(`Cannot SSH into ${effect.machine}`));
+				sshCommand(engine, effect.machine).then(
+					ssh => {
+						dispatch({type: 'handOff', machine: effect.machine, ...ssh});
+					},
+					failure(`Cannot SSH into ${effect.machine}`),
+				);
 				break;
 			}
 
@@ -65,6 +68,7 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 						dispatch({type: 'dialogAnswer', request, overlay: {kind: 'env', machine, shell, error: errorMessage(error)}});
 					}
 				})();
+
 				break;
 			}
 
@@ -74,9 +78,12 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 			}
 
 			case 'dockerContext': {
-				dockerContext(engine, effect.machine).then(name => {
-					dispatch({type: 'toast', toast: {text: `Docker context "${name}" written: docker context use ${name}`, tone: 'success'}});
-				}, failure(`No Docker context for ${effect.machine}`));
+				dockerContext(engine, effect.machine).then(
+					name => {
+						dispatch({type: 'toast', toast: {text: `Docker context "${name}" written: docker context use ${name}`, tone: 'success'}});
+					},
+					failure(`No Docker context for ${effect.machine}`),
+				);
 				break;
 			}
 
@@ -92,12 +99,19 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 
 			case 'loadDriver': {
 				const {driver} = effect;
-				loadDriverDefinition(driver).then(definition => {
-					const remembered = preferences.get('lastCreateOptions')[driver];
-					dispatch({type: 'driverLoaded', driver, form: buildForm({driver, driverOptions: definition.options, sharedOptions: createOptionSpecs, env: engine.env, remembered})});
-				}, (error: unknown) => {
-					dispatch({type: 'driverFailed', driver, problem: errorMessage(error)});
-				});
+				loadDriverDefinition(driver).then(
+					definition => {
+						const remembered = preferences.get('lastCreateOptions')[driver];
+						dispatch({
+							type: 'driverLoaded',
+							driver,
+							form: buildForm({driver, driverOptions: definition.options, sharedOptions: createOptionSpecs, env: engine.env, remembered}),
+						});
+					},
+					(error: unknown) => {
+						dispatch({type: 'driverFailed', driver, problem: errorMessage(error)});
+					},
+				);
 				break;
 			}
 

@@ -3,7 +3,22 @@
  * key means where they are; the help overlay and the footer are rendered from the same table,
  * so what they say is what the keys do.
  */
-export type Scope = 'navigation' | 'list' | 'machine' | 'details' | 'operations' | 'filter' | 'form' | 'progress' | 'picker' | 'managers' | 'confirm' | 'dialog' | 'env' | 'help' | 'global';
+export type Scope =
+	| 'navigation'
+	| 'list'
+	| 'machine'
+	| 'details'
+	| 'operations'
+	| 'filter'
+	| 'form'
+	| 'progress'
+	| 'picker'
+	| 'managers'
+	| 'confirm'
+	| 'dialog'
+	| 'env'
+	| 'help'
+	| 'global';
 
 type Binding = {
 	scope: Scope;

@@ -22,7 +22,7 @@ function gatedStdout(stdout: NodeJS.WriteStream): {stream: NodeJS.WriteStream; s
 		if (open) return stdout.write(...(args as [string]));
 		// Callers waiting for the write (Ink's exit barrier) still hear back.
 		const callback = args.find(argument => typeof argument === 'function');
-		if (callback) process.nextTick(callback as () => void);
+		if (callback) process.nextTick(callback);
 		return true;
 	};
 
@@ -104,9 +104,15 @@ export async function runTui(options: {engine: Engine; env: NodeJS.ProcessEnv}):
 		process.exit(1);
 	};
 
-	const handlers = (Object.keys(signalNumbers) as Array<keyof typeof signalNumbers>).map(signal => [signal, () => {
-		onSignal(signal);
-	}] as const);
+	const handlers = (Object.keys(signalNumbers) as Array<keyof typeof signalNumbers>).map(
+		signal =>
+			[
+				signal,
+				() => {
+					onSignal(signal);
+				},
+			] as const,
+	);
 	for (const [signal, handler] of handlers) process.on(signal, handler);
 	process.on('uncaughtException', onCrash);
 	process.on('unhandledRejection', onCrash);
@@ -140,7 +146,7 @@ export async function runTui(options: {engine: Engine; env: NodeJS.ProcessEnv}):
 
 	enter();
 	try {
-		instance = render(<App services={services} theme={createTheme(preferences.get('theme'), options.env)}/>, {
+		instance = render(<App services={services} theme={createTheme(preferences.get('theme'), options.env)} />, {
 			stdout: gate.stream,
 			stdin,
 			exitOnCtrlC: false,

@@ -21,7 +21,7 @@ const none: Theme = {};
 
 /** `theme: none` or NO_COLOR (any non-empty value, per no-color.org) turns colour off. */
 export function createTheme(preference: Preferences['theme'], env: NodeJS.ProcessEnv): Theme {
-	if (preference === 'none' || env['NO_COLOR']) return none;
+	if (preference === 'none' || env.NO_COLOR) return none;
 	return preference === 'light' ? light : dark;
 }
 

@@ -19,7 +19,7 @@ test('accepts Go-style single-dash and double-dash flags, = and separate values'
 test('flags may follow positional arguments, and -- ends flag parsing', t => {
 	const parsed = parseArgs(['a', '-q', 'b', '--', '-c'], specs, settings);
 	t.deepEqual(parsed.positionals, ['a', 'b', '-c']);
-	t.is(parsed.flags['quiet'], true);
+	t.true(parsed.flags.quiet);
 });
 
 test('stopAtPositional leaves everything after the first positional alone', t => {
@@ -28,7 +28,7 @@ test('stopAtPositional leaves everything after the first positional alone', t =>
 });
 
 test('booleans take an explicit =false', t => {
-	t.is(parseArgs(['--quiet=false'], specs, settings).flags['quiet'], false);
+	t.false(parseArgs(['--quiet=false'], specs, settings).flags.quiet);
 });
 
 test('an unknown flag is a one-line error that names the help command', t => {

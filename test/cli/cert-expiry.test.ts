@@ -37,5 +37,8 @@ test('an expired CA is a one-line error that names the fix, instead of a bare ha
 	const {env, paths} = await agedStore(t, 1085);
 	const printed = await run(['env', 'aging'], env);
 	t.is(printed.code, 1);
-	t.is(printed.stderr, `Error checking TLS connection: Error checking and/or regenerating the certs: the CA certificate ${paths.caCert} has expired: run "machinist regenerate-certs --client-certs aging"\n`);
+	t.is(
+		printed.stderr,
+		`Error checking TLS connection: Error checking and/or regenerating the certs: the CA certificate ${paths.caCert} has expired: run "machinist regenerate-certs --client-certs aging"\n`,
+	);
 });

@@ -39,9 +39,16 @@ test('ls -q and ls --filter read a docker-machine store without asking any machi
 	t.is((await run(['ls', '-q', '--filter', 'name=^p'], env)).stdout, 'p1\n');
 });
 
-test('a machine that does not exist is exit code 4 with docker-machine\'s message', async t => {
+test("a machine that does not exist is exit code 4 with docker-machine's message", async t => {
 	const {env} = await fixtureEnv(t);
-	for (const command of [['status', 'nosuch'], ['url', 'nosuch'], ['inspect', 'nosuch'], ['env', 'nosuch'], ['ip', 'nosuch'], ['config', 'nosuch']]) {
+	for (const command of [
+		['status', 'nosuch'],
+		['url', 'nosuch'],
+		['inspect', 'nosuch'],
+		['env', 'nosuch'],
+		['ip', 'nosuch'],
+		['config', 'nosuch'],
+	]) {
 		const result = await run(command, env);
 		t.is(result.code, 4, command.join(' '));
 		t.is(result.stderr, 'Docker machine "nosuch" does not exist. Use "machinist ls" to list machines. Use "machinist create" to add a new one.\n');
@@ -62,7 +69,7 @@ test('an unknown command and an unknown flag are one-line errors that point at h
 	const {env} = await fixtureEnv(t);
 	const command = await run(['frobnicate'], env);
 	t.is(command.code, 1);
-	t.is(command.stderr, 'machinist: \'frobnicate\' is not a machinist command. See \'machinist --help\'.\n');
+	t.is(command.stderr, "machinist: 'frobnicate' is not a machinist command. See 'machinist --help'.\n");
 	const flag = await run(['ls', '--colour'], env);
 	t.is(flag.code, 1);
 	t.is(flag.stderr, 'Error: unknown flag --colour for "ls"; run "machinist ls --help" for the flags it takes\n');
@@ -94,7 +101,7 @@ test('create -d none without --url names the flag; an unknown driver lists the o
 	t.regex(noDriver.stderr, /^Error: no driver given: use -d with one of .*none/);
 });
 
-test('create -d none --help shows the driver\'s flags with the shared ones', async t => {
+test("create -d none --help shows the driver's flags with the shared ones", async t => {
 	const {env} = await fixtureEnv(t);
 	const result = await run(['create', '-d', 'none', '--help'], env);
 	t.is(result.code, 0);
@@ -137,7 +144,10 @@ test('rm asks once for all machines, and without an answer removes nothing and f
 	const accepted = await run(['rm', 'p1'], env, 'y\n');
 	t.is(accepted.code, 0);
 	t.regex(accepted.stdout, /Successfully removed p1\n$/);
-	t.deepEqual((await readdir(path.join(store, 'machines'))).filter(name => !name.startsWith('.')), ['sysd1']);
+	t.deepEqual(
+		(await readdir(path.join(store, 'machines'))).filter(name => !name.startsWith('.')),
+		['sysd1'],
+	);
 });
 
 test('rm of a machine that does not exist fails with exit code 4 and still removes the others', async t => {
@@ -145,7 +155,10 @@ test('rm of a machine that does not exist fails with exit code 4 and still remov
 	const result = await run(['rm', '-y', 'ghost', 'p1'], env);
 	t.is(result.code, 4);
 	t.regex(result.stderr, /^Error removing host "ghost": Docker machine "ghost" does not exist/);
-	t.deepEqual((await readdir(path.join(store, 'machines'))).filter(name => !name.startsWith('.')), ['sysd1']);
+	t.deepEqual(
+		(await readdir(path.join(store, 'machines'))).filter(name => !name.startsWith('.')),
+		['sysd1'],
+	);
 	t.is((await run(['rm', '-y', 'ghost'], env)).code, 4);
 });
 
@@ -159,7 +172,10 @@ test('start/stop/kill on a none machine say hosts without a driver cannot do tha
 test('env --unset takes no machine and prints unset lines for the detected shell', async t => {
 	const {env} = await fixtureEnv(t);
 	const result = await run(['env', '--unset', '--shell', 'fish'], env);
-	t.is(result.stdout, 'set -e DOCKER_TLS_VERIFY;\nset -e DOCKER_HOST;\nset -e DOCKER_CERT_PATH;\nset -e DOCKER_MACHINE_NAME;\n# Run this command to configure your shell: \n# eval (machinist env --unset --shell fish)\n');
+	t.is(
+		result.stdout,
+		'set -e DOCKER_TLS_VERIFY;\nset -e DOCKER_HOST;\nset -e DOCKER_CERT_PATH;\nset -e DOCKER_MACHINE_NAME;\n# Run this command to configure your shell: \n# eval (machinist env --unset --shell fish)\n',
+	);
 	const withName = await run(['env', '-u', 'p1'], env);
 	t.is(withName.stderr, 'Error: Expected no machine name when the -u flag is present\n');
 	const badShell = await run(['env', '--shell', 'klingon', 'p1'], env);
@@ -174,7 +190,7 @@ test('version prints the program version; help lists the commands', async t => {
 	const help = await run(['--help'], env);
 	t.is(help.code, 0);
 	for (const command of ['active', 'config', 'create', 'env', 'inspect', 'ip', 'ls', 'rm', 'status', 'url', 'version']) {
-		t.regex(help.stdout, new RegExp(`\\n  ${command} *\\t`), command);
+		t.regex(help.stdout, new RegExp(String.raw`\n  ${command} *\t`), command);
 	}
 });
 

@@ -39,10 +39,40 @@ async function setUp(t: ExecutionContext, shell: CompletionShell, names: readonl
 	const scriptFile = path.join(dir, `script.${shell}`);
 	await writeFile(scriptFile, printed.stdout);
 	const env = {HOME: dir, MACHINE_STORAGE_PATH: store};
-	return {dir, store, complete: async (line: string, extraEnv: NodeJS.ProcessEnv = {}) => completions(shell, {scriptFile, line, env: {...env, ...extraEnv}, dir})};
+	return {
+		dir,
+		store,
+		complete: async (line: string, extraEnv: NodeJS.ProcessEnv = {}) => completions(shell, {scriptFile, line, env: {...env, ...extraEnv}, dir}),
+	};
 }
 
-const commands = ['active', 'completion', 'config', 'create', 'env', 'help', 'inspect', 'ip', 'kill', 'ls', 'mount', 'port', 'provision', 'regenerate-certs', 'restart', 'rm', 'scp', 'ssh', 'start', 'status', 'stop', 'swarm', 'upgrade', 'url', 'version'];
+const commands = [
+	'active',
+	'completion',
+	'config',
+	'create',
+	'env',
+	'help',
+	'inspect',
+	'ip',
+	'kill',
+	'ls',
+	'mount',
+	'port',
+	'provision',
+	'regenerate-certs',
+	'restart',
+	'rm',
+	'scp',
+	'ssh',
+	'start',
+	'status',
+	'stop',
+	'swarm',
+	'upgrade',
+	'url',
+	'version',
+];
 
 for (const shell of shells) {
 	test(`${shell}: commands, global flags, and each command's own flags`, async t => {
@@ -60,7 +90,11 @@ for (const shell of shells) {
 		if (!session) return;
 		t.deepEqual((await session.complete('machinist create -d ')).words, ['amazonec2', 'digitalocean', 'generic', 'none', 'qemu']);
 		t.deepEqual((await session.complete('machinist create --driver g')).words, ['generic']);
-		t.deepEqual((await session.complete('machinist create -d generic --generic-ssh-')).words, ['--generic-ssh-key', '--generic-ssh-port', '--generic-ssh-user']);
+		t.deepEqual((await session.complete('machinist create -d generic --generic-ssh-')).words, [
+			'--generic-ssh-key',
+			'--generic-ssh-port',
+			'--generic-ssh-user',
+		]);
 		const none = (await session.complete('machinist create --driver none -')).words;
 		t.true(none.includes('--url') && none.includes('--engine-label'));
 		t.false(none.some(word => word.startsWith('--generic-')));

@@ -6,14 +6,27 @@ import {temporaryDir} from '../helpers/store.js';
 
 async function storeEnv(t: Parameters<typeof temporaryDir>[0]) {
 	const dir = await temporaryDir(t, 'mqf-');
-	return {dir, env: {MACHINE_STORAGE_PATH: path.join(dir, 'store'), HOME: dir, PATH: process.env['PATH']}};
+	return {dir, env: {MACHINE_STORAGE_PATH: path.join(dir, 'store'), HOME: dir, PATH: process.env.PATH}};
 }
 
 test('create -d qemu --help lists every qemu flag with its environment variable', async t => {
 	const {env} = await storeEnv(t);
 	const help = await machinistInProcess(['create', '-d', 'qemu', '--help'], env);
-	for (const [flag, variable] of [['cpu-count', 'QEMU_CPU_COUNT'], ['memory', 'QEMU_MEMORY_SIZE'], ['disk-size', 'QEMU_DISK_SIZE'], ['boot-image', 'QEMU_BOOT_IMAGE'], ['boot-image-checksum', 'QEMU_BOOT_IMAGE_CHECKSUM'], ['accel', 'QEMU_ACCEL'], ['binary', 'QEMU_BINARY'], ['ssh-port', 'QEMU_SSH_PORT'], ['engine-port', 'QEMU_ENGINE_PORT'], ['forward', 'QEMU_FORWARD'], ['share-folder', 'QEMU_SHARE_FOLDER'], ['no-share', 'QEMU_NO_SHARE']]) {
-		t.regex(help.stdout, new RegExp(`--qemu-${flag}\\b.*\\$${variable}`), flag);
+	for (const [flag, variable] of [
+		['cpu-count', 'QEMU_CPU_COUNT'],
+		['memory', 'QEMU_MEMORY_SIZE'],
+		['disk-size', 'QEMU_DISK_SIZE'],
+		['boot-image', 'QEMU_BOOT_IMAGE'],
+		['boot-image-checksum', 'QEMU_BOOT_IMAGE_CHECKSUM'],
+		['accel', 'QEMU_ACCEL'],
+		['binary', 'QEMU_BINARY'],
+		['ssh-port', 'QEMU_SSH_PORT'],
+		['engine-port', 'QEMU_ENGINE_PORT'],
+		['forward', 'QEMU_FORWARD'],
+		['share-folder', 'QEMU_SHARE_FOLDER'],
+		['no-share', 'QEMU_NO_SHARE'],
+	]) {
+		t.regex(help.stdout, new RegExp(String.raw`--qemu-${flag}\b.*\$${variable}`), flag);
 	}
 });
 
@@ -40,7 +53,10 @@ test('a missing QEMU names the packages to install, before anything is made', as
 	const {env} = await storeEnv(t);
 	const result = await machinistInProcess(['create', '-d', 'qemu', '--qemu-binary', '/nonexistent/qemu-system-x86_64', 'vm'], env);
 	t.is(result.code, 3);
-	t.regex(result.stderr, /QEMU is not installed \(\/nonexistent\/qemu-system-x86_64 not found\): install it with sudo apt-get install qemu-system-x86 qemu-utils/);
+	t.regex(
+		result.stderr,
+		/QEMU is not installed \(\/nonexistent\/qemu-system-x86_64 not found\): install it with sudo apt-get install qemu-system-x86 qemu-utils/,
+	);
 	t.is((await machinistInProcess(['ls', '-q'], env)).stdout, '');
 });
 
@@ -53,7 +69,7 @@ test('a port in use on 127.0.0.1 is refused before anything is made, naming the 
 	t.teardown(() => server.close());
 	const {port} = server.address() as net.AddressInfo;
 	const result = await machinistInProcess(['create', '-d', 'qemu', '--qemu-binary', 'sh', '--qemu-ssh-port', String(port), 'vm'], env);
-	t.regex(result.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use: choose another --qemu-ssh-port, or 0 for a free port`));
+	t.regex(result.stderr, new RegExp(String.raw`port ${port} on 127\.0\.0\.1 is in use: choose another --qemu-ssh-port, or 0 for a free port`));
 });
 
 test('port on a machine without forwards says where its ports are', async t => {

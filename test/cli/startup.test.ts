@@ -11,10 +11,15 @@ async function builtinsLoaded(t: Parameters<typeof temporaryDir>[0], args: reado
 	await writeFile(probe, 'process.on("exit", () => { process.stderr.write(JSON.stringify(process.moduleLoadList)); });');
 	const store = path.join(repoRoot, 'test/fixtures/docker-machine-0.16.2');
 	return new Promise(resolve => {
-		execFile(process.execPath, ['--require', probe, builtCli, ...args], {env: {PATH: process.env['PATH'], MACHINE_STORAGE_PATH: store, HOME: store}}, (_error, stdout, stderr) => {
-			const list = JSON.parse(stderr) as string[];
-			resolve({stdout, builtins: list.filter(entry => entry.startsWith('NativeModule ')).map(entry => entry.slice('NativeModule '.length))});
-		});
+		execFile(
+			process.execPath,
+			['--require', probe, builtCli, ...args],
+			{env: {PATH: process.env.PATH, MACHINE_STORAGE_PATH: store, HOME: store}},
+			(_error, stdout, stderr) => {
+				const list = JSON.parse(stderr) as string[];
+				resolve({stdout, builtins: list.filter(entry => entry.startsWith('NativeModule ')).map(entry => entry.slice('NativeModule '.length))});
+			},
+		);
 	});
 }
 

@@ -25,11 +25,33 @@ async function storeEnv(t: ExecutionContext): Promise<{store: string; env: NodeJ
 	const store = await temporaryDir(t, 'mec2-');
 	// HOME in the store: no ~/.aws profile of the machine running the tests is ever read.
 	// No instance-metadata lookups either: the SDK's default chain must never leave the machine.
-	return {store, env: {MACHINE_STORAGE_PATH: store, HOME: store, SHELL: '/bin/bash', USER: 'tester', MACHINIST_CONFIG_DIR: path.join(store, 'prefs'), AWS_EC2_METADATA_DISABLED: 'true'}};
+	return {
+		store,
+		env: {
+			MACHINE_STORAGE_PATH: store,
+			HOME: store,
+			SHELL: '/bin/bash',
+			USER: 'tester',
+			MACHINIST_CONFIG_DIR: path.join(store, 'prefs'),
+			AWS_EC2_METADATA_DISABLED: 'true',
+		},
+	};
 }
 
 function create(name: string, extra: string[] = [], accessKey = simulator.accessKeyId): string[] {
-	return ['create', '-d', 'amazonec2', '--amazonec2-access-key', accessKey, '--amazonec2-secret-key', simulator.secretAccessKey, '--amazonec2-endpoint', simulator.url, ...extra, name];
+	return [
+		'create',
+		'-d',
+		'amazonec2',
+		'--amazonec2-access-key',
+		accessKey,
+		'--amazonec2-secret-key',
+		simulator.secretAccessKey,
+		'--amazonec2-endpoint',
+		simulator.url,
+		...extra,
+		name,
+	];
 }
 
 function oneLine(t: ExecutionContext, stderr: string): void {
@@ -45,8 +67,15 @@ test.serial('create -d amazonec2 --help lists the driver flags with env vars and
 	const {env} = await storeEnv(t);
 	const help = await machinist(['create', '-d', 'amazonec2', '--help'], env);
 	t.is(help.code, 0, help.stderr);
-	for (const [flag, envVar] of [['access-key', 'AWS_ACCESS_KEY_ID'], ['secret-key', 'AWS_SECRET_ACCESS_KEY'], ['session-token', 'AWS_SESSION_TOKEN'], ['region', 'AWS_DEFAULT_REGION'], ['ami', 'AWS_AMI'], ['endpoint', 'AWS_ENDPOINT']]) {
-		t.regex(help.stdout, new RegExp(`--amazonec2-${flag}\\b.*\\$${envVar}\\b`), flag);
+	for (const [flag, envVar] of [
+		['access-key', 'AWS_ACCESS_KEY_ID'],
+		['secret-key', 'AWS_SECRET_ACCESS_KEY'],
+		['session-token', 'AWS_SESSION_TOKEN'],
+		['region', 'AWS_DEFAULT_REGION'],
+		['ami', 'AWS_AMI'],
+		['endpoint', 'AWS_ENDPOINT'],
+	]) {
+		t.regex(help.stdout, new RegExp(String.raw`--amazonec2-${flag}\b.*\$${envVar}\b`), flag);
 	}
 
 	t.regex(help.stdout, /"t3\.micro"/);
@@ -75,13 +104,23 @@ test.serial('without flags, credentials come from $AWS_* or an ~/.aws profile; w
 	const none = await machinist(['create', '-d', 'amazonec2', ...endpoint, 'nocreds'], env);
 	t.is(none.code, 3);
 	oneLine(t, none.stderr);
-	t.regex(none.stderr, /no AWS credentials found: give --amazonec2-access-key and --amazonec2-secret-key, set \$AWS_ACCESS_KEY_ID and \$AWS_SECRET_ACCESS_KEY, or configure a profile in ~\/\.aws/);
+	t.regex(
+		none.stderr,
+		/no AWS credentials found: give --amazonec2-access-key and --amazonec2-secret-key, set \$AWS_ACCESS_KEY_ID and \$AWS_SECRET_ACCESS_KEY, or configure a profile in ~\/\.aws/,
+	);
 
 	// Both reach EC2 with the right key: the AMI lookup, not the credentials, is what fails.
-	const fromEnv = await machinist(['create', '-d', 'amazonec2', ...endpoint, 'envcreds'], {...env, AWS_ACCESS_KEY_ID: simulator.accessKeyId, AWS_SECRET_ACCESS_KEY: simulator.secretAccessKey});
+	const fromEnv = await machinist(['create', '-d', 'amazonec2', ...endpoint, 'envcreds'], {
+		...env,
+		AWS_ACCESS_KEY_ID: simulator.accessKeyId,
+		AWS_SECRET_ACCESS_KEY: simulator.secretAccessKey,
+	});
 	t.regex(fromEnv.stderr, /InvalidAMIID\.NotFound/);
 	await mkdir(path.join(store, '.aws'));
-	await writeFile(path.join(store, '.aws', 'credentials'), `[sim]\naws_access_key_id = ${simulator.accessKeyId}\naws_secret_access_key = ${simulator.secretAccessKey}\n`);
+	await writeFile(
+		path.join(store, '.aws', 'credentials'),
+		`[sim]\naws_access_key_id = ${simulator.accessKeyId}\naws_secret_access_key = ${simulator.secretAccessKey}\n`,
+	);
 	const fromProfile = await machinist(['create', '-d', 'amazonec2', ...endpoint, 'profilecreds'], {...env, AWS_PROFILE: 'sim'});
 	t.regex(fromProfile.stderr, /InvalidAMIID\.NotFound/);
 	t.deepEqual(simulator.leftovers(), []);
@@ -92,22 +131,45 @@ test.serial('create, env, docker run, stop, start, restart, kill and rm of an in
 	const {store, env} = await storeEnv(t);
 	const name = 'ec2a';
 	const started = Date.now();
-	const created = await machinist(create(name, ['--amazonec2-ssh-user', 'root', '--amazonec2-tags', 'team,qa', '--amazonec2-iam-instance-profile', 'docker-host']), env);
+	const created = await machinist(
+		create(name, ['--amazonec2-ssh-user', 'root', '--amazonec2-tags', 'team,qa', '--amazonec2-iam-instance-profile', 'docker-host']),
+		env,
+	);
 	t.log(`create against the simulator took ${Date.now() - started} ms`);
 	t.is(created.code, 0, created.stderr + created.stdout);
 
-	const [instance] = simulator.instances().filter(candidate => candidate.tags['Name'] === name);
+	const instance = simulator.instances().find(candidate => candidate.tags.Name === name);
 	t.truthy(instance);
-	t.like(instance, {imageId: ubuntuAmi, instanceType: 't3.micro', keyName: name, zone: 'us-east-1a', httpTokens: 'required', rootSize: 16, iamInstanceProfile: 'docker-host', associatePublicIp: true});
+	t.like(instance, {
+		imageId: ubuntuAmi,
+		instanceType: 't3.micro',
+		keyName: name,
+		zone: 'us-east-1a',
+		httpTokens: 'required',
+		rootSize: 16,
+		iamInstanceProfile: 'docker-host',
+		associatePublicIp: true,
+	});
 	t.deepEqual(instance!.tags, {Name: name, team: 'qa'});
 	const group = simulator.securityGroups().find(candidate => candidate.name === 'docker-machine');
-	t.deepEqual(group?.ingress.map(rule => `${rule.from}/${rule.protocol} ${rule.cidr}`), ['22/tcp 0.0.0.0/0', '2376/tcp 0.0.0.0/0']);
+	t.deepEqual(
+		group?.ingress.map(rule => `${rule.from}/${rule.protocol} ${rule.cidr}`),
+		['22/tcp 0.0.0.0/0', '2376/tcp 0.0.0.0/0'],
+	);
 	t.deepEqual(instance!.groupIds, [group!.id]);
 	const config = (JSON.parse(await readFile(path.join(store, 'machines', name, 'config.json'), 'utf8')) as {Driver: Record<string, unknown>}).Driver;
-	t.like(config, {InstanceId: instance!.id, KeyName: name, AMI: ubuntuAmi, IPAddress: instance!.host!.ip, SSHUser: 'root', CreatedSecurityGroupIds: [group!.id]});
+	t.like(config, {
+		InstanceId: instance!.id,
+		KeyName: name,
+		AMI: ubuntuAmi,
+		IPAddress: instance!.host!.ip,
+		SSHUser: 'root',
+		CreatedSecurityGroupIds: [group!.id],
+	});
 
 	const tar = await busyboxImageTar();
-	const shell = async (line: string) => exec('bash', ['-c', `eval "$('${process.execPath}' '${builtCli}' env ${name})" && ${line}`], {env: {...process.env, ...env}, timeout: 120_000});
+	const shell = async (line: string) =>
+		exec('bash', ['-c', `eval "$('${process.execPath}' '${builtCli}' env ${name})" && ${line}`], {env: {...process.env, ...env}, timeout: 120_000});
 	t.is((await shell(`docker import ${tar} busybox:machinist >/dev/null && docker run --rm busybox:machinist echo ok`)).stdout, 'ok\n');
 	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Running +tcp://`));
 
@@ -144,10 +206,13 @@ test.serial('a launch EC2 refuses leaves the machine listed in error; rm deletes
 	oneLine(t, failed.stderr);
 	t.regex(failed.stderr, /Invalid value 'huge' for InstanceType\.: check --amazonec2-instance-type/);
 	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Error `));
-	t.deepEqual(simulator.leftovers().map(item => item.replace(/ sg-\w+$/, '')), [`key pair ${name}`, 'security group docker-machine']);
+	t.deepEqual(
+		simulator.leftovers().map(item => item.replace(/ sg-\w+$/, '')),
+		[`key pair ${name}`, 'security group docker-machine'],
+	);
 
 	// A machine named like an existing key pair is refused before anything is made.
-	const clash = await machinist(create(name), {...env, MACHINE_STORAGE_PATH: path.join(env['MACHINE_STORAGE_PATH']!, 'other')});
+	const clash = await machinist(create(name), {...env, MACHINE_STORAGE_PATH: path.join(env.MACHINE_STORAGE_PATH!, 'other')});
 	t.is(clash.code, 3);
 	t.regex(clash.stderr, new RegExp(`There is already a keypair with the name ${name}`));
 
@@ -163,7 +228,10 @@ test.serial('an instance that never starts running fails the create within the b
 	const failed = await machinist(create(name), {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '2500'});
 	t.is(failed.code, 1);
 	oneLine(t, failed.stderr);
-	t.regex(failed.stderr, /instance i-\w+ did not become running within 3 s \(state pending\): look at it in the EC2 console, or try another --amazonec2-zone/);
+	t.regex(
+		failed.stderr,
+		/instance i-\w+ did not become running within 3 s \(state pending\): look at it in the EC2 console, or try another --amazonec2-zone/,
+	);
 	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Error +Unknown +Creation failed: instance i-`));
 	const rm = await machinist(['rm', '-y', name], env);
 	t.is(rm.code, 0, rm.stderr);
@@ -197,7 +265,13 @@ test.serial('the security group machinist made is shared, kept while another ins
 	const groups = simulator.securityGroups().filter(group => group.name === 'docker-machine');
 	t.is(groups.length, 1);
 	t.deepEqual(groups[0]!.tags, {'machinist:created-by': 'share1'});
-	t.deepEqual(simulator.instances().filter(instance => instance.state === 'pending').map(instance => instance.groupIds), [[groups[0]!.id], [groups[0]!.id]]);
+	t.deepEqual(
+		simulator
+			.instances()
+			.filter(instance => instance.state === 'pending')
+			.map(instance => instance.groupIds),
+		[[groups[0]!.id], [groups[0]!.id]],
+	);
 
 	const first = await machinist(['rm', '-y', 'share1'], slow);
 	t.is(first.code, 0, first.stderr);
@@ -210,11 +284,17 @@ test.serial('the security group machinist made is shared, kept while another ins
 test.serial('swarm-mode machines open the swarm ports only to their own security group; the legacy swarm flags are refused', async t => {
 	const {env} = await storeEnv(t);
 	const legacy = await machinist(create('swarm0', ['--swarm-master', '--swarm-discovery', 'token://abc']), env);
-	t.is(legacy.stderr, 'Error: --swarm-master made a standalone Swarm master, which no longer exists: use --swarm-mode manager for a new swarm, or --swarm-mode worker --swarm-manager MANAGER to join one (or "machinist swarm init|join" later)\n');
+	t.is(
+		legacy.stderr,
+		'Error: --swarm-master made a standalone Swarm master, which no longer exists: use --swarm-mode manager for a new swarm, or --swarm-mode worker --swarm-manager MANAGER to join one (or "machinist swarm init|join" later)\n',
+	);
 	t.is((await machinist(['ls', '-q'], env)).stdout, '');
 
 	simulator.nextInstance = {neverRunning: true};
-	const failed = await machinist(create('swarm1', ['--swarm-mode', 'manager', '--amazonec2-security-group', 'swarm-group']), {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '500'});
+	const failed = await machinist(create('swarm1', ['--swarm-mode', 'manager', '--amazonec2-security-group', 'swarm-group']), {
+		...env,
+		MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '500',
+	});
 	t.is(failed.code, 1);
 	const group = simulator.securityGroups().find(candidate => candidate.name === 'swarm-group')!;
 	t.deepEqual(group.ingress.map(rule => `${rule.from}/${rule.protocol} from ${rule.sourceGroup ?? rule.cidr}`).sort(), [
@@ -227,7 +307,10 @@ test.serial('swarm-mode machines open the swarm ports only to their own security
 	]);
 	// A worker in the same group adds nothing: every rule it needs is there.
 	simulator.nextInstance = {neverRunning: true};
-	const workerFailed = await machinist(create('swarm2', ['--swarm-mode', 'worker', '--swarm-manager', 'swarm1', '--amazonec2-security-group', 'swarm-group']), {...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '500'});
+	const workerFailed = await machinist(
+		create('swarm2', ['--swarm-mode', 'worker', '--swarm-manager', 'swarm1', '--amazonec2-security-group', 'swarm-group']),
+		{...env, MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS: '500'},
+	);
 	t.is(workerFailed.code, 1);
 	t.is(group.ingress.length, 6);
 	t.is((await machinist(['rm', '-y', 'swarm1', 'swarm2'], env)).code, 0);
@@ -238,14 +321,32 @@ test.serial('a spot instance with a private address only: requested, used by its
 	if (!requireReal(t, testHostsAvailable())) return;
 	const {env} = await storeEnv(t);
 	const name = 'spot1';
-	const created = await machinist(create(name, ['--amazonec2-ssh-user', 'root', '--amazonec2-request-spot-instance', '--amazonec2-spot-price', '0.02', '--amazonec2-private-address-only', '--amazonec2-open-port', '8080']), env);
+	const created = await machinist(
+		create(name, [
+			'--amazonec2-ssh-user',
+			'root',
+			'--amazonec2-request-spot-instance',
+			'--amazonec2-spot-price',
+			'0.02',
+			'--amazonec2-private-address-only',
+			'--amazonec2-open-port',
+			'8080',
+		]),
+		env,
+	);
 	t.is(created.code, 0, created.stderr + created.stdout);
 	const [request] = simulator.spotRequests();
 	const instance = simulator.instances().find(candidate => candidate.id === request?.instanceId);
 	t.like(request, {state: 'active', price: '0.02'});
 	t.like(instance, {associatePublicIp: false, tags: {Name: name}});
-	t.deepEqual(simulator.securityGroups().find(group => group.name === 'docker-machine')?.ingress.map(rule => rule.from), [22, 2376, 8080]);
-	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Running +tcp://${instance!.host!.ip.replaceAll('.', '\\.')}:2376`));
+	t.deepEqual(
+		simulator
+			.securityGroups()
+			.find(group => group.name === 'docker-machine')
+			?.ingress.map(rule => rule.from),
+		[22, 2376, 8080],
+	);
+	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Running +tcp://${instance!.host!.ip.replaceAll('.', String.raw`\.`)}:2376`));
 
 	const rm = await machinist(['rm', '-y', name], env);
 	t.is(rm.code, 0, rm.stderr);

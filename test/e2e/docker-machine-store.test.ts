@@ -32,10 +32,11 @@ async function dockerMachineNoneStore(t: Parameters<typeof temporaryDir>[0]) {
 
 async function bash(command: string, env: NodeJS.ProcessEnv) {
 	const wrapper = `machinist() { ${JSON.stringify(process.execPath)} ${JSON.stringify(builtCli)} "$@"; }; ${command}`;
-	return exec('bash', ['-c', wrapper], {env: {PATH: process.env['PATH'], ...env}});
+	return exec('bash', ['-c', wrapper], {env: {PATH: process.env.PATH, ...env}});
 }
 
-const note = (store: string, machineDir: string) => `Copied ca.pem, cert.pem, key.pem from ${path.join(store, 'certs')} into ${machineDir}: the docker CLI reads them there\n`;
+const note = (store: string, machineDir: string) =>
+	`Copied ca.pem, cert.pem, key.pem from ${path.join(store, 'certs')} into ${machineDir}: the docker CLI reads them there\n`;
 
 test.serial('env of a none machine docker-machine made copies the client certificates in, and docker then works', async t => {
 	if (!requireReal(t, dockerdAvailable())) return;
@@ -54,7 +55,7 @@ test.serial('env of a none machine docker-machine made copies the client certifi
 	t.is(again.stderr, '', 'repaired once');
 });
 
-test.serial('config of such a machine repairs it the same way, and the app\'s env copy too', async t => {
+test.serial("config of such a machine repairs it the same way, and the app's env copy too", async t => {
 	if (!requireReal(t, dockerdAvailable())) return;
 	const {store, env, machineDir} = await dockerMachineNoneStore(t);
 	const {stdout, stderr} = await bash('docker $(machinist config p1) ps --format "{{.ID}}" && echo "docker answered"', env);

@@ -54,7 +54,7 @@ test.serial('a wrong key fails fast, leaves the machine listed in an error state
 test.serial('an unreachable address and a stopped sshd are clear errors within 15 s', async t => {
 	if (!requireReal(t, testHostsAvailable())) return;
 	const {host, env, keys} = await world(t);
-	const unreachable = {...host, ip: host.ip.replace(/\.2$/, '.77')} as TestHost;
+	const unreachable = {...host, ip: host.ip.replace(/\.2$/, '.77')};
 	const [lost, lostMs] = await timed(machinist(generic(unreachable, keys.good, 'nowhere'), env));
 	t.true(lostMs < 15_000, `took ${lostMs} ms`);
 	t.is(lost.code, 3);
@@ -79,7 +79,7 @@ test.serial('sshd killed in the middle of provisioning is a clear error, and a l
 	const {host, env, keys} = await world(t);
 	t.is((await machinist(generic(host, keys.good, 'node'), env)).code, 0);
 	// A new label changes the daemon's options, so this provision has real work to do.
-	const child = spawn(process.execPath, [builtCli, 'provision', 'node'], {env: {PATH: process.env['PATH'], ...env}});
+	const child = spawn(process.execPath, [builtCli, 'provision', 'node'], {env: {PATH: process.env.PATH, ...env}});
 	let stdout = '';
 	let stderr = '';
 	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -123,7 +123,9 @@ test.serial('Docker is installed from --engine-install-url when missing (a scrip
 	let fetched = 0;
 	const server = http.createServer((_request, response) => {
 		fetched++;
-		response.end('#!/bin/sh\nset -e\n# stands in for get.docker.com: the test host has no route to package registries\nmv /opt/dockerd.stash /usr/sbin/dockerd\n');
+		response.end(
+			'#!/bin/sh\nset -e\n# stands in for get.docker.com: the test host has no route to package registries\nmv /opt/dockerd.stash /usr/sbin/dockerd\n',
+		);
 	});
 	const gateway = host.ip.replace(/\.2$/, '.1');
 	await new Promise<void>(resolve => {
@@ -141,13 +143,13 @@ test.serial('Docker is installed from --engine-install-url when missing (a scrip
 
 for (const kind of ['no-init', 'systemd'] as const) {
 	test.serial(`${kind} host: a daemon that cannot start with the given options fails at once with its own log lines`, async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
-	const {host, env, keys} = await world(t, kind);
-	const [failed, ms] = await timed(machinist(generic(host, keys.good, 'badopt', ['--engine-opt', 'no-such-dockerd-flag=1']), env));
-	t.true(ms < 30_000, `took ${ms} ms`);
-	t.not(failed.code, 0);
-	t.is(failed.stderr.trimEnd().split('\n').length, 1, failed.stderr);
-	t.regex(failed.stderr, /Docker did not come up on badopt: dockerd stopped.*last log lines: .*no-such-dockerd-flag/);
-	t.regex((await machinist(['ls'], env)).stdout, /\nbadopt +- +generic +Error +.*Provisioning failed/);
-});
+		if (!requireReal(t, testHostsAvailable())) return;
+		const {host, env, keys} = await world(t, kind);
+		const [failed, ms] = await timed(machinist(generic(host, keys.good, 'badopt', ['--engine-opt', 'no-such-dockerd-flag=1']), env));
+		t.true(ms < 30_000, `took ${ms} ms`);
+		t.not(failed.code, 0);
+		t.is(failed.stderr.trimEnd().split('\n').length, 1, failed.stderr);
+		t.regex(failed.stderr, /Docker did not come up on badopt: dockerd stopped.*last log lines: .*no-such-dockerd-flag/);
+		t.regex((await machinist(['ls'], env)).stdout, /\nbadopt +- +generic +Error +.*Provisioning failed/);
+	});
 }

@@ -28,23 +28,27 @@ async function setup(t: ExecutionContext, kind: TestHostKind): Promise<Setup> {
 /** Types `line` into `machinist ssh NAME` running in a real terminal (tmux); returns the exit code. */
 async function interactiveExitCode(env: NodeJS.ProcessEnv, name: string, line: string): Promise<number> {
 	const session = `mssh${process.pid}`;
-	const marker = path.join(String(env['MACHINE_STORAGE_PATH']), 'ssh-exit');
-	const command = `env -i PATH=${env['PATH']} HOME=${env['HOME']} MACHINE_STORAGE_PATH=${env['MACHINE_STORAGE_PATH']} TERM=xterm ${process.execPath} ${builtCli} ssh ${name}; echo $? > ${marker}`;
+	const marker = path.join(String(env.MACHINE_STORAGE_PATH), 'ssh-exit');
+	const command = `env -i PATH=${env.PATH} HOME=${env.HOME} MACHINE_STORAGE_PATH=${env.MACHINE_STORAGE_PATH} TERM=xterm ${process.execPath} ${builtCli} ssh ${name}; echo $? > ${marker}`;
 	await tmux(['-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', '100', '-y', '30', command]);
 	try {
 		let typed = false;
-		const exitCode = await waitFor('the interactive ssh session to end', async () => {
-			const written = await readFile(marker, 'utf8').catch(() => undefined);
-			if (written !== undefined) return Number(written.trim());
-			const {stdout: screen} = await tmux(['capture-pane', '-p', '-t', session]).catch(() => ({stdout: ''}));
-			// Typed once the remote shell shows its prompt.
-			if (!typed && /[#$] *$/m.test(screen)) {
-				await tmux(['send-keys', '-t', session, line, 'Enter']);
-				typed = true;
-			}
+		const exitCode = await waitFor(
+			'the interactive ssh session to end',
+			async () => {
+				const written = await readFile(marker, 'utf8').catch(() => undefined);
+				if (written !== undefined) return Number(written.trim());
+				const {stdout: screen} = await tmux(['capture-pane', '-p', '-t', session]).catch(() => ({stdout: ''}));
+				// Typed once the remote shell shows its prompt.
+				if (!typed && /[#$] *$/m.test(screen)) {
+					await tmux(['send-keys', '-t', session, line, 'Enter']);
+					typed = true;
+				}
 
-			return undefined;
-		}, {timeoutMs: 30_000, intervalMs: 200});
+				return undefined;
+			},
+			{timeoutMs: 30_000, intervalMs: 200},
+		);
 		return exitCode;
 	} finally {
 		await tmux(['kill-session', '-t', session]).catch(() => undefined);
@@ -58,30 +62,42 @@ for (const kind of ['systemd', 'no-init'] as const) {
 		const name = 'node1';
 
 		const started = Date.now();
-		const created = await machinist(['create', '-d', 'generic', '--generic-ip-address', host.ip, '--generic-ssh-key', key, '--engine-label', 'team=qa', name], env);
+		const created = await machinist(
+			['create', '-d', 'generic', '--generic-ip-address', host.ip, '--generic-ssh-key', key, '--engine-label', 'team=qa', name],
+			env,
+		);
 		t.log(`create took ${Date.now() - started} ms`);
 		t.is(created.code, 0, created.stderr + created.stdout);
-		t.deepEqual(created.stdout.split('\n').filter(line => !line.startsWith('Creating CA') && !line.startsWith('Creating client')), [
-			'Running pre-create checks...',
-			'Creating machine...',
-			'Waiting for machine to be running, this may take a few minutes...',
-			'Detecting operating system of created instance...',
-			'Waiting for SSH to be available...',
-			'Detecting the provisioner...',
-			'Provisioning with debian...',
-			'Copying certs to the local machine directory...',
-			'Copying certs to the remote machine...',
-			'Setting Docker configuration on the remote daemon...',
-			'Checking connection to Docker...',
-			'Docker is up and running!',
-			`To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: machinist env ${name}`,
-			'',
-		]);
+		t.deepEqual(
+			created.stdout.split('\n').filter(line => !line.startsWith('Creating CA') && !line.startsWith('Creating client')),
+			[
+				'Running pre-create checks...',
+				'Creating machine...',
+				'Waiting for machine to be running, this may take a few minutes...',
+				'Detecting operating system of created instance...',
+				'Waiting for SSH to be available...',
+				'Detecting the provisioner...',
+				'Provisioning with debian...',
+				'Copying certs to the local machine directory...',
+				'Copying certs to the remote machine...',
+				'Setting Docker configuration on the remote daemon...',
+				'Checking connection to Docker...',
+				'Docker is up and running!',
+				`To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: machinist env ${name}`,
+				'',
+			],
+		);
 
 		const tar = await busyboxImageTar();
-		const run = await userShell(env, `eval "$(machinist env ${name})" && docker import ${tar} busybox:machinist >/dev/null && docker run --rm busybox:machinist echo ok`);
+		const run = await userShell(
+			env,
+			`eval "$(machinist env ${name})" && docker import ${tar} busybox:machinist >/dev/null && docker run --rm busybox:machinist echo ok`,
+		);
 		t.is(run.stdout, 'ok\n', run.stderr);
-		t.regex((await machinist(['ls', '--filter', 'label=team=qa'], env)).stdout, new RegExp(`\\n${name} +- +generic +Running +tcp://${host.ip.replaceAll('.', '\\.')}:2376 +v\\S+ +\\n`));
+		t.regex(
+			(await machinist(['ls', '--filter', 'label=team=qa'], env)).stdout,
+			new RegExp(String.raw`\n${name} +- +generic +Running +tcp://${host.ip.replaceAll('.', String.raw`\.`)}:2376 +v\S+ +\n`),
+		);
 		t.is((await host.exec('hostname')).stdout.trim(), name);
 
 		for (const round of [1, 2]) {

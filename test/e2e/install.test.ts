@@ -16,7 +16,9 @@ async function expectedBuildFiles(): Promise<string[]> {
 	const entries = await readdir(path.join(repoRoot, 'source'), {recursive: true, withFileTypes: true});
 	return entries
 		.filter(entry => entry.isFile() && /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
-		.map(entry => path.join('package/build', path.relative(path.join(repoRoot, 'source'), path.join(entry.parentPath, entry.name))).replace(/\.tsx?$/, '.js'));
+		.map(entry =>
+			path.join('package/build', path.relative(path.join(repoRoot, 'source'), path.join(entry.parentPath, entry.name))).replace(/\.tsx?$/, '.js'),
+		);
 }
 
 test.serial('the packed tarball installs as a global command that runs on production dependencies alone, also as docker-machine', async t => {
@@ -26,14 +28,23 @@ test.serial('the packed tarball installs as a global command that runs on produc
 
 	// `npm test` has just built build/; packing must not build again.
 	await exec('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], {cwd: repoRoot});
-	const tarball = path.join(dir, (await readdir(dir)).find(name => name.endsWith('.tgz'))!);
+	const tarball = path.join(
+		dir,
+		(await readdir(dir)).find(name => name.endsWith('.tgz'))!,
+	);
 	const files = (await exec('tar', ['tzf', tarball])).stdout.split('\n').filter(Boolean);
-	t.deepEqual(files.filter(file => !file.startsWith('package/build/') && !['package/package.json', 'package/readme.md'].includes(file)), [], 'nothing outside build/');
+	t.deepEqual(
+		files.filter(file => !file.startsWith('package/build/') && !['package/package.json', 'package/readme.md'].includes(file)),
+		[],
+		'nothing outside build/',
+	);
 	const missing = (await expectedBuildFiles()).filter(file => !files.includes(file));
 	t.deepEqual(missing, [], 'every source module is built');
 
 	const prefix = path.join(dir, 'prefix');
-	await exec('npm', ['install', '--global', '--prefix', prefix, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], {env: {...process.env, npm_config_update_notifier: 'false'}});
+	await exec('npm', ['install', '--global', '--prefix', prefix, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+		env: {...process.env, npm_config_update_notifier: 'false'},
+	});
 	const installed = path.join(prefix, 'lib', 'node_modules', 'machinist');
 	for (const devDependency of ['tsx', 'typescript', 'ava', 'ink-testing-library', '@types/node']) {
 		t.false(existsSync(path.join(installed, 'node_modules', devDependency)), `${devDependency} is not installed`);
@@ -68,7 +79,7 @@ test.serial('the packed tarball installs as a global command that runs on produc
 
 	const created = await run(`machinist create -d none --url ${dockerd.url} m1`);
 	t.is(created.code, 0, created.stderr);
-	t.regex((await run('machinist ls')).stdout, new RegExp(`^m1 +- +none +Running +${dockerd.url.replaceAll('.', '\\.')} `, 'm'));
+	t.regex((await run('machinist ls')).stdout, new RegExp(`^m1 +- +none +Running +${dockerd.url.replaceAll('.', String.raw`\.`)} `, 'm'));
 	const exports = await run('machinist env m1');
 	t.true(exports.stdout.includes(`export DOCKER_HOST="${dockerd.url}"\n`), exports.stdout + exports.stderr);
 	t.true(exports.stdout.endsWith('# eval $(machinist env m1)\n'));
@@ -80,7 +91,10 @@ test.serial('the packed tarball installs as a global command that runs on produc
 	const aliased = await run('docker-machine env m1');
 	t.true(aliased.stdout.endsWith('# Run this command to configure your shell: \n# eval $(docker-machine env m1)\n'), aliased.stdout);
 	t.regex((await run('docker-machine version')).stdout, /^docker-machine version 0\.1\.0\b/);
-	t.is((await run('docker-machine env nosuch')).stderr, 'Docker machine "nosuch" does not exist. Use "docker-machine ls" to list machines. Use "docker-machine create" to add a new one.\n');
+	t.is(
+		(await run('docker-machine env nosuch')).stderr,
+		'Docker machine "nosuch" does not exist. Use "docker-machine ls" to list machines. Use "docker-machine create" to add a new one.\n',
+	);
 	await rename(engine.certPaths.clientCert, `${engine.certPaths.clientCert}.away`);
 	const broken = await run('docker-machine env m1');
 	t.is(broken.code, 1);

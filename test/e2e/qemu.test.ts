@@ -48,7 +48,7 @@ async function imageServer(t: ExecutionContext): Promise<{base: string; requests
 			fs.createReadStream(image).pipe(response);
 		} else if (request.url === `/bad/${imageName}`) {
 			const start = fs.readFileSync(image).subarray(0, 4 * 1024 * 1024);
-			start[start.length - 1]! ^= 0xFF;
+			start[start.length - 1] = start.at(-1)! ^ 0xff;
 			response.writeHead(200, {'content-length': start.length});
 			response.end(start);
 		} else if (request.url === '/good/SHA512SUMS' || request.url === '/bad/SHA512SUMS') {
@@ -79,7 +79,7 @@ async function setup(t: ExecutionContext): Promise<Setup> {
 		SHELL: '/bin/bash',
 		USER: 'tester',
 		MACHINIST_CONFIG_DIR: path.join(root, 'prefs'),
-		PATH: `${bin}:${process.env['PATH']}`,
+		PATH: `${bin}:${process.env.PATH}`,
 		// Keep the monitor socket's fallback directory inside the test's own temp dir.
 		XDG_RUNTIME_DIR: path.join(root, 'run'),
 		// Boots under TCG on a busy 2-core machine can take minutes.
@@ -115,9 +115,11 @@ async function httpText(port: number): Promise<string> {
 					response.on('end', () => {
 						resolve(body);
 					});
-				}).on('error', reject).on('timeout', function (this: http.ClientRequest) {
-					this.destroy(new Error('timeout'));
-				});
+				})
+					.on('error', reject)
+					.on('timeout', function (this: http.ClientRequest) {
+						this.destroy(new Error('timeout'));
+					});
 			});
 		} catch (error) {
 			// After a start, dockerd brings the --restart container back a little after sshd answers.
@@ -135,9 +137,7 @@ async function qemuProcesses(marker: string): Promise<number> {
 	for (const entry of await readdir('/proc')) {
 		if (!/^\d+$/.test(entry)) continue;
 		const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-		if (commandLine.startsWith('qemu-system') || commandLine.includes('/qemu-system')) {
-			if (commandLine.includes(marker)) count++;
-		}
+		if ((commandLine.startsWith('qemu-system') || commandLine.includes('/qemu-system')) && commandLine.includes(marker)) count++;
 	}
 
 	return count;
@@ -167,40 +167,56 @@ test.serial('create -d qemu boots a VM whose Docker runs containers with host fi
 	const tar = await busyboxImageTar();
 
 	const started = Date.now();
-	const create = await shell(env, [
-		'machinist create -d qemu',
-		`--qemu-boot-image ${base}/good/${imageName}`,
-		`--qemu-boot-image-checksum ${base}/good/SHA512SUMS`,
-		`--qemu-share-folder ${share}`,
-		`--qemu-forward ${forwardPort}:8080`,
-		'--qemu-memory 1024 --qemu-disk-size 4000',
-		'default',
-	].join(' '));
+	const create = await shell(
+		env,
+		[
+			'machinist create -d qemu',
+			`--qemu-boot-image ${base}/good/${imageName}`,
+			`--qemu-boot-image-checksum ${base}/good/SHA512SUMS`,
+			`--qemu-share-folder ${share}`,
+			`--qemu-forward ${forwardPort}:8080`,
+			'--qemu-memory 1024 --qemu-disk-size 4000',
+			'default',
+		].join(' '),
+	);
 	const createSeconds = Math.round((Date.now() - started) / 1000);
 	t.log(`create took ${createSeconds} s`);
 	t.is(create.code, 0, create.stdout + create.stderr);
 	t.regex(create.stdout, /Docker is up and running!/);
 	t.regex(create.stdout, /\(default\) Downloading .*100%/, 'plain progress lines when not on a terminal');
-	t.deepEqual(requests.filter(url => url.endsWith('.qcow2')), [`/good/${imageName}`]);
+	t.deepEqual(
+		requests.filter(url => url.endsWith('.qcow2')),
+		[`/good/${imageName}`],
+	);
 	const record = JSON.parse(await readFile(path.join(store, 'machines/default/config.json'), 'utf8')) as {Driver: {AccelUsed: string; EnginePort: number}};
 	if (kvmPresent && record.Driver.AccelUsed === 'tcg') {
-		t.regex(create.stdout + create.stderr, /kvm is offered but the VM made no progress under it .*using tcg/, 'auto fell back to tcg with one warning line');
+		t.regex(
+			create.stdout + create.stderr,
+			/kvm is offered but the VM made no progress under it .*using tcg/,
+			'auto fell back to tcg with one warning line',
+		);
 	}
 
-	t.regex((await shell(env, 'machinist url default')).stdout, new RegExp(`^tcp://127\\.0\\.0\\.1:${record.Driver.EnginePort}\\n$`));
+	t.regex((await shell(env, 'machinist url default')).stdout, new RegExp(String.raw`^tcp://127\.0\.0\.1:${record.Driver.EnginePort}\n$`));
 	const certificate = await shell(env, `openssl x509 -noout -ext subjectAltName -in ${path.join(store, 'machines/default/server.pem')}`);
 	t.regex(certificate.stdout, /IP Address:127\.0\.0\.1/);
 	t.regex(certificate.stdout, /DNS:localhost/);
 
-	const run = await shell(env, [
-		'eval "$(machinist env default)"',
-		`docker import ${tar} busybox:machinist >/dev/null`,
-		`docker run --rm -v ${share}:/src busybox:machinist cat /src/hello.txt`,
-	].join(' && '));
+	const run = await shell(
+		env,
+		[
+			'eval "$(machinist env default)"',
+			`docker import ${tar} busybox:machinist >/dev/null`,
+			`docker run --rm -v ${share}:/src busybox:machinist cat /src/hello.txt`,
+		].join(' && '),
+	);
 	t.is(run.code, 0, run.stderr);
-	t.is(run.stdout, 'hello from the host\n', 'a bind mount of a host directory shows the host\'s files');
+	t.is(run.stdout, 'hello from the host\n', "a bind mount of a host directory shows the host's files");
 
-	const publish = await shell(env, `eval "$(machinist env default)" && docker run -d --restart always -p 8080:80 -p 8081:80 -v ${share}:/www busybox:machinist httpd -f -p 80 -h /www`);
+	const publish = await shell(
+		env,
+		`eval "$(machinist env default)" && docker run -d --restart always -p 8080:80 -p 8081:80 -v ${share}:/www busybox:machinist httpd -f -p 80 -h /www`,
+	);
 	t.is(publish.code, 0, publish.stderr);
 	t.is(await httpText(forwardPort), 'hello from the host\n', 'a published port is reached through --qemu-forward');
 
@@ -228,9 +244,12 @@ test.serial('create -d qemu boots a VM whose Docker runs containers with host fi
 	t.is(rm.code, 0, rm.stderr);
 	t.false(fs.existsSync(path.join(store, 'machines/default')));
 	t.is(await qemuProcesses(path.join(store, 'machines/default')), 0);
-	t.deepEqual(await readdir(String(env['XDG_RUNTIME_DIR'])), [], 'the monitor socket\'s directory is gone');
+	t.deepEqual(await readdir(String(env.XDG_RUNTIME_DIR)), [], "the monitor socket's directory is gone");
 	const cached = await readdir(path.join(store, 'cache'));
-	t.true(cached.some(name => name.endsWith(imageName)), 'the cached image stays for the next machine');
+	t.true(
+		cached.some(name => name.endsWith(imageName)),
+		'the cached image stays for the next machine',
+	);
 });
 
 test.serial('a corrupted download is refused and deleted, nothing boots, and the failed machine can be removed', async t => {
@@ -238,12 +257,22 @@ test.serial('a corrupted download is refused and deleted, nothing boots, and the
 	if (!requireReal(t, vmTestsAvailable())) return;
 	const {base} = await imageServer(t);
 	const {store, env} = await setup(t);
-	const create = await shell(env, `machinist create -d qemu --qemu-boot-image ${base}/bad/${imageName} --qemu-boot-image-checksum ${base}/bad/SHA512SUMS --qemu-no-share broken`);
+	const create = await shell(
+		env,
+		`machinist create -d qemu --qemu-boot-image ${base}/bad/${imageName} --qemu-boot-image-checksum ${base}/bad/SHA512SUMS --qemu-no-share broken`,
+	);
 	t.is(create.code, 1);
 	t.regex(create.stderr, /the sha512 checksum of http:\S+ is [\da-f]{128}, not [\da-f]{128}: the download was deleted and nothing was booted/);
-	t.deepEqual((await readdir(path.join(store, 'cache'))).filter(name => name.includes(imageName)), []);
+	t.deepEqual(
+		(await readdir(path.join(store, 'cache'))).filter(name => name.includes(imageName)),
+		[],
+	);
 	t.is(await qemuProcesses(path.join(store, 'machines/broken')), 0);
-	t.regex((await shell(env, 'machinist ls --format "{{.Name}} {{.State}} {{.Error}}"')).stdout, /^broken Error Creation failed: the sha512 checksum/m, 'the failed create stays listed with its reason');
+	t.regex(
+		(await shell(env, 'machinist ls --format "{{.Name}} {{.State}} {{.Error}}"')).stdout,
+		/^broken Error Creation failed: the sha512 checksum/m,
+		'the failed create stays listed with its reason',
+	);
 	t.is((await shell(env, 'machinist rm -y broken')).code, 0);
 });
 
@@ -258,13 +287,19 @@ test.serial('--qemu-accel kvm where kvm cannot run guests fails with the serial 
 	if (!requireReal(t, vmTestsAvailable())) return;
 	const image = await ensureVmImage();
 	const {store, env} = await setup(t);
-	const create = await shell({...env, MACHINIST_QEMU_ACCEL_PROBE_MS: '20000'}, `machinist create -d qemu --qemu-boot-image ${image} --qemu-accel kvm --qemu-no-share --qemu-memory 1024 stuck`);
+	const create = await shell(
+		{...env, MACHINIST_QEMU_ACCEL_PROBE_MS: '20000'},
+		`machinist create -d qemu --qemu-boot-image ${image} --qemu-accel kvm --qemu-no-share --qemu-memory 1024 stuck`,
+	);
 	if (create.code === 0) {
 		// This computer's kvm works: the guest booted under it, which is what the flag asks for.
 		t.log('kvm runs guests here; nothing to detect');
 		t.is((await shell(env, 'machinist status stuck')).stdout, 'Running\n');
 	} else {
-		t.regex(create.stderr, /the VM made no progress under kvm \(.*\): this computer's kvm does not run guests \(nested virtualization\?\); use --qemu-accel tcg/);
+		t.regex(
+			create.stderr,
+			/the VM made no progress under kvm \(.*\): this computer's kvm does not run guests \(nested virtualization\?\); use --qemu-accel tcg/,
+		);
 		t.is(await qemuProcesses(path.join(store, 'machines/stuck')), 0, 'the hung VM is stopped');
 	}
 

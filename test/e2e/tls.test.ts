@@ -30,11 +30,20 @@ async function world(t: ExecutionContext): Promise<World> {
 	const engine = createEngine({storagePath: store, env});
 	await bootstrapCertificates(engine);
 	const serverDir = await temporaryDir(t, 'ms-');
-	const trustedFiles = {caCertPath: engine.certPaths.caCert, caKeyPath: engine.certPaths.caKey, serverCertPath: path.join(serverDir, 'server.pem'), serverKeyPath: path.join(serverDir, 'server-key.pem')};
+	const trustedFiles = {
+		caCertPath: engine.certPaths.caCert,
+		caKeyPath: engine.certPaths.caKey,
+		serverCertPath: path.join(serverDir, 'server.pem'),
+		serverKeyPath: path.join(serverDir, 'server-key.pem'),
+	};
 	await generateServerCertificate({...trustedFiles, org: 'tester.trusted', hosts: ['127.0.0.1', 'localhost']});
 	const otherCa = await generateCa('stranger');
 	const rogueCert = await generateSignedCert({org: 'stranger.rogue', ca: otherCa, kind: 'server', hosts: ['127.0.0.1', 'localhost']});
-	const rogueFiles = {caCertPath: path.join(serverDir, 'other-ca.pem'), serverCertPath: path.join(serverDir, 'rogue.pem'), serverKeyPath: path.join(serverDir, 'rogue-key.pem')};
+	const rogueFiles = {
+		caCertPath: path.join(serverDir, 'other-ca.pem'),
+		serverCertPath: path.join(serverDir, 'rogue.pem'),
+		serverKeyPath: path.join(serverDir, 'rogue-key.pem'),
+	};
 	await writeFileAtomic(rogueFiles.caCertPath, otherCa.certPem);
 	await writeFileAtomic(rogueFiles.serverCertPath, rogueCert.certPem);
 	await writeFileAtomic(rogueFiles.serverKeyPath, rogueCert.keyPem);
@@ -48,7 +57,10 @@ test.serial('a none machine on a real TLS dockerd: create, ls, env, config, and 
 	const {store, env, trusted} = await world(t);
 	const created = await machinist(['create', '-d', 'none', '--url', trusted.url, 'local'], env);
 	t.is(created.code, 0, created.stderr);
-	t.is(created.stdout, 'Running pre-create checks...\nCreating machine...\nTo see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: machinist env local\n');
+	t.is(
+		created.stdout,
+		'Running pre-create checks...\nCreating machine...\nTo see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: machinist env local\n',
+	);
 
 	const {stdout: serverVersion} = await exec('docker', ['--host', `unix://${trusted.socketPath}`, 'version', '--format', '{{.Server.Version}}']);
 	const version = serverVersion.trim();
@@ -58,25 +70,35 @@ test.serial('a none machine on a real TLS dockerd: create, ls, env, config, and 
 	t.is(listing.code, 0, listing.stderr);
 	const lines = listing.stdout.split('\n');
 	t.regex(lines[0]!, /^NAME +ACTIVE +DRIVER +STATE +URL +SWARM +DOCKER +ERRORS$/);
-	t.regex(lines[1]!, new RegExp(`^local +- +none +Running +${trusted.url.replaceAll('.', '\\.')} +v${version.replaceAll('.', '\\.').replaceAll('+', '\\+')} +$`));
+	t.regex(
+		lines[1]!,
+		new RegExp(
+			`^local +- +none +Running +${trusted.url.replaceAll('.', String.raw`\.`)} +v${version.replaceAll('.', String.raw`\.`).replaceAll('+', String.raw`\+`)} +$`,
+		),
+	);
 
 	const printed = await machinist(['env', 'local'], env);
 	t.is(printed.code, 0, printed.stderr);
-	t.is(printed.stdout, [
-		'export DOCKER_TLS_VERIFY="1"',
-		`export DOCKER_HOST="${trusted.url}"`,
-		`export DOCKER_CERT_PATH="${path.join(store, 'machines', 'local')}"`,
-		'export DOCKER_MACHINE_NAME="local"',
-		'# Run this command to configure your shell: ',
-		'# eval $(machinist env local)',
-		'',
-	].join('\n'));
+	t.is(
+		printed.stdout,
+		[
+			'export DOCKER_TLS_VERIFY="1"',
+			`export DOCKER_HOST="${trusted.url}"`,
+			`export DOCKER_CERT_PATH="${path.join(store, 'machines', 'local')}"`,
+			'export DOCKER_MACHINE_NAME="local"',
+			'# Run this command to configure your shell: ',
+			'# eval $(machinist env local)',
+			'',
+		].join('\n'),
+	);
 
 	// Exactly what a user types, with the real docker CLI.
 	const shell = `eval "$(node ${builtCli} env local)" && docker version --format '{{.Server.Version}}' && echo "active=$(node ${builtCli} active)"`;
 	const {stdout: viaEnv} = await exec('bash', ['-c', shell], {env: {...process.env, ...env}});
 	t.is(viaEnv, `${version}\nactive=local\n`);
-	const {stdout: viaConfig} = await exec('bash', ['-c', `docker $(node ${builtCli} config local) version --format '{{.Server.Version}}'`], {env: {...process.env, ...env}});
+	const {stdout: viaConfig} = await exec('bash', ['-c', `docker $(node ${builtCli} config local) version --format '{{.Server.Version}}'`], {
+		env: {...process.env, ...env},
+	});
 	t.is(viaConfig.trim(), version);
 
 	t.is((await machinist(['status', 'local'], env)).stdout, 'Running\n');
@@ -90,23 +112,32 @@ test.serial('a none machine on a real TLS dockerd: create, ls, env, config, and 
 	t.like(json[0], {Name: 'local', State: 'Running', DockerVersion: `v${version}`});
 });
 
-test.serial('a daemon whose certificate another CA signed fails env with docker-machine\'s TLS error', async t => {
+test.serial("a daemon whose certificate another CA signed fails env with docker-machine's TLS error", async t => {
 	if (!requireReal(t, dockerdAvailable())) return;
 	const {env, rogue} = await world(t);
 	t.is((await machinist(['create', '-d', 'none', '--url', rogue.url, 'rogue'], env)).code, 0);
 	const printed = await machinist(['env', 'rogue'], env);
 	t.is(printed.code, 1);
 	t.is(printed.stdout, '');
-	t.is(printed.stderr, [
-		`Error checking TLS connection: Error checking and/or regenerating the certs: There was an error validating certificates for host "127.0.0.1:${rogue.port}": x509: certificate signed by unknown authority`,
-		'You can attempt to regenerate them using \'machinist regenerate-certs [name]\'.',
-		'Be advised that this will trigger a Docker daemon restart which might stop running containers.',
-		'',
-	].join('\n'));
+	t.is(
+		printed.stderr,
+		[
+			`Error checking TLS connection: Error checking and/or regenerating the certs: There was an error validating certificates for host "127.0.0.1:${rogue.port}": x509: certificate signed by unknown authority`,
+			"You can attempt to regenerate them using 'machinist regenerate-certs [name]'.",
+			'Be advised that this will trigger a Docker daemon restart which might stop running containers.',
+			'',
+		].join('\n'),
+	);
 	const config = await machinist(['config', 'rogue'], env);
-	t.regex(config.stderr, /^Error running connection boilerplate: Error checking and\/or regenerating the certs: There was an error validating certificates for host/);
+	t.regex(
+		config.stderr,
+		/^Error running connection boilerplate: Error checking and\/or regenerating the certs: There was an error validating certificates for host/,
+	);
 	const listing = await machinist(['ls'], env);
-	t.regex(listing.stdout, /\nrogue +- +none +Running +tcp:\/\/127\.0\.0\.1:\d+ +Unknown +Unable to query docker version: .*x509: certificate signed by unknown authority\n/);
+	t.regex(
+		listing.stdout,
+		/\nrogue +- +none +Running +tcp:\/\/127\.0\.0\.1:\d+ +Unknown +Unable to query docker version: .*x509: certificate signed by unknown authority\n/,
+	);
 });
 
 test.serial('missing client certificates and an unreachable daemon are one-line errors that delete nothing', async t => {

@@ -17,32 +17,55 @@ test.after.always(async () => {
 });
 
 function driver(name: string, flags: Record<string, string | string[] | boolean> = {}, env: NodeJS.ProcessEnv = {}) {
-	const values = resolveOptions(definition.options, {
-		'amazonec2-access-key': simulator.accessKeyId,
-		'amazonec2-secret-key': simulator.secretAccessKey,
-		'amazonec2-endpoint': simulator.url,
-		...flags,
-	}, env);
+	const values = resolveOptions(
+		definition.options,
+		{
+			'amazonec2-access-key': simulator.accessKeyId,
+			'amazonec2-secret-key': simulator.secretAccessKey,
+			'amazonec2-endpoint': simulator.url,
+			...flags,
+		},
+		env,
+	);
 	return definition.fromOptions(baseDriverConfig('/nonexistent', name), values);
 }
 
 test('defaults: us-east-1 zone a, t3.micro, 16 GB, security group docker-machine, user ubuntu, IMDSv2 required', t => {
 	const {config} = driver('defaults');
-	t.like(config, {Region: 'us-east-1', Zone: 'a', InstanceType: 't3.micro', RootSize: 16, SecurityGroupNames: ['docker-machine'], SSHUser: 'ubuntu', SSHPort: 22, MetadataHttpTokens: 'required', AMI: '', RetryCount: 5});
+	t.like(config, {
+		Region: 'us-east-1',
+		Zone: 'a',
+		InstanceType: 't3.micro',
+		RootSize: 16,
+		SecurityGroupNames: ['docker-machine'],
+		SSHUser: 'ubuntu',
+		SSHPort: 22,
+		MetadataHttpTokens: 'required',
+		AMI: '',
+		RetryCount: 5,
+	});
 });
 
 test('tags are key,value pairs', t => {
-	t.deepEqual(tagPairs('team,qa, env ,prod'), [{Key: 'team', Value: 'qa'}, {Key: 'env', Value: 'prod'}]);
+	t.deepEqual(tagPairs('team,qa, env ,prod'), [
+		{Key: 'team', Value: 'qa'},
+		{Key: 'env', Value: 'prod'},
+	]);
 	t.deepEqual(tagPairs(''), []);
 });
 
-test.serial('the pre-create check finds the default VPC, its subnet in the zone, and Canonical\'s newest Ubuntu AMI', async t => {
+test.serial("the pre-create check finds the default VPC, its subnet in the zone, and Canonical's newest Ubuntu AMI", async t => {
 	const ec2 = driver('pcc', {'amazonec2-zone': 'b'});
 	await ec2.preCreateCheck({machineDir: await temporaryDir(t)});
 	const subnet = simulator.requests.findLast(request => request.action === 'DescribeSubnets');
-	t.like(subnet?.params, {'Filter.1.Name': 'availability-zone', 'Filter.1.Value.1': 'us-east-1b', 'Filter.2.Name': 'vpc-id', 'Filter.2.Value.1': defaultVpcId});
+	t.like(subnet?.params, {
+		'Filter.1.Name': 'availability-zone',
+		'Filter.1.Value.1': 'us-east-1b',
+		'Filter.2.Name': 'vpc-id',
+		'Filter.2.Value.1': defaultVpcId,
+	});
 	t.like(ec2.config, {VpcId: defaultVpcId, AMI: ubuntuAmi});
-	t.regex(String(ec2.config['SubnetId']), /^subnet-/);
+	t.regex(String(ec2.config.SubnetId), /^subnet-/);
 	t.like(simulator.requests.findLast(request => request.action === 'DescribeImages')?.params, {'Owner.1': '099720109477'});
 	t.deepEqual(simulator.leftovers(), [], 'a pre-create check makes nothing');
 });
@@ -50,32 +73,51 @@ test.serial('the pre-create check finds the default VPC, its subnet in the zone,
 test('rejected credentials are one line naming the flags, and never echo the secret', async t => {
 	const ec2 = driver('badcreds', {'amazonec2-access-key': 'AKIAWRONGWRONGWRONG', 'amazonec2-secret-key': 'very-secret'});
 	const error = await t.throwsAsync(ec2.preCreateCheck({machineDir: await temporaryDir(t)}));
-	t.regex(error.message, /^AWS rejected the credentials \(AuthFailure: AWS was not able to validate the provided access credentials\): check --amazonec2-access-key, --amazonec2-secret-key/);
+	t.regex(
+		error.message,
+		/^AWS rejected the credentials \(AuthFailure: AWS was not able to validate the provided access credentials\): check --amazonec2-access-key, --amazonec2-secret-key/,
+	);
 	t.false(error.message.includes('very-secret'));
 	t.false(error.message.includes('\n'));
 });
 
 test('credentials come from the environment as from the flags', async t => {
-	const fromEnv = definition.fromOptions(baseDriverConfig('/nonexistent', 'envcreds'), resolveOptions(definition.options, {'amazonec2-endpoint': simulator.url}, {AWS_ACCESS_KEY_ID: simulator.accessKeyId, AWS_SECRET_ACCESS_KEY: simulator.secretAccessKey}));
-	t.is(fromEnv.config['AccessKey'], simulator.accessKeyId);
+	const fromEnv = definition.fromOptions(
+		baseDriverConfig('/nonexistent', 'envcreds'),
+		resolveOptions(
+			definition.options,
+			{'amazonec2-endpoint': simulator.url},
+			{AWS_ACCESS_KEY_ID: simulator.accessKeyId, AWS_SECRET_ACCESS_KEY: simulator.secretAccessKey},
+		),
+	);
+	t.is(fromEnv.config.AccessKey, simulator.accessKeyId);
 	await t.notThrowsAsync(fromEnv.preCreateCheck({machineDir: await temporaryDir(t)}));
 });
 
 test('an AMI that does not exist is one line naming --amazonec2-ami', async t => {
 	const ec2 = driver('badami', {'amazonec2-ami': 'ami-0123456789abcdef0'});
 	const error = await t.throwsAsync(ec2.preCreateCheck({machineDir: await temporaryDir(t)}));
-	t.is(error.message, 'The image id \'[ami-0123456789abcdef0]\' does not exist (InvalidAMIID.NotFound): check --amazonec2-ami; an AMI id belongs to one region (--amazonec2-region)');
+	t.is(
+		error.message,
+		"The image id '[ami-0123456789abcdef0]' does not exist (InvalidAMIID.NotFound): check --amazonec2-ami; an AMI id belongs to one region (--amazonec2-region)",
+	);
 });
 
 test('a subnet that does not exist, and a zone without a subnet, name the flag to change', async t => {
 	const dir = await temporaryDir(t);
-	await t.throwsAsync(driver('badsubnet', {'amazonec2-subnet-id': 'subnet-0nope'}).preCreateCheck({machineDir: dir}), {message: /check --amazonec2-subnet-id/});
-	await t.throwsAsync(driver('badzone', {'amazonec2-zone': 'f'}).preCreateCheck({machineDir: dir}), {message: `VPC ${defaultVpcId} has no subnet in zone us-east-1f: give --amazonec2-subnet-id, or another --amazonec2-zone`});
+	await t.throwsAsync(driver('badsubnet', {'amazonec2-subnet-id': 'subnet-0nope'}).preCreateCheck({machineDir: dir}), {
+		message: /check --amazonec2-subnet-id/,
+	});
+	await t.throwsAsync(driver('badzone', {'amazonec2-zone': 'f'}).preCreateCheck({machineDir: dir}), {
+		message: `VPC ${defaultVpcId} has no subnet in zone us-east-1f: give --amazonec2-subnet-id, or another --amazonec2-zone`,
+	});
 });
 
 test('a stored machine reads back every field, and one without an instance says to rm it', async t => {
 	const ec2 = driver('stored', {'amazonec2-tags': 'a,b', 'amazonec2-request-spot-instance': true, 'amazonec2-open-port': ['8080', '53/udp']});
 	const again = definition.fromConfig(JSON.parse(JSON.stringify(ec2.config)) as typeof ec2.config);
 	t.deepEqual(again.config, ec2.config);
-	await t.throwsAsync(again.getState({machineDir: '/nonexistent'}), {message: 'machine stored has no instance (its create failed before one was made): remove it with rm'});
+	await t.throwsAsync(again.getState({machineDir: '/nonexistent'}), {
+		message: 'machine stored has no instance (its create failed before one was made): remove it with rm',
+	});
 });

@@ -83,7 +83,7 @@ test('client certificate: org <user>.<bootstrap>, clientAuth only, signed by the
 	const cert = new X509Certificate(client.certPem);
 	const caCert = new X509Certificate(ca.certPem);
 	// Node, like Go's pkix.Name.String, escapes <, > and commas as RFC 2253 asks.
-	t.is(cert.subject, 'O=alice.\\<bootstrap\\>');
+	t.is(cert.subject, String.raw`O=alice.\<bootstrap\>`);
 	t.not(cert.subject, caCert.subject);
 	t.is(cert.issuer, caCert.subject);
 	t.false(cert.ca);
@@ -95,8 +95,8 @@ test('client certificate: org <user>.<bootstrap>, clientAuth only, signed by the
 	t.is(cert.subjectAltName, undefined);
 	// The AKID must name the CA's SKID, which is how OpenSSL and Go pick the issuer.
 	t.is(
-		(extension(client.certPem, 'authorityKeyIdentifier')?.['value'] as string | undefined)?.slice(-20),
-		forge.util.hexToBytes((extension(ca.certPem, 'subjectKeyIdentifier')?.['subjectKeyIdentifier'] as string | undefined) ?? ''),
+		(extension(client.certPem, 'authorityKeyIdentifier')?.value as string | undefined)?.slice(-20),
+		forge.util.hexToBytes((extension(ca.certPem, 'subjectKeyIdentifier')?.subjectKeyIdentifier as string | undefined) ?? ''),
 	);
 	t.regex(client.keyPem, /^-----BEGIN RSA PRIVATE KEY-----\n/);
 });
@@ -167,7 +167,7 @@ test('serials are positive, 128-bit at most, minimally encoded and distinct', as
 test('the issuer is copied byte for byte from the CA subject, also for UTF-8 names', async t => {
 	const dir = await temporaryDir(t);
 	const ca = await generateCa('jösé <admin>');
-	t.is(new X509Certificate(ca.certPem).subject, 'O=jösé \\<admin\\>');
+	t.is(new X509Certificate(ca.certPem).subject, String.raw`O=jösé \<admin\>`);
 	const client = await generateSignedCert({org: 'jösé <admin>.<bootstrap>', ca, kind: 'client'});
 	t.is(tbsField(client.certPem, 'issuer'), tbsField(ca.certPem, 'subject'));
 	// 0x0c is UTF8String: "<" is not allowed in a PrintableString, which Go refuses to parse.
@@ -184,7 +184,14 @@ test('openssl verify accepts the client and server certificates', async t => {
 	const server = await generateSignedCert({org: 'alice.m1', ca, kind: 'server', hosts: ['127.0.0.1', 'localhost']});
 	t.is(await opensslVerify(dir, ca.certPem, client.certPem), `${path.join(dir, 'verify-cert.pem')}: OK`);
 	t.is(await opensslVerify(dir, ca.certPem, server.certPem), `${path.join(dir, 'verify-cert.pem')}: OK`);
-	const {stdout} = await execFileAsync('openssl', ['verify', '-purpose', 'sslclient', '-CAfile', path.join(dir, 'verify-ca.pem'), path.join(dir, 'verify-cert.pem')]).catch((error: {stdout: string}) => error);
+	const {stdout} = await execFileAsync('openssl', [
+		'verify',
+		'-purpose',
+		'sslclient',
+		'-CAfile',
+		path.join(dir, 'verify-ca.pem'),
+		path.join(dir, 'verify-cert.pem'),
+	]).catch((error: {stdout: string}) => error);
 	t.notRegex(stdout, /: OK$/, 'a server-only certificate is not a client certificate');
 	await t.throwsAsync(opensslVerify(dir, (await otherCaPromise).certPem, server.certPem));
 });
@@ -207,7 +214,10 @@ test('bootstrap creates the CA and client certificate once, with private modes',
 	const dir = await temporaryDir(t);
 	const paths = certsPaths(dir);
 	const created = await bootstrapCertificates(paths, 'alice');
-	t.deepEqual(created, [{kind: 'ca', path: paths.caCert}, {kind: 'client', path: paths.clientCert}]);
+	t.deepEqual(created, [
+		{kind: 'ca', path: paths.caCert},
+		{kind: 'client', path: paths.clientCert},
+	]);
 	t.is(await mode(path.join(dir, 'certs')), 0o700);
 	t.is(await mode(paths.caKey), 0o600);
 	t.is(await mode(paths.clientKey), 0o600);
@@ -217,26 +227,33 @@ test('bootstrap creates the CA and client certificate once, with private modes',
 	const caPem = await readFile(paths.caCert, 'utf8');
 	const clientPem = await readFile(paths.clientCert, 'utf8');
 	t.is(new X509Certificate(caPem).subject, 'O=alice');
-	t.is(new X509Certificate(clientPem).subject, 'O=alice.\\<bootstrap\\>');
+	t.is(new X509Certificate(clientPem).subject, String.raw`O=alice.\<bootstrap\>`);
 	t.true(certificateProblems(clientPem, caPem).chainsToCa);
 	t.regex(await readFile(paths.caKey, 'utf8'), /^-----BEGIN RSA PRIVATE KEY-----/);
 
 	t.deepEqual(await bootstrapCertificates(paths, 'alice'), []);
 	t.is(await readFile(paths.caCert, 'utf8'), caPem);
 	t.is(await readFile(paths.clientCert, 'utf8'), clientPem);
-	t.deepEqual((await import('node:fs/promises').then(async fs => fs.readdir(path.join(dir, 'certs')))).sort(), ['ca-key.pem', 'ca.pem', 'cert.pem', 'key.pem'], 'no temporary files left');
+	t.deepEqual(
+		(await import('node:fs/promises').then(async fs => fs.readdir(path.join(dir, 'certs')))).sort(),
+		['ca-key.pem', 'ca.pem', 'cert.pem', 'key.pem'],
+		'no temporary files left',
+	);
 });
 
 test('bootstrap replaces an expired CA, and then the client certificate too', async t => {
 	const dir = await temporaryDir(t);
 	const paths = certsPaths(dir);
-	const fourYearsAgo = new Date(Date.now() - (4 * 365 * 86_400_000));
+	const fourYearsAgo = new Date(Date.now() - 4 * 365 * 86_400_000);
 	t.is((await bootstrapCertificates(paths, 'alice', fourYearsAgo)).length, 2);
 	const oldCa = await readFile(paths.caCert, 'utf8');
 	t.true(certificateProblems(oldCa, oldCa).expired);
 
 	const created = await bootstrapCertificates(paths, 'alice');
-	t.deepEqual(created.map(item => item.kind), ['ca', 'client']);
+	t.deepEqual(
+		created.map(item => item.kind),
+		['ca', 'client'],
+	);
 	const newCa = await readFile(paths.caCert, 'utf8');
 	const client = await readFile(paths.clientCert, 'utf8');
 	t.not(newCa, oldCa);
@@ -251,7 +268,12 @@ test('bootstrap replaces only an expired or missing client certificate when the 
 	await bootstrapCertificates(paths, 'alice');
 	const caPem = await readFile(paths.caCert, 'utf8');
 	const caKey = await readFile(paths.caKey, 'utf8');
-	const expired = await generateSignedCert({org: 'alice.<bootstrap>', ca: {certPem: caPem, keyPem: caKey}, kind: 'client', now: new Date('2019-01-01T00:00:00Z')});
+	const expired = await generateSignedCert({
+		org: 'alice.<bootstrap>',
+		ca: {certPem: caPem, keyPem: caKey},
+		kind: 'client',
+		now: new Date('2019-01-01T00:00:00Z'),
+	});
 	await writeFile(paths.clientCert, expired.certPem);
 	t.deepEqual(await bootstrapCertificates(paths, 'alice'), [{kind: 'client', path: paths.clientCert}]);
 	t.is(await readFile(paths.caCert, 'utf8'), caPem);
@@ -274,7 +296,10 @@ test('rotateClientCertificates always makes a new CA and client certificate', as
 	const oldCaKey = await readFile(paths.caKey, 'utf8');
 	const oldClient = await readFile(paths.clientCert, 'utf8');
 
-	t.deepEqual(await rotateClientCertificates(paths, 'alice'), [{kind: 'ca', path: paths.caCert}, {kind: 'client', path: paths.clientCert}]);
+	t.deepEqual(await rotateClientCertificates(paths, 'alice'), [
+		{kind: 'ca', path: paths.caCert},
+		{kind: 'client', path: paths.clientCert},
+	]);
 	const newCa = await readFile(paths.caCert, 'utf8');
 	const newClient = await readFile(paths.clientCert, 'utf8');
 	t.not(newCa, oldCa);
@@ -303,14 +328,17 @@ test('generateServerCertificate signs with the CA on disk and writes a private k
 	t.deepEqual(readCertificateInfo(serverPem).sans, ['localhost', '10.0.0.5']);
 	t.true(certificateProblems(serverPem, await readFile(paths.caCert)).chainsToCa);
 
-	await t.throwsAsync(generateServerCertificate({
-		caCertPath: paths.caCert,
-		caKeyPath: paths.clientKey,
-		serverCertPath: path.join(machine, 'server.pem'),
-		serverKeyPath: path.join(machine, 'server-key.pem'),
-		org: 'alice.m1',
-		hosts: [],
-	}), {instanceOf: MachinistError, message: /CA key does not belong to the CA certificate/});
+	await t.throwsAsync(
+		generateServerCertificate({
+			caCertPath: paths.caCert,
+			caKeyPath: paths.clientKey,
+			serverCertPath: path.join(machine, 'server.pem'),
+			serverKeyPath: path.join(machine, 'server-key.pem'),
+			org: 'alice.m1',
+			hosts: [],
+		}),
+		{instanceOf: MachinistError, message: /CA key does not belong to the CA certificate/},
+	);
 });
 
 test('certificateUser: $USER, then $USERNAME, then unknown', t => {
@@ -323,8 +351,13 @@ test('certificateProblems: expiry warnings and a certificate from another CA', a
 	const ca = await caPromise;
 	const client = await generateSignedCert({org: 'alice.<bootstrap>', ca, kind: 'client', now: new Date('2024-01-01T00:00:00Z')});
 	const {notAfter} = readCertificateInfo(client.certPem);
-	t.like(certificateProblems(client.certPem, ca.certPem, new Date('2024-06-01T00:00:00Z')), {expired: false, expiresSoon: false, chainsToCa: true, notYetValid: false});
-	const nearEnd = new Date(notAfter.getTime() - (10.5 * 86_400_000));
+	t.like(certificateProblems(client.certPem, ca.certPem, new Date('2024-06-01T00:00:00Z')), {
+		expired: false,
+		expiresSoon: false,
+		chainsToCa: true,
+		notYetValid: false,
+	});
+	const nearEnd = new Date(notAfter.getTime() - 10.5 * 86_400_000);
 	t.like(certificateProblems(client.certPem, ca.certPem, nearEnd), {expired: false, expiresSoon: true, daysLeft: 10});
 	t.like(certificateProblems(client.certPem, ca.certPem, new Date(notAfter.getTime() + 86_400_000)), {expired: true, expiresSoon: false, daysLeft: -1});
 	t.like(certificateProblems(client.certPem, ca.certPem, new Date('2023-01-01T00:00:00Z')), {notYetValid: true});
@@ -335,10 +368,13 @@ test('certificateProblems: expiry warnings and a certificate from another CA', a
 });
 
 test('SAN text parsing and Go-style IP formatting', t => {
-	t.deepEqual(parseSubjectAltName('DNS:localhost, DNS:"a, b", IP Address:0:0:0:0:0:0:0:1, IP Address:10.0.0.1, IP Address:0:0:0:0:0:FFFF:102:304, email:x@y'), {
-		dnsNames: ['localhost', 'a, b'],
-		ipAddresses: ['::1', '10.0.0.1', '1.2.3.4'],
-	});
+	t.deepEqual(
+		parseSubjectAltName('DNS:localhost, DNS:"a, b", IP Address:0:0:0:0:0:0:0:1, IP Address:10.0.0.1, IP Address:0:0:0:0:0:FFFF:102:304, email:x@y'),
+		{
+			dnsNames: ['localhost', 'a, b'],
+			ipAddresses: ['::1', '10.0.0.1', '1.2.3.4'],
+		},
+	);
 	t.deepEqual(parseSubjectAltName(undefined), {dnsNames: [], ipAddresses: []});
 	t.is(formatIp(ipToBytes('2001:db8:0:0:1:0:0:1')!), '2001:db8::1:0:0:1');
 	t.is(formatIp(ipToBytes('fe80::')!), 'fe80::');
@@ -352,8 +388,11 @@ test('SAN text parsing and Go-style IP formatting', t => {
 
 test('Go-style host mismatch texts', t => {
 	t.is(hostnameMismatch('10.0.0.2', 'DNS:localhost, IP Address:10.0.0.1'), 'x509: certificate is valid for 10.0.0.1, not 10.0.0.2');
-	t.is(hostnameMismatch('example.com', 'DNS:localhost, DNS:a.test, IP Address:10.0.0.1'), 'x509: certificate is valid for localhost, a.test, not example.com');
-	t.is(hostnameMismatch('10.0.0.2', 'DNS:localhost'), 'x509: cannot validate certificate for 10.0.0.2 because it doesn\'t contain any IP SANs');
+	t.is(
+		hostnameMismatch('example.com', 'DNS:localhost, DNS:a.test, IP Address:10.0.0.1'),
+		'x509: certificate is valid for localhost, a.test, not example.com',
+	);
+	t.is(hostnameMismatch('10.0.0.2', 'DNS:localhost'), "x509: cannot validate certificate for 10.0.0.2 because it doesn't contain any IP SANs");
 	t.is(hostnameMismatch('example.com', 'IP Address:10.0.0.1'), 'x509: certificate is not valid for any names, but wanted to match example.com');
 });
 
@@ -369,25 +408,31 @@ const fixturePromise: Promise<Fixture> = (async () => {
 
 /** A mutual-TLS server like dockerd's: requires a client certificate from `clientCa`. */
 async function tlsServer(t: {teardown(fn: () => unknown): void}, server: CertificatePair, clientCa: CertificatePair): Promise<number> {
-	const instance = tls.createServer({
-		cert: server.certPem,
-		key: server.keyPem,
-		ca: clientCa.certPem,
-		requestCert: true,
-		rejectUnauthorized: true,
-	}, socket => {
-		socket.on('error', () => undefined);
-		socket.end();
-	});
+	const instance = tls.createServer(
+		{
+			cert: server.certPem,
+			key: server.keyPem,
+			ca: clientCa.certPem,
+			requestCert: true,
+			rejectUnauthorized: true,
+		},
+		socket => {
+			socket.on('error', () => undefined);
+			socket.end();
+		},
+	);
 	instance.on('tlsClientError', () => undefined);
 	await new Promise<void>(resolve => {
 		instance.listen(0, '127.0.0.1', resolve);
 	});
-	t.teardown(async () => new Promise<void>(resolve => {
-		instance.close(() => {
-			resolve();
-		});
-	}));
+	t.teardown(
+		async () =>
+			new Promise<void>(resolve => {
+				instance.close(() => {
+					resolve();
+				});
+			}),
+	);
 	return (instance.address() as net.AddressInfo).port;
 }
 
@@ -419,13 +464,16 @@ test('checkTlsConnection: a server certificate from another CA is an unknown aut
 	t.is(error?.exitCode, 1);
 });
 
-test('checkTlsConnection: altname mismatch lists the certificate\'s IPs (or names) like Go', async t => {
+test("checkTlsConnection: altname mismatch lists the certificate's IPs (or names) like Go", async t => {
 	const fixture = await fixturePromise;
 	const server = await generateSignedCert({org: 'alice.m1', ca: fixture.ca, kind: 'server', hosts: ['10.0.0.1', 'docker.test', 'localhost', '10.0.0.3']});
 	const port = await tlsServer(t, server, fixture.ca);
 	const byIp = await t.throwsAsync(checkTlsConnection(clientOptions(fixture, port)), {instanceOf: TlsCheckError});
 	t.is(byIp?.reason, 'x509: certificate is valid for 10.0.0.1, 10.0.0.3, not 127.0.0.1');
-	t.is(byIp?.message, `There was an error validating certificates for host "127.0.0.1:${port}": x509: certificate is valid for 10.0.0.1, 10.0.0.3, not 127.0.0.1`);
+	t.is(
+		byIp?.message,
+		`There was an error validating certificates for host "127.0.0.1:${port}": x509: certificate is valid for 10.0.0.1, 10.0.0.3, not 127.0.0.1`,
+	);
 
 	const named = await generateSignedCert({org: 'alice.m1', ca: fixture.ca, kind: 'server', hosts: ['docker.test', '127.0.0.1']});
 	const namedPort = await tlsServer(t, named, fixture.ca);
@@ -455,7 +503,7 @@ async function closedPort(): Promise<number> {
 	return port;
 }
 
-test('checkTlsConnection: connection refused reads like Go\'s dialer', async t => {
+test("checkTlsConnection: connection refused reads like Go's dialer", async t => {
 	const fixture = await fixturePromise;
 	const port = await closedPort();
 	const error = await t.throwsAsync(checkTlsConnection(clientOptions(fixture, port)), {instanceOf: TlsCheckError});

@@ -12,18 +12,23 @@ function scriptedFetch(answers: Array<Response | Error>): {fetch: typeof fetch; 
 	const calls: Call[] = [];
 	const fetchStub = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
 		const headers = new Headers(init?.headers);
-		calls.push({method: init?.method ?? 'GET', url: String(input), authorization: headers.get('authorization') ?? '', body: typeof init?.body === 'string' ? init.body : undefined});
+		calls.push({
+			method: init?.method ?? 'GET',
+			url: String(input),
+			authorization: headers.get('authorization') ?? '',
+			body: typeof init?.body === 'string' ? init.body : undefined,
+		});
 		const answer = answers.shift();
 		if (!answer) throw new Error('unexpected request');
 		if (answer instanceof Error) throw answer;
 		return answer;
 	};
 
-	return {fetch: fetchStub as typeof fetch, calls};
+	return {fetch: fetchStub, calls};
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-	return new Response(JSON.stringify(body), {status, headers: {'content-type': 'application/json', ...headers}});
+	return Response.json(body, {status, headers: {'content-type': 'application/json', ...headers}});
 }
 
 function api(answers: Array<Response | Error>) {
@@ -47,8 +52,14 @@ test('lists follow links.pages.next, and every page is asked of the configured h
 		json(200, {regions: [{slug: 'ams3'}], links: {pages: {next: 'https://api.digitalocean.com/v2/regions?page=2&per_page=1'}}, meta: {total: 2}}),
 		json(200, {regions: [{slug: 'nyc3'}], links: {pages: {first: 'https://api.digitalocean.com/v2/regions?page=1&per_page=1'}}, meta: {total: 2}}),
 	]);
-	t.deepEqual((await client.regions()).map(region => region.slug), ['ams3', 'nyc3']);
-	t.deepEqual(calls.map(call => call.url), ['http://127.0.0.1:9/v2/regions?per_page=200', 'http://127.0.0.1:9/v2/regions?page=2&per_page=1']);
+	t.deepEqual(
+		(await client.regions()).map(region => region.slug),
+		['ams3', 'nyc3'],
+	);
+	t.deepEqual(
+		calls.map(call => call.url),
+		['http://127.0.0.1:9/v2/regions?per_page=200', 'http://127.0.0.1:9/v2/regions?page=2&per_page=1'],
+	);
 	t.true(calls.every(call => call.authorization === 'Bearer dop_v1_secret'));
 });
 
@@ -64,7 +75,7 @@ test('a rate limit that does not lift, or lifts only in an hour, is a one-line e
 	const limited = (after: string) => json(429, {id: 'too_many_requests', message: 'API Rate limit exceeded.'}, {'retry-after': after});
 	const persistent = api(Array.from({length: 6}, () => limited('1')));
 	const error = await t.throwsAsync(persistent.client.account());
-	t.is(error.message, 'DigitalOcean\'s API rate limit for this token is used up (429 after 6 tries, retry after 1 s): wait, then try again');
+	t.is(error.message, "DigitalOcean's API rate limit for this token is used up (429 after 6 tries, retry after 1 s): wait, then try again");
 	t.is(persistent.waits.length, 5);
 	const hourly = api([limited('3600')]);
 	await t.throwsAsync(hourly.client.account(), {message: /retry after 3600 s/});
@@ -74,7 +85,10 @@ test('a rate limit that does not lift, or lifts only in an hour, is a one-line e
 test('server errors are retried with backoff for GET and DELETE, never for POST (it may have made a droplet)', async t => {
 	const failing = () => json(500, {id: 'server_error', message: 'Server was unable to give you a response.'});
 	const get = api([failing(), failing(), failing(), failing()]);
-	await t.throwsAsync(get.client.droplet(7), {message: 'DigitalOcean API GET /v2/droplets/7: 500 Server was unable to give you a response. (a problem on DigitalOcean\'s side: try again later; see https://status.digitalocean.com)'});
+	await t.throwsAsync(get.client.droplet(7), {
+		message:
+			"DigitalOcean API GET /v2/droplets/7: 500 Server was unable to give you a response. (a problem on DigitalOcean's side: try again later; see https://status.digitalocean.com)",
+	});
 	t.deepEqual(get.waits, [500, 1000, 2000]);
 
 	const post = api([failing()]);
@@ -86,7 +100,10 @@ test('server errors are retried with backoff for GET and DELETE, never for POST 
 test('a rejected token and an unreachable API are one-line errors that name the fix and never the token', async t => {
 	const rejected = api([json(401, {id: 'Unauthorized', message: 'Unable to authenticate you'})]);
 	const error = await t.throwsAsync(rejected.client.account());
-	t.is(error.message, 'DigitalOcean rejected the access token (401 Unable to authenticate you): check --digitalocean-access-token or $DIGITALOCEAN_ACCESS_TOKEN');
+	t.is(
+		error.message,
+		'DigitalOcean rejected the access token (401 Unable to authenticate you): check --digitalocean-access-token or $DIGITALOCEAN_ACCESS_TOKEN',
+	);
 
 	const refused = Object.assign(new TypeError('fetch failed'), {cause: {code: 'ECONNREFUSED'}});
 	const unreachable = api([refused, refused, refused, refused]);
@@ -143,7 +160,9 @@ test.serial('the state follows the droplet status, and a droplet gone or archive
 	await t.throwsAsync(driver.getState(context), {message: `droplet ${id} is archived by DigitalOcean and cannot be started: remove the machine with rm`});
 
 	await driver.remove(context);
-	await t.throwsAsync(driver.getState(context), {message: `droplet ${id} no longer exists on DigitalOcean (destroyed outside machinist?): remove the machine with rm`});
+	await t.throwsAsync(driver.getState(context), {
+		message: `droplet ${id} no longer exists on DigitalOcean (destroyed outside machinist?): remove the machine with rm`,
+	});
 	await t.notThrowsAsync(driver.remove(context), 'a droplet already gone is fine for rm');
 	await t.throwsAsync(driverFor(0).getState(context), {message: /has no droplet \(its create failed before one was made\)/});
 });
@@ -156,7 +175,7 @@ test.serial('a power action DigitalOcean refuses says why, in one line', async t
 	t.deepEqual(simulator.droplets(), []);
 });
 
-test('options: the token is required with docker-machine\'s message, tags and ports are checked, nothing echoes the token', t => {
+test("options: the token is required with docker-machine's message, tags and ports are checked, nothing echoes the token", t => {
 	const spec = (name: string) => definition.options.find(option => option.name === `digitalocean-${name}`)!;
 	t.is(spec('access-token').required, 'digitalocean driver requires the --digitalocean-access-token option');
 	t.is(spec('access-token').validate?.('abc def'), '--digitalocean-access-token contains spaces or line breaks: give the token alone');

@@ -42,39 +42,52 @@ async function fakeDaemon(
 ): Promise<FakeDaemon> {
 	let connections = 0;
 	const requests: string[] = [];
-	const instance = https.createServer({cert: server.certPem, key: server.keyPem, ca: clientCa.certPem, requestCert: true, rejectUnauthorized: true}, (request, response) => {
-		requests.push(request.url ?? '');
-		if (handler) {
-			handler(request, response);
-			return;
-		}
-
-		response.setHeader('content-type', 'application/json');
-		switch (request.url) {
-			case '/version': {
-				response.end(JSON.stringify({Version: '99.1.0', ApiVersion: '1.99', Os: 'linux', Arch: 'amd64', KernelVersion: '6.1.0'}));
-				break;
+	const instance = https.createServer(
+		{cert: server.certPem, key: server.keyPem, ca: clientCa.certPem, requestCert: true, rejectUnauthorized: true},
+		(request, response) => {
+			requests.push(request.url ?? '');
+			if (handler) {
+				handler(request, response);
+				return;
 			}
 
-			case '/info': {
-				response.end(JSON.stringify({Name: 'm1', ServerVersion: '99.1.0', OperatingSystem: 'Fake OS', NCPU: 2, MemTotal: 1024, Containers: 3, ContainersRunning: 1}));
-				break;
-			}
+			response.setHeader('content-type', 'application/json');
+			switch (request.url) {
+				case '/version': {
+					response.end(JSON.stringify({Version: '99.1.0', ApiVersion: '1.99', Os: 'linux', Arch: 'amd64', KernelVersion: '6.1.0'}));
+					break;
+				}
 
-			case '/_ping': {
-				response.setHeader('API-Version', '1.99');
-				response.setHeader('OSType', 'linux');
-				response.setHeader('Server', 'Docker/99.1.0 (linux)');
-				response.end('OK');
-				break;
-			}
+				case '/info': {
+					response.end(
+						JSON.stringify({
+							Name: 'm1',
+							ServerVersion: '99.1.0',
+							OperatingSystem: 'Fake OS',
+							NCPU: 2,
+							MemTotal: 1024,
+							Containers: 3,
+							ContainersRunning: 1,
+						}),
+					);
+					break;
+				}
 
-			default: {
-				response.statusCode = 404;
-				response.end(JSON.stringify({message: 'page not found'}));
+				case '/_ping': {
+					response.setHeader('API-Version', '1.99');
+					response.setHeader('OSType', 'linux');
+					response.setHeader('Server', 'Docker/99.1.0 (linux)');
+					response.end('OK');
+					break;
+				}
+
+				default: {
+					response.statusCode = 404;
+					response.end(JSON.stringify({message: 'page not found'}));
+				}
 			}
-		}
-	});
+		},
+	);
 	instance.on('secureConnection', () => {
 		connections++;
 	});
@@ -114,7 +127,7 @@ test.serial('DockerClient reads /version, /info and /_ping without an API versio
 	t.is(daemon.connections(), 2, 'closeDockerAgents drops pooled connections');
 });
 
-test('engineVersion reads the version from /_ping\'s Server header, and falls back to /version without one', async t => {
+test("engineVersion reads the version from /_ping's Server header, and falls back to /version without one", async t => {
 	const fixture = await fixturePromise;
 	const daemon = await fakeDaemon(t, fixture.server, fixture.ca);
 	t.is(await clientFor(fixture, daemon.url).engineVersion(), '99.1.0');
@@ -131,7 +144,7 @@ test('engineVersion reads the version from /_ping\'s Server header, and falls ba
 	t.is(await clientFor(fixture, bare.url).engineVersion(), '1.2.3');
 });
 
-test('DockerClient: HTTP errors carry the status and the daemon\'s message', async t => {
+test("DockerClient: HTTP errors carry the status and the daemon's message", async t => {
 	const fixture = await fixturePromise;
 	const daemon = await fakeDaemon(t, fixture.server, fixture.ca, (_request, response) => {
 		response.statusCode = 500;
@@ -145,7 +158,7 @@ test('DockerClient: HTTP errors carry the status and the daemon\'s message', asy
 	t.true(error instanceof MachinistError);
 });
 
-test('DockerClient: TLS and connection failures use Go\'s wording', async t => {
+test("DockerClient: TLS and connection failures use Go's wording", async t => {
 	const fixture = await fixturePromise;
 	const foreign = await fakeDaemon(t, fixture.foreignServer, fixture.ca);
 	const unknown = await t.throwsAsync(clientFor(fixture, foreign.url).version(), {instanceOf: DockerConnectionError});
@@ -266,11 +279,17 @@ test.serial('real dockerd with --tlsverify: the docker CLI, DockerClient and che
 
 	const cli = await dockerCli(t, [
 		'--tlsverify',
-		'--tlscacert', store.caCert,
-		'--tlscert', store.clientCert,
-		'--tlskey', store.clientKey,
-		'-H', daemon.url,
-		'version', '--format', '{{.Server.Version}}',
+		'--tlscacert',
+		store.caCert,
+		'--tlscert',
+		store.clientCert,
+		'--tlskey',
+		store.clientKey,
+		'-H',
+		daemon.url,
+		'version',
+		'--format',
+		'{{.Server.Version}}',
 	]);
 	t.is(cli.code, 0, cli.stderr);
 	const cliVersion = cli.stdout.trim();
@@ -303,7 +322,7 @@ test.serial('real dockerd with --tlsverify: the docker CLI, DockerClient and che
 	await t.notThrowsAsync(checkTlsConnection({host: 'localhost', port: daemon.port, caPem: caPem!, certPem: certPem!, keyPem: keyPem!}));
 });
 
-test.serial('real dockerd: another CA\'s daemon is an unknown authority, and a daemon trusting another CA refuses us', async t => {
+test.serial("real dockerd: another CA's daemon is an unknown authority, and a daemon trusting another CA refuses us", async t => {
 	if (!requireDockerd(t)) return;
 	const [ours, theirs] = await Promise.all([bootstrapStore(t), bootstrapStore(t)]);
 	const [theirServer, ourServer] = await Promise.all([serverCert(t, theirs.caCert, theirs.caKey), serverCert(t, ours.caCert, ours.caKey)]);
@@ -324,7 +343,18 @@ test.serial('real dockerd: another CA\'s daemon is an unknown authority, and a d
 	const viaClient = await t.throwsAsync(new DockerClient({url: foreign.url, ...credentials}).version(), {instanceOf: DockerConnectionError});
 	t.is(viaClient?.reason, 'x509: certificate signed by unknown authority');
 	// The Docker CLI says the same (Go 1.20+ puts "tls: failed to verify certificate: " first).
-	const cli = await dockerCli(t, ['--tlsverify', '--tlscacert', ours.caCert, '--tlscert', ours.clientCert, '--tlskey', ours.clientKey, '-H', foreign.url, 'version']);
+	const cli = await dockerCli(t, [
+		'--tlsverify',
+		'--tlscacert',
+		ours.caCert,
+		'--tlscert',
+		ours.clientCert,
+		'--tlskey',
+		ours.clientKey,
+		'-H',
+		foreign.url,
+		'version',
+	]);
 	t.not(cli.code, 0);
 	t.true(cli.stderr.includes('x509: certificate signed by unknown authority'), cli.stderr);
 

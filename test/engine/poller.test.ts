@@ -17,12 +17,17 @@ test('the poller lists machines in ls order and keeps the last data of one that 
 	// A loopback connect can take longer than 300 ms on a loaded 2-core machine; 3 s cannot pass
 	// for an answer from the silent server either.
 	const poller = new StatusPoller(engine, {intervalMs: 100, fastIntervalMs: 50, timeoutMs: 3000});
-	t.teardown(() => poller.stop());
+	t.teardown(() => {
+		poller.stop();
+	});
 	let updates = 0;
 	poller.subscribe(() => updates++);
 	poller.start();
 	const rows = await waitFor('three rows', () => (poller.rows().length === 3 ? poller.rows() : undefined));
-	t.deepEqual(rows.map(row => row.name), ['db', 'web2', 'web10']);
+	t.deepEqual(
+		rows.map(row => row.name),
+		['db', 'web2', 'web10'],
+	);
 	const answered = poller.rows().find(row => row.name === 'web2')!;
 	t.is(answered.state, 'Running');
 	t.false(answered.stale);

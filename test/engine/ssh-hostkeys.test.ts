@@ -57,8 +57,14 @@ test('pins are written in known_hosts format: bare host for port 22, [host]:port
 	const {stdout} = await execFileAsync('ssh-keygen', ['-F', '[10.0.0.2]:2222', '-f', file]);
 	t.true(stdout.includes(bBase64!));
 
-	t.deepEqual((await readPins(file, '10.0.0.2', 22)).map(pin => pin.fingerprint), [hostKeyFingerprint(a.wire)]);
-	t.deepEqual((await readPins(file, '10.0.0.2', 2222)).map(pin => pin.keyType), ['ssh-rsa']);
+	t.deepEqual(
+		(await readPins(file, '10.0.0.2', 22)).map(pin => pin.fingerprint),
+		[hostKeyFingerprint(a.wire)],
+	);
+	t.deepEqual(
+		(await readPins(file, '10.0.0.2', 2222)).map(pin => pin.keyType),
+		['ssh-rsa'],
+	);
 	t.deepEqual(await readPins(file, '10.0.0.3', 22), []);
 	t.deepEqual(await readPins(path.join(dir, 'missing'), '10.0.0.2', 22), []);
 
@@ -132,10 +138,14 @@ test('an RSA pin puts the RSA algorithms first so a server with several keys sho
 
 test('options for the system ssh quote the file and escape % tokens', t => {
 	t.deepEqual(sshHostKeyOptions('/m/known_hosts'), [
-		'-o', 'UserKnownHostsFile=/m/known_hosts',
-		'-o', 'GlobalKnownHostsFile=/dev/null',
-		'-o', 'StrictHostKeyChecking=yes',
-		'-o', 'UpdateHostKeys=no',
+		'-o',
+		'UserKnownHostsFile=/m/known_hosts',
+		'-o',
+		'GlobalKnownHostsFile=/dev/null',
+		'-o',
+		'StrictHostKeyChecking=yes',
+		'-o',
+		'UpdateHostKeys=no',
 	]);
 	t.is(sshHostKeyOptions('/My Machines/100%d/known_hosts')[1], 'UserKnownHostsFile="/My Machines/100%%d/known_hosts"');
 });

@@ -5,14 +5,7 @@ import {promisify} from 'node:util';
 import test from 'ava';
 import ssh2 from 'ssh2';
 import {MachinistError} from '../../source/engine/errors.js';
-import {
-	checkPrivateKeyFile,
-	generateKeyPair,
-	keyFileNames,
-	publicKeyOf,
-	readPrivateKey,
-	writeKeyPair,
-} from '../../source/engine/ssh/keys.js';
+import {checkPrivateKeyFile, generateKeyPair, keyFileNames, publicKeyOf, readPrivateKey, writeKeyPair} from '../../source/engine/ssh/keys.js';
 import {temporaryDir} from '../helpers/store.js';
 
 const execFileAsync = promisify(execFile);
@@ -95,7 +88,10 @@ test('private key files are checked the way OpenSSH checks them', async t => {
 	await t.notThrowsAsync(checkPrivateKeyFile(privateKeyPath));
 
 	const missing = path.join(dir, 'nope');
-	await t.throwsAsync(checkPrivateKeyFile(missing), {instanceOf: MachinistError, message: `'${missing}' is not readable: it does not exist; check the machine's SSH key path`});
+	await t.throwsAsync(checkPrivateKeyFile(missing), {
+		instanceOf: MachinistError,
+		message: `'${missing}' is not readable: it does not exist; check the machine's SSH key path`,
+	});
 	const directory = path.join(dir, 'd');
 	await mkdir(directory);
 	await t.throwsAsync(checkPrivateKeyFile(directory), {message: /is not readable: it is not a regular file/});

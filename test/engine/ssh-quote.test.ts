@@ -10,10 +10,10 @@ const hostile = [
 	'',
 	' ',
 	'plain',
-	'it\'s',
-	'\'',
-	'\'\'',
-	'\'\\\'\'',
+	"it's",
+	"'",
+	"''",
+	String.raw`'\''`,
 	'"double" and \'single\'',
 	'$(touch pwned-dollar)',
 	'`touch pwned-backtick`',
@@ -28,21 +28,21 @@ const hostile = [
 	'* ? [a-z] ** .* {a,b} ~ ~root',
 	'-n',
 	'--help',
-	'-e \\n',
+	String.raw`-e \n`,
 	'\\',
-	'\\\\n\\t\\0',
+	String.raw`\\n\t\0`,
 	'%s %d %%',
 	'tab\there',
 	'# not a comment',
 	'!! !$ history',
 	'a=b',
-	'\u00e9t\u00e9 \u65e5\u672c\u8a9e \ud83d\udc33 \u200b zero width',
-	'\u0001\u0002\u001b[31mred\u001b[0m\u007f',
-	'\'; rm -rf / #',
+	'\u00E9t\u00E9 \u65E5\u672C\u8A9E \uD83D\uDC33 \u200B zero width',
+	'\u0001\u0002\u001B[31mred\u001B[0m\u007F',
+	"'; rm -rf / #",
 	'x'.repeat(10_000),
 ];
 
-function run(shell: string, args: string[], cwd: string): Promise<Buffer> {
+async function run(shell: string, args: string[], cwd: string): Promise<Buffer> {
 	return new Promise((resolve, reject) => {
 		execFile(shell, args, {cwd, encoding: 'buffer', maxBuffer: 1024 * 1024}, (error, stdout, stderr) => {
 			if (error) reject(new Error(`${shell} failed: ${error.message} ${stderr.toString()}`));
@@ -73,7 +73,7 @@ test('shellCommand: each word arrives as one argument, unchanged, whatever it co
 	const dir = await temporaryDir(t);
 	const values = hostile.filter(value => value.length < 1000);
 	for (const shell of shells) {
-		const output = await run(shell, ['-c', shellCommand(['printf', '%s\\0', ...values])], dir);
+		const output = await run(shell, ['-c', shellCommand(['printf', String.raw`%s\0`, ...values])], dir);
 		t.deepEqual(output.toString('utf8').split('\0').slice(0, -1), values, shell);
 	}
 
@@ -86,18 +86,18 @@ test('shellCommand: a quoted first word is a program name, not an assignment or 
 	t.regex(error.toString(), /not found/);
 });
 
-test('shellQuote wraps in single quotes and escapes quotes as \'\\\'\'', t => {
-	t.is(shellQuote(''), '\'\'');
-	t.is(shellQuote('abc'), '\'abc\'');
-	t.is(shellQuote('it\'s'), '\'it\'\\\'\'s\'');
-	t.is(shellCommand(['ls', '-l', 'my file']), '\'ls\' \'-l\' \'my file\'');
+test(String.raw`shellQuote wraps in single quotes and escapes quotes as '\''`, t => {
+	t.is(shellQuote(''), "''");
+	t.is(shellQuote('abc'), "'abc'");
+	t.is(shellQuote("it's"), String.raw`'it'\''s'`);
+	t.is(shellCommand(['ls', '-l', 'my file']), "'ls' '-l' 'my file'");
 });
 
 test('shellQuote refuses NUL bytes and lone surrogates, which no shell can pass on', t => {
 	const nul = t.throws(() => shellQuote('a\0b'), {instanceOf: MachinistError});
 	t.regex(nul.message, /NUL byte/);
 	t.notRegex(nul.message, /\n/);
-	t.throws(() => shellQuote('\ud83d'), {instanceOf: MachinistError, message: /lone surrogate/});
+	t.throws(() => shellQuote('\uD83D'), {instanceOf: MachinistError, message: /lone surrogate/});
 	t.throws(() => shellCommand(['echo', 'x\0']), {instanceOf: MachinistError});
 	t.throws(() => shellCommand([]), {instanceOf: MachinistError});
 });

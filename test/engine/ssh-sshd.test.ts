@@ -93,7 +93,11 @@ async function freePort(): Promise<number> {
 	const server = net.createServer();
 	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 	const {port} = server.address() as net.AddressInfo;
-	await new Promise<void>(resolve => server.close(() => resolve()));
+	await new Promise<void>(resolve =>
+		server.close(() => {
+			resolve();
+		}),
+	);
 	return port;
 }
 
@@ -108,25 +112,30 @@ async function startSshd(t: ExecutionContext, options: {authorizedKeys: string[]
 	const authorizedKeys = path.join(dir, 'authorized_keys');
 	await writeFile(authorizedKeys, options.authorizedKeys.map(line => `${line}\n`).join(''));
 	const config = path.join(dir, 'sshd_config');
-	await writeFile(config, [
-		`AuthorizedKeysFile ${authorizedKeys}`,
-		'PermitRootLogin prohibit-password',
-		'StrictModes no',
-		'UsePAM no',
-		'PidFile none',
-		'PasswordAuthentication no',
-		'KbdInteractiveAuthentication no',
-		'Subsystem sftp internal-sftp',
-		'LogLevel VERBOSE',
-		'',
-	].join('\n'));
+	await writeFile(
+		config,
+		[
+			`AuthorizedKeysFile ${authorizedKeys}`,
+			'PermitRootLogin prohibit-password',
+			'StrictModes no',
+			'UsePAM no',
+			'PidFile none',
+			'PasswordAuthentication no',
+			'KbdInteractiveAuthentication no',
+			'Subsystem sftp internal-sftp',
+			'LogLevel VERBOSE',
+			'',
+		].join('\n'),
+	);
 
 	for (let attempt = 0; ; attempt++) {
-		const port = options.port ?? await freePort();
-		const child = spawn(sshdPath, ['-D', '-e', '-f', config, '-p', String(port), '-o', 'ListenAddress=127.0.0.1', '-h', hostKeyFile], {stdio: ['ignore', 'ignore', 'pipe']});
+		const port = options.port ?? (await freePort());
+		const child = spawn(sshdPath, ['-D', '-e', '-f', config, '-p', String(port), '-o', 'ListenAddress=127.0.0.1', '-h', hostKeyFile], {
+			stdio: ['ignore', 'ignore', 'pipe'],
+		});
 		started.add(child);
 		let log = '';
-		child.stderr!.on('data', (chunk: Buffer) => {
+		child.stderr.on('data', (chunk: Buffer) => {
 			log = (log + chunk.toString()).slice(-64 * 1024);
 		});
 		const stop = async (): Promise<void> => {
@@ -146,7 +155,9 @@ async function startSshd(t: ExecutionContext, options: {authorizedKeys: string[]
 				resolve(result);
 			};
 
-			const onExit = (): void => finish(false);
+			const onExit = (): void => {
+				finish(false);
+			};
 			child.once('exit', onExit);
 		});
 		if (listening) return {port, hostKeyLine, dir, stop, logs: () => log};
@@ -172,21 +183,35 @@ async function setup(t: ExecutionContext): Promise<Setup | undefined> {
 
 /** Pids whose command line (words separated by NUL) contains `text`. */
 function processesWith(text: string): number[] {
-	return readdirSync('/proc').filter(entry => /^\d+$/.test(entry) && Number(entry) !== process.pid).filter(entry => {
-		try {
-			return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text);
-		} catch {
-			return false;
-		}
-	}).map(Number);
+	return readdirSync('/proc')
+		.filter(entry => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+		.filter(entry => {
+			try {
+				return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text);
+			} catch {
+				return false;
+			}
+		})
+		.map(Number);
 }
 
 async function systemSsh(s: Setup, command: string): Promise<{code: number; stdout: string; stderr: string}> {
 	const args = [
-		'-F', '/dev/null',
+		'-F',
+		'/dev/null',
 		...sshHostKeyOptions(s.connect.knownHostsFile),
-		'-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=10',
-		'-i', s.connect.privateKeyPath!, '-p', String(s.connect.port), `root@${s.connect.host}`, command,
+		'-o',
+		'BatchMode=yes',
+		'-o',
+		'IdentitiesOnly=yes',
+		'-o',
+		'ConnectTimeout=10',
+		'-i',
+		s.connect.privateKeyPath!,
+		'-p',
+		String(s.connect.port),
+		`root@${s.connect.host}`,
+		command,
 	];
 	return new Promise(resolve => {
 		execFile('ssh', args, (error, stdout, stderr) => {
@@ -200,7 +225,9 @@ test('real sshd: our RSA key logs in, commands run with exit codes and streams, 
 	if (!s) return;
 	const startedAt = Date.now();
 	const client = await waitForSsh(s.connect, {deadlineMs: 15_000});
-	t.teardown(() => client.close());
+	t.teardown(() => {
+		client.close();
+	});
 	t.log(`connected and ran exit 0 in ${Date.now() - startedAt} ms`);
 
 	t.deepEqual(await client.exec('echo out; echo err >&2; exit 7'), {code: 7, signal: null, stdout: 'out\n', stderr: 'err\n'});
@@ -226,7 +253,9 @@ test('real sshd: uploads as root go through the privileged path with content on 
 	const s = await setup(t);
 	if (!s) return;
 	const client = await SshClient.connect(s.connect);
-	t.teardown(() => client.close());
+	t.teardown(() => {
+		client.close();
+	});
 	const dockerDir = path.join(s.sshd.dir, 'etc docker');
 	await client.sudo(`mkdir -p ${shellQuote(dockerDir)}`);
 	const keyPath = path.join(dockerDir, 'server-key.pem');
@@ -257,7 +286,10 @@ test('real sshd: a changed host key is refused by us and by the ssh binary, unti
 	const rebuilt = await startSshd(t, {authorizedKeys: [pair.publicKey], port: s.sshd.port});
 	const now = hostKeyFingerprint(Buffer.from(rebuilt.hostKeyLine.split(' ')[1]!, 'base64'));
 	const error = await t.throwsAsync(waitForSsh(s.connect, {deadlineMs: 15_000}), {instanceOf: HostKeyMismatchError});
-	t.is(error.message, `Host key of "real" (127.0.0.1:${s.sshd.port}) changed: pinned ${pinned}, now ${now}. If the host was rebuilt, run "machinist ssh --reset-host-key real"; otherwise someone may be intercepting the connection.`);
+	t.is(
+		error.message,
+		`Host key of "real" (127.0.0.1:${s.sshd.port}) changed: pinned ${pinned}, now ${now}. If the host was rebuilt, run "machinist ssh --reset-host-key real"; otherwise someone may be intercepting the connection.`,
+	);
 
 	const ssh = await systemSsh(s, 'echo should-not-run');
 	t.is(ssh.code, 255);
@@ -278,23 +310,41 @@ test('real sshd: a key the host does not know fails at once with the key named',
 	const {privateKeyPath} = await writeKeyPair(strangerDir, await generateKeyPair('ed25519', 'stranger'));
 	const startedAt = Date.now();
 	const retries: string[] = [];
-	const error = await t.throwsAsync(waitForSsh({...s.connect, privateKeyPath}, {deadlineMs: 30_000, progress(event) {
-		if (event.type === 'log') retries.push(event.message);
-	}}), {instanceOf: SshConnectionError});
+	const error = await t.throwsAsync(
+		waitForSsh(
+			{...s.connect, privateKeyPath},
+			{
+				deadlineMs: 30_000,
+				progress(event) {
+					if (event.type === 'log') retries.push(event.message);
+				},
+			},
+		),
+		{instanceOf: SshConnectionError},
+	);
 	const took = Date.now() - startedAt;
 	t.log(`refused after ${took} ms`);
 	t.deepEqual(retries, []);
 	t.true(took < 10_000, `took ${took} ms`);
-	t.is(error.message, `Permission denied (publickey) for root@127.0.0.1:${s.sshd.port}: the key ${privateKeyPath} is not authorized on the host (add ${privateKeyPath}.pub to ~root/.ssh/authorized_keys there)`);
+	t.is(
+		error.message,
+		`Permission denied (publickey) for root@127.0.0.1:${s.sshd.port}: the key ${privateKeyPath} is not authorized on the host (add ${privateKeyPath}.pub to ~root/.ssh/authorized_keys there)`,
+	);
 });
 
 test('real sshd: sshd dying in the middle of a command is a clear error, not a hang', async t => {
 	const s = await setup(t);
 	if (!s) return;
 	const client = await SshClient.connect(s.connect);
-	t.teardown(() => client.close());
+	t.teardown(() => {
+		client.close();
+	});
 	const runs = deferred();
-	const running = client.exec('echo started; sleep 30.31', {onStdout: () => runs.resolve()});
+	const running = client.exec('echo started; sleep 30.31', {
+		onStdout() {
+			runs.resolve();
+		},
+	});
 	await runs.promise;
 	const killedAt = Date.now();
 	// sshd, its per-connection processes and the command: as when the host dies.
@@ -303,14 +353,21 @@ test('real sshd: sshd dying in the middle of a command is a clear error, not a h
 	t.log(`reported ${Date.now() - killedAt} ms after the kill: ${error.message}`);
 	t.true(Date.now() - killedAt < 5000);
 	t.is(error.kind, 'lost');
-	t.regex(error.message, new RegExp(`^Lost the SSH connection to real \\(root@127\\.0\\.0\\.1:${s.sshd.port}\\) while running "echo started; sleep 30\.31": the server closed the connection;`));
+	t.regex(
+		error.message,
+		new RegExp(
+			`^Lost the SSH connection to real \\(root@127\\.0\\.0\\.1:${s.sshd.port}\\) while running "echo started; sleep 30\.31": the server closed the connection;`,
+		),
+	);
 });
 
 test('real sshd: an AbortSignal stops a long command at once; the remote side ends it as far as sshd allows', async t => {
 	const s = await setup(t);
 	if (!s) return;
 	const client = await SshClient.connect(s.connect);
-	t.teardown(() => client.close());
+	t.teardown(() => {
+		client.close();
+	});
 	// The client's teardown ends the session first; a command left running is then no longer
 	// under sshd, so the test ends what it started itself.
 	const killLeftovers = (): void => {

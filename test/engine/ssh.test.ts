@@ -70,12 +70,13 @@ async function startServer(t: ExecutionContext, options: FakeServerOptions): Pro
 	const bin = path.join(dir, 'bin');
 	const sudoLogFile = path.join(dir, 'sudo.log');
 	await (await import('node:fs/promises')).mkdir(bin);
-	const sudoScript = options.sudo === 'password'
-		? '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n'
-		: '#!/bin/sh\nprintf \'%s %s %s\\n\' "$1" "$2" "$3" >> "$FAKE_SUDO_LOG"\n[ "$1" = -n ] && shift\nexec "$@"\n';
+	const sudoScript =
+		options.sudo === 'password'
+			? '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n'
+			: '#!/bin/sh\nprintf \'%s %s %s\\n\' "$1" "$2" "$3" >> "$FAKE_SUDO_LOG"\n[ "$1" = -n ] && shift\nexec "$@"\n';
 	await writeFile(path.join(bin, 'sudo'), sudoScript, {mode: 0o755});
 
-	const hostKeyText = options.hostKey ?? await newHostKey();
+	const hostKeyText = options.hostKey ?? (await newHostKey());
 	const hostKey = ssh2.utils.parseKey(hostKeyText) as ParsedKey;
 	const commands: string[] = [];
 	const running = new Set<ChildProcess>();
@@ -99,7 +100,7 @@ async function startServer(t: ExecutionContext, options: FakeServerOptions): Pro
 					return;
 				}
 
-				if (context.signature && context.blob && allowed.verify(context.blob, context.signature, context.hashAlgo) !== true) {
+				if (context.signature && context.blob && !allowed.verify(context.blob, context.signature, context.hashAlgo)) {
 					context.reject(methods);
 					return;
 				}
@@ -119,7 +120,9 @@ async function startServer(t: ExecutionContext, options: FakeServerOptions): Pro
 			client.on('session', accept => {
 				const session = accept();
 				let child: ChildProcess | undefined;
-				session.on('pty', accept => accept?.());
+				session.on('pty', accept => {
+					accept?.();
+				});
 				session.on('signal', (accept, _reject, info) => {
 					accept?.();
 					if (child?.pid) process.kill(-child.pid, `SIG${info.name}` as NodeJS.Signals);
@@ -129,7 +132,7 @@ async function startServer(t: ExecutionContext, options: FakeServerOptions): Pro
 					const channel = accept();
 					// Its own process group, so a signal reaches `sleep` under `sh -c` too.
 					child = spawn('/bin/sh', ['-c', info.command], {
-						env: {PATH: `${bin}:${process.env['PATH'] ?? ''}`, FAKE_SUDO_LOG: sudoLogFile, HOME: dir},
+						env: {PATH: `${bin}:${process.env.PATH ?? ''}`, FAKE_SUDO_LOG: sudoLogFile, HOME: dir},
 						stdio: ['pipe', 'pipe', 'pipe'],
 						detached: true,
 					});
@@ -165,9 +168,11 @@ async function startServer(t: ExecutionContext, options: FakeServerOptions): Pro
 
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
-		server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+		server.listen(options.port ?? 0, '127.0.0.1', () => {
+			resolve();
+		});
 	});
-	const port = (server.address() as net.AddressInfo).port;
+	const {port} = server.address() as net.AddressInfo;
 
 	let closed = false;
 	const close = async (): Promise<void> => {
@@ -175,7 +180,11 @@ async function startServer(t: ExecutionContext, options: FakeServerOptions): Pro
 		closed = true;
 		for (const child of running) killGroup(child);
 		for (const client of clients) client.end();
-		await new Promise<void>(resolve => server.close(() => resolve()));
+		await new Promise<void>(resolve =>
+			server.close(() => {
+				resolve();
+			}),
+		);
 	};
 
 	t.teardown(close);
@@ -207,10 +216,15 @@ function serveSftp(sftp: any): void {
 	let next = 0;
 	const fdOf = (handle: Buffer): number | undefined => files.get(handle.readUInt32BE(0));
 	const attributesOf = (info: {mode: number; uid: number; gid: number; size: number; atimeMs: number; mtimeMs: number}) => ({
-		mode: info.mode, uid: info.uid, gid: info.gid, size: info.size, atime: Math.floor(info.atimeMs / 1000), mtime: Math.floor(info.mtimeMs / 1000),
+		mode: info.mode,
+		uid: info.uid,
+		gid: info.gid,
+		size: info.size,
+		atime: Math.floor(info.atimeMs / 1000),
+		mtime: Math.floor(info.mtimeMs / 1000),
 	});
 	const failure = (reqId: number, error: unknown): void => {
-		const code = (error as NodeJS.ErrnoException).code;
+		const {code} = error as NodeJS.ErrnoException;
 		sftp.status(reqId, code === 'ENOENT' ? STATUS_CODE.NO_SUCH_FILE : code === 'EACCES' ? STATUS_CODE.PERMISSION_DENIED : STATUS_CODE.FAILURE);
 	};
 
@@ -277,7 +291,9 @@ async function connected(t: ExecutionContext, serverOptions: Partial<FakeServerO
 	const id = await identity(t);
 	const server = await startServer(t, {user: 'alice', authorizedKey: id.key, sftp: true, sudo: 'nopasswd', ...serverOptions});
 	const client = await SshClient.connect(options(id, server.port));
-	t.teardown(() => client.close());
+	t.teardown(() => {
+		client.close();
+	});
 	return {client, server, id};
 }
 
@@ -286,7 +302,11 @@ async function closedPort(): Promise<number> {
 	const server = net.createServer();
 	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 	const {port} = server.address() as net.AddressInfo;
-	await new Promise<void>(resolve => server.close(() => resolve()));
+	await new Promise<void>(resolve =>
+		server.close(() => {
+			resolve();
+		}),
+	);
 	return port;
 }
 
@@ -352,7 +372,7 @@ test('exec returns exit codes, stdout and stderr, and streams both as they come'
 	t.is(streamed.stderr, 'two\n');
 
 	const input = randomBytes(256 * 1024);
-	const echoed = await client.exec('od -An -v -tx1 | tr -d " \\n"', {stdin: input});
+	const echoed = await client.exec(String.raw`od -An -v -tx1 | tr -d " \n"`, {stdin: input});
 	t.is(echoed.stdout, input.toString('hex'));
 	// stdin is closed at once when there is none, so `cat` ends.
 	t.is((await client.exec('cat; echo done')).stdout, 'done\n');
@@ -375,7 +395,10 @@ test('the host key is pinned on first connect and a changed key is refused with 
 	const client = await SshClient.connect(options(id, first.port));
 	client.close();
 	const pins = await readPins(id.knownHostsFile, '127.0.0.1', first.port);
-	t.deepEqual(pins.map(pin => pin.fingerprint), [hostKeyFingerprint(first.hostKey.getPublicSSH())]);
+	t.deepEqual(
+		pins.map(pin => pin.fingerprint),
+		[hostKeyFingerprint(first.hostKey.getPublicSSH())],
+	);
 	t.is(await readFile(id.knownHostsFile, 'utf8'), `[127.0.0.1]:${first.port} ssh-ed25519 ${first.hostKey.getPublicSSH().toString('base64')}\n`);
 
 	// Same key again: fine.
@@ -386,8 +409,14 @@ test('the host key is pinned on first connect and a changed key is refused with 
 	const rebuilt = await startServer(t, {user: 'alice', authorizedKey: id.key, port: first.port});
 	const started = Date.now();
 	const events: ProgressEvent[] = [];
-	const error = await t.throwsAsync(waitForSsh(options(id, first.port), {deadlineMs: 30_000, progress: event => events.push(event)}), {instanceOf: HostKeyMismatchError});
-	t.deepEqual(events.filter(event => event.type === 'log'), [], 'a mismatch was retried');
+	const error = await t.throwsAsync(waitForSsh(options(id, first.port), {deadlineMs: 30_000, progress: event => events.push(event)}), {
+		instanceOf: HostKeyMismatchError,
+	});
+	t.deepEqual(
+		events.filter(event => event.type === 'log'),
+		[],
+		'a mismatch was retried',
+	);
 	t.true(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
 	t.is(
 		error.message,
@@ -397,7 +426,10 @@ test('the host key is pinned on first connect and a changed key is refused with 
 
 	t.is(await resetPin(id.knownHostsFile, '127.0.0.1', first.port), 1);
 	(await SshClient.connect(options(id, first.port))).close();
-	t.deepEqual((await readPins(id.knownHostsFile, '127.0.0.1', first.port)).map(pin => pin.fingerprint), [hostKeyFingerprint(rebuilt.hostKey.getPublicSSH())]);
+	t.deepEqual(
+		(await readPins(id.knownHostsFile, '127.0.0.1', first.port)).map(pin => pin.fingerprint),
+		[hostKeyFingerprint(rebuilt.hostKey.getPublicSSH())],
+	);
 });
 
 test('a key the host does not accept fails at once, not at the deadline', async t => {
@@ -406,14 +438,22 @@ test('a key the host does not accept fails at once, not at the deadline', async 
 	const server = await startServer(t, {user: 'alice', authorizedKey: other.key});
 	const started = Date.now();
 	const events: ProgressEvent[] = [];
-	const error = await t.throwsAsync(waitForSsh(options(id, server.port), {deadlineMs: 30_000, progress: event => events.push(event)}), {instanceOf: SshConnectionError});
+	const error = await t.throwsAsync(waitForSsh(options(id, server.port), {deadlineMs: 30_000, progress: event => events.push(event)}), {
+		instanceOf: SshConnectionError,
+	});
 	const took = Date.now() - started;
 	t.log(`auth failure reported after ${took} ms`);
 	// No retry (each would report progress), and far from the deadline even on a loaded machine.
-	t.deepEqual(events.filter(event => event.type === 'log'), []);
+	t.deepEqual(
+		events.filter(event => event.type === 'log'),
+		[],
+	);
 	t.true(took < 10_000);
 	t.is(error.kind, 'auth');
-	t.is(error.message, `Permission denied (publickey) for alice@127.0.0.1:${server.port}: the key ${id.privateKeyPath} is not authorized on the host (add ${id.privateKeyPath}.pub to ~alice/.ssh/authorized_keys there)`);
+	t.is(
+		error.message,
+		`Permission denied (publickey) for alice@127.0.0.1:${server.port}: the key ${id.privateKeyPath} is not authorized on the host (add ${id.privateKeyPath}.pub to ~alice/.ssh/authorized_keys there)`,
+	);
 
 	const wrongUser = await t.throwsAsync(SshClient.connect(options(other, server.port, {user: 'bob'})), {instanceOf: SshConnectionError});
 	t.regex(wrongUser.message, /^Permission denied \(publickey\) for bob@127\.0\.0\.1:\d+: /);
@@ -425,7 +465,9 @@ test('password and agent authentication', async t => {
 	const byPassword = await SshClient.connect({...options(id, server.port), privateKeyPath: undefined, password: 'correct horse'});
 	t.is(await byPassword.run('echo ok'), 'ok\n');
 	byPassword.close();
-	const refused = await t.throwsAsync(SshClient.connect({...options(id, server.port), privateKeyPath: undefined, password: 'wrong'}), {instanceOf: SshConnectionError});
+	const refused = await t.throwsAsync(SshClient.connect({...options(id, server.port), privateKeyPath: undefined, password: 'wrong'}), {
+		instanceOf: SshConnectionError,
+	});
 	t.is(refused.message, `Permission denied (publickey,password) for alice@127.0.0.1:${server.port}: the password was refused`);
 
 	// A real ssh-agent holding the key.
@@ -434,13 +476,20 @@ test('password and agent authentication', async t => {
 	t.teardown(() => {
 		agent.kill('SIGKILL');
 	});
-	await waitFor('ssh-agent listening', async () => stat(socket).then(() => true, () => false));
+	await waitFor('ssh-agent listening', async () =>
+		stat(socket).then(
+			() => true,
+			() => false,
+		),
+	);
 	await execFileAsync('ssh-add', [id.privateKeyPath], {env: {...process.env, SSH_AUTH_SOCK: socket}});
 	const byAgent = await SshClient.connect({...options(id, server.port), privateKeyPath: undefined, agent: socket});
 	t.is(await byAgent.run('echo agent'), 'agent\n');
 	byAgent.close();
 
-	const noAgent = await t.throwsAsync(SshClient.connect({...options(id, server.port), privateKeyPath: undefined, agent: path.join(id.dir, 'missing.sock')}), {instanceOf: SshConnectionError});
+	const noAgent = await t.throwsAsync(SshClient.connect({...options(id, server.port), privateKeyPath: undefined, agent: path.join(id.dir, 'missing.sock')}), {
+		instanceOf: SshConnectionError,
+	});
 	t.regex(noAgent.message, /the SSH agent at .*missing\.sock could not be used \(Failed to connect to agent\)$/);
 
 	// A key given as data, not as a file.
@@ -453,7 +502,10 @@ test('password and agent authentication', async t => {
 		message: `Permission denied (publickey,password) for alice@127.0.0.1:${server.port}: the given key is not authorized on the host`,
 	});
 
-	await t.throwsAsync(SshClient.connect({...options(id, server.port), privateKeyPath: undefined}), {instanceOf: MachinistError, message: /^No SSH credentials for dev \(alice@127\.0\.0\.1:\d+\): give a private key/});
+	await t.throwsAsync(SshClient.connect({...options(id, server.port), privateKeyPath: undefined}), {
+		instanceOf: MachinistError,
+		message: /^No SSH credentials for dev \(alice@127\.0\.0\.1:\d+\): give a private key/,
+	});
 });
 
 test('a key file with loose permissions is refused before connecting', async t => {
@@ -467,12 +519,19 @@ test('nothing listening: a clear error within the deadline, with progress along 
 	const port = await closedPort();
 	const events: ProgressEvent[] = [];
 	const started = Date.now();
-	const error = await t.throwsAsync(waitForSsh(options(id, port), {deadlineMs: 2000, progress: event => events.push(event)}), {instanceOf: SshWaitTimeoutError});
+	const error = await t.throwsAsync(waitForSsh(options(id, port), {deadlineMs: 2000, progress: event => events.push(event)}), {
+		instanceOf: SshWaitTimeoutError,
+	});
 	const took = Date.now() - started;
 	t.log(`gave up after ${took} ms: ${error.message}`);
 	// The upper bound allows for timers running late on a loaded machine (2 CPUs shared with other suites).
 	t.true(took >= 1800 && took < 8000, `took ${took} ms`);
-	t.regex(error.message, new RegExp(`^SSH on dev \\(alice@127\\.0\\.0\\.1:${port}\\) was not available within 2 s \\(\\d+ attempts\\); last error: connection refused\\. Check that the machine booted and runs sshd$`));
+	t.regex(
+		error.message,
+		new RegExp(
+			String.raw`^SSH on dev \(alice@127\.0\.0\.1:${port}\) was not available within 2 s \(\d+ attempts\); last error: connection refused\. Check that the machine booted and runs sshd$`,
+		),
+	);
 	t.is(error.lastError.kind, 'refused');
 	t.deepEqual(events, [
 		{type: 'step', message: 'Waiting for SSH to be available...'},
@@ -490,11 +549,16 @@ test('waitForSsh keeps trying until sshd comes up, then hands back the connectio
 	const retrying = deferred();
 	const serving = retrying.promise.then(async () => startServer(t, {user: 'alice', authorizedKey: id.key, port}));
 	const started = Date.now();
-	const client = await waitForSsh(options(id, port), {deadlineMs: 10_000, progress(event) {
-		if (event.type === 'log') retrying.resolve();
-	}});
+	const client = await waitForSsh(options(id, port), {
+		deadlineMs: 10_000,
+		progress(event) {
+			if (event.type === 'log') retrying.resolve();
+		},
+	});
 	await serving;
-	t.teardown(() => client.close());
+	t.teardown(() => {
+		client.close();
+	});
 	t.log(`connected after ${Date.now() - started} ms`);
 	t.is(await client.run('echo up'), 'up\n');
 });
@@ -513,11 +577,16 @@ test('a port that accepts TCP but never speaks SSH times out at readyTimeoutMs',
 	const started = Date.now();
 	const error = await t.throwsAsync(SshClient.connect(options(id, port, {readyTimeoutMs: 500})), {instanceOf: SshConnectionError});
 	t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
-	t.is(error.message, `SSH to dev (alice@127.0.0.1:${port}) failed: no SSH handshake within 0.5 s; check that port ${port} is sshd and that the machine is not overloaded`);
+	t.is(
+		error.message,
+		`SSH to dev (alice@127.0.0.1:${port}) failed: no SSH handshake within 0.5 s; check that port ${port} is sshd and that the machine is not overloaded`,
+	);
 
 	// Aborted while it waits for the handshake (the second connection the port has seen).
 	const controller = new AbortController();
-	void connected.promise.then(() => controller.abort());
+	void connected.promise.then(() => {
+		controller.abort();
+	});
 	await t.throwsAsync(SshClient.connect(options(id, port, {signal: controller.signal})), {any: true, name: 'AbortError'});
 });
 
@@ -526,22 +595,34 @@ test('the server dying in the middle of a command is an error, not a hang', asyn
 	const server = await startServer(t, {user: 'alice', authorizedKey: id.key});
 	const relay = await startRelay(t, server.port);
 	const client = await SshClient.connect(options(id, relay.port));
-	t.teardown(() => client.close());
+	t.teardown(() => {
+		client.close();
+	});
 	const runs = deferred();
-	const running = client.exec('echo started; sleep 30', {onStdout: () => runs.resolve()});
+	const running = client.exec('echo started; sleep 30', {
+		onStdout() {
+			runs.resolve();
+		},
+	});
 	await runs.promise;
 	const started = Date.now();
 	relay.cut();
 	const error = await t.throwsAsync(running, {instanceOf: SshConnectionError});
 	t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 	t.is(error.kind, 'lost');
-	t.is(error.message, `Lost the SSH connection to dev (alice@127.0.0.1:${relay.port}) while running "echo started; sleep 30": connection reset by peer; check whether the machine stopped or rebooted`);
+	t.is(
+		error.message,
+		`Lost the SSH connection to dev (alice@127.0.0.1:${relay.port}) while running "echo started; sleep 30": connection reset by peer; check whether the machine stopped or rebooted`,
+	);
 	t.false(client.connected);
 	await t.throwsAsync(client.exec('true'), {instanceOf: SshConnectionError, message: /^Lost the SSH connection to dev .* while running "true"/});
 
 	const closed = await connected(t);
 	closed.client.close();
-	await t.throwsAsync(closed.client.run('true'), {instanceOf: SshConnectionError, message: /^The SSH connection to dev \(alice@127\.0\.0\.1:\d+\) was closed before running "true"; open a new one$/});
+	await t.throwsAsync(closed.client.run('true'), {
+		instanceOf: SshConnectionError,
+		message: /^The SSH connection to dev \(alice@127\.0\.0\.1:\d+\) was closed before running "true"; open a new one$/,
+	});
 });
 
 test('a host that stops answering is noticed by keepalives', async t => {
@@ -549,10 +630,16 @@ test('a host that stops answering is noticed by keepalives', async t => {
 	const server = await startServer(t, {user: 'alice', authorizedKey: id.key});
 	const relay = await startRelay(t, server.port);
 	const client = await SshClient.connect(options(id, relay.port, {keepaliveIntervalMs: 200, keepaliveCountMax: 2}));
-	t.teardown(() => client.close());
+	t.teardown(() => {
+		client.close();
+	});
 	// Frozen once the command runs (its first output has come back through the relay).
 	const runs = deferred();
-	const running = client.exec('echo started; sleep 30', {onStdout: () => runs.resolve()});
+	const running = client.exec('echo started; sleep 30', {
+		onStdout() {
+			runs.resolve();
+		},
+	});
 	await runs.promise;
 	relay.freeze();
 	const started = Date.now();
@@ -567,10 +654,13 @@ test('an AbortSignal stops a long command, and so does timeoutMs', async t => {
 	const controller = new AbortController();
 	let started = 0;
 	// Aborted while the command runs: once its first output has arrived.
-	const stopping = client.exec('echo started; sleep 30', {signal: controller.signal, onStdout() {
-		started ||= Date.now();
-		controller.abort();
-	}});
+	const stopping = client.exec('echo started; sleep 30', {
+		signal: controller.signal,
+		onStdout() {
+			started ||= Date.now();
+			controller.abort();
+		},
+	});
 	await t.throwsAsync(stopping, {any: true, name: 'AbortError'});
 	t.true(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
 	// The KILL signal request reached the remote process.
@@ -601,9 +691,14 @@ test('upload as the login user over SFTP sets the mode before writing, binary-sa
 	t.deepEqual(server.commands, [], 'SFTP uploads run no command');
 
 	t.deepEqual(await client.download(target), data);
-	await t.throwsAsync(client.download(target, {maxBytes: 1000}), {instanceOf: RemoteFileTooLargeError, message: /upload\.bin on dev is larger than 1000 bytes/});
-	await t.throwsAsync(client.upload(path.join(id.dir, 'no/such/dir/x'), 'x', {mode: 0o600}), {message: /^Uploading .*no\/such\/dir\/x on dev failed: No such file( or directory)?; check that the directory exists/});
-	await t.throwsAsync(client.upload(target, 'x', {mode: 0o10000}), {instanceOf: MachinistError, message: /is not a file mode/});
+	await t.throwsAsync(client.download(target, {maxBytes: 1000}), {
+		instanceOf: RemoteFileTooLargeError,
+		message: /upload\.bin on dev is larger than 1000 bytes/,
+	});
+	await t.throwsAsync(client.upload(path.join(id.dir, 'no/such/dir/x'), 'x', {mode: 0o600}), {
+		message: /^Uploading .*no\/such\/dir\/x on dev failed: No such file( or directory)?; check that the directory exists/,
+	});
+	await t.throwsAsync(client.upload(target, 'x', {mode: 0o1_0000}), {instanceOf: MachinistError, message: /is not a file mode/});
 });
 
 test('without SFTP, uploads go through cat on stdin, to hostile paths too', async t => {
@@ -612,7 +707,12 @@ test('without SFTP, uploads go through cat on stdin, to hostile paths too', asyn
 	await client.upload(target, 'PEM DATA\n', {mode: 0o600});
 	t.is(await readFile(target, 'utf8'), 'PEM DATA\n');
 	t.is((await stat(target)).mode & 0o777, 0o600);
-	t.false(await stat(path.join(id.dir, 'pwned')).then(() => true, () => false));
+	t.false(
+		await stat(path.join(id.dir, 'pwned')).then(
+			() => true,
+			() => false,
+		),
+	);
 	t.false(server.commands.some(command => command.includes('PEM DATA')));
 	t.is((await client.download(target)).toString(), 'PEM DATA\n');
 
@@ -621,7 +721,10 @@ test('without SFTP, uploads go through cat on stdin, to hostile paths too', asyn
 	t.is((await stat(target)).mode & 0o777, 0o644);
 	const {readdir} = await import('node:fs/promises');
 	t.false((await readdir(id.dir)).some(name => name.includes('.pem.')));
-	await t.throwsAsync(client.upload(id.dir, 'x', {mode: 0o600}), {instanceOf: SshCommandError, message: /^Uploading .* on dev failed with exit code 1: .* is a directory$/});
+	await t.throwsAsync(client.upload(id.dir, 'x', {mode: 0o600}), {
+		instanceOf: SshCommandError,
+		message: /^Uploading .* on dev failed with exit code 1: .* is a directory$/,
+	});
 });
 
 test('sudo wraps commands in sudo -n sh -c for a non-root user, content on stdin only', async t => {
@@ -634,11 +737,17 @@ test('sudo wraps commands in sudo -n sh -c for a non-root user, content on stdin
 	t.is((await stat(target)).mode & 0o777, 0o600);
 	t.is((await client.download(target, {sudo: true})).toString(), secret);
 
-	t.true(server.commands.every(command => command.startsWith('sudo -n sh -c \'')));
-	t.false(server.commands.some(command => command.includes('secret material')), 'the secret was on a command line');
+	t.true(server.commands.every(command => command.startsWith("sudo -n sh -c '")));
+	t.false(
+		server.commands.some(command => command.includes('secret material')),
+		'the secret was on a command line',
+	);
 	t.true((await server.sudoLog()).every(line => line === '-n sh -c'));
 
-	await t.throwsAsync(client.download(path.join(id.dir, 'missing'), {sudo: true}), {instanceOf: SshCommandError, message: /^Downloading .*missing on dev failed with exit code 1: cat: .*missing: No such file or directory$/});
+	await t.throwsAsync(client.download(path.join(id.dir, 'missing'), {sudo: true}), {
+		instanceOf: SshCommandError,
+		message: /^Downloading .*missing on dev failed with exit code 1: cat: .*missing: No such file or directory$/,
+	});
 	const failed = await t.throwsAsync(client.sudo('echo nope >&2; exit 5'), {instanceOf: SshCommandError});
 	t.is(failed.message, 'Command "echo nope >&2; exit 5" on dev failed with exit code 5: nope');
 });
@@ -655,7 +764,9 @@ test('root runs privileged commands with plain sh -c', async t => {
 	const id = await identity(t);
 	const server = await startServer(t, {user: 'root', authorizedKey: id.key});
 	const client = await SshClient.connect(options(id, server.port, {user: 'root'}));
-	t.teardown(() => client.close());
+	t.teardown(() => {
+		client.close();
+	});
 	t.true(client.isRoot);
 	t.is(await client.sudo('echo "a b"'), 'a b\n');
 	t.deepEqual(server.commands, [`sh -c ${shellQuote('echo "a b"')}`]);

@@ -21,7 +21,17 @@ test('names sort naturally and case-insensitively, as ls lists them', t => {
 function host(name: string, driver: string, labels: string[] = [], swarm: Partial<HostRecord['HostOptions']['SwarmOptions']> = {}): HostRecord {
 	return {
 		ConfigVersion: 3,
-		Driver: {IPAddress: '', MachineName: name, SSHUser: '', SSHPort: 0, SSHKeyPath: '', StorePath: '', SwarmMaster: false, SwarmHost: '', SwarmDiscovery: ''},
+		Driver: {
+			IPAddress: '',
+			MachineName: name,
+			SSHUser: '',
+			SSHPort: 0,
+			SSHKeyPath: '',
+			StorePath: '',
+			SwarmMaster: false,
+			SwarmHost: '',
+			SwarmDiscovery: '',
+		},
 		DriverName: driver,
 		HostOptions: {
 			EngineOptions: {Labels: labels},
@@ -73,7 +83,7 @@ test('state filter compares state names case-insensitively, and state= matches N
 
 test('bad filters are one-line errors that say what is accepted', t => {
 	t.is(t.throws(() => parseFilters(['driver'])).message, 'Unsupported filter syntax "driver": use --filter key=value');
-	t.is(t.throws(() => parseFilters(['color=red'])).message, 'Unsupported filter key \'color\': use driver, state, name, label or swarm');
+	t.is(t.throws(() => parseFilters(['color=red'])).message, "Unsupported filter key 'color': use driver, state, name, label or swarm");
 	t.regex(t.throws(() => parseFilters(['name=('])).message, /^Invalid name filter "\(": /);
 });
 
@@ -87,7 +97,7 @@ test('a machine that does not answer in time is a Timeout row, without waiting f
 	const {port} = silent.address() as net.AddressInfo;
 	const engine = createEngine({storagePath: await temporaryDir(t), env: {}});
 	await createMachine(engine, {name: 'silent', driverName: 'none', given: {url: `tcp://127.0.0.1:${port}`}});
-	const store = engine.store;
+	const {store} = engine;
 	const started = Date.now();
 	const statuses = await queryMachines(engine, await store.loadAll(), {timeoutMs: 300});
 	// Any bound shows the time-out applied (the silent machine never answers); this one leaves
@@ -102,7 +112,7 @@ test('a none machine whose daemon is down is an Error row saying why', async t =
 	const root = await dockerMachineStore(t);
 	const store = new Store(root);
 	const record = await store.load('p1');
-	record.Driver['URL'] = 'tcp://127.0.0.1:1';
+	record.Driver.URL = 'tcp://127.0.0.1:1';
 	await store.save(record);
 	const engine = createEngine({storagePath: root, env: {}});
 	const [status] = await queryMachines(engine, await store.loadAll(), {include: item => item.Name === 'p1'});

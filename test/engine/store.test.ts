@@ -13,10 +13,10 @@ test('reads the config.json files docker-machine 0.16.2 wrote', async t => {
 	const generic = await store.load('sysd1');
 	t.is(generic.DriverName, 'generic');
 	t.is(generic.Driver.IPAddress, '10.200.1.2');
-	t.is(generic.Driver['EnginePort'], 2376);
+	t.is(generic.Driver.EnginePort, 2376);
 	t.is(generic.HostOptions.AuthOptions.CaCertPath, '/home/user/.docker/machine/certs/ca.pem');
 	const none = await store.load('p1');
-	t.is(none.Driver['URL'], 'tcp://127.0.0.1:23760');
+	t.is(none.Driver.URL, 'tcp://127.0.0.1:23760');
 });
 
 test('rewriting a docker-machine record changes no byte of it', async t => {
@@ -40,7 +40,7 @@ test('claimed and saved records are owner-only: directories 0700, config.json 06
 	t.is((await stat(store.machinesDir)).mode & 0o777, 0o700);
 	t.is((await stat(store.machineDir('p1'))).mode & 0o777, 0o700);
 	t.is((await stat(store.configPath('p1'))).mode & 0o777, 0o600);
-	t.deepEqual((await readdir(store.machineDir('p1'))), ['config.json'], 'no temporary file is left behind');
+	t.deepEqual(await readdir(store.machineDir('p1')), ['config.json'], 'no temporary file is left behind');
 });
 
 test('a missing machine is reported as not found with exit code 4', async t => {
@@ -105,8 +105,24 @@ test('a version 0 record is migrated to v3 in memory and on disk, keeping a .bak
 });
 
 test('serialized records escape <, > and & as Go does', t => {
-	const text = serializeHost({ConfigVersion: 3, Driver: {IPAddress: 'a<b>&c', MachineName: 'x', SSHUser: '', SSHPort: 0, SSHKeyPath: '', StorePath: '', SwarmMaster: false, SwarmHost: '', SwarmDiscovery: ''}, DriverName: 'none', HostOptions: {} as never, Name: 'x'});
-	t.true(text.includes('a\\u003cb\\u003e\\u0026c'));
+	const text = serializeHost({
+		ConfigVersion: 3,
+		Driver: {
+			IPAddress: 'a<b>&c',
+			MachineName: 'x',
+			SSHUser: '',
+			SSHPort: 0,
+			SSHKeyPath: '',
+			StorePath: '',
+			SwarmMaster: false,
+			SwarmHost: '',
+			SwarmDiscovery: '',
+		},
+		DriverName: 'none',
+		HostOptions: {} as never,
+		Name: 'x',
+	});
+	t.true(text.includes(String.raw`a\u003cb\u003e\u0026c`));
 });
 
 test('hidden entries and plain files in machines/ are not machines', async t => {
@@ -132,9 +148,17 @@ test('the machine lock serializes two writers and is re-entrant within one opera
 		order.push('first out');
 	});
 	await firstHolds.promise;
-	const second = store.withLock('p1', async () => {
-		order.push('second');
-	}, {onBusy: () => secondWaits.resolve()});
+	const second = store.withLock(
+		'p1',
+		async () => {
+			order.push('second');
+		},
+		{
+			onBusy() {
+				secondWaits.resolve();
+			},
+		},
+	);
 	await Promise.all([first, second]);
 	t.deepEqual(order, ['first in', 'nested', 'first out', 'second']);
 });
@@ -152,10 +176,13 @@ test('a lock left by a process that is gone is taken over', async t => {
 	t.is(await store.withLock('p1', async () => 'ran', {waitMs: 200}), 'ran');
 });
 
-test('machine names follow docker-machine\'s hostname rule', t => {
+test("machine names follow docker-machine's hostname rule", t => {
 	for (const name of ['default', 'a', 'web-1', 'node.example', 'A9']) t.true(isValidMachineName(name), name);
 	for (const name of ['', '-x', '.x', 'bad name', 'a_b', 'a/b', 'ünï', '../etc']) t.false(isValidMachineName(name), name);
-	t.throws(() => {
-		assertValidMachineName('bad name');
-	}, {message: 'Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -'});
+	t.throws(
+		() => {
+			assertValidMachineName('bad name');
+		},
+		{message: 'Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -'},
+	);
 });

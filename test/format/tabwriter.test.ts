@@ -10,11 +10,14 @@ test('aligns docker-machine ls rows exactly as docker-machine 0.16.2 prints them
 		'p1\t-\tnone\tRunning\ttcp://127.0.0.1:23760\t\tv20.10.24+dfsg1\t\n',
 		'sysd1\t-\tgeneric\tRunning\ttcp://10.200.1.2:2376\t\tv20.10.24+dfsg1\t\n',
 	].join('');
-	t.is(tabwrite(input), [
-		'NAME    ACTIVE   DRIVER    STATE     URL                     SWARM   DOCKER            ERRORS\n',
-		'p1      -        none      Running   tcp://127.0.0.1:23760           v20.10.24+dfsg1   \n',
-		'sysd1   -        generic   Running   tcp://10.200.1.2:2376           v20.10.24+dfsg1   \n',
-	].join(''));
+	t.is(
+		tabwrite(input),
+		[
+			'NAME    ACTIVE   DRIVER    STATE     URL                     SWARM   DOCKER            ERRORS\n',
+			'p1      -        none      Running   tcp://127.0.0.1:23760           v20.10.24+dfsg1   \n',
+			'sysd1   -        generic   Running   tcp://10.200.1.2:2376           v20.10.24+dfsg1   \n',
+		].join(''),
+	);
 });
 
 test('aligns a three-column docker-machine table', t => {

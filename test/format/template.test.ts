@@ -99,7 +99,7 @@ test('prints integral numbers as ints and the others as Go float64s', t => {
 	// Go would print 1.048576e+06 for the float64 that JSON decoding gives it: a deliberate fix.
 	t.is(render('{{.Driver.Memory}}', host), '1048576');
 	t.is(render('{{.Driver.Ratio}}', host), '0.5');
-	t.is(render('{{.}}', 1234567.5), '1.2345675e+06');
+	t.is(render('{{.}}', 1_234_567.5), '1.2345675e+06');
 	t.is(render('{{.}}', 0.000_012_345), '1.2345e-05');
 	t.is(render('{{.}}', 1e21), '1e+21');
 	t.is(render('{{.}}', -0), '0');
@@ -131,7 +131,10 @@ test('fails on a missing field of a struct-like object', t => {
 		readonly Name = 'p1';
 	}
 
-	t.is(executionError('x\n  {{.Driver.IP}}', new HostListItem()), 'template: :2:11: executing "" at <.Driver.IP>: can\'t evaluate field Driver in type HostListItem');
+	t.is(
+		executionError('x\n  {{.Driver.IP}}', new HostListItem()),
+		'template: :2:11: executing "" at <.Driver.IP>: can\'t evaluate field Driver in type HostListItem',
+	);
 });
 
 test('prints struct-like objects as Go prints structs', t => {
@@ -158,9 +161,9 @@ test('refuses to print a function value, and shows it as a bad verb inside other
 // Literals
 
 test('evaluates string literals with Go escapes', t => {
-	t.is(render('{{"a\\tb\\u00e9\\x41\\101\\"\\\\"}}'), 'a\tbéAA"\\');
-	t.is(render('{{"\\xc3\\xa9"}}'), 'é');
-	t.is(render('{{"\\U0001F600"}}'), '😀');
+	t.is(render(String.raw`{{"a\tb\u00e9\x41\101\"\\"}}`), 'a\tbéAA"\\');
+	t.is(render(String.raw`{{"\xc3\xa9"}}`), 'é');
+	t.is(render(String.raw`{{"\U0001F600"}}`), '😀');
 });
 
 test('keeps raw strings verbatim except carriage returns', t => {
@@ -169,7 +172,7 @@ test('keeps raw strings verbatim except carriage returns', t => {
 
 test('evaluates number, character, boolean and nil literals', t => {
 	t.is(render('{{0x1F}} {{0o17}} {{017}} {{0b101}} {{1_000}} {{1.5}} {{1e3}} {{.5}} {{0x1p4}}'), '31 15 15 5 1000 1.5 1000 0.5 16');
-	t.is(render('{{\'a\'}} {{\'\\n\'}} {{\'\\x41\'}} {{\'é\'}}'), '97 10 65 233');
+	t.is(render(String.raw`{{'a'}} {{'\n'}} {{'\x41'}} {{'é'}}`), '97 10 65 233');
 	t.is(render('{{true}} {{false}}'), 'true false');
 	t.is(render('{{print nil}}'), '<nil>');
 });
@@ -275,7 +278,10 @@ test('short-circuits and and or, returning the deciding operand', t => {
 });
 
 test('compares basic values with eq, ne, lt, le, gt and ge', t => {
-	t.is(render('{{eq 1 1}} {{eq .Name "x" "p1"}} {{ne 1 2}} {{lt 1 2}} {{lt "a" "b"}} {{le 2 2}} {{gt 3 2}} {{ge 1 2}}', host), 'true true true true true true true false');
+	t.is(
+		render('{{eq 1 1}} {{eq .Name "x" "p1"}} {{ne 1 2}} {{lt 1 2}} {{lt "a" "b"}} {{le 2 2}} {{gt 3 2}} {{ge 1 2}}', host),
+		'true true true true true true true false',
+	);
 	t.is(render('{{eq .Missing "a"}} {{eq .Missing nil}} {{eq .Nil .Missing}}', host), 'false true true');
 	// Go refuses to compare an int with a float64; numbers here are just numbers.
 	t.is(render('{{eq 1 1.0}} {{lt 1 1.5}}'), 'true true');
@@ -284,7 +290,10 @@ test('compares basic values with eq, ne, lt, le, gt and ge', t => {
 test('reports comparisons Go refuses', t => {
 	t.is(executionError('{{eq 1 "a"}}'), 'template: :1:2: executing "" at <eq 1 "a">: error calling eq: incompatible types for comparison');
 	t.is(executionError('{{lt true false}}'), 'template: :1:2: executing "" at <lt true false>: error calling lt: invalid type for comparison');
-	t.is(executionError('{{eq .List .List}}', host), 'template: :1:2: executing "" at <eq .List .List>: error calling eq: non-comparable type [%!s(int=1) %!s(int=2) %!s(int=3)]: []interface {}');
+	t.is(
+		executionError('{{eq .List .List}}', host),
+		'template: :1:2: executing "" at <eq .List .List>: error calling eq: non-comparable type [%!s(int=1) %!s(int=2) %!s(int=3)]: []interface {}',
+	);
 	t.is(executionError('{{eq 1}}'), 'template: :1:2: executing "" at <eq 1>: error calling eq: missing argument for comparison');
 });
 
@@ -297,8 +306,14 @@ test('indexes arrays, maps and strings', t => {
 	t.is(render('{{index .List 1}} {{index .Labels "zone"}} {{index .Nested 0 1}} {{index "abc" 1}}', host), '2 b 2 98');
 	t.is(executionError('{{index .List 5}}', host), 'template: :1:2: executing "" at <index .List 5>: error calling index: index out of range: 5');
 	t.is(executionError('{{index .Nil 1}}', host), 'template: :1:2: executing "" at <index .Nil 1>: error calling index: index of untyped nil');
-	t.is(executionError('{{index .List "a"}}', host), 'template: :1:2: executing "" at <index .List "a">: error calling index: cannot index slice/array with type string');
-	t.is(executionError('{{index .Labels 1}}', host), 'template: :1:2: executing "" at <index .Labels 1>: error calling index: value has type int; should be string');
+	t.is(
+		executionError('{{index .List "a"}}', host),
+		'template: :1:2: executing "" at <index .List "a">: error calling index: cannot index slice/array with type string',
+	);
+	t.is(
+		executionError('{{index .Labels 1}}', host),
+		'template: :1:2: executing "" at <index .Labels 1>: error calling index: value has type int; should be string',
+	);
 });
 
 test('slices arrays and strings', t => {
@@ -313,8 +328,14 @@ test('prints operands like fmt.Sprint and fmt.Sprintln', t => {
 
 test('formats with printf verbs, flags, widths and precisions', t => {
 	t.is(render('{{printf "%d %s %v %q %t %f %%" 5 "s" .List "q" true 1.5}}', host), '5 s [1 2 3] "q" true 1.500000 %');
-	t.is(render('{{printf "%-10s|%10s|%05d|%+d|% d|%x|%X|%#x|%o|%b" "ab" "cd" 42 42 42 255 255 255 8 5}}'), 'ab        |        cd|00042|+42| 42|ff|FF|0xff|10|101');
-	t.is(render('{{printf "%.2f|%8.3f|%-8.2f|%08.2f|%+.1f|%e|%g|%.3g" 3.14159 2.5 2.5 -2.5 2 123456.789 1e21 1234.5678}}'), '3.14|   2.500|2.50    |-0002.50|+2.0|1.234568e+05|1e+21|1.23e+03');
+	t.is(
+		render('{{printf "%-10s|%10s|%05d|%+d|% d|%x|%X|%#x|%o|%b" "ab" "cd" 42 42 42 255 255 255 8 5}}'),
+		'ab        |        cd|00042|+42| 42|ff|FF|0xff|10|101',
+	);
+	t.is(
+		render('{{printf "%.2f|%8.3f|%-8.2f|%08.2f|%+.1f|%e|%g|%.3g" 3.14159 2.5 2.5 -2.5 2 123456.789 1e21 1234.5678}}'),
+		'3.14|   2.500|2.50    |-0002.50|+2.0|1.234568e+05|1e+21|1.23e+03',
+	);
 	t.is(render('{{printf "%.3s|%5.1q|%c|%q|%U|%T|%T" "abcdef" "xyz" 9731 65 65 .List .Nil}}', host), 'abc|  "x"|☃|\'A\'|U+0041|[]interface {}|<nil>');
 	t.is(render('{{printf "%*d|%-*d|%.*f" 5 1 5 2 2 3.14159}}'), '    1|2    |3.14');
 });
@@ -324,25 +345,37 @@ test('rounds printf floats half to even on the exact binary value, as Go does', 
 });
 
 test('reports printf misuse inline like Go', t => {
-	t.is(render('{{printf "%d" "x"}}|{{printf "%s" 5}}|{{printf "%d %d" 1}}|{{printf "%d" 1 2 "x"}}|{{printf "%"}}|{{printf "%!"}}'), '%!d(string=x)|%!s(int=5)|1 %!d(MISSING)|1%!(EXTRA int=2, string=x)|%!(NOVERB)|%!!(MISSING)');
+	t.is(
+		render('{{printf "%d" "x"}}|{{printf "%s" 5}}|{{printf "%d %d" 1}}|{{printf "%d" 1 2 "x"}}|{{printf "%"}}|{{printf "%!"}}'),
+		'%!d(string=x)|%!s(int=5)|1 %!d(MISSING)|1%!(EXTRA int=2, string=x)|%!(NOVERB)|%!!(MISSING)',
+	);
 	t.is(render('{{printf "%d" 1.5}}|{{printf "%s" .Nil}}|{{printf "%5v|" .List}}', host), '%!d(float64=1.5)|%!s(<nil>)|[    1     2     3]|');
 });
 
 test('encodes JSON like Go, escaping HTML characters and keeping key order', t => {
-	t.is(render('{{json .}}', {b: 1, a: [1, 2.5, 'x<y>&\u2028'], c: null, d: {}}), '{"b":1,"a":[1,2.5,"x\\u003cy\\u003e\\u0026\\u2028"],"c":null,"d":{}}');
+	t.is(
+		render('{{json .}}', {b: 1, a: [1, 2.5, 'x<y>&\u2028'], c: null, d: {}}),
+		String.raw`{"b":1,"a":[1,2.5,"x\u003cy\u003e\u0026\u2028"],"c":null,"d":{}}`,
+	);
 	t.is(render('{{json .Missing}} {{.Name | json}}', host), 'null "p1"');
-	t.is(render('{{json .}}', '\u0001\b\t\n'), '"\\u0001\\u0008\\t\\n"');
-	t.is(render('{{prettyjson .}}', {a: {b: [1, {c: []}], d: {}}}), '{\n    "a": {\n        "b": [\n            1,\n            {\n                "c": []\n            }\n        ],\n        "d": {}\n    }\n}');
+	t.is(render('{{json .}}', '\u0001\b\t\n'), String.raw`"\u0001\u0008\t\n"`);
+	t.is(
+		render('{{prettyjson .}}', {a: {b: [1, {c: []}], d: {}}}),
+		'{\n    "a": {\n        "b": [\n            1,\n            {\n                "c": []\n            }\n        ],\n        "d": {}\n    }\n}',
+	);
 });
 
 test('refuses to encode cycles and non-finite numbers to JSON', t => {
 	const cyclic: Record<string, unknown> = {};
 	cyclic.self = cyclic;
-	t.is(executionError('{{json .}}', cyclic), 'template: :1:2: executing "" at <json .>: error calling json: json: unsupported value: encountered a cycle via map[string]interface {}');
+	t.is(
+		executionError('{{json .}}', cyclic),
+		'template: :1:2: executing "" at <json .>: error calling json: json: unsupported value: encountered a cycle via map[string]interface {}',
+	);
 	t.is(executionError('{{json .}}', Number.NaN), 'template: :1:2: executing "" at <json .>: error calling json: json: unsupported value: NaN');
 });
 
-test('joins, splits and changes case like docker\'s template functions', t => {
+test("joins, splits and changes case like docker's template functions", t => {
 	t.is(render('{{join .Driver.Tags ","}} {{join .List "-"}} {{join .Nil ","}}', host), 'a,b,c 1-2-3 ');
 	t.is(render('{{split "a,b,c" ","}} {{split "héllo" ""}} {{upper .Name}} {{lower "ABC"}}', host), '[a b c] [h é l l o] P1 abc');
 	t.is(render('{{title "hello wORLD foo_bar x-y élan"}}'), 'Hello WORLD Foo_bar X-Y Élan');
@@ -351,8 +384,14 @@ test('joins, splits and changes case like docker\'s template functions', t => {
 test('checks string parameters before calling a function', t => {
 	t.is(executionError('{{upper 3}}'), 'template: :1:8: executing "" at <3>: expected string; found 3');
 	t.is(executionError('{{upper .Missing}}', host), 'template: :1:8: executing "" at <.Missing>: invalid value; expected string');
-	t.is(executionError('{{printf .Driver.SSHPort}}', host), 'template: :1:16: executing "" at <.Driver.SSHPort>: wrong type for value; expected string; got int');
-	t.is(executionError('{{join "a" ","}}'), 'template: :1:2: executing "" at <join "a" ",">: error calling join: wrong type for value; expected []string; got string');
+	t.is(
+		executionError('{{printf .Driver.SSHPort}}', host),
+		'template: :1:16: executing "" at <.Driver.SSHPort>: wrong type for value; expected string; got int',
+	);
+	t.is(
+		executionError('{{join "a" ","}}'),
+		'template: :1:2: executing "" at <join "a" ",">: error calling join: wrong type for value; expected []string; got string',
+	);
 });
 
 test('checks the number of arguments of built-in functions', t => {
@@ -367,7 +406,7 @@ test('reports an unclosed action', t => {
 	t.is(parseError('{{.Name'), 'template parsing error: template: :1: unclosed action');
 	t.is(parseError('{{.Name\n\n'), 'template parsing error: template: :3: unclosed action started at :1');
 	t.is(parseError('{{.Name }'), 'template parsing error: template: :1: unexpected "}" in operand');
-	t.is(parseError('{{.Name}'), 'template parsing error: template: :1: bad character U+007D \'}\'');
+	t.is(parseError('{{.Name}'), "template parsing error: template: :1: bad character U+007D '}'");
 });
 
 test('reports an unknown function', t => {
@@ -386,8 +425,8 @@ test('reports end and else without a block, and blocks without end', t => {
 test('reports malformed literals', t => {
 	t.is(parseError('{{"unterminated}}'), 'template parsing error: template: :1: unterminated quoted string');
 	t.is(parseError('{{`unterminated}}'), 'template parsing error: template: :1: unterminated raw quoted string');
-	t.is(parseError('{{"bad \\q"}}'), 'template parsing error: template: :1: invalid syntax');
-	t.is(parseError('{{\'ab\'}}'), 'template parsing error: template: :1: malformed character constant: \'ab\'');
+	t.is(parseError(String.raw`{{"bad \q"}}`), 'template parsing error: template: :1: invalid syntax');
+	t.is(parseError("{{'ab'}}"), "template parsing error: template: :1: malformed character constant: 'ab'");
 	t.is(parseError('{{3abc}}'), 'template parsing error: template: :1: bad number syntax: "3a"');
 	t.is(parseError('{{1_}}'), 'template parsing error: template: :1: illegal number syntax: "1_"');
 	t.is(parseError('{{1+2i}}'), 'template parsing error: template: :1: complex constant 1+2i is not supported');
@@ -399,11 +438,11 @@ test('reports malformed pipelines', t => {
 	t.is(parseError('{{.Name | 3}}'), 'template parsing error: template: :1: non executable command in pipeline stage 2');
 	t.is(parseError('{{(1}}'), 'template parsing error: template: :1: unclosed left paren');
 	t.is(parseError('{{1)}}'), 'template parsing error: template: :1: unexpected ")" in command');
-	t.is(parseError('{{"x".Foo}}'), 'template parsing error: template: :1: unexpected . after term "\\"x\\""');
+	t.is(parseError('{{"x".Foo}}'), String.raw`template parsing error: template: :1: unexpected . after term "\"x\""`);
 	t.is(parseError('{{$x}}'), 'template parsing error: template: :1: undefined variable "$x"');
 	t.is(parseError('{{range $a, $b, $c := .}}{{end}}'), 'template parsing error: template: :1: too many declarations in range');
 	t.is(parseError('{{a:b}}'), 'template parsing error: template: :1: function "a" not defined');
-	t.is(parseError('{{€}}'), 'template parsing error: template: :1: unrecognized character in action: U+20AC \'€\'');
+	t.is(parseError('{{€}}'), "template parsing error: template: :1: unrecognized character in action: U+20AC '€'");
 });
 
 test('reports break and continue outside range', t => {
@@ -453,7 +492,7 @@ test('keeps separate executions independent', t => {
 
 // Helpers
 
-test('unescapes the \\t and \\n sequences of ls formats, and nothing else', t => {
-	t.is(unescapeFormat('{{.Name}}\\t{{.URL}}\\n'), '{{.Name}}\t{{.URL}}\n');
-	t.is(unescapeFormat('a\\\\tb \\r \\x'), 'a\\\tb \\r \\x');
+test(String.raw`unescapes the \t and \n sequences of ls formats, and nothing else`, t => {
+	t.is(unescapeFormat(String.raw`{{.Name}}\t{{.URL}}\n`), '{{.Name}}\t{{.URL}}\n');
+	t.is(unescapeFormat(String.raw`a\\tb \r \x`), 'a\\\tb \\r \\x');
 });

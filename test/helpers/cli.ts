@@ -16,7 +16,7 @@ export type CliResult = {code: number; stdout: string; stderr: string};
  */
 export async function machinist(args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
 	return new Promise(resolve => {
-		const child = execFile(process.execPath, [builtCli, ...args], {env: {PATH: process.env['PATH'], ...env}, timeout: 60_000}, (error, stdout, stderr) => {
+		const child = execFile(process.execPath, [builtCli, ...args], {env: {PATH: process.env.PATH, ...env}, timeout: 60_000}, (error, stdout, stderr) => {
 			const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
 			resolve({code, stdout, stderr});
 		});
@@ -43,11 +43,11 @@ export async function machinistInProcess(args: readonly string[], env: NodeJS.Pr
 
 /** Runs a shell line the way a user would, with machinist on PATH as `machinist`. */
 export async function userShell(env: NodeJS.ProcessEnv, line: string): Promise<CliResult> {
-	const bin = path.join(String(env['MACHINE_STORAGE_PATH']), 'bin');
+	const bin = path.join(String(env.MACHINE_STORAGE_PATH), 'bin');
 	await mkdir(bin, {recursive: true});
 	await writeFile(path.join(bin, 'machinist'), `#!/bin/sh\nexec ${process.execPath} ${builtCli} "$@"\n`, {mode: 0o755});
 	return new Promise(resolve => {
-		execFile('bash', ['-c', line], {env: {...process.env, ...env, PATH: `${bin}:${process.env['PATH']}`}, timeout: 120_000}, (error, stdout, stderr) => {
+		execFile('bash', ['-c', line], {env: {...process.env, ...env, PATH: `${bin}:${process.env.PATH}`}, timeout: 120_000}, (error, stdout, stderr) => {
 			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
 		});
 	});

@@ -18,7 +18,7 @@ export type CompletionAnswer = {words: string[]; /** How long the shell's comple
 
 async function run(binary: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
 	return new Promise((resolve, reject) => {
-		execFile(binary, args, {env: {PATH: process.env['PATH'], ...env}, timeout: 20_000}, (error, stdout, stderr) => {
+		execFile(binary, args, {env: {PATH: process.env.PATH, ...env}, timeout: 20_000}, (error, stdout, stderr) => {
 			if (error) reject(new Error(`${binary} ${args.join(' ')}: ${error.message}\n${stderr}`));
 			else resolve(stdout);
 		});
@@ -33,7 +33,9 @@ const lines = (text: string) => text.split('\n').filter(line => line !== '');
  */
 async function bash(request: CompletionRequest): Promise<CompletionAnswer> {
 	const harness = path.join(request.dir, 'harness.bash');
-	await writeFile(harness, `
+	await writeFile(
+		harness,
+		`
 source /usr/share/bash-completion/bash_completion
 source "$1"
 COMP_LINE=$2
@@ -53,7 +55,8 @@ for round in 1 2 3 4 5; do
 done
 echo "elapsed:$best"
 printf 'word:%s\\n' "\${COMPREPLY[@]}"
-`);
+`,
+	);
 	const output = lines(await run('bash', ['--noprofile', '--norc', harness, request.scriptFile, request.line], request.env));
 	return {
 		words: output.filter(line => line.startsWith('word:')).map(line => line.slice(5)),
@@ -69,7 +72,9 @@ printf 'word:%s\\n' "\${COMPREPLY[@]}"
 async function zsh(request: CompletionRequest): Promise<CompletionAnswer> {
 	const setup = path.join(request.dir, 'setup.zsh');
 	const driver = path.join(request.dir, 'driver.zsh');
-	await writeFile(setup, `
+	await writeFile(
+		setup,
+		`
 PROMPT=
 autoload -Uz compinit && compinit -u -D
 source ${JSON.stringify(request.scriptFile)}
@@ -90,8 +95,11 @@ completion-finished() { print -r -- "elapsed:$(( (EPOCHREALTIME - __started) * 1
 compprefuncs=(completion-started)
 comppostfuncs=(completion-finished)
 print ready
-`);
-	await writeFile(driver, `
+`,
+	);
+	await writeFile(
+		driver,
+		`
 zmodload zsh/zpty
 zpty z zsh -f -i
 zpty -w z "source \${(q)1}"
@@ -99,7 +107,8 @@ local line
 while zpty -r z line; do [[ $line == ready* ]] && break; done
 zpty -w -n z "$2"$'\\t'
 while zpty -r z line; do print -r -- "$line"; done
-`);
+`,
+	);
 	const output = lines((await run('zsh', ['-f', driver, setup, request.line], request.env)).replaceAll('\r', ''));
 	const words = output.flatMap(line => {
 		const at = line.indexOf('word:');
@@ -111,7 +120,13 @@ while zpty -r z line; do print -r -- "$line"; done
 
 /** fish's own `complete -C LINE`, the call its completion pager makes. */
 async function fish(request: CompletionRequest): Promise<CompletionAnswer> {
-	const output = lines(await run('fish', ['--no-config', '-c', `
+	const output = lines(
+		await run(
+			'fish',
+			[
+				'--no-config',
+				'-c',
+				String.raw`
 source $argv[1]
 set -l best
 set -l words
@@ -125,8 +140,14 @@ for round in 1 2 3 4 5
 	end
 end
 echo elapsed:$best
-printf 'word:%s\\n' $words
-`, request.scriptFile, request.line], request.env));
+printf 'word:%s\n' $words
+`,
+				request.scriptFile,
+				request.line,
+			],
+			request.env,
+		),
+	);
 	return {
 		words: output.filter(line => line.startsWith('word:')).map(line => line.slice(5).split('\t')[0]!),
 		elapsedMs: Number(output.find(line => line.startsWith('elapsed:'))?.slice(8)),

@@ -39,7 +39,7 @@ const maxLogChars = 256 * 1024;
 const running = new Set<ChildProcess>();
 
 function findDockerd(): string | undefined {
-	const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+	const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
 	for (const dir of dirs) {
 		if (dir === '') continue;
 		const candidate = path.join(dir, 'dockerd');
@@ -149,7 +149,7 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<RunningDo
 			return await startOnce(dockerd, opts, await freePort());
 		} catch (error) {
 			lastError = error as Error;
-			if (!/address already in use/.test(lastError.message)) throw lastError;
+			if (!lastError.message.includes('address already in use')) throw lastError;
 		}
 	}
 
@@ -207,8 +207,8 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 		if (log.length > maxLogChars) log = log.slice(-maxLogChars);
 	};
 
-	child.stdout!.on('data', append);
-	child.stderr!.on('data', append);
+	child.stdout.on('data', append);
+	child.stderr.on('data', append);
 	let spawnError: Error | undefined;
 	child.once('error', error => {
 		spawnError = error;
@@ -224,7 +224,7 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 		const containerdPid = readPid(path.join(execRoot, 'containerd', 'containerd.pid'));
 		if (child.exitCode === null && child.signalCode === null) {
 			child.kill('SIGTERM');
-			if (!await waitForExit(child, 15_000)) {
+			if (!(await waitForExit(child, 15_000))) {
 				child.kill('SIGKILL');
 				await waitForExit(child, 5000);
 			}
@@ -240,12 +240,13 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 	};
 
 	try {
-		await waitFor('dockerd: its API', async () => await pingUnix(socketPath) && canConnect(port), {
+		await waitFor('dockerd: its API', async () => (await pingUnix(socketPath)) && canConnect(port), {
 			timeoutMs: opts.timeoutMs ?? 60_000,
 			intervalMs: 50,
 			failure() {
 				if (spawnError) return spawnError.message;
-				if (child.exitCode !== null || child.signalCode !== null) return `dockerd exited (${child.exitCode ?? child.signalCode}) while starting:\n${lastLines(log, 20)}`;
+				if (child.exitCode !== null || child.signalCode !== null)
+					return `dockerd exited (${child.exitCode ?? child.signalCode}) while starting:\n${lastLines(log, 20)}`;
 				return undefined;
 			},
 			detail: () => lastLines(log, 20),
@@ -287,10 +288,20 @@ function processMentions(pid: number, text: string): boolean {
  * A store with its CA and client certificate bootstrapped, and a real TLS dockerd on loopback
  * whose server certificate that CA signed (files in `scratchDir`); stopped when the test ends.
  */
-export async function storeWithDockerd(t: ExecutionContext, store: string, env: NodeJS.ProcessEnv, scratchDir: string): Promise<{engine: Engine; dockerd: RunningDockerd}> {
+export async function storeWithDockerd(
+	t: ExecutionContext,
+	store: string,
+	env: NodeJS.ProcessEnv,
+	scratchDir: string,
+): Promise<{engine: Engine; dockerd: RunningDockerd}> {
 	const engine = createEngine({storagePath: store, env});
 	await bootstrapCertificates(engine);
-	const serverFiles = {caCertPath: engine.certPaths.caCert, caKeyPath: engine.certPaths.caKey, serverCertPath: path.join(scratchDir, 'server.pem'), serverKeyPath: path.join(scratchDir, 'server-key.pem')};
+	const serverFiles = {
+		caCertPath: engine.certPaths.caCert,
+		caKeyPath: engine.certPaths.caKey,
+		serverCertPath: path.join(scratchDir, 'server.pem'),
+		serverKeyPath: path.join(scratchDir, 'server-key.pem'),
+	};
 	await generateServerCertificate({...serverFiles, org: 'tester.daemon', hosts: ['127.0.0.1', 'localhost']});
 	const dockerd = await startDockerd(serverFiles);
 	t.teardown(async () => dockerd.stop());

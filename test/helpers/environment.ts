@@ -31,10 +31,10 @@ for (const name of Object.keys(process.env)) {
 }
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'machinist-test-home-'));
-process.env['HOME'] = home;
-process.env['TZ'] = 'UTC';
-process.env['LANG'] = 'C.UTF-8';
-delete process.env['LC_ALL'];
+process.env.HOME = home;
+process.env.TZ = 'UTC';
+process.env.LANG = 'C.UTF-8';
+delete process.env.LC_ALL;
 process.on('exit', () => {
 	rmSync(home, {recursive: true, force: true});
 });

@@ -20,10 +20,23 @@ const size = {columns: 118, rows: 30};
 const mediaDir = path.join(repoRoot, 'media');
 const scratch = (await exec('mktemp', ['-d'])).stdout.trim();
 const store = path.join(scratch, 'store');
-const env = {PATH: process.env['PATH'], HOME: scratch, USER: 'ada', SHELL: '/bin/bash', TERM: 'xterm-256color', MACHINE_STORAGE_PATH: store, MACHINIST_CONFIG_DIR: path.join(scratch, 'prefs')};
+const env = {
+	PATH: process.env.PATH,
+	HOME: scratch,
+	USER: 'ada',
+	SHELL: '/bin/bash',
+	TERM: 'xterm-256color',
+	MACHINE_STORAGE_PATH: store,
+	MACHINIST_CONFIG_DIR: path.join(scratch, 'prefs'),
+};
 const engine = createEngine({storagePath: store, env});
 await bootstrapCertificates(engine);
-const serverCert = {caCertPath: engine.certPaths.caCert, caKeyPath: engine.certPaths.caKey, serverCertPath: path.join(scratch, 'server.pem'), serverKeyPath: path.join(scratch, 'server-key.pem')};
+const serverCert = {
+	caCertPath: engine.certPaths.caCert,
+	caKeyPath: engine.certPaths.caKey,
+	serverCertPath: path.join(scratch, 'server.pem'),
+	serverKeyPath: path.join(scratch, 'server-key.pem'),
+};
 await generateServerCertificate({...serverCert, org: 'ada.builder', hosts: ['127.0.0.1']});
 const dockerd = await startDockerd(serverCert);
 const session = await TmuxSession.start([process.execPath, builtCli], env, size);
@@ -37,27 +50,41 @@ async function shot(name: string, title: string): Promise<void> {
 	console.log(`wrote media/${name}.svg`);
 }
 
-const pause = async (ms: number) => new Promise(resolve => {
-	setTimeout(resolve, ms);
-});
+const pause = async (ms: number) =>
+	new Promise(resolve => {
+		setTimeout(resolve, ms);
+	});
 
 try {
 	for (const name of ['builder', 'ci-runner-1', 'ci-runner-2']) {
 		await createMachine(engine, {name, driverName: 'none', given: {url: dockerd.url, 'engine-label': ['team=platform']}});
 	}
 
-	for (const [name, ip] of [['edge-eu', '127.0.0.2'], ['staging', '127.0.0.1']] as const) {
+	for (const [name, ip] of [
+		['edge-eu', '127.0.0.2'],
+		['staging', '127.0.0.1'],
+	] as const) {
 		await engine.store.claim(name);
 		await engine.store.save({
 			ConfigVersion: 3,
 			Driver: {...baseDriverConfig(store, name), IPAddress: ip, SSHUser: 'deploy', SSHPort: 1, EnginePort: 2376, SSHKey: ''},
 			DriverName: 'generic',
-			HostOptions: {Driver: '', Memory: 0, Disk: 0, EngineOptions: defaultEngineOptions(), SwarmOptions: defaultSwarmOptions(), AuthOptions: authOptionsFor(store, name, engine.certPaths)},
+			HostOptions: {
+				Driver: '',
+				Memory: 0,
+				Disk: 0,
+				EngineOptions: defaultEngineOptions(),
+				SwarmOptions: defaultSwarmOptions(),
+				AuthOptions: authOptionsFor(store, name, engine.certPaths),
+			},
 			Name: name,
 		});
 	}
 
-	await session.waitFor(screen => /builder +none +Running/.test(screen) && /edge-eu +generic +Stopped/.test(screen) && /staging +generic +Stopped/.test(screen), 60_000);
+	await session.waitFor(
+		screen => /builder +none +Running/.test(screen) && /edge-eu +generic +Stopped/.test(screen) && /staging +generic +Stopped/.test(screen),
+		60_000,
+	);
 	await pause(500);
 	await shot('list', 'machinist');
 	await session.keys('Enter');
@@ -73,7 +100,7 @@ try {
 	await pause(300);
 	await session.keys('n');
 	await session.waitFor('which driver?');
-	for (let step = 0; step < 5 && !/❯ generic/.test(await session.capture()); step++) {
+	for (let step = 0; step < 5 && !(await session.capture()).includes('❯ generic'); step++) {
 		await session.keys('Down');
 		await pause(200);
 	}

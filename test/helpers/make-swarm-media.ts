@@ -33,16 +33,20 @@ try {
 	await machinist('swarm', 'join', '--manager', 'node1', '--role', 'manager', 'node2');
 	await machinist('swarm', 'join', '--manager', 'node1', 'node3');
 	const tar = await busyboxImageTar();
-	await Promise.all(hosts.map(async host => {
-		await copyFile(tar, path.join(host.rootfs, 'root/busybox.tar'));
-		await host.exec('docker import /root/busybox.tar busybox:machinist');
-	}));
-	await hosts[0]!.exec('docker network create -d overlay appnet && docker service create -d --name web --network appnet --replicas 3 --replicas-max-per-node 1 --endpoint-mode dnsrr busybox:machinist /bin/busybox sleep 600 && docker service create -d --name worker --network appnet --replicas 2 --endpoint-mode dnsrr busybox:machinist /bin/busybox sleep 600');
+	await Promise.all(
+		hosts.map(async host => {
+			await copyFile(tar, path.join(host.rootfs, 'root/busybox.tar'));
+			await host.exec('docker import /root/busybox.tar busybox:machinist');
+		}),
+	);
+	await hosts[0]!.exec(
+		'docker network create -d overlay appnet && docker service create -d --name web --network appnet --replicas 3 --replicas-max-per-node 1 --endpoint-mode dnsrr busybox:machinist /bin/busybox sleep 600 && docker service create -d --name worker --network appnet --replicas 2 --endpoint-mode dnsrr busybox:machinist /bin/busybox sleep 600',
+	);
 	session = await TmuxSession.start([process.execPath, builtCli], {...env, TERM: 'xterm-256color'}, size);
 	await session.waitFor(screen => /node3 .*node1 \(worker\)/.test(screen) && /node1 .*node1 \(leader\)/.test(screen), 60_000);
 	await shot('swarm-list', 'machinist');
 	await session.keys('w');
-	await session.waitFor(screen => /5 tasks running/.test(screen), 60_000);
+	await session.waitFor(screen => screen.includes('5 tasks running'), 60_000);
 	await shot('swarm-cluster', 'machinist — swarm');
 } finally {
 	await session?.stop();

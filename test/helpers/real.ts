@@ -6,7 +6,7 @@ import type {ExecutionContext} from 'ava';
  */
 export function requireReal(t: ExecutionContext, availability: {ok: true} | {ok: false; why: string}): boolean {
 	if (availability.ok) return true;
-	if (process.env['CI'] && process.env['CI'] !== 'false') {
+	if (process.env.CI && process.env.CI !== 'false') {
 		t.fail(`real-host test cannot run in CI: ${availability.why}`);
 		return false;
 	}

@@ -11,7 +11,7 @@ function colour256(index: number): string {
 	if (index < 8) return palette[index]!;
 	if (index < 16) return bright[index - 8]!;
 	if (index >= 232) {
-		const level = 8 + ((index - 232) * 10);
+		const level = 8 + (index - 232) * 10;
 		return `rgb(${level},${level},${level})`;
 	}
 
@@ -74,16 +74,20 @@ export function ansiToSvg(capture: string, options: {columns: number; title?: st
 			const y = top + row * cell.height;
 			const fg = style.inverse ? (style.bg ?? '#1d1f21') : (style.fg ?? foreground);
 			const bg = style.inverse ? (style.fg ?? foreground) : style.bg;
-			const length = [...piece].length;
+			const {length} = [...piece];
 			if (bg) parts.push(`<rect x="${x.toFixed(1)}" y="${y}" width="${(length * cell.width).toFixed(1)}" height="${cell.height}" fill="${bg}"/>`);
 			if (piece.trim() !== '') {
-				parts.push(`<text x="${x.toFixed(1)}" y="${y + 13}" fill="${fg}"${style.bold ? ' font-weight="bold"' : ''}${style.dim ? ' opacity="0.55"' : ''} xml:space="preserve">${escapeXml(piece)}</text>`);
+				parts.push(
+					`<text x="${x.toFixed(1)}" y="${y + 13}" fill="${fg}"${style.bold ? ' font-weight="bold"' : ''}${style.dim ? ' opacity="0.55"' : ''} xml:space="preserve">${escapeXml(piece)}</text>`,
+				);
 			}
 
 			column += length;
 		}
 	}
 
-	const title = options.title ? `<circle cx="20" cy="15" r="5" fill="#ff5f56"/><circle cx="36" cy="15" r="5" fill="#ffbd2e"/><circle cx="52" cy="15" r="5" fill="#27c93f"/><text x="${width / 2}" y="19" fill="#aaaaaa" text-anchor="middle" font-size="12">${escapeXml(options.title)}</text>` : '';
+	const title = options.title
+		? `<circle cx="20" cy="15" r="5" fill="#ff5f56"/><circle cx="36" cy="15" r="5" fill="#ffbd2e"/><circle cx="52" cy="15" r="5" fill="#27c93f"/><text x="${width / 2}" y="19" fill="#aaaaaa" text-anchor="middle" font-size="12">${escapeXml(options.title)}</text>`
+		: '';
 	return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="14"><rect width="100%" height="100%" rx="6" fill="#1d1f21"/>${title}${parts.join('')}</svg>\n`;
 }

@@ -27,7 +27,14 @@ export async function genericMachines(count: number, prefix: string, options: {c
 	const key = path.join(scratch, 'key');
 	await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
 	const store = path.join(scratch, 'store');
-	const env = {PATH: process.env['PATH'], HOME: scratch, USER: 'ada', SHELL: '/bin/bash', MACHINE_STORAGE_PATH: store, MACHINIST_CONFIG_DIR: path.join(scratch, 'prefs')};
+	const env = {
+		PATH: process.env.PATH,
+		HOME: scratch,
+		USER: 'ada',
+		SHELL: '/bin/bash',
+		MACHINE_STORAGE_PATH: store,
+		MACHINIST_CONFIG_DIR: path.join(scratch, 'prefs'),
+	};
 	const machinist = async (...args: string[]) => exec(process.execPath, [builtCli, ...args], {env, maxBuffer: 16 * 1024 * 1024});
 	const hosts: TestHost[] = [];
 	const stop = async () => {
@@ -42,10 +49,12 @@ export async function genericMachines(count: number, prefix: string, options: {c
 			const batch = names.slice(start, start + concurrency);
 			const started = await Promise.all(batch.map(async () => startTestHost('systemd')));
 			hosts.push(...started);
-			await Promise.all(started.map(async (host, index) => {
-				await host.authorizeKey('root', await readFile(`${key}.pub`, 'utf8'));
-				await machinist('create', '-d', 'generic', '--generic-ip-address', host.ip, '--generic-ssh-key', key, batch[index]!);
-			}));
+			await Promise.all(
+				started.map(async (host, index) => {
+					await host.authorizeKey('root', await readFile(`${key}.pub`, 'utf8'));
+					await machinist('create', '-d', 'generic', '--generic-ip-address', host.ip, '--generic-ssh-key', key, batch[index]!);
+				}),
+			);
 		}
 
 		return {hosts, names, key, store, env, machinist, stop};

@@ -51,7 +51,9 @@ export class TmuxSession {
 
 	static async start(command: readonly string[], env: NodeJS.ProcessEnv, size = {columns: 120, rows: 35}): Promise<TmuxSession> {
 		const name = `mt${process.pid}x${Math.floor(Math.random() * 1e6)}`;
-		const assignments = Object.entries(env).filter(([key, value]) => value !== undefined && key !== 'CI').map(([key, value]) => `${key}=${shellQuote(String(value))}`);
+		const assignments = Object.entries(env)
+			.filter(([key, value]) => value !== undefined && key !== 'CI')
+			.map(([key, value]) => `${key}=${shellQuote(String(value))}`);
 		const line = `env -i ${assignments.join(' ')} ${command.map(word => shellQuote(word)).join(' ')}; echo "[exited $?]"; sleep 600`;
 		await tmux(['-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(size.columns), '-y', String(size.rows), line]);
 		await tmux(['set-option', '-t', name, '-g', 'set-clipboard', 'on']);
@@ -67,10 +69,14 @@ export class TmuxSession {
 	async waitFor(check: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
 		const test = typeof check === 'function' ? check : (screen: string) => (typeof check === 'string' ? screen.includes(check) : check.test(screen));
 		let screen = '';
-		return waitFor(`the screen never showed ${String(check)}`, async () => {
-			screen = await this.capture();
-			return test(screen) && screen;
-		}, {timeoutMs, intervalMs: 100, detail: () => `it shows:\n${screen}`});
+		return waitFor(
+			`the screen never showed ${String(check)}`,
+			async () => {
+				screen = await this.capture();
+				return test(screen) && screen;
+			},
+			{timeoutMs, intervalMs: 100, detail: () => `it shows:\n${screen}`},
+		);
 	}
 
 	async keys(...keys: string[]): Promise<void> {

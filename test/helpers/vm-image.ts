@@ -15,16 +15,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {runChecked, withLock} from './hosts/process.js';
 
-const cacheDir = process.env['MACHINIST_TEST_CACHE'] ?? '/var/cache/machinist-test';
-const mirror = process.env['MACHINIST_TEST_MIRROR'] ?? 'http://deb.debian.org/debian';
+const cacheDir = process.env.MACHINIST_TEST_CACHE ?? '/var/cache/machinist-test';
+const mirror = process.env.MACHINIST_TEST_MIRROR ?? 'http://deb.debian.org/debian';
 const suite = 'bookworm';
 const systemPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const packages = [
-	'systemd', 'systemd-sysv', 'dbus', 'udev', 'kmod', 'linux-image-amd64', 'initramfs-tools',
+	'systemd',
+	'systemd-sysv',
+	'dbus',
+	'udev',
+	'kmod',
+	'linux-image-amd64',
+	'initramfs-tools',
 	// cloud-init's cffi dependency is virtual, which debootstrap cannot resolve by itself.
-	'cloud-init', 'python3-cffi-backend', 'cloud-guest-utils',
+	'cloud-init',
+	'python3-cffi-backend',
+	'cloud-guest-utils',
 	// Debian's kernel enables AppArmor, and dockerd will not run containers without its parser.
-	'openssh-server', 'sudo', 'apparmor', 'docker.io', 'iproute2', 'ca-certificates', 'procps',
+	'openssh-server',
+	'sudo',
+	'apparmor',
+	'docker.io',
+	'iproute2',
+	'ca-certificates',
+	'procps',
 ];
 
 const bootConfig = `SERIAL 0 115200
@@ -68,8 +82,15 @@ const recipeHash = createHash('sha256').update(JSON.stringify(recipe)).digest('h
 export const vmImagePath = path.join(cacheDir, `vm-${suite}-${recipeHash}.qcow2`);
 
 const needed: Array<[string, string]> = [
-	['qemu-system-x86_64', 'qemu-system-x86'], ['qemu-img', 'qemu-utils'], ['debootstrap', 'debootstrap'], ['mcopy', 'mtools'],
-	['mkfs.vfat', 'dosfstools'], ['syslinux', 'syslinux'], ['sfdisk', 'fdisk'], ['mkfs.ext4', 'e2fsprogs'], ['isoinfo', 'genisoimage'],
+	['qemu-system-x86_64', 'qemu-system-x86'],
+	['qemu-img', 'qemu-utils'],
+	['debootstrap', 'debootstrap'],
+	['mcopy', 'mtools'],
+	['mkfs.vfat', 'dosfstools'],
+	['syslinux', 'syslinux'],
+	['sfdisk', 'fdisk'],
+	['mkfs.ext4', 'e2fsprogs'],
+	['isoinfo', 'genisoimage'],
 ];
 
 function commandExists(name: string): boolean {
@@ -121,7 +142,11 @@ async function buildImage(): Promise<void> {
 	const env = {PATH: systemPath, LANG: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive'};
 	try {
 		log(`building ${suite} with ${packages.join(', ')} (once; takes a few minutes)`);
-		await runChecked('debootstrap', ['--variant=minbase', `--include=${packages.join(',')}`, `--cache-dir=${path.join(cacheDir, 'debs')}`, suite, rootfs, mirror], {env});
+		await runChecked(
+			'debootstrap',
+			['--variant=minbase', `--include=${packages.join(',')}`, `--cache-dir=${path.join(cacheDir, 'debs')}`, suite, rootfs, mirror],
+			{env},
+		);
 		await runChecked('chroot', [rootfs, '/bin/sh', '-s'], {input: prepareScript, env});
 		for (const mount of ['proc', 'sys', 'dev/pts', 'dev']) await runChecked('umount', ['--lazy', path.join(rootfs, mount)]).catch(() => undefined);
 

@@ -9,7 +9,7 @@ import {storeEnv} from './snapshot.js';
 function seeded(seed: number): () => number {
 	let state = seed >>> 0;
 	return () => {
-		state = (state + 0x6D_2B_79_F5) >>> 0;
+		state = (state + 0x6d_2b_79_f5) >>> 0;
 		let value = state;
 		value = Math.imul(value ^ (value >>> 15), value | 1);
 		value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
@@ -17,7 +17,7 @@ function seeded(seed: number): () => number {
 	};
 }
 
-const seed = Number(process.env['MACHINIST_CHAOS_SEED'] ?? 20_240_613);
+const seed = Number(process.env.MACHINIST_CHAOS_SEED ?? 20_240_613);
 
 /** What a store must look like at rest: every machine whole and named by its directory, nothing stray. */
 async function assertConsistent(t: ExecutionContext, store: string, env: NodeJS.ProcessEnv): Promise<string[]> {
@@ -25,10 +25,18 @@ async function assertConsistent(t: ExecutionContext, store: string, env: NodeJS.
 	const listed = (await machinist(['ls', '-q'], env)).stdout.split('\n').filter(Boolean);
 	t.is(new Set(listed).size, listed.length, 'no duplicate rows');
 	const entries = await readdir(machinesDir).catch(() => [] as string[]);
-	t.deepEqual(entries.filter(name => name.startsWith('.')), [], 'no lock files after ls swept');
+	t.deepEqual(
+		entries.filter(name => name.startsWith('.')),
+		[],
+		'no lock files after ls swept',
+	);
 	for (const name of listed) {
 		const files = await readdir(path.join(machinesDir, name));
-		t.deepEqual(files.filter(file => file.endsWith('.tmp')), [], `no temporary files in ${name}`);
+		t.deepEqual(
+			files.filter(file => file.endsWith('.tmp')),
+			[],
+			`no temporary files in ${name}`,
+		);
 		if (files.includes('config.json')) {
 			const record = JSON.parse(await readFile(path.join(machinesDir, name, 'config.json'), 'utf8')) as {Name: string};
 			t.is(record.Name, name);
@@ -43,13 +51,16 @@ test('concurrent create, rm and ls on one store: no duplicates, no lost records,
 	const random = seeded(seed);
 	const names = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
 	const writers = 36;
-	const results = await Promise.all(Array.from({length: writers}, async (_, index) => {
-		const name = names[Math.floor(random() * names.length)]!;
-		const roll = random();
-		if (roll < 0.5) return {op: 'create', name, result: await machinist(['create', '-d', 'none', '--url', `tcp://127.0.0.1:${4000 + index}`, name], env)};
-		if (roll < 0.8) return {op: 'rm', name, result: await machinist(['rm', '-y', name], env)};
-		return {op: 'ls', name, result: await machinist(['ls', '-q'], env)};
-	}));
+	const results = await Promise.all(
+		Array.from({length: writers}, async (_, index) => {
+			const name = names[Math.floor(random() * names.length)]!;
+			const roll = random();
+			if (roll < 0.5)
+				return {op: 'create', name, result: await machinist(['create', '-d', 'none', '--url', `tcp://127.0.0.1:${4000 + index}`, name], env)};
+			if (roll < 0.8) return {op: 'rm', name, result: await machinist(['rm', '-y', name], env)};
+			return {op: 'ls', name, result: await machinist(['ls', '-q'], env)};
+		}),
+	);
 	for (const {op, name, result} of results) {
 		if (op === 'create' && result.code !== 0) t.is(result.stderr, `Docker machine "${name}" already exists\n`);
 		if (op === 'rm' && result.code !== 0) t.regex(result.stderr, /does not exist/);
@@ -59,7 +70,10 @@ test('concurrent create, rm and ls on one store: no duplicates, no lost records,
 	const listed = await assertConsistent(t, store, env);
 	for (const name of listed) {
 		const files = await readdir(path.join(store, 'machines', name));
-		t.true(['config.json', 'ca.pem', 'cert.pem', 'key.pem'].every(file => files.includes(file)), `${name} is whole: ${files.join(' ')}`);
+		t.true(
+			['config.json', 'ca.pem', 'cert.pem', 'key.pem'].every(file => files.includes(file)),
+			`${name} is whole: ${files.join(' ')}`,
+		);
 	}
 
 	t.log(`${writers} writers held (seed ${seed}); ${listed.length} machines at the end`);
@@ -74,17 +88,17 @@ test('kill -9 of create and rm at random points: ls recovers, rm -f cleans up, t
 	for (let round = 0; round < kills; round++) {
 		const name = `k${round % 3}`;
 		const op = random() < 0.7 ? ['create', '-d', 'none', '--url', `tcp://127.0.0.1:${5001 + round}`, name] : ['rm', '-y', name];
-		const child = spawn(process.execPath, [builtCli, ...op], {env: {PATH: process.env['PATH'], ...env}, stdio: 'ignore'});
+		const child = spawn(process.execPath, [builtCli, ...op], {env: {PATH: process.env.PATH, ...env}, stdio: 'ignore'});
 		const exited = new Promise(resolve => child.once('exit', resolve));
 		await new Promise(resolve => {
-			setTimeout(resolve, 150 + (random() * 450));
+			setTimeout(resolve, 150 + random() * 450);
 		});
 		child.kill('SIGKILL');
 		await exited;
 		await assertConsistent(t, store, env);
 		// Recovery as a user would do it: a half-made machine is removed with rm -f, then made again.
 		const removed = await machinist(['rm', '-f', '-y', name], env);
-		t.true(removed.code === 0 || /does not exist/.test(removed.stderr), removed.stderr);
+		t.true(removed.code === 0 || removed.stderr.includes('does not exist'), removed.stderr);
 		const again = await machinist(['create', '-d', 'none', '--url', `tcp://127.0.0.1:${5101 + round}`, name], env);
 		t.is(again.code, 0, `round ${round} (${op[0]}): ${again.stderr}`);
 		if (again.code === 0) survived++;

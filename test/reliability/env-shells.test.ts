@@ -13,7 +13,7 @@ const hostileValues = [
 	'$(touch MARK)',
 	'${HOME}$HOME',
 	'"; touch MARK; echo "',
-	'\'; touch MARK; echo \'',
+	"'; touch MARK; echo '",
 	'a\\b\\',
 	'back\\',
 	'a\nb',
@@ -41,7 +41,7 @@ type Interpreter = {
 const printTo = (out: string) => `printenv DOCKER_HOST > '${out}'`;
 
 // An unquoted `eval $(…)` splits the output on blanks and line breaks and joins it with single spaces.
-const collapsed = (value: string) => value.replace(/[ \t\n]+/g, ' ');
+const collapsed = (value: string) => value.replaceAll(/[ \t\n]+/g, ' ');
 // tcsh's eval `…` also applies its file-name patterns to the words (`{HOME}` becomes `HOME`).
 const collapsedUnlessPattern = (value: string) => (/[*?[{~]/.test(value) ? undefined : collapsed(value));
 
@@ -54,12 +54,17 @@ const interpreters: Interpreter[] = [
 	{shell: 'fish', program: 'fish', apply: (file, out) => ['-c', `cat '${file}' | source; ${printTo(out)}`]},
 	{shell: 'fish', program: 'fish', apply: (file, out) => ['-c', `eval (cat '${file}'); ${printTo(out)}`], expected: value => value.replaceAll('\n', ' ')},
 	{shell: 'tcsh', program: 'tcsh', apply: (file, out) => ['-f', '-c', `eval \`cat '${file}'\`; ${printTo(out)}`], expected: collapsedUnlessPattern},
-	{shell: 'tcsh', program: 'tcsh', apply: (file, out) => ['-f', '-c', `source '${file}'; ${printTo(out)}`], expected: value => (/[\n\r]/.test(value) ? undefined : value)},
+	{
+		shell: 'tcsh',
+		program: 'tcsh',
+		apply: (file, out) => ['-f', '-c', `source '${file}'; ${printTo(out)}`],
+		expected: value => (/[\n\r]/.test(value) ? undefined : value),
+	},
 ];
 
 async function runShell(program: string, args: string[], cwd: string): Promise<{code: number; stderr: string}> {
 	return new Promise(resolve => {
-		execFile(program, args, {cwd, env: {PATH: process.env['PATH'], HOME: cwd}, timeout: 10_000}, (error, _stdout, stderr) => {
+		execFile(program, args, {cwd, env: {PATH: process.env.PATH, HOME: cwd}, timeout: 10_000}, (error, _stdout, stderr) => {
 			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stderr});
 		});
 	});
@@ -95,9 +100,11 @@ for (const interpreter of interpreters) {
 
 test('cmd output quotes & | < > ^ ( ) with SET "NAME=value" and refuses what cmd cannot take', t => {
 	t.is(renderSetEnv('cmd', [['DOCKER_HOST', 'tcp://1.2.3.4:2376']], 'm env').split('\n')[0], 'SET DOCKER_HOST=tcp://1.2.3.4:2376');
-	t.is(renderSetEnv('cmd', [['DOCKER_CERT_PATH', 'C:\\a&b (x)']], 'm env').split('\n')[0], 'SET "DOCKER_CERT_PATH=C:\\a&b (x)"');
+	t.is(renderSetEnv('cmd', [['DOCKER_CERT_PATH', String.raw`C:\a&b (x)`]], 'm env').split('\n')[0], String.raw`SET "DOCKER_CERT_PATH=C:\a&b (x)"`);
 	for (const value of ['a"&calc&"b', '%PATH%', 'a\r\nb', '!x!']) {
-		t.throws(() => renderSetEnv('cmd', [['DOCKER_HOST', value]], 'm env'), {message: /^Error: DOCKER_HOST contains .+, which cmd cannot take safely: use --shell powershell$/});
+		t.throws(() => renderSetEnv('cmd', [['DOCKER_HOST', value]], 'm env'), {
+			message: /^Error: DOCKER_HOST contains .+, which cmd cannot take safely: use --shell powershell$/,
+		});
 	}
 });
 

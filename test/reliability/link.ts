@@ -12,5 +12,7 @@ export async function dropLink(host: TestHost): Promise<void> {
 
 /** Removes the rules dropLink added; safe to call when they are not there. */
 export async function restoreLink(host: TestHost): Promise<void> {
-	await host.exec('while iptables -w -D INPUT ! -i lo -j DROP 2>/dev/null; do :; done; while iptables -w -D OUTPUT ! -o lo -j DROP 2>/dev/null; do :; done; true');
+	await host.exec(
+		'while iptables -w -D INPUT ! -i lo -j DROP 2>/dev/null; do :; done; while iptables -w -D OUTPUT ! -o lo -j DROP 2>/dev/null; do :; done; true',
+	);
 }

@@ -19,7 +19,7 @@ const engineEnv = [
 	['DOLLAR', '$HOME and ${HOME} and $$'],
 	['PERCENT', '%h %n %% 100%'],
 	['QUOTES', 'say "hi" and \'bye\''],
-	['BACKSLASH', 'C:\\path\\ and \\n not a newline'],
+	['BACKSLASH', String.raw`C:\path\ and \n not a newline`],
 	['SPACES', '  leading and trailing  '],
 	['NEWLINE', 'one\ntwo'],
 	['MIXED', '`id` $(id) ; & | < >'],
@@ -42,7 +42,20 @@ test.serial('a store path with spaces and quotes, hostile --engine-env values, k
 	await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
 	await host.authorizeKey('root', await readFile(`${key}.pub`, 'utf8'));
 	const name = 'hostile';
-	const created = await machinist(['create', '-d', 'generic', '--generic-ip-address', host.ip, '--generic-ssh-key', key, ...engineEnv.flatMap(([variable, value]) => ['--engine-env', `${variable}=${value}`]), name], env);
+	const created = await machinist(
+		[
+			'create',
+			'-d',
+			'generic',
+			'--generic-ip-address',
+			host.ip,
+			'--generic-ssh-key',
+			key,
+			...engineEnv.flatMap(([variable, value]) => ['--engine-env', `${variable}=${value}`]),
+			name,
+		],
+		env,
+	);
 	t.is(created.code, 0, created.stderr + created.stdout);
 
 	// Item 5: the values dockerd really runs with.
@@ -68,8 +81,8 @@ test.serial('a store path with spaces and quotes, hostile --engine-env values, k
 	t.is(mounted.code, 0, mounted.stderr);
 	t.is(await readFile(path.join(mountpoint, 'up.txt'), 'utf8'), 'payload\n');
 	t.is((await machinist(['mount', '-u', `${name}:/tmp`, mountpoint], env)).code, 0);
-	const handOff = await sshCommand(createEngine({storagePath: store, env: {...env, PATH: process.env['PATH']}}), name);
-	const {stdout} = await exec(handOff.binary, [...handOff.args, 'echo', 'app'], {env: {PATH: process.env['PATH']}});
+	const handOff = await sshCommand(createEngine({storagePath: store, env: {...env, PATH: process.env.PATH}}), name);
+	const {stdout} = await exec(handOff.binary, [...handOff.args, 'echo', 'app'], {env: {PATH: process.env.PATH}});
 	t.is(stdout, 'app\n');
 
 	// Item 8: a server key that is not the certificate's is never uploaded; provision makes a new pair.
@@ -79,16 +92,20 @@ test.serial('a store path with spaces and quotes, hostile --engine-env values, k
 	await writeFile(path.join(machineDir, 'server-key.pem'), stranger, {mode: 0o600});
 	const repaired = await machinist(['provision', name], env);
 	t.is(repaired.code, 0, repaired.stderr);
-	t.not((await readFile(path.join(machineDir, 'server-key.pem'), 'utf8')), stranger, 'the mismatched key was replaced');
+	t.not(await readFile(path.join(machineDir, 'server-key.pem'), 'utf8'), stranger, 'the mismatched key was replaced');
 	t.not((await host.exec('sha256sum /etc/docker/server-key.pem')).stdout, remoteKeyBefore);
 	t.is((await machinist(['env', name], env)).code, 0, 'dockerd answers with the new pair');
 
 	// The link drops (a firewall rule inside the host's namespace) while docker restarts.
 	const started = Date.now();
-	const child = spawn(process.execPath, [builtCli, 'regenerate-certs', '-f', name], {env: {PATH: process.env['PATH'], ...env}});
+	const child = spawn(process.execPath, [builtCli, 'regenerate-certs', '-f', name], {env: {PATH: process.env.PATH, ...env}});
 	let output = '';
 	let droppedAt = 0;
-	const finished = new Promise<number>(resolve => child.once('exit', code => resolve(code ?? 1)));
+	const finished = new Promise<number>(resolve =>
+		child.once('exit', code => {
+			resolve(code ?? 1);
+		}),
+	);
 	child.stdout.on('data', async (chunk: Buffer) => {
 		output += chunk.toString();
 		if (droppedAt === 0 && output.includes('Copying certs to the remote machine')) {
@@ -105,7 +122,7 @@ test.serial('a store path with spaces and quotes, hostile --engine-env values, k
 	t.log(`regenerate-certs gave up ${afterDrop.toFixed(1)} s after the link dropped (${((Date.now() - started) / 1000).toFixed(1)} s in all)`);
 	t.is(code, 1);
 	t.true(droppedAt > 0, output);
-	t.regex(output, new RegExp(`ssh ${host.ip.replaceAll('.', '\\.')}:22: no answer for 15 s during "[^"]+" on ${name}`));
+	t.regex(output, new RegExp(`ssh ${host.ip.replaceAll('.', String.raw`\.`)}:22: no answer for 15 s during "[^"]+" on ${name}`));
 	t.true(afterDrop < 25, `bounded: ${afterDrop} s`);
 	await restoreLink(host);
 	const recovered = await machinist(['provision', name], env);

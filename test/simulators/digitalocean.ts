@@ -19,7 +19,16 @@ type Json = Record<string, unknown>;
 
 export type SimRegion = {slug: string; name: string; available: boolean; sizes: string[]};
 export type SimKey = {id: number; fingerprint: string; public_key: string; name: string};
-export type SimAction = {id: number; status: 'in-progress' | 'completed' | 'errored'; type: string; started_at: string; completed_at: string | null; resource_id: number; resource_type: 'droplet'; region_slug: string};
+export type SimAction = {
+	id: number;
+	status: 'in-progress' | 'completed' | 'errored';
+	type: string;
+	started_at: string;
+	completed_at: string | null;
+	resource_id: number;
+	resource_type: 'droplet';
+	region_slug: string;
+};
 
 export type SimDroplet = {
 	id: number;
@@ -85,10 +94,32 @@ export type DigitalOceanSimulator = {
 	close(): Promise<void>;
 };
 
-const sizes = ['s-1vcpu-512mb-10gb', 's-1vcpu-1gb', 's-1vcpu-2gb', 's-2vcpu-2gb', 's-2vcpu-4gb', 's-4vcpu-8gb', 's-8vcpu-16gb', 'c-2', 'g-2vcpu-8gb', 'm-2vcpu-16gb'];
+const sizes = [
+	's-1vcpu-512mb-10gb',
+	's-1vcpu-1gb',
+	's-1vcpu-2gb',
+	's-2vcpu-2gb',
+	's-2vcpu-4gb',
+	's-4vcpu-8gb',
+	's-8vcpu-16gb',
+	'c-2',
+	'g-2vcpu-8gb',
+	'm-2vcpu-16gb',
+];
 const regionNames: Record<string, string> = {
-	ams3: 'Amsterdam 3', atl1: 'Atlanta 1', blr1: 'Bangalore 1', fra1: 'Frankfurt 1', lon1: 'London 1', nyc1: 'New York 1', nyc2: 'New York 2',
-	nyc3: 'New York 3', sfo2: 'San Francisco 2', sfo3: 'San Francisco 3', sgp1: 'Singapore 1', syd1: 'Sydney 1', tor1: 'Toronto 1',
+	ams3: 'Amsterdam 3',
+	atl1: 'Atlanta 1',
+	blr1: 'Bangalore 1',
+	fra1: 'Frankfurt 1',
+	lon1: 'London 1',
+	nyc1: 'New York 1',
+	nyc2: 'New York 2',
+	nyc3: 'New York 3',
+	sfo2: 'San Francisco 2',
+	sfo3: 'San Francisco 3',
+	sgp1: 'Singapore 1',
+	syd1: 'Sydney 1',
+	tor1: 'Toronto 1',
 };
 
 function defaultRegions(): SimRegion[] {
@@ -122,7 +153,11 @@ function fingerprintOf(publicKey: string): string | undefined {
 }
 
 class HttpError extends Error {
-	constructor(readonly status: number, readonly id: string, message: string) {
+	constructor(
+		readonly status: number,
+		readonly id: string,
+		message: string,
+	) {
 		super(message);
 	}
 }
@@ -151,14 +186,23 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 	let baseUrl = '';
 
 	const track = (work: Promise<unknown>): void => {
-		const tracked = work.catch((error: unknown) => {
-			problems.push(error instanceof Error ? error.message : String(error));
-		}).finally(() => background.delete(tracked));
+		const tracked = work
+			.catch((error: unknown) => {
+				problems.push(error instanceof Error ? error.message : String(error));
+			})
+			.finally(() => background.delete(tracked));
 		background.add(tracked);
 	};
 
 	const regionJson = (region: SimRegion): Json => ({...region, features: ['backups', 'ipv6', 'metadata', 'install_agent', 'storage']});
-	const imageJson = (image: SimImage): Json => ({...image, type: image.public ? 'base' : 'snapshot', min_disk_size: 10, size_gigabytes: 2.3, status: 'available', created_at: '2024-04-25T12:00:00Z'});
+	const imageJson = (image: SimImage): Json => ({
+		...image,
+		type: image.public ? 'base' : 'snapshot',
+		min_disk_size: 10,
+		size_gigabytes: 2.3,
+		status: 'available',
+		created_at: '2024-04-25T12:00:00Z',
+	});
 
 	const dropletJson = (droplet: SimDroplet): Json => ({
 		id: droplet.id,
@@ -169,20 +213,42 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 		locked: droplet.pending !== undefined,
 		status: droplet.status,
 		created_at: droplet.createdAt,
-		features: [...(droplet.backups ? ['backups'] : []), ...(droplet.ipv6 ? ['ipv6'] : []), ...(droplet.privateNetworking ? ['private_networking'] : []), ...(droplet.monitoring ? ['monitoring'] : [])],
+		features: [
+			...(droplet.backups ? ['backups'] : []),
+			...(droplet.ipv6 ? ['ipv6'] : []),
+			...(droplet.privateNetworking ? ['private_networking'] : []),
+			...(droplet.monitoring ? ['monitoring'] : []),
+		],
 		backup_ids: [],
 		next_backup_window: null,
 		snapshot_ids: [],
 		image: imageJson(droplet.image),
 		volume_ids: [],
-		size: {slug: droplet.size, memory: 1024, vcpus: 1, disk: 25, transfer: 1, price_monthly: 6, price_hourly: 0.008_93, regions: [droplet.region], available: true},
+		size: {
+			slug: droplet.size,
+			memory: 1024,
+			vcpus: 1,
+			disk: 25,
+			transfer: 1,
+			price_monthly: 6,
+			price_hourly: 0.008_93,
+			regions: [droplet.region],
+			available: true,
+		},
 		size_slug: droplet.size,
 		networks: {
-			v4: droplet.ip ? [
-				{ip_address: droplet.ip, netmask: '255.255.255.0', gateway: droplet.ip.replace(/\.\d+$/, '.1'), type: 'public'},
-				...(droplet.privateNetworking ? [{ip_address: `10.108.0.${droplet.id % 250}`, netmask: '255.255.240.0', gateway: '10.108.0.1', type: 'private'}] : []),
-			] : [],
-			v6: droplet.ip && droplet.ipv6 ? [{ip_address: `2604:a880:800:14::${droplet.id.toString(16)}`, netmask: 64, gateway: '2604:a880:800:14::1', type: 'public'}] : [],
+			v4: droplet.ip
+				? [
+						{ip_address: droplet.ip, netmask: '255.255.255.0', gateway: droplet.ip.replace(/\.\d+$/, '.1'), type: 'public'},
+						...(droplet.privateNetworking
+							? [{ip_address: `10.108.0.${droplet.id % 250}`, netmask: '255.255.240.0', gateway: '10.108.0.1', type: 'private'}]
+							: []),
+					]
+				: [],
+			v6:
+				droplet.ip && droplet.ipv6
+					? [{ip_address: `2604:a880:800:14::${droplet.id.toString(16)}`, netmask: 64, gateway: '2604:a880:800:14::1', type: 'public'}]
+					: [],
 		},
 		region: regionJson(regions.find(region => region.slug === droplet.region)!),
 		tags: droplet.tags,
@@ -226,7 +292,9 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 			}
 
 			if (droplet.userData.startsWith('#!')) {
-				const result = await host.exec('cat > /run/user-data && chmod +x /run/user-data && /run/user-data >/var/log/user-data.log 2>&1', {input: droplet.userData});
+				const result = await host.exec('cat > /run/user-data && chmod +x /run/user-data && /run/user-data >/var/log/user-data.log 2>&1', {
+					input: droplet.userData,
+				});
 				if (result.code !== 0) problems.push(`user data of droplet ${droplet.id} failed (${result.code})`);
 			}
 
@@ -293,23 +361,23 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 		const {name} = body;
 		if (typeof name !== 'string' || name === '') throw invalid('Name is required.');
 		if (!/^[a-zA-Z\d][a-zA-Z\d.-]*$/.test(name)) throw invalid('Only valid hostname characters are allowed. (a-z, A-Z, 0-9, . and -)');
-		const region = regions.find(candidate => candidate.slug === body['region']);
+		const region = regions.find(candidate => candidate.slug === body.region);
 		if (!region?.available) throw invalid('You specified an invalid region for Droplet creation.');
-		if (typeof body['size'] !== 'string' || !sizes.includes(body['size'])) throw invalid('You specified an invalid size for Droplet creation.');
-		if (!region.sizes.includes(body['size'])) throw invalid('Size is not available in this region.');
-		const image = images.find(candidate => candidate.id === body['image'] || (candidate.slug !== null && candidate.slug === body['image']));
+		if (typeof body.size !== 'string' || !sizes.includes(body.size)) throw invalid('You specified an invalid size for Droplet creation.');
+		if (!region.sizes.includes(body.size)) throw invalid('Size is not available in this region.');
+		const image = images.find(candidate => candidate.id === body.image || (candidate.slug !== null && candidate.slug === body.image));
 		if (!image) throw invalid('You specified an invalid image for Droplet creation.');
 		if (!image.regions.includes(region.slug)) throw invalid('Image is not available in the specified region.');
-		const keyReferences = Array.isArray(body['ssh_keys']) ? body['ssh_keys'] : [];
+		const keyReferences = Array.isArray(body.ssh_keys) ? body.ssh_keys : [];
 		const sshKeys = keyReferences.map(reference => {
 			const key = findKey(String(reference));
 			if (!key) throw invalid('You specified an invalid SSH key ID or fingerprint.');
 			return key.id;
 		});
-		const tags = Array.isArray(body['tags']) ? body['tags'].map(String) : [];
+		const tags = Array.isArray(body.tags) ? body.tags.map(String) : [];
 		const badTag = tags.find(tag => !/^[\w:-]{1,255}$/.test(tag));
 		if (badTag !== undefined) throw invalid(`Tag names may only contain letters, numbers, colons, dashes, and underscores: ${badTag}`);
-		const userData = typeof body['user_data'] === 'string' ? body['user_data'] : '';
+		const userData = typeof body.user_data === 'string' ? body.user_data : '';
 		if (Buffer.byteLength(userData) > 64 * 1024) throw invalid('User data is limited to 64 KiB.');
 
 		const droplet: SimDroplet = {
@@ -317,14 +385,14 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 			name,
 			status: 'new',
 			region: region.slug,
-			size: body['size'],
+			size: body.size,
 			image,
 			sshKeys,
 			tags,
-			backups: body['backups'] === true,
-			ipv6: body['ipv6'] === true,
-			privateNetworking: body['private_networking'] === true,
-			monitoring: body['monitoring'] === true,
+			backups: body.backups === true,
+			ipv6: body.ipv6 === true,
+			privateNetworking: body.private_networking === true,
+			monitoring: body.monitoring === true,
 			userData,
 			createdAt: new Date().toISOString(),
 			ip: '',
@@ -337,22 +405,34 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 	};
 
 	const createKey = (body: Json): SimKey => {
-		if (typeof body['name'] !== 'string' || body['name'] === '') throw invalid('Name is required.');
-		const publicKey = typeof body['public_key'] === 'string' ? body['public_key'].trim() : '';
+		if (typeof body.name !== 'string' || body.name === '') throw invalid('Name is required.');
+		const publicKey = typeof body.public_key === 'string' ? body.public_key.trim() : '';
 		const fingerprint = fingerprintOf(publicKey);
-		if (!fingerprint) throw invalid('Key invalid type, we support \'ssh-rsa\', \'ssh-dss\', \'ecdsa-sha2-nistp256\', \'ecdsa-sha2-nistp384\', \'ecdsa-sha2-nistp521\', or \'ssh-ed25519\'');
+		if (!fingerprint)
+			throw invalid(
+				"Key invalid type, we support 'ssh-rsa', 'ssh-dss', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', or 'ssh-ed25519'",
+			);
 		if (findKey(fingerprint)) throw invalid('SSH Key is already in use on your account');
-		const key = {id: nextId++, fingerprint, public_key: publicKey, name: body['name']};
+		const key = {id: nextId++, fingerprint, public_key: publicKey, name: body.name};
 		keys.set(key.id, key);
 		return key;
 	};
 
 	const startAction = (droplet: SimDroplet, body: Json): SimAction => {
-		const type = body['type'];
+		const {type} = body;
 		if (typeof type !== 'string' || !['power_on', 'power_off', 'shutdown', 'reboot', 'power_cycle'].includes(type)) throw invalid('Invalid action type.');
 		if (droplet.status === 'new') throw invalid('Droplet is currently being created.');
 		if (droplet.pending) throw invalid('Droplet already has a pending event.');
-		const action: SimAction = {id: nextId++, status: 'in-progress', type, started_at: new Date().toISOString(), completed_at: null, resource_id: droplet.id, resource_type: 'droplet', region_slug: droplet.region};
+		const action: SimAction = {
+			id: nextId++,
+			status: 'in-progress',
+			type,
+			started_at: new Date().toISOString(),
+			completed_at: null,
+			resource_id: droplet.id,
+			resource_type: 'droplet',
+			region_slug: droplet.region,
+		};
 		actions.set(action.id, action);
 		droplet.pending = action;
 		track(runAction(droplet, action));
@@ -364,7 +444,21 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 		const path = url.pathname.replace(/\/+$/, '');
 		let match: RegExpExecArray | null;
 		if (method === 'GET' && path === '/v2/account') {
-			return [200, {account: {droplet_limit: 25, floating_ip_limit: 3, volume_limit: 100, email: 'sammy@example.com', uuid: 'b6fr89dbf6d9156cace5f3c78dc9851d957381ef', email_verified: true, status: 'active', status_message: ''}}];
+			return [
+				200,
+				{
+					account: {
+						droplet_limit: 25,
+						floating_ip_limit: 3,
+						volume_limit: 100,
+						email: 'sammy@example.com',
+						uuid: 'b6fr89dbf6d9156cace5f3c78dc9851d957381ef',
+						email_verified: true,
+						status: 'active',
+						status_message: '',
+					},
+				},
+			];
 		}
 
 		if (method === 'GET' && path === '/v2/regions') return [200, paginate(url, 'regions', regions.map(regionJson))];
@@ -432,7 +526,11 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 			requests.push(record);
 			const send = (status: number, body: Json | undefined, headers: Record<string, string> = {}): void => {
 				record.status = status;
-				response.writeHead(status, {...(body === undefined ? {} : {'content-type': 'application/json; charset=utf-8'}), 'ratelimit-limit': '5000', ...headers});
+				response.writeHead(status, {
+					...(body === undefined ? {} : {'content-type': 'application/json; charset=utf-8'}),
+					'ratelimit-limit': '5000',
+					...headers,
+				});
 				response.end(body === undefined ? undefined : JSON.stringify(body));
 			};
 
@@ -443,7 +541,11 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 
 			if (rateLimited.count > 0) {
 				rateLimited.count--;
-				send(429, {id: 'too_many_requests', message: 'API Rate limit exceeded.'}, {'retry-after': String(rateLimited.retryAfterSeconds), 'ratelimit-remaining': '0'});
+				send(
+					429,
+					{id: 'too_many_requests', message: 'API Rate limit exceeded.'},
+					{'retry-after': String(rateLimited.retryAfterSeconds), 'ratelimit-remaining': '0'},
+				);
 				return;
 			}
 
@@ -500,7 +602,7 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 					resolve();
 				});
 			});
-			while (background.size > 0) await Promise.allSettled([...background]);
+			while (background.size > 0) await Promise.allSettled(background);
 			await Promise.allSettled([...droplets.values()].map(destroy));
 		},
 	};

@@ -50,7 +50,14 @@ export type InstanceFaults = {
 	sshNeverUp?: boolean;
 };
 
-export type SimSecurityGroup = {id: string; name: string; description: string; vpcId: string; tags: Record<string, string>; ingress: Array<{protocol: string; from: number; to: number; cidr: string; sourceGroup?: string}>};
+export type SimSecurityGroup = {
+	id: string;
+	name: string;
+	description: string;
+	vpcId: string;
+	tags: Record<string, string>;
+	ingress: Array<{protocol: string; from: number; to: number; cidr: string; sourceGroup?: string}>;
+};
 export type SimKeyPair = {name: string; id: string; publicKey: string};
 export type SimSpotRequest = {id: string; state: 'open' | 'active' | 'cancelled'; instanceId: string; price: string};
 
@@ -84,7 +91,11 @@ export type Ec2Simulator = {
 };
 
 class Ec2Error extends Error {
-	constructor(readonly code: string, message: string, readonly status = 400) {
+	constructor(
+		readonly code: string,
+		message: string,
+		readonly status = 400,
+	) {
 		super(message);
 	}
 }
@@ -100,7 +111,10 @@ function xml(value: XmlValue): string {
 	if (value === undefined) return '';
 	if (Array.isArray(value)) return value.map(item => `<item>${xml(item)}</item>`).join('');
 	if (typeof value === 'object') {
-		return Object.entries(value).filter(([, child]) => child !== undefined).map(([name, child]) => `<${name}>${xml(child)}</${name}>`).join('');
+		return Object.entries(value)
+			.filter(([, child]) => child !== undefined)
+			.map(([name, child]) => `<${name}>${xml(child)}</${name}>`)
+			.join('');
 	}
 
 	return escapeXml(String(value));
@@ -120,7 +134,12 @@ function filters(params: URLSearchParams): Map<string, string[]> {
 }
 
 function globMatch(pattern: string, text: string): boolean {
-	return new RegExp(`^${pattern.split('*').map(part => part.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(text);
+	return new RegExp(
+		`^${pattern
+			.split('*')
+			.map(part => part.replaceAll(/[.+?^${}()|[\]\\]/g, String.raw`\$&`))
+			.join('.*')}$`,
+	).test(text);
 }
 
 const stateCodes: Record<SimInstance['state'], number> = {pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80};
@@ -134,12 +153,30 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 	const instances = new Map<string, SimInstance>();
 	const keyPairs = new Map<string, SimKeyPair>();
 	const spotRequests = new Map<string, SimSpotRequest>();
-	const defaultGroup: SimSecurityGroup = {id: `sg-${hex(8)}`, name: 'default', description: 'default VPC security group', vpcId: defaultVpcId, tags: {}, ingress: []};
+	const defaultGroup: SimSecurityGroup = {
+		id: `sg-${hex(8)}`,
+		name: 'default',
+		description: 'default VPC security group',
+		vpcId: defaultVpcId,
+		tags: {},
+		ingress: [],
+	};
 	const groups = new Map<string, SimSecurityGroup>([[defaultGroup.id, defaultGroup]]);
-	const subnets = ['a', 'b', 'c'].map((zone, index) => ({id: `subnet-0${index}${hex(7)}`, zone: `us-east-1${zone}`, vpcId: defaultVpcId, defaultForAz: true, cidr: `172.31.${index * 16}.0/20`}));
+	const subnets = ['a', 'b', 'c'].map((zone, index) => ({
+		id: `subnet-0${index}${hex(7)}`,
+		zone: `us-east-1${zone}`,
+		vpcId: defaultVpcId,
+		defaultForAz: true,
+		cidr: `172.31.${index * 16}.0/20`,
+	}));
 	const images = [
 		{id: ubuntuAmi, name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250610', owner: '099720109477', created: '2025-06-10T12:00:00.000Z'},
-		{id: 'ami-0aaaaaaaaaaaaaaa1', name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20240423', owner: '099720109477', created: '2024-04-23T12:00:00.000Z'},
+		{
+			id: 'ami-0aaaaaaaaaaaaaaa1',
+			name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20240423',
+			owner: '099720109477',
+			created: '2024-04-23T12:00:00.000Z',
+		},
 		{id: 'ami-0bbbbbbbbbbbbbbb2', name: 'debian-12-amd64-20250601', owner: '136693071363', created: '2025-06-01T12:00:00.000Z'},
 	];
 	const requests: Ec2RequestRecord[] = [];
@@ -148,9 +185,11 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 	let closed = false;
 
 	const track = (work: Promise<unknown>): void => {
-		const tracked = work.catch((error: unknown) => {
-			problems.push(error instanceof Error ? error.message : String(error));
-		}).finally(() => background.delete(tracked));
+		const tracked = work
+			.catch((error: unknown) => {
+				problems.push(error instanceof Error ? error.message : String(error));
+			})
+			.finally(() => background.delete(tracked));
 		background.add(tracked);
 	};
 
@@ -206,13 +245,19 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		const subnet = subnets.find(candidate => candidate.id === subnetId);
 		if (!subnet) throw new Ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
 		const zone = get('Placement.AvailabilityZone');
-		if (zone && zone !== subnet.zone) throw new Ec2Error('InvalidParameterValue', `Value (${zone}) for parameter availabilityZone is invalid. Subnet '${subnetId}' is in the availability zone ${subnet.zone}`);
+		if (zone && zone !== subnet.zone)
+			throw new Ec2Error(
+				'InvalidParameterValue',
+				`Value (${zone}) for parameter availabilityZone is invalid. Subnet '${subnetId}' is in the availability zone ${subnet.zone}`,
+			);
 		const groupIds = list(params, `${prefix}NetworkInterface.1.SecurityGroupId`);
 		for (const id of groupIds) if (!groups.has(id)) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
 		const instanceType = get('InstanceType') || 'm1.small';
-		if (!/^[a-z]\d[a-z-]*\.(nano|micro|small|medium|large|\d*xlarge)$/.test(instanceType)) throw new Ec2Error('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
+		if (!/^[a-z]\d[a-z-]*\.(nano|micro|small|medium|large|\d*xlarge)$/.test(instanceType))
+			throw new Ec2Error('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
 		const tags: Record<string, string> = {};
-		for (let index = 1; params.has(`TagSpecification.1.Tag.${index}.Key`); index++) tags[params.get(`TagSpecification.1.Tag.${index}.Key`)!] = params.get(`TagSpecification.1.Tag.${index}.Value`) ?? '';
+		for (let index = 1; params.has(`TagSpecification.1.Tag.${index}.Key`); index++)
+			tags[params.get(`TagSpecification.1.Tag.${index}.Key`)!] = params.get(`TagSpecification.1.Tag.${index}.Value`) ?? '';
 		const instance: SimInstance = {
 			id: `i-0${hex(8)}`,
 			state: 'pending',
@@ -226,7 +271,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			tags,
 			associatePublicIp: get('NetworkInterface.1.AssociatePublicIpAddress') !== 'false',
 			iamInstanceProfile: get('IamInstanceProfile.Name'),
-			httpTokens: prefix ? 'optional' : params.get('MetadataOptions.HttpTokens') ?? 'optional',
+			httpTokens: prefix ? 'optional' : (params.get('MetadataOptions.HttpTokens') ?? 'optional'),
 			rootSize: Number(get('BlockDeviceMapping.1.Ebs.VolumeSize') || 8),
 			userData: Buffer.from(get('UserData'), 'base64').toString(),
 			spotRequestId,
@@ -262,7 +307,9 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		groupDescription: group.description,
 		vpcId: group.vpcId,
 		ipPermissions: group.ingress.map(rule => ({
-			ipProtocol: rule.protocol, fromPort: rule.from, toPort: rule.to,
+			ipProtocol: rule.protocol,
+			fromPort: rule.from,
+			toPort: rule.to,
 			...(rule.sourceGroup ? {groups: [{userId: '123456789012', groupId: rule.sourceGroup}], ipRanges: []} : {ipRanges: [{cidrIp: rule.cidr}]}),
 		})),
 		ipPermissionsEgress: [{ipProtocol: '-1', ipRanges: [{cidrIp: '0.0.0.0/0'}]}],
@@ -274,7 +321,9 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		spotPrice: request.price,
 		type: 'one-time',
 		state: request.state,
-		status: {code: request.state === 'active' ? 'fulfilled' : request.state === 'cancelled' ? 'request-canceled-and-instance-running' : 'pending-evaluation'},
+		status: {
+			code: request.state === 'active' ? 'fulfilled' : request.state === 'cancelled' ? 'request-canceled-and-instance-running' : 'pending-evaluation',
+		},
 		instanceId: request.instanceId || undefined,
 	});
 
@@ -285,11 +334,25 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			const wanted = filters(params);
 			const missing = ids.find(id => !subnets.some(subnet => subnet.id === id));
 			if (missing) throw new Ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${missing}' does not exist`);
-			return {subnetSet: subnets.filter(subnet => (ids.length === 0 || ids.includes(subnet.id))
-				&& (wanted.get('availability-zone')?.includes(subnet.zone) ?? true)
-				&& (wanted.get('vpc-id')?.includes(subnet.vpcId) ?? true)).map(subnet => ({
-				subnetId: subnet.id, state: 'available', vpcId: subnet.vpcId, cidrBlock: subnet.cidr, availableIpAddressCount: 4091, availabilityZone: subnet.zone, defaultForAz: subnet.defaultForAz, mapPublicIpOnLaunch: true,
-			}))};
+			return {
+				subnetSet: subnets
+					.filter(
+						subnet =>
+							(ids.length === 0 || ids.includes(subnet.id)) &&
+							(wanted.get('availability-zone')?.includes(subnet.zone) ?? true) &&
+							(wanted.get('vpc-id')?.includes(subnet.vpcId) ?? true),
+					)
+					.map(subnet => ({
+						subnetId: subnet.id,
+						state: 'available',
+						vpcId: subnet.vpcId,
+						cidrBlock: subnet.cidr,
+						availableIpAddressCount: 4091,
+						availabilityZone: subnet.zone,
+						defaultForAz: subnet.defaultForAz,
+						mapPublicIpOnLaunch: true,
+					})),
+			};
 		},
 		DescribeImages(params) {
 			const ids = list(params, 'ImageId');
@@ -297,23 +360,43 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			const names = filters(params).get('name');
 			const missing = ids.find(id => !images.some(image => image.id === id));
 			if (missing) throw new Ec2Error('InvalidAMIID.NotFound', `The image id '[${missing}]' does not exist`);
-			return {imagesSet: images.filter(image => (ids.length === 0 || ids.includes(image.id))
-				&& (owners.length === 0 || owners.includes(image.owner))
-				&& (!names || names.some(pattern => globMatch(pattern, image.name)))).map(image => ({
-				imageId: image.id, name: image.name, imageOwnerId: image.owner, creationDate: image.created, imageState: 'available', architecture: 'x86_64', rootDeviceName: '/dev/sda1', rootDeviceType: 'ebs', virtualizationType: 'hvm',
-			}))};
+			return {
+				imagesSet: images
+					.filter(
+						image =>
+							(ids.length === 0 || ids.includes(image.id)) &&
+							(owners.length === 0 || owners.includes(image.owner)) &&
+							(!names || names.some(pattern => globMatch(pattern, image.name))),
+					)
+					.map(image => ({
+						imageId: image.id,
+						name: image.name,
+						imageOwnerId: image.owner,
+						creationDate: image.created,
+						imageState: 'available',
+						architecture: 'x86_64',
+						rootDeviceName: '/dev/sda1',
+						rootDeviceType: 'ebs',
+						virtualizationType: 'hvm',
+					})),
+			};
 		},
 		DescribeKeyPairs(params) {
 			const names = list(params, 'KeyName');
 			const missing = names.find(name => !keyPairs.has(name));
 			if (missing) throw new Ec2Error('InvalidKeyPair.NotFound', `The key pair '${missing}' does not exist`);
-			return {keySet: [...keyPairs.values()].filter(key => names.length === 0 || names.includes(key.name)).map(key => ({keyPairId: key.id, keyName: key.name, keyFingerprint: 'SHA256:x'}))};
+			return {
+				keySet: [...keyPairs.values()]
+					.filter(key => names.length === 0 || names.includes(key.name))
+					.map(key => ({keyPairId: key.id, keyName: key.name, keyFingerprint: 'SHA256:x'})),
+			};
 		},
 		ImportKeyPair(params) {
 			const name = params.get('KeyName') ?? '';
 			if (keyPairs.has(name)) throw new Ec2Error('InvalidKeyPair.Duplicate', `The keypair already exists: ${name}`);
 			const publicKey = Buffer.from(params.get('PublicKeyMaterial') ?? '', 'base64').toString();
-			if (!/^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z\d+/]+=*( .*)?$/.test(publicKey.trim())) throw new Ec2Error('InvalidKey.Format', 'Key is not in valid OpenSSH public key format');
+			if (!/^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z\d+/]+=*( .*)?$/.test(publicKey.trim()))
+				throw new Ec2Error('InvalidKey.Format', 'Key is not in valid OpenSSH public key format');
 			const key = {name, id: `key-0${hex(8)}`, publicKey: publicKey.trim()};
 			keyPairs.set(name, key);
 			return {keyName: name, keyPairId: key.id, keyFingerprint: 'SHA256:x'};
@@ -324,14 +407,20 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		},
 		DescribeSecurityGroups(params) {
 			const wanted = filters(params);
-			return {securityGroupInfo: [...groups.values()].filter(group => (wanted.get('group-name')?.includes(group.name) ?? true) && (wanted.get('vpc-id')?.includes(group.vpcId) ?? true)).map(groupXml)};
+			return {
+				securityGroupInfo: [...groups.values()]
+					.filter(group => (wanted.get('group-name')?.includes(group.name) ?? true) && (wanted.get('vpc-id')?.includes(group.vpcId) ?? true))
+					.map(groupXml),
+			};
 		},
 		CreateSecurityGroup(params) {
 			const name = params.get('GroupName') ?? '';
 			const vpcId = params.get('VpcId') ?? defaultVpcId;
-			if ([...groups.values()].some(group => group.name === name && group.vpcId === vpcId)) throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpcId}'`);
+			if ([...groups.values()].some(group => group.name === name && group.vpcId === vpcId))
+				throw new Ec2Error('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpcId}'`);
 			const tags: Record<string, string> = {};
-			for (let index = 1; params.has(`TagSpecification.1.Tag.${index}.Key`); index++) tags[params.get(`TagSpecification.1.Tag.${index}.Key`)!] = params.get(`TagSpecification.1.Tag.${index}.Value`) ?? '';
+			for (let index = 1; params.has(`TagSpecification.1.Tag.${index}.Key`); index++)
+				tags[params.get(`TagSpecification.1.Tag.${index}.Key`)!] = params.get(`TagSpecification.1.Tag.${index}.Value`) ?? '';
 			const group: SimSecurityGroup = {id: `sg-0${hex(8)}`, name, description: params.get('GroupDescription') ?? '', vpcId, tags, ingress: []};
 			groups.set(group.id, group);
 			return {return: true, groupId: group.id};
@@ -343,11 +432,30 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 				const sourceGroup = params.get(`IpPermissions.${index}.Groups.1.GroupId`) ?? undefined;
 				const cidr = params.get(`IpPermissions.${index}.IpRanges.1.CidrIp`) ?? '';
 				// As EC2: a rule names a source, and a source group must exist in the same VPC.
-				if (sourceGroup === undefined && cidr === '') throw new Ec2Error('MissingParameter', 'The request must contain the parameter ipPermissions.ipRanges or ipPermissions.groups');
-				if (sourceGroup !== undefined && groups.get(sourceGroup)?.vpcId !== group.vpcId) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${sourceGroup}' does not exist in VPC '${group.vpcId}'`);
-				const rule = {protocol: params.get(`IpPermissions.${index}.IpProtocol`)!, from: Number(params.get(`IpPermissions.${index}.FromPort`)), to: Number(params.get(`IpPermissions.${index}.ToPort`)), cidr, ...(sourceGroup ? {sourceGroup} : {})};
-				if (group.ingress.some(existing => existing.protocol === rule.protocol && existing.from === rule.from && existing.cidr === rule.cidr && existing.sourceGroup === rule.sourceGroup)) {
-					throw new Ec2Error('InvalidPermission.Duplicate', `the specified rule "peer: ${sourceGroup ?? rule.cidr}, ${rule.protocol.toUpperCase()}, from port: ${rule.from}, to port: ${rule.to}, ALLOW" already exists`);
+				if (sourceGroup === undefined && cidr === '')
+					throw new Ec2Error('MissingParameter', 'The request must contain the parameter ipPermissions.ipRanges or ipPermissions.groups');
+				if (sourceGroup !== undefined && groups.get(sourceGroup)?.vpcId !== group.vpcId)
+					throw new Ec2Error('InvalidGroup.NotFound', `The security group '${sourceGroup}' does not exist in VPC '${group.vpcId}'`);
+				const rule = {
+					protocol: params.get(`IpPermissions.${index}.IpProtocol`)!,
+					from: Number(params.get(`IpPermissions.${index}.FromPort`)),
+					to: Number(params.get(`IpPermissions.${index}.ToPort`)),
+					cidr,
+					...(sourceGroup ? {sourceGroup} : {}),
+				};
+				if (
+					group.ingress.some(
+						existing =>
+							existing.protocol === rule.protocol &&
+							existing.from === rule.from &&
+							existing.cidr === rule.cidr &&
+							existing.sourceGroup === rule.sourceGroup,
+					)
+				) {
+					throw new Ec2Error(
+						'InvalidPermission.Duplicate',
+						`the specified rule "peer: ${sourceGroup ?? rule.cidr}, ${rule.protocol.toUpperCase()}, from port: ${rule.from}, to port: ${rule.to}, ALLOW" already exists`,
+					);
 				}
 
 				group.ingress.push(rule);
@@ -366,7 +474,8 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			return {return: true};
 		},
 		RunInstances(params) {
-			if (params.get('MinCount') !== '1' || params.get('MaxCount') !== '1') throw new Ec2Error('InvalidParameterValue', 'machinist simulator: only MinCount=MaxCount=1');
+			if (params.get('MinCount') !== '1' || params.get('MaxCount') !== '1')
+				throw new Ec2Error('InvalidParameterValue', 'machinist simulator: only MinCount=MaxCount=1');
 			const instance = launch(params, '');
 			return {reservationId: `r-0${hex(8)}`, ownerId: '123456789012', instancesSet: [instanceXml(instance)]};
 		},
@@ -374,10 +483,12 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			const request: SimSpotRequest = {id: `sir-${hex(4)}`, state: 'open', instanceId: '', price: params.get('SpotPrice') ?? ''};
 			const instance = launch(params, 'LaunchSpecification.', request.id);
 			spotRequests.set(request.id, request);
-			track((async () => {
-				await delay(200);
-				if (request.state === 'open') Object.assign(request, {state: 'active', instanceId: instance.id});
-			})());
+			track(
+				(async () => {
+					await delay(200);
+					if (request.state === 'open') Object.assign(request, {state: 'active', instanceId: instance.id});
+				})(),
+			);
 			return {spotInstanceRequestSet: [spotXml(request)]};
 		},
 		DescribeSpotInstanceRequests(params) {
@@ -399,50 +510,66 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			const ids = list(params, 'InstanceId');
 			for (const id of ids) findInstance(id);
 			const found = [...instances.values()].filter(instance => ids.length === 0 || ids.includes(instance.id));
-			return {reservationSet: found.map(instance => ({reservationId: `r-${instance.id.slice(2)}`, ownerId: '123456789012', instancesSet: [instanceXml(instance)]}))};
+			return {
+				reservationSet: found.map(instance => ({
+					reservationId: `r-${instance.id.slice(2)}`,
+					ownerId: '123456789012',
+					instancesSet: [instanceXml(instance)],
+				})),
+			};
 		},
 		CreateTags(params) {
 			const ids = list(params, 'ResourceId');
 			for (const id of ids) {
 				const instance = findInstance(id);
-				for (let index = 1; params.has(`Tag.${index}.Key`); index++) instance.tags[params.get(`Tag.${index}.Key`)!] = params.get(`Tag.${index}.Value`) ?? '';
+				for (let index = 1; params.has(`Tag.${index}.Key`); index++)
+					instance.tags[params.get(`Tag.${index}.Key`)!] = params.get(`Tag.${index}.Value`) ?? '';
 			}
 
 			return {return: true};
 		},
 		StartInstances(params) {
-			return {instancesSet: list(params, 'InstanceId').map(id => {
-				const instance = findInstance(id);
-				const previous = instance.state;
-				if (previous === 'stopped') transition(instance, 'pending', 'running', async () => instance.host?.startSshd());
-				else if (previous !== 'running' && previous !== 'pending') throw new Ec2Error('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be started.`);
-				return stateChange(instance, previous);
-			})};
+			return {
+				instancesSet: list(params, 'InstanceId').map(id => {
+					const instance = findInstance(id);
+					const previous = instance.state;
+					if (previous === 'stopped') transition(instance, 'pending', 'running', async () => instance.host?.startSshd());
+					else if (previous !== 'running' && previous !== 'pending')
+						throw new Ec2Error('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be started.`);
+					return stateChange(instance, previous);
+				}),
+			};
 		},
 		StopInstances(params) {
-			return {instancesSet: list(params, 'InstanceId').map(id => {
-				const instance = findInstance(id);
-				const previous = instance.state;
-				if (previous === 'running' || previous === 'pending') transition(instance, 'stopping', 'stopped', async () => instance.host?.stopSshd());
-				else if (previous === 'terminated' || previous === 'shutting-down') throw new Ec2Error('IncorrectInstanceState', `This instance '${id}' is not in a state from which it can be stopped.`);
-				return stateChange(instance, previous);
-			})};
+			return {
+				instancesSet: list(params, 'InstanceId').map(id => {
+					const instance = findInstance(id);
+					const previous = instance.state;
+					if (previous === 'running' || previous === 'pending') transition(instance, 'stopping', 'stopped', async () => instance.host?.stopSshd());
+					else if (previous === 'terminated' || previous === 'shutting-down')
+						throw new Ec2Error('IncorrectInstanceState', `This instance '${id}' is not in a state from which it can be stopped.`);
+					return stateChange(instance, previous);
+				}),
+			};
 		},
 		RebootInstances(params) {
 			for (const id of list(params, 'InstanceId')) {
 				const instance = findInstance(id);
-				if (instance.state !== 'running') throw new Ec2Error('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be rebooted.`);
+				if (instance.state !== 'running')
+					throw new Ec2Error('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be rebooted.`);
 			}
 
 			return {return: true};
 		},
 		TerminateInstances(params) {
-			return {instancesSet: list(params, 'InstanceId').map(id => {
-				const instance = findInstance(id);
-				const previous = instance.state;
-				if (previous !== 'terminated') transition(instance, 'shutting-down', 'terminated', async () => instance.host?.stop());
-				return stateChange(instance, previous);
-			})};
+			return {
+				instancesSet: list(params, 'InstanceId').map(id => {
+					const instance = findInstance(id);
+					const previous = instance.state;
+					if (previous !== 'terminated') transition(instance, 'shutting-down', 'terminated', async () => instance.host?.stop());
+					return stateChange(instance, previous);
+				}),
+			};
 		},
 	};
 
@@ -467,10 +594,16 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 				const handler = Object.hasOwn(handlers, action) ? handlers[action] : undefined;
 				if (!handler) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
 				const result = handler(params);
-				send(200, `<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>${xml(result)}</${action}Response>`);
+				send(
+					200,
+					`<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>${xml(result)}</${action}Response>`,
+				);
 			} catch (error) {
 				const {code, status, message} = error instanceof Ec2Error ? error : {code: 'InternalError', status: 500, message: String(error)};
-				send(status, `<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+				send(
+					status,
+					`<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+				);
 			}
 		});
 	});
@@ -491,7 +624,9 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 			...[...instances.values()].filter(instance => instance.state !== 'terminated').map(instance => `instance ${instance.id} (${instance.state})`),
 			...[...keyPairs.keys()].map(name => `key pair ${name}`),
 			...[...groups.values()].filter(group => group !== defaultGroup).map(group => `security group ${group.name} ${group.id}`),
-			...[...spotRequests.values()].filter(request => request.state === 'open' || request.state === 'active').map(request => `spot request ${request.id}`),
+			...[...spotRequests.values()]
+				.filter(request => request.state === 'open' || request.state === 'active')
+				.map(request => `spot request ${request.id}`),
 		],
 		requests,
 		problems,
@@ -499,10 +634,12 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		async close() {
 			closed = true;
 			await new Promise<void>(resolve => {
-				server.close(() => resolve());
+				server.close(() => {
+					resolve();
+				});
 				server.closeAllConnections();
 			});
-			while (background.size > 0) await Promise.allSettled([...background]);
+			while (background.size > 0) await Promise.allSettled(background);
 			await Promise.allSettled([...instances.values()].map(async instance => instance.host?.stop()));
 		},
 	};

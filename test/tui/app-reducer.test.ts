@@ -84,10 +84,14 @@ test('q quits at once when nothing runs, and asks first when something does', t 
 	t.deepEqual(typed('\u0003', asked.state, busy).effects, [{type: 'exit'}], 'Ctrl-C quits from a dialog too');
 });
 
-test('keys typed while the driver loads are the form\'s, in order; a name and Enter in one read fill the first field', t => {
+test("keys typed while the driver loads are the form's, in order; a name and Enter in one read fill the first field", t => {
 	const picker = typed('n').state;
 	t.is(contextOf(picker), 'picker');
-	t.deepEqual(picker.screen, {name: 'create', step: {name: 'picker', drivers: ['amazonec2', 'generic', 'none'], highlighted: 1}}, 'the preferred driver first');
+	t.deepEqual(
+		picker.screen,
+		{name: 'create', step: {name: 'picker', drivers: ['amazonec2', 'generic', 'none'], highlighted: 1}},
+		'the preferred driver first',
+	);
 	const wrapped = typed('jj', picker).state;
 	t.like(wrapped.screen, {step: {highlighted: 0}}, 'the list wraps around');
 	const chosen = typed('k\rfresh\r', wrapped);
@@ -96,7 +100,7 @@ test('keys typed while the driver loads are the form\'s, in order; a name and En
 	const loaded = appReducer(chosen.state, {type: 'driverLoaded', driver: 'none', form}, view());
 	const {screen} = loaded.state;
 	if (screen.name !== 'create' || screen.step.name !== 'form') throw new Error('no form');
-	t.is(screen.step.form.values['name'], 'fresh');
+	t.is(screen.step.form.values.name, 'fresh');
 	t.is(screen.step.form.focus, 1, 'Enter went on to the next field');
 	t.is(contextOf(loaded.state), 'form');
 });
@@ -111,12 +115,14 @@ test('the form types into text boxes, ticks boxes with Space, and creates only w
 	if (step?.name !== 'form') throw new Error('no form');
 	t.like(step.form, {values: {name: 'web-1', fast: true}, attempted: true, focus: 1});
 	const sent = typed('10.0.0.7\r\r\r', attempted.state, seen);
-	t.deepEqual(sent.effects, [{
-		type: 'create',
-		request: {name: 'web-1', driverName: 'none', given: {'ip-address': '10.0.0.7', fast: true}},
-		remember: {'ip-address': '10.0.0.7', fast: true},
-		command: 'machinist create -d none --ip-address 10.0.0.7 --fast web-1',
-	}] as Effect[]);
+	t.deepEqual(sent.effects, [
+		{
+			type: 'create',
+			request: {name: 'web-1', driverName: 'none', given: {'ip-address': '10.0.0.7', fast: true}},
+			remember: {'ip-address': '10.0.0.7', fast: true},
+			command: 'machinist create -d none --ip-address 10.0.0.7 --fast web-1',
+		},
+	] as Effect[]);
 	const progress = appReducer(sent.state, {type: 'createStarted', operationId: 4, machine: 'web-1', command: 'c'}, seen).state;
 	t.is(contextOf(progress), 'progress');
 	const done = view({names: [...seen.names, 'web-1'], operations: [{id: 4, kind: 'create', machine: 'web-1', state: 'done'}]});
@@ -130,14 +136,24 @@ test('an env answer for a dialog that was closed or replaced is dropped', t => {
 	const opened = typed('c');
 	t.deepEqual(opened.effects, [{type: 'copyEnv', machine: 'm00', shell: 'bash', request: 1}]);
 	const tabbed = typed('\t', opened.state);
-	t.deepEqual(tabbed.effects, [{type: 'rememberShell', shell: 'cmd'}, {type: 'copyEnv', machine: 'm00', shell: 'cmd', request: 2}]);
+	t.deepEqual(tabbed.effects, [
+		{type: 'rememberShell', shell: 'cmd'},
+		{type: 'copyEnv', machine: 'm00', shell: 'cmd', request: 2},
+	]);
 	const late = appReducer(tabbed.state, {type: 'dialogAnswer', request: 1, overlay: {kind: 'env', machine: 'm00', shell: 'bash', text: 'old'}}, view());
 	t.is(late.state, tabbed.state);
-	const answered = appReducer(tabbed.state, {type: 'dialogAnswer', request: 2, overlay: {kind: 'env', machine: 'm00', shell: 'cmd', text: 'new'}}, view()).state;
+	const answered = appReducer(
+		tabbed.state,
+		{type: 'dialogAnswer', request: 2, overlay: {kind: 'env', machine: 'm00', shell: 'cmd', text: 'new'}},
+		view(),
+	).state;
 	t.like(answered.overlay, {text: 'new'});
 	const closed = typed('\u001B', tabbed.state).state;
 	t.is(closed.overlay, undefined);
-	t.is(appReducer(closed, {type: 'dialogAnswer', request: 2, overlay: {kind: 'env', machine: 'm00', shell: 'cmd', text: 'new'}}, view()).state.overlay, undefined);
+	t.is(
+		appReducer(closed, {type: 'dialogAnswer', request: 2, overlay: {kind: 'env', machine: 'm00', shell: 'cmd', text: 'new'}}, view()).state.overlay,
+		undefined,
+	);
 });
 
 test('help scrolls within its length and closes; the operations view dismisses only finished ones', t => {
@@ -145,7 +161,12 @@ test('help scrolls within its length and closes; the operations view dismisses o
 	t.deepEqual(help.overlay, {kind: 'help', from: 'list', scroll: 7});
 	t.is(typed('g?', help).state.overlay, undefined);
 
-	const operations = view({operations: [{id: 1, kind: 'start', machine: 'm00', state: 'failed'}, {id: 2, kind: 'stop', machine: 'm01', state: 'running'}]});
+	const operations = view({
+		operations: [
+			{id: 1, kind: 'start', machine: 'm00', state: 'failed'},
+			{id: 2, kind: 'stop', machine: 'm01', state: 'running'},
+		],
+	});
 	const listed = typed('o', initialAppState, operations).state;
 	t.is(contextOf(listed), 'operations');
 	const running = typed('\r', listed, operations);
@@ -155,9 +176,9 @@ test('help scrolls within its length and closes; the operations view dismisses o
 	t.deepEqual(typed('\u001B', listed, operations).state.screen, {name: 'list'});
 });
 
-test('while ssh has the terminal, keys are not the app\'s', t => {
+test("while ssh has the terminal, keys are not the app's", t => {
 	const handingOff = appReducer(initialAppState, {type: 'handOff', machine: 'm00', binary: 'ssh', args: []}, view()).state;
-	t.deepEqual(typed('jd\u0003', handingOff), {state: handingOff, effects: []}, 'Ctrl-C is ssh\'s too');
+	t.deepEqual(typed('jd\u0003', handingOff), {state: handingOff, effects: []}, "Ctrl-C is ssh's too");
 	const back = appReducer(handingOff, {type: 'handOffEnded', toast: {text: 'ended', tone: 'info'}}, view()).state;
 	t.is(selectedMachine(typed('j', back).state, view()), 'm01');
 });
@@ -188,6 +209,6 @@ test('swarm keys: i inits, J picks a manager from the managers there are, L asks
 	const cluster = typed('w', initialAppState, seen).state;
 	t.deepEqual(cluster.screen, {name: 'cluster', machine: 'm00'});
 	// Machine keys act on the cluster view's machine; Esc goes back.
-	t.deepEqual(typed('L', cluster, seen).state.overlay?.kind, 'confirm');
+	t.is(typed('L', cluster, seen).state.overlay?.kind, 'confirm');
 	t.deepEqual(typed('\u001B', cluster, seen).state.screen, {name: 'list'});
 });

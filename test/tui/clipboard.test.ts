@@ -10,9 +10,18 @@ test('OSC 52 carries the text base64-encoded to the terminal clipboard', t => {
 
 test('a native clipboard tool is tried only where a desktop session exists', t => {
 	t.deepEqual(nativeTools({}, 'linux'), []);
-	t.deepEqual(nativeTools({DISPLAY: ':0'}, 'linux').map(tool => tool.command), ['xclip', 'xsel']);
-	t.deepEqual(nativeTools({WAYLAND_DISPLAY: 'wayland-0', DISPLAY: ':0'}, 'linux').map(tool => tool.command), ['wl-copy', 'xclip', 'xsel']);
-	t.deepEqual(nativeTools({}, 'darwin').map(tool => tool.command), ['pbcopy']);
+	t.deepEqual(
+		nativeTools({DISPLAY: ':0'}, 'linux').map(tool => tool.command),
+		['xclip', 'xsel'],
+	);
+	t.deepEqual(
+		nativeTools({WAYLAND_DISPLAY: 'wayland-0', DISPLAY: ':0'}, 'linux').map(tool => tool.command),
+		['wl-copy', 'xclip', 'xsel'],
+	);
+	t.deepEqual(
+		nativeTools({}, 'darwin').map(tool => tool.command),
+		['pbcopy'],
+	);
 });
 
 test('copying always sends OSC 52, and also feeds the first native tool on PATH, saying so', async t => {
@@ -22,7 +31,11 @@ test('copying always sends OSC 52, and also feeds the first native tool on PATH,
 	await chmod(path.join(bin, 'xsel'), 0o755);
 
 	const written: string[] = [];
-	t.deepEqual(await copyToClipboard('hello', {write: data => written.push(data), env: {PATH: bin}, platform: 'linux'}), {methods: ['OSC 52']}, 'no display: no tool');
+	t.deepEqual(
+		await copyToClipboard('hello', {write: data => written.push(data), env: {PATH: bin}, platform: 'linux'}),
+		{methods: ['OSC 52']},
+		'no display: no tool',
+	);
 	t.deepEqual(written, [osc52('hello')]);
 
 	const report = await copyToClipboard('hello', {write: () => undefined, env: {PATH: bin, DISPLAY: ':0'}, platform: 'linux'});

@@ -25,7 +25,14 @@ export const keys = {
 /** A store of `none` machines (unreachable unless a URL is given) and the app's services on it. */
 export async function world(t: ExecutionContext, machines: Record<string, string> = {}, polling: PollerOptions = {}) {
 	const dir = await temporaryDir(t, 'machinist-tui-');
-	const env = {PATH: process.env['PATH'], HOME: dir, USER: 'tester', SHELL: '/bin/bash', MACHINE_STORAGE_PATH: dir, MACHINIST_CONFIG_DIR: path.join(dir, 'prefs')};
+	const env = {
+		PATH: process.env.PATH,
+		HOME: dir,
+		USER: 'tester',
+		SHELL: '/bin/bash',
+		MACHINE_STORAGE_PATH: dir,
+		MACHINIST_CONFIG_DIR: path.join(dir, 'prefs'),
+	};
 	const engine = createEngine({storagePath: dir, env});
 	for (const [name, url] of Object.entries(machines)) {
 		await createMachine(engine, {name, driverName: 'none', given: {url}});
@@ -33,15 +40,20 @@ export async function world(t: ExecutionContext, machines: Record<string, string
 
 	const preferences = await openPreferences(env);
 	const copied: string[] = [];
-	const services = createServices(engine, preferences, {
-		async copy(text) {
-			copied.push(text);
-			return {methods: ['OSC 52']};
+	const services = createServices(
+		engine,
+		preferences,
+		{
+			async copy(text) {
+				copied.push(text);
+				return {methods: ['OSC 52']};
+			},
+			async handOff() {
+				throw new Error('no terminal to hand off in tests');
+			},
 		},
-		async handOff() {
-			throw new Error('no terminal to hand off in tests');
-		},
-	}, polling);
+		polling,
+	);
 	return {dir, env, engine, preferences, services, copied};
 }
 
@@ -75,7 +87,11 @@ export function renderApp(t: ExecutionContext, services: Services) {
 	// cores when other suites run on the machine too (the first frame took over 15 s at load 20).
 	const waitFor = async (check: string | ((frame: string) => boolean), timeoutMs = 30_000): Promise<string> => {
 		const test = typeof check === 'string' ? (text: string) => text.includes(check) : check;
-		await waitForShown(`a frame showing ${typeof check === 'string' ? JSON.stringify(check) : 'what the test waits for'}`, () => test(frame()), {timeoutMs, intervalMs: 10, detail: () => `last frame:\n${frame()}`});
+		await waitForShown(`a frame showing ${typeof check === 'string' ? JSON.stringify(check) : 'what the test waits for'}`, () => test(frame()), {
+			timeoutMs,
+			intervalMs: 10,
+			detail: () => `last frame:\n${frame()}`,
+		});
 		await settle();
 		return frame();
 	};

@@ -37,11 +37,14 @@ test('no key is bound twice within one context', t => {
 	}
 });
 
-test('the help lists every command once; the footer shows a context\'s marked ones', t => {
+test("the help lists every command once; the footer shows a context's marked ones", t => {
 	const listed = helpSections('list').flatMap(section => section.lines.map(line => `${line.keys} ${line.label}`));
 	t.is(listed.length, Object.keys(keymap).length);
 	t.true(listed.includes(`${keysLabel('remove')} ${keymap.remove.description}`));
 	t.is(helpSections('operations')[0]!.title, 'Moving');
-	t.deepEqual(footerHints('confirm'), [{keys: 'y', label: 'yes'}, {keys: 'n/Esc', label: 'no'}]);
+	t.deepEqual(footerHints('confirm'), [
+		{keys: 'y', label: 'yes'},
+		{keys: 'n/Esc', label: 'no'},
+	]);
 	for (const context of Object.keys(contexts) as Context[]) t.true(footerHints(context).length > 0, context);
 });

@@ -14,9 +14,26 @@ test('a read holding many keys gives each key, in order', t => {
 });
 
 test('control keys have their names; printable keys carry their text', t => {
-	t.deepEqual(names(keysOf('\u0003\u0012\t\r\n\u007F\b \u0000')), ['ctrl+c', 'ctrl+r', 'tab', 'enter', 'enter', 'backspace', 'backspace', 'space', 'ctrl+space']);
-	t.deepEqual(keysOf('G '), [{name: 'G', text: 'G'}, {name: 'space', text: ' '}]);
-	t.deepEqual(keysOf('é€😀'), [{name: 'é', text: 'é'}, {name: '€', text: '€'}, {name: '😀', text: '😀'}]);
+	t.deepEqual(names(keysOf('\u0003\u0012\t\r\n\u007F\b \u0000')), [
+		'ctrl+c',
+		'ctrl+r',
+		'tab',
+		'enter',
+		'enter',
+		'backspace',
+		'backspace',
+		'space',
+		'ctrl+space',
+	]);
+	t.deepEqual(keysOf('G '), [
+		{name: 'G', text: 'G'},
+		{name: 'space', text: ' '},
+	]);
+	t.deepEqual(keysOf('é€😀'), [
+		{name: 'é', text: 'é'},
+		{name: '€', text: '€'},
+		{name: '😀', text: '😀'},
+	]);
 });
 
 test('an Esc is the Escape key: alone at the end of input, and before a key that starts no sequence', t => {
@@ -42,11 +59,18 @@ test('keys split between reads wait for their rest', t => {
 
 	const euro = Buffer.from('€x');
 	t.deepEqual(reader.push(euro.subarray(0, 2)), [], 'half a UTF-8 character waits');
-	t.deepEqual(reader.push(euro.subarray(2)), [{name: '€', text: '€'}, {name: 'x', text: 'x'}]);
+	t.deepEqual(reader.push(euro.subarray(2)), [
+		{name: '€', text: '€'},
+		{name: 'x', text: 'x'},
+	]);
 });
 
 test('a bracketed paste is one text key, even across reads, and never commands', t => {
-	t.deepEqual(keysOf('j\u001B[200~dd y\r\nq\u001B[201~k'), [{name: 'j', text: 'j'}, {name: 'paste', text: 'dd y\r\nq'}, {name: 'k', text: 'k'}]);
+	t.deepEqual(keysOf('j\u001B[200~dd y\r\nq\u001B[201~k'), [
+		{name: 'j', text: 'j'},
+		{name: 'paste', text: 'dd y\r\nq'},
+		{name: 'k', text: 'k'},
+	]);
 	const reader = createKeyReader();
 	t.deepEqual(reader.push('\u001B[20'), []);
 	t.deepEqual(reader.push('0~web\u001B[A-'), []);
@@ -61,5 +85,5 @@ test('a text box edits at its caret; pasted line breaks do not leave the line', 
 	t.deepEqual(type('web', 3, '\u007F\u001B[H\u001B[3~x'), {value: 'xe', caret: 1});
 	t.deepEqual(type('', 0, '\u001B[200~10.0.0.7\r\n\u001B[201~'), {value: '10.0.0.7', caret: 8});
 	t.deepEqual(type('', 0, '\u001B[200~a\nb\u0007\u001B[201~'), {value: 'a b', caret: 3});
-	t.is(editText({value: 'x', caret: 1}, {name: 'tab'}), undefined, 'Tab is not the box\'s');
+	t.is(editText({value: 'x', caret: 1}, {name: 'tab'}), undefined, "Tab is not the box's");
 });

@@ -23,7 +23,16 @@ function apply(actions: ListAction[], keys = names, state: ListState = initialLi
 
 test('the list cursor moves within bounds and jumps to either end', t => {
 	t.is(selectedKey(initialListState, names), 'alpha');
-	t.is(selectedKey(apply([{type: 'move', by: 1}, {type: 'move', by: 1}]), names), 'gamma');
+	t.is(
+		selectedKey(
+			apply([
+				{type: 'move', by: 1},
+				{type: 'move', by: 1},
+			]),
+			names,
+		),
+		'gamma',
+	);
 	t.is(selectedKey(apply([{type: 'move', by: -1}]), names), 'alpha');
 	t.is(selectedKey(apply([{type: 'move', by: 10}]), names), 'delta');
 	t.is(selectedKey(apply([{type: 'last'}, {type: 'first'}]), names), 'alpha');
@@ -49,7 +58,10 @@ test('the filter matches names case-insensitively, keeps a matching selection, a
 	const narrowed = listReducer(typed, {type: 'typeFilter', text: 'l'}, names);
 	t.is(narrowed.filter, 'Al');
 	t.is(selectedKey(narrowed, names), 'alpha', 'the first match once the selection no longer matches');
-	const others = apply([{type: 'typeFilter', text: 'TA'}, {type: 'move', by: 1}]);
+	const others = apply([
+		{type: 'typeFilter', text: 'TA'},
+		{type: 'move', by: 1},
+	]);
 	t.is(selectedKey(others, names), 'delta', 'moves within the matches (beta, delta)');
 	const erased = listReducer(narrowed, {type: 'eraseFilter'}, names);
 	t.is(erased.filter, 'A');
@@ -87,22 +99,31 @@ function edit(state: FormState, name: string, value: string): FormState {
 
 test('the form puts the name first, then required fields, then the rest; advanced ones fold away', t => {
 	const state = form();
-	t.deepEqual(formRows(state).map(row => (row.kind === 'field' ? row.field.spec.name : row.kind)), ['name', 'ip-address', 'ssh-port', 'ssh-key', 'fast', 'fold', 'submit']);
+	t.deepEqual(
+		formRows(state).map(row => (row.kind === 'field' ? row.field.spec.name : row.kind)),
+		['name', 'ip-address', 'ssh-port', 'ssh-key', 'fast', 'fold', 'submit'],
+	);
 	const open = formReducer({...state, focus: 5}, {type: 'toggle'});
 	const rows = formRows(open);
 	t.true(rows.some(row => row.kind === 'field' && row.field.spec.name === 'tag'));
-	t.true(rows.some(row => row.kind === 'field' && row.field.spec.name === 'engine-label'), 'the shared create flags are there');
-	t.false(rows.some(row => row.kind === 'field' && row.field.spec.name === 'driver'), 'the driver was chosen already');
+	t.true(
+		rows.some(row => row.kind === 'field' && row.field.spec.name === 'engine-label'),
+		'the shared create flags are there',
+	);
+	t.false(
+		rows.some(row => row.kind === 'field' && row.field.spec.name === 'driver'),
+		'the driver was chosen already',
+	);
 });
 
 test('defaults, env vars and remembered values fill the form', t => {
 	const state = form({TEST_IP: '10.0.0.9'}, {'ssh-port': 2222, tag: ['a', 'b']});
 	t.is(state.values['ssh-port'], '2222');
 	t.is(state.values['ip-address'], '10.0.0.9');
-	t.is(state.values['tag'], 'a,b');
-	t.is(state.values['fast'], true);
+	t.is(state.values.tag, 'a,b');
+	t.true(state.values.fast);
 	t.is(state.values['engine-install-url'], 'https://get.docker.com');
-	t.is(state.values['name'], '');
+	t.is(state.values.name, '');
 });
 
 test('fields are checked by their format: name rules, port range, address, file, required', t => {
@@ -141,7 +162,11 @@ test('a submit sends and prints only what differs from the CLI defaults, quoted 
 	state = edit(state, 'tag', 'a, b');
 	state = {...state, focus: 4};
 	state = formReducer(state, {type: 'toggle'});
-	t.deepEqual(createRequest(state), {name: 'web', driverName: 'test', given: {'ip-address': '10.0.0.9', 'ssh-key': '/keys/my key', tag: ['a', 'b'], fast: false}});
-	t.is(commandLine(state, 'machinist'), 'machinist create -d test --ip-address 10.0.0.9 --ssh-key \'/keys/my key\' --fast=false --tag a --tag b web');
+	t.deepEqual(createRequest(state), {
+		name: 'web',
+		driverName: 'test',
+		given: {'ip-address': '10.0.0.9', 'ssh-key': '/keys/my key', tag: ['a', 'b'], fast: false},
+	});
+	t.is(commandLine(state, 'machinist'), "machinist create -d test --ip-address 10.0.0.9 --ssh-key '/keys/my key' --fast=false --tag a --tag b web");
 	t.is(commandLine(form(), 'machinist'), 'machinist create -d test NAME');
 });

@@ -16,7 +16,7 @@ export type TlsMaterial = {caPem: Buffer; certPem: Buffer; keyPem: Buffer};
 /** Reads of the same file within one process share one promise (ls reads the global certs once). */
 const fileReads = new Map<string, Promise<Buffer>>();
 
-function readOnce(file: string): Promise<Buffer> {
+async function readOnce(file: string): Promise<Buffer> {
 	let read = fileReads.get(file);
 	if (!read) {
 		read = readFile(file);
@@ -41,7 +41,9 @@ export async function tlsMaterialFor(engine: Engine, host: HostRecord): Promise<
 			return await readOnce(file);
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-				throw new MachinistError(`the ${roles[field]} ${file} is missing: restore it, or run "${engine.program} regenerate-certs --client-certs ${host.Name}" to make new ones`);
+				throw new MachinistError(
+					`the ${roles[field]} ${file} is missing: restore it, or run "${engine.program} regenerate-certs --client-certs ${host.Name}" to make new ones`,
+				);
 			}
 
 			throw new MachinistError(`cannot read the ${roles[field]} ${file}: ${errorMessage(error)}`);
@@ -54,7 +56,7 @@ export async function tlsMaterialFor(engine: Engine, host: HostRecord): Promise<
 
 export function hostPort(url: string): {host: string; port: number} {
 	const parsed = new URL(url);
-	return {host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || 2376)};
+	return {host: parsed.hostname.replaceAll(/^\[|\]$/g, ''), port: Number(parsed.port || 2376)};
 }
 
 /**
@@ -68,7 +70,8 @@ function clientCertificateReport(engine: Engine, host: HostRecord, material: Tls
 	const ca = certificateProblems(material.caPem, material.caPem);
 	if (ca.expired) return {problem: `the CA certificate ${auth.CaCertPath} has expired: ${renew}`, warnings: []};
 	if (client.expired) return {problem: `the client certificate ${auth.ClientCertPath} has expired: ${renew}`, warnings: []};
-	if (!client.chainsToCa) return {problem: `the client certificate ${auth.ClientCertPath} was not issued by the CA ${auth.CaCertPath}: ${renew}`, warnings: []};
+	if (!client.chainsToCa)
+		return {problem: `the client certificate ${auth.ClientCertPath} was not issued by the CA ${auth.CaCertPath}: ${renew}`, warnings: []};
 	const warnings: string[] = [];
 	if (ca.expiresSoon) warnings.push(`Warning: the CA certificate ${auth.CaCertPath} expires in ${ca.daysLeft} days: ${renew}`);
 	else if (client.expiresSoon) warnings.push(`Warning: the client certificate ${auth.ClientCertPath} expires in ${client.daysLeft} days: ${renew}`);
@@ -81,7 +84,11 @@ function clientCertificateReport(engine: Engine, host: HostRecord, material: Tls
  * warnings (certificates about to expire). Errors carry docker-machine's wording, which scripts
  * match, minus the command's own prefix.
  */
-export async function checkConnection(engine: Engine, machine: Machine, options: {swarm?: boolean; signal?: AbortSignal} = {}): Promise<{url: string; warnings: string[]}> {
+export async function checkConnection(
+	engine: Engine,
+	machine: Machine,
+	options: {swarm?: boolean; signal?: AbortSignal} = {},
+): Promise<{url: string; warnings: string[]}> {
 	const state = await machine.driver.getState(driverContext(machine, {signal: options.signal}));
 	if (state !== 'Running') throw new MachinistError('Host is not running');
 	let url = await machine.driver.getURL(driverContext(machine, {signal: options.signal}));
@@ -95,11 +102,13 @@ export async function checkConnection(engine: Engine, machine: Machine, options:
 	try {
 		await checkTlsConnection({host, port, ...material, signal: options.signal});
 	} catch (error) {
-		throw new MachinistError([
-			`Error checking and/or regenerating the certs: ${errorMessage(error)}`,
-			`You can attempt to regenerate them using '${engine.program} regenerate-certs [name]'.`,
-			'Be advised that this will trigger a Docker daemon restart which might stop running containers.',
-		].join('\n'));
+		throw new MachinistError(
+			[
+				`Error checking and/or regenerating the certs: ${errorMessage(error)}`,
+				`You can attempt to regenerate them using '${engine.program} regenerate-certs [name]'.`,
+				'Be advised that this will trigger a Docker daemon restart which might stop running containers.',
+			].join('\n'),
+		);
 	}
 
 	return {url, warnings: report.warnings};
@@ -157,7 +166,11 @@ export async function repairClientFiles(engine: Engine, machine: Machine, dir = 
  * What `config` prints: the checked URL and the directory holding the client files, repaired
  * when a docker-machine `none` machine lacks them (the note says so).
  */
-export async function connectionConfig(engine: Engine, machine: Machine, options: {swarm?: boolean; signal?: AbortSignal} = {}): Promise<{url: string; certDir: string; warnings: string[]}> {
+export async function connectionConfig(
+	engine: Engine,
+	machine: Machine,
+	options: {swarm?: boolean; signal?: AbortSignal} = {},
+): Promise<{url: string; certDir: string; warnings: string[]}> {
 	const {url, warnings} = await checkConnection(engine, machine, options);
 	const certDir = machine.host.HostOptions.AuthOptions.StorePath || machine.dir;
 	const note = await repairClientFiles(engine, machine, certDir);
@@ -190,7 +203,11 @@ export async function machineUrl(machine: Machine, signal?: AbortSignal): Promis
  * The variables that point the docker CLI at a machine (what `env` prints and the TUI copies),
  * after the connection check. Errors have docker-machine's wording without a command prefix.
  */
-export async function dockerEnvironment(engine: Engine, machine: Machine, options: {swarm?: boolean; noProxy?: boolean; signal?: AbortSignal} = {}): Promise<{variables: Array<readonly [string, string]>; warnings: string[]}> {
+export async function dockerEnvironment(
+	engine: Engine,
+	machine: Machine,
+	options: {swarm?: boolean; noProxy?: boolean; signal?: AbortSignal} = {},
+): Promise<{variables: Array<readonly [string, string]>; warnings: string[]}> {
 	const checked = await checkConnection(engine, machine, options);
 	const {url} = checked;
 	const note = await repairClientFiles(engine, machine);

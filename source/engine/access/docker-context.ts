@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type {Engine} from '../engine.js';
 import {writeFileAtomic} from '../store/files.js';
-import {checkConnection} from './connection.js';
 import type {Machine} from '../machines/machine.js';
+import {checkConnection} from './connection.js';
 
 /**
  * Writes a Docker CLI context for a machine (as `docker context create` would), so
@@ -16,7 +16,7 @@ import type {Machine} from '../machines/machine.js';
  */
 export async function writeDockerContext(engine: Engine, machine: Machine): Promise<{name: string; dir: string}> {
 	const {url} = await checkConnection(engine, machine);
-	const dockerConfig = engine.env['DOCKER_CONFIG'] ?? path.join(engine.env['HOME'] ?? os.homedir(), '.docker');
+	const dockerConfig = engine.env.DOCKER_CONFIG ?? path.join(engine.env.HOME ?? os.homedir(), '.docker');
 	const id = createHash('sha256').update(machine.name).digest('hex');
 	const metaDir = path.join(dockerConfig, 'contexts', 'meta', id);
 	const tlsDir = path.join(dockerConfig, 'contexts', 'tls', id, 'docker');

@@ -7,5 +7,5 @@ export function rsyncShellWord(word: string): string {
 
 /** An ssh option for sshfs's `-o`, where FUSE splits on commas and takes backslash escapes. */
 export function sshfsOption(option: string): string {
-	return option.replace(/[\\,]/g, match => `\\${match}`);
+	return option.replaceAll(/[\\,]/g, match => `\\${match}`);
 }

@@ -9,14 +9,22 @@ import {sshOptionPath} from '../ssh/hostkeys.js';
 
 /** docker-machine's options for the system ssh, minus its "trust any host key". */
 const baseOptions = [
-	'-F', '/dev/null',
-	'-o', 'ConnectionAttempts=3',
-	'-o', 'ConnectTimeout=10',
-	'-o', 'ControlMaster=no',
-	'-o', 'ControlPath=none',
-	'-o', 'LogLevel=quiet',
-	'-o', 'PasswordAuthentication=no',
-	'-o', 'ServerAliveInterval=60',
+	'-F',
+	'/dev/null',
+	'-o',
+	'ConnectionAttempts=3',
+	'-o',
+	'ConnectTimeout=10',
+	'-o',
+	'ControlMaster=no',
+	'-o',
+	'ControlPath=none',
+	'-o',
+	'LogLevel=quiet',
+	'-o',
+	'PasswordAuthentication=no',
+	'-o',
+	'ServerAliveInterval=60',
 ];
 
 export type SshTarget = {machine: Machine; details: SshDetails; knownHostsFile: string};
@@ -56,7 +64,8 @@ export async function sshArguments(target: SshTarget, command: readonly string[]
 		`${details.user}@${details.host}`,
 		// As an option rather than -i: ssh expands `%` in it, and the option's escaping covers that.
 		...(details.keyPath ? ['-o', 'IdentitiesOnly=yes', '-o', `IdentityFile=${sshOptionPath(details.keyPath)}`] : []),
-		'-p', String(details.port),
+		'-p',
+		String(details.port),
 		...command,
 	];
 }
@@ -66,7 +75,12 @@ export async function copyOptions(targets: readonly SshTarget[]): Promise<string
 	const {sshHostKeyOptions} = await import('../ssh/hostkeys.js');
 	// ssh takes several known_hosts files in one option, separated by spaces, each quoted.
 	const [first, ...rest] = targets.map(target => target.knownHostsFile);
-	const pins = first === undefined ? [] : sshHostKeyOptions(first).map(option => (option.startsWith('UserKnownHostsFile=') ? [option, ...rest.map(file => sshOptionPath(file, true))].join(' ') : option));
+	const pins =
+		first === undefined
+			? []
+			: sshHostKeyOptions(first).map(option =>
+					option.startsWith('UserKnownHostsFile=') ? [option, ...rest.map(file => sshOptionPath(file, true))].join(' ') : option,
+				);
 	const keys = targets.flatMap(target => (target.details.keyPath ? ['-o', `IdentityFile=${sshOptionPath(target.details.keyPath)}`] : []));
 	const identitiesOnly = targets.length > 0 && targets.every(target => target.details.keyPath) ? ['-o', 'IdentitiesOnly=yes'] : [];
 	return [...baseOptions.slice(2), ...pins, ...identitiesOnly, ...keys];

@@ -41,9 +41,11 @@ export async function copyClientCertificates(engine: Engine, machineDir: string)
 		[engine.certPaths.clientCert, 'cert.pem', 0o644],
 		[engine.certPaths.clientKey, 'key.pem', privateFileMode],
 	];
-	await Promise.all(copies.map(async ([from, name, mode]) => {
-		const target = path.join(machineDir, name);
-		await copyFile(from, target);
-		await chmod(target, mode);
-	}));
+	await Promise.all(
+		copies.map(async ([from, name, mode]) => {
+			const target = path.join(machineDir, name);
+			await copyFile(from, target);
+			await chmod(target, mode);
+		}),
+	);
 }

@@ -108,9 +108,12 @@ export async function checkTlsConnection(opts: TlsCheckOptions): Promise<void> {
 				return;
 			}
 
-			verdictTimer = setTimeout(() => {
-				finish();
-			}, Math.max(0, Math.min(opts.serverVerdictMs ?? defaultServerVerdictMs, deadline - Date.now())));
+			verdictTimer = setTimeout(
+				() => {
+					finish();
+				},
+				Math.max(0, Math.min(opts.serverVerdictMs ?? defaultServerVerdictMs, deadline - Date.now())),
+			);
 			socket.once('session', () => {
 				finish();
 			});

@@ -36,15 +36,15 @@ type KeyPair = {privatePem: string; privateKey: forge.pki.rsa.PrivateKey; public
 async function newKeyPair(): Promise<KeyPair> {
 	const {privateKey, publicKey} = await generateKeyPairAsync('rsa', {
 		modulusLength: keyBits,
-		publicExponent: 0x10001,
+		publicExponent: 0x1_00_01,
 		publicKeyEncoding: {type: 'spki', format: 'pem'},
 		// PKCS#1 (`RSA PRIVATE KEY`) is what docker-machine writes; some tools only read that.
 		privateKeyEncoding: {type: 'pkcs1', format: 'pem'},
 	});
 	return {
 		privatePem: privateKey,
-		privateKey: pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
-		publicKey: pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
+		privateKey: pki.privateKeyFromPem(privateKey),
+		publicKey: pki.publicKeyFromPem(publicKey),
 	};
 }
 
@@ -67,7 +67,7 @@ export function positiveSerialHex(random: Uint8Array): string {
 export function validityPeriod(now = new Date()): {notBefore: Date; notAfter: Date} {
 	const minute = Math.floor(now.getTime() / 60_000) * 60_000;
 	const notBefore = new Date(minute - clockSkewMs);
-	const notAfter = new Date(notBefore.getTime() + (validityDays * 24 * 60 * 60 * 1000));
+	const notAfter = new Date(notBefore.getTime() + validityDays * 24 * 60 * 60 * 1000);
 	return {notBefore, notAfter};
 }
 
@@ -108,7 +108,7 @@ type Issuer = {
  */
 function sign(cert: forge.pki.Certificate, issuer: Issuer): string {
 	cert.setIssuer(issuer.subjectAttributes);
-	cert.signatureOid = pki.oids['sha256WithRSAEncryption'] ?? '1.2.840.113549.1.1.11';
+	cert.signatureOid = pki.oids.sha256WithRSAEncryption ?? '1.2.840.113549.1.1.11';
 	cert.siginfo.algorithmOid = cert.signatureOid;
 	// getTBSCertificate is public in forge but missing from its type definitions.
 	const tbs = (pki as unknown as {getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1}).getTBSCertificate(cert);
@@ -158,7 +158,7 @@ function loadIssuer(ca: CertificatePair): Issuer {
 	}
 
 	try {
-		key = pki.privateKeyFromPem(ca.keyPem) as forge.pki.rsa.PrivateKey;
+		key = pki.privateKeyFromPem(ca.keyPem);
 	} catch (error) {
 		throw new MachinistError(`The CA key is not a usable RSA private key: ${errorMessage(error)}`, {cause: error});
 	}
@@ -198,10 +198,7 @@ export async function generateSignedCert(opts: {
 
 	const extensions: object[] = [{name: 'basicConstraints', cA: false, critical: true}];
 	if (opts.kind === 'client') {
-		extensions.push(
-			{name: 'keyUsage', critical: true, digitalSignature: true},
-			{name: 'extKeyUsage', clientAuth: true},
-		);
+		extensions.push({name: 'keyUsage', critical: true, digitalSignature: true}, {name: 'extKeyUsage', clientAuth: true});
 	} else {
 		extensions.push(
 			{name: 'keyUsage', critical: true, digitalSignature: true, keyEncipherment: true, keyAgreement: true},
@@ -283,7 +280,10 @@ async function readPair(certPath: string, keyPath: string, what: string): Promis
 async function writePair(pair: CertificatePair, certPath: string, keyPath: string): Promise<void> {
 	await mkdir(path.dirname(keyPath), {recursive: true, mode: 0o700});
 	await mkdir(path.dirname(certPath), {recursive: true, mode: 0o700});
-	await writeFilesAtomic([[keyPath, pair.keyPem, privateFileMode], [certPath, pair.certPem, publicFileMode]]);
+	await writeFilesAtomic([
+		[keyPath, pair.keyPem, privateFileMode],
+		[certPath, pair.certPem, publicFileMode],
+	]);
 }
 
 async function createCa(paths: ClientCertificatePaths, user: string, now: Date | undefined): Promise<CertificatePair> {
@@ -313,7 +313,7 @@ export async function bootstrapCertificates(paths: ClientCertificatePaths, user:
 		created.push({kind: 'ca', path: paths.caCert});
 	}
 
-	if (ca !== undefined || await needsReplacing(paths.clientCert, at)) {
+	if (ca !== undefined || (await needsReplacing(paths.clientCert, at))) {
 		ca ??= await readPair(paths.caCert, paths.caKey, 'CA certificate and key');
 		await createClient(paths, user, ca, now);
 		created.push({kind: 'client', path: paths.clientCert});
@@ -329,7 +329,10 @@ export async function bootstrapCertificates(paths: ClientCertificatePaths, user:
 export async function rotateClientCertificates(paths: ClientCertificatePaths, user: string, now?: Date): Promise<CreatedCertificate[]> {
 	const ca = await createCa(paths, user, now);
 	await createClient(paths, user, ca, now);
-	return [{kind: 'ca', path: paths.caCert}, {kind: 'client', path: paths.clientCert}];
+	return [
+		{kind: 'ca', path: paths.caCert},
+		{kind: 'client', path: paths.clientCert},
+	];
 }
 
 /** A machine's daemon certificate, signed by the CA on disk. */

@@ -147,11 +147,14 @@ export function ipToBytes(text: string): Uint8Array | undefined {
 	const lastColon = text.lastIndexOf(':');
 	if (text.includes('.', lastColon)) {
 		// An embedded IPv4 tail (`::ffff:1.2.3.4`) is two groups written differently.
-		const [a = 0, b = 0, c = 0, d = 0] = text.slice(lastColon + 1).split('.').map(Number);
+		const [a = 0, b = 0, c = 0, d = 0] = text
+			.slice(lastColon + 1)
+			.split('.')
+			.map(Number);
 		expanded = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
 	}
 
-	const toGroups = (part: string): number[] => part === '' ? [] : part.split(':').map(group => Number.parseInt(group, 16));
+	const toGroups = (part: string): number[] => (part === '' ? [] : part.split(':').map(group => Number.parseInt(group, 16)));
 	const gap = expanded.indexOf('::');
 	let groups: number[];
 	if (gap === -1) {
@@ -163,10 +166,11 @@ export function ipToBytes(text: string): Uint8Array | undefined {
 	}
 
 	const bytes = new Uint8Array(16);
-	groups.forEach((group, index) => {
+	for (const [index, group] of groups.entries()) {
 		bytes[index * 2] = group >> 8;
-		bytes[(index * 2) + 1] = group & 0xff;
-	});
+		bytes[index * 2 + 1] = group & 0xff;
+	}
+
 	return bytes;
 }
 

@@ -165,7 +165,7 @@ function parseDockerUrl(url: string): {host: string; port: number} {
 }
 
 function abortError(signal: AbortSignal): Error {
-	const reason: unknown = signal.reason;
+	const {reason} = signal;
 	return reason instanceof Error ? reason : new Error(String(reason));
 }
 
@@ -245,7 +245,12 @@ export class DockerClient {
 		}
 	}
 
-	async #request(path: string, signal: AbortSignal | undefined, method = 'GET', payload?: string): Promise<{body: string; headers: IncomingMessage['headers']}> {
+	async #request(
+		path: string,
+		signal: AbortSignal | undefined,
+		method = 'GET',
+		payload?: string,
+	): Promise<{body: string; headers: IncomingMessage['headers']}> {
 		signal?.throwIfAborted();
 		const target = {host: this.#host, port: this.#port};
 		const agent = agentFor(this.url, this.#options);
@@ -262,7 +267,10 @@ export class DockerClient {
 				method,
 				// SNI may not carry an IP address; Node then checks the certificate against `host`.
 				servername: isIP(this.#host) === 0 ? this.#host : undefined,
-				headers: payload === undefined ? {accept: 'application/json'} : {accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload)},
+				headers:
+					payload === undefined
+						? {accept: 'application/json'}
+						: {accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload)},
 			});
 
 			const finish = (error: Error | undefined, value?: {body: string; headers: IncomingMessage['headers']}): void => {
@@ -303,7 +311,7 @@ export class DockerClient {
 
 			request.on('error', error => {
 				if (settled) return;
-				const code = (error as NodeJS.ErrnoException).code;
+				const {code} = error as NodeJS.ErrnoException;
 				if (request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE') && method === 'GET') {
 					finish(new StaleSocketError());
 					return;
@@ -364,5 +372,5 @@ function daemonMessage(body: string, statusMessage: string | undefined): string 
 	} catch {}
 
 	const text = body.trim().split('\n')[0] ?? '';
-	return text === '' ? statusMessage ?? 'no message' : text.slice(0, 200);
+	return text === '' ? (statusMessage ?? 'no message') : text.slice(0, 200);
 }

@@ -57,7 +57,16 @@ type AmazonEc2Fields = {
 	Endpoint: string;
 };
 
-const defaults = {region: 'us-east-1', zone: 'a', instanceType: 't3.micro', rootSize: 16, volumeType: 'gp3', deviceName: '/dev/sda1', securityGroup: 'docker-machine', sshUser: 'ubuntu'};
+const defaults = {
+	region: 'us-east-1',
+	zone: 'a',
+	instanceType: 't3.micro',
+	rootSize: 16,
+	volumeType: 'gp3',
+	deviceName: '/dev/sda1',
+	securityGroup: 'docker-machine',
+	sshUser: 'ubuntu',
+};
 
 /**
  * No AMI table: AMI ids change with every Ubuntu point release and differ per region, and a
@@ -88,7 +97,16 @@ function awsMessage(error: unknown): string {
 	return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
 
-const credentialCodes = new Set(['AuthFailure', 'InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'OptInRequired', 'UnauthorizedOperation', 'ExpiredToken', 'RequestExpired']);
+const credentialCodes = new Set([
+	'AuthFailure',
+	'InvalidClientTokenId',
+	'UnrecognizedClientException',
+	'SignatureDoesNotMatch',
+	'OptInRequired',
+	'UnauthorizedOperation',
+	'ExpiredToken',
+	'RequestExpired',
+]);
 
 /** An SDK error turned into one line that says what to change. */
 function explain(error: unknown, action: string): unknown {
@@ -96,17 +114,24 @@ function explain(error: unknown, action: string): unknown {
 	const code = awsCode(error);
 	const message = awsMessage(error);
 	if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
-		return new MachinistError('no AWS credentials found: give --amazonec2-access-key and --amazonec2-secret-key, set $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws (AWS_PROFILE)');
+		return new MachinistError(
+			'no AWS credentials found: give --amazonec2-access-key and --amazonec2-secret-key, set $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws (AWS_PROFILE)',
+		);
 	}
 
-	if (code === 'UnauthorizedOperation') return new MachinistError(`AWS refused to ${action} (${code}): the credentials lack that permission; grant it in IAM`);
+	if (code === 'UnauthorizedOperation')
+		return new MachinistError(`AWS refused to ${action} (${code}): the credentials lack that permission; grant it in IAM`);
 	if (credentialCodes.has(code)) {
-		return new MachinistError(`AWS rejected the credentials (${code}: ${message}): check --amazonec2-access-key, --amazonec2-secret-key and --amazonec2-session-token (or $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, your AWS profile)`);
+		return new MachinistError(
+			`AWS rejected the credentials (${code}: ${message}): check --amazonec2-access-key, --amazonec2-secret-key and --amazonec2-session-token (or $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, your AWS profile)`,
+		);
 	}
 
-	if (code.startsWith('InvalidAMIID')) return new MachinistError(`${message} (${code}): check --amazonec2-ami; an AMI id belongs to one region (--amazonec2-region)`);
+	if (code.startsWith('InvalidAMIID'))
+		return new MachinistError(`${message} (${code}): check --amazonec2-ami; an AMI id belongs to one region (--amazonec2-region)`);
 	if (code === 'InvalidParameterValue' && /instance ?type/i.test(message)) return new MachinistError(`${message}: check --amazonec2-instance-type`);
-	if (code === 'Unsupported' || code === 'InsufficientInstanceCapacity') return new MachinistError(`AWS could not ${action}: ${message} (${code}): try another --amazonec2-zone or --amazonec2-instance-type`);
+	if (code === 'Unsupported' || code === 'InsufficientInstanceCapacity')
+		return new MachinistError(`AWS could not ${action}: ${message} (${code}): try another --amazonec2-zone or --amazonec2-instance-type`);
 	if (code === 'InvalidSubnetID.NotFound') return new MachinistError(`${message}: check --amazonec2-subnet-id`);
 	if (code === 'InvalidVpcID.NotFound') return new MachinistError(`${message}: check --amazonec2-vpc-id`);
 	if (code) return new MachinistError(`AWS could not ${action}: ${message} (${code})`);
@@ -136,7 +161,7 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 	private async sdk(): Promise<typeof import('@aws-sdk/client-ec2')> {
 		// The SDK warns on every Node below 22 about its releases after January 2027; this pinned
 		// version supports Node 20, and the warning would break one-line errors.
-		process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+		process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 		this.sdkPromise ??= import('@aws-sdk/client-ec2');
 		return this.sdkPromise;
 	}
@@ -160,18 +185,21 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 		const sdk = await this.sdk();
 		const client = await this.client();
 		try {
-			return await client.send(make(sdk) as never, {abortSignal: signal}) as T;
+			return (await client.send(make(sdk) as never, {abortSignal: signal})) as T;
 		} catch (error) {
 			throw explain(error, action);
 		}
 	}
 
 	/** Like call, but gives back the raw SDK error code instead of explaining it. */
-	private async tryCall<T>(make: (sdk: typeof import('@aws-sdk/client-ec2')) => object, signal?: AbortSignal): Promise<{ok: true; value: T} | {ok: false; code: string; error: unknown}> {
+	private async tryCall<T>(
+		make: (sdk: typeof import('@aws-sdk/client-ec2')) => object,
+		signal?: AbortSignal,
+	): Promise<{ok: true; value: T} | {ok: false; code: string; error: unknown}> {
 		const sdk = await this.sdk();
 		const client = await this.client();
 		try {
-			return {ok: true, value: await client.send(make(sdk) as never, {abortSignal: signal}) as T};
+			return {ok: true, value: (await client.send(make(sdk) as never, {abortSignal: signal})) as T};
 		} catch (error) {
 			return {ok: false, code: awsCode(error), error};
 		}
@@ -189,35 +217,60 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 
 		// The VPC first: it also proves the credentials, once.
 		if (!this.config.VpcId && !this.config.SubnetId) {
-			const result = await this.call<import('@aws-sdk/client-ec2').DescribeAccountAttributesResult>('read the account attributes', sdk => new sdk.DescribeAccountAttributesCommand({AttributeNames: ['default-vpc']}), signal);
+			const result = await this.call<import('@aws-sdk/client-ec2').DescribeAccountAttributesResult>(
+				'read the account attributes',
+				sdk => new sdk.DescribeAccountAttributesCommand({AttributeNames: ['default-vpc']}),
+				signal,
+			);
 			const vpc = result.AccountAttributes?.[0]?.AttributeValues?.[0]?.AttributeValue ?? 'none';
-			if (vpc === 'none') throw new MachinistError(`the account has no default VPC in ${this.config.Region}: give --amazonec2-vpc-id or --amazonec2-subnet-id`);
+			if (vpc === 'none')
+				throw new MachinistError(`the account has no default VPC in ${this.config.Region}: give --amazonec2-vpc-id or --amazonec2-subnet-id`);
 			this.config.VpcId = vpc;
 		}
 
 		if (this.config.SubnetId) {
-			const result = await this.call<import('@aws-sdk/client-ec2').DescribeSubnetsResult>('find the subnet', sdk => new sdk.DescribeSubnetsCommand({SubnetIds: [this.config.SubnetId]}), signal);
+			const result = await this.call<import('@aws-sdk/client-ec2').DescribeSubnetsResult>(
+				'find the subnet',
+				sdk => new sdk.DescribeSubnetsCommand({SubnetIds: [this.config.SubnetId]}),
+				signal,
+			);
 			const subnet = result.Subnets?.[0];
 			if (!subnet) throw new MachinistError(`subnet ${this.config.SubnetId} does not exist: check --amazonec2-subnet-id`);
 			if (this.config.VpcId && subnet.VpcId !== this.config.VpcId) {
-				throw new MachinistError(`subnet ${this.config.SubnetId} belongs to ${subnet.VpcId ?? 'another VPC'}, not ${this.config.VpcId}: check --amazonec2-subnet-id and --amazonec2-vpc-id`);
+				throw new MachinistError(
+					`subnet ${this.config.SubnetId} belongs to ${subnet.VpcId ?? 'another VPC'}, not ${this.config.VpcId}: check --amazonec2-subnet-id and --amazonec2-vpc-id`,
+				);
 			}
 
 			this.config.VpcId = subnet.VpcId ?? this.config.VpcId;
 		} else {
-			const result = await this.call<import('@aws-sdk/client-ec2').DescribeSubnetsResult>('list the subnets', sdk => new sdk.DescribeSubnetsCommand({
-				Filters: [{Name: 'availability-zone', Values: [this.availabilityZone()]}, {Name: 'vpc-id', Values: [this.config.VpcId]}],
-			}), signal);
+			const result = await this.call<import('@aws-sdk/client-ec2').DescribeSubnetsResult>(
+				'list the subnets',
+				sdk =>
+					new sdk.DescribeSubnetsCommand({
+						Filters: [
+							{Name: 'availability-zone', Values: [this.availabilityZone()]},
+							{Name: 'vpc-id', Values: [this.config.VpcId]},
+						],
+					}),
+				signal,
+			);
 			const subnets = result.Subnets ?? [];
 			const subnet = subnets.find(candidate => candidate.DefaultForAz) ?? subnets[0];
-			if (!subnet?.SubnetId) throw new MachinistError(`VPC ${this.config.VpcId} has no subnet in zone ${this.availabilityZone()}: give --amazonec2-subnet-id, or another --amazonec2-zone`);
+			if (!subnet?.SubnetId)
+				throw new MachinistError(
+					`VPC ${this.config.VpcId} has no subnet in zone ${this.availabilityZone()}: give --amazonec2-subnet-id, or another --amazonec2-zone`,
+				);
 			this.config.SubnetId = subnet.SubnetId;
 		}
 
 		await this.resolveAmi(signal);
 
 		const keyName = this.config.MachineName;
-		const keys = await this.tryCall<import('@aws-sdk/client-ec2').DescribeKeyPairsResult>(sdk => new sdk.DescribeKeyPairsCommand({KeyNames: [keyName]}), signal);
+		const keys = await this.tryCall<import('@aws-sdk/client-ec2').DescribeKeyPairsResult>(
+			sdk => new sdk.DescribeKeyPairsCommand({KeyNames: [keyName]}),
+			signal,
+		);
 		if (keys.ok && (keys.value.KeyPairs ?? []).length > 0) {
 			throw new MachinistError(`There is already a keypair with the name ${keyName}: delete it in the EC2 console, or choose another machine name`);
 		}
@@ -228,15 +281,28 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 	/** The AMI: the one given (checked), or Canonical's newest Ubuntu 24.04 LTS in the region. */
 	private async resolveAmi(signal?: AbortSignal): Promise<void> {
 		if (this.config.AMI) {
-			const result = await this.call<import('@aws-sdk/client-ec2').DescribeImagesResult>('find the AMI', sdk => new sdk.DescribeImagesCommand({ImageIds: [this.config.AMI]}), signal);
-			if ((result.Images ?? []).length === 0) throw new MachinistError(`AMI ${this.config.AMI} does not exist in ${this.config.Region}: check --amazonec2-ami`);
+			const result = await this.call<import('@aws-sdk/client-ec2').DescribeImagesResult>(
+				'find the AMI',
+				sdk => new sdk.DescribeImagesCommand({ImageIds: [this.config.AMI]}),
+				signal,
+			);
+			if ((result.Images ?? []).length === 0)
+				throw new MachinistError(`AMI ${this.config.AMI} does not exist in ${this.config.Region}: check --amazonec2-ami`);
 			return;
 		}
 
-		const result = await this.call<import('@aws-sdk/client-ec2').DescribeImagesResult>('find an Ubuntu AMI', sdk => new sdk.DescribeImagesCommand({
-			Owners: [ubuntuOwner],
-			Filters: [{Name: 'name', Values: [ubuntuNamePattern]}, {Name: 'state', Values: ['available']}],
-		}), signal);
+		const result = await this.call<import('@aws-sdk/client-ec2').DescribeImagesResult>(
+			'find an Ubuntu AMI',
+			sdk =>
+				new sdk.DescribeImagesCommand({
+					Owners: [ubuntuOwner],
+					Filters: [
+						{Name: 'name', Values: [ubuntuNamePattern]},
+						{Name: 'state', Values: ['available']},
+					],
+				}),
+			signal,
+		);
 		const newest = (result.Images ?? []).filter(image => image.ImageId).sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
 		if (!newest?.ImageId) throw new MachinistError(`no Ubuntu 24.04 LTS AMI found in ${this.config.Region}: give one with --amazonec2-ami`);
 		this.config.AMI = newest.ImageId;
@@ -252,7 +318,11 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 		const pair = await generateKeyPair('ed25519', `machinist-${this.config.MachineName}`);
 		const paths = await writeKeyPair(context.machineDir, pair);
 		this.config.SSHKeyPath = paths.privateKeyPath;
-		await this.call('import the key pair', sdk => new sdk.ImportKeyPairCommand({KeyName: this.config.MachineName, PublicKeyMaterial: Buffer.from(pair.publicKey)}), signal);
+		await this.call(
+			'import the key pair',
+			sdk => new sdk.ImportKeyPairCommand({KeyName: this.config.MachineName, PublicKeyMaterial: Buffer.from(pair.publicKey)}),
+			signal,
+		);
 		this.config.KeyName = this.config.MachineName;
 
 		this.log(context, 'Configuring security groups...');
@@ -264,15 +334,22 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 			InstanceType: this.config.InstanceType as _InstanceType,
 			KeyName: this.config.KeyName,
 			Placement: {AvailabilityZone: this.availabilityZone()},
-			NetworkInterfaces: [{
-				DeviceIndex: 0,
-				SubnetId: this.config.SubnetId,
-				Groups: this.config.SecurityGroupIds,
-				AssociatePublicIpAddress: !this.config.PrivateIPOnly,
-			}],
+			NetworkInterfaces: [
+				{
+					DeviceIndex: 0,
+					SubnetId: this.config.SubnetId,
+					Groups: this.config.SecurityGroupIds,
+					AssociatePublicIpAddress: !this.config.PrivateIPOnly,
+				},
+			],
 			Monitoring: {Enabled: this.config.Monitoring},
 			EbsOptimized: this.config.EbsOptimized,
-			BlockDeviceMappings: [{DeviceName: this.config.DeviceName, Ebs: {VolumeSize: this.config.RootSize, VolumeType: this.config.VolumeType as 'gp3', DeleteOnTermination: true}}],
+			BlockDeviceMappings: [
+				{
+					DeviceName: this.config.DeviceName,
+					Ebs: {VolumeSize: this.config.RootSize, VolumeType: this.config.VolumeType as 'gp3', DeleteOnTermination: true},
+				},
+			],
 			...(this.config.IamInstanceProfile ? {IamInstanceProfile: {Name: this.config.IamInstanceProfile}} : {}),
 			...(userData ? {UserData: userData.toString('base64')} : {}),
 			MetadataOptions: {HttpTokens: this.config.MetadataHttpTokens as 'required', HttpEndpoint: 'enabled' as const},
@@ -281,25 +358,36 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 		if (this.config.RequestSpotInstance) {
 			this.log(context, 'Requesting a spot instance...');
 			const {MinCount: _min, MaxCount: _max, MetadataOptions: _metadata, ...spec} = {...launch, MinCount: 1, MaxCount: 1};
-			const spot = await this.call<import('@aws-sdk/client-ec2').RequestSpotInstancesResult>('request a spot instance', sdk => new sdk.RequestSpotInstancesCommand({
-				InstanceCount: 1,
-				SpotPrice: this.config.SpotPrice,
-				LaunchSpecification: spec,
-			}), signal);
+			const spot = await this.call<import('@aws-sdk/client-ec2').RequestSpotInstancesResult>(
+				'request a spot instance',
+				sdk =>
+					new sdk.RequestSpotInstancesCommand({
+						InstanceCount: 1,
+						SpotPrice: this.config.SpotPrice,
+						LaunchSpecification: spec,
+					}),
+				signal,
+			);
 			this.config.SpotInstanceRequestId = spot.SpotInstanceRequests?.[0]?.SpotInstanceRequestId ?? '';
 			this.config.InstanceId = await this.waitForSpot(context);
 		} else {
 			this.log(context, 'Launching instance...');
-			const result = await this.call<import('@aws-sdk/client-ec2').Reservation>('launch the instance', sdk => new sdk.RunInstancesCommand({
-				...launch,
-				MinCount: 1,
-				MaxCount: 1,
-				TagSpecifications: [{ResourceType: 'instance', Tags: tags}],
-			}), signal);
+			const result = await this.call<import('@aws-sdk/client-ec2').Reservation>(
+				'launch the instance',
+				sdk =>
+					new sdk.RunInstancesCommand({
+						...launch,
+						MinCount: 1,
+						MaxCount: 1,
+						TagSpecifications: [{ResourceType: 'instance', Tags: tags}],
+					}),
+				signal,
+			);
 			this.config.InstanceId = result.Instances?.[0]?.InstanceId ?? '';
 		}
 
-		if (!this.config.InstanceId) throw new MachinistError('EC2 accepted the launch but named no instance: look in the EC2 console, then remove the machine with rm');
+		if (!this.config.InstanceId)
+			throw new MachinistError('EC2 accepted the launch but named no instance: look in the EC2 console, then remove the machine with rm');
 		this.log(context, `Waiting for instance ${this.config.InstanceId} to be running...`);
 		await this.waitFor('running', context);
 		if (this.config.RequestSpotInstance) {
@@ -311,40 +399,66 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 
 	private async waitForSpot(context: DriverContext): Promise<string> {
 		const timeoutMs = this.readyTimeoutMs(context);
-		return this.poll(context, async () => {
-			const result = await this.call<import('@aws-sdk/client-ec2').DescribeSpotInstanceRequestsResult>('read the spot request', sdk => new sdk.DescribeSpotInstanceRequestsCommand({SpotInstanceRequestIds: [this.config.SpotInstanceRequestId]}), context.signal);
-			const request = result.SpotInstanceRequests?.[0];
-			if (request?.InstanceId) return request.InstanceId;
-			if (request?.State === 'failed' || request?.State === 'cancelled' || request?.State === 'closed') {
-				throw new MachinistError(`spot request ${this.config.SpotInstanceRequestId} ${request.State} (${request.Status?.Message ?? request.Status?.Code ?? 'no reason given'}): raise --amazonec2-spot-price, or try another --amazonec2-instance-type`);
-			}
+		return this.poll(
+			context,
+			async () => {
+				const result = await this.call<import('@aws-sdk/client-ec2').DescribeSpotInstanceRequestsResult>(
+					'read the spot request',
+					sdk => new sdk.DescribeSpotInstanceRequestsCommand({SpotInstanceRequestIds: [this.config.SpotInstanceRequestId]}),
+					context.signal,
+				);
+				const request = result.SpotInstanceRequests?.[0];
+				if (request?.InstanceId) return request.InstanceId;
+				if (request?.State === 'failed' || request?.State === 'cancelled' || request?.State === 'closed') {
+					throw new MachinistError(
+						`spot request ${this.config.SpotInstanceRequestId} ${request.State} (${request.Status?.Message ?? request.Status?.Code ?? 'no reason given'}): raise --amazonec2-spot-price, or try another --amazonec2-instance-type`,
+					);
+				}
 
-			return undefined;
-		}, {
-			timeoutMs,
-			timedOut: () => new MachinistError(`spot request ${this.config.SpotInstanceRequestId} was not fulfilled within ${seconds(timeoutMs)}: raise --amazonec2-spot-price, or drop --amazonec2-request-spot-instance`),
-		});
+				return undefined;
+			},
+			{
+				timeoutMs,
+				timedOut: () =>
+					new MachinistError(
+						`spot request ${this.config.SpotInstanceRequestId} was not fulfilled within ${seconds(timeoutMs)}: raise --amazonec2-spot-price, or drop --amazonec2-request-spot-instance`,
+					),
+			},
+		);
 	}
 
 	/** Finds or creates the named groups in the VPC and opens SSH, Docker and any asked-for ports. */
 	private async configureSecurityGroups(context: DriverContext): Promise<void> {
 		const {signal} = context;
 		const names = this.config.SecurityGroupNames.length > 0 ? this.config.SecurityGroupNames : [defaults.securityGroup];
-		const found = await this.call<import('@aws-sdk/client-ec2').DescribeSecurityGroupsResult>('list security groups', sdk => new sdk.DescribeSecurityGroupsCommand({
-			Filters: [{Name: 'group-name', Values: names}, {Name: 'vpc-id', Values: [this.config.VpcId]}],
-		}), signal);
-		const groups = [...found.SecurityGroups ?? []];
+		const found = await this.call<import('@aws-sdk/client-ec2').DescribeSecurityGroupsResult>(
+			'list security groups',
+			sdk =>
+				new sdk.DescribeSecurityGroupsCommand({
+					Filters: [
+						{Name: 'group-name', Values: names},
+						{Name: 'vpc-id', Values: [this.config.VpcId]},
+					],
+				}),
+			signal,
+		);
+		const groups = [...(found.SecurityGroups ?? [])];
 		const ids: string[] = [];
 		for (const name of names) {
 			let group = groups.find(candidate => candidate.GroupName === name);
 			if (!group) {
 				this.log(context, `Creating security group ${name} in ${this.config.VpcId}`);
-				const created = await this.call<import('@aws-sdk/client-ec2').CreateSecurityGroupResult>(`create security group ${name}`, sdk => new sdk.CreateSecurityGroupCommand({
-					GroupName: name,
-					Description: 'Docker Machine',
-					VpcId: this.config.VpcId,
-					TagSpecifications: [{ResourceType: 'security-group', Tags: [{Key: createdByTag, Value: this.config.MachineName}]}],
-				}), signal);
+				const created = await this.call<import('@aws-sdk/client-ec2').CreateSecurityGroupResult>(
+					`create security group ${name}`,
+					sdk =>
+						new sdk.CreateSecurityGroupCommand({
+							GroupName: name,
+							Description: 'Docker Machine',
+							VpcId: this.config.VpcId,
+							TagSpecifications: [{ResourceType: 'security-group', Tags: [{Key: createdByTag, Value: this.config.MachineName}]}],
+						}),
+					signal,
+				);
 				if (!created.GroupId) throw new MachinistError(`EC2 created security group ${name} but gave no id`);
 				this.config.CreatedSecurityGroupIds.push(created.GroupId);
 				group = {GroupId: created.GroupId, GroupName: name, IpPermissions: []};
@@ -356,10 +470,12 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 			ids.push(group.GroupId!);
 			if (this.config.SecurityGroupReadOnly) continue;
 			// A rule is a port, a protocol and a source: an address range, or a group (`sg-…`).
-			const open = new Set((group.IpPermissions ?? []).flatMap(permission => [
-				...(permission.IpRanges ?? []).map(range => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}/${range.CidrIp ?? ''}`),
-				...(permission.UserIdGroupPairs ?? []).map(pair => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}/${pair.GroupId ?? ''}`),
-			]));
+			const open = new Set(
+				(group.IpPermissions ?? []).flatMap(permission => [
+					...(permission.IpRanges ?? []).map(range => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}/${range.CidrIp ?? ''}`),
+					...(permission.UserIdGroupPairs ?? []).map(pair => `${permission.FromPort ?? ''}/${permission.IpProtocol ?? ''}/${pair.GroupId ?? ''}`),
+				]),
+			);
 			const anywhere = '0.0.0.0/0';
 			const wanted = [`${this.config.SSHPort}/tcp/${anywhere}`, `2376/tcp/${anywhere}`];
 			if (this.config.SwarmMaster) {
@@ -377,21 +493,31 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 
 			const missing = [...new Set(wanted)].filter(rule => !open.has(rule));
 			if (missing.length === 0) continue;
-			await this.call(`open ports in security group ${name}`, sdk => new sdk.AuthorizeSecurityGroupIngressCommand({
-				GroupId: group.GroupId,
-				IpPermissions: missing.map(rule => {
-					const [number, protocol, source] = rule.split('/', 3) as [string, string, string];
-					const from = source.startsWith('sg-') ? {UserIdGroupPairs: [{GroupId: source}]} : {IpRanges: [{CidrIp: rule.slice(number.length + protocol.length + 2)}]};
-					return {IpProtocol: protocol, FromPort: Number(number), ToPort: Number(number), ...from};
-				}),
-			}), signal);
+			await this.call(
+				`open ports in security group ${name}`,
+				sdk =>
+					new sdk.AuthorizeSecurityGroupIngressCommand({
+						GroupId: group.GroupId,
+						IpPermissions: missing.map(rule => {
+							const [number, protocol, source] = rule.split('/', 3) as [string, string, string];
+							const from = source.startsWith('sg-')
+								? {UserIdGroupPairs: [{GroupId: source}]}
+								: {IpRanges: [{CidrIp: rule.slice(number.length + protocol.length + 2)}]};
+							return {IpProtocol: protocol, FromPort: Number(number), ToPort: Number(number), ...from};
+						}),
+					}),
+				signal,
+			);
 		}
 
 		this.config.SecurityGroupIds = ids;
 	}
 
 	private async describe(signal?: AbortSignal): Promise<Instance | undefined> {
-		const result = await this.tryCall<import('@aws-sdk/client-ec2').DescribeInstancesResult>(sdk => new sdk.DescribeInstancesCommand({InstanceIds: [this.instanceId()]}), signal);
+		const result = await this.tryCall<import('@aws-sdk/client-ec2').DescribeInstancesResult>(
+			sdk => new sdk.DescribeInstancesCommand({InstanceIds: [this.instanceId()]}),
+			signal,
+		);
 		if (!result.ok) {
 			if (result.code === 'InvalidInstanceID.NotFound') return undefined;
 			throw explain(result.error, 'read the instance');
@@ -410,7 +536,8 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 
 	private async described(signal?: AbortSignal): Promise<Instance> {
 		const instance = await this.describe(signal);
-		if (!instance) throw new MachinistError(`instance ${this.config.InstanceId} no longer exists on EC2 (terminated outside machinist?): remove the machine with rm`);
+		if (!instance)
+			throw new MachinistError(`instance ${this.config.InstanceId} no longer exists on EC2 (terminated outside machinist?): remove the machine with rm`);
 		return instance;
 	}
 
@@ -424,23 +551,30 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 	private async waitFor(want: 'running' | 'stopped' | 'terminated', context: DriverContext): Promise<void> {
 		const timeoutMs = this.readyTimeoutMs(context);
 		let state = '';
-		await this.poll(context, async () => {
-			const instance = want === 'terminated' ? await this.describe(context.signal) : await this.described(context.signal);
-			state = stateOf(instance);
-			if (want === 'terminated' && (!instance || state === 'terminated')) return true;
-			if (instance && state === want) {
-				this.remember(instance);
-				if (want !== 'running' || this.config.IPAddress) return true;
-			}
+		await this.poll(
+			context,
+			async () => {
+				const instance = want === 'terminated' ? await this.describe(context.signal) : await this.described(context.signal);
+				state = stateOf(instance);
+				if (want === 'terminated' && (!instance || state === 'terminated')) return true;
+				if (instance && state === want) {
+					this.remember(instance);
+					if (want !== 'running' || this.config.IPAddress) return true;
+				}
 
-			return undefined;
-		}, {
-			timeoutMs,
-			timedOut: () => new MachinistError(`instance ${this.config.InstanceId} did not become ${want} within ${seconds(timeoutMs)} (state ${state}): look at it in the EC2 console${want === 'running' ? ', or try another --amazonec2-zone' : ''}`),
-			stillWaiting: waited => {
-				this.log(context, `Instance ${this.config.InstanceId} is still ${state} after ${seconds(waited)}...`);
+				return undefined;
 			},
-		});
+			{
+				timeoutMs,
+				timedOut: () =>
+					new MachinistError(
+						`instance ${this.config.InstanceId} did not become ${want} within ${seconds(timeoutMs)} (state ${state}): look at it in the EC2 console${want === 'running' ? ', or try another --amazonec2-zone' : ''}`,
+					),
+				stillWaiting: waited => {
+					this.log(context, `Instance ${this.config.InstanceId} is still ${state} after ${seconds(waited)}...`);
+				},
+			},
+		);
 	}
 
 	/**
@@ -459,7 +593,10 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 		}
 
 		if (this.config.SpotInstanceRequestId) {
-			const result = await this.tryCall(sdk => new sdk.CancelSpotInstanceRequestsCommand({SpotInstanceRequestIds: [this.config.SpotInstanceRequestId]}), signal);
+			const result = await this.tryCall(
+				sdk => new sdk.CancelSpotInstanceRequestsCommand({SpotInstanceRequestIds: [this.config.SpotInstanceRequestId]}),
+				signal,
+			);
 			if (!result.ok && result.code !== 'InvalidSpotInstanceRequestID.NotFound') throw explain(result.error, 'cancel the spot request');
 		}
 
@@ -538,26 +675,96 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 }
 
 const options: readonly OptionSpec[] = [
-	{name: 'amazonec2-access-key', type: 'string', envVar: 'AWS_ACCESS_KEY_ID', description: 'AWS Access Key (else the AWS SDK\'s default chain: env, ~/.aws profiles, SSO, instance role)'},
+	{
+		name: 'amazonec2-access-key',
+		type: 'string',
+		envVar: 'AWS_ACCESS_KEY_ID',
+		description: "AWS Access Key (else the AWS SDK's default chain: env, ~/.aws profiles, SSO, instance role)",
+	},
 	{name: 'amazonec2-secret-key', type: 'string', envVar: 'AWS_SECRET_ACCESS_KEY', description: 'AWS Secret Key'},
 	{name: 'amazonec2-session-token', type: 'string', envVar: 'AWS_SESSION_TOKEN', description: 'AWS Session Token', advanced: true},
-	{name: 'amazonec2-ami', type: 'string', envVar: 'AWS_AMI', description: 'AWS machine image (default: Canonical\'s newest Ubuntu 24.04 LTS in the region)'},
+	{name: 'amazonec2-ami', type: 'string', envVar: 'AWS_AMI', description: "AWS machine image (default: Canonical's newest Ubuntu 24.04 LTS in the region)"},
 	{name: 'amazonec2-region', type: 'string', envVar: 'AWS_DEFAULT_REGION', default: defaults.region, description: 'AWS region'},
-	{name: 'amazonec2-vpc-id', type: 'string', envVar: 'AWS_VPC_ID', description: 'AWS VPC id (default: the account\'s default VPC)', advanced: true},
-	{name: 'amazonec2-zone', type: 'string', envVar: 'AWS_ZONE', default: defaults.zone, description: 'AWS zone for instance (i.e. a,b,c,d,e)', validate: value => (/^[a-z]$/.test(String(value)) ? undefined : `--amazonec2-zone "${String(value)}" is not a zone letter: use a, b, c…`)},
+	{name: 'amazonec2-vpc-id', type: 'string', envVar: 'AWS_VPC_ID', description: "AWS VPC id (default: the account's default VPC)", advanced: true},
+	{
+		name: 'amazonec2-zone',
+		type: 'string',
+		envVar: 'AWS_ZONE',
+		default: defaults.zone,
+		description: 'AWS zone for instance (i.e. a,b,c,d,e)',
+		validate: value => (/^[a-z]$/.test(String(value)) ? undefined : `--amazonec2-zone "${String(value)}" is not a zone letter: use a, b, c…`),
+	},
 	{name: 'amazonec2-subnet-id', type: 'string', envVar: 'AWS_SUBNET_ID', description: 'AWS VPC subnet id', advanced: true},
-	{name: 'amazonec2-security-group-readonly', type: 'bool', envVar: 'AWS_SECURITY_GROUP_READONLY', description: 'Skip adding default rules to security groups', advanced: true},
-	{name: 'amazonec2-security-group', type: 'string-list', envVar: 'AWS_SECURITY_GROUP', default: [defaults.securityGroup], description: 'AWS VPC security group (repeatable)', advanced: true},
-	{name: 'amazonec2-open-port', type: 'string-list', description: 'Make the specified port number accessible from the Internet (port[/tcp|udp], repeatable)', advanced: true,
-		validate: value => (Array.isArray(value) ? value.find(port => !/^\d{1,5}(\/(tcp|udp))?$/.test(port)) : undefined) === undefined ? undefined : '--amazonec2-open-port takes PORT or PORT/tcp or PORT/udp'},
-	{name: 'amazonec2-tags', type: 'string', envVar: 'AWS_TAGS', description: 'AWS Tags (e.g. key1,value1,key2,value2)', advanced: true,
-		validate: value => (String(value).split(',').length % 2 === 0 || String(value) === '' ? undefined : '--amazonec2-tags takes key,value pairs: key1,value1,key2,value2')},
+	{
+		name: 'amazonec2-security-group-readonly',
+		type: 'bool',
+		envVar: 'AWS_SECURITY_GROUP_READONLY',
+		description: 'Skip adding default rules to security groups',
+		advanced: true,
+	},
+	{
+		name: 'amazonec2-security-group',
+		type: 'string-list',
+		envVar: 'AWS_SECURITY_GROUP',
+		default: [defaults.securityGroup],
+		description: 'AWS VPC security group (repeatable)',
+		advanced: true,
+	},
+	{
+		name: 'amazonec2-open-port',
+		type: 'string-list',
+		description: 'Make the specified port number accessible from the Internet (port[/tcp|udp], repeatable)',
+		advanced: true,
+		validate: value =>
+			(Array.isArray(value) ? value.find(port => !/^\d{1,5}(\/(tcp|udp))?$/.test(port)) : undefined) === undefined
+				? undefined
+				: '--amazonec2-open-port takes PORT or PORT/tcp or PORT/udp',
+	},
+	{
+		name: 'amazonec2-tags',
+		type: 'string',
+		envVar: 'AWS_TAGS',
+		description: 'AWS Tags (e.g. key1,value1,key2,value2)',
+		advanced: true,
+		validate: value =>
+			String(value).split(',').length % 2 === 0 || String(value) === '' ? undefined : '--amazonec2-tags takes key,value pairs: key1,value1,key2,value2',
+	},
 	{name: 'amazonec2-instance-type', type: 'string', envVar: 'AWS_INSTANCE_TYPE', default: defaults.instanceType, description: 'AWS instance type'},
-	{name: 'amazonec2-device-name', type: 'string', envVar: 'AWS_DEVICE_NAME', default: defaults.deviceName, description: 'AWS root device name', advanced: true},
-	{name: 'amazonec2-root-size', type: 'int', envVar: 'AWS_ROOT_SIZE', default: defaults.rootSize, description: 'AWS root disk size (in GB)', validate: value => (Number(value) >= 8 ? undefined : '--amazonec2-root-size must be at least 8 (GB)')},
-	{name: 'amazonec2-volume-type', type: 'string', envVar: 'AWS_VOLUME_TYPE', default: defaults.volumeType, description: 'Amazon EBS volume type', advanced: true},
+	{
+		name: 'amazonec2-device-name',
+		type: 'string',
+		envVar: 'AWS_DEVICE_NAME',
+		default: defaults.deviceName,
+		description: 'AWS root device name',
+		advanced: true,
+	},
+	{
+		name: 'amazonec2-root-size',
+		type: 'int',
+		envVar: 'AWS_ROOT_SIZE',
+		default: defaults.rootSize,
+		description: 'AWS root disk size (in GB)',
+		validate: value => (Number(value) >= 8 ? undefined : '--amazonec2-root-size must be at least 8 (GB)'),
+	},
+	{
+		name: 'amazonec2-volume-type',
+		type: 'string',
+		envVar: 'AWS_VOLUME_TYPE',
+		default: defaults.volumeType,
+		description: 'Amazon EBS volume type',
+		advanced: true,
+	},
 	{name: 'amazonec2-iam-instance-profile', type: 'string', envVar: 'AWS_INSTANCE_PROFILE', description: 'AWS IAM Instance Profile', advanced: true},
-	{name: 'amazonec2-ssh-port', type: 'int', envVar: 'AWS_SSH_PORT', default: 22, description: 'SSH port', format: 'port', advanced: true, validate: value => portProblem('amazonec2-ssh-port', value)},
+	{
+		name: 'amazonec2-ssh-port',
+		type: 'int',
+		envVar: 'AWS_SSH_PORT',
+		default: 22,
+		description: 'SSH port',
+		format: 'port',
+		advanced: true,
+		validate: value => portProblem('amazonec2-ssh-port', value),
+	},
 	{name: 'amazonec2-ssh-user', type: 'string', envVar: 'AWS_SSH_USER', default: defaults.sshUser, description: 'SSH username', advanced: true},
 	{name: 'amazonec2-request-spot-instance', type: 'bool', description: 'Set this flag to request spot instance', advanced: true},
 	{name: 'amazonec2-spot-price', type: 'string', default: '0.50', description: 'AWS spot instance bid price (in dollar)', advanced: true},
@@ -565,10 +772,24 @@ const options: readonly OptionSpec[] = [
 	{name: 'amazonec2-use-private-address', type: 'bool', description: 'Force the usage of private IP address', advanced: true},
 	{name: 'amazonec2-monitoring', type: 'bool', description: 'Set this flag to enable CloudWatch monitoring', advanced: true},
 	{name: 'amazonec2-use-ebs-optimized-instance', type: 'bool', description: 'Create an EBS optimized instance', advanced: true},
-	{name: 'amazonec2-metadata-http-tokens', type: 'string', envVar: 'AWS_METADATA_HTTP_TOKENS', default: 'required', description: 'Instance metadata service: required (IMDSv2 only) or optional', advanced: true,
-		validate: value => (value === 'required' || value === 'optional' ? undefined : '--amazonec2-metadata-http-tokens takes required or optional')},
+	{
+		name: 'amazonec2-metadata-http-tokens',
+		type: 'string',
+		envVar: 'AWS_METADATA_HTTP_TOKENS',
+		default: 'required',
+		description: 'Instance metadata service: required (IMDSv2 only) or optional',
+		advanced: true,
+		validate: value => (value === 'required' || value === 'optional' ? undefined : '--amazonec2-metadata-http-tokens takes required or optional'),
+	},
 	{name: 'amazonec2-retries', type: 'int', default: 5, description: 'Set retry count for recoverable failures (use -1 to disable)', advanced: true},
-	{name: 'amazonec2-endpoint', type: 'string', envVar: 'AWS_ENDPOINT', description: 'Optional endpoint URL (hostname only or fully qualified URI)', format: 'url', advanced: true},
+	{
+		name: 'amazonec2-endpoint',
+		type: 'string',
+		envVar: 'AWS_ENDPOINT',
+		description: 'Optional endpoint URL (hostname only or fully qualified URI)',
+		format: 'url',
+		advanced: true,
+	},
 	{name: 'amazonec2-userdata', type: 'string', envVar: 'AWS_USERDATA', description: 'path to file with cloud-init user data', format: 'file', advanced: true},
 ];
 

@@ -220,7 +220,9 @@ export class DigitalOceanApi {
 				await response.body?.cancel();
 				rateLimited++;
 				if (rateLimited > rateLimitRetries || waitMs > maxRetryAfterMs) {
-					throw new MachinistError(`DigitalOcean's API rate limit for this token is used up (429 after ${rateLimited} tries, retry after ${Math.ceil(waitMs / 1000)} s): wait, then try again`);
+					throw new MachinistError(
+						`DigitalOcean's API rate limit for this token is used up (429 after ${rateLimited} tries, retry after ${Math.ceil(waitMs / 1000)} s): wait, then try again`,
+					);
 				}
 
 				await this.sleep(waitMs, signal);
@@ -245,13 +247,15 @@ function parseBody<T>(text: string, method: Method, path: string): T {
 	try {
 		return JSON.parse(text) as T;
 	} catch {
-		throw new MachinistError(`DigitalOcean API ${method} ${path.replace(/\?.*$/, '')} answered with something other than JSON: check --digitalocean-api-url`);
+		throw new MachinistError(
+			`DigitalOcean API ${method} ${path.replace(/\?.*$/, '')} answered with something other than JSON: check --digitalocean-api-url`,
+		);
 	}
 }
 
 function unreachableReason(error: unknown, timeoutMs: number): string {
 	if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
-	const cause = (error as {cause?: {code?: string; message?: string}}).cause;
+	const {cause} = error as {cause?: {code?: string; message?: string}};
 	return cause?.code ?? cause?.message ?? errorMessage(error);
 }
 
@@ -269,16 +273,31 @@ function apiError(method: Method, path: string, response: Response, text: string
 	message ||= response.statusText || 'no message';
 	const oneLine = message.replaceAll(/\s+/g, ' ').trim();
 	if (response.status === 401) {
-		return new DigitalOceanApiError(401, id, oneLine, `DigitalOcean rejected the access token (401 ${oneLine}): check --digitalocean-access-token or $DIGITALOCEAN_ACCESS_TOKEN`);
+		return new DigitalOceanApiError(
+			401,
+			id,
+			oneLine,
+			`DigitalOcean rejected the access token (401 ${oneLine}): check --digitalocean-access-token or $DIGITALOCEAN_ACCESS_TOKEN`,
+		);
 	}
 
 	if (response.status === 403) {
-		return new DigitalOceanApiError(403, id, oneLine, `the DigitalOcean access token may not do this (403 ${oneLine}): use a token with read and write scope`);
+		return new DigitalOceanApiError(
+			403,
+			id,
+			oneLine,
+			`the DigitalOcean access token may not do this (403 ${oneLine}): use a token with read and write scope`,
+		);
 	}
 
 	const request = `DigitalOcean API ${method} ${path.replace(/\?.*$/, '')}: ${response.status} ${oneLine}`;
 	if (response.status >= 500) {
-		return new DigitalOceanApiError(response.status, id, oneLine, `${request} (a problem on DigitalOcean's side: try again later; see https://status.digitalocean.com)`);
+		return new DigitalOceanApiError(
+			response.status,
+			id,
+			oneLine,
+			`${request} (a problem on DigitalOcean's side: try again later; see https://status.digitalocean.com)`,
+		);
 	}
 
 	return new DigitalOceanApiError(response.status, id, oneLine, request);

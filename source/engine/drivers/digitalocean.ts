@@ -7,15 +7,7 @@ import {boolOption, stringOption, type OptionSpec} from '../options.js';
 import type {MachineState} from '../machines/state.js';
 import {seconds} from '../polling.js';
 import type {BaseDriverConfig} from '../store/host.js';
-import {
-	DigitalOceanApi,
-	DigitalOceanApiError,
-	defaultApiUrl,
-	isNotFound,
-	type Droplet,
-	type DropletRequest,
-	type Region,
-} from './digitalocean-api.js';
+import {DigitalOceanApi, DigitalOceanApiError, defaultApiUrl, isNotFound, type Droplet, type DropletRequest, type Region} from './digitalocean-api.js';
 import type {Driver, DriverContext, DriverDefinition} from './driver.js';
 import {boolField, numberField, pathOption, portProblem, sshLoginOptions, stringField} from './fields.js';
 import {checkUserDataFile, IpSshDriver} from './ip-ssh.js';
@@ -56,7 +48,10 @@ function publicIpv4(droplet: Droplet): string {
 
 /** The MD5 fingerprint DigitalOcean shows for a key (`aa:bb:…`), from its wire-format blob. */
 function md5Fingerprint(blob: Buffer): string {
-	return createHash('md5').update(blob).digest('hex').replaceAll(/(..)(?!$)/g, '$1:');
+	return createHash('md5')
+		.update(blob)
+		.digest('hex')
+		.replaceAll(/(..)(?!$)/g, '$1:');
 }
 
 const md5FingerprintPattern = /^([\da-f]{2}:){15}[\da-f]{2}$/i;
@@ -80,12 +75,19 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 	async preCreateCheck(context: DriverContext): Promise<void> {
 		const {signal} = context;
 		if (this.config.UserDataFile) {
-			await checkUserDataFile(this.config.UserDataFile, {flag: 'digitalocean-userdata', cloud: 'DigitalOcean', maxBytes: maxUserDataBytes, advice: 'shorten it, or fetch the rest from the script'});
+			await checkUserDataFile(this.config.UserDataFile, {
+				flag: 'digitalocean-userdata',
+				cloud: 'DigitalOcean',
+				maxBytes: maxUserDataBytes,
+				advice: 'shorten it, or fetch the rest from the script',
+			});
 		}
 
 		if (this.config.SSHKey) {
 			if (!this.config.SSHKeyFingerprint) {
-				throw new MachinistError('--digitalocean-ssh-key-path needs --digitalocean-ssh-key-fingerprint: the fingerprint of that key as added to your DigitalOcean account');
+				throw new MachinistError(
+					'--digitalocean-ssh-key-path needs --digitalocean-ssh-key-fingerprint: the fingerprint of that key as added to your DigitalOcean account',
+				);
 			}
 
 			await this.checkKeyMatchesFingerprint();
@@ -95,14 +97,18 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 		// The account first: a bad token fails every call, and this says so once.
 		const account = await api.account(signal);
 		if (account.status === 'locked') {
-			throw new MachinistError(`your DigitalOcean account is locked${account.status_message ? ` (${account.status_message})` : ''}: resolve it in the DigitalOcean control panel`);
+			throw new MachinistError(
+				`your DigitalOcean account is locked${account.status_message ? ` (${account.status_message})` : ''}: resolve it in the DigitalOcean control panel`,
+			);
 		}
 
 		const [regions, image] = await Promise.all([
 			api.regions(signal),
 			api.image(this.imageReference(), signal).catch((error: unknown) => {
 				if (isNotFound(error)) {
-					throw new MachinistError(`image "${this.config.Image}" does not exist: check --digitalocean-image (a slug such as ${defaults.image}, or the ID of one of your snapshots)`);
+					throw new MachinistError(
+						`image "${this.config.Image}" does not exist: check --digitalocean-image (a slug such as ${defaults.image}, or the ID of one of your snapshots)`,
+					);
 				}
 
 				throw error;
@@ -110,17 +116,25 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 		]);
 		const region = this.checkRegion(regions);
 		if (image.regions.length > 0 && !image.regions.includes(region.slug)) {
-			throw new MachinistError(`image "${this.config.Image}" is not available in region ${region.slug}: use one of ${listSome(image.regions)} (--digitalocean-region), or another image`);
+			throw new MachinistError(
+				`image "${this.config.Image}" is not available in region ${region.slug}: use one of ${listSome(image.regions)} (--digitalocean-region), or another image`,
+			);
 		}
 	}
 
 	private checkRegion(regions: readonly Region[]): Region {
-		const open = regions.filter(region => region.available).map(region => region.slug).sort();
+		const open = regions
+			.filter(region => region.available)
+			.map(region => region.slug)
+			.sort();
 		const region = regions.find(candidate => candidate.slug === this.config.Region);
 		if (!region) throw new MachinistError(`region "${this.config.Region}" does not exist: use one of ${listSome(open, 50)} (--digitalocean-region)`);
-		if (!region.available) throw new MachinistError(`region ${region.slug} takes no new droplets at the moment: use one of ${listSome(open, 50)} (--digitalocean-region)`);
+		if (!region.available)
+			throw new MachinistError(`region ${region.slug} takes no new droplets at the moment: use one of ${listSome(open, 50)} (--digitalocean-region)`);
 		if (!region.sizes.includes(this.config.Size)) {
-			throw new MachinistError(`size "${this.config.Size}" is not offered in region ${region.slug}: use one of ${listSome(region.sizes)} (--digitalocean-size)`);
+			throw new MachinistError(
+				`size "${this.config.Size}" is not offered in region ${region.slug}: use one of ${listSome(region.sizes)} (--digitalocean-size)`,
+			);
 		}
 
 		return region;
@@ -139,7 +153,9 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 		const {parsePrivateKey} = await import('../ssh/keys.js');
 		const actual = md5Fingerprint(parsePrivateKey(data, this.config.SSHKey).getPublicSSH());
 		if (actual !== this.config.SSHKeyFingerprint.toLowerCase()) {
-			throw new MachinistError(`the SSH key ${this.config.SSHKey} has fingerprint ${actual}, not ${this.config.SSHKeyFingerprint}: give the key that matches --digitalocean-ssh-key-fingerprint`);
+			throw new MachinistError(
+				`the SSH key ${this.config.SSHKey} has fingerprint ${actual}, not ${this.config.SSHKeyFingerprint}: give the key that matches --digitalocean-ssh-key-fingerprint`,
+			);
 		}
 	}
 
@@ -186,7 +202,9 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 		if (this.config.SSHKeyFingerprint) {
 			const key = await api.key(this.config.SSHKeyFingerprint, signal).catch((error: unknown) => {
 				if (isNotFound(error)) {
-					throw new MachinistError(`Digital Ocean SSH key with fingerprint ${this.config.SSHKeyFingerprint} doesn't exist: add the key to your account, or check --digitalocean-ssh-key-fingerprint`);
+					throw new MachinistError(
+						`Digital Ocean SSH key with fingerprint ${this.config.SSHKeyFingerprint} doesn't exist: add the key to your account, or check --digitalocean-ssh-key-fingerprint`,
+					);
 				}
 
 				throw error;
@@ -218,17 +236,24 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 		const id = this.config.DropletID;
 		const timeoutMs = this.readyTimeoutMs(context);
 		let droplet: Droplet | undefined;
-		const ip = await this.poll(context, async () => {
-			droplet = await api.droplet(id, context.signal);
-			const address = publicIpv4(droplet);
-			return droplet.status === 'active' && address ? address : undefined;
-		}, {
-			timeoutMs,
-			timedOut: () => new MachinistError(`droplet ${id} did not become active within ${seconds(timeoutMs)} (status ${droplet?.status}${droplet && publicIpv4(droplet) ? '' : ', no public IPv4 address'}): look at it in the DigitalOcean control panel, or try another --digitalocean-region`),
-			stillWaiting: waited => {
-				this.log(context, `Droplet ${id} is still ${droplet?.status} after ${seconds(waited)}...`);
+		const ip = await this.poll(
+			context,
+			async () => {
+				droplet = await api.droplet(id, context.signal);
+				const address = publicIpv4(droplet);
+				return droplet.status === 'active' && address ? address : undefined;
 			},
-		});
+			{
+				timeoutMs,
+				timedOut: () =>
+					new MachinistError(
+						`droplet ${id} did not become active within ${seconds(timeoutMs)} (status ${droplet?.status}${droplet && publicIpv4(droplet) ? '' : ', no public IPv4 address'}): look at it in the DigitalOcean control panel, or try another --digitalocean-region`,
+					),
+				stillWaiting: waited => {
+					this.log(context, `Droplet ${id} is still ${droplet?.status} after ${seconds(waited)}...`);
+				},
+			},
+		);
 		this.config.IPAddress = ip;
 		this.log(context, `Droplet ${id} is active at ${ip}`);
 	}
@@ -295,27 +320,37 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 
 		let current = action;
 		let first = true;
-		action = await this.poll(context, async () => {
-			if (!first) current = await api.action(current.id, context.signal);
-			first = false;
-			return current.status === 'in-progress' ? undefined : current;
-		}, {
-			timeoutMs: actionTimeoutMs,
-			timedOut: () => new MachinistError(`DigitalOcean did not ${verb} droplet ${id} within ${seconds(actionTimeoutMs)} (action ${current.id} still in progress): look at it in the DigitalOcean control panel`),
-			stillWaiting: waited => {
-				this.log(context, `Still waiting for DigitalOcean to ${verb} droplet ${id} (${seconds(waited)})...`);
+		action = await this.poll(
+			context,
+			async () => {
+				if (!first) current = await api.action(current.id, context.signal);
+				first = false;
+				return current.status === 'in-progress' ? undefined : current;
 			},
-		});
+			{
+				timeoutMs: actionTimeoutMs,
+				timedOut: () =>
+					new MachinistError(
+						`DigitalOcean did not ${verb} droplet ${id} within ${seconds(actionTimeoutMs)} (action ${current.id} still in progress): look at it in the DigitalOcean control panel`,
+					),
+				stillWaiting: waited => {
+					this.log(context, `Still waiting for DigitalOcean to ${verb} droplet ${id} (${seconds(waited)})...`);
+				},
+			},
+		);
 
 		if (action.status !== 'completed') {
-			const advice = type === 'shutdown' ? 'the system did not shut down when asked: use kill to power it off' : 'try again, or use the DigitalOcean control panel';
+			const advice =
+				type === 'shutdown' ? 'the system did not shut down when asked: use kill to power it off' : 'try again, or use the DigitalOcean control panel';
 			throw new MachinistError(`DigitalOcean could not ${verb} droplet ${id} (action ${action.id} ${action.status}): ${advice}`);
 		}
 	}
 
 	private gone(error: unknown): unknown {
 		if (!isNotFound(error)) return error;
-		return new MachinistError(`droplet ${this.config.DropletID} no longer exists on DigitalOcean (destroyed outside machinist?): remove the machine with rm`);
+		return new MachinistError(
+			`droplet ${this.config.DropletID} no longer exists on DigitalOcean (destroyed outside machinist?): remove the machine with rm`,
+		);
 	}
 
 	async getState(context: DriverContext): Promise<MachineState> {
@@ -351,7 +386,10 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 }
 
 function tagList(tags: string): string[] {
-	return tags.split(',').map(tag => tag.trim()).filter(tag => tag !== '');
+	return tags
+		.split(',')
+		.map(tag => tag.trim())
+		.filter(tag => tag !== '');
 }
 
 /** The flag to change for what a 422 message names ("You specified an invalid size …"). */
@@ -384,14 +422,33 @@ const options: readonly OptionSpec[] = [
 		// Never echo the value: it is a secret.
 		validate: value => (/^\S+$/.test(String(value)) ? undefined : '--digitalocean-access-token contains spaces or line breaks: give the token alone'),
 	},
-	{name: 'digitalocean-image', type: 'string', envVar: 'DIGITALOCEAN_IMAGE', default: defaults.image, description: 'Digital Ocean Image: a slug, or the ID of a snapshot'},
+	{
+		name: 'digitalocean-image',
+		type: 'string',
+		envVar: 'DIGITALOCEAN_IMAGE',
+		default: defaults.image,
+		description: 'Digital Ocean Image: a slug, or the ID of a snapshot',
+	},
 	{name: 'digitalocean-region', type: 'string', envVar: 'DIGITALOCEAN_REGION', default: defaults.region, description: 'Digital Ocean region'},
 	{name: 'digitalocean-size', type: 'string', envVar: 'DIGITALOCEAN_SIZE', default: defaults.size, description: 'Digital Ocean size'},
 	{name: 'digitalocean-ipv6', type: 'bool', envVar: 'DIGITALOCEAN_IPV6', description: 'enable ipv6 for droplet', advanced: true},
-	{name: 'digitalocean-private-networking', type: 'bool', envVar: 'DIGITALOCEAN_PRIVATE_NETWORKING', description: 'enable private networking for droplet', advanced: true},
+	{
+		name: 'digitalocean-private-networking',
+		type: 'bool',
+		envVar: 'DIGITALOCEAN_PRIVATE_NETWORKING',
+		description: 'enable private networking for droplet',
+		advanced: true,
+	},
 	{name: 'digitalocean-backups', type: 'bool', envVar: 'DIGITALOCEAN_BACKUPS', description: 'enable backups for droplet (billed extra)', advanced: true},
 	{name: 'digitalocean-monitoring', type: 'bool', envVar: 'DIGITALOCEAN_MONITORING', description: 'enable monitoring for droplet', advanced: true},
-	{name: 'digitalocean-userdata', type: 'string', envVar: 'DIGITALOCEAN_USERDATA', description: 'path to file with cloud-init user-data', format: 'file', advanced: true},
+	{
+		name: 'digitalocean-userdata',
+		type: 'string',
+		envVar: 'DIGITALOCEAN_USERDATA',
+		description: 'path to file with cloud-init user-data',
+		format: 'file',
+		advanced: true,
+	},
 	{
 		name: 'digitalocean-tags',
 		type: 'string',
@@ -404,18 +461,35 @@ const options: readonly OptionSpec[] = [
 		},
 	},
 	{name: 'digitalocean-ssh-user', type: 'string', envVar: 'DIGITALOCEAN_SSH_USER', default: 'root', description: 'SSH username', advanced: true},
-	{name: 'digitalocean-ssh-port', type: 'int', envVar: 'DIGITALOCEAN_SSH_PORT', default: 22, description: 'SSH port', format: 'port', advanced: true, validate: value => portProblem('digitalocean-ssh-port', value)},
+	{
+		name: 'digitalocean-ssh-port',
+		type: 'int',
+		envVar: 'DIGITALOCEAN_SSH_PORT',
+		default: 22,
+		description: 'SSH port',
+		format: 'port',
+		advanced: true,
+		validate: value => portProblem('digitalocean-ssh-port', value),
+	},
 	{
 		name: 'digitalocean-ssh-key-fingerprint',
 		type: 'string',
 		envVar: 'DIGITALOCEAN_SSH_KEY_FINGERPRINT',
 		description: 'SSH key fingerprint (or ID) of a key in your account, used instead of a new key',
 		advanced: true,
-		validate: value => (String(value).startsWith('SHA256:')
-			? '--digitalocean-ssh-key-fingerprint takes the MD5 fingerprint DigitalOcean shows (aa:bb:…); ssh-keygen -l -E md5 -f KEY prints it'
-			: undefined),
+		validate: value =>
+			String(value).startsWith('SHA256:')
+				? '--digitalocean-ssh-key-fingerprint takes the MD5 fingerprint DigitalOcean shows (aa:bb:…); ssh-keygen -l -E md5 -f KEY prints it'
+				: undefined,
 	},
-	{name: 'digitalocean-ssh-key-path', type: 'string', envVar: 'DIGITALOCEAN_SSH_KEY_PATH', description: 'SSH private key path (of the key named by --digitalocean-ssh-key-fingerprint)', format: 'file', advanced: true},
+	{
+		name: 'digitalocean-ssh-key-path',
+		type: 'string',
+		envVar: 'DIGITALOCEAN_SSH_KEY_PATH',
+		description: 'SSH private key path (of the key named by --digitalocean-ssh-key-fingerprint)',
+		format: 'file',
+		advanced: true,
+	},
 	{
 		name: 'digitalocean-api-url',
 		type: 'string',

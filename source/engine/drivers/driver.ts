@@ -47,7 +47,7 @@ export type SshDetails = {
  * registry.ts. Drivers of hosts reached by IP address and SSH extend IpSshDriver (ip-ssh.ts);
  * waits go through polling.ts so that every one of them is abortable.
  */
-export interface Driver {
+export type Driver = {
 	readonly driverName: string;
 	/** The JSON stored under "Driver" in config.json, with fields this driver does not know kept. */
 	readonly config: BaseDriverConfig;
@@ -73,7 +73,7 @@ export interface Driver {
 	addPortForward?(context: DriverContext, forward: string): Promise<PortForward>;
 	/** Local VMs: the last lines of the serial console log. */
 	consoleTail?(context: DriverContext, lines: number): Promise<string[]>;
-}
+};
 
 /** A driver kind: its options as data, and how to build a driver for a new or stored machine. */
 export type DriverDefinition = {

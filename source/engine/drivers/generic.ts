@@ -1,16 +1,16 @@
 // The generic driver: an existing Linux host reached over SSH.
 import {copyFile, chmod, access} from 'node:fs/promises';
 import net from 'node:net';
-import {dialProblem} from './dial.js';
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 import {intOption, stringOption} from '../options.js';
 import type {MachineState} from '../machines/state.js';
 import type {BaseDriverConfig} from '../store/host.js';
-import type {Driver, DriverContext, DriverDefinition} from './driver.js';
-import {numberField, pathOption, portProblem, stringField} from './fields.js';
-import {IpSshDriver} from './ip-ssh.js';
 import {connectToMachine} from '../ssh/connect.js';
+import {IpSshDriver} from './ip-ssh.js';
+import {numberField, pathOption, portProblem, stringField} from './fields.js';
+import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import {dialProblem} from './dial.js';
 
 type GenericConfig = BaseDriverConfig & {EnginePort: number; SSHKey: string};
 
@@ -39,7 +39,9 @@ class GenericDriver extends IpSshDriver<GenericConfig> implements Driver {
 
 		const problem = await dialProblem(this.config.IPAddress, this.config.SSHPort, {timeoutMs: 10_000, signal: context.signal});
 		if (problem) {
-			throw new MachinistError(`cannot reach SSH at ${this.config.IPAddress}:${this.config.SSHPort} (${problem}): check --generic-ip-address and --generic-ssh-port, and that sshd runs there`);
+			throw new MachinistError(
+				`cannot reach SSH at ${this.config.IPAddress}:${this.config.SSHPort} (${problem}): check --generic-ip-address and --generic-ssh-port, and that sshd runs there`,
+			);
 		}
 	}
 
@@ -49,14 +51,20 @@ class GenericDriver extends IpSshDriver<GenericConfig> implements Driver {
 	 */
 	async create(context: DriverContext): Promise<void> {
 		if (!this.config.SSHKey) {
-			context.progress?.({type: 'log', machine: this.config.MachineName, message: 'No SSH key specified. Assuming an existing key at the default location.'});
+			context.progress?.({
+				type: 'log',
+				machine: this.config.MachineName,
+				message: 'No SSH key specified. Assuming an existing key at the default location.',
+			});
 			return;
 		}
 
 		const target = path.join(context.machineDir, path.basename(this.config.SSHKey));
 		await copyFile(this.config.SSHKey, target);
 		await chmod(target, 0o600);
-		await copyFile(`${this.config.SSHKey}.pub`, `${target}.pub`).then(async () => chmod(`${target}.pub`, 0o600)).catch(() => undefined);
+		await copyFile(`${this.config.SSHKey}.pub`, `${target}.pub`)
+			.then(async () => chmod(`${target}.pub`, 0o600))
+			.catch(() => undefined);
 		this.config.SSHKeyPath = target;
 	}
 
@@ -99,9 +107,22 @@ const definition: DriverDefinition = {
 	name: 'generic',
 	description: 'An existing Linux host reachable over SSH: Docker is installed and secured with TLS on it.',
 	options: [
-		{name: 'generic-ip-address', type: 'string', envVar: 'GENERIC_IP_ADDRESS', description: 'IP Address of machine', required: 'generic driver requires the --generic-ip-address option', format: 'ip'},
+		{
+			name: 'generic-ip-address',
+			type: 'string',
+			envVar: 'GENERIC_IP_ADDRESS',
+			description: 'IP Address of machine',
+			required: 'generic driver requires the --generic-ip-address option',
+			format: 'ip',
+		},
 		{name: 'generic-ssh-user', type: 'string', envVar: 'GENERIC_SSH_USER', default: 'root', description: 'SSH user'},
-		{name: 'generic-ssh-key', type: 'string', envVar: 'GENERIC_SSH_KEY', description: 'SSH private key path (if not provided, default SSH key will be used)', format: 'file'},
+		{
+			name: 'generic-ssh-key',
+			type: 'string',
+			envVar: 'GENERIC_SSH_KEY',
+			description: 'SSH private key path (if not provided, default SSH key will be used)',
+			format: 'file',
+		},
 		{
 			name: 'generic-ssh-port',
 			type: 'int',

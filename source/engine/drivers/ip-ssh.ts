@@ -71,5 +71,6 @@ export abstract class IpSshDriver<Config extends BaseDriverConfig> {
 export async function checkUserDataFile(file: string, limits: {flag: string; cloud: string; maxBytes: number; advice: string}): Promise<void> {
 	const info = await stat(file).catch(() => undefined);
 	if (!info?.isFile()) throw new MachinistError(`user-data file ${file} could not be found: check --${limits.flag}`);
-	if (info.size > limits.maxBytes) throw new MachinistError(`user-data file ${file} has ${info.size} bytes; ${limits.cloud} takes at most ${limits.maxBytes}: ${limits.advice}`);
+	if (info.size > limits.maxBytes)
+		throw new MachinistError(`user-data file ${file} has ${info.size} bytes; ${limits.cloud} takes at most ${limits.maxBytes}: ${limits.advice}`);
 }

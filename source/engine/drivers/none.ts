@@ -1,9 +1,9 @@
 // The none driver: a Docker daemon that already exists, reached by URL.
-import {dialProblem} from './dial.js';
 import {MachinistError, errorMessage} from '../errors.js';
 import {stringOption} from '../options.js';
 import type {MachineState} from '../machines/state.js';
 import type {BaseDriverConfig} from '../store/host.js';
+import {dialProblem} from './dial.js';
 import type {Driver, DriverContext, DriverDefinition} from './driver.js';
 import {stringField} from './fields.js';
 
@@ -71,7 +71,7 @@ class NoneDriver implements Driver {
 	 */
 	async getState(context: DriverContext): Promise<MachineState> {
 		const url = parseDockerUrl(this.config.URL);
-		const problem = await dialProblem(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port), {timeoutMs: probeTimeoutMs, signal: context.signal});
+		const problem = await dialProblem(url.hostname.replaceAll(/^\[|\]$/g, ''), Number(url.port), {timeoutMs: probeTimeoutMs, signal: context.signal});
 		context.signal?.throwIfAborted();
 		if (problem) throw new MachinistError(problem);
 		return 'Running';

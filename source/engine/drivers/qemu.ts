@@ -10,18 +10,8 @@ import {boolOption, intOption, listOption, stringOption, type OptionSpec} from '
 import type {MachineState} from '../machines/state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import {writeSeedIso} from '../vm/cidata.js';
-import {QmpClient, withQmp} from '../vm/qmp.js';
-import {
-	assertPortFree,
-	ensureSocketDir,
-	freePort,
-	removeSocket,
-	runningPid,
-	socketPathFor,
-	sshBannerAnswers,
-	tailOfLog,
-	waitForExit,
-} from '../vm/runtime.js';
+import {type QmpClient, withQmp} from '../vm/qmp.js';
+import {assertPortFree, ensureSocketDir, freePort, removeSocket, runningPid, socketPathFor, sshBannerAnswers, tailOfLog, waitForExit} from '../vm/runtime.js';
 import {listField, numberField, stringField} from './fields.js';
 import type {Driver, DriverContext, DriverDefinition, PortForward, SshDetails} from './driver.js';
 
@@ -58,7 +48,7 @@ const debianImages: Record<string, string> = {
  * share needs. Its sums file is published beside it.
  */
 export const defaultImage = {
-	url: debianImages[process.arch] ?? debianImages['x64']!,
+	url: debianImages[process.arch] ?? debianImages.x64!,
 	checksum: 'https://cloud.debian.org/images/cloud/bookworm/latest/SHA512SUMS',
 };
 
@@ -113,10 +103,20 @@ function installHint(): string {
 }
 
 async function findOnPath(name: string): Promise<string | undefined> {
-	if (name.includes('/')) return access(name, constants.X_OK).then(() => name, () => undefined);
-	for (const dir of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
+	if (name.includes('/'))
+		return access(name, constants.X_OK).then(
+			() => name,
+			() => undefined,
+		);
+	for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
 		const candidate = path.join(dir, name);
-		if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+		if (
+			await access(candidate, constants.X_OK).then(
+				() => true,
+				() => false,
+			)
+		)
+			return candidate;
 	}
 
 	return undefined;
@@ -126,7 +126,12 @@ async function findOnPath(name: string): Promise<string | undefined> {
 async function offeredAccels(): Promise<Accel[]> {
 	switch (process.platform) {
 		case 'linux': {
-			return (await access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false)) ? ['kvm', 'tcg'] : ['tcg'];
+			return (await access('/dev/kvm', constants.R_OK | constants.W_OK).then(
+				() => true,
+				() => false,
+			))
+				? ['kvm', 'tcg']
+				: ['tcg'];
 		}
 
 		case 'darwin': {
@@ -152,7 +157,13 @@ async function aarch64Firmware(binary: string): Promise<string> {
 		path.join(path.dirname(path.dirname(binary)), 'share/qemu/edk2-aarch64-code.fd'),
 	];
 	for (const candidate of candidates) {
-		if (await access(candidate).then(() => true, () => false)) return candidate;
+		if (
+			await access(candidate).then(
+				() => true,
+				() => false,
+			)
+		)
+			return candidate;
 	}
 
 	throw new MachinistError(`no UEFI firmware for arm64 guests found (looked in ${candidates.join(', ')}): install qemu-efi-aarch64`);
@@ -209,10 +220,15 @@ class QemuDriver implements Driver {
 		if (this.config.ShareFolder) {
 			const host = this.config.ShareFolder.split(':')[0]!;
 			const info = await stat(host).catch(() => undefined);
-			if (!info?.isDirectory()) throw new MachinistError(`the share folder ${host} is not a directory: check --qemu-share-folder, or use --qemu-no-share`);
+			if (!info?.isDirectory())
+				throw new MachinistError(`the share folder ${host} is not a directory: check --qemu-share-folder, or use --qemu-no-share`);
 		}
 
-		const fixed: Array<[number, string]> = [[this.config.SSHPort, '--qemu-ssh-port'], [this.config.EnginePort, '--qemu-engine-port'], ...this.config.Forwards.map(forward => [parseForward(forward, '--qemu-forward').host, '--qemu-forward'] as [number, string])];
+		const fixed: Array<[number, string]> = [
+			[this.config.SSHPort, '--qemu-ssh-port'],
+			[this.config.EnginePort, '--qemu-engine-port'],
+			...this.config.Forwards.map(forward => [parseForward(forward, '--qemu-forward').host, '--qemu-forward'] as [number, string]),
+		];
 		for (const [port, flag] of fixed) {
 			if (port !== 0) await assertPortFree(port, flag);
 		}
@@ -242,7 +258,11 @@ class QemuDriver implements Driver {
 			throw new MachinistError(`--qemu-disk-size ${this.config.DiskSize} is smaller than the image (${virtualSize} MiB): give at least ${virtualSize}`);
 		}
 
-		await this.run(this.qemuImg(), ['create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.path, this.file(context, 'disk'), `${this.config.DiskSize}M`], signal);
+		await this.run(
+			this.qemuImg(),
+			['create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.path, this.file(context, 'disk'), `${this.config.DiskSize}M`],
+			signal,
+		);
 		await writeSeedIso(this.file(context, 'seed'), {
 			instanceId: `machinist-${this.config.MachineName}-${randomBytes(4).toString('hex')}`,
 			hostname: this.config.MachineName,
@@ -276,10 +296,12 @@ class QemuDriver implements Driver {
 					machine: this.config.MachineName,
 					received,
 					...(total ? {total} : {}),
-					message: total ? `Downloading ${path.posix.basename(this.config.BootImage)}: ${percent}% (${mib(received)} of ${mib(total)})` : `Downloading ${path.posix.basename(this.config.BootImage)}: ${mib(received)}`,
+					message: total
+						? `Downloading ${path.posix.basename(this.config.BootImage)}: ${percent}% (${mib(received)} of ${mib(total)})`
+						: `Downloading ${path.posix.basename(this.config.BootImage)}: ${mib(received)}`,
 				});
 			},
-			onWarning: message => {
+			onWarning(message) {
 				context.progress?.({type: 'warning', message});
 			},
 		});
@@ -300,7 +322,8 @@ class QemuDriver implements Driver {
 			const failure = error as NodeJS.ErrnoException & {stderr?: string};
 			if (failure.code === 'ENOENT') throw new MachinistError(`QEMU is not installed (${program} not found): install it with ${installHint()}`);
 			const detail = (failure.stderr ?? '').trim().split('\n').pop() ?? failure.message;
-			if (/No space left/i.test(detail)) throw new MachinistError(`no space left for ${this.config.MachineName}'s disk in ${path.dirname(this.config.StorePath)}: free some space`);
+			if (/No space left/i.test(detail))
+				throw new MachinistError(`no space left for ${this.config.MachineName}'s disk in ${path.dirname(this.config.StorePath)}: free some space`);
 			throw new MachinistError(`${path.basename(program)} failed: ${detail}`);
 		}
 	}
@@ -324,21 +347,35 @@ class QemuDriver implements Driver {
 		const arm = process.arch === 'arm64';
 		const netdev = ['user', 'id=net0', ...this.forwards().map(forward => `hostfwd=tcp:127.0.0.1:${forward.host}-:${forward.guest}`)].join(',');
 		const args = [
-			'-name', `machinist-${this.config.MachineName},process=machinist-${this.config.MachineName}`,
-			'-machine', arm ? 'virt' : 'q35',
-			'-accel', accel,
-			'-smp', String(this.config.CPU),
-			'-m', String(this.config.Memory),
+			'-name',
+			`machinist-${this.config.MachineName},process=machinist-${this.config.MachineName}`,
+			'-machine',
+			arm ? 'virt' : 'q35',
+			'-accel',
+			accel,
+			'-smp',
+			String(this.config.CPU),
+			'-m',
+			String(this.config.Memory),
 			...(arm ? ['-cpu', accel === 'tcg' ? 'cortex-a72' : 'host', '-bios', await aarch64Firmware(this.binary())] : []),
-			'-drive', `if=virtio,file=${this.file(context, 'disk')},format=qcow2,discard=unmap`,
-			'-drive', `if=virtio,file=${this.file(context, 'seed')},format=raw,readonly=on`,
-			'-netdev', netdev,
-			'-device', 'virtio-net-pci,netdev=net0',
-			'-serial', `file:${this.file(context, 'serial')}`,
-			'-display', 'none',
-			'-monitor', 'none',
-			'-qmp', `unix:${this.file(context, 'socket')},server=on,wait=off`,
-			'-pidfile', this.file(context, 'pid'),
+			'-drive',
+			`if=virtio,file=${this.file(context, 'disk')},format=qcow2,discard=unmap`,
+			'-drive',
+			`if=virtio,file=${this.file(context, 'seed')},format=raw,readonly=on`,
+			'-netdev',
+			netdev,
+			'-device',
+			'virtio-net-pci,netdev=net0',
+			'-serial',
+			`file:${this.file(context, 'serial')}`,
+			'-display',
+			'none',
+			'-monitor',
+			'none',
+			'-qmp',
+			`unix:${this.file(context, 'socket')},server=on,wait=off`,
+			'-pidfile',
+			this.file(context, 'pid'),
 			'-daemonize',
 		];
 		const share = this.share();
@@ -367,10 +404,14 @@ class QemuDriver implements Driver {
 			});
 		});
 		if (stderr.code === 0) return;
-		const message = stderr.text.trim().split('\n').filter(Boolean).pop() ?? `exit status ${stderr.code}`;
+		const message = stderr.text.trim().split('\n').findLast(Boolean) ?? `exit status ${stderr.code}`;
 		const port = /host forwarding rule 'tcp:127\.0\.0\.1:(\d+)-/.exec(stderr.text)?.[1];
-		if (port) throw new MachinistError(`port ${port} on 127.0.0.1 is in use, so QEMU cannot forward it: stop what listens there, or choose another port (--qemu-ssh-port, --qemu-engine-port, --qemu-forward; 0 picks a free one)`);
-		if (/No space left/i.test(stderr.text)) throw new MachinistError(`no space left to start ${this.config.MachineName}: free some space in ${context.machineDir}`);
+		if (port)
+			throw new MachinistError(
+				`port ${port} on 127.0.0.1 is in use, so QEMU cannot forward it: stop what listens there, or choose another port (--qemu-ssh-port, --qemu-engine-port, --qemu-forward; 0 picks a free one)`,
+			);
+		if (/No space left/i.test(stderr.text))
+			throw new MachinistError(`no space left to start ${this.config.MachineName}: free some space in ${context.machineDir}`);
 		throw new MachinistError(`QEMU could not start ${this.config.MachineName}: ${message.replace(/^qemu-system-\w+: /, '')}`);
 	}
 
@@ -403,10 +444,15 @@ class QemuDriver implements Driver {
 			if (problem) {
 				await this.forceStop(context);
 				if (this.config.Accel !== 'auto') {
-					throw new MachinistError(`the VM made no progress under ${accel} (${problem}): this computer's ${accel} does not run guests (nested virtualization?); use --qemu-accel tcg`);
+					throw new MachinistError(
+						`the VM made no progress under ${accel} (${problem}): this computer's ${accel} does not run guests (nested virtualization?); use --qemu-accel tcg`,
+					);
 				}
 
-				context.progress?.({type: 'warning', message: `${accel} is offered but the VM made no progress under it (${problem}); using tcg, which is slower`});
+				context.progress?.({
+					type: 'warning',
+					message: `${accel} is offered but the VM made no progress under it (${problem}); using tcg, which is slower`,
+				});
 				accel = 'tcg';
 				await this.launch(context, accel);
 			}
@@ -442,7 +488,9 @@ class QemuDriver implements Driver {
 			context.signal?.throwIfAborted();
 			if (await sshBannerAnswers(this.config.SSHPort)) return;
 			if (!(await this.pid(context))) {
-				throw new MachinistError(`the VM ${this.config.MachineName} stopped while booting; its serial console's last lines: ${lastLines(await tailOfLog(this.file(context, 'serial'), 5))}`);
+				throw new MachinistError(
+					`the VM ${this.config.MachineName} stopped while booting; its serial console's last lines: ${lastLines(await tailOfLog(this.file(context, 'serial'), 5))}`,
+				);
 			}
 
 			if (Date.now() - reported >= 15_000) {
@@ -455,7 +503,9 @@ class QemuDriver implements Driver {
 			});
 		}
 
-		throw new MachinistError(`the VM ${this.config.MachineName} did not answer SSH within ${Math.round(timeoutMs / 1000)} s; its serial console's last lines: ${lastLines(await tailOfLog(this.file(context, 'serial'), 5))} (full log: ${this.file(context, 'serial')})`);
+		throw new MachinistError(
+			`the VM ${this.config.MachineName} did not answer SSH within ${Math.round(timeoutMs / 1000)} s; its serial console's last lines: ${lastLines(await tailOfLog(this.file(context, 'serial'), 5))} (full log: ${this.file(context, 'serial')})`,
+		);
 	}
 
 	private async queryStatus(context: DriverContext): Promise<string> {
@@ -493,7 +543,9 @@ class QemuDriver implements Driver {
 	async start(context: DriverContext): Promise<void> {
 		if (await this.pid(context)) throw new MachinistError(`Machine "${this.config.MachineName}" is already running.`);
 		await access(this.file(context, 'disk')).catch(() => {
-			throw new MachinistError(`machine ${this.config.MachineName} has no disk (its create failed before one was made): remove it with rm and create it again`);
+			throw new MachinistError(
+				`machine ${this.config.MachineName} has no disk (its create failed before one was made): remove it with rm and create it again`,
+			);
 		});
 		await this.boot(context, !this.config.AccelUsed);
 	}
@@ -502,7 +554,10 @@ class QemuDriver implements Driver {
 	async stop(context: DriverContext): Promise<void> {
 		const pid = await this.pid(context);
 		if (pid === undefined) return;
-		const asked = await withQmp(this.file(context, 'socket'), async client => client.execute('system_powerdown'), {timeoutMs: 3000}).then(() => true, () => false);
+		const asked = await withQmp(this.file(context, 'socket'), async client => client.execute('system_powerdown'), {timeoutMs: 3000}).then(
+			() => true,
+			() => false,
+		);
 		if (asked && (await waitForExit(pid, msFromEnv('MACHINIST_QEMU_POWERDOWN_TIMEOUT_MS', powerdownMs)))) {
 			await this.cleanRuntime(context);
 			return;
@@ -552,7 +607,9 @@ class QemuDriver implements Driver {
 			case 'internal-error':
 			case 'guest-panicked':
 			case 'io-error': {
-				throw new MachinistError(`QEMU reports ${status} for ${this.config.MachineName}: run "kill" then "start" (the serial console is in ${path.join(this.config.StorePath, 'machines', this.config.MachineName, files.serial)})`);
+				throw new MachinistError(
+					`QEMU reports ${status} for ${this.config.MachineName}: run "kill" then "start" (the serial console is in ${path.join(this.config.StorePath, 'machines', this.config.MachineName, files.serial)})`,
+				);
 			}
 
 			default: {
@@ -583,7 +640,9 @@ class QemuDriver implements Driver {
 
 		await assertPortFree(forward.host, 'host port');
 		if (await this.pid(context)) {
-			const output = await withQmp(this.file(context, 'socket'), async (client: QmpClient) => client.human(`hostfwd_add net0 tcp:127.0.0.1:${forward.host}-:${forward.guest}`));
+			const output = await withQmp(this.file(context, 'socket'), async (client: QmpClient) =>
+				client.human(`hostfwd_add net0 tcp:127.0.0.1:${forward.host}-:${forward.guest}`),
+			);
 			if (output.trim() !== '') throw new MachinistError(`QEMU could not add the forward ${forward.host}:${forward.guest}: ${output.trim()}`);
 		}
 
@@ -602,21 +661,49 @@ function positive(flag: string, minimum: number) {
 }
 
 function portOrZero(flag: string) {
-	return (value: unknown) => (Number(value) >= 0 && Number(value) <= 65_535 ? undefined : `--${flag} ${String(value)} is not a port: use 1-65535, or 0 for a free port`);
+	return (value: unknown) =>
+		Number(value) >= 0 && Number(value) <= 65_535 ? undefined : `--${flag} ${String(value)} is not a port: use 1-65535, or 0 for a free port`;
 }
 
 const accels: readonly Accel[] = ['auto', 'kvm', 'hvf', 'whpx', 'tcg'];
 
 const options: readonly OptionSpec[] = [
-	{name: 'qemu-cpu-count', type: 'int', envVar: 'QEMU_CPU_COUNT', default: 2, description: 'number of CPUs for the VM', validate: positive('qemu-cpu-count', 1)},
-	{name: 'qemu-memory', type: 'int', envVar: 'QEMU_MEMORY_SIZE', default: 2048, description: 'size of memory for the VM (in MB)', validate: positive('qemu-memory', 256)},
-	{name: 'qemu-disk-size', type: 'int', envVar: 'QEMU_DISK_SIZE', default: 20_000, description: 'size of the disk for the VM (in MB)', validate: positive('qemu-disk-size', 1024)},
-	{name: 'qemu-boot-image', type: 'string', envVar: 'QEMU_BOOT_IMAGE', default: defaultImage.url, description: 'the cloud image to boot: a URL (downloaded once into the cache) or a local qcow2 or raw file'},
+	{
+		name: 'qemu-cpu-count',
+		type: 'int',
+		envVar: 'QEMU_CPU_COUNT',
+		default: 2,
+		description: 'number of CPUs for the VM',
+		validate: positive('qemu-cpu-count', 1),
+	},
+	{
+		name: 'qemu-memory',
+		type: 'int',
+		envVar: 'QEMU_MEMORY_SIZE',
+		default: 2048,
+		description: 'size of memory for the VM (in MB)',
+		validate: positive('qemu-memory', 256),
+	},
+	{
+		name: 'qemu-disk-size',
+		type: 'int',
+		envVar: 'QEMU_DISK_SIZE',
+		default: 20_000,
+		description: 'size of the disk for the VM (in MB)',
+		validate: positive('qemu-disk-size', 1024),
+	},
+	{
+		name: 'qemu-boot-image',
+		type: 'string',
+		envVar: 'QEMU_BOOT_IMAGE',
+		default: defaultImage.url,
+		description: 'the cloud image to boot: a URL (downloaded once into the cache) or a local qcow2 or raw file',
+	},
 	{
 		name: 'qemu-boot-image-checksum',
 		type: 'string',
 		envVar: 'QEMU_BOOT_IMAGE_CHECKSUM',
-		description: 'the image\'s checksum: sha256:HEX, sha512:HEX, or the URL of a sums file (default: Debian\'s SHA512SUMS for the default image)',
+		description: "the image's checksum: sha256:HEX, sha512:HEX, or the URL of a sums file (default: Debian's SHA512SUMS for the default image)",
 		advanced: true,
 	},
 	{
@@ -628,8 +715,26 @@ const options: readonly OptionSpec[] = [
 		validate: value => (accels.includes(String(value) as Accel) ? undefined : `--qemu-accel "${String(value)}" is not one of ${accels.join(', ')}`),
 	},
 	{name: 'qemu-binary', type: 'string', envVar: 'QEMU_BINARY', description: `the QEMU program (default: ${defaultBinary()} on the PATH)`, advanced: true},
-	{name: 'qemu-ssh-port', type: 'int', envVar: 'QEMU_SSH_PORT', default: 0, description: 'port on 127.0.0.1 forwarded to the VM\'s SSH (0: a free port)', format: 'port', advanced: true, validate: portOrZero('qemu-ssh-port')},
-	{name: 'qemu-engine-port', type: 'int', envVar: 'QEMU_ENGINE_PORT', default: 0, description: 'port on 127.0.0.1 forwarded to the VM\'s Docker daemon (0: a free port)', format: 'port', advanced: true, validate: portOrZero('qemu-engine-port')},
+	{
+		name: 'qemu-ssh-port',
+		type: 'int',
+		envVar: 'QEMU_SSH_PORT',
+		default: 0,
+		description: "port on 127.0.0.1 forwarded to the VM's SSH (0: a free port)",
+		format: 'port',
+		advanced: true,
+		validate: portOrZero('qemu-ssh-port'),
+	},
+	{
+		name: 'qemu-engine-port',
+		type: 'int',
+		envVar: 'QEMU_ENGINE_PORT',
+		default: 0,
+		description: "port on 127.0.0.1 forwarded to the VM's Docker daemon (0: a free port)",
+		format: 'port',
+		advanced: true,
+		validate: portOrZero('qemu-engine-port'),
+	},
 	{
 		name: 'qemu-forward',
 		type: 'string-list',
@@ -644,7 +749,13 @@ const options: readonly OptionSpec[] = [
 			}
 		},
 	},
-	{name: 'qemu-share-folder', type: 'string', envVar: 'QEMU_SHARE_FOLDER', description: 'folder shared into the VM with 9p, HOST[:GUEST] (default: your home directory, at the same path)', format: 'file'},
+	{
+		name: 'qemu-share-folder',
+		type: 'string',
+		envVar: 'QEMU_SHARE_FOLDER',
+		description: 'folder shared into the VM with 9p, HOST[:GUEST] (default: your home directory, at the same path)',
+		format: 'file',
+	},
 	{name: 'qemu-no-share', type: 'bool', envVar: 'QEMU_NO_SHARE', description: 'share no folder into the VM', advanced: true},
 ];
 

@@ -84,7 +84,7 @@ export function cachedImagePath(cacheDir: string, url: string): string {
 	return path.join(cacheDir, `${createHash('sha256').update(url).digest('hex').slice(0, 12)}-${name}`);
 }
 
-const qcow2Magic = Buffer.from([0x51, 0x46, 0x49, 0xFB]);
+const qcow2Magic = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
 
 /** qcow2 by its magic number; anything else is taken as a raw disk. */
 export async function imageFormat(file: string): Promise<ImageFormat> {
@@ -105,7 +105,9 @@ async function hashFile(file: string, algorithm: Digest['algorithm']): Promise<s
 }
 
 function mismatch(what: string, expected: Digest, actual: string, deleted: boolean): MachinistError {
-	return new MachinistError(`the ${expected.algorithm} checksum of ${what} is ${actual}, not ${expected.hex}${deleted ? ': the download was deleted and nothing was booted' : ''}; check --qemu-boot-image-checksum, or download it again`);
+	return new MachinistError(
+		`the ${expected.algorithm} checksum of ${what} is ${actual}, not ${expected.hex}${deleted ? ': the download was deleted and nothing was booted' : ''}; check --qemu-boot-image-checksum, or download it again`,
+	);
 }
 
 function mib(bytes: number): string {
@@ -137,7 +139,9 @@ async function download(url: string, target: string, expected: Digest | undefine
 	} catch (error) {
 		await rm(partial, {force: true});
 		if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
-			throw new MachinistError(`no space left in ${path.dirname(target)} for the image (${response.size ? mib(response.size) : 'size unknown'}): free some space, or point MACHINE_STORAGE_PATH at a larger disk`);
+			throw new MachinistError(
+				`no space left in ${path.dirname(target)} for the image (${response.size === undefined ? 'size unknown' : mib(response.size)}): free some space, or point MACHINE_STORAGE_PATH at a larger disk`,
+			);
 		}
 
 		throw error;
@@ -172,8 +176,12 @@ export async function ensureImage(location: string, options: EnsureImageOptions)
 	if (!expected) options.onWarning?.(`no checksum for ${location}: the image is used unverified (give --qemu-boot-image-checksum)`);
 	const cached = await stat(target).catch(() => undefined);
 	if (cached?.isFile()) {
-		const recorded = await readFile(`${target}.checksum`, 'utf8').then(text => parseDigest(text.trim()), () => undefined);
-		if (!expected || (recorded?.algorithm === expected.algorithm && recorded.hex === expected.hex)) return {path: target, format: await imageFormat(target)};
+		const recorded = await readFile(`${target}.checksum`, 'utf8').then(
+			text => parseDigest(text.trim()),
+			() => undefined,
+		);
+		if (!expected || (recorded?.algorithm === expected.algorithm && recorded.hex === expected.hex))
+			return {path: target, format: await imageFormat(target)};
 		const actual = await hashFile(target, expected.algorithm);
 		if (actual !== expected.hex) throw mismatch(target, expected, actual, false);
 		await writeFile(`${target}.checksum`, `${expected.algorithm}:${expected.hex}\n`);

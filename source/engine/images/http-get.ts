@@ -28,18 +28,22 @@ function proxyVariable(env: NodeJS.ProcessEnv, name: string): string | undefined
 export function bypassesProxy(host: string, env: NodeJS.ProcessEnv): boolean {
 	const list = proxyVariable(env, 'no_proxy');
 	if (!list) return false;
-	const name = host.replace(/^\[|\]$/g, '').toLowerCase();
-	return list.split(',').map(item => item.trim().toLowerCase()).filter(Boolean).some(entry => {
-		if (entry === '*') return true;
-		const bare = entry.replace(/^\*?\./, '').replace(/:\d+$/, '');
-		return name === bare || name.endsWith(`.${bare}`);
-	});
+	const name = host.replaceAll(/^\[|\]$/g, '').toLowerCase();
+	return list
+		.split(',')
+		.map(item => item.trim().toLowerCase())
+		.filter(Boolean)
+		.some(entry => {
+			if (entry === '*') return true;
+			const bare = entry.replace(/^\*?\./, '').replace(/:\d+$/, '');
+			return name === bare || name.endsWith(`.${bare}`);
+		});
 }
 
 /** The proxy for a URL, or undefined to go direct. */
 export function proxyFor(url: URL, env: NodeJS.ProcessEnv): URL | undefined {
 	if (bypassesProxy(url.hostname, env)) return undefined;
-	const text = url.protocol === 'https:' ? proxyVariable(env, 'https_proxy') ?? proxyVariable(env, 'http_proxy') : proxyVariable(env, 'http_proxy');
+	const text = url.protocol === 'https:' ? (proxyVariable(env, 'https_proxy') ?? proxyVariable(env, 'http_proxy')) : proxyVariable(env, 'http_proxy');
 	if (!text) return undefined;
 	try {
 		return new URL(text.includes('://') ? text : `http://${text}`);
@@ -57,7 +61,14 @@ function proxyAuthorization(proxy: URL): Record<string, string> {
 async function tunnel(proxy: URL, target: URL, signal?: AbortSignal): Promise<Socket> {
 	return new Promise((resolve, reject) => {
 		const authority = `${target.hostname}:${target.port || 443}`;
-		const request = http.request({host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: authority, headers: {host: authority, ...proxyAuthorization(proxy)}, signal});
+		const request = http.request({
+			host: proxy.hostname,
+			port: proxy.port || 80,
+			method: 'CONNECT',
+			path: authority,
+			headers: {host: authority, ...proxyAuthorization(proxy)},
+			signal,
+		});
 		request.once('connect', (response, socket) => {
 			if (response.statusCode === 200) {
 				resolve(socket);
@@ -77,11 +88,16 @@ async function getOnce(url: URL, env: NodeJS.ProcessEnv, signal?: AbortSignal): 
 	let options: https.RequestOptions;
 	if (proxy && url.protocol === 'https:') {
 		const socket = await tunnel(proxy, url, signal);
-		options = {host: url.hostname, port: url.port || 443, path: `${url.pathname}${url.search}`, createConnection: () => tls.connect({socket, servername: url.hostname})};
+		options = {
+			host: url.hostname,
+			port: url.port || 443,
+			path: `${url.pathname}${url.search}`,
+			createConnection: () => tls.connect({socket, servername: url.hostname}),
+		};
 	} else if (proxy) {
 		options = {host: proxy.hostname, port: proxy.port || 80, path: url.href, headers: {host: url.host, ...proxyAuthorization(proxy)}};
 	} else {
-		options = {host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || undefined, path: `${url.pathname}${url.search}`};
+		options = {host: url.hostname.replaceAll(/^\[|\]$/g, ''), port: url.port || undefined, path: `${url.pathname}${url.search}`};
 	}
 
 	const module = url.protocol === 'https:' ? https : http;
@@ -96,7 +112,8 @@ export async function httpGet(text: string, options: {env?: NodeJS.ProcessEnv; s
 	const env = options.env ?? process.env;
 	let url = new URL(text);
 	for (let hop = 0; hop <= maxRedirects; hop++) {
-		if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new MachinistError(`cannot download ${url.href}: only http and https URLs are supported`);
+		if (url.protocol !== 'http:' && url.protocol !== 'https:')
+			throw new MachinistError(`cannot download ${url.href}: only http and https URLs are supported`);
 		let response: http.IncomingMessage;
 		try {
 			response = await getOnce(url, env, options.signal);

@@ -64,7 +64,9 @@ function labelsMatch(engineOptions: EngineOptions | undefined, wanted: MachineFi
 		const equals = label.indexOf('=');
 		return equals === -1 ? {key: label, value: ''} : {key: label.slice(0, equals), value: label.slice(equals + 1)};
 	});
-	return wanted.some(filter => labels.some(label => label.key === filter.key && (filter.value === '' || label.value.toLowerCase() === filter.value.toLowerCase())));
+	return wanted.some(filter =>
+		labels.some(label => label.key === filter.key && (filter.value === '' || label.value.toLowerCase() === filter.value.toLowerCase())),
+	);
 }
 
 /** Filters that need only the stored record (all but state). */
@@ -75,21 +77,32 @@ function labelsMatch(engineOptions: EngineOptions | undefined, wanted: MachineFi
 export async function recordFilter(engine: Engine, hosts: readonly HostRecord[], filters: MachineFilters): Promise<(host: HostRecord) => boolean> {
 	const clusters = new Map<string, string>();
 	if (filters.swarm.length > 0) {
-		await Promise.all(hosts.map(async host => {
-			const {swarm} = await readNotes(engine.store.machineDir(host.Name));
-			if (swarm) clusters.set(host.Name, swarm.cluster.toLowerCase());
-		}));
+		await Promise.all(
+			hosts.map(async host => {
+				const {swarm} = await readNotes(engine.store.machineDir(host.Name));
+				if (swarm) clusters.set(host.Name, swarm.cluster.toLowerCase());
+			}),
+		);
 	}
 
 	return host => matchesRecordFilters(host, hosts, filters, clusters);
 }
 
-export function matchesRecordFilters(host: HostRecord, hosts: readonly HostRecord[], filters: MachineFilters, clusters: ReadonlyMap<string, string> = new Map()): boolean {
+export function matchesRecordFilters(
+	host: HostRecord,
+	hosts: readonly HostRecord[],
+	filters: MachineFilters,
+	clusters: ReadonlyMap<string, string> = new Map(),
+): boolean {
 	if (filters.driver.length > 0 && !filters.driver.includes(host.DriverName.toLowerCase())) return false;
 	if (filters.name.length > 0 && !filters.name.some(pattern => pattern.test(host.Name))) return false;
 	if (filters.label.length > 0 && !labelsMatch(host.HostOptions.EngineOptions, filters.label)) return false;
 	if (filters.swarm.length > 0) {
-		const master = clusters.get(host.Name) ?? swarmMasterName(host, hosts).replace(/ \(master\)$/, '').toLowerCase();
+		const master =
+			clusters.get(host.Name) ??
+			swarmMasterName(host, hosts)
+				.replace(/ \(master\)$/, '')
+				.toLowerCase();
 		if (!filters.swarm.includes(master)) return false;
 	}
 

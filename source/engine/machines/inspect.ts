@@ -3,17 +3,20 @@ import {readFile} from 'node:fs/promises';
 import {readCertificateInfo} from '../certs/inspect.js';
 import type {Engine} from '../engine.js';
 import {errorMessage} from '../errors.js';
+import type {HostRecord} from '../store/host.js';
+import {readNotes} from '../store/notes.js';
 import {driverContext, loadMachine, type Machine} from './machine.js';
 import {queryMachine} from './query.js';
 import {stateLabel} from './state.js';
-import type {HostRecord} from '../store/host.js';
-import {readNotes} from '../store/notes.js';
 
 /**
  * The record plus what only the machine can tell: docker-machine's inspect showed persisted
  * data alone (#1582), so scripts had to call status and url as well.
  */
-export async function inspectMachine(engine: Engine, machine: Machine): Promise<HostRecord & {State: string; URL: string; DockerVersion: string; Error: string; SwarmMode: SwarmModeSummary | null}> {
+export async function inspectMachine(
+	engine: Engine,
+	machine: Machine,
+): Promise<HostRecord & {State: string; URL: string; DockerVersion: string; Error: string; SwarmMode: SwarmModeSummary | null}> {
 	const {swarm} = await readNotes(machine.dir);
 	// Swarm mode's membership: the cluster, node ID and role the last swarm command recorded.
 	const SwarmMode = swarm ? {Cluster: swarm.cluster, NodeID: swarm.nodeId, Role: swarm.role} : null;
@@ -35,7 +38,15 @@ export type MachineDetails = {
 	driverName: string;
 	ip: string;
 	ssh?: {user: string; port: number; keyPath: string};
-	engine: {labels: string[]; flags: string[]; env: string[]; insecureRegistries: string[]; registryMirrors: string[]; storageDriver: string; installUrl: string};
+	engine: {
+		labels: string[];
+		flags: string[];
+		env: string[];
+		insecureRegistries: string[];
+		registryMirrors: string[];
+		storageDriver: string;
+		installUrl: string;
+	};
 	certificates: {ca: CertificateSummary; client: CertificateSummary; server: CertificateSummary};
 	/** Local VMs: the last lines of the serial console log. */
 	serialTail?: string[];

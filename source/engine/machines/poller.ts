@@ -54,12 +54,16 @@ export class StatusPoller {
 
 	start(): void {
 		void this.refresh();
-		this.#timers.push(setInterval(() => {
-			void this.refresh();
-		}, this.#options.intervalMs));
-		this.#timers.push(setInterval(() => {
-			if (this.#fast.size > 0) void this.#poll(name => this.#fast.has(name));
-		}, this.#options.fastIntervalMs));
+		this.#timers.push(
+			setInterval(() => {
+				void this.refresh();
+			}, this.#options.intervalMs),
+		);
+		this.#timers.push(
+			setInterval(() => {
+				if (this.#fast.size > 0) void this.#poll(name => this.#fast.has(name));
+			}, this.#options.fastIntervalMs),
+		);
 	}
 
 	stop(): void {
@@ -110,7 +114,10 @@ export class StatusPoller {
 				include: host => include(host.Name),
 				withInfo: true,
 			});
-			this.#merge(entries.map(entry => entry.name), statuses);
+			this.#merge(
+				entries.map(entry => entry.name),
+				statuses,
+			);
 		} catch {
 			// Stopped while polling; nothing to report.
 		} finally {
@@ -144,7 +151,19 @@ export class StatusPoller {
 		this.#order = [...this.#rows.values()].sort((a, b) => rank(a) - rank(b) || naturalCompare(a.name, b.name)).map(row => row.name);
 		// Listeners re-render; a poll that changed nothing a user can see wakes nobody (idle cost),
 		// except twice a minute so "asked N s ago" stays honest.
-		const signature = JSON.stringify(this.rows().map(row => [row.name, row.state, row.url, row.dockerVersion, row.error, row.stale, row.problem, row.info?.ContainersRunning, row.info?.Containers]));
+		const signature = JSON.stringify(
+			this.rows().map(row => [
+				row.name,
+				row.state,
+				row.url,
+				row.dockerVersion,
+				row.error,
+				row.stale,
+				row.problem,
+				row.info?.ContainersRunning,
+				row.info?.Containers,
+			]),
+		);
 		if (signature === this.#lastSignature && now - this.#lastEmit < 30_000) return;
 		this.#lastSignature = signature;
 		this.#lastEmit = now;

@@ -1,21 +1,27 @@
 // start, stop, restart, kill, and waiting for a machine to reach a state.
 import type {Engine} from '../engine.js';
 import {MachinistError} from '../errors.js';
-import {driverContext, type Machine} from './machine.js';
 import {pause} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
+import {driverContext, type Machine} from './machine.js';
 import type {MachineState} from './state.js';
 
 /** docker-machine's wait: 60 polls, 3 s apart. */
 const stateWait = {attempts: 60, intervalMs: 3000};
 
-export async function waitForState(machine: Machine, wanted: MachineState, options: {signal?: AbortSignal; attempts?: number; intervalMs?: number} = {}): Promise<void> {
+export async function waitForState(
+	machine: Machine,
+	wanted: MachineState,
+	options: {signal?: AbortSignal; attempts?: number; intervalMs?: number} = {},
+): Promise<void> {
 	const attempts = options.attempts ?? stateWait.attempts;
 	for (let attempt = 1; ; attempt++) {
 		const state = await machine.driver.getState(driverContext(machine, {signal: options.signal}));
 		if (state === wanted) return;
 		if (attempt >= attempts) {
-			throw new MachinistError(`Machine "${machine.name}" did not become ${wanted.toLowerCase()} (still ${state.toLowerCase()} after ${attempts} checks)`);
+			throw new MachinistError(
+				`Machine "${machine.name}" did not become ${wanted.toLowerCase()} (still ${state.toLowerCase()} after ${attempts} checks)`,
+			);
 		}
 
 		await pause(options.intervalMs ?? stateWait.intervalMs, options.signal);
@@ -35,7 +41,12 @@ const powerWords: Record<PowerAction, {doing: string; done: string; target: Mach
  * start/stop/kill/restart on one machine with docker-machine's messages and rules: asking for
  * the state a machine is already in is an error; restart of a stopped machine starts it.
  */
-export async function powerMachine(engine: Engine, machine: Machine, action: PowerAction, options: {progress?: ProgressSink; signal?: AbortSignal} = {}): Promise<void> {
+export async function powerMachine(
+	engine: Engine,
+	machine: Machine,
+	action: PowerAction,
+	options: {progress?: ProgressSink; signal?: AbortSignal} = {},
+): Promise<void> {
 	const progress = options.progress ?? ignoreProgress;
 	const words = powerWords[action];
 	const context = driverContext(machine, {progress, signal: options.signal});
@@ -48,11 +59,7 @@ export async function powerMachine(engine: Engine, machine: Machine, action: Pow
 		}
 
 		progress({type: 'step', message: `${words.doing} "${machine.name}"...`});
-		if (action === 'restart' && state === 'Stopped') {
-			await machine.driver.start(context);
-		} else {
-			await machine.driver[action](context);
-		}
+		await (action === 'restart' && state === 'Stopped' ? machine.driver.start(context) : machine.driver[action](context));
 
 		await waitForState(machine, words.target, options);
 		// Drivers may learn a new IP while starting; keep it.

@@ -1,22 +1,34 @@
 // provision, regenerate-certs and upgrade on a machine: its lock, its SSH, its remembered failure.
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
-import {driverContext, type Machine} from './machine.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {readNotes, writeNotes} from '../store/notes.js';
 import type {ProvisionOptions} from '../provision/docker-host.js';
 import type {Remote} from '../provision/remote.js';
+import {driverContext, type Machine} from './machine.js';
 
 /** How long a machine may take to answer SSH: docker-machine's 60 × 3 s. */
 export const sshWaitMs = 180_000;
 
 /** Runs `work` with an SSH connection to the machine, waiting for SSH as the driver allows. */
-async function withMachineSsh<T>(engine: Engine, machine: Machine, options: {progress?: ProgressSink; signal?: AbortSignal; sshWaitMs?: number}, work: (client: Remote) => Promise<T>): Promise<T> {
+async function withMachineSsh<T>(
+	engine: Engine,
+	machine: Machine,
+	options: {progress?: ProgressSink; signal?: AbortSignal; sshWaitMs?: number},
+	work: (client: Remote) => Promise<T>,
+): Promise<T> {
 	const details = await machine.driver.sshDetails(driverContext(machine));
 	if (!details) throw new MachinistError(`Machine "${machine.name}" (driver ${machine.host.DriverName}) is not provisioned over SSH`);
 	const {waitForSsh} = await import('../ssh/wait.js');
 	const {sshConnectOptions} = await import('../ssh/connect.js');
-	const client = await waitForSsh({...sshConnectOptions(machine.name, details, machine.dir, engine.env), signal: options.signal}, {deadlineMs: options.sshWaitMs ?? machine.timings?.sshWaitMs ?? machine.driver.sshWaitMs ?? sshWaitMs, signal: options.signal, progress: options.progress});
+	const client = await waitForSsh(
+		{...sshConnectOptions(machine.name, details, machine.dir, engine.env), signal: options.signal},
+		{
+			deadlineMs: options.sshWaitMs ?? machine.timings?.sshWaitMs ?? machine.driver.sshWaitMs ?? sshWaitMs,
+			signal: options.signal,
+			progress: options.progress,
+		},
+	);
 	try {
 		return await work(client);
 	} finally {
@@ -30,18 +42,22 @@ async function withMachineSsh<T>(engine: Engine, machine: Machine, options: {pro
  */
 export async function provisionMachine(engine: Engine, machine: Machine, options: ProvisionOptions & {sshWaitMs?: number} = {}): Promise<void> {
 	const progress: ProgressSink = options.progress ?? ignoreProgress;
-	await engine.store.withLock(machine.name, async () => {
-		try {
-			const {provisionHost} = await import('../provision/docker-host.js');
-			await withMachineSsh(engine, machine, {...options, progress}, async client => provisionHost(engine, machine, client, {...options, progress}));
-		} catch (error) {
-			await writeNotes(machine.dir, {...(await readNotes(machine.dir)), provisionError: errorMessage(error)});
-			throw error;
-		}
+	await engine.store.withLock(
+		machine.name,
+		async () => {
+			try {
+				const {provisionHost} = await import('../provision/docker-host.js');
+				await withMachineSsh(engine, machine, {...options, progress}, async client => provisionHost(engine, machine, client, {...options, progress}));
+			} catch (error) {
+				await writeNotes(machine.dir, {...(await readNotes(machine.dir)), provisionError: errorMessage(error)});
+				throw error;
+			}
 
-		await writeNotes(machine.dir, {...(await readNotes(machine.dir)), provisionError: undefined});
-		await engine.store.save({...machine.host, Driver: machine.driver.config});
-	}, {operation: 'Provisioning'});
+			await writeNotes(machine.dir, {...(await readNotes(machine.dir)), provisionError: undefined});
+			await engine.store.save({...machine.host, Driver: machine.driver.config});
+		},
+		{operation: 'Provisioning'},
+	);
 }
 
 /** regenerate-certs: a new server certificate, put in place with only dockerd restarted. */

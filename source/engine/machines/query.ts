@@ -2,11 +2,11 @@
 import type {DockerInfo} from '../docker/client.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
-import {driverContext, machineFromHost, type Machine} from './machine.js';
-import type {MachineState} from './state.js';
 import type {HostRecord, SwarmOptions} from '../store/host.js';
 import {readNotes} from '../store/notes.js';
 import type {StoreEntry} from '../store/store.js';
+import type {MachineState} from './state.js';
+import {driverContext, machineFromHost, type Machine} from './machine.js';
 
 /** What `ls`, `active` and the TUI know about one machine after asking it. */
 export type MachineStatus = {
@@ -79,17 +79,38 @@ export type QueryOptions = {
 	withInfo?: boolean;
 };
 
-async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal, withInfo = false): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'> & {swarm?: string}> {
+async function askMachine(
+	engine: Engine,
+	machine: Machine,
+	signal: AbortSignal,
+	withInfo = false,
+): Promise<Omit<MachineStatus, 'name' | 'driverName' | 'swarm' | 'responseTimeMs'> & {swarm?: string}> {
 	const notes = await readNotes(machine.dir);
 	const {provisionError, createError} = notes;
 	// A swarm-mode member's column, until its daemon says more: what it was last told.
 	const storedSwarm = notes.swarm ? {swarm: `${notes.swarm.cluster} (${notes.swarm.role})`} : {};
 	if (createError) {
-		return {state: 'Error', url: '', dockerVersion: '', error: `Creation failed: ${createError} (remove it with "${engine.program} rm ${machine.name}")`, activeHost: false, activeSwarm: false, host: machine.host};
+		return {
+			state: 'Error',
+			url: '',
+			dockerVersion: '',
+			error: `Creation failed: ${createError} (remove it with "${engine.program} rm ${machine.name}")`,
+			activeHost: false,
+			activeSwarm: false,
+			host: machine.host,
+		};
 	}
 
 	if (provisionError) {
-		return {state: 'Error', url: '', dockerVersion: '', error: `Provisioning failed: ${provisionError} (run "${engine.program} provision ${machine.name}" once the cause is fixed)`, activeHost: false, activeSwarm: false, host: machine.host};
+		return {
+			state: 'Error',
+			url: '',
+			dockerVersion: '',
+			error: `Provisioning failed: ${provisionError} (run "${engine.program} provision ${machine.name}" once the cause is fixed)`,
+			activeHost: false,
+			activeSwarm: false,
+			host: machine.host,
+		};
 	}
 
 	const context = driverContext(machine, {signal});
@@ -116,7 +137,7 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 
 	// Loaded here, not up front: it brings node:tls, which `ls -q` and the filters never need.
 	const {dockerClientFor, swarmAddress} = await import('../access/connection.js');
-	const dockerHost = engine.env['DOCKER_HOST'] ?? '';
+	const dockerHost = engine.env.DOCKER_HOST ?? '';
 	const swarm = machine.host.HostOptions.SwarmOptions;
 	const activeHost = url === dockerHost;
 	const activeSwarm = isSwarmActive(url, swarm, dockerHost, swarmAddress);
@@ -126,7 +147,17 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 			const info = await client.info(signal);
 			const {swarmLabel} = await import('../swarm/cluster.js');
 			const swarmColumn = await swarmLabel(client, info, notes.swarm, signal);
-			return {state, url, dockerVersion: info.ServerVersion, error: '', activeHost, activeSwarm, host: machine.host, swarm: swarmColumn, ...(withInfo ? {info} : {})};
+			return {
+				state,
+				url,
+				dockerVersion: info.ServerVersion,
+				error: '',
+				activeHost,
+				activeSwarm,
+				host: machine.host,
+				swarm: swarmColumn,
+				...(withInfo ? {info} : {}),
+			};
 		}
 
 		if (withInfo) {
@@ -138,7 +169,16 @@ async function askMachine(engine: Engine, machine: Machine, signal: AbortSignal,
 		return {state, url, dockerVersion: version, error: '', activeHost, activeSwarm, host: machine.host};
 	} catch (error) {
 		if (signal.aborted) throw error;
-		return {state, url, dockerVersion: '', error: `Unable to query docker version: ${errorMessage(error)}`, activeHost, activeSwarm, host: machine.host, ...storedSwarm};
+		return {
+			state,
+			url,
+			dockerVersion: '',
+			error: `Unable to query docker version: ${errorMessage(error)}`,
+			activeHost,
+			activeSwarm,
+			host: machine.host,
+			...storedSwarm,
+		};
 	}
 }
 
@@ -162,15 +202,31 @@ export async function queryMachine(engine: Engine, host: HostRecord, swarm: stri
 		const answer = await Promise.race([
 			askMachine(engine, machine, controller.signal, options.withInfo),
 			new Promise<never>((_resolve, reject) => {
-				controller.signal.addEventListener('abort', () => {
-					reject(controller.signal.reason);
-				}, {once: true});
+				controller.signal.addEventListener(
+					'abort',
+					() => {
+						reject(controller.signal.reason);
+					},
+					{once: true},
+				);
 			}),
 		]);
 		return {...base, ...answer, responseTimeMs: performance.now() - started};
 	} catch (error) {
 		if (controller.signal.aborted && !options.signal?.aborted) {
-			return {...base, state: 'Timeout', url: '', dockerVersion: '', error: '', activeHost: false, activeSwarm: false, swarm: '', responseTimeMs: performance.now() - started, problem: 'timeout', host};
+			return {
+				...base,
+				state: 'Timeout',
+				url: '',
+				dockerVersion: '',
+				error: '',
+				activeHost: false,
+				activeSwarm: false,
+				swarm: '',
+				responseTimeMs: performance.now() - started,
+				problem: 'timeout',
+				host,
+			};
 		}
 
 		throw error;
@@ -215,7 +271,11 @@ export function loadErrorStatus(entry: StoreEntry): MachineStatus {
  * Queries every loadable machine in parallel (bounded) and returns loaded ones sorted
  * naturally, then the unloadable ones as error rows, as `ls` lists them.
  */
-export async function queryMachines(engine: Engine, entries: readonly StoreEntry[], options: QueryOptions & {concurrency?: number; include?: (host: HostRecord) => boolean} = {}): Promise<MachineStatus[]> {
+export async function queryMachines(
+	engine: Engine,
+	entries: readonly StoreEntry[],
+	options: QueryOptions & {concurrency?: number; include?: (host: HostRecord) => boolean} = {},
+): Promise<MachineStatus[]> {
 	const hosts = entries.flatMap(entry => (entry.host ? [entry.host] : []));
 	const wanted = hosts.filter(host => options.include?.(host) ?? true).sort((a, b) => naturalCompare(a.Name, b.Name));
 	const byName = new Map(entries.map(entry => [entry.name, entry]));
@@ -223,12 +283,27 @@ export async function queryMachines(engine: Engine, entries: readonly StoreEntry
 		const entry = byName.get(host.Name);
 		// A machine being created or removed has no state worth asking for yet, or any more.
 		if (entry?.operation === 'Creating' || entry?.operation === 'Removing') {
-			return {name: host.Name, driverName: host.DriverName, swarm: '', state: entry.operation, url: '', dockerVersion: '', error: '', responseTimeMs: 0, activeHost: false, activeSwarm: false, host};
+			return {
+				name: host.Name,
+				driverName: host.DriverName,
+				swarm: '',
+				state: entry.operation,
+				url: '',
+				dockerVersion: '',
+				error: '',
+				responseTimeMs: 0,
+				activeHost: false,
+				activeSwarm: false,
+				host,
+			};
 		}
 
 		return withStoreFacts(entry, await queryMachine(engine, host, swarmMasterName(host, hosts), options), engine.program);
 	});
-	const broken = entries.filter(entry => entry.error).sort((a, b) => naturalCompare(a.name, b.name)).map(entry => withStoreFacts(entry, loadErrorStatus(entry), engine.program));
+	const broken = entries
+		.filter(entry => entry.error)
+		.sort((a, b) => naturalCompare(a.name, b.name))
+		.map(entry => withStoreFacts(entry, loadErrorStatus(entry), engine.program));
 	return [...statuses, ...broken];
 }
 

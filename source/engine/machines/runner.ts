@@ -1,11 +1,12 @@
 // Long operations run in the background for the app, each with a live log.
-import type {CreateRequest} from './create-options.js';
 import type {Engine} from '../engine.js';
 import {errorMessage} from '../errors.js';
-import {loadMachine} from './machine.js';
 import type {ProgressEvent} from '../progress.js';
+import {loadMachine} from './machine.js';
+import type {CreateRequest} from './create-options.js';
 
-export type OperationKind = 'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave';
+export type OperationKind =
+	'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave';
 
 export type Operation = {
 	id: number;
@@ -123,18 +124,20 @@ export class OperationRunner {
 		};
 
 		this.#changed(operation);
-		void work(progress).then(
-			() => {
-				operation.state = 'done';
-			},
-			(error: unknown) => {
-				operation.state = 'failed';
-				operation.error = errorMessage(error);
-			},
-		).finally(() => {
-			operation.endedAt = Date.now();
-			this.#changed(operation);
-		});
+		void work(progress)
+			.then(
+				() => {
+					operation.state = 'done';
+				},
+				(error: unknown) => {
+					operation.state = 'failed';
+					operation.error = errorMessage(error);
+				},
+			)
+			.finally(() => {
+				operation.endedAt = Date.now();
+				this.#changed(operation);
+			});
 		return operation;
 	}
 

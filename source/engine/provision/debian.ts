@@ -8,8 +8,10 @@ const debian: Provisioner = {
 	ids: ['debian', 'ubuntu', 'raspbian', 'linuxmint', 'pop', 'elementary', 'zorin', 'kali'],
 	likes: ['debian', 'ubuntu'],
 	// apt may be busy (unattended-upgrades on a fresh cloud host): wait for its lock, not fail.
-	installPackages: packages => `export DEBIAN_FRONTEND=noninteractive; apt-get -o DPkg::Lock::Timeout=180 update -q && apt-get -o DPkg::Lock::Timeout=180 install -y -q ${shellCommand(packages)}`,
-	upgradePackageOf: binary => `export DEBIAN_FRONTEND=noninteractive; pkg=$(dpkg -S "$(readlink -f ${shellQuote(binary)})" | cut -d: -f1) && apt-get -o DPkg::Lock::Timeout=180 update -q && apt-get -o DPkg::Lock::Timeout=180 install -y -q --only-upgrade "$pkg"`,
+	installPackages: packages =>
+		`export DEBIAN_FRONTEND=noninteractive; apt-get -o DPkg::Lock::Timeout=180 update -q && apt-get -o DPkg::Lock::Timeout=180 install -y -q ${shellCommand(packages)}`,
+	upgradePackageOf: binary =>
+		`export DEBIAN_FRONTEND=noninteractive; pkg=$(dpkg -S "$(readlink -f ${shellQuote(binary)})" | cut -d: -f1) && apt-get -o DPkg::Lock::Timeout=180 update -q && apt-get -o DPkg::Lock::Timeout=180 install -y -q --only-upgrade "$pkg"`,
 	dockerPackage: 'docker.io',
 };
 

@@ -50,15 +50,17 @@ function hostnameScript(name: string): string {
 	return [
 		// A container may not be allowed to change its kernel hostname; the files still matter.
 		`hostname ${quoted} 2>/dev/null || true`,
-		`printf '%s\\n' ${quoted} > /etc/hostname`,
-		`if grep -q '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts; then sed -i "s/^127\\.0\\.1\\.1[[:space:]].*/127.0.1.1 "${quoted}"/" /etc/hosts; else printf '127.0.1.1 %s\\n' ${quoted} >> /etc/hosts; fi`,
+		String.raw`printf '%s\n' ${quoted} > /etc/hostname`,
+		String.raw`if grep -q '^127\.0\.1\.1[[:space:]]' /etc/hosts; then sed -i "s/^127\.0\.1\.1[[:space:]].*/127.0.1.1 "${quoted}"/" /etc/hosts; else printf '127.0.1.1 %s\n' ${quoted} >> /etc/hosts; fi`,
 	].join('\n');
 }
 
 async function installDocker(remote: Remote, provisioner: Provisioner, machine: Machine, progress: ProgressSink, signal?: AbortSignal): Promise<void> {
 	const installUrl = machine.host.HostOptions.EngineOptions.InstallURL;
 	if (installUrl === 'none') {
-		throw new MachinistError(`Docker is not installed on ${machine.name} and --engine-install-url none says not to install it: install Docker there, or create the machine with another --engine-install-url`);
+		throw new MachinistError(
+			`Docker is not installed on ${machine.name} and --engine-install-url none says not to install it: install Docker there, or create the machine with another --engine-install-url`,
+		);
 	}
 
 	progress({type: 'step', message: 'Installing Docker...'});
@@ -70,12 +72,15 @@ async function installDocker(remote: Remote, provisioner: Provisioner, machine: 
 	const url = shellQuote(installUrl);
 	// The script is fetched to a file first, so a failed download is a failure, not an empty
 	// script that "succeeds" through the pipe.
-	await remote.sudo([
-		`if ! command -v curl >/dev/null 2>&1 && ! command -v wget >/dev/null 2>&1; then ${provisioner.installPackages(['curl'])}; fi`,
-		`script=$(mktemp)`,
-		`if command -v curl >/dev/null 2>&1; then curl -fsSL ${url} -o "$script"; else wget -qO "$script" ${url}; fi`,
-		'sh "$script"; status=$?; rm -f "$script"; exit $status',
-	].join('\n'), {signal, timeoutMs: 20 * 60_000});
+	await remote.sudo(
+		[
+			`if ! command -v curl >/dev/null 2>&1 && ! command -v wget >/dev/null 2>&1; then ${provisioner.installPackages(['curl'])}; fi`,
+			`script=$(mktemp)`,
+			`if command -v curl >/dev/null 2>&1; then curl -fsSL ${url} -o "$script"; else wget -qO "$script" ${url}; fi`,
+			'sh "$script"; status=$?; rm -f "$script"; exit $status',
+		].join('\n'),
+		{signal, timeoutMs: 20 * 60_000},
+	);
 }
 
 /**
@@ -94,7 +99,14 @@ export async function ensureServerCertificate(engine: Engine, machine: Machine, 
 			const info = readCertificateInfo(certPem);
 			// A key from another pair (a crash between the two writes, a replaced file) would take
 			// dockerd down with it: such a pair is made anew.
-			if (keyMatchesCertificate(certPem, keyPem) && problems.chainsToCa && !problems.expired && !problems.expiresSoon && hosts.every(host => info.sans.includes(host))) return false;
+			if (
+				keyMatchesCertificate(certPem, keyPem) &&
+				problems.chainsToCa &&
+				!problems.expired &&
+				!problems.expiresSoon &&
+				hosts.every(host => info.sans.includes(host))
+			)
+				return false;
 		} catch {
 			// Missing or unreadable: make one.
 		}
@@ -108,7 +120,7 @@ export async function ensureServerCertificate(engine: Engine, machine: Machine, 
 		serverKeyPath: auth.ServerKeyPath,
 		org: `${certificateUser(engine.env)}.${machine.name}`,
 		hosts,
-		clientAuthToo: machine.host.HostOptions.SwarmOptions?.Master === true,
+		clientAuthToo: machine.host.HostOptions.SwarmOptions?.Master,
 	});
 	return true;
 }
@@ -124,7 +136,9 @@ async function uploadCertificates(remote: Remote, machine: Machine, signal?: Abo
 	const contents = await Promise.all(files.map(async ([local]) => readFile(local, 'utf8')));
 	const [, certPem = '', keyPem = ''] = contents;
 	if (!keyMatchesCertificate(certPem, keyPem)) {
-		throw new MachinistError(`${auth.ServerKeyPath} is not the key of ${auth.ServerCertPath}: nothing was uploaded; run "machinist regenerate-certs -f ${machine.name}"`);
+		throw new MachinistError(
+			`${auth.ServerKeyPath} is not the key of ${auth.ServerCertPath}: nothing was uploaded; run "machinist regenerate-certs -f ${machine.name}"`,
+		);
 	}
 
 	let changed = false;
@@ -155,7 +169,13 @@ const daemonWaitMs = 60_000;
  * looked for a listening port with netstat, 10 × 3 s). A daemon that does not come up fails
  * with its last log lines, which usually say why.
  */
-export async function waitForDaemon(engine: Engine, machine: Machine, remote: Remote, init: InitSystem, options: {signal?: AbortSignal; timeoutMs?: number} = {}): Promise<void> {
+export async function waitForDaemon(
+	engine: Engine,
+	machine: Machine,
+	remote: Remote,
+	init: InitSystem,
+	options: {signal?: AbortSignal; timeoutMs?: number} = {},
+): Promise<void> {
 	const url = await machine.driver.getURL(driverContext(machine, {signal: options.signal}));
 	const {host, port} = hostPort(url);
 	const material = await tlsMaterialFor(engine, machine.host);
@@ -225,7 +245,10 @@ export async function provisionHost(engine: Engine, machine: Machine, remote: Re
 	if (!dockerd) {
 		await installDocker(remote, provisioner, machine, progress, signal);
 		dockerd = (await remote.exec(`(${dockerdSearch}) | head -n 1`, {signal})).stdout.trim();
-		if (!dockerd) throw new MachinistError(`Docker was installed on ${machine.name} but no dockerd binary is there; check --engine-install-url ${machine.host.HostOptions.EngineOptions.InstallURL}`);
+		if (!dockerd)
+			throw new MachinistError(
+				`Docker was installed on ${machine.name} but no dockerd binary is there; check --engine-install-url ${machine.host.HostOptions.EngineOptions.InstallURL}`,
+			);
 	}
 
 	progress({type: 'step', message: 'Copying certs to the local machine directory...'});
@@ -245,7 +268,7 @@ export async function provisionHost(engine: Engine, machine: Machine, remote: Re
 	if (certificatesChanged || configChanged || !(await daemonAnswers(engine, machine, signal))) {
 		try {
 			await init.restart(remote, signal);
-		} catch (error) {
+		} catch {
 			signal?.throwIfAborted();
 			throw await daemonFailure(machine, remote, init, 'dockerd stopped (its restart failed)', signal);
 		}
@@ -258,7 +281,12 @@ export async function provisionHost(engine: Engine, machine: Machine, remote: Re
  * upgrade: the package that provides dockerd is upgraded with the distribution's package
  * manager (whether it came from get.docker.com or the distribution), then dockerd restarted.
  */
-export async function upgradeDocker(engine: Engine, machine: Machine, remote: Remote, options: {progress?: ProgressSink; signal?: AbortSignal} = {}): Promise<void> {
+export async function upgradeDocker(
+	engine: Engine,
+	machine: Machine,
+	remote: Remote,
+	options: {progress?: ProgressSink; signal?: AbortSignal} = {},
+): Promise<void> {
 	const progress = options.progress ?? ignoreProgress;
 	const {signal} = options;
 	const facts = await gatherFacts(remote, signal);

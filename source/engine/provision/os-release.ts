@@ -20,19 +20,19 @@ export function parseOsRelease(text: string): OsRelease {
 		if (!match) continue;
 		let value = match[2]!;
 		const quote = value[0];
-		if ((quote === '"' || quote === '\'') && value.endsWith(quote) && value.length >= 2) {
+		if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
 			value = value.slice(1, -1);
-			if (quote === '"') value = value.replace(/\\(["\\$`])/g, '$1');
+			if (quote === '"') value = value.replaceAll(/\\(["\\$`])/g, '$1');
 		}
 
 		raw[match[1]!] = value;
 	}
 
 	return {
-		id: (raw['ID'] ?? '').toLowerCase(),
-		idLike: (raw['ID_LIKE'] ?? '').toLowerCase().split(/\s+/).filter(Boolean),
-		versionId: raw['VERSION_ID'] ?? '',
-		prettyName: raw['PRETTY_NAME'] ?? raw['NAME'] ?? '',
+		id: (raw.ID ?? '').toLowerCase(),
+		idLike: (raw.ID_LIKE ?? '').toLowerCase().split(/\s+/).filter(Boolean),
+		versionId: raw.VERSION_ID ?? '',
+		prettyName: raw.PRETTY_NAME ?? raw.NAME ?? '',
 		raw,
 	};
 }

@@ -45,5 +45,7 @@ export async function detectProvisioner(os: OsRelease): Promise<Provisioner> {
 	if (byId) return byId;
 	const byLike = families.find(family => family.likes.some(like => os.idLike.includes(like)));
 	if (byLike) return byLike;
-	throw new MachinistError(`Error detecting OS: OS type not recognized (ID=${os.id || 'none'}${os.idLike.length > 0 ? `, ID_LIKE=${os.idLike.join(' ')}` : ''}); supported: Debian, Ubuntu, RHEL, CentOS, Rocky, Alma, Fedora, Amazon Linux, Arch, openSUSE/SLES, Alpine and their derivatives`);
+	throw new MachinistError(
+		`Error detecting OS: OS type not recognized (ID=${os.id || 'none'}${os.idLike.length > 0 ? `, ID_LIKE=${os.idLike.join(' ')}` : ''}); supported: Debian, Ubuntu, RHEL, CentOS, Rocky, Alma, Fedora, Amazon Linux, Arch, openSUSE/SLES, Alpine and their derivatives`,
+	);
 }

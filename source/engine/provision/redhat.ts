@@ -8,8 +8,10 @@ const redhat: Provisioner = {
 	ids: ['rhel', 'centos', 'rocky', 'almalinux', 'ol', 'amzn', 'scientific', 'eurolinux'],
 	likes: ['rhel', 'centos'],
 	// No full OS update first: docker-machine ran `yum -y update`, surprising users (#4284).
-	installPackages: packages => `if command -v dnf >/dev/null 2>&1; then dnf install -y ${shellCommand(packages)}; else yum install -y ${shellCommand(packages)}; fi`,
-	upgradePackageOf: binary => `pkg=$(rpm -qf --qf '%{NAME}' ${shellQuote(binary)}) && if command -v dnf >/dev/null 2>&1; then dnf upgrade -y "$pkg"; else yum upgrade -y "$pkg"; fi`,
+	installPackages: packages =>
+		`if command -v dnf >/dev/null 2>&1; then dnf install -y ${shellCommand(packages)}; else yum install -y ${shellCommand(packages)}; fi`,
+	upgradePackageOf: binary =>
+		`pkg=$(rpm -qf --qf '%{NAME}' ${shellQuote(binary)}) && if command -v dnf >/dev/null 2>&1; then dnf upgrade -y "$pkg"; else yum upgrade -y "$pkg"; fi`,
 	dockerPackage: 'docker',
 };
 

@@ -124,7 +124,9 @@ export class SshClient {
 		if (options.agent !== undefined) offered.agent = options.agent;
 		if (options.password !== undefined) offered.password = true;
 		if (privateKey === undefined && options.agent === undefined && options.password === undefined) {
-			throw new MachinistError(`No SSH credentials for ${options.hostLabel} (${describeTarget(target)}): give a private key, an ssh-agent socket or a password`);
+			throw new MachinistError(
+				`No SSH credentials for ${options.hostLabel} (${describeTarget(target)}): give a private key, an ssh-agent socket or a password`,
+			);
 		}
 
 		const hostKeys = await createHostKeyCheck({
@@ -162,13 +164,14 @@ export class SshClient {
 			agent: options.agent,
 			password: options.password,
 			tryKeyboard: options.password !== undefined,
-			authHandler: authHandler as ConnectConfig['authHandler'],
+			authHandler,
 			hostVerifier: hostKeys.hostVerifier,
 			readyTimeout: readyTimeoutMs,
 			keepaliveInterval: keepaliveIntervalMs,
 			keepaliveCountMax,
 		};
-		if (hostKeys.serverHostKeyAlgorithms) config.algorithms = {serverHostKey: hostKeys.serverHostKeyAlgorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey']};
+		if (hostKeys.serverHostKeyAlgorithms)
+			config.algorithms = {serverHostKey: hostKeys.serverHostKeyAlgorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey']};
 
 		const raw = new ssh2.Client();
 		const client = new SshClient(raw, target, keepaliveIntervalMs * (keepaliveCountMax + 1));
@@ -206,11 +209,14 @@ export class SshClient {
 			};
 
 			const onReady = (): void => {
-				void (pinned ?? Promise.resolve()).then(() => {
-					finish(undefined);
-				}, (error: unknown) => {
-					finish(error);
-				});
+				void (pinned ?? Promise.resolve()).then(
+					() => {
+						finish(undefined);
+					},
+					(error: unknown) => {
+						finish(error);
+					},
+				);
 			};
 
 			const onKeyboard = (_name: string, _instructions: string, _lang: string, prompts: unknown[], answer: (responses: string[]) => void): void => {
@@ -239,7 +245,9 @@ export class SshClient {
 			try {
 				raw.connect(config);
 			} catch (error) {
-				finish(new MachinistError(`SSH to ${options.hostLabel} (${describeTarget(target)}) could not start: ${(error as Error).message}`, {cause: error}));
+				finish(
+					new MachinistError(`SSH to ${options.hostLabel} (${describeTarget(target)}) could not start: ${(error as Error).message}`, {cause: error}),
+				);
 			}
 		});
 	}
@@ -264,7 +272,7 @@ export class SshClient {
 		});
 		raw.on('close', () => {
 			this.#closed = true;
-			for (const fail of [...this.#inFlight]) fail();
+			for (const fail of this.#inFlight) fail();
 		});
 	}
 
@@ -296,12 +304,29 @@ export class SshClient {
 	 * where no OpenSSH client is installed. Input and output flow through until the remote
 	 * shell exits; resolves with its exit code. The caller puts its terminal in raw mode.
 	 */
-	async interactiveShell(terminal: {input: NodeJS.ReadableStream; output: NodeJS.WritableStream & {columns?: number; rows?: number; on?(event: 'resize', listener: () => void): unknown; off?(event: 'resize', listener: () => void): unknown}; errorOutput: NodeJS.WritableStream; term?: string}): Promise<number> {
+	async interactiveShell(terminal: {
+		input: NodeJS.ReadableStream;
+		output: NodeJS.WritableStream & {
+			columns?: number;
+			rows?: number;
+			on?(event: 'resize', listener: () => void): unknown;
+			off?(event: 'resize', listener: () => void): unknown;
+		};
+		errorOutput: NodeJS.WritableStream;
+		term?: string;
+	}): Promise<number> {
 		return new Promise((resolve, reject) => {
 			const window = {term: terminal.term ?? 'xterm-256color', rows: terminal.output.rows ?? 24, cols: terminal.output.columns ?? 80};
 			this.#raw.shell(window, (error, channel) => {
 				if (error) {
-					reject(new SshConnectionError('lost', `could not open a shell: ${error.message}`, `Could not open a shell on ${this.target.hostLabel}: ${error.message}`, error));
+					reject(
+						new SshConnectionError(
+							'lost',
+							`could not open a shell: ${error.message}`,
+							`Could not open a shell on ${this.target.hostLabel}: ${error.message}`,
+							error,
+						),
+					);
 					return;
 				}
 
@@ -392,7 +417,12 @@ export class SshClient {
 	async download(remotePath: string, options: DownloadOptions = {}): Promise<Buffer> {
 		const maxBytes = options.maxBytes ?? defaultMaxDownloadBytes;
 		if (!options.sudo) {
-			const data = await this.#withSftp(`downloading ${remotePath}`, `check the path and that ${this.target.user} may read it, or download with sudo`, options, async sftp => sftpRead(sftp, remotePath, maxBytes, this.target.hostLabel));
+			const data = await this.#withSftp(
+				`downloading ${remotePath}`,
+				`check the path and that ${this.target.user} may read it, or download with sudo`,
+				options,
+				async sftp => sftpRead(sftp, remotePath, maxBytes, this.target.hostLabel),
+			);
 			if (data !== undefined) return data;
 		}
 
@@ -412,7 +442,8 @@ export class SshClient {
 		const stderr = raw.stderr.toString('utf8');
 		const problem = options.sudo ? sudoProblem(stderr, raw.code) : undefined;
 		if (problem && !this.isRoot) throw new SudoError(problem, this.target.hostLabel, this.target.user);
-		if (raw.code !== 0) throw new SshCommandError(this.target, {command: script, code: raw.code, signal: raw.signal, stdout: '', stderr}, `Downloading ${remotePath}`);
+		if (raw.code !== 0)
+			throw new SshCommandError(this.target, {command: script, code: raw.code, signal: raw.signal, stdout: '', stderr}, `Downloading ${remotePath}`);
 		return raw.stdout;
 	}
 
@@ -423,7 +454,11 @@ export class SshClient {
 
 	#lost(during: string): SshConnectionError {
 		if (this.#closedByUs) {
-			return new SshConnectionError('lost', 'connection closed', `The SSH connection to ${this.target.hostLabel} (${describeTarget(this.target)}) was closed before ${during}; open a new one`);
+			return new SshConnectionError(
+				'lost',
+				'connection closed',
+				`The SSH connection to ${this.target.hostLabel} (${describeTarget(this.target)}) was closed before ${during}; open a new one`,
+			);
 		}
 
 		return connectionLost(this.target, during, this.#lastError, this.#keepaliveMs);
@@ -489,13 +524,21 @@ export class SshClient {
 					}
 
 					sftp = session;
-					work(session).then(value => {
-						finish(undefined, value);
-					}, (workError: unknown) => {
-						if (workError instanceof MachinistError) finish(workError);
-						else if (this.#closed) finish(this.#lost(what));
-						else finish(new MachinistError(`${capitalize(what)} on ${this.target.hostLabel} failed: ${sftpReason(workError)}; ${hint}`, {cause: workError}));
-					});
+					work(session).then(
+						value => {
+							finish(undefined, value);
+						},
+						(workError: unknown) => {
+							if (workError instanceof MachinistError) finish(workError);
+							else if (this.#closed) finish(this.#lost(what));
+							else
+								finish(
+									new MachinistError(`${capitalize(what)} on ${this.target.hostLabel} failed: ${sftpReason(workError)}; ${hint}`, {
+										cause: workError,
+									}),
+								);
+						},
+					);
 				});
 			} catch (error) {
 				finish(this.#closed ? this.#lost(what) : error);
@@ -503,7 +546,7 @@ export class SshClient {
 		});
 	}
 
-	#execute(command: string, options: ExecOptions): Promise<RawResult> {
+	async #execute(command: string, options: ExecOptions): Promise<RawResult> {
 		const what = `running "${options.label ?? commandForMessage(command, 60)}"`;
 		this.#assertOpen(what);
 		options.signal?.throwIfAborted();
@@ -546,18 +589,26 @@ export class SshClient {
 			this.#inFlight.add(fail);
 
 			// A throwing callback must fail this command, not escape into ssh2's event loop.
-			const relay = (callback: ((chunk: Buffer) => void) | undefined, chunks: Buffer[]) => (chunk: Buffer): void => {
-				chunks.push(chunk);
-				try {
-					callback?.(chunk);
-				} catch (error) {
-					finish(error);
-				}
-			};
+			const relay =
+				(callback: ((chunk: Buffer) => void) | undefined, chunks: Buffer[]) =>
+				(chunk: Buffer): void => {
+					chunks.push(chunk);
+					try {
+						callback?.(chunk);
+					} catch (error) {
+						finish(error);
+					}
+				};
 
 			const onChannel = (error: Error | undefined, opened: ClientChannel): void => {
 				if (error) {
-					finish(this.#closed ? this.#lost(what) : new MachinistError(`Could not start "${commandForMessage(command)}" on ${this.target.hostLabel}: ${error.message}`, {cause: error}));
+					finish(
+						this.#closed
+							? this.#lost(what)
+							: new MachinistError(`Could not start "${commandForMessage(command)}" on ${this.target.hostLabel}: ${error.message}`, {
+									cause: error,
+								}),
+					);
 					return;
 				}
 
@@ -581,7 +632,13 @@ export class SshClient {
 
 					// No exit status: the connection went down, which ssh2 reports right after this.
 					setImmediate(() => {
-						finish(this.#closed ? this.#lost(what) : new MachinistError(`"${commandForMessage(command)}" on ${this.target.hostLabel} ended without an exit status; the server closed the session`));
+						finish(
+							this.#closed
+								? this.#lost(what)
+								: new MachinistError(
+										`"${commandForMessage(command)}" on ${this.target.hostLabel} ended without an exit status; the server closed the session`,
+									),
+						);
 					});
 				});
 				// Without data, stdin is closed at once: a command that reads it must not wait forever.

@@ -20,8 +20,8 @@ export async function connectToMachine(name: string, details: SshDetails | undef
 
 /** Connection options for a machine; the key falls back to the agent, then ~/.ssh defaults. */
 export function sshConnectOptions(name: string, details: SshDetails, machineDir: string, env: NodeJS.ProcessEnv = process.env) {
-	const agent = env['SSH_AUTH_SOCK'];
-	const home = env['HOME'] ?? '';
+	const agent = env.SSH_AUTH_SOCK;
+	const home = env.HOME ?? '';
 	const keyPath = details.keyPath || (agent ? undefined : path.join(home, '.ssh', 'id_rsa'));
 	return {
 		host: details.host,

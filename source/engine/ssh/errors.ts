@@ -23,15 +23,7 @@ export function describeTarget(target: SshEndpoint): string {
 	return `${target.user}@${joinHostPort(target.host, target.port)}`;
 }
 
-export type SshFailureKind =
-	| 'refused'
-	| 'timeout'
-	| 'unreachable'
-	| 'dns'
-	| 'reset'
-	| 'handshake'
-	| 'auth'
-	| 'lost';
+export type SshFailureKind = 'refused' | 'timeout' | 'unreachable' | 'dns' | 'reset' | 'handshake' | 'auth' | 'lost';
 
 export class SshConnectionError extends MachinistError {
 	readonly kind: SshFailureKind;
@@ -62,7 +54,7 @@ const socketReasons: Record<string, [SshFailureKind, string, string]> = {
 	ECONNREFUSED: ['refused', 'connection refused', 'check that the machine is running and sshd listens on port PORT'],
 	ETIMEDOUT: ['timeout', 'connection timed out', 'check the address and that no firewall blocks port PORT'],
 	EHOSTUNREACH: ['unreachable', 'no route to host', 'check that the machine is running and its IP address is current'],
-	ENETUNREACH: ['unreachable', 'network is unreachable', 'check the network connection and the machine\'s IP address'],
+	ENETUNREACH: ['unreachable', 'network is unreachable', "check the network connection and the machine's IP address"],
 	EHOSTDOWN: ['unreachable', 'host is down', 'check that the machine is running'],
 	ECONNRESET: ['reset', 'connection reset by peer', 'sshd may still be starting, or a firewall resets the connection'],
 	EPIPE: ['reset', 'connection closed by the server', 'sshd may still be starting'],
@@ -95,7 +87,12 @@ export function connectFailure(error: Ssh2Error, context: ConnectFailureContext)
 
 	if (error.level === 'handshake') {
 		const reason = error.message.replace(/^Handshake failed: /, '');
-		return new SshConnectionError('handshake', reason, `${where}: SSH handshake failed: ${reason}; the server's SSH version or settings are not supported`, error);
+		return new SshConnectionError(
+			'handshake',
+			reason,
+			`${where}: SSH handshake failed: ${reason}; the server's SSH version or settings are not supported`,
+			error,
+		);
 	}
 
 	// ssh2's words for "the TCP connection ended before the SSH protocol got going".
@@ -112,7 +109,12 @@ export function closedBeforeReady(context: ConnectFailureContext): SshConnection
 export function connectionLost(target: SshEndpoint, during: string, cause: Ssh2Error | undefined, keepaliveMs: number): SshConnectionError {
 	if (cause?.message === 'Keepalive timeout') {
 		const reason = `no answer for ${formatSeconds(keepaliveMs)}`;
-		return new SshConnectionError('lost', reason, `ssh ${joinHostPort(target.host, target.port)}: ${reason} during ${during.replace(/^running /, '')} on ${target.hostLabel}; check whether the machine stopped or its network is down`, cause);
+		return new SshConnectionError(
+			'lost',
+			reason,
+			`ssh ${joinHostPort(target.host, target.port)}: ${reason} during ${during.replace(/^running /, '')} on ${target.hostLabel}; check whether the machine stopped or its network is down`,
+			cause,
+		);
 	}
 
 	let reason = 'the server closed the connection';
@@ -139,7 +141,12 @@ export function commandForMessage(command: string, max = 120): string {
 
 /** The last non-empty lines of output, joined into one line. */
 export function lastLines(output: string, count = 3): string {
-	return output.split(/\r?\n/).map(line => line.trim()).filter(line => line !== '').slice(-count).join(' | ');
+	return output
+		.split(/\r?\n/)
+		.map(line => line.trim())
+		.filter(line => line !== '')
+		.slice(-count)
+		.join(' | ');
 }
 
 export class SshCommandError extends MachinistError {
@@ -194,9 +201,11 @@ export function authFailure(target: SshEndpoint, serverMethods: readonly string[
 
 	if (offered.inlineKey) reasons.push('the given key is not authorized on the host');
 	if (offered.agent !== undefined) {
-		reasons.push(offered.agentError === undefined
-			? 'no key in the SSH agent is authorized on the host'
-			: `the SSH agent at ${offered.agent} could not be used (${offered.agentError})`);
+		reasons.push(
+			offered.agentError === undefined
+				? 'no key in the SSH agent is authorized on the host'
+				: `the SSH agent at ${offered.agent} could not be used (${offered.agentError})`,
+		);
 	}
 
 	if (offered.password) reasons.push('the password was refused');

@@ -105,7 +105,9 @@ async function writeKnownHosts(file: string, content: string): Promise<void> {
 		await rename(temporary, file);
 	} catch (error) {
 		await unlink(temporary).catch(() => undefined);
-		throw new MachinistError(`Could not record the SSH host key in ${file}: ${errorMessage(error)}; check that the machine directory is writable`, {cause: error});
+		throw new MachinistError(`Could not record the SSH host key in ${file}: ${errorMessage(error)}; check that the machine directory is writable`, {
+			cause: error,
+		});
 	}
 }
 
@@ -233,9 +235,8 @@ export async function createHostKeyCheck(options: HostKeyCheckOptions): Promise<
 
 	const pinnedTypes = new Set(pins.map(pin => pin.keyType));
 	const preferred = defaultHostKeyAlgorithms.filter(algorithm => [...pinnedTypes].some(type => algorithmsByKeyType[type]?.includes(algorithm)));
-	const serverHostKeyAlgorithms = pins.length === 0
-		? undefined
-		: [...preferred, ...defaultHostKeyAlgorithms.filter(algorithm => !preferred.includes(algorithm))];
+	const serverHostKeyAlgorithms =
+		pins.length === 0 ? undefined : [...preferred, ...defaultHostKeyAlgorithms.filter(algorithm => !preferred.includes(algorithm))];
 
 	const hostVerifier = (key: Buffer): boolean => {
 		let presented: PinnedKey;
@@ -282,7 +283,7 @@ export async function createHostKeyCheck(options: HostKeyCheckOptions): Promise<
 export function sshOptionPath(file: string, alwaysQuote = false): string {
 	const escaped = file.replaceAll('%', '%%');
 	if (!alwaysQuote && !/[\s"'\\]/.test(escaped)) return escaped;
-	return `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+	return `"${escaped.replaceAll('\\', '\\\\').replaceAll('"', String.raw`\"`)}"`;
 }
 
 /**
@@ -291,11 +292,15 @@ export function sshOptionPath(file: string, alwaysQuote = false): string {
  */
 export function sshHostKeyOptions(knownHostsFile: string): string[] {
 	return [
-		'-o', `UserKnownHostsFile=${sshOptionPath(knownHostsFile)}`,
+		'-o',
+		`UserKnownHostsFile=${sshOptionPath(knownHostsFile)}`,
 		// A system-wide entry for the same address (say, a previous VM with this IP) must not interfere.
-		'-o', 'GlobalKnownHostsFile=/dev/null',
-		'-o', 'StrictHostKeyChecking=yes',
+		'-o',
+		'GlobalKnownHostsFile=/dev/null',
+		'-o',
+		'StrictHostKeyChecking=yes',
 		// ssh must not add the host's other keys to our file behind our back.
-		'-o', 'UpdateHostKeys=no',
+		'-o',
+		'UpdateHostKeys=no',
 	];
 }

@@ -28,13 +28,7 @@ export {
 	resetPin,
 	sshHostKeyOptions,
 } from './hostkeys.js';
-export {
-	type SshFailureKind,
-	type SshEndpoint,
-	SshCommandError,
-	SshConnectionError,
-	SshTimeoutError,
-} from './errors.js';
+export {type SshFailureKind, type SshEndpoint, SshCommandError, SshConnectionError, SshTimeoutError} from './errors.js';
 export {type SudoProblem, SudoError, privilegedCommand, sudoProblem} from './sudo.js';
 export {RemoteFileTooLargeError, formatMode} from './transfer.js';
 export {

@@ -39,7 +39,8 @@ export async function generateKeyPair(kind: KeyKind = 'rsa', comment = 'machinis
 		const generated = await generate(kind, comment);
 		const pair = {kind, privateKey: generated.private, publicKey: generated.public.trim()};
 		if (isSound(pair)) return pair;
-		if (attempt === 5) throw new MachinistError(`Could not generate a usable ${kind} SSH key: every attempt produced a malformed key; try the other key type`);
+		if (attempt === 5)
+			throw new MachinistError(`Could not generate a usable ${kind} SSH key: every attempt produced a malformed key; try the other key type`);
 	}
 }
 
@@ -63,7 +64,7 @@ function isSound(pair: KeyPair): boolean {
 	if (!privateKey.getPublicSSH().equals(publicKey.getPublicSSH())) return false;
 	const data = Buffer.from('machinist key check');
 	const signature = privateKey.sign(data);
-	return !(signature instanceof Error) && publicKey.verify(data, signature) === true;
+	return !(signature instanceof Error) && publicKey.verify(data, signature);
 }
 
 export type KeyPairPaths = {privateKeyPath: string; publicKeyPath: string};
@@ -102,7 +103,7 @@ async function writePrivateFile(file: string, content: string, overwrite: boolea
 			await link(temporary, file);
 		}
 	} catch (error) {
-		const code = (error as NodeJS.ErrnoException).code;
+		const {code} = error as NodeJS.ErrnoException;
 		if (code === 'EEXIST' && !overwrite) {
 			throw new MachinistError(`Not replacing the SSH key ${file}: it exists; remove it first if the machine no longer needs it`, {cause: error});
 		}
@@ -123,7 +124,7 @@ export async function checkPrivateKeyFile(file: string): Promise<void> {
 		await access(file, constants.R_OK);
 		info = await stat(file);
 	} catch (error) {
-		const code = (error as NodeJS.ErrnoException).code;
+		const {code} = error as NodeJS.ErrnoException;
 		const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : errorMessage(error);
 		throw new MachinistError(`'${file}' is not readable: ${why}; check the machine's SSH key path`, {cause: error});
 	}

@@ -20,7 +20,7 @@ export function shellQuote(value: string): string {
 		throw new MachinistError('A value for the remote shell contains invalid Unicode (a lone surrogate); pass well-formed text');
 	}
 
-	return `'${value.replaceAll('\'', '\'\\\'\'')}'`;
+	return `'${value.replaceAll("'", String.raw`'\''`)}'`;
 }
 
 /** A command line whose words the remote shell passes on unchanged, the first being the program. */

@@ -19,7 +19,7 @@ export type SudoProblem = 'password' | 'tty' | 'missing' | 'not-allowed';
 /** Which refusal sudo printed, if it refused; `output` is stderr (or stdout under a pty). */
 export function sudoProblem(output: string, code: number | null): SudoProblem | undefined {
 	if (/^sudo: (a password is required|no tty present and no askpass program specified)/m.test(output)) return 'password';
-	if (/sorry, you must have a tty to run sudo/m.test(output)) return 'tty';
+	if (output.includes('sorry, you must have a tty to run sudo')) return 'tty';
 	if (/is not in the sudoers file|is not allowed to (run sudo|execute)/m.test(output)) return 'not-allowed';
 	if (code === 127 && /\bsudo\b.*(not found|No such file)/m.test(output)) return 'missing';
 	return undefined;

@@ -41,7 +41,7 @@ export function downloadScript(remotePath: string): string {
 
 type SftpError = Error & {code?: number};
 
-function sftpCall<T>(call: (callback: (error: SftpError | null | undefined, value: T) => void) => void): Promise<T> {
+async function sftpCall<T>(call: (callback: (error: SftpError | null | undefined, value: T) => void) => void): Promise<T> {
 	return new Promise((resolve, reject) => {
 		call((error, value) => {
 			if (error) reject(error);
@@ -58,22 +58,30 @@ const chunkBytes = 32 * 1024;
  * it, so a secret is never readable with an older, looser mode.
  */
 export async function sftpWrite(sftp: SFTPWrapper, remotePath: string, data: Buffer, mode: number): Promise<void> {
-	const handle = await sftpCall<Buffer>(callback => sftp.open(remotePath, 'w', {mode}, callback));
+	const handle = await sftpCall<Buffer>(callback => {
+		sftp.open(remotePath, 'w', {mode}, callback);
+	});
 	try {
 		// open() applies the mode only when it creates the file.
-		await sftpCall<void>(callback => sftp.fchmod(handle, mode, error => {
-			callback(error, undefined);
-		}));
+		await sftpCall<void>(callback => {
+			sftp.fchmod(handle, mode, error => {
+				callback(error, undefined);
+			});
+		});
 		for (let offset = 0; offset < data.length; offset += chunkBytes) {
 			const length = Math.min(chunkBytes, data.length - offset);
-			await sftpCall<void>(callback => sftp.write(handle, data, offset, length, offset, error => {
-				callback(error, undefined);
-			}));
+			await sftpCall<void>(callback => {
+				sftp.write(handle, data, offset, length, offset, error => {
+					callback(error, undefined);
+				});
+			});
 		}
 	} finally {
-		await sftpCall<void>(callback => sftp.close(handle, error => {
-			callback(error, undefined);
-		})).catch(() => undefined);
+		await sftpCall<void>(callback => {
+			sftp.close(handle, error => {
+				callback(error, undefined);
+			});
+		}).catch(() => undefined);
 	}
 }
 
@@ -86,9 +94,13 @@ export class RemoteFileTooLargeError extends MachinistError {
 
 /** Reads a small file as the login user. */
 export async function sftpRead(sftp: SFTPWrapper, remotePath: string, maxBytes: number, hostLabel: string): Promise<Buffer> {
-	const attributes = await sftpCall<{size: number}>(callback => sftp.stat(remotePath, callback));
+	const attributes = await sftpCall<{size: number}>(callback => {
+		sftp.stat(remotePath, callback);
+	});
 	if (attributes.size > maxBytes) throw new RemoteFileTooLargeError(remotePath, hostLabel, maxBytes);
-	return sftpCall<Buffer>(callback => sftp.readFile(remotePath, callback));
+	return sftpCall<Buffer>(callback => {
+		sftp.readFile(remotePath, callback);
+	});
 }
 
 /** An SFTP status error in the words ssh(1) uses, e.g. "No such file" or "Permission denied". */

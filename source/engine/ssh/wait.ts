@@ -25,7 +25,10 @@ export class SshWaitTimeoutError extends MachinistError {
 	readonly lastError: SshConnectionError;
 
 	constructor(label: string, target: string, deadlineMs: number, attempts: number, lastError: SshConnectionError) {
-		super(`SSH on ${label} (${target}) was not available within ${formatSeconds(deadlineMs)} (${attempts} attempts); last error: ${lastError.reason}. Check that the machine booted and runs sshd`, {cause: lastError});
+		super(
+			`SSH on ${label} (${target}) was not available within ${formatSeconds(deadlineMs)} (${attempts} attempts); last error: ${lastError.reason}. Check that the machine booted and runs sshd`,
+			{cause: lastError},
+		);
 		this.name = 'SshWaitTimeoutError';
 		this.lastError = lastError;
 	}
@@ -64,12 +67,12 @@ export async function waitForSsh(options: SshConnectOptions, wait: WaitForSshOpt
 				client.close();
 				throw runError;
 			}
-		} catch (caught) {
+		} catch (error_) {
 			// Anything but a transient connection failure (a refused key, a pin mismatch, an abort, a
 			// shell that refuses `exit 0`) will not go away by waiting.
-			if (!(caught instanceof SshConnectionError) || !caught.retryable) throw caught;
+			if (!(error_ instanceof SshConnectionError) || !error_.retryable) throw error_;
 			// A timeout cut short by the deadline says less than the failure before it.
-			error = caught.kind === 'timeout' && readyTimeoutMs < configuredMs && lastError ? lastError : caught;
+			error = error_.kind === 'timeout' && readyTimeoutMs < configuredMs && lastError ? lastError : error_;
 		}
 
 		lastError = error;

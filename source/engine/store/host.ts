@@ -215,8 +215,10 @@ export function machineNameProblem(name: string): string | undefined {
 	if (name === '') return 'Invalid machine name "": a machine name is needed (is a variable in your script empty?)';
 	if (name === '.' || name === '..') return `Invalid machine name ${shownName(name)}: "." and ".." are directories, not machines`;
 	if (name.includes('/')) return `Invalid machine name ${shownName(name)}: a machine name cannot contain "/"`;
-	if (/[\u0000-\u001F\u007F]/.test(name)) return `Invalid machine name ${shownName(name)}: a machine name cannot contain control characters (NUL, line breaks, tabs)`;
-	if (Buffer.byteLength(name) > maxStoredNameBytes) return `Invalid machine name ${shownName(name)}: a machine name is at most ${maxStoredNameBytes} bytes long`;
+	if (/[\u0000-\u001F\u007F]/.test(name))
+		return `Invalid machine name ${shownName(name)}: a machine name cannot contain control characters (NUL, line breaks, tabs)`;
+	if (Buffer.byteLength(name) > maxStoredNameBytes)
+		return `Invalid machine name ${shownName(name)}: a machine name is at most ${maxStoredNameBytes} bytes long`;
 	return undefined;
 }
 
@@ -227,13 +229,13 @@ export function assertUsableMachineName(name: string): void {
 
 export function assertValidMachineName(name: string): void {
 	if (name.length > maxMachineNameLength) {
-		throw new MachinistError(`Error creating machine: Invalid machine name ${shownName(name)}: a machine name is at most ${maxMachineNameLength} characters long (it becomes the host's hostname)`);
+		throw new MachinistError(
+			`Error creating machine: Invalid machine name ${shownName(name)}: a machine name is at most ${maxMachineNameLength} characters long (it becomes the host's hostname)`,
+		);
 	}
 
 	if (!isValidMachineName(name)) {
-		throw new MachinistError(
-			'Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -',
-		);
+		throw new MachinistError('Error creating machine: Invalid hostname specified. Allowed hostname chars are: 0-9a-zA-Z . -');
 	}
 }
 
@@ -241,7 +243,7 @@ export function assertValidMachineName(name: string): void {
 function underMachineDir(value: string, oldName: string, machineDir: string): string {
 	const marker = `${path.sep}machines${path.sep}${oldName}`;
 	const at = value.lastIndexOf(marker);
-	if (at < 0) return value;
+	if (at === -1) return value;
 	const rest = value.slice(at + marker.length);
 	if (rest !== '' && !rest.startsWith(path.sep)) return value;
 	return machineDir + rest;

@@ -1,12 +1,7 @@
 // Reading older config.json versions.
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
-import {
-	currentConfigVersion,
-	defaultEngineOptions,
-	defaultSwarmOptions,
-	type HostRecord,
-} from './host.js';
+import {currentConfigVersion, defaultEngineOptions, defaultSwarmOptions, type HostRecord} from './host.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,12 +17,23 @@ function asString(value: unknown): string {
  * v0 (machine 0.1) kept auth and swarm settings flat at the top level; v1 nests them under
  * HostOptions.
  */
-const v0FlatFields = ['StorePath', 'CaCertPath', 'PrivateKeyPath', 'ServerCertPath', 'ServerKeyPath', 'ClientCertPath', 'ClientKeyPath', 'SwarmHost', 'SwarmMaster', 'SwarmDiscovery'];
+const v0FlatFields = new Set([
+	'StorePath',
+	'CaCertPath',
+	'PrivateKeyPath',
+	'ServerCertPath',
+	'ServerKeyPath',
+	'ClientCertPath',
+	'ClientKeyPath',
+	'SwarmHost',
+	'SwarmMaster',
+	'SwarmDiscovery',
+]);
 
 function v0ToV1(raw: Json): Json {
-	const hostOptions = asObject(raw['HostOptions']);
+	const hostOptions = asObject(raw.HostOptions);
 	if (Object.keys(hostOptions).length > 0) return {...raw, ConfigVersion: 1};
-	const rest = Object.fromEntries(Object.entries(raw).filter(([key]) => !v0FlatFields.includes(key)));
+	const rest = Object.fromEntries(Object.entries(raw).filter(([key]) => !v0FlatFields.has(key)));
 	return {
 		...rest,
 		ConfigVersion: 1,
@@ -38,18 +44,18 @@ function v0ToV1(raw: Json): Json {
 			EngineOptions: {...defaultEngineOptions(), TlsVerify: true, InstallURL: 'https://get.docker.com'},
 			SwarmOptions: {
 				...defaultSwarmOptions(),
-				Discovery: asString(raw['SwarmDiscovery']),
-				Host: asString(raw['SwarmHost']),
-				Master: raw['SwarmMaster'] === true,
+				Discovery: asString(raw.SwarmDiscovery),
+				Host: asString(raw.SwarmHost),
+				Master: raw.SwarmMaster === true,
 			},
 			AuthOptions: {
-				StorePath: asString(raw['StorePath']),
-				CaCertPath: asString(raw['CaCertPath']),
-				PrivateKeyPath: asString(raw['PrivateKeyPath']),
-				ServerCertPath: asString(raw['ServerCertPath']),
-				ServerKeyPath: asString(raw['ServerKeyPath']),
-				ClientCertPath: asString(raw['ClientCertPath']),
-				ClientKeyPath: asString(raw['ClientKeyPath']),
+				StorePath: asString(raw.StorePath),
+				CaCertPath: asString(raw.CaCertPath),
+				PrivateKeyPath: asString(raw.PrivateKeyPath),
+				ServerCertPath: asString(raw.ServerCertPath),
+				ServerKeyPath: asString(raw.ServerKeyPath),
+				ClientCertPath: asString(raw.ClientCertPath),
+				ClientKeyPath: asString(raw.ClientKeyPath),
 			},
 		},
 	};
@@ -60,20 +66,20 @@ function v0ToV1(raw: Json): Json {
  * moved from the machine directory to the global store (two levels up), as libmachine did.
  */
 function v1ToV2(raw: Json, globalStore: string): Json {
-	const hostOptions = asObject(raw['HostOptions']);
-	const auth = asObject(hostOptions['AuthOptions']);
+	const hostOptions = asObject(raw.HostOptions);
+	const auth = asObject(hostOptions.AuthOptions);
 	const {PrivateKeyPath: privateKeyPath, ...rest} = auth;
-	const driver = asObject(raw['Driver']);
+	const driver = asObject(raw.Driver);
 	return {
 		...raw,
 		ConfigVersion: 2,
-		Name: asString(raw['Name']) || asString(driver['MachineName']),
+		Name: asString(raw.Name) || asString(driver.MachineName),
 		HostOptions: {
 			...hostOptions,
 			AuthOptions: {
 				...rest,
-				CaPrivateKeyPath: asString(auth['CaPrivateKeyPath']) || asString(privateKeyPath),
-				CertDir: asString(auth['CertDir']) || path.join(globalStore, 'certs'),
+				CaPrivateKeyPath: asString(auth.CaPrivateKeyPath) || asString(privateKeyPath),
+				CertDir: asString(auth.CertDir) || path.join(globalStore, 'certs'),
 				StorePath: globalStore,
 			},
 		},
@@ -82,7 +88,7 @@ function v1ToV2(raw: Json, globalStore: string): Json {
 
 /** v2 → v3: the driver JSON carries the global store path (the plugin model needed it). */
 function v2ToV3(raw: Json, globalStore: string): Json {
-	return {...raw, ConfigVersion: 3, Driver: {...asObject(raw['Driver']), StorePath: globalStore}};
+	return {...raw, ConfigVersion: 3, Driver: {...asObject(raw.Driver), StorePath: globalStore}};
 }
 
 export type MigrationResult = {host: HostRecord; migrated: boolean};
@@ -93,11 +99,9 @@ export type MigrationResult = {host: HostRecord; migrated: boolean};
  */
 export function migrateHost(raw: unknown, globalStore: string): MigrationResult {
 	let record = asObject(raw);
-	const version = typeof record['ConfigVersion'] === 'number' ? record['ConfigVersion'] : 0;
+	const version = typeof record.ConfigVersion === 'number' ? record.ConfigVersion : 0;
 	if (version > currentConfigVersion) {
-		throw new MachinistError(
-			'Error getting migrated host: config version is from the future -- you should upgrade your Docker Machine client',
-		);
+		throw new MachinistError('Error getting migrated host: config version is from the future -- you should upgrade your Docker Machine client');
 	}
 
 	if (version < 1) record = v0ToV1(record);

@@ -5,11 +5,11 @@ import {mkdir, open, readFile, readdir, rm, stat, unlink, copyFile} from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
+import {pause} from '../polling.js';
+import {busyStates, type BusyState} from '../machines/state.js';
 import {ensurePrivateDir, writeFileAtomic} from './files.js';
 import {assertUsableMachineName, followDirectory, type HostRecord} from './host.js';
 import {migrateHost} from './migrate.js';
-import {pause} from '../polling.js';
-import {busyStates, type BusyState} from '../machines/state.js';
 
 /** A config.json that exists but cannot be used; it is reported and never overwritten. */
 export class CorruptConfigError extends MachinistError {
@@ -17,7 +17,9 @@ export class CorruptConfigError extends MachinistError {
 	readonly file: string;
 
 	constructor(machineName: string, file: string, problem: string) {
-		super(`Machine "${machineName}" has an unreadable config (${file}: ${problem}); fix the file, or remove the machine with "machinist rm -f ${machineName}"`);
+		super(
+			`Machine "${machineName}" has an unreadable config (${file}: ${problem}); fix the file, or remove the machine with "machinist rm -f ${machineName}"`,
+		);
 		this.name = 'CorruptConfigError';
 		this.machineName = machineName;
 		this.file = file;
@@ -30,9 +32,9 @@ export type StoreEntry =
 	| {name: string; host?: undefined; error: MachinistError; recordName?: undefined; operation?: BusyState};
 
 export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
-	const fromEnv = env['MACHINE_STORAGE_PATH'];
+	const fromEnv = env.MACHINE_STORAGE_PATH;
 	if (fromEnv) return path.resolve(fromEnv);
-	return path.join(env['HOME'] ?? os.homedir(), '.docker', 'machine');
+	return path.join(env.HOME ?? os.homedir(), '.docker', 'machine');
 }
 
 /**
@@ -42,9 +44,9 @@ export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function goJson(value: unknown, indent = ''): string {
 	return JSON.stringify(value, null, indent)
-		.replaceAll('<', '\\u003c')
-		.replaceAll('>', '\\u003e')
-		.replaceAll('&', '\\u0026');
+		.replaceAll('<', String.raw`\u003c`)
+		.replaceAll('>', String.raw`\u003e`)
+		.replaceAll('&', String.raw`\u0026`);
 }
 
 const hostKeyOrder = ['ConfigVersion', 'Driver', 'DriverName', 'HostOptions', 'Name'] as const;
@@ -153,7 +155,7 @@ export class Store {
 		try {
 			text = await readFile(file, 'utf8');
 		} catch (error) {
-			const code = (error as NodeJS.ErrnoException).code;
+			const {code} = error as NodeJS.ErrnoException;
 			if (code === 'ENOENT' || code === 'ENOTDIR') {
 				if (await this.exists(name)) throw new CorruptConfigError(name, file, 'the file is missing');
 				throw new MachineNotFoundError(name);
@@ -196,16 +198,18 @@ export class Store {
 	async loadAll(): Promise<StoreEntry[]> {
 		await this.sweep();
 		const names = await this.names();
-		return Promise.all(names.map(async (name): Promise<StoreEntry> => {
-			const operation = await this.operationOf(name);
-			const busy = operation ? {operation} : {};
-			try {
-				const {host, recordName} = await this.loadRecord(name);
-				return recordName === name ? {name, host, ...busy} : {name, host, recordName, ...busy};
-			} catch (error) {
-				return {name, error: error instanceof MachinistError ? error : new MachinistError(errorMessage(error)), ...busy};
-			}
-		}));
+		return Promise.all(
+			names.map(async (name): Promise<StoreEntry> => {
+				const operation = await this.operationOf(name);
+				const busy = operation ? {operation} : {};
+				try {
+					const {host, recordName} = await this.loadRecord(name);
+					return recordName === name ? {name, host, ...busy} : {name, host, recordName, ...busy};
+				} catch (error) {
+					return {name, error: error instanceof MachinistError ? error : new MachinistError(errorMessage(error)), ...busy};
+				}
+			}),
+		);
 	}
 
 	/** The operation a live process is running on the machine (from its lock), if any. */
@@ -227,14 +231,16 @@ export class Store {
 			return;
 		}
 
-		await Promise.all(entries.map(async entry => {
-			const file = path.join(this.machinesDir, entry.name);
-			if (entry.isFile() && /^\..+\.lock$/.test(entry.name)) {
-				await removeIfStale(file);
-			} else if (entry.isDirectory() && !entry.name.startsWith('.')) {
-				await removeAbandonedTemporaries(file);
-			}
-		}));
+		await Promise.all(
+			entries.map(async entry => {
+				const file = path.join(this.machinesDir, entry.name);
+				if (entry.isFile() && /^\..+\.lock$/.test(entry.name)) {
+					await removeIfStale(file);
+				} else if (entry.isDirectory() && !entry.name.startsWith('.')) {
+					await removeAbandonedTemporaries(file);
+				}
+			}),
+		);
 	}
 
 	/**
@@ -302,7 +308,9 @@ export class Store {
 				options.onBusy?.(holder);
 				if (Date.now() >= deadline) {
 					const who = holder ? `process ${holder.pid} (${holder.command})` : 'another process';
-					throw new MachinistError(`Machine "${name}" is busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`);
+					throw new MachinistError(
+						`Machine "${name}" is busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`,
+					);
 				}
 
 				await pause(50);
@@ -364,10 +372,12 @@ export function holderAlive(holder: LockHolder): boolean {
 /** `.NAME.PID.RANDOM.tmp` files of writeFileAtomic whose writer is gone. */
 async function removeAbandonedTemporaries(dir: string): Promise<void> {
 	const names = await readdir(dir).catch(() => [] as string[]);
-	await Promise.all(names.map(async name => {
-		const match = /^\..+\.(\d+)\.[\da-f]{8}\.tmp$/.exec(name);
-		if (match && !holderAlive({pid: Number(match[1]), command: '', operation: ''})) await rm(path.join(dir, name), {force: true});
-	}));
+	await Promise.all(
+		names.map(async name => {
+			const match = /^\..+\.(\d+)\.[\da-f]{8}\.tmp$/.exec(name);
+			if (match && !holderAlive({pid: Number(match[1]), command: '', operation: ''})) await rm(path.join(dir, name), {force: true});
+		}),
+	);
 }
 
 /** A lock file with no holder yet is being written; one this old was left by a killed process. */
@@ -385,7 +395,10 @@ export async function removeIfStale(lockFile: string): Promise<boolean> {
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
 		// A breaker left by a process killed while breaking would block every later one.
-		const age = await stat(breaker).then(info => Date.now() - info.mtimeMs, () => 0);
+		const age = await stat(breaker).then(
+			info => Date.now() - info.mtimeMs,
+			() => 0,
+		);
 		if (age > unwrittenLockMs) await unlink(breaker).catch(() => undefined);
 		return false;
 	}
@@ -395,7 +408,10 @@ export async function removeIfStale(lockFile: string): Promise<boolean> {
 		const holder = await readLockHolder(lockFile);
 		const stale = holder
 			? !holderAlive(holder)
-			: await stat(lockFile).then(info => Date.now() - info.mtimeMs > unwrittenLockMs, () => false);
+			: await stat(lockFile).then(
+					info => Date.now() - info.mtimeMs > unwrittenLockMs,
+					() => false,
+				);
 		if (stale) await unlink(lockFile).catch(() => undefined);
 		return stale;
 	} finally {

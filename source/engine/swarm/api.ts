@@ -34,14 +34,18 @@ export type SwarmTask = {
 export const swarmListenAddr = '0.0.0.0:2377';
 
 export async function initSwarm(client: DockerClient, advertiseAddr: string, signal?: AbortSignal): Promise<string> {
-	return await client.call('POST', '/swarm/init', {body: {ListenAddr: swarmListenAddr, AdvertiseAddr: advertiseAddr}, signal}) as string;
+	return (await client.call('POST', '/swarm/init', {body: {ListenAddr: swarmListenAddr, AdvertiseAddr: advertiseAddr}, signal})) as string;
 }
 
 export async function inspectSwarm(client: DockerClient, signal?: AbortSignal): Promise<SwarmInspect> {
-	return await client.call('GET', '/swarm', {signal}) as SwarmInspect;
+	return (await client.call('GET', '/swarm', {signal})) as SwarmInspect;
 }
 
-export async function joinSwarm(client: DockerClient, request: {advertiseAddr: string; remoteAddrs: string[]; joinToken: string}, signal?: AbortSignal): Promise<void> {
+export async function joinSwarm(
+	client: DockerClient,
+	request: {advertiseAddr: string; remoteAddrs: string[]; joinToken: string},
+	signal?: AbortSignal,
+): Promise<void> {
 	await client.call('POST', '/swarm/join', {
 		body: {ListenAddr: swarmListenAddr, AdvertiseAddr: request.advertiseAddr, RemoteAddrs: request.remoteAddrs, JoinToken: request.joinToken},
 		signal,
@@ -53,11 +57,11 @@ export async function leaveSwarm(client: DockerClient, force: boolean, signal?: 
 }
 
 export async function listNodes(client: DockerClient, signal?: AbortSignal): Promise<SwarmNode[]> {
-	return await client.call('GET', '/nodes', {signal}) as SwarmNode[];
+	return (await client.call('GET', '/nodes', {signal})) as SwarmNode[];
 }
 
 export async function inspectNode(client: DockerClient, id: string, signal?: AbortSignal): Promise<SwarmNode> {
-	return await client.call('GET', `/nodes/${encodeURIComponent(id)}`, {signal}) as SwarmNode;
+	return (await client.call('GET', `/nodes/${encodeURIComponent(id)}`, {signal})) as SwarmNode;
 }
 
 export async function setNodeRole(client: DockerClient, node: SwarmNode, role: SwarmRole, signal?: AbortSignal): Promise<void> {
@@ -70,5 +74,5 @@ export async function removeNode(client: DockerClient, id: string, signal?: Abor
 
 export async function runningTasks(client: DockerClient, signal?: AbortSignal): Promise<SwarmTask[]> {
 	const filters = encodeURIComponent(JSON.stringify({'desired-state': ['running']}));
-	return await client.call('GET', `/tasks?filters=${filters}`, {signal}) as SwarmTask[];
+	return (await client.call('GET', `/tasks?filters=${filters}`, {signal})) as SwarmTask[];
 }

@@ -15,7 +15,17 @@ import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {naturalCompare} from '../machines/query.js';
 import {readNotes, writeNotes, type MachineNotes} from '../store/notes.js';
 import {
-	initSwarm, inspectNode, inspectSwarm, joinSwarm, leaveSwarm, listNodes, removeNode, runningTasks, setNodeRole, type SwarmNode, type SwarmRole,
+	initSwarm,
+	inspectNode,
+	inspectSwarm,
+	joinSwarm,
+	leaveSwarm,
+	listNodes,
+	removeNode,
+	runningTasks,
+	setNodeRole,
+	type SwarmNode,
+	type SwarmRole,
 } from './api.js';
 
 export type Membership = NonNullable<MachineNotes['swarm']>;
@@ -54,13 +64,15 @@ export async function initCluster(engine: Engine, name: string, options: Options
 	const client = await connect(engine, machine, options.signal);
 	const info = await client.info(options.signal);
 	if (joined(info)) throw alreadyInSwarm(engine, name, (await readNotes(machine.dir)).swarm?.cluster);
-	const advertiseAddr = options.advertiseAddr || await machine.driver.getIP(driverContext(machine, options));
+	const advertiseAddr = options.advertiseAddr || (await machine.driver.getIP(driverContext(machine, options)));
 	progress({type: 'step', message: `Initialising a swarm on "${name}", advertised at ${advertiseAddr}...`});
 	let nodeId: string;
 	try {
 		nodeId = await initSwarm(client, advertiseAddr, options.signal);
 	} catch (error) {
-		throw new MachinistError(`Cannot init a swarm on "${name}": ${daemonWords(error)}${/advertise/i.test(daemonWords(error)) ? ' (pass --advertise-addr with one of its addresses)' : ''}`);
+		throw new MachinistError(
+			`Cannot init a swarm on "${name}": ${daemonWords(error)}${/advertise/i.test(daemonWords(error)) ? ' (pass --advertise-addr with one of its addresses)' : ''}`,
+		);
 	}
 
 	const membership: Membership = {cluster: name, nodeId, role: 'manager'};
@@ -87,11 +99,15 @@ function daemonWords(error: unknown): string {
 export function joinFailure(program: string, node: string, manager: string, remoteAddrs: readonly string[], error: unknown): MachinistError {
 	const words = daemonWords(error);
 	if (/certificate has expired or is not yet valid|not yet valid|x509: certificate has expired/i.test(words)) {
-		return new MachinistError(`Cannot join "${node}" to the swarm of "${manager}": the clocks of the two machines are too far apart for the swarm's certificates (${words.split('\n')[0]}): set both clocks right (e.g. "${program} ssh ${node} sudo timedatectl set-ntp true") and join again`);
+		return new MachinistError(
+			`Cannot join "${node}" to the swarm of "${manager}": the clocks of the two machines are too far apart for the swarm's certificates (${words.split('\n')[0]}): set both clocks right (e.g. "${program} ssh ${node} sudo timedatectl set-ntp true") and join again`,
+		);
 	}
 
 	if (/timeout was reached|deadline exceeded|connection refused|no route to host|i\/o timeout|connection error|Unavailable/i.test(words)) {
-		return new MachinistError(`Cannot join "${node}" to the swarm of "${manager}": "${node}" could not reach the manager at ${remoteAddrs.join(', ')} (${words.split('\n')[0]}): open 2377/tcp on "${manager}" to "${node}", or init the swarm with --advertise-addr set to an address "${node}" can reach`);
+		return new MachinistError(
+			`Cannot join "${node}" to the swarm of "${manager}": "${node}" could not reach the manager at ${remoteAddrs.join(', ')} (${words.split('\n')[0]}): open 2377/tcp on "${manager}" to "${node}", or init the swarm with --advertise-addr set to an address "${node}" can reach`,
+		);
 	}
 
 	return new MachinistError(`Cannot join "${node}" to the swarm of "${manager}": ${words}`);
@@ -129,11 +145,16 @@ function managerAddresses(info: DockerInfo): string[] {
 	return [...new Set([...(own ? [own] : []), ...others])];
 }
 
-export async function joinCluster(engine: Engine, managerName: string, nodeNames: readonly string[], options: Options & {role?: SwarmRole; advertiseAddr?: string} = {}): Promise<Membership[]> {
+export async function joinCluster(
+	engine: Engine,
+	managerName: string,
+	nodeNames: readonly string[],
+	options: Options & {role?: SwarmRole; advertiseAddr?: string} = {},
+): Promise<Membership[]> {
 	const progress = options.progress ?? ignoreProgress;
 	const role = options.role ?? 'worker';
 	if (options.advertiseAddr && nodeNames.length > 1) {
-		throw new MachinistError('--advertise-addr names one machine\'s address: join one machine at a time with it');
+		throw new MachinistError("--advertise-addr names one machine's address: join one machine at a time with it");
 	}
 
 	if (nodeNames.includes(managerName)) throw new MachinistError(`Machine "${managerName}" is the manager: name other machines to join to it`);
@@ -150,12 +171,16 @@ export async function joinCluster(engine: Engine, managerName: string, nodeNames
 			throw alreadyInSwarm(engine, name, (await readNotes(machine.dir)).swarm?.cluster ?? 'another swarm');
 		}
 
-		const advertiseAddr = options.advertiseAddr || await machine.driver.getIP(driverContext(machine, options));
+		const advertiseAddr = options.advertiseAddr || (await machine.driver.getIP(driverContext(machine, options)));
 		progress({type: 'step', message: `Joining "${name}" to swarm "${manager.cluster}" as a ${role}...`});
 		// Read right before use, for this join only.
 		const tokens = await inspectSwarm(manager.client, options.signal);
 		try {
-			await joinSwarm(client, {advertiseAddr, remoteAddrs, joinToken: role === 'manager' ? tokens.JoinTokens.Manager : tokens.JoinTokens.Worker}, options.signal);
+			await joinSwarm(
+				client,
+				{advertiseAddr, remoteAddrs, joinToken: role === 'manager' ? tokens.JoinTokens.Manager : tokens.JoinTokens.Worker},
+				options.signal,
+			);
 		} catch (error) {
 			// dockerd keeps trying in the background after its own timeout: stop it, so the machine
 			// does not join later behind the user's back.
@@ -214,7 +239,9 @@ export async function leaveCluster(engine: Engine, name: string, options: Option
 		info = await client.info(options.signal);
 	} catch (error) {
 		if (!options.force || !membership) {
-			throw new MachinistError(`Cannot reach "${name}" to leave its swarm: ${errorMessage(error)}${membership ? ' (pass --force to drop it from the swarm\'s node list all the same)' : ''}`);
+			throw new MachinistError(
+				`Cannot reach "${name}" to leave its swarm: ${errorMessage(error)}${membership ? " (pass --force to drop it from the swarm's node list all the same)" : ''}`,
+			);
 		}
 
 		progress({type: 'step', message: `"${name}" cannot be reached (${errorMessage(error)}): dropping it from swarm "${membership.cluster}"'s node list`});
@@ -246,7 +273,9 @@ export async function leaveCluster(engine: Engine, name: string, options: Option
 			const others = nodes.filter(node => node.ID !== nodeId);
 			if (others.length > 0 && !options.force) {
 				const names = await nodeNames(engine, others);
-				throw new MachinistError(`Machine "${name}" is the last manager of swarm "${cluster}": its workers ${names.join(', ')} would be left without a manager; join another manager first ("${engine.program} swarm join --manager ${name} --role manager NODE") or pass --force`);
+				throw new MachinistError(
+					`Machine "${name}" is the last manager of swarm "${cluster}": its workers ${names.join(', ')} would be left without a manager; join another manager first ("${engine.program} swarm join --manager ${name} --role manager NODE") or pass --force`,
+				);
 			}
 
 			force = true;
@@ -273,7 +302,7 @@ async function dropFromList(engine: Engine, membership: Membership, exclude: rea
 }
 
 async function nodeNames(engine: Engine, nodes: readonly SwarmNode[]): Promise<string[]> {
-	const byId = new Map([...await memberships(engine)].map(([name, member]) => [member.nodeId, name]));
+	const byId = new Map([...(await memberships(engine))].map(([name, member]) => [member.nodeId, name]));
 	return nodes.map(node => byId.get(node.ID) ?? node.Description?.Hostname ?? node.ID).sort(naturalCompare);
 }
 
@@ -289,7 +318,12 @@ export async function removalWarnings(engine: Engine, names: readonly string[]):
 		if (member?.role !== 'manager') continue;
 		const rest = [...members].filter(([other, m]) => m.cluster === member.cluster && !names.includes(other));
 		if (rest.some(([, m]) => m.role === 'manager') || rest.length === 0) continue;
-		warnings.push(`"${name}" is the last manager of swarm "${member.cluster}": its workers ${rest.map(([other]) => other).sort(naturalCompare).join(', ')} will be left without a manager.`);
+		warnings.push(
+			`"${name}" is the last manager of swarm "${member.cluster}": its workers ${rest
+				.map(([other]) => other)
+				.sort(naturalCompare)
+				.join(', ')} will be left without a manager.`,
+		);
 	}
 
 	return warnings;
@@ -331,30 +365,50 @@ export async function listCluster(engine: Engine, name: string | undefined, opti
 	if (name === undefined) {
 		const clusters = [...new Set([...members.values()].map(member => member.cluster))].sort(naturalCompare);
 		if (clusters.length === 0) throw new MachinistError(`No machine is in a swarm: run "${engine.program} swarm init NAME" to make one`);
-		if (clusters.length > 1) throw new MachinistError(`The machines are in ${clusters.length} swarms (${clusters.join(', ')}): name one, e.g. "${engine.program} swarm ls ${clusters[0]!}"`);
+		if (clusters.length > 1)
+			throw new MachinistError(
+				`The machines are in ${clusters.length} swarms (${clusters.join(', ')}): name one, e.g. "${engine.program} swarm ls ${clusters[0]!}"`,
+			);
 		cluster = clusters[0]!;
 	} else {
 		await loadMachine(engine, name);
 		const member = members.get(name);
-		if (!member) throw new MachinistError(`Machine "${name}" is not in a swarm: run "${engine.program} swarm init ${name}" or "${engine.program} swarm join --manager MANAGER ${name}"`);
+		if (!member)
+			throw new MachinistError(
+				`Machine "${name}" is not in a swarm: run "${engine.program} swarm init ${name}" or "${engine.program} swarm join --manager MANAGER ${name}"`,
+			);
 		cluster = member.cluster;
 	}
 
 	const preferred = name !== undefined && members.get(name)?.role === 'manager' ? [name] : [];
-	const managers = [...preferred, ...[...members].filter(([other, member]) => member.cluster === cluster && member.role === 'manager' && other !== name).map(([other]) => other).sort(naturalCompare)];
+	const managers = [
+		...preferred,
+		...[...members]
+			.filter(([other, member]) => member.cluster === cluster && member.role === 'manager' && other !== name)
+			.map(([other]) => other)
+			.sort(naturalCompare),
+	];
 	const failures: string[] = [];
 	for (const manager of managers) {
 		try {
 			const client = await connect(engine, await loadMachine(engine, manager), options.signal);
 			const [nodes, tasks] = await Promise.all([listNodes(client, options.signal), runningTasks(client, options.signal)]);
 			const byId = new Map([...members].map(([machine, member]) => [member.nodeId, machine]));
-			return {cluster, manager, nodes: nodes.map(node => clusterNode(node, byId.get(node.ID) ?? '', tasks.filter(task => task.NodeID === node.ID).length)).sort((a, b) => naturalCompare(a.machine || a.hostname, b.machine || b.hostname))};
+			return {
+				cluster,
+				manager,
+				nodes: nodes
+					.map(node => clusterNode(node, byId.get(node.ID) ?? '', tasks.filter(task => task.NodeID === node.ID).length))
+					.sort((a, b) => naturalCompare(a.machine || a.hostname, b.machine || b.hostname)),
+			};
 		} catch (error) {
 			failures.push(`${manager}: ${errorMessage(error)}`);
 		}
 	}
 
-	throw new MachinistError(`No manager of swarm "${cluster}" answered (${failures.join('; ') || 'none is known'}): start one, or list from a manager with "${engine.program} swarm ls MANAGER"`);
+	throw new MachinistError(
+		`No manager of swarm "${cluster}" answered (${failures.join('; ') || 'none is known'}): start one, or list from a manager with "${engine.program} swarm ls MANAGER"`,
+	);
 }
 
 function clusterNode(node: SwarmNode, machine: string, tasks: number): ClusterNode {

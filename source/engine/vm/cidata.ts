@@ -28,7 +28,15 @@ function padded(text: string, length: number): Buffer {
 
 /** The 7-byte date of a directory record. */
 function recordDate(date: Date): Buffer {
-	return Buffer.from([date.getUTCFullYear() - 1900, date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), 0]);
+	return Buffer.from([
+		date.getUTCFullYear() - 1900,
+		date.getUTCMonth() + 1,
+		date.getUTCDate(),
+		date.getUTCHours(),
+		date.getUTCMinutes(),
+		date.getUTCSeconds(),
+		0,
+	]);
 }
 
 /** The 17-byte date of a volume descriptor: `YYYYMMDDHHMMSScc` and a zone offset. */
@@ -63,7 +71,9 @@ function pathTable(rootExtent: number, bigEndian: boolean): Buffer {
 
 /** An ISO 9660 image with the given label and files in its root directory (names as given). */
 export function isoImage(label: string, files: Readonly<Record<string, string | Buffer>>, date = new Date()): Buffer {
-	const entries = Object.entries(files).sort(([a], [b]) => a.localeCompare(b)).map(([name, content]) => ({name, data: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8')}));
+	const entries = Object.entries(files)
+		.sort(([a], [b]) => a.localeCompare(b))
+		.map(([name, content]) => ({name, data: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8')}));
 	const pvdSector = 16;
 	const lTableSector = 18;
 	const mTableSector = 19;
@@ -97,7 +107,16 @@ export function isoImage(label: string, files: Readonly<Record<string, string | 
 	pvd.writeUInt32LE(lTableSector, 140);
 	pvd.writeUInt32BE(mTableSector, 148);
 	directoryRecord(Buffer.from([0]), rootSector, sector, true, date).copy(pvd, 156);
-	for (const [offset, length] of [[190, 128], [318, 128], [446, 128], [574, 128], [702, 37], [739, 37], [776, 37]] as const) padded('', length).copy(pvd, offset);
+	for (const [offset, length] of [
+		[190, 128],
+		[318, 128],
+		[446, 128],
+		[574, 128],
+		[702, 37],
+		[739, 37],
+		[776, 37],
+	] as const)
+		padded('', length).copy(pvd, offset);
 	padded('MACHINIST', 128).copy(pvd, 574);
 	volumeDate(date).copy(pvd, 813);
 	volumeDate(date).copy(pvd, 830);
@@ -136,7 +155,9 @@ function yamlString(text: string): string {
 
 /** user-data and meta-data for a machine's first boot. */
 export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-data': string} {
-	const fstab = (config.shares ?? []).map(share => `${share.tag} ${share.guestPath.replaceAll(' ', '\\040')} 9p trans=virtio,version=9p2000.L,msize=262144,cache=none,nofail 0 0`);
+	const fstab = (config.shares ?? []).map(
+		share => `${share.tag} ${share.guestPath.replaceAll(' ', String.raw`\040`)} 9p trans=virtio,version=9p2000.L,msize=262144,cache=none,nofail 0 0`,
+	);
 	const lines = [
 		'#cloud-config',
 		`hostname: ${yamlString(config.hostname)}`,
@@ -160,7 +181,10 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 		lines.push('write_files:', '  - path: /etc/fstab', '    append: true', '    content: |');
 		for (const line of fstab) lines.push(`      ${line}`);
 		lines.push('runcmd:');
-		for (const share of config.shares ?? []) lines.push(`  - [sh, -c, ${yamlString(`mkdir -p '${share.guestPath.replaceAll('\'', '\'\\\'\'')}' && mount '${share.guestPath.replaceAll('\'', '\'\\\'\'')}' || true`)}]`);
+		for (const share of config.shares ?? [])
+			lines.push(
+				`  - [sh, -c, ${yamlString(`mkdir -p '${share.guestPath.replaceAll("'", String.raw`'\''`)}' && mount '${share.guestPath.replaceAll("'", String.raw`'\''`)}' || true`)}]`,
+			);
 	}
 
 	return {

@@ -54,7 +54,7 @@ export class QmpClient {
 		return new Promise((resolve, reject) => {
 			const timer = setTimeout(() => {
 				const index = this.#waiting.indexOf(waiter);
-				if (index >= 0) this.#waiting.splice(index, 1);
+				if (index !== -1) this.#waiting.splice(index, 1);
 				reject(new MachinistError(`QEMU's monitor did not answer within ${Math.round(timeoutMs / 1000)} s`));
 			}, timeoutMs);
 			const waiter = {

@@ -25,7 +25,7 @@ export function socketPathFor(machineDir: string, name: string, env: NodeJS.Proc
 }
 
 export function shortRuntimeDir(machineDir: string, env: NodeJS.ProcessEnv = process.env): string {
-	const base = env['XDG_RUNTIME_DIR'] && Buffer.byteLength(env['XDG_RUNTIME_DIR']) < 60 ? env['XDG_RUNTIME_DIR'] : os.tmpdir().length < 60 ? os.tmpdir() : '/tmp';
+	const base = env.XDG_RUNTIME_DIR && Buffer.byteLength(env.XDG_RUNTIME_DIR) < 60 ? env.XDG_RUNTIME_DIR : os.tmpdir().length < 60 ? os.tmpdir() : '/tmp';
 	return path.join(base, `machinist-${createHash('sha256').update(machineDir).digest('hex').slice(0, 12)}`);
 }
 
@@ -93,10 +93,10 @@ export async function tailOfLog(file: string, lines: number, maxBytes = 64 * 102
 		const start = Math.max(0, size - maxBytes);
 		const buffer = Buffer.alloc(size - start);
 		await handle.read(buffer, 0, buffer.length, start);
-		return buffer.toString('utf8')
+		return buffer
+			.toString('utf8')
 			.replaceAll(/\u001B\[[\d;?]*[A-Za-z]|\u001B[()][A-Z0-9]|\u001Bc/g, '')
 			.replaceAll('\r', '')
-			// eslint-disable-next-line no-control-regex
 			.replaceAll(/[\u0000-\u0008\u000B-\u001F\u007F]/g, '')
 			.split('\n')
 			.map(line => line.trimEnd())
@@ -126,9 +126,13 @@ export async function assertPortFree(port: number, flag: string): Promise<void> 
 	await new Promise<void>((resolve, reject) => {
 		const server = net.createServer();
 		server.once('error', (error: NodeJS.ErrnoException) => {
-			reject(new MachinistError(error.code === 'EADDRINUSE'
-				? `port ${port} on 127.0.0.1 is in use: choose another ${flag}, or 0 for a free port`
-				: `cannot use port ${port} on 127.0.0.1 (${error.code ?? error.message}): choose another ${flag}`));
+			reject(
+				new MachinistError(
+					error.code === 'EADDRINUSE'
+						? `port ${port} on 127.0.0.1 is in use: choose another ${flag}, or 0 for a free port`
+						: `cannot use port ${port} on 127.0.0.1 (${error.code ?? error.message}): choose another ${flag}`,
+				),
+			);
 		});
 		server.listen(port, '127.0.0.1', () => {
 			server.close(() => {

@@ -34,7 +34,12 @@ export const builtins: Readonly<Record<string, Builtin>> = {
 	json: {min: 1, max: 1, call: value => toJson(value, '', new Set())},
 	prettyjson: {min: 1, max: 1, call: value => toJson(value, '    ', new Set())},
 	join: {min: 2, max: 2, strings: [1], call: (list, separator) => join(list, separator as string)},
-	split: {min: 2, max: 2, strings: [0, 1], call: (text, separator) => (separator === '' ? [...text as string] : (text as string).split(separator as string))},
+	split: {
+		min: 2,
+		max: 2,
+		strings: [0, 1],
+		call: (text, separator) => (separator === '' ? [...(text as string)] : (text as string).split(separator as string)),
+	},
 	upper: {min: 1, max: 1, strings: [0], call: text => (text as string).toUpperCase()},
 	lower: {min: 1, max: 1, strings: [0], call: text => (text as string).toLowerCase()},
 	title: {min: 1, max: 1, strings: [0], call: text => title(text as string)},
@@ -79,13 +84,14 @@ function index(item: unknown, ...indexes: unknown[]): unknown {
 		if (isNil(value)) throw new Error('index of nil pointer');
 		const kind = kindOf(value);
 		if (kind === 'slice' || kind === 'string') {
-			const sequence = kind === 'string' ? Buffer.from(value as string) : value as unknown[];
+			const sequence = kind === 'string' ? Buffer.from(value as string) : (value as unknown[]);
 			const position = indexArgument(key, sequence.length);
 			if (position === sequence.length) throw new Error(`index out of range: ${position}`);
 			value = sequence[position];
 		} else if (kind === 'map') {
-			if (typeof key !== 'string') throw new Error(isNil(key) ? 'value is nil; should be of type string' : `value has type ${typeName(key)}; should be string`);
-			value = Object.hasOwn(value as object, key) ? (value as Record<string, unknown>)[key] : undefined;
+			if (typeof key !== 'string')
+				throw new Error(isNil(key) ? 'value is nil; should be of type string' : `value has type ${typeName(key)}; should be string`);
+			value = Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 		} else {
 			throw new Error(`can't index item of type ${typeName(value)}`);
 		}
@@ -100,7 +106,7 @@ function slice(item: unknown, ...indexes: unknown[]): unknown {
 	const kind = kindOf(item);
 	if (kind === 'string' && indexes.length === 3) throw new Error('cannot 3-index slice a string');
 	if (kind !== 'string' && kind !== 'slice') throw new Error(`can't slice item of type ${typeName(item)}`);
-	const sequence = kind === 'string' ? Buffer.from(item as string) : item as unknown[];
+	const sequence = kind === 'string' ? Buffer.from(item as string) : (item as unknown[]);
 	const bounds = [0, sequence.length];
 	for (const [position, value] of indexes.entries()) bounds[position] = indexArgument(value, sequence.length);
 	for (let position = 1; position < Math.max(indexes.length, 2); position++) {
@@ -244,12 +250,13 @@ function jsonQuote(text: string): string {
 	for (const char of text) {
 		const code = char.codePointAt(0)!;
 		if (char === '"' || char === '\\') result += `\\${char}`;
-		else if (char === '\n') result += '\\n';
-		else if (char === '\r') result += '\\r';
-		else if (char === '\t') result += '\\t';
-		else if (code < 0x20 || char === '<' || char === '>' || char === '&' || code === 0x2028 || code === 0x2029) result += `\\u${code.toString(16).padStart(4, '0')}`;
+		else if (char === '\n') result += String.raw`\n`;
+		else if (char === '\r') result += String.raw`\r`;
+		else if (char === '\t') result += String.raw`\t`;
+		else if (code < 0x20 || char === '<' || char === '>' || char === '&' || code === 0x20_28 || code === 0x20_29)
+			result += String.raw`\u${code.toString(16).padStart(4, '0')}`;
 		// A lone surrogate is not text; Go would hold the replacement character in its place.
-		else if (code >= 0xD800 && code < 0xE000) result += '\\ufffd';
+		else if (code >= 0xd8_00 && code < 0xe0_00) result += String.raw`\ufffd`;
 		else result += char;
 	}
 

@@ -3,7 +3,17 @@
 import {type Builtin, builtins} from './builtins.js';
 import {TemplateError} from './error.js';
 import {formatValue} from './fmt.js';
-import {type ActionNode, type ArgNode, type CommandNode, type ControlNode, type IdentifierNode, nodeString, type PipeNode, type TreeNode, type VariableNode} from './nodes.js';
+import {
+	type ActionNode,
+	type ArgNode,
+	type CommandNode,
+	type ControlNode,
+	type IdentifierNode,
+	nodeString,
+	type PipeNode,
+	type TreeNode,
+	type VariableNode,
+} from './nodes.js';
 import {isNil, isTrue, kindOf, sortedKeys, typeName} from './values.js';
 
 /**
@@ -23,7 +33,11 @@ export class Execution {
 	/** The node being evaluated, which error messages point at. */
 	private node: ArgNode | CommandNode | ActionNode | undefined;
 
-	constructor(private readonly source: string, private readonly custom: ReadonlyMap<string, TemplateFunction>, data: unknown) {
+	constructor(
+		private readonly source: string,
+		private readonly custom: ReadonlyMap<string, TemplateFunction>,
+		data: unknown,
+	) {
 		this.variables = [{name: '$', value: data}];
 	}
 
@@ -246,7 +260,7 @@ export class Execution {
 
 	private evalVariable(dot: unknown, node: VariableNode, args: readonly ArgNode[], final: Final): unknown {
 		this.node = node;
-		const value = this.findVariable(node.ident[0]!).value;
+		const {value} = this.findVariable(node.ident[0]!);
 		if (node.ident.length === 1) {
 			this.notAFunction(args, final);
 			return value;
@@ -273,7 +287,8 @@ export class Execution {
 			const object = receiver as Record<string, unknown>;
 			const present = Object.hasOwn(object, name);
 			if (present || kind === 'map') {
-				if (hasArgs) this.fail(kind === 'map' ? `${name} is not a method but has arguments` : `${name} has arguments but cannot be invoked as function`);
+				if (hasArgs)
+					this.fail(kind === 'map' ? `${name} is not a method but has arguments` : `${name} has arguments but cannot be invoked as function`);
 				return present ? object[name] : undefined;
 			}
 		}

@@ -46,7 +46,7 @@ export function sprintf(format: string, args: readonly unknown[]): string {
 	const numberFromArgs = (): number | undefined => {
 		if (argIndex >= args.length) return undefined;
 		const value = args[argIndex++];
-		return kindOf(value) === 'int' && Math.abs(value as number) <= maxFormatNumber ? value as number : undefined;
+		return kindOf(value) === 'int' && Math.abs(value as number) <= maxFormatNumber ? (value as number) : undefined;
 	};
 
 	const parseDigits = (): number | undefined => {
@@ -57,7 +57,7 @@ export function sprintf(format: string, args: readonly unknown[]): string {
 				return undefined;
 			}
 
-			value = ((value ?? 0) * 10) + Number(format[pos]);
+			value = (value ?? 0) * 10 + Number(format[pos]);
 		}
 
 		return value;
@@ -65,7 +65,7 @@ export function sprintf(format: string, args: readonly unknown[]): string {
 
 	while (pos < end) {
 		const percent = format.indexOf('%', pos);
-		if (percent < 0) {
+		if (percent === -1) {
 			result += format.slice(pos);
 			break;
 		}
@@ -170,11 +170,15 @@ function formatArg(value: unknown, spec: FormatSpec, nested: boolean): string {
 
 		case 'map': {
 			const map = value as Record<string, unknown>;
-			return `map[${sortedKeys(map).map(key => `${formatArg(key, spec, true)}:${formatArg(map[key], spec, true)}`).join(' ')}]`;
+			return `map[${sortedKeys(map)
+				.map(key => `${formatArg(key, spec, true)}:${formatArg(map[key], spec, true)}`)
+				.join(' ')}]`;
 		}
 
 		case 'struct': {
-			return `{${Object.values(value as object).map(field => formatArg(field, spec, true)).join(' ')}}`;
+			return `{${Object.values(value as object)
+				.map(field => formatArg(field, spec, true))
+				.join(' ')}}`;
 		}
 
 		default: {
@@ -254,9 +258,12 @@ function formatNumber(value: number, kind: 'int' | 'float', spec: FormatSpec): s
 
 		case 'U': {
 			if (kind !== 'int') return badVerb(value, spec);
-			let text = `U+${Math.abs(value).toString(16).toUpperCase().padStart(Math.max(spec.precision ?? 4, 4), '0')}`;
-			if (value < 0) text = `U+${(BigInt(value) & 0xFFFF_FFFF_FFFF_FFFFn).toString(16).toUpperCase()}`;
-			else if (spec.sharp && value <= 0x10FFFF && isPrint(runeString(value))) text += ` '${runeString(value)}'`;
+			let text = `U+${Math.abs(value)
+				.toString(16)
+				.toUpperCase()
+				.padStart(Math.max(spec.precision ?? 4, 4), '0')}`;
+			if (value < 0) text = `U+${(BigInt(value) & 0xff_ff_ff_ff_ff_ff_ff_ffn).toString(16).toUpperCase()}`;
+			else if (spec.sharp && value <= 0x10_ff_ff && isPrint(runeString(value))) text += ` '${runeString(value)}'`;
 			return padString(text, spec, false);
 		}
 
@@ -307,7 +314,7 @@ function formatInteger(value: number, spec: FormatSpec): string {
 	else if (spec.sharp && base === 2) digits = `0b${digits}`;
 	else if (spec.sharp && base === 8 && !digits.startsWith('0')) digits = `0${digits}`;
 	if (spec.verb === 'O') digits = `0o${digits}`;
-	const sign = negative ? '-' : (spec.plus ? '+' : (spec.space ? ' ' : ''));
+	const sign = negative ? '-' : spec.plus ? '+' : spec.space ? ' ' : '';
 	return padString(sign + digits, spec, false);
 }
 

@@ -3,12 +3,31 @@
 import {describeRune, goQuote, isPrint} from './strconv.js';
 
 export const keywords = ['block', 'break', 'continue', 'define', 'else', 'end', 'if', 'nil', 'range', 'template', 'with'] as const;
-type Keyword = typeof keywords[number];
+type Keyword = (typeof keywords)[number];
 
 export type TokenKind =
 	| Keyword
-	| 'error' | 'eof' | 'text' | 'leftDelim' | 'rightDelim' | 'space' | 'bool' | 'char' | 'charConstant' | 'number'
-	| 'string' | 'rawString' | 'field' | 'identifier' | 'variable' | 'pipe' | 'declare' | 'assign' | 'leftParen' | 'rightParen' | 'dot';
+	| 'error'
+	| 'eof'
+	| 'text'
+	| 'leftDelim'
+	| 'rightDelim'
+	| 'space'
+	| 'bool'
+	| 'char'
+	| 'charConstant'
+	| 'number'
+	| 'string'
+	| 'rawString'
+	| 'field'
+	| 'identifier'
+	| 'variable'
+	| 'pipe'
+	| 'declare'
+	| 'assign'
+	| 'leftParen'
+	| 'rightParen'
+	| 'dot';
 
 export type Token = {
 	readonly kind: TokenKind;
@@ -39,7 +58,10 @@ export class Lexer {
 	private lineCursor = 0;
 	private lineCount = 1;
 
-	constructor(private readonly input: string, private readonly isKeywordTaken: (word: string) => boolean) {}
+	constructor(
+		private readonly input: string,
+		private readonly isKeywordTaken: (word: string) => boolean,
+	) {}
 
 	next(): Token {
 		while (this.queue.length === 0) {
@@ -73,7 +95,7 @@ export class Lexer {
 		const {input} = this;
 		const start = this.pos;
 		const delim = input.indexOf('{{', start);
-		if (delim < 0) {
+		if (delim === -1) {
 			if (input.length > start) this.emit('text', start, input.length);
 			this.last = {kind: 'eof', value: '', pos: input.length, line: this.lineAt(input.length)};
 			this.queue.push(this.last);
@@ -99,7 +121,7 @@ export class Lexer {
 
 	private lexComment(start: number): void {
 		const close = this.input.indexOf('*/', start + 2);
-		if (close < 0) {
+		if (close === -1) {
 			this.fail('unclosed comment', start);
 			return;
 		}
@@ -186,14 +208,14 @@ export class Lexer {
 			}
 
 			case '"':
-			case '\'': {
+			case "'": {
 				this.lexQuote(pos, char);
 				return;
 			}
 
 			case '`': {
 				const close = input.indexOf('`', this.pos);
-				if (close < 0) {
+				if (close === -1) {
 					this.fail('unterminated raw quoted string', pos);
 					return;
 				}
@@ -230,7 +252,7 @@ export class Lexer {
 			this.lexNumber(pos);
 		} else if (alphanumeric.test(char)) {
 			this.lexIdentifier(pos);
-		} else if (char.charCodeAt(0) < 0x7F && isPrint(char)) {
+		} else if (char.charCodeAt(0) < 0x7f && isPrint(char)) {
 			this.emit('char', pos, this.pos);
 		} else {
 			this.fail(`unrecognized character in action: ${describeRune(char)}`, pos);

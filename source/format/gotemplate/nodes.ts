@@ -29,11 +29,7 @@ export type ControlNode = {
 	readonly list: readonly TreeNode[];
 	readonly elseList: readonly TreeNode[] | undefined;
 };
-export type TreeNode =
-	| {readonly kind: 'text'; readonly text: string}
-	| {readonly kind: 'break' | 'continue'}
-	| ActionNode
-	| ControlNode;
+export type TreeNode = {readonly kind: 'text'; readonly text: string} | {readonly kind: 'break' | 'continue'} | ActionNode | ControlNode;
 /** Ends a list; never part of the tree. */
 export type ListEnd = {readonly kind: 'end'} | {readonly kind: 'else'};
 

@@ -20,7 +20,10 @@ export class Parser {
 	private rangeDepth = 0;
 	private nesting = 0;
 
-	constructor(source: string, private readonly isFunction: (name: string) => boolean) {
+	constructor(
+		source: string,
+		private readonly isFunction: (name: string) => boolean,
+	) {
 		this.lexer = new Lexer(source, isFunction);
 	}
 
@@ -201,7 +204,7 @@ export class Parser {
 				this.nextNonSpace();
 				this.declare(pipe, variable);
 				if (context === 'range' && pipe.decl.length < 2) {
-					const kind = this.peekNonSpace().kind;
+					const {kind} = this.peekNonSpace();
 					if (kind === 'variable' || kind === 'rightDelim' || kind === 'rightParen') continue;
 					this.fail('range can only initialize variables');
 				}
@@ -225,7 +228,7 @@ export class Parser {
 
 		if (pipe.cmds.length === 0) this.fail(`missing value for ${context}`);
 		for (const [index, command] of pipe.cmds.entries()) {
-			const kind = command.args[0]!.kind;
+			const {kind} = command.args[0]!;
 			if (index > 0 && (kind === 'bool' || kind === 'dot' || kind === 'nil' || kind === 'number' || kind === 'string')) {
 				this.fail(`non executable command in pipeline stage ${index + 1}`);
 			}
@@ -259,7 +262,7 @@ export class Parser {
 	private operand(): ArgNode | undefined {
 		const node = this.term();
 		if (!node || this.peek().kind !== 'field') return node;
-		const pos = this.peek().pos;
+		const {pos} = this.peek();
 		const fields: string[] = [];
 		while (this.peek().kind === 'field') fields.push(this.next().value.slice(1));
 		switch (node.kind) {

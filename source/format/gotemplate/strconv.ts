@@ -13,7 +13,7 @@ export function parseNumber(text: string): number | string {
 	if (hexFloat) {
 		const [, whole = '', fraction = '', exponent = ''] = hexFloat;
 		if (whole + fraction === '') return illegal;
-		value = (Number.parseInt(whole || '0', 16) + (fraction ? Number.parseInt(fraction, 16) / (16 ** fraction.length) : 0)) * (2 ** Number(exponent));
+		value = (Number.parseInt(whole || '0', 16) + (fraction ? Number.parseInt(fraction, 16) / 16 ** fraction.length : 0)) * 2 ** Number(exponent);
 	} else if (/^0([xX][\da-fA-F]+|[oO][0-7]+|[bB][01]+)$/.test(clean)) {
 		value = Number(clean);
 	} else if (/^0\d+$/.test(clean)) {
@@ -40,7 +40,7 @@ function underscoresSeparateDigits(body: string): boolean {
 }
 
 export function parseCharConstant(text: string): number | string {
-	const escape = readChar(text, 1, '\'');
+	const escape = readChar(text, 1, "'");
 	if (!escape) return 'invalid syntax';
 	if (escape.next !== text.length - 1) return `malformed character constant: ${text}`;
 	return escape.value;
@@ -72,7 +72,7 @@ const simpleEscapes: Readonly<Record<string, number>> = {a: 7, b: 8, f: 12, n: 1
 function readChar(text: string, pos: number, quote: string): {value: number; byte: boolean; next: number} | undefined {
 	const first = text.codePointAt(pos);
 	if (first === undefined || String.fromCodePoint(first) === quote) return undefined;
-	if (first !== 92) return {value: first, byte: false, next: pos + (first > 0xFFFF ? 2 : 1)};
+	if (first !== 92) return {value: first, byte: false, next: pos + (first > 0xff_ff ? 2 : 1)};
 	const letter = text[pos + 1] ?? '';
 	const simple = simpleEscapes[letter];
 	if (simple !== undefined) return {value: simple, byte: false, next: pos + 2};
@@ -80,9 +80,9 @@ function readChar(text: string, pos: number, quote: string): {value: number; byt
 	const hexLength = {x: 2, u: 4, U: 8}[letter];
 	if (hexLength !== undefined) {
 		const digits = text.slice(pos + 2, pos + 2 + hexLength);
-		if (!new RegExp(`^[\\da-fA-F]{${hexLength}}$`).test(digits)) return undefined;
+		if (!new RegExp(String.raw`^[\da-fA-F]{${hexLength}}$`).test(digits)) return undefined;
 		const value = Number.parseInt(digits, 16);
-		if (letter !== 'x' && (value > 0x10FFFF || (value >= 0xD800 && value < 0xE000))) return undefined;
+		if (letter !== 'x' && (value > 0x10_ff_ff || (value >= 0xd8_00 && value < 0xe0_00))) return undefined;
 		return {value, byte: letter === 'x', next: pos + 2 + hexLength};
 	}
 
@@ -99,7 +99,7 @@ function exactDecimal(value: number): Decimal {
 	const view = new DataView(new ArrayBuffer(8));
 	view.setFloat64(0, value);
 	const bits = view.getBigUint64(0);
-	const biasedExponent = Number((bits >> 52n) & 0x7FFn);
+	const biasedExponent = Number((bits >> 52n) & 0x7_ffn);
 	let mantissa = bits & ((1n << 52n) - 1n);
 	let exponent = -1074;
 	if (biasedExponent > 0) {
@@ -109,7 +109,7 @@ function exactDecimal(value: number): Decimal {
 
 	if (mantissa === 0n) return {digits: '', point: 0};
 	// m * 2^-k = m * 5^k / 10^k
-	const digits = exponent >= 0 ? (mantissa << BigInt(exponent)).toString() : (mantissa * (5n ** BigInt(-exponent))).toString();
+	const digits = exponent >= 0 ? (mantissa << BigInt(exponent)).toString() : (mantissa * 5n ** BigInt(-exponent)).toString();
 	const point = exponent >= 0 ? digits.length : digits.length + exponent;
 	return {digits: digits.replace(/0+$/, ''), point};
 }
@@ -152,7 +152,7 @@ export function formatFloat(value: number, format: string, precision: number): s
 	} else {
 		const exact = exactDecimal(Math.abs(value));
 		if (lower === 'g' && digitCount === 0) digitCount = 1;
-		decimal = roundDecimal(exact, lower === 'e' ? digitCount + 1 : (lower === 'f' ? exact.point + digitCount : digitCount));
+		decimal = roundDecimal(exact, lower === 'e' ? digitCount + 1 : lower === 'f' ? exact.point + digitCount : digitCount);
 	}
 
 	const exponentLetter = format === 'E' || format === 'G' ? 'E' : 'e';
@@ -178,7 +178,7 @@ function pointForm({digits, point}: Decimal, decimals: number): string {
 	let result = point > 0 ? digits.slice(0, point).padEnd(point, '0') : '0';
 	if (decimals > 0) {
 		result += '.';
-		for (let position = point; position < point + decimals; position++) result += position >= 0 ? digits[position] ?? '0' : '0';
+		for (let position = point; position < point + decimals; position++) result += position >= 0 ? (digits[position] ?? '0') : '0';
 	}
 
 	return result;
@@ -198,12 +198,20 @@ function escapeRune(char: string, quote: string, asciiOnly: boolean): string {
 	const code = char.codePointAt(0)!;
 	if (char === quote || char === '\\') return `\\${char}`;
 	// A lone surrogate stands for the replacement character, as it would once encoded for Go.
-	if (code >= 0xD800 && code < 0xE000) return asciiOnly ? '\\ufffd' : '\uFFFD';
+	if (code >= 0xd8_00 && code < 0xe0_00) return asciiOnly ? String.raw`\ufffd` : '\uFFFD';
 	if (asciiOnly ? code < 0x80 && isPrint(char) : isPrint(char)) return char;
-	const named: Readonly<Record<number, string>> = {7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v'};
+	const named: Readonly<Record<number, string>> = {
+		7: String.raw`\a`,
+		8: String.raw`\b`,
+		12: String.raw`\f`,
+		10: String.raw`\n`,
+		13: String.raw`\r`,
+		9: String.raw`\t`,
+		11: String.raw`\v`,
+	};
 	if (named[code]) return named[code];
-	if (code < 0x20 || code === 0x7F) return `\\x${code.toString(16).padStart(2, '0')}`;
-	return code < 0x10000 ? `\\u${code.toString(16).padStart(4, '0')}` : `\\U${code.toString(16).padStart(8, '0')}`;
+	if (code < 0x20 || code === 0x7f) return String.raw`\x${code.toString(16).padStart(2, '0')}`;
+	return code < 0x1_00_00 ? String.raw`\u${code.toString(16).padStart(4, '0')}` : String.raw`\U${code.toString(16).padStart(8, '0')}`;
 }
 
 /** strconv.Quote, or QuoteToASCII. */
@@ -214,17 +222,17 @@ export function goQuote(text: string, asciiOnly = false): string {
 }
 
 export function runeString(code: number): string {
-	return code >= 0 && code <= 0x10FFFF && (code < 0xD800 || code >= 0xE000) ? String.fromCodePoint(code) : '\uFFFD';
+	return code >= 0 && code <= 0x10_ff_ff && (code < 0xd8_00 || code >= 0xe0_00) ? String.fromCodePoint(code) : '\uFFFD';
 }
 
 export function quoteRune(code: number, asciiOnly: boolean): string {
-	return `'${escapeRune(runeString(code), '\'', asciiOnly)}'`;
+	return `'${escapeRune(runeString(code), "'", asciiOnly)}'`;
 }
 
 export function canBackquote(text: string): boolean {
 	for (const char of text) {
 		const code = char.codePointAt(0)!;
-		if ((code < 0x20 && char !== '\t') || code === 0x7F || char === '`' || code === 0xFEFF || (code >= 0xD800 && code < 0xE000)) return false;
+		if ((code < 0x20 && char !== '\t') || code === 0x7f || char === '`' || code === 0xfe_ff || (code >= 0xd8_00 && code < 0xe0_00)) return false;
 	}
 
 	return true;

@@ -11,11 +11,13 @@ export function toneColor(theme: ReturnType<typeof useTheme>, tone: Tone): strin
 }
 
 /** A bordered box with a title: questions, errors, text to select by hand. */
-export function Dialog({title, tone = 'info', children}: {title: string; tone?: Tone; children: ReactNode}) {
+export function Dialog({title, tone = 'info', children}: {readonly title: string; readonly tone?: Tone; readonly children: ReactNode}) {
 	const theme = useTheme();
 	return (
 		<Box flexDirection='column' borderStyle='round' borderColor={toneColor(theme, tone)} paddingX={1} flexShrink={0}>
-			<Text bold color={toneColor(theme, tone)}>{title}</Text>
+			<Text bold color={toneColor(theme, tone)}>
+				{title}
+			</Text>
 			{children}
 		</Box>
 	);

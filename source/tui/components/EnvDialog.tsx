@@ -1,10 +1,17 @@
 import {Text} from 'ink';
 import type {ShellName} from '../../format/env.js';
 import type {CopyReport} from '../clipboard.js';
-import {Dialog} from './Dialog.js';
 import {useTheme} from '../theme.js';
+import {Dialog} from './Dialog.js';
 
-export type EnvDialogProps = {machine: string; shell: ShellName; text?: string; error?: string; report?: CopyReport; inTmux: boolean};
+export type EnvDialogProps = {
+	readonly machine: string;
+	readonly shell: ShellName;
+	readonly text?: string;
+	readonly error?: string;
+	readonly report?: CopyReport;
+	readonly inTmux: boolean;
+};
 
 /** The exports that were copied, shown so they can also be selected by hand. */
 export function EnvDialog({machine, shell, text, error, report, inTmux}: EnvDialogProps) {

@@ -3,7 +3,7 @@ import {footerHints, type Context} from '../keymap.js';
 import {useTheme} from '../theme.js';
 
 /** The keys of the current context, from the keymap. */
-export function Footer({context}: {context: Context}) {
+export function Footer({context}: {readonly context: Context}) {
 	const theme = useTheme();
 	return (
 		<Box flexShrink={0}>
@@ -11,7 +11,9 @@ export function Footer({context}: {context: Context}) {
 				{footerHints(context).map((hint, index) => (
 					<Text key={hint.keys + hint.label}>
 						{index > 0 ? '  ' : ''}
-						<Text bold color={theme.accent}>{hint.keys}</Text>
+						<Text bold color={theme.accent}>
+							{hint.keys}
+						</Text>
 						<Text color={theme.muted}> {hint.label}</Text>
 					</Text>
 				))}

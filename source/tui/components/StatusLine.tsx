@@ -1,11 +1,11 @@
 import {Box, Text} from 'ink';
-import {toneColor, type Tone} from './Dialog.js';
 import {useTheme} from '../theme.js';
+import {toneColor, type Tone} from './Dialog.js';
 
 export type Toast = {text: string; tone: Tone};
 
 /** The line above the footer: the filter being typed, else the latest toast. */
-export function StatusLine({filter, filtering, toast}: {filter: string; filtering: boolean; toast?: Toast}) {
+export function StatusLine({filter, filtering, toast}: {readonly filter: string; readonly filtering: boolean; readonly toast?: Toast}) {
 	const theme = useTheme();
 	let content = <Text> </Text>;
 	if (filtering) {
@@ -17,7 +17,11 @@ export function StatusLine({filter, filtering, toast}: {filter: string; filterin
 			</Text>
 		);
 	} else if (toast) {
-		content = <Text wrap='truncate-end' color={toneColor(theme, toast.tone)}>{toast.text}</Text>;
+		content = (
+			<Text wrap='truncate-end' color={toneColor(theme, toast.tone)}>
+				{toast.text}
+			</Text>
+		);
 	} else if (filter) {
 		content = <Text color={theme.muted}>filter: {filter} (/ to change, Esc to clear)</Text>;
 	}

@@ -7,8 +7,12 @@ import type {MachineRow, StatusPoller} from '../../engine/index.js';
  */
 export function usePollerRows(poller: StatusPoller): {rows: MachineRow[]; loaded: boolean} {
 	const [state, setState] = useState(() => ({rows: poller.rows(), loaded: false}));
-	useEffect(() => poller.subscribe(() => {
-		setState({rows: poller.rows(), loaded: true});
-	}), [poller]);
+	useEffect(
+		() =>
+			poller.subscribe(() => {
+				setState({rows: poller.rows(), loaded: true});
+			}),
+		[poller],
+	);
 	return state;
 }

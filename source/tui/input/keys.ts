@@ -16,15 +16,57 @@ const escape = '\u001B';
 const pasteStart = `${escape}[200~`;
 const pasteEnd = `${escape}[201~`;
 
-const csiLetters: Record<string, string> = {A: 'up', B: 'down', C: 'right', D: 'left', E: 'begin', F: 'end', H: 'home', P: 'f1', Q: 'f2', R: 'f3', S: 'f4', Z: 'shift+tab'};
+const csiLetters: Record<string, string> = {
+	A: 'up',
+	B: 'down',
+	C: 'right',
+	D: 'left',
+	E: 'begin',
+	F: 'end',
+	H: 'home',
+	P: 'f1',
+	Q: 'f2',
+	R: 'f3',
+	S: 'f4',
+	Z: 'shift+tab',
+};
 const ss3Letters: Record<string, string> = {...csiLetters, M: 'enter'};
 const tildeNumbers: Record<number, string> = {
-	1: 'home', 2: 'insert', 3: 'delete', 4: 'end', 5: 'pageup', 6: 'pagedown', 7: 'home', 8: 'end',
-	11: 'f1', 12: 'f2', 13: 'f3', 14: 'f4', 15: 'f5', 17: 'f6', 18: 'f7', 19: 'f8', 20: 'f9', 21: 'f10', 23: 'f11', 24: 'f12',
+	1: 'home',
+	2: 'insert',
+	3: 'delete',
+	4: 'end',
+	5: 'pageup',
+	6: 'pagedown',
+	7: 'home',
+	8: 'end',
+	11: 'f1',
+	12: 'f2',
+	13: 'f3',
+	14: 'f4',
+	15: 'f5',
+	17: 'f6',
+	18: 'f7',
+	19: 'f8',
+	20: 'f9',
+	21: 'f10',
+	23: 'f11',
+	24: 'f12',
 };
 // The Linux console's F1-F5: ESC [ [ A … E.
 const consoleLetters: Record<string, string> = {A: 'f1', B: 'f2', C: 'f3', D: 'f4', E: 'f5'};
-const controlNames: Record<number, string> = {0x00: 'ctrl+space', 0x08: 'backspace', 0x09: 'tab', 0x0A: 'enter', 0x0D: 'enter', 0x1C: 'ctrl+\\', 0x1D: 'ctrl+]', 0x1E: 'ctrl+^', 0x1F: 'ctrl+_', 0x7F: 'backspace'};
+const controlNames: Record<number, string> = {
+	0x00: 'ctrl+space',
+	0x08: 'backspace',
+	0x09: 'tab',
+	0x0a: 'enter',
+	0x0d: 'enter',
+	0x1c: 'ctrl+\\',
+	0x1d: 'ctrl+]',
+	0x1e: 'ctrl+^',
+	0x1f: 'ctrl+_',
+	0x7f: 'backspace',
+};
 
 /** xterm's modifier parameter (1 + shift 1, alt 2, ctrl 4) as a name prefix. */
 function withModifiers(name: string, parameter: string | undefined): string {
@@ -39,7 +81,7 @@ function characterKey(character: string): Key | undefined {
 	if (controlNames[code]) return {name: controlNames[code]};
 	if (code < 0x20) return {name: `ctrl+${String.fromCodePoint(code + 0x60)}`};
 	// C1 controls carry no key.
-	if (code >= 0x80 && code < 0xA0) return undefined;
+	if (code >= 0x80 && code < 0xa0) return undefined;
 	return {name: character, text: character};
 }
 

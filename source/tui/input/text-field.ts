@@ -8,7 +8,10 @@ export type TextField = {value: string; caret: number};
  * the end and other control characters go.
  */
 export function typedText(text: string): string {
-	return text.replace(/[\r\n]+$/, '').replaceAll(/\r\n|[\r\n]/g, ' ').replaceAll(/[\u0000-\u001F\u007F]/g, '');
+	return text
+		.replace(/[\r\n]+$/, '')
+		.replaceAll(/\r\n|[\r\n]/g, ' ')
+		.replaceAll(/[\u0000-\u001F\u007F]/g, '');
 }
 
 /** The box after a key, or undefined when the key is not the box's (Tab, Enter, arrows up and down). */

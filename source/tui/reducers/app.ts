@@ -27,7 +27,8 @@ export type CreateStep =
 	| {name: 'form'; form: FormState; caret: number}
 	| {name: 'progress'; operationId: number; machine: string; command: string};
 
-export type Screen = {name: 'list'} | {name: 'details'; machine: string} | {name: 'cluster'; machine: string} | {name: 'operations'} | {name: 'create'; step: CreateStep};
+export type Screen =
+	{name: 'list'} | {name: 'details'; machine: string} | {name: 'cluster'; machine: string} | {name: 'operations'} | {name: 'create'; step: CreateStep};
 
 /** Work the reducer asks for; the app runs these (services, timers, the terminal). */
 export type Effect =
@@ -241,7 +242,7 @@ function onOverlayKey(state: AppState, overlay: Overlay, command: CommandName | 
 			if (command === 'closeHelp') return same({...state, overlay: undefined});
 			if (!action) return same(state);
 			const max = view.helpMaxScroll(overlay.from);
-			const scroll = action.type === 'move' ? overlay.scroll + action.by : (action.type === 'first' ? 0 : max);
+			const scroll = action.type === 'move' ? overlay.scroll + action.by : action.type === 'first' ? 0 : max;
 			return same({...state, overlay: {...overlay, scroll: Math.min(Math.max(scroll, 0), max)}});
 		}
 
@@ -278,7 +279,7 @@ function onOverlayKey(state: AppState, overlay: Overlay, command: CommandName | 
 			const action = command ? navigation[command] : undefined;
 			if (!action) return same(state);
 			const last = overlay.managers.length - 1;
-			const index = action.type === 'move' ? overlay.index + action.by : (action.type === 'first' ? 0 : last);
+			const index = action.type === 'move' ? overlay.index + action.by : action.type === 'first' ? 0 : last;
 			return same({...state, overlay: {...overlay, index: Math.min(Math.max(index, 0), last)}});
 		}
 	}
@@ -319,7 +320,10 @@ function onFormKey(state: AppState, step: Extract<CreateStep, {name: 'form'}>, k
 			if (focused?.kind !== 'submit') return apply({type: 'move', by: 1});
 			const problems = formProblems(form, {checkFile: view.checkFile, existingNames: view.names});
 			if (Object.keys(problems).length > 0) return apply({type: 'attempt', problems});
-			return {state, effects: [{type: 'create', request: createRequest(form), remember: rememberedValues(form), command: commandLine(form, view.program)}]};
+			return {
+				state,
+				effects: [{type: 'create', request: createRequest(form), remember: rememberedValues(form), command: commandLine(form, view.program)}],
+			};
 		}
 
 		case 'cancelForm': {
@@ -355,7 +359,10 @@ function onCreateKey(state: AppState, step: CreateStep, key: Key, view: AppView)
 			else if (/^[1-9]$/.test(key.name) && Number(key.name) <= count) chosen = Number(key.name) - 1;
 			if (chosen !== undefined) {
 				const driver = step.drivers[chosen]!;
-				return {state: withStep(state, {name: 'loading', drivers: step.drivers, highlighted: chosen, driver, queued: []}), effects: [{type: 'loadDriver', driver}]};
+				return {
+					state: withStep(state, {name: 'loading', drivers: step.drivers, highlighted: chosen, driver, queued: []}),
+					effects: [{type: 'loadDriver', driver}],
+				};
 			}
 
 			// The driver list wraps around at either end.

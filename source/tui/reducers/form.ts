@@ -126,7 +126,7 @@ export function formReducer(state: FormState, action: FormAction): FormState {
 			const row = rows[state.focus];
 			if (row?.kind === 'fold') return {...state, showAdvanced: !state.showAdvanced};
 			if (row?.kind !== 'field' || row.field.spec.type !== 'bool') return state;
-			const name = row.field.spec.name;
+			const {name} = row.field.spec;
 			return {...state, values: {...state.values, [name]: state.values[name] !== true}, touched: {...state.touched, [name]: true}};
 		}
 
@@ -143,7 +143,11 @@ export function formReducer(state: FormState, action: FormAction): FormState {
 /** The typed value of a field's text; throws a MachinistError naming the flag when it does not parse. */
 function typedValue(spec: OptionSpec, value: FieldValue): OptionValue {
 	if (typeof value === 'boolean') return value;
-	if (spec.type === 'string-list') return value.split(',').map(item => item.trim()).filter(item => item !== '');
+	if (spec.type === 'string-list')
+		return value
+			.split(',')
+			.map(item => item.trim())
+			.filter(item => item !== '');
 	if (spec.type === 'int') return parseOptionText(spec, value.trim(), `--${spec.name}`);
 	return value;
 }
@@ -220,7 +224,7 @@ function changedFields(state: FormState): FormField[] {
 
 export function createRequest(state: FormState): CreateRequest {
 	return {
-		name: String(state.values['name']),
+		name: String(state.values.name),
 		driverName: state.driver,
 		given: Object.fromEntries(changedFields(state).map(({spec}) => [spec.name, typedValue(spec, state.values[spec.name]!)])),
 	};
@@ -244,7 +248,7 @@ function flagWords(spec: OptionSpec, value: FieldValue): string[] {
 
 /** The `create` command line that does what the form would, for scripts. */
 export function commandLine(state: FormState, program: string): string {
-	const name = String(state.values['name']).trim() || 'NAME';
+	const name = String(state.values.name).trim() || 'NAME';
 	const words = [program, 'create', '-d', state.driver, ...changedFields(state).flatMap(({spec}) => flagWords(spec, state.values[spec.name]!)), name];
 	return words.map(word => shellWord(word)).join(' ');
 }

@@ -19,7 +19,7 @@ const columns: Array<{title: string; width: number; cell: (node: ClusterNode) =>
 ];
 
 /** The swarm a machine is in, as one of its managers sees it: every node, its role and its tasks. */
-export function Cluster({machine, height}: {machine: string; height: number}) {
+export function Cluster({machine, height}: {readonly machine: string; readonly height: number}) {
 	const theme = useTheme();
 	const {engine} = useServices();
 	const [view, setView] = useState<ClusterView>();
@@ -33,8 +33,8 @@ export function Cluster({machine, height}: {machine: string; height: number}) {
 					setView(answer);
 					setError(undefined);
 				},
-				(failure: unknown) => {
-					if (live) setError(errorMessage(failure));
+				(error_: unknown) => {
+					if (live) setError(errorMessage(error_));
 				},
 			);
 		};
@@ -53,13 +53,24 @@ export function Cluster({machine, height}: {machine: string; height: number}) {
 		<Box flexDirection='column'>
 			<Text>
 				<Text bold>swarm {view.cluster}</Text>
-				<Text color={theme.muted}> · {view.nodes.length} nodes · {tasks} tasks running · as {view.manager} sees it</Text>
+				<Text color={theme.muted}>
+					{' '}
+					· {view.nodes.length} nodes · {tasks} tasks running · as {view.manager} sees it
+				</Text>
 			</Text>
-			{error ? <Text color={theme.warning} wrap='truncate-end'>no answer now ({error}); showing the last one</Text> : <Text> </Text>}
+			{error ? (
+				<Text color={theme.warning} wrap='truncate-end'>
+					no answer now ({error}); showing the last one
+				</Text>
+			) : (
+				<Text> </Text>
+			)}
 			<Box>
 				{columns.map(column => (
 					<Box key={column.title} width={column.width} flexShrink={0}>
-						<Text bold color={theme.muted}>{column.title}</Text>
+						<Text bold color={theme.muted}>
+							{column.title}
+						</Text>
 					</Box>
 				))}
 			</Box>
@@ -70,7 +81,15 @@ export function Cluster({machine, height}: {machine: string; height: number}) {
 							<Text
 								wrap='truncate-end'
 								bold={node.machine === machine && column.title === 'NAME'}
-								color={column.title === 'STATE' ? (node.state === 'Ready' ? theme.success : theme.danger) : (column.title === 'MANAGER' && node.leader ? theme.accent : undefined)}
+								color={
+									column.title === 'STATE'
+										? node.state === 'Ready'
+											? theme.success
+											: theme.danger
+										: column.title === 'MANAGER' && node.leader
+											? theme.accent
+											: undefined
+								}
 							>
 								{column.cell(node)}
 							</Text>

@@ -11,7 +11,7 @@ import {useServices} from '../services.js';
 import {useTheme} from '../theme.js';
 
 /** The driver list; ↑↓/jk move (wrapping), Enter or a digit chooses. */
-function DriverPicker({drivers, highlighted, problem}: {drivers: readonly string[]; highlighted: number; problem?: string}) {
+function DriverPicker({drivers, highlighted, problem}: {readonly drivers: readonly string[]; readonly highlighted: number; readonly problem?: string}) {
 	const theme = useTheme();
 	const [descriptions, setDescriptions] = useState<Record<string, string>>({});
 	useEffect(() => {
@@ -35,7 +35,9 @@ function DriverPicker({drivers, highlighted, problem}: {drivers: readonly string
 				</Box>
 			))}
 			<Box marginTop={1}>
-				<Text color={theme.muted} wrap='wrap'>{descriptions[drivers[highlighted] ?? ''] ?? ''}</Text>
+				<Text color={theme.muted} wrap='wrap'>
+					{descriptions[drivers[highlighted] ?? ''] ?? ''}
+				</Text>
 			</Box>
 			{problem ? <Text color={theme.danger}>{problem}</Text> : null}
 		</Box>
@@ -49,7 +51,17 @@ function rowLabel(row: FormRow, form: FormState): string {
 	return `${spec === nameSpec ? 'name' : `--${spec.name}`}${spec.required ? ' *' : ''}`;
 }
 
-function Form({form, caret, existingNames, height}: {form: FormState; caret: number; existingNames: readonly string[]; height: number}) {
+function Form({
+	form,
+	caret,
+	existingNames,
+	height,
+}: {
+	readonly form: FormState;
+	readonly caret: number;
+	readonly existingNames: readonly string[];
+	readonly height: number;
+}) {
 	const theme = useTheme();
 	const {engine} = useServices();
 	const rows = formRows(form);
@@ -60,16 +72,24 @@ function Form({form, caret, existingNames, height}: {form: FormState; caret: num
 	const start = scrollStart(form.focus, rows.length, listHeight);
 	return (
 		<Box flexDirection='column'>
-			<Text bold>Create a machine with the {form.driver} driver <Text color={theme.muted}>(* required)</Text></Text>
+			<Text bold>
+				Create a machine with the {form.driver} driver <Text color={theme.muted}>(* required)</Text>
+			</Text>
 			{rows.slice(start, start + listHeight).map((row, offset) => {
 				const index = start + offset;
 				const isFocused = index === form.focus;
-				const marker = <Box width={2} flexShrink={0}><Text color={theme.accent}>{isFocused ? '❯' : ' '}</Text></Box>;
+				const marker = (
+					<Box width={2} flexShrink={0}>
+						<Text color={theme.accent}>{isFocused ? '❯' : ' '}</Text>
+					</Box>
+				);
 				if (row.kind !== 'field') {
 					return (
 						<Box key={row.kind}>
 							{marker}
-							<Text bold={isFocused} color={row.kind === 'submit' ? theme.accent : theme.muted}>{rowLabel(row, form)}</Text>
+							<Text bold={isFocused} color={row.kind === 'submit' ? theme.accent : theme.muted}>
+								{rowLabel(row, form)}
+							</Text>
 						</Box>
 					);
 				}
@@ -79,21 +99,30 @@ function Form({form, caret, existingNames, height}: {form: FormState; caret: num
 				const problem = problems[spec.name];
 				let input;
 				if (typeof value === 'boolean') input = <Text>{value ? '[x]' : '[ ]'}</Text>;
-				else if (isFocused) input = <TextField value={value} caret={caret}/>;
+				else if (isFocused) input = <TextField value={value} caret={caret} />;
 				else input = <Text wrap='truncate-end'>{value || <Text color={theme.muted}>—</Text>}</Text>;
 				return (
 					<Box key={spec.name}>
 						{marker}
 						<Box width={labelWidth} flexShrink={0}>
-							<Text bold={isFocused} color={problem ? theme.danger : undefined}>{rowLabel(row, form)}</Text>
+							<Text bold={isFocused} color={problem ? theme.danger : undefined}>
+								{rowLabel(row, form)}
+							</Text>
 						</Box>
 						<Box flexShrink={1}>{input}</Box>
-						{problem ? <Text wrap='truncate-end' color={theme.danger}>  {problem}</Text> : null}
+						{problem ? (
+							<Text wrap='truncate-end' color={theme.danger}>
+								{' '}
+								{problem}
+							</Text>
+						) : null}
 					</Box>
 				);
 			})}
 			<Box marginTop={1}>
-				<Text color={theme.muted} wrap='truncate-end'>{focused?.kind === 'field' ? focused.field.spec.description : ' '}</Text>
+				<Text color={theme.muted} wrap='truncate-end'>
+					{focused?.kind === 'field' ? focused.field.spec.description : ' '}
+				</Text>
 			</Box>
 			<Text wrap='wrap'>
 				<Text color={theme.muted}>$ </Text>
@@ -103,13 +132,31 @@ function Form({form, caret, existingNames, height}: {form: FormState; caret: num
 	);
 }
 
-function Progress({operation, machine, command, height}: {operation?: Operation; machine: string; command: string; height: number}) {
+function Progress({
+	operation,
+	machine,
+	command,
+	height,
+}: {
+	readonly operation?: Operation;
+	readonly machine: string;
+	readonly command: string;
+	readonly height: number;
+}) {
 	const theme = useTheme();
 	const state = operation?.state ?? 'running';
 	const headline = {
-		running: <Text color={theme.busy}><Spinner type='dots'/> Creating {machine}…</Text>,
+		running: (
+			<Text color={theme.busy}>
+				<Spinner type='dots' /> Creating {machine}…
+			</Text>
+		),
 		done: <Text color={theme.success}>✔ {machine} created. Enter goes back to the list.</Text>,
-		failed: <Text color={theme.danger}>✖ Creating {machine} failed: {operation?.error}</Text>,
+		failed: (
+			<Text color={theme.danger}>
+				✖ Creating {machine} failed: {operation?.error}
+			</Text>
+		),
 	}[state];
 	return (
 		<Box flexDirection='column'>
@@ -120,7 +167,9 @@ function Progress({operation, machine, command, height}: {operation?: Operation;
 			</Text>
 			<Box flexDirection='column' marginTop={1}>
 				{(operation?.log ?? []).slice(-Math.max(1, height - 5)).map((line, index) => (
-					<Text key={index} wrap='truncate-end'>{line}</Text>
+					<Text key={index} wrap='truncate-end'>
+						{line}
+					</Text>
 				))}
 			</Box>
 		</Box>
@@ -128,10 +177,10 @@ function Progress({operation, machine, command, height}: {operation?: Operation;
 }
 
 export type CreateFormProps = {
-	step: CreateStep;
-	existingNames: readonly string[];
-	operations: readonly Operation[];
-	height: number;
+	readonly step: CreateStep;
+	readonly existingNames: readonly string[];
+	readonly operations: readonly Operation[];
+	readonly height: number;
 };
 
 /**
@@ -143,15 +192,22 @@ export function CreateForm({step, existingNames, operations, height}: CreateForm
 	switch (step.name) {
 		case 'picker':
 		case 'loading': {
-			return <DriverPicker drivers={step.drivers} highlighted={step.highlighted} problem={step.name === 'picker' ? step.problem : undefined}/>;
+			return <DriverPicker drivers={step.drivers} highlighted={step.highlighted} problem={step.name === 'picker' ? step.problem : undefined} />;
 		}
 
 		case 'form': {
-			return <Form form={step.form} caret={step.caret} existingNames={existingNames} height={height}/>;
+			return <Form form={step.form} caret={step.caret} existingNames={existingNames} height={height} />;
 		}
 
 		case 'progress': {
-			return <Progress operation={operations.find(candidate => candidate.id === step.operationId)} machine={step.machine} command={step.command} height={height}/>;
+			return (
+				<Progress
+					operation={operations.find(candidate => candidate.id === step.operationId)}
+					machine={step.machine}
+					command={step.command}
+					height={height}
+				/>
+			);
 		}
 	}
 }

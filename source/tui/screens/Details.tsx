@@ -6,7 +6,7 @@ import {expiry, gibibytes, shortDuration} from '../labels.js';
 import {useServices} from '../services.js';
 import {stateColor, useTheme} from '../theme.js';
 
-function Field({label, children}: {label: string; children: ReactNode}) {
+function Field({label, children}: {readonly label: string; readonly children: ReactNode}) {
 	const theme = useTheme();
 	return (
 		<Box>
@@ -25,7 +25,13 @@ function certificate(summary: CertificateSummary, now: number): string {
 
 const listOrNone = (items: readonly string[]) => (items.length > 0 ? items.join(', ') : '—');
 
-export type DetailsProps = {name: string; row?: MachineRow; operations: readonly Operation[]; height: number; now: number};
+export type DetailsProps = {
+	readonly name: string;
+	readonly row?: MachineRow;
+	readonly operations: readonly Operation[];
+	readonly height: number;
+	readonly now: number;
+};
 
 /** One machine: what the store and driver say, what Docker said last, and its latest operation's log. */
 export function Details({name, row, operations, height, now}: DetailsProps) {
@@ -35,7 +41,7 @@ export function Details({name, row, operations, height, now}: DetailsProps) {
 	const settled = mine.filter(operation => operation.state !== 'running').length;
 	const {details, error} = useMachineDetails(engine, name, settled);
 	if (!row) return <Text color={theme.muted}>{name} is no longer in the store. Esc goes back.</Text>;
-	const info = row.info;
+	const {info} = row;
 	const latest = mine.at(-1);
 	const docker = [
 		row.dockerVersion ? `v${row.dockerVersion}` : '',
@@ -43,7 +49,9 @@ export function Details({name, row, operations, height, now}: DetailsProps) {
 		info ? `${info.NCPU} CPUs` : '',
 		info ? gibibytes(info.MemTotal) : '',
 		info ? `${info.ContainersRunning} of ${info.Containers} containers running` : '',
-	].filter(Boolean).join(' · ');
+	]
+		.filter(Boolean)
+		.join(' · ');
 	// The lines above the log: machine, driver, URL, Docker, IP, SSH, engine, three certificates, last error, a gap.
 	const fieldLines = details?.serialTail ? 13 : 12;
 	return (
@@ -57,11 +65,19 @@ export function Details({name, row, operations, height, now}: DetailsProps) {
 			<Field label='Driver'>{row.driverName}</Field>
 			<Field label='URL'>{row.url || '—'}</Field>
 			<Field label='Docker'>{docker || '—'}</Field>
-			{error ? <Field label='Details'><Text color={theme.danger}>{error}</Text></Field> : null}
+			{error ? (
+				<Field label='Details'>
+					<Text color={theme.danger}>{error}</Text>
+				</Field>
+			) : null}
 			{details ? (
 				<>
 					<Field label='IP'>{details.ip || '—'}</Field>
-					<Field label='SSH'>{details.ssh ? `${details.ssh.user}@${details.ip || '?'} port ${details.ssh.port}${details.ssh.keyPath ? `, key ${details.ssh.keyPath}` : ''}` : 'none'}</Field>
+					<Field label='SSH'>
+						{details.ssh
+							? `${details.ssh.user}@${details.ip || '?'} port ${details.ssh.port}${details.ssh.keyPath ? `, key ${details.ssh.keyPath}` : ''}`
+							: 'none'}
+					</Field>
 					<Field label='Engine'>
 						{[
 							`labels ${listOrNone(details.engine.labels)}`,
@@ -70,14 +86,18 @@ export function Details({name, row, operations, height, now}: DetailsProps) {
 							details.engine.storageDriver ? `storage ${details.engine.storageDriver}` : '',
 							details.engine.insecureRegistries.length > 0 ? `insecure ${details.engine.insecureRegistries.join(', ')}` : '',
 							details.engine.registryMirrors.length > 0 ? `mirrors ${details.engine.registryMirrors.join(', ')}` : '',
-						].filter(Boolean).join(' · ')}
+						]
+							.filter(Boolean)
+							.join(' · ')}
 					</Field>
 					<Field label='CA cert'>{certificate(details.certificates.ca, now)}</Field>
 					<Field label='Client cert'>{certificate(details.certificates.client, now)}</Field>
 					<Field label='Server cert'>{certificate(details.certificates.server, now)}</Field>
 					{details.serialTail ? (
 						<Field label='Console'>
-							<Text color={theme.muted} wrap='truncate-end'>{details.serialTail.at(-1) ?? '—'}</Text>
+							<Text color={theme.muted} wrap='truncate-end'>
+								{details.serialTail.at(-1) ?? '—'}
+							</Text>
 						</Field>
 					) : null}
 					<Field label='Last error'>
@@ -87,9 +107,14 @@ export function Details({name, row, operations, height, now}: DetailsProps) {
 			) : null}
 			{latest ? (
 				<Box flexDirection='column' marginTop={1}>
-					<Text color={theme.muted}>{latest.kind} · {latest.state}{latest.error ? `: ${latest.error}` : ''}</Text>
+					<Text color={theme.muted}>
+						{latest.kind} · {latest.state}
+						{latest.error ? `: ${latest.error}` : ''}
+					</Text>
 					{latest.log.slice(-Math.max(1, height - fieldLines - 1)).map((line, index) => (
-						<Text key={index} wrap='truncate-end'>{line}</Text>
+						<Text key={index} wrap='truncate-end'>
+							{line}
+						</Text>
 					))}
 				</Box>
 			) : null}

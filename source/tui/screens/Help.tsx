@@ -25,7 +25,7 @@ export function helpMaxScroll(context: Context, width: number, height: number): 
 }
 
 /** Every key, from the keymap, the current context's first. */
-export function Help({context, width, height, scroll}: {context: Context; width: number; height: number; scroll: number}) {
+export function Help({context, width, height, scroll}: {readonly context: Context; readonly width: number; readonly height: number; readonly scroll: number}) {
 	const theme = useTheme();
 	return (
 		<Box>
@@ -33,7 +33,12 @@ export function Help({context, width, height, scroll}: {context: Context; width:
 				<Box key={index} flexDirection='column' width={columnWidth} flexShrink={0}>
 					{column.slice(scroll, scroll + height).map((line, lineIndex) => {
 						if ('blank' in line) return <Text key={lineIndex}> </Text>;
-						if ('title' in line) return <Text key={lineIndex} bold color={theme.accent}>{line.title}</Text>;
+						if ('title' in line)
+							return (
+								<Text key={lineIndex} bold color={theme.accent}>
+									{line.title}
+								</Text>
+							);
 						return (
 							<Box key={lineIndex}>
 								<Box width={keysWidth} flexShrink={0}>

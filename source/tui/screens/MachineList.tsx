@@ -32,23 +32,23 @@ function cellsOf(row: MachineRow, busy: Operation | undefined, failed: Operation
 		name: row.name,
 		driver: row.driverName,
 		// A spinner (one cell) and the verb stand in for the state while an operation runs.
-		state: busy ? `  ${operationVerbs[busy.kind]}` : (row.stale ? 'Timeout' : stateLabel(row.state)),
+		state: busy ? `  ${operationVerbs[busy.kind]}` : row.stale ? 'Timeout' : stateLabel(row.state),
 		url: row.url,
 		swarm: row.swarm,
-		docker: row.dockerVersion ? `v${row.dockerVersion}` : (row.state === 'Running' && !row.problem ? 'Unknown' : ''),
+		docker: row.dockerVersion ? `v${row.dockerVersion}` : row.state === 'Running' && !row.problem ? 'Unknown' : '',
 		containers: row.info ? String(row.info.ContainersRunning) : '',
 		errors: errors.replaceAll('\n', ' '),
 	};
 }
 
 export type MachineListProps = {
-	rows: readonly MachineRow[];
-	loaded: boolean;
-	operations: readonly Operation[];
-	selected?: string;
-	filter: string;
-	height: number;
-	now: number;
+	readonly rows: readonly MachineRow[];
+	readonly loaded: boolean;
+	readonly operations: readonly Operation[];
+	readonly selected?: string;
+	readonly filter: string;
+	readonly height: number;
+	readonly now: number;
 };
 
 /** The home screen: one line per machine, updated in place as the poller answers. */
@@ -75,13 +75,17 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 	return (
 		<Box flexDirection='column'>
 			<Box>
-				<Box width={2} flexShrink={0}/>
+				<Box width={2} flexShrink={0} />
 				{columns.map((column, index) => (
 					<Box key={column.key} width={widths[index]} flexShrink={0}>
-						<Text bold color={theme.muted}>{column.title}</Text>
+						<Text bold color={theme.muted}>
+							{column.title}
+						</Text>
 					</Box>
 				))}
-				<Text bold color={theme.muted} wrap='truncate-end'>ERRORS</Text>
+				<Text bold color={theme.muted} wrap='truncate-end'>
+					ERRORS
+				</Text>
 			</Box>
 			{table.slice(start, start + bodyHeight).map(({row, busy, failed, cells}) => {
 				const isSelected = row.name === selected;
@@ -103,14 +107,21 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 						</Box>
 						{columns.map((column, index) => (
 							<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={gap}>
-								<Text wrap='truncate-end' color={color(column.key)} bold={isSelected && column.key === 'name'} dimColor={dim && column.key !== 'name' && column.key !== 'state'}>
-									{column.key === 'state' && busy ? <Spinner type='dots'/> : null}
+								<Text
+									wrap='truncate-end'
+									color={color(column.key)}
+									bold={isSelected && column.key === 'name'}
+									dimColor={dim && column.key !== 'name' && column.key !== 'state'}
+								>
+									{column.key === 'state' && busy ? <Spinner type='dots' /> : null}
 									{column.key === 'state' && busy ? cells.state.slice(1) : cells[column.key]}
 								</Text>
 							</Box>
 						))}
 						<Box flexGrow={1}>
-							<Text wrap='truncate-end' color={failed || row.state === 'Error' ? theme.danger : theme.muted} dimColor={dim}>{cells.errors}</Text>
+							<Text wrap='truncate-end' color={failed || row.state === 'Error' ? theme.danger : theme.muted} dimColor={dim}>
+								{cells.errors}
+							</Text>
 						</Box>
 					</Box>
 				);

@@ -7,10 +7,10 @@ import {useTheme} from '../theme.js';
 
 export type OperationsProps = {
 	/** Newest first, as listed. */
-	operations: readonly Operation[];
-	selected?: string;
-	height: number;
-	now: number;
+	readonly operations: readonly Operation[];
+	readonly selected?: string;
+	readonly height: number;
+	readonly now: number;
 };
 
 /** Every operation of this session, and the live log of the selected one. */
@@ -25,7 +25,9 @@ export function Operations({operations, selected, height, now}: OperationsProps)
 	return (
 		<Box flexDirection='column'>
 			{operations.slice(start, start + listHeight).map(operation => {
-				const mark = {running: <Spinner type='dots'/>, done: <Text color={theme.success}>✔</Text>, failed: <Text color={theme.danger}>✖</Text>}[operation.state];
+				const mark = {running: <Spinner type='dots' />, done: <Text color={theme.success}>✔</Text>, failed: <Text color={theme.danger}>✖</Text>}[
+					operation.state
+				];
 				const took = shortDuration((operation.endedAt ?? now) - operation.startedAt);
 				return (
 					<Box key={operation.id}>
@@ -34,7 +36,10 @@ export function Operations({operations, selected, height, now}: OperationsProps)
 						</Box>
 						<Text wrap='truncate-end'>
 							{mark} {operation.kind} <Text bold>{operation.machine}</Text>
-							<Text color={theme.muted}> {operation.state} · {took}</Text>
+							<Text color={theme.muted}>
+								{' '}
+								{operation.state} · {took}
+							</Text>
 							{operation.error ? <Text color={theme.danger}> {operation.error.replaceAll('\n', ' ')}</Text> : null}
 						</Text>
 					</Box>
@@ -42,9 +47,13 @@ export function Operations({operations, selected, height, now}: OperationsProps)
 			})}
 			{current ? (
 				<Box flexDirection='column' marginTop={1}>
-					<Text color={theme.muted}>── log of {current.kind} {current.machine} ──</Text>
+					<Text color={theme.muted}>
+						── log of {current.kind} {current.machine} ──
+					</Text>
 					{[...current.log, ...(current.error ? [`Error: ${current.error}`] : [])].slice(-logHeight).map((line, index) => (
-						<Text key={index} wrap='truncate-end' color={line.startsWith('Error: ') ? theme.danger : undefined}>{line}</Text>
+						<Text key={index} wrap='truncate-end' color={line.startsWith('Error: ') ? theme.danger : undefined}>
+							{line}
+						</Text>
 					))}
 				</Box>
 			) : null}

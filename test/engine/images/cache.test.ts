@@ -9,7 +9,7 @@ import {digestFromSums, ensureImage} from '../../../source/engine/images/cache.j
 import {temporaryDir} from '../../helpers/store.js';
 import {httpServer} from '../../helpers/servers.js';
 
-const qcow2 = Buffer.concat([Buffer.from([0x51, 0x46, 0x49, 0xFB]), randomBytes(3 * 1024 * 1024)]);
+const qcow2 = Buffer.concat([Buffer.from([0x51, 0x46, 0x49, 0xfb]), randomBytes(3 * 1024 * 1024)]);
 const sha512 = createHash('sha512').update(qcow2).digest('hex');
 const sha256 = createHash('sha256').update(qcow2).digest('hex');
 
@@ -49,7 +49,12 @@ test('an image is downloaded once, verified against the sums file while it strea
 	const {base, requests} = await mirror(t);
 	const cacheDir = await temporaryDir(t);
 	const progress: Array<[number, number | undefined]> = [];
-	const image = await ensureImage(`${base}/images/disk.qcow2`, {cacheDir, checksum: `${base}/images/SHA512SUMS`, env: {}, onProgress: (received, total) => progress.push([received, total])});
+	const image = await ensureImage(`${base}/images/disk.qcow2`, {
+		cacheDir,
+		checksum: `${base}/images/SHA512SUMS`,
+		env: {},
+		onProgress: (received, total) => progress.push([received, total]),
+	});
 	t.is(image.format, 'qcow2');
 	t.true(image.path.startsWith(cacheDir));
 	t.true(progress.length > 3, 'progress arrives while the image streams');
@@ -66,7 +71,12 @@ test('a download whose checksum does not match is deleted and refused with both 
 	const {base} = await mirror(t, corrupted);
 	const cacheDir = await temporaryDir(t);
 	const error = await t.throwsAsync(ensureImage(`${base}/images/disk.qcow2`, {cacheDir, checksum: `sha256:${sha256}`, env: {}}));
-	t.regex(error!.message, new RegExp(`^the sha256 checksum of ${base}/images/disk.qcow2 is [\\da-f]{64}, not ${sha256}: the download was deleted and nothing was booted`));
+	t.regex(
+		error.message,
+		new RegExp(
+			String.raw`^the sha256 checksum of ${base}/images/disk.qcow2 is [\da-f]{64}, not ${sha256}: the download was deleted and nothing was booted`,
+		),
+	);
 	t.deepEqual(await readdir(cacheDir), []);
 });
 
@@ -97,7 +107,11 @@ test('proxy variables are honoured, and NO_PROXY exempts hosts', async t => {
 	const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 	await ensureImage(`${base}/images/disk.qcow2`, {cacheDir: await temporaryDir(t), checksum: `${base}/images/SHA512SUMS`, env: {http_proxy: proxyUrl}});
 	t.deepEqual(proxied, [`${base}/images/SHA512SUMS`, `${base}/images/disk.qcow2`]);
-	await ensureImage(`${base}/images/disk.qcow2`, {cacheDir: await temporaryDir(t), checksum: '', env: {HTTP_PROXY: proxyUrl, NO_PROXY: 'example.com,127.0.0.1'}});
+	await ensureImage(`${base}/images/disk.qcow2`, {
+		cacheDir: await temporaryDir(t),
+		checksum: '',
+		env: {HTTP_PROXY: proxyUrl, NO_PROXY: 'example.com,127.0.0.1'},
+	});
 	t.is(proxied.length, 2, 'NO_PROXY sent the request direct');
 });
 
@@ -107,7 +121,9 @@ test('a local image file is used in place, checked when a checksum is given, raw
 	await writeFile(file, Buffer.alloc(1024 * 1024));
 	const image = await ensureImage(file, {cacheDir: path.join(dir, 'cache'), checksum: '', env: {}});
 	t.deepEqual(image, {path: file, format: 'raw'});
-	await t.throwsAsync(ensureImage(file, {cacheDir: path.join(dir, 'cache'), checksum: `sha256:${'0'.repeat(64)}`, env: {}}), {message: /^the sha256 checksum of .*my\.img is [\da-f]{64}, not 0{64}; check --qemu-boot-image-checksum/});
+	await t.throwsAsync(ensureImage(file, {cacheDir: path.join(dir, 'cache'), checksum: `sha256:${'0'.repeat(64)}`, env: {}}), {
+		message: /^the sha256 checksum of .*my\.img is [\da-f]{64}, not 0{64}; check --qemu-boot-image-checksum/,
+	});
 	await t.throwsAsync(ensureImage(path.join(dir, 'missing.img'), {cacheDir: dir, checksum: '', env: {}}), {message: /missing\.img does not exist/});
 	await t.throwsAsync(ensureImage(file, {cacheDir: dir, checksum: 'md5sum-please', env: {}}), {message: /is not one: give sha256:HEX/});
 });

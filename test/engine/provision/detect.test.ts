@@ -39,18 +39,39 @@ test('os-release values keep = signs, and single and double quotes are both unde
 	const os = parseOsRelease('ID=\'debian\'\nPRETTY_NAME="A \\"quoted\\" name"\nHOME_URL="https://x.example/?a=b"\n# comment\nBROKEN LINE\n');
 	t.is(os.id, 'debian');
 	t.is(os.prettyName, 'A "quoted" name');
-	t.is(os.raw['HOME_URL'], 'https://x.example/?a=b');
+	t.is(os.raw.HOME_URL, 'https://x.example/?a=b');
 });
 
-test('daemon arguments follow docker-machine\'s order and add no storage driver unless asked', t => {
-	const options = {...defaultEngineOptions(), Labels: ['team=qa'], InsecureRegistry: ['r:5000'], RegistryMirror: ['https://m'], ArbitraryFlags: ['debug', 'log-level=warn']};
+test("daemon arguments follow docker-machine's order and add no storage driver unless asked", t => {
+	const options = {
+		...defaultEngineOptions(),
+		Labels: ['team=qa'],
+		InsecureRegistry: ['r:5000'],
+		RegistryMirror: ['https://m'],
+		ArbitraryFlags: ['debug', 'log-level=warn'],
+	};
 	t.deepEqual(daemonArgs(options, 'generic', 2376, 'fd://'), [
-		'-H', 'tcp://0.0.0.0:2376', '-H', 'fd://',
-		'--tlsverify', '--tlscacert', '/etc/docker/ca.pem', '--tlscert', '/etc/docker/server.pem', '--tlskey', '/etc/docker/server-key.pem',
-		'--label', 'team=qa', '--label', 'provider=generic',
-		'--insecure-registry', 'r:5000',
-		'--registry-mirror', 'https://m',
-		'--debug', '--log-level=warn',
+		'-H',
+		'tcp://0.0.0.0:2376',
+		'-H',
+		'fd://',
+		'--tlsverify',
+		'--tlscacert',
+		'/etc/docker/ca.pem',
+		'--tlscert',
+		'/etc/docker/server.pem',
+		'--tlskey',
+		'/etc/docker/server-key.pem',
+		'--label',
+		'team=qa',
+		'--label',
+		'provider=generic',
+		'--insecure-registry',
+		'r:5000',
+		'--registry-mirror',
+		'https://m',
+		'--debug',
+		'--log-level=warn',
 	]);
 	t.deepEqual(daemonArgs({...options, StorageDriver: 'overlay2'}, 'generic', 2376, 'fd://').slice(4, 6), ['--storage-driver', 'overlay2']);
 });
@@ -59,7 +80,7 @@ test('hostile engine values cannot break out of the systemd drop-in', t => {
 	t.is(systemdArgument('--label=a b'), '"--label=a b"');
 	t.is(systemdArgument('100%'), '100%%');
 	t.is(systemdArgument('$HOME'), '"$$HOME"');
-	t.is(systemdArgument('a"b\\c'), '"a\\"b\\\\c"');
+	t.is(systemdArgument(String.raw`a"b\c`), String.raw`"a\"b\\c"`);
 	const content = dropInContent({dockerd: '/usr/sbin/dockerd', args: ['--label', 'x=1\nExecStartPre=/bin/rm -rf /'], env: ['FOO=bar baz']});
 	const lines = content.split('\n');
 	t.is(lines.filter(line => line.startsWith('ExecStartPre')).length, 0, 'a newline in a value does not start a directive');
@@ -69,7 +90,7 @@ test('hostile engine values cannot break out of the systemd drop-in', t => {
 
 test('the no-init start script quotes every argument for the shell', t => {
 	const script = startScriptContent({dockerd: '/usr/sbin/dockerd', args: ['--label', 'a=$(reboot)'], env: ['X=`id`']});
-	t.true(script.includes('\'a=$(reboot)\''));
-	t.true(script.includes('export \'X=`id`\''));
+	t.true(script.includes("'a=$(reboot)'"));
+	t.true(script.includes("export 'X=`id`'"));
 	t.regex(script, /^exec '\/usr\/sbin\/dockerd' '--pidfile'|^exec \/usr\/sbin\/dockerd --pidfile/m);
 });

@@ -9,10 +9,19 @@ import {temporaryDir} from '../../helpers/store.js';
 const exec = promisify(execFile);
 
 async function hasTool(name: string): Promise<boolean> {
-	return exec('sh', ['-c', `command -v ${name}`]).then(() => true, () => false);
+	return exec('sh', ['-c', `command -v ${name}`]).then(
+		() => true,
+		() => false,
+	);
 }
 
-const seed = {instanceId: 'machinist-dev-1a2b', hostname: 'dev', user: 'docker', publicKey: 'ssh-ed25519 AAAAC3Nza key@host\n', shares: [{tag: 'machinist-share0', guestPath: '/home/it\'s me'}]};
+const seed = {
+	instanceId: 'machinist-dev-1a2b',
+	hostname: 'dev',
+	user: 'docker',
+	publicKey: 'ssh-ed25519 AAAAC3Nza key@host\n',
+	shares: [{tag: 'machinist-share0', guestPath: "/home/it's me"}],
+};
 
 test('the seed is an ISO 9660 volume labelled cidata that blkid and isoinfo read, with user-data and meta-data', async t => {
 	if (!(await hasTool('isoinfo')) || !(await hasTool('blkid'))) {
@@ -31,7 +40,7 @@ test('the seed is an ISO 9660 volume labelled cidata that blkid and isoinfo read
 	const userData = (await exec('isoinfo', ['-i', file, '-x', '/user-data'])).stdout;
 	t.is(userData, nocloudFiles(seed)['user-data']);
 	t.is((await exec('isoinfo', ['-i', file, '-x', '/meta-data'])).stdout, 'instance-id: "machinist-dev-1a2b"\nlocal-hostname: "dev"\n');
-	t.is(((await readFile(file)).length % 2048), 0);
+	t.is((await readFile(file)).length % 2048, 0);
 });
 
 test('user-data creates the user with the key and passwordless sudo, and mounts shares at every boot', t => {

@@ -6,7 +6,10 @@ import {socketPathFor} from '../../../source/engine/vm/runtime.js';
 import {temporaryDir} from '../../helpers/store.js';
 
 /** A peer speaking QMP as QEMU 7.2 does: greeting, capabilities, events between replies. */
-async function fakeQemu(socketPath: string, answer: (command: {execute: string; arguments?: Record<string, unknown>}) => unknown): Promise<{server: net.Server; received: string[]}> {
+async function fakeQemu(
+	socketPath: string,
+	answer: (command: {execute: string; arguments?: Record<string, unknown>}) => unknown,
+): Promise<{server: net.Server; received: string[]}> {
 	const received: string[] = [];
 	const server = net.createServer(socket => {
 		socket.write('{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": ["oob"]}}\r\n');
@@ -57,7 +60,7 @@ test('a monitor that stops answering times out instead of hanging', async t => {
 	client.close();
 });
 
-test('a socket that is not QEMU\'s is named as such; a missing one fails at once', async t => {
+test("a socket that is not QEMU's is named as such; a missing one fails at once", async t => {
 	const dir = await temporaryDir(t);
 	const socketPath = path.join(dir, 'other.sock');
 	const server = net.createServer(socket => socket.write('{"hello": 1}\n'));

@@ -31,9 +31,11 @@ export function cgroupHierarchies(): Hierarchy[] {
 	const found: Hierarchy[] = [];
 	for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
 		const key = line.split(':')[1] ?? '';
-		const match = mounts.find(mount => mount.root === '/' && (key === ''
-			? mount.type === 'cgroup2'
-			: mount.type === 'cgroup' && key.split(',').every(controller => mount.options.includes(controller))));
+		const match = mounts.find(
+			mount =>
+				mount.root === '/' &&
+				(key === '' ? mount.type === 'cgroup2' : mount.type === 'cgroup' && key.split(',').every(controller => mount.options.includes(controller))),
+		);
 		// A v2 hierarchy that nobody mounted (a pure v1 machine) is simply not used.
 		if (!match) {
 			if (key === '') continue;
@@ -134,4 +136,3 @@ export function removeCgroups(dirs: string[]): boolean {
 	for (const dir of dirs) visit(dir);
 	return clean;
 }
-

@@ -132,7 +132,9 @@ export async function cleanupStale(): Promise<void> {
 		};
 
 		const stray = new Set<string>();
-		for (const name of runSync('ip', ['netns', 'list']).output.split('\n').map(line => line.split(' ')[0] ?? '')) {
+		for (const name of runSync('ip', ['netns', 'list'])
+			.output.split('\n')
+			.map(line => line.split(' ')[0] ?? '')) {
 			if (dead(name)) stray.add(name);
 		}
 
@@ -149,7 +151,19 @@ export async function cleanupStale(): Promise<void> {
 
 		for (const name of stray) {
 			const dir = path.join(hostsDir, name);
-			destroySync({name, n: -1, ownerPid: 0, ownerStart: '', dir, merged: path.join(dir, 'merged'), veth: '', cgroups: parents.map(parent => path.join(parent, name))}, undefined);
+			destroySync(
+				{
+					name,
+					n: -1,
+					ownerPid: 0,
+					ownerStart: '',
+					dir,
+					merged: path.join(dir, 'merged'),
+					veth: '',
+					cgroups: parents.map(parent => path.join(parent, name)),
+				},
+				undefined,
+			);
 		}
 	});
 	staleCleanup.catch(() => {
@@ -165,7 +179,16 @@ export async function allocate(name: string): Promise<HostRecord> {
 		for (let n = 1; n <= 254; n++) {
 			if (inUse.has(n)) continue;
 			const dir = path.join(hostsDir, name);
-			const record: HostRecord = {name, n, ownerPid: process.pid, ownerStart: processStart(process.pid) ?? '', dir, merged: path.join(dir, 'merged'), veth: `mtv${n}`, cgroups: []};
+			const record: HostRecord = {
+				name,
+				n,
+				ownerPid: process.pid,
+				ownerStart: processStart(process.pid) ?? '',
+				dir,
+				merged: path.join(dir, 'merged'),
+				veth: `mtv${n}`,
+				cgroups: [],
+			};
 			try {
 				fs.writeFileSync(claimPath(n), JSON.stringify(record), {flag: 'wx'});
 				return record;

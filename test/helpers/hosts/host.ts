@@ -56,8 +56,16 @@ export type StartTestHostOptions = {
 /** Whether this machine can run test hosts, and if not, what to install or change. */
 export function testHostsAvailable(): {ok: true} | {ok: false; why: string} {
 	if (process.platform !== 'linux') return {ok: false, why: `test hosts need Linux, not ${process.platform}`};
-	if (process.getuid?.() !== 0) return {ok: false, why: 'test hosts need root (network namespaces, overlay mounts, systemd-nspawn); run the tests as root (CI does)'};
-	const needed: Array<[string, string]> = [['systemd-nspawn', 'systemd-container'], ['ip', 'iproute2'], ['nsenter', 'util-linux'], ['flock', 'util-linux'], ['mount', 'mount'], ['tar', 'tar']];
+	if (process.getuid?.() !== 0)
+		return {ok: false, why: 'test hosts need root (network namespaces, overlay mounts, systemd-nspawn); run the tests as root (CI does)'};
+	const needed: Array<[string, string]> = [
+		['systemd-nspawn', 'systemd-container'],
+		['ip', 'iproute2'],
+		['nsenter', 'util-linux'],
+		['flock', 'util-linux'],
+		['mount', 'mount'],
+		['tar', 'tar'],
+	];
 	if (!fs.existsSync(rootfsPath)) needed.push(['debootstrap', 'debootstrap']);
 	const missing = needed.filter(([command]) => !commandExists(command)).map(([, pkg]) => pkg);
 	if (!fs.existsSync(rootfsPath) && !fs.existsSync('/usr/share/keyrings/debian-archive-keyring.gpg')) missing.push('debian-archive-keyring');
@@ -191,7 +199,14 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 	try {
 		// The overlay: the cached image below, this host's changes in upper/.
 		for (const sub of ['upper', 'work', 'merged', 'docker']) fs.mkdirSync(path.join(record.dir, sub), {recursive: true});
-		await runChecked('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${path.join(record.dir, 'upper')},workdir=${path.join(record.dir, 'work')}`, record.merged]);
+		await runChecked('mount', [
+			'-t',
+			'overlay',
+			'overlay',
+			'-o',
+			`lowerdir=${lower},upperdir=${path.join(record.dir, 'upper')},workdir=${path.join(record.dir, 'work')}`,
+			record.merged,
+		]);
 		const {merged} = record;
 		const mergedStat = fs.statSync(merged);
 		record.nspawnLock = `/run/systemd/nspawn/locks/inode-${mergedStat.dev}:${mergedStat.ino}`;
@@ -237,11 +252,15 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 		const consoleFd = fs.openSync(consolePath, 'a');
 		try {
 			// Join the host's cgroups before becoming nspawn, so that the container is born in them.
-			nspawn = spawn('/bin/sh', ['-c', 'for d in $MT_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; exec "$@"', 'mt-join', 'systemd-nspawn', ...args], {
-				stdio: ['ignore', consoleFd, consoleFd],
-				detached: true,
-				env: {PATH: systemPath, LANG: 'C.UTF-8', MT_CGROUPS: record.cgroups.join(' ')},
-			});
+			nspawn = spawn(
+				'/bin/sh',
+				['-c', 'for d in $MT_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; exec "$@"', 'mt-join', 'systemd-nspawn', ...args],
+				{
+					stdio: ['ignore', consoleFd, consoleFd],
+					detached: true,
+					env: {PATH: systemPath, LANG: 'C.UTF-8', MT_CGROUPS: record.cgroups.join(' ')},
+				},
+			);
 		} finally {
 			fs.closeSync(consoleFd);
 		}
@@ -265,25 +284,45 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 		const ownPidNamespace = readLink('/proc/self/ns/pid');
 		const initName = kind === 'systemd' ? 'systemd' : 'tini';
 		// The container's PID 1 is the child of nspawn in another pid namespace, once it runs init.
-		const leader = await waitFor(`test host ${name}: init`, () => childrenOf(nspawn.pid!).find(pid => readLink(`/proc/${pid}/ns/pid`) !== ownPidNamespace && comm(pid) === initName), {timeoutMs, failure: exited});
+		const leader = await waitFor(
+			`test host ${name}: init`,
+			() => childrenOf(nspawn.pid!).find(pid => readLink(`/proc/${pid}/ns/pid`) !== ownPidNamespace && comm(pid) === initName),
+			{timeoutMs, failure: exited},
+		);
 		state.leader = leader;
 
 		const exec = async (command: string, execOptions: {input?: string} = {}): Promise<ExecResult> => {
 			if (state.stopped) throw new Error(`test host ${name} is stopped`);
-			return run('/bin/sh', [
-				'-c',
-				'for d in $MT_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; exec "$@"',
-				'mt-exec',
-				'nsenter', `--target=${leader}`, '--all', '--root', '--wd',
-				'/usr/bin/env', '-i', `PATH=${systemPath}`, 'HOME=/root', 'LANG=C.UTF-8', 'TERM=dumb',
-				'/bin/sh', '-c', command,
-				// The cgroups of the container's PID 1, read each time: systemd moves itself into init.scope.
-			], {input: execOptions.input, env: {PATH: systemPath, MT_CGROUPS: cgroupDirsOf(leader).join(' ')}});
+			return run(
+				'/bin/sh',
+				[
+					'-c',
+					'for d in $MT_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; exec "$@"',
+					'mt-exec',
+					'nsenter',
+					`--target=${leader}`,
+					'--all',
+					'--root',
+					'--wd',
+					'/usr/bin/env',
+					'-i',
+					`PATH=${systemPath}`,
+					'HOME=/root',
+					'LANG=C.UTF-8',
+					'TERM=dumb',
+					'/bin/sh',
+					'-c',
+					command,
+					// The cgroups of the container's PID 1, read each time: systemd moves itself into init.scope.
+				],
+				{input: execOptions.input, env: {PATH: systemPath, MT_CGROUPS: cgroupDirsOf(leader).join(' ')}},
+			);
 		};
 
 		const execChecked = async (command: string): Promise<string> => {
 			const result = await exec(command);
-			if (result.code !== 0) throw new Error(`test host ${name}: \`${command}\` failed (${result.code}):\n${lastLines(result.stderr + result.stdout, 20)}`);
+			if (result.code !== 0)
+				throw new Error(`test host ${name}: \`${command}\` failed (${result.code}):\n${lastLines(result.stderr + result.stdout, 20)}`);
 			return result.stdout;
 		};
 
@@ -293,17 +332,17 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 
 		const startSshd = async (): Promise<void> => {
 			// Debian's ssh.service is Type=notify: systemctl returns once sshd listens.
-			await execChecked(kind === 'systemd'
-				? 'systemctl start ssh.service'
-				: 'mkdir -p -m 0755 /run/sshd && /usr/sbin/sshd -E /var/log/sshd.log');
+			await execChecked(kind === 'systemd' ? 'systemctl start ssh.service' : 'mkdir -p -m 0755 /run/sshd && /usr/sbin/sshd -E /var/log/sshd.log');
 			await waitForSsh();
 		};
 
 		const stopSshd = async (): Promise<void> => {
 			// Only the listener: on systemd, ssh.service has KillMode=process, and sessions are its children.
-			await execChecked(kind === 'systemd'
-				? 'systemctl stop ssh.service'
-				: 'pid=$(cat /run/sshd.pid 2>/dev/null) || exit 0; kill "$pid" 2>/dev/null || exit 0; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done');
+			await execChecked(
+				kind === 'systemd'
+					? 'systemctl stop ssh.service'
+					: 'pid=$(cat /run/sshd.pid 2>/dev/null) || exit 0; kill "$pid" 2>/dev/null || exit 0; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done',
+			);
 			await waitFor(`test host ${name}: sshd stopped`, async () => portRefuses(ip), {timeoutMs, failure: exited});
 		};
 
@@ -335,7 +374,10 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 			exec,
 			async hostKeyFingerprints() {
 				const dir = path.join(merged, 'etc/ssh');
-				const files = fs.readdirSync(dir).filter(file => /^ssh_host_\w+_key\.pub$/.test(file)).sort();
+				const files = fs
+					.readdirSync(dir)
+					.filter(file => /^ssh_host_\w+_key\.pub$/.test(file))
+					.sort();
 				return Promise.all(files.map(async file => fingerprint(await readFile(path.join(dir, file), 'utf8'))));
 			},
 			async regenerateHostKeys() {
@@ -352,7 +394,8 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 	} catch (error) {
 		const output = logs();
 		await stop().catch(() => undefined);
-		if (output !== '' && error instanceof Error && !error.message.includes(output.trimEnd().slice(-200))) error.message += `\nconsole:\n${lastLines(output, 20)}`;
+		if (output !== '' && error instanceof Error && !error.message.includes(output.trimEnd().slice(-200)))
+			error.message += `\nconsole:\n${lastLines(output, 20)}`;
 		throw error;
 	}
 }

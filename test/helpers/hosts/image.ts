@@ -17,8 +17,8 @@ import {removeTree, runChecked, systemPath, withLock} from './process.js';
 /** The password of user `needpw`, whose sudo asks for it (`deploy` has passwordless sudo). */
 export const needpwPassword = 'needpw-password';
 
-const cacheDir = process.env['MACHINIST_TEST_CACHE'] ?? '/var/cache/machinist-test';
-const mirror = process.env['MACHINIST_TEST_MIRROR'] ?? 'http://deb.debian.org/debian';
+const cacheDir = process.env.MACHINIST_TEST_CACHE ?? '/var/cache/machinist-test';
+const mirror = process.env.MACHINIST_TEST_MIRROR ?? 'http://deb.debian.org/debian';
 const suite = 'bookworm';
 const packages = ['systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'sudo', 'docker.io', 'iproute2', 'ca-certificates', 'curl', 'procps', 'busybox-static'];
 
@@ -50,7 +50,7 @@ WantedBy=sysinit.target
 `;
 
 /** Runs in a chroot of the freshly bootstrapped image. Part of the image's cache key. */
-const prepareScript = `set -eu
+const prepareScript = String.raw`set -eu
 useradd --create-home --shell /bin/bash deploy
 useradd --create-home --shell /bin/bash needpw
 echo 'needpw:${needpwPassword}' | chpasswd
@@ -59,14 +59,14 @@ echo 'needpw ALL=(ALL:ALL) ALL' > /etc/sudoers.d/needpw
 chmod 0440 /etc/sudoers.d/deploy /etc/sudoers.d/needpw
 
 # Key logins for root (Debian's default, made explicit); every host makes its own host keys.
-printf 'PermitRootLogin prohibit-password\\nUseDNS no\\n' > /etc/ssh/sshd_config.d/machinist-test.conf
+printf 'PermitRootLogin prohibit-password\nUseDNS no\n' > /etc/ssh/sshd_config.d/machinist-test.conf
 rm -f /etc/ssh/ssh_host_*
 
 # An empty machine id makes systemd derive a new one for each container.
 : > /etc/machine-id
 ln -sf /etc/machine-id /var/lib/dbus/machine-id
 echo debian > /etc/hostname
-printf '127.0.0.1\\tlocalhost\\n::1\\t\\tlocalhost ip6-localhost ip6-loopback\\n' > /etc/hosts
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > /etc/hosts
 
 # Test hosts have no network: no package source, no name server (debootstrap copied ours).
 echo '# machinist test host: no network, packages come from local files' > /etc/apt/sources.list
@@ -130,22 +130,34 @@ async function buildRootfs(): Promise<void> {
 	const temporary = `${rootfsPath}.tmp-${process.pid}`;
 	log(`building ${suite} with ${packages.join(', ')} in ${temporary} (once; takes a few minutes)`);
 	try {
-		await runChecked('debootstrap', [
-			'--variant=minbase',
-			`--include=${packages.join(',')}`,
-			// Keeps the .debs, so a changed recipe rebuilds without downloading everything again.
-			`--cache-dir=${path.join(cacheDir, 'debs')}`,
-			suite,
-			temporary,
-			mirror,
-		], {onLine(line) {
-			// One line per package and step is too much; the steps themselves are progress enough.
-			if (/^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) \S+( \S+|\.\.\.)$/.test(line) || line.trim() === '') return;
-			log(line);
-		}});
+		await runChecked(
+			'debootstrap',
+			[
+				'--variant=minbase',
+				`--include=${packages.join(',')}`,
+				// Keeps the .debs, so a changed recipe rebuilds without downloading everything again.
+				`--cache-dir=${path.join(cacheDir, 'debs')}`,
+				suite,
+				temporary,
+				mirror,
+			],
+			{
+				onLine(line) {
+					// One line per package and step is too much; the steps themselves are progress enough.
+					if (/^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) \S+( \S+|\.\.\.)$/.test(line) || line.trim() === '') return;
+					log(line);
+				},
+			},
+		);
 		log('preparing users, sshd, and units');
-		await runChecked('chroot', [temporary, '/bin/sh', '-s'], {input: prepareScript, env: {PATH: systemPath, LANG: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive'}});
-		fs.writeFileSync(path.join(temporary, 'etc/machinist-test-image.json'), `${JSON.stringify({...recipe, built: new Date().toISOString()}, undefined, '\t')}\n`);
+		await runChecked('chroot', [temporary, '/bin/sh', '-s'], {
+			input: prepareScript,
+			env: {PATH: systemPath, LANG: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive'},
+		});
+		fs.writeFileSync(
+			path.join(temporary, 'etc/machinist-test-image.json'),
+			`${JSON.stringify({...recipe, built: new Date().toISOString()}, undefined, '\t')}\n`,
+		);
 		fs.renameSync(temporary, rootfsPath);
 	} catch (error) {
 		removeTree(temporary);
@@ -185,7 +197,19 @@ export async function busyboxImageTar(): Promise<string> {
 			const applets = (await runChecked(busybox, ['--list'])).split('\n').filter(name => /^[\w.[-]+$/.test(name) && name !== 'busybox');
 			for (const applet of applets) fs.symlinkSync('busybox', path.join(stage, 'bin', applet));
 			const partial = `${tarPath}.tmp-${process.pid}`;
-			await runChecked('tar', ['--create', '--file', partial, '--directory', stage, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '.']);
+			await runChecked('tar', [
+				'--create',
+				'--file',
+				partial,
+				'--directory',
+				stage,
+				'--sort=name',
+				'--owner=0',
+				'--group=0',
+				'--numeric-owner',
+				'--mtime=@0',
+				'.',
+			]);
 			// Several test processes may build it at once; each rename leaves a complete file.
 			fs.renameSync(partial, tarPath);
 			return tarPath;
@@ -198,4 +222,3 @@ export async function busyboxImageTar(): Promise<string> {
 	});
 	return busyboxPromise;
 }
-

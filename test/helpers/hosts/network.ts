@@ -89,7 +89,6 @@ export function machineIpForward(): string {
 	return fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
 }
 
-
 /** Where the test process reaches the host of subnet n. */
 export function hostAddress(n: number): string {
 	return `10.200.${n}.2`;

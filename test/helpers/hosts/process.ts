@@ -12,7 +12,11 @@ export type ExecResult = {code: number; stdout: string; stderr: string};
  */
 export const systemPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export async function run(command: string, args: string[], options: {input?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void} = {}): Promise<ExecResult> {
+export async function run(
+	command: string,
+	args: string[],
+	options: {input?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void} = {},
+): Promise<ExecResult> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(command, args, {stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? {PATH: systemPath, LANG: 'C.UTF-8'}});
 		let stdout = '';
@@ -157,21 +161,23 @@ export function unescapeMount(field: string): string {
 
 export async function withLock<T>(lockFile: string, action: () => Promise<T>): Promise<T> {
 	fs.mkdirSync(path.dirname(lockFile), {recursive: true});
-	const holder = spawn('flock', ['--exclusive', lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {stdio: ['pipe', 'pipe', 'inherit'], env: {PATH: systemPath}});
+	const holder = spawn('flock', ['--exclusive', lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+		stdio: ['pipe', 'pipe', 'inherit'],
+		env: {PATH: systemPath},
+	});
 	try {
 		await new Promise<void>((resolve, reject) => {
 			holder.once('error', reject);
 			holder.once('exit', code => {
 				reject(new Error(`flock ${lockFile} exited (${code})`));
 			});
-			holder.stdout!.once('data', () => {
+			holder.stdout.once('data', () => {
 				resolve();
 			});
 		});
 		return await action();
 	} finally {
-		holder.stdin!.end();
+		holder.stdin.end();
 		holder.removeAllListeners('exit');
 	}
 }
-

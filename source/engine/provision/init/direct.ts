@@ -32,13 +32,16 @@ const direct: InitSystem = {
 		return writeIfChanged(remote, startScript, startScriptContent(setup), 0o755, signal);
 	},
 	async restart(remote, signal) {
-		await remote.sudo([
-			`if [ -f ${pidFile} ]; then pid=$(cat ${pidFile}); kill "$pid" 2>/dev/null; i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done; kill -9 "$pid" 2>/dev/null; rm -f ${pidFile}; fi`,
-			// A daemon started before we wrote a pid file (the distribution's) must go too.
-			'pkill -x dockerd 2>/dev/null; i=0; while pgrep -x dockerd >/dev/null 2>&1 && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done',
-			`if command -v setsid >/dev/null 2>&1; then setsid sh ${startScript} >>${logFile} 2>&1 </dev/null & else nohup sh ${startScript} >>${logFile} 2>&1 </dev/null & fi`,
-			'true',
-		].join('\n'), {signal, timeoutMs: 120_000, label: 'restart docker'});
+		await remote.sudo(
+			[
+				`if [ -f ${pidFile} ]; then pid=$(cat ${pidFile}); kill "$pid" 2>/dev/null; i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done; kill -9 "$pid" 2>/dev/null; rm -f ${pidFile}; fi`,
+				// A daemon started before we wrote a pid file (the distribution's) must go too.
+				'pkill -x dockerd 2>/dev/null; i=0; while pgrep -x dockerd >/dev/null 2>&1 && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done',
+				`if command -v setsid >/dev/null 2>&1; then setsid sh ${startScript} >>${logFile} 2>&1 </dev/null & else nohup sh ${startScript} >>${logFile} 2>&1 </dev/null & fi`,
+				'true',
+			].join('\n'),
+			{signal, timeoutMs: 120_000, label: 'restart docker'},
+		);
 	},
 	async failed(remote, signal) {
 		const result = await remote.exec(`pgrep -x dockerd >/dev/null 2>&1 && echo running || echo gone`, {signal});

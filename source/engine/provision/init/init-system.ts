@@ -21,7 +21,8 @@ export type InitSystem = {
 };
 
 /** One shell line printing the init system's name; run during fact gathering. */
-export const detectInitScript = 'if [ -d /run/systemd/system ]; then echo systemd; elif command -v rc-service >/dev/null 2>&1 && [ -d /run/openrc ]; then echo openrc; else echo none; fi';
+export const detectInitScript =
+	'if [ -d /run/systemd/system ]; then echo systemd; elif command -v rc-service >/dev/null 2>&1 && [ -d /run/openrc ]; then echo openrc; else echo none; fi';
 
 export async function initSystemNamed(name: string): Promise<InitSystem> {
 	switch (name) {

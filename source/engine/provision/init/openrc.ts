@@ -26,7 +26,11 @@ const openrc: InitSystem = {
 		return writeIfChanged(remote, confFile, confContent(setup), 0o644, signal);
 	},
 	async restart(remote, signal) {
-		await remote.sudo('rc-update add docker default >/dev/null 2>&1 || true; rc-service docker restart', {signal, timeoutMs: 120_000, label: 'restart docker'});
+		await remote.sudo('rc-update add docker default >/dev/null 2>&1 || true; rc-service docker restart', {
+			signal,
+			timeoutMs: 120_000,
+			label: 'restart docker',
+		});
 	},
 	async failed(remote, signal) {
 		const result = await remote.exec('rc-service docker status >/dev/null 2>&1 && echo running || echo stopped', {signal});

@@ -18,7 +18,7 @@ export function systemdArgument(value: string): string {
 
 /** Double-quoted for systemd's unquoting: quote and backslash escaped, control characters as \xNN. */
 function systemdQuoted(value: string): string {
-	return `"${value.replace(/["\\]|[\u0000-\u001F\u007F]/g, character => (character === '"' || character === '\\' ? `\\${character}` : `\\x${character.codePointAt(0)!.toString(16).padStart(2, '0')}`))}"`;
+	return `"${value.replaceAll(/["\\]|[\u0000-\u001F\u007F]/g, character => (character === '"' || character === '\\' ? `\\${character}` : String.raw`\x${character.codePointAt(0)!.toString(16).padStart(2, '0')}`))}"`;
 }
 
 /**
@@ -57,15 +57,18 @@ const systemd: InitSystem = {
 	async restart(remote, signal) {
 		// reset-failed: a daemon that failed several times in a row is otherwise refused a start
 		// ("start request repeated too quickly") until the rate limit expires.
-		await remote.sudo([
-			'systemctl daemon-reload',
-			'systemctl reset-failed docker.service docker.socket >/dev/null 2>&1 || true',
-			'systemctl enable docker.service >/dev/null 2>&1 || true',
-			'if systemctl cat docker.socket >/dev/null 2>&1; then systemctl start docker.socket; fi',
-			'systemctl restart docker.service',
-			// A VM under TCG on a busy machine takes minutes to stop and start dockerd (iptables);
-			// a lost link is noticed sooner, by the session's keepalive.
-		].join(' && '), {signal, timeoutMs: 300_000, label: 'restart docker'});
+		await remote.sudo(
+			[
+				'systemctl daemon-reload',
+				'systemctl reset-failed docker.service docker.socket >/dev/null 2>&1 || true',
+				'systemctl enable docker.service >/dev/null 2>&1 || true',
+				'if systemctl cat docker.socket >/dev/null 2>&1; then systemctl start docker.socket; fi',
+				'systemctl restart docker.service',
+				// A VM under TCG on a busy machine takes minutes to stop and start dockerd (iptables);
+				// a lost link is noticed sooner, by the session's keepalive.
+			].join(' && '),
+			{signal, timeoutMs: 300_000, label: 'restart docker'},
+		);
 	},
 	async failed(remote, signal) {
 		// `activating` (auto-restart pending) counts too: the unit restarts a daemon that exits.
@@ -73,7 +76,10 @@ const systemd: InitSystem = {
 		return /^failed$/m.test(result.stdout) || /^auto-restart$/m.test(result.stdout);
 	},
 	async recentLogs(remote, signal) {
-		const result = await remote.exec(`sudo -n journalctl -u docker.service -n 15 --no-pager -o cat 2>/dev/null || journalctl -u docker.service -n 15 --no-pager -o cat 2>/dev/null || systemctl status docker.service --no-pager -n 15 2>&1 | tail -n 15; true`, {signal});
+		const result = await remote.exec(
+			`sudo -n journalctl -u docker.service -n 15 --no-pager -o cat 2>/dev/null || journalctl -u docker.service -n 15 --no-pager -o cat 2>/dev/null || systemctl status docker.service --no-pager -n 15 2>&1 | tail -n 15; true`,
+			{signal},
+		);
 		return result.stdout.trim();
 	},
 };
