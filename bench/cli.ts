@@ -7,12 +7,14 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {execFile} from 'node:child_process';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {promisify} from 'node:util';
 import {generateServerCertificate} from '../source/engine/certs/generate.js';
 import {bootstrapCertificates, createEngine, createMachine} from '../source/engine/index.js';
 import {builtCli} from '../test/helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../test/helpers/dockerd.js';
-import {measure, type Sample} from './measure.js';
+import {measure, median, timedMs, type Sample} from './measure.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const availability = dockerdAvailable();
@@ -79,6 +81,28 @@ try {
 			`| ${label} | ${result.wallMs.toFixed(0)} | ${wallRatio.toFixed(2)} | ${result.cpuMs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${(result.rssKb / 1024).toFixed(1)} | ${rssRatio.toFixed(2)} |`,
 		);
 	}
+
+	// Tab completion of machine names is the shell's own globbing of the store, so its cost is
+	// measured against a bare bash in the same run: what the user waits for after pressing Tab.
+	const script = path.join(scratch, 'completion.bash');
+	const completion = await promisify(execFile)(process.execPath, [builtCli, 'completion', 'bash'], {env});
+	await writeFile(script, completion.stdout);
+	const bash = async (code: string) => promisify(execFile)('bash', ['--norc', '-c', code], {env: {...env, MACHINE_STORAGE_PATH: stores.many}});
+	const complete = `source ${script}; COMP_WORDS=(machinist env ''); COMP_CWORD=2; COMP_LINE='machinist env '; COMP_POINT=14; _machinist; [ \${#COMPREPLY[@]} = 200 ]`;
+	const bare: number[] = [];
+	const tab: number[] = [];
+	for (let index = 0; index <= runs; index++) {
+		const bareMs = await timedMs(async () => bash('true'));
+		const tabMs = await timedMs(async () => bash(complete));
+		if (index > 0) {
+			bare.push(bareMs);
+			tab.push(tabMs);
+		}
+	}
+
+	console.log(
+		`\nbash completion of \`machinist env <Tab>\` over 200 machines: ${median(tab).toFixed(1)} ms, ${(median(tab) / median(bare)).toFixed(2)}× a bare \`bash -c true\` (${median(bare).toFixed(1)} ms)`,
+	);
 } finally {
 	await dockerd.stop();
 	await rm(scratch, {recursive: true, force: true});

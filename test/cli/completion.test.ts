@@ -120,14 +120,12 @@ for (const shell of shells) {
 		t.deepEqual((await session.complete('machinist stop ', {MACHINE_STORAGE_PATH: other})).words, ['elsewhere']);
 	});
 
-	test(`${shell}: machine names over 200 machines come within 100 ms`, async t => {
+	test(`${shell}: machine names over 200 machines, all of them, sorted (their speed is in bench/cli.ts)`, async t => {
 		const names = Array.from({length: 200}, (_, index) => `node-${index}`);
 		const session = await setUp(t, shell, names);
 		if (!session) return;
 		const answer = await session.complete('machinist env ');
 		t.deepEqual(answer.words, [...names].sort());
-		t.log(`${shell}: ${answer.elapsedMs} ms`);
-		t.true(answer.elapsedMs! < 100, `${answer.elapsedMs} ms`);
 	});
 }
 
