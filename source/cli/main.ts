@@ -33,6 +33,7 @@ const driverTimingVariables: ReadonlyArray<readonly [variable: string, driver: s
 	['MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS', 'amazonec2', 'readyTimeoutMs'],
 	['MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS', 'amazonec2', 'sshWaitMs'],
 	['MACHINIST_AMAZONEC2_POLL_MS', 'amazonec2', 'pollIntervalMs'],
+	['MACHINIST_VIRTUALBOX_BOOT_TIMEOUT_MS', 'virtualbox', 'readyTimeoutMs'],
 ];
 
 function driverTimingsFrom(env: NodeJS.ProcessEnv): Record<string, DriverTimings> {

@@ -188,3 +188,30 @@ async function buildImage(): Promise<void> {
 
 	log(`built ${vmImagePath} (${Math.round(fs.statSync(vmImagePath).size / 1024 / 1024)} MiB) in ${Math.round((Date.now() - started) / 1000)} s`);
 }
+
+let rawPromise: Promise<string> | undefined;
+
+/**
+ * The same image as a raw disk, as Debian publishes `.raw` beside `.qcow2` (the virtualbox
+ * driver boots raw images: VBoxManage converts them itself). Sparse, cached beside the qcow2.
+ */
+export async function ensureVmRawImage(): Promise<string> {
+	rawPromise ??= (async () => {
+		const qcow2 = await ensureVmImage();
+		const raw = qcow2.replace(/\.qcow2$/, '.raw');
+		if (fs.existsSync(raw)) return raw;
+		return withLock(path.join(cacheDir, 'build.lock'), async () => {
+			if (!fs.existsSync(raw)) {
+				const partial = `${raw}.part-${process.pid}`;
+				await runChecked('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', qcow2, partial]);
+				fs.renameSync(partial, raw);
+			}
+
+			return raw;
+		});
+	})();
+	rawPromise.catch(() => {
+		rawPromise = undefined;
+	});
+	return rawPromise;
+}

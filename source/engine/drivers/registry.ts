@@ -14,6 +14,7 @@ const loaders: Record<string, () => Promise<{default: DriverDefinition}>> = {
 	generic: async () => import('./generic.js'),
 	none: async () => import('./none.js'),
 	qemu: async () => import('./qemu.js'),
+	virtualbox: async () => import('./virtualbox.js'),
 };
 
 export function driverNames(): string[] {

@@ -145,8 +145,11 @@ export type SeedConfig = {
 	hostname: string;
 	user: string;
 	publicKey: string;
-	/** 9p shares to mount at every boot: QEMU's mount tag and where the guest sees them. */
-	shares?: ReadonlyArray<{tag: string; guestPath: string}>;
+	/**
+	 * Shares to mount at every boot: the tag (QEMU's 9p mount tag, or VirtualBox's shared folder
+	 * name), where the guest sees it, and the file system (9p unless given).
+	 */
+	shares?: ReadonlyArray<{tag: string; guestPath: string; fs?: '9p' | 'vboxsf'}>;
 };
 
 function yamlString(text: string): string {
@@ -156,7 +159,11 @@ function yamlString(text: string): string {
 /** user-data and meta-data for a machine's first boot. */
 export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-data': string} {
 	const fstab = (config.shares ?? []).map(
-		share => `${share.tag} ${share.guestPath.replaceAll(' ', String.raw`\040`)} 9p trans=virtio,version=9p2000.L,msize=262144,cache=none,nofail 0 0`,
+		share =>
+			`${share.tag} ${share.guestPath.replaceAll(' ', String.raw`\040`)} ${
+				// Linux's own vboxsf (5.6 and later) mounts a VirtualBox shared folder by its name, without the guest additions.
+				share.fs === 'vboxsf' ? 'vboxsf nofail' : '9p trans=virtio,version=9p2000.L,msize=262144,cache=none,nofail'
+			} 0 0`,
 	);
 	const lines = [
 		'#cloud-config',
