@@ -94,9 +94,9 @@ test('create -d none without --url names the flag; an unknown driver lists the o
 	t.is(noUrl.stderr, 'Error setting machine configuration from flags provided: --url option is required when no driver is selected\n');
 	const badUrl = await run(['create', '-d', 'none', '--url', 'http://h', 'x'], env);
 	t.regex(badUrl.stderr, /--url "http:\/\/h" is not a Docker daemon URL: use the form tcp:\/\/HOST:PORT/);
-	const unknown = await run(['create', '-d', 'virtualbox', 'x'], env);
+	const unknown = await run(['create', '-d', 'hyperv', 'x'], env);
 	t.is(unknown.code, 1);
-	t.regex(unknown.stderr, /^Driver "virtualbox" not found\. Available drivers: .*none/);
+	t.regex(unknown.stderr, /^Driver "hyperv" not found\. Available drivers: .*none/);
 	const noDriver = await run(['create', 'x'], env);
 	t.regex(noDriver.stderr, /^Error: no driver given: use -d with one of .*none/);
 });

@@ -88,7 +88,7 @@ for (const shell of shells) {
 	test(`${shell}: driver names after -d, and the chosen driver's flags after -d DRIVER`, async t => {
 		const session = await setUp(t, shell);
 		if (!session) return;
-		t.deepEqual((await session.complete('machinist create -d ')).words, ['amazonec2', 'digitalocean', 'generic', 'none', 'qemu']);
+		t.deepEqual((await session.complete('machinist create -d ')).words, ['amazonec2', 'digitalocean', 'generic', 'none', 'qemu', 'virtualbox']);
 		t.deepEqual((await session.complete('machinist create --driver g')).words, ['generic']);
 		t.deepEqual((await session.complete('machinist create -d generic --generic-ssh-')).words, [
 			'--generic-ssh-key',

@@ -231,6 +231,8 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 	}
 
 	async create(context: DriverContext): Promise<void> {
+		// First, because VirtualBox may refuse the range: better before minutes of download and conversion.
+		await this.hostOnlyNetwork(context);
 		const image = await this.fetchImage(context);
 		if (image.format !== 'raw') {
 			throw new MachinistError(
@@ -318,10 +320,26 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 		await this.manage(['modifyvm', this.name, '--nic1', 'nat', '--nictype1', this.config.NatNicType, '--cableconnected1', 'on'], context);
 		await this.manage(['storagectl', this.name, '--name', storageController, '--add', 'sata', '--hostiocache', 'on'], context);
 		await this.manage(
-			['storageattach', this.name, '--storagectl', storageController, '--port', '0', '--device', '0', '--type', 'dvddrive', '--medium', this.file(context, 'seed')],
+			[
+				'storageattach',
+				this.name,
+				'--storagectl',
+				storageController,
+				'--port',
+				'0',
+				'--device',
+				'0',
+				'--type',
+				'dvddrive',
+				'--medium',
+				this.file(context, 'seed'),
+			],
 			context,
 		);
-		await this.manage(['storageattach', this.name, '--storagectl', storageController, '--port', '1', '--device', '0', '--type', 'hdd', '--medium', disk], context);
+		await this.manage(
+			['storageattach', this.name, '--storagectl', storageController, '--port', '1', '--device', '0', '--type', 'hdd', '--medium', disk],
+			context,
+		);
 		if (share) {
 			await this.manage(['sharedfolder', 'add', this.name, '--name', share.name, '--hostpath', share.host, '--automount'], context);
 			await this.manage(['setextradata', this.name, `VBoxInternal2/SharedFoldersEnableSymlinksCreate/${share.name}`, '1'], context);
@@ -373,7 +391,9 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 			const clash = interfaces.find(block => {
 				const ip = block.get('ipaddress');
 				const mask = block.get('networkmask');
-				return ip && mask && Math.floor(ipToNumber(ip) / 2 ** (32 - cidr.prefix)) === Math.floor(cidr.network / 2 ** (32 - cidr.prefix)) && ip !== cidr.ip;
+				return (
+					ip && mask && Math.floor(ipToNumber(ip) / 2 ** (32 - cidr.prefix)) === Math.floor(cidr.network / 2 ** (32 - cidr.prefix)) && ip !== cidr.ip
+				);
 			});
 			if (clash) {
 				throw new MachinistError(
@@ -461,16 +481,18 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 		}
 
 		await this.waitForSsh(context);
-		this.config.IPAddress = await this.waitForAddress(context);
+		this.config.IPAddress = await this.waitForAddress(context, true);
 	}
 
 	/** The NAT rule `ssh,tcp,127.0.0.1,PORT,,22`, on the machine's port when it is still free, else on a free one. */
 	private async forwardSsh(info: Map<string, string>, context: DriverContext): Promise<void> {
 		let port = this.config.SSHPort;
-		const free = port > 0 && (await assertPortFree(port, 'port').then(
-			() => true,
-			() => false,
-		));
+		const free =
+			port > 0 &&
+			(await assertPortFree(port, 'port').then(
+				() => true,
+				() => false,
+			));
 		if (!free) port = await freePort();
 		if (natForwards(info).some(forward => forward.name === 'ssh')) await this.manage(['modifyvm', this.name, '--natpf1', 'delete', 'ssh'], context);
 		await this.manage(['modifyvm', this.name, '--natpf1', `ssh,tcp,127.0.0.1,${port},,22`], context);
@@ -506,13 +528,16 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 		);
 	}
 
-	/** Waits for the host-only NIC to get its address from DHCP. */
-	private async waitForAddress(context: DriverContext): Promise<string> {
-		const deadline = Date.now() + addressTimeoutMs;
+	/**
+	 * Waits for the host-only NIC to get its address from DHCP. After a boot, also for cloud-init
+	 * to finish: it restarts sshd, and provisioning's connections would be reset meanwhile.
+	 */
+	private async waitForAddress(context: DriverContext, afterBoot = false): Promise<string> {
+		const deadline = Date.now() + addressTimeoutMs + (afterBoot ? this.bootTimeoutMs(context) : 0);
 		let last = '';
 		while (Date.now() < deadline) {
 			try {
-				return await this.readAddress(context);
+				return await this.readAddress(context, afterBoot);
 			} catch (error) {
 				last = errorMessage(error);
 			}
@@ -524,13 +549,15 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 	}
 
 	/** docker-machine's way: nic2's MAC from VirtualBox, then the address of the guest's interface with that MAC. */
-	private async readAddress(context: DriverContext): Promise<string> {
+	private async readAddress(context: DriverContext, afterBoot = false): Promise<string> {
 		const mac = (await this.info(context)).get('macaddress2');
 		if (!mac) throw new MachinistError(`the VM ${this.name} has no second network adapter: run "start" to set up its host-only network`);
 		const client = await connectToMachine(this.name, await this.sshDetails(), context);
 		let output: string;
 		try {
-			output = await client.run('ip addr show', {signal: context.signal});
+			// boot2docker guests have no cloud-init.
+			const cloudInit = 'if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait >/dev/null 2>&1 || true; fi; ';
+			output = await client.run(`${afterBoot ? cloudInit : ''}ip addr show`, {signal: context.signal});
 		} finally {
 			client.close();
 		}
@@ -631,7 +658,14 @@ function oneOf(flag: string, values: readonly string[]) {
 const nicTypes = ['Am79C970A', 'Am79C973', '82540EM', '82543GC', '82545EM', 'virtio'] as const;
 
 const options: readonly OptionSpec[] = [
-	{name: 'virtualbox-memory', type: 'int', envVar: 'VIRTUALBOX_MEMORY_SIZE', default: 1024, description: 'size of memory for the VM (in MB)', validate: atLeast('virtualbox-memory', 256)},
+	{
+		name: 'virtualbox-memory',
+		type: 'int',
+		envVar: 'VIRTUALBOX_MEMORY_SIZE',
+		default: 1024,
+		description: 'size of memory for the VM (in MB)',
+		validate: atLeast('virtualbox-memory', 256),
+	},
 	{
 		name: 'virtualbox-cpu-count',
 		type: 'int',
@@ -696,7 +730,8 @@ const options: readonly OptionSpec[] = [
 		type: 'string',
 		envVar: 'VIRTUALBOX_HOSTONLY_CIDR',
 		default: defaultHostOnlyCidr,
-		description: "the host's address and prefix on the host-only network (VirtualBox 6.1.28+ allows 192.168.56.0/21 unless /etc/vbox/networks.conf lists more)",
+		description:
+			"the host's address and prefix on the host-only network (VirtualBox 6.1.28+ allows 192.168.56.0/21 unless /etc/vbox/networks.conf lists more)",
 		validate(value) {
 			try {
 				parseHostOnlyCidr(String(value));
@@ -741,7 +776,13 @@ const options: readonly OptionSpec[] = [
 		advanced: true,
 	},
 	{name: 'virtualbox-no-share', type: 'bool', envVar: 'VIRTUALBOX_NO_SHARE', description: 'share no folder into the VM'},
-	{name: 'virtualbox-no-dns-proxy', type: 'bool', envVar: 'VIRTUALBOX_NO_DNS_PROXY', description: "do not proxy the VM's DNS requests through the host", advanced: true},
+	{
+		name: 'virtualbox-no-dns-proxy',
+		type: 'bool',
+		envVar: 'VIRTUALBOX_NO_DNS_PROXY',
+		description: "do not proxy the VM's DNS requests through the host",
+		advanced: true,
+	},
 	{
 		name: 'virtualbox-no-vtx-check',
 		type: 'bool',

@@ -126,12 +126,13 @@ export async function ensureServerCertificate(engine: Engine, machine: Machine, 
 }
 
 /** Puts the CA and the server certificate where dockerd reads them; true when any changed. */
-async function uploadCertificates(remote: Remote, machine: Machine, signal?: AbortSignal): Promise<boolean> {
+async function uploadCertificates(remote: Remote, machine: Machine, init: InitSystem, signal?: AbortSignal): Promise<boolean> {
 	const auth = machine.host.HostOptions.AuthOptions;
+	const paths = init.certDir ? {ca: `${init.certDir}/ca.pem`, cert: `${init.certDir}/server.pem`, key: `${init.certDir}/server-key.pem`} : remoteCertPaths;
 	const files: Array<[string, string, number]> = [
-		[auth.CaCertPath, remoteCertPaths.ca, 0o644],
-		[auth.ServerCertPath, remoteCertPaths.cert, 0o644],
-		[auth.ServerKeyPath, remoteCertPaths.key, 0o600],
+		[auth.CaCertPath, paths.ca, 0o644],
+		[auth.ServerCertPath, paths.cert, 0o644],
+		[auth.ServerKeyPath, paths.key, 0o600],
 	];
 	const contents = await Promise.all(files.map(async ([local]) => readFile(local, 'utf8')));
 	const [, certPem = '', keyPem = ''] = contents;
@@ -255,7 +256,7 @@ export async function provisionHost(engine: Engine, machine: Machine, remote: Re
 	await copyClientCertificates(engine, machine.dir);
 	await ensureServerCertificate(engine, machine, {force: options.newServerCertificate});
 	progress({type: 'step', message: 'Copying certs to the remote machine...'});
-	const certificatesChanged = await uploadCertificates(remote, machine, signal);
+	const certificatesChanged = await uploadCertificates(remote, machine, init, signal);
 
 	progress({type: 'step', message: 'Setting Docker configuration on the remote daemon...'});
 	const enginePort = Number(new URL(await machine.driver.getURL(driverContext(machine, {signal}))).port || 2376);

@@ -30,6 +30,7 @@ export async function provisioners(): Promise<Provisioner[]> {
 		import('./arch.js'),
 		import('./suse.js'),
 		import('./alpine.js'),
+		import('./boot2docker.js'),
 	]);
 	return modules.map(module => module.default);
 }
@@ -46,6 +47,6 @@ export async function detectProvisioner(os: OsRelease): Promise<Provisioner> {
 	const byLike = families.find(family => family.likes.some(like => os.idLike.includes(like)));
 	if (byLike) return byLike;
 	throw new MachinistError(
-		`Error detecting OS: OS type not recognized (ID=${os.id || 'none'}${os.idLike.length > 0 ? `, ID_LIKE=${os.idLike.join(' ')}` : ''}); supported: Debian, Ubuntu, RHEL, CentOS, Rocky, Alma, Fedora, Amazon Linux, Arch, openSUSE/SLES, Alpine and their derivatives`,
+		`Error detecting OS: OS type not recognized (ID=${os.id || 'none'}${os.idLike.length > 0 ? `, ID_LIKE=${os.idLike.join(' ')}` : ''}); supported: Debian, Ubuntu, RHEL, CentOS, Rocky, Alma, Fedora, Amazon Linux, Arch, openSUSE/SLES, Alpine, boot2docker and their derivatives`,
 	);
 }

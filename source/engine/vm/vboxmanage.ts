@@ -47,7 +47,7 @@ export function firstErrorLine(text: string): string {
 export type VBoxManageRunner = (args: readonly string[], options?: {signal?: AbortSignal}) => Promise<string>;
 
 /** docker-machine retried this message up to 5 times: VirtualBox's objects come up a moment after a call. */
-const notReady = /The object is not ready/;
+const notReady = 'The object is not ready';
 const retries = 5;
 
 /**
@@ -74,9 +74,9 @@ export function vboxManage(binary = 'VBoxManage'): VBoxManageRunner {
 				});
 			});
 			if (result.missing) throw new MachinistError(vboxManageMissing);
-			const failed = result.code !== 0 || /error:/.test(result.stderr);
+			const failed = result.code !== 0 || result.stderr.includes('error:');
 			if (!failed) return result.stdout;
-			if (notReady.test(result.stderr) && attempt < retries) {
+			if (result.stderr.includes(notReady) && attempt < retries) {
 				await pause(1000, options.signal);
 				continue;
 			}
@@ -199,6 +199,6 @@ export function ipv4ForMac(ipAddrShow: string, mac: string): string | undefined 
 export function classifyError(detail: string): 'not-found' | 'locked' | 'access-denied' | 'other' {
 	if (/Could not find a registered machine/i.test(detail)) return 'not-found';
 	if (/already locked|is locked/i.test(detail)) return 'locked';
-	if (/E_ACCESSDENIED/.test(detail)) return 'access-denied';
+	if (detail.includes('E_ACCESSDENIED')) return 'access-denied';
 	return 'other';
 }

@@ -265,7 +265,12 @@ function showvminfo(home: string, state: State, args: string[]): string {
 		}
 
 		if (nic.type === 'nat') lines.push(`natnet${slot}="nat"`);
-		lines.push(`macaddress${slot}="${nic.mac}"`, `cableconnected${slot}="${nic.cable ? 'on' : 'off'}"`, `nic${slot}="${nic.type}"`, `nictype${slot}="${nic.nicType}"`);
+		lines.push(
+			`macaddress${slot}="${nic.mac}"`,
+			`cableconnected${slot}="${nic.cable ? 'on' : 'off'}"`,
+			`nic${slot}="${nic.type}"`,
+			`nictype${slot}="${nic.nicType}"`,
+		);
 		if (nic.type === 'hostonly') lines.push(`hostonlyadapter${slot}="${nic.hostOnlyAdapter}"`, `nicpromisc${slot}="${nic.promisc}"`);
 		for (const [index, rule] of nic.forwards.entries()) lines.push(`Forwarding(${index})="${rule}"`);
 	}
@@ -342,7 +347,10 @@ function createvm(state: State, args: string[]): string {
 		stateChanged: new Date().toISOString(),
 	};
 	fs.mkdirSync(path.join(vm.folder, 'Logs'), {recursive: true});
-	fs.writeFileSync(path.join(vm.folder, `${name}.vbox`), `<?xml version="1.0"?>\n<!-- VBoxManage simulator: the registry is ${homeVariable}/state.json -->\n<Machine uuid="{${vm.uuid}}" name="${name}"/>\n`);
+	fs.writeFileSync(
+		path.join(vm.folder, `${name}.vbox`),
+		`<?xml version="1.0"?>\n<!-- VBoxManage simulator: the registry is ${homeVariable}/state.json -->\n<Machine uuid="{${vm.uuid}}" name="${name}"/>\n`,
+	);
 	if (args.includes('--register')) state.vms.push(vm);
 	return `Virtual machine '${name}' is created${args.includes('--register') ? ' and registered' : ''}.\nUUID: ${vm.uuid}\nSettings file: '${path.join(vm.folder, `${name}.vbox`)}'\n`;
 }
@@ -356,7 +364,10 @@ function addForward(nic: Nic, rule: string): void {
 	const [name = '', protocol = '', hostIp = '', hostPort = '', guestIp = '', guestPort = ''] = rule.split(',');
 	if (!name || !/^(tcp|udp)$/.test(protocol) || !hostPort || !guestPort) throw syntaxError(`Invalid NAT rule '${rule}'`);
 	if (nic.forwards.some(existing => existing.split(',')[0] === name)) {
-		throw vboxError(`A NAT rule of this name already exists`, 'Details: code NS_ERROR_INVALID_ARG (0x80070057), component NATEngineWrap, interface INATEngine');
+		throw vboxError(
+			`A NAT rule of this name already exists`,
+			'Details: code NS_ERROR_INVALID_ARG (0x80070057), component NATEngineWrap, interface INATEngine',
+		);
 	}
 
 	nic.forwards.push([name, protocol, hostIp, hostPort, guestIp, guestPort].join(','));
@@ -410,7 +421,8 @@ function modifyvm(home: string, state: State, args: string[]): string {
 						index++;
 						const before = nic.forwards.length;
 						nic.forwards = nic.forwards.filter(rule => rule.split(',')[0] !== name);
-						if (nic.forwards.length === before) throw vboxError(`Code NS_ERROR_INVALID_ARG (0x80070057) - Invalid argument value (extended info not available)`);
+						if (nic.forwards.length === before)
+							throw vboxError(`Code NS_ERROR_INVALID_ARG (0x80070057) - Invalid argument value (extended info not available)`);
 					} else addForward(nic, value);
 				}
 			}
@@ -510,7 +522,8 @@ function modifymedium(state: State, args: string[]): string {
 	if (resize !== undefined) {
 		const info = JSON.parse(shChecked('qemu-img', ['info', '--output=json', file])) as {'virtual-size': number; format: string};
 		const bytes = Number(resize) * 1024 * 1024;
-		if (bytes < info['virtual-size']) throw vboxError('Shrinking is not yet supported for medium', `Resize medium operation for this format is not implemented yet!`);
+		if (bytes < info['virtual-size'])
+			throw vboxError('Shrinking is not yet supported for medium', `Resize medium operation for this format is not implemented yet!`);
 		const grown = `${file}.grow`;
 		qemuImg(['create', '-q', '-f', info.format, grown, String(bytes)]);
 		qemuImg(['convert', '-n', '-f', info.format, '-O', info.format, file, grown]);
@@ -539,12 +552,15 @@ function sharedfolder(state: State, args: string[]): string {
 function hostonlyif(home: string, state: State, args: string[]): string {
 	switch (args[0]) {
 		case 'create': {
+			// The lowest free name, as VirtualBox picks it; another program's vboxnetN counts too.
+			const taken = (candidate: string) => state.hostOnlyIfs.some(item => item.name === candidate) || sh('ip', ['link', 'show', candidate]).code === 0;
 			let index = 0;
-			while (state.hostOnlyIfs.some(item => item.name === `vboxnet${index}`) || sh('ip', ['link', 'show', `vboxnet${index}`]).code === 0) index++;
+			while (taken(`vboxnet${index}`)) index++;
 			const name = `vboxnet${index}`;
 			shChecked('ip', ['link', 'add', name, 'type', 'bridge']);
 			shChecked('ip', ['link', 'set', name, 'up']);
-			const mac = JSON.parse(shChecked('ip', ['-j', 'link', 'show', name]))[0].address as string;
+			const [link] = JSON.parse(shChecked('ip', ['-j', 'link', 'show', name])) as Array<{address: string}>;
+			const mac = link!.address;
 			state.hostOnlyIfs.push({name, ip: '', mask: '', mac});
 			return `0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\nInterface '${name}' was successfully created\n`;
 		}
@@ -588,7 +604,10 @@ function hostonlyif(home: string, state: State, args: string[]): string {
 
 function dhcpserver(home: string, state: State, args: string[]): string {
 	const action = args[0];
-	const netName = option(args, '--netname') ?? option(args, '--network') ?? (option(args, '--ifname') ? `HostInterfaceNetworking-${option(args, '--ifname')!}` : undefined);
+	const netName =
+		option(args, '--netname') ??
+		option(args, '--network') ??
+		(option(args, '--ifname') ? `HostInterfaceNetworking-${option(args, '--ifname')!}` : undefined);
 	if (!netName) throw syntaxError('dhcpserver: you need to specify either --network or --interface');
 	const existing = state.dhcpServers.find(server => server.netName === netName);
 	switch (action) {
@@ -679,7 +698,8 @@ const nicModels: Record<string, string> = {
 
 function startvm(home: string, state: State, args: string[]): string {
 	const vm = findVm(state, args[0]);
-	if (vmState(home, vm) !== 'poweroff') throw lockedError(vm, 'LaunchVMProcess(a->session, sessionType.raw(), ComSafeArrayAsInParam(aBstrEnv), progress.asOutParam())');
+	if (vmState(home, vm) !== 'poweroff')
+		throw lockedError(vm, 'LaunchVMProcess(a->session, sessionType.raw(), ComSafeArrayAsInParam(aBstrEnv), progress.asOutParam())');
 	const type = option(args, '--type') ?? 'gui';
 	if (!['gui', 'headless', 'sdl', 'separate'].includes(type)) throw syntaxError(`Invalid session type '${type}'`);
 	fs.mkdirSync(path.join(home, 'run'), {recursive: true});
@@ -703,7 +723,12 @@ function startvm(home: string, state: State, args: string[]): string {
 			const format = path.extname(attachment.medium).slice(1).toLowerCase();
 			qemu.push('-drive', `if=virtio,file=${attachment.medium},format=${format === 'vmdk' || format === 'vdi' ? format : 'raw'}`);
 		} else {
-			qemu.push('-drive', `if=none,id=dvd${index},file=${attachment.medium},format=raw,media=cdrom,readonly=on`, '-device', `ide-cd,drive=dvd${index},bus=ide.${index % 6}`);
+			qemu.push(
+				'-drive',
+				`if=none,id=dvd${index},file=${attachment.medium},format=raw,media=cdrom,readonly=on`,
+				'-device',
+				`ide-cd,drive=dvd${index},bus=ide.${index % 6}`,
+			);
 		}
 	}
 

@@ -7,7 +7,9 @@ import type {Remote} from '../remote.js';
  * WSL-like hosts), where we start dockerd ourselves.
  */
 export type InitSystem = {
-	name: 'systemd' | 'openrc' | 'none';
+	name: 'systemd' | 'openrc' | 'boot2docker' | 'none';
+	/** Where dockerd's TLS files go when not /etc/docker (boot2docker keeps only /var/lib/boot2docker across boots). */
+	certDir?: string;
 	/** The `-H` address for local clients: systemd hands over docker.socket as `fd://`. */
 	localSocket(remote: Remote, signal?: AbortSignal): Promise<string>;
 	/** Writes the daemon's configuration; true when it changed. */
@@ -22,7 +24,7 @@ export type InitSystem = {
 
 /** One shell line printing the init system's name; run during fact gathering. */
 export const detectInitScript =
-	'if [ -d /run/systemd/system ]; then echo systemd; elif command -v rc-service >/dev/null 2>&1 && [ -d /run/openrc ]; then echo openrc; else echo none; fi';
+	'if [ -d /run/systemd/system ]; then echo systemd; elif [ -x /etc/init.d/docker ] && [ -d /var/lib/boot2docker ]; then echo boot2docker; elif command -v rc-service >/dev/null 2>&1 && [ -d /run/openrc ]; then echo openrc; else echo none; fi';
 
 export async function initSystemNamed(name: string): Promise<InitSystem> {
 	switch (name) {
@@ -32,6 +34,10 @@ export async function initSystemNamed(name: string): Promise<InitSystem> {
 
 		case 'openrc': {
 			return (await import('./openrc.js')).default;
+		}
+
+		case 'boot2docker': {
+			return (await import('./boot2docker.js')).default;
 		}
 
 		default: {
