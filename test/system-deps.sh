@@ -27,6 +27,8 @@ command -v mcopy >/dev/null 2>&1 || needed+=(mtools)
 command -v mkfs.vfat >/dev/null 2>&1 || needed+=(dosfstools)
 command -v sfdisk >/dev/null 2>&1 || needed+=(fdisk)
 command -v isoinfo >/dev/null 2>&1 || needed+=(genisoimage)
+# The VBoxManage simulator's host-only DHCP servers.
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || needed+=(dnsmasq-base)
 if [ ${#needed[@]} -eq 0 ]; then
 	:
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
