@@ -142,7 +142,8 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 			// The store cannot know the name we were run by; its "use … ls" hint must.
 			const message = error instanceof MachineNotFoundError ? new MachineNotFoundError(error.machineName, program).message : error.message;
 			terminal.stderr.write(`${message}\n`);
-			if (debug && error.cause) terminal.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+			if (debug && error.cause)
+				terminal.stderr.write(`${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : errorMessage(error.cause)}\n`);
 			return error.exitCode;
 		}
 

@@ -53,8 +53,8 @@ function Shell() {
 	const {exit} = useApp();
 	const {stdout} = useStdout();
 	const {columns, rows: height} = useTerminalSize();
-	const {rows, loaded} = usePollerRows(poller);
-	const operations = useOperations(runner);
+	const {rows, loaded, at: rowsAt} = usePollerRows(poller);
+	const {operations, at: operationsAt} = useOperations(runner);
 	const [store] = useState(() => {
 		// Read when a key is handled, not when React last drew.
 		const view = (): AppView => ({
@@ -90,7 +90,7 @@ function Shell() {
 			unsubscribe();
 			poller.stop();
 		};
-	}, [poller]);
+	}, [poller, store]);
 
 	useEffect(() => {
 		if (!toast) return;
@@ -100,13 +100,14 @@ function Shell() {
 		return () => {
 			clearTimeout(timer);
 		};
-	}, [toast]);
+	}, [toast, store]);
 
 	// The hand-off starts after the blank frame below is drawn, so nothing of the app is left on
 	// the terminal the program gets.
 	useEffect(() => {
 		if (!handoff) return;
-		services
+		// Both outcomes become a toast in the first `then`, so nothing rejects.
+		void services
 			.handOff(handoff.binary, handoff.args)
 			.then(
 				code => ({text: `The ssh session on ${handoff.machine} ended (exit code ${code})`, tone: code === 0 ? 'info' : 'danger'}) as const,
@@ -115,7 +116,7 @@ function Shell() {
 			.then(toast => {
 				store.dispatch({type: 'handOffEnded', toast});
 			});
-	}, [handoff]);
+	}, [handoff, services, store]);
 
 	// While ssh has the terminal the frame stays blank, so nothing Ink draws can land on it and
 	// the whole screen is drawn again on return.
@@ -123,11 +124,12 @@ function Shell() {
 
 	const names = rows.map(row => row.name);
 	const selected = selectedKey(list, names);
-	const newestFirst = [...operations].reverse();
+	const newestFirst = operations.toReversed();
 	const selectedOperation = selectedKey(state.operationList, operationKeys(operations));
 	const bodyHeight = bodyHeightOf(height);
 	const context = contextOf(state);
-	const now = Date.now();
+	// The clock of the newest data drawn: the render itself must not read the clock.
+	const now = Math.max(rowsAt, operationsAt);
 	const shownRows = rows.filter(row => matchesFilter(row.name, list.filter));
 	let title = `${rows.length} machine${rows.length === 1 ? '' : 's'}`;
 	if (screen.name === 'details') title = screen.machine;

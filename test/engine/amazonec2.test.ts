@@ -115,7 +115,9 @@ test('a subnet that does not exist, and a zone without a subnet, name the flag t
 
 test('a stored machine reads back every field, and one without an instance says to rm it', async t => {
 	const ec2 = driver('stored', {'amazonec2-tags': 'a,b', 'amazonec2-request-spot-instance': true, 'amazonec2-open-port': ['8080', '53/udp']});
-	const again = definition.fromConfig(JSON.parse(JSON.stringify(ec2.config)) as typeof ec2.config);
+	// Through JSON, as config.json stores it.
+	const stored = JSON.stringify(ec2.config);
+	const again = definition.fromConfig(JSON.parse(stored) as typeof ec2.config);
 	t.deepEqual(again.config, ec2.config);
 	await t.throwsAsync(again.getState({machineDir: '/nonexistent'}), {
 		message: 'machine stored has no instance (its create failed before one was made): remove it with rm',

@@ -14,7 +14,7 @@ function scriptedFetch(answers: Array<Response | Error>): {fetch: typeof fetch; 
 		const headers = new Headers(init?.headers);
 		calls.push({
 			method: init?.method ?? 'GET',
-			url: String(input),
+			url: input instanceof Request ? input.url : String(input),
 			authorization: headers.get('authorization') ?? '',
 			body: typeof init?.body === 'string' ? init.body : undefined,
 		});
@@ -46,6 +46,17 @@ function api(answers: Array<Response | Error>) {
 }
 
 const droplet = {id: 7, name: 'd', status: 'active', networks: {v4: [], v6: []}};
+
+// The driver tests run against the simulator, with droplets that never boot (so no test host is needed).
+let simulator: DigitalOceanSimulator;
+
+test.before(async () => {
+	simulator = await startDigitalOceanSimulator();
+});
+
+test.after.always(async () => {
+	await simulator?.close();
+});
 
 test('lists follow links.pages.next, and every page is asked of the configured host with the token', async t => {
 	const {client, calls} = api([
@@ -120,17 +131,6 @@ test('Retry-After is seconds or an HTTP date', t => {
 	t.is(retryAfterMs('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 10_000);
 	t.is(retryAfterMs(null), undefined);
 	t.is(retryAfterMs('soon'), undefined);
-});
-
-// The driver against the simulator, with droplets that never boot (so no test host is needed).
-let simulator: DigitalOceanSimulator;
-
-test.before(async () => {
-	simulator = await startDigitalOceanSimulator();
-});
-
-test.after.always(async () => {
-	await simulator?.close();
 });
 
 async function stuckDroplet(): Promise<number> {

@@ -61,11 +61,14 @@ test('concurrent create, rm and ls on one store: no duplicates, no lost records,
 			return {op: 'ls', name, result: await machinist(['ls', '-q'], env)};
 		}),
 	);
-	for (const {op, name, result} of results) {
-		if (op === 'create' && result.code !== 0) t.is(result.stderr, `Docker machine "${name}" already exists\n`);
-		if (op === 'rm' && result.code !== 0) t.regex(result.stderr, /does not exist/);
-		if (op === 'ls') t.is(result.code, 0);
-	}
+	// A create may lose to an existing machine and an rm to a missing one, each with its message; ls always works.
+	const unexpected = results.filter(({op, name, result}) => {
+		if (result.code === 0) return false;
+		if (op === 'create') return result.stderr !== `Docker machine "${name}" already exists\n`;
+		if (op === 'rm') return !result.stderr.includes('does not exist');
+		return true;
+	});
+	t.deepEqual(unexpected, []);
 
 	const listed = await assertConsistent(t, store, env);
 	for (const name of listed) {

@@ -21,7 +21,7 @@ const maxRedirects = 5;
 
 function proxyVariable(env: NodeJS.ProcessEnv, name: string): string | undefined {
 	const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
-	return value ? value : undefined;
+	return value || undefined;
 }
 
 /** Whether NO_PROXY exempts a host: `*`, exact names, `.suffix` or `suffix` domain matches. */

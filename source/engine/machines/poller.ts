@@ -58,8 +58,6 @@ export class StatusPoller {
 			setInterval(() => {
 				void this.refresh();
 			}, this.#options.intervalMs),
-		);
-		this.#timers.push(
 			setInterval(() => {
 				if (this.#fast.size > 0) void this.#poll(name => this.#fast.has(name));
 			}, this.#options.fastIntervalMs),
