@@ -33,6 +33,9 @@ const driverTimingVariables: ReadonlyArray<readonly [variable: string, driver: s
 	['MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS', 'amazonec2', 'readyTimeoutMs'],
 	['MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS', 'amazonec2', 'sshWaitMs'],
 	['MACHINIST_AMAZONEC2_POLL_MS', 'amazonec2', 'pollIntervalMs'],
+	['MACHINIST_QEMU_BOOT_TIMEOUT_MS', 'qemu', 'readyTimeoutMs'],
+	['MACHINIST_QEMU_ACCEL_PROBE_MS', 'qemu', 'accelProbeMs'],
+	['MACHINIST_QEMU_POWERDOWN_TIMEOUT_MS', 'qemu', 'stopTimeoutMs'],
 ];
 
 function driverTimingsFrom(env: NodeJS.ProcessEnv): Record<string, DriverTimings> {

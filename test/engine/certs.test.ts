@@ -31,6 +31,13 @@ const execFileAsync = promisify(execFile);
 const caPromise = generateCa('alice');
 const otherCaPromise = generateCa('mallory');
 
+// A client certificate for the TLS tests; awaited here, before any test is declared, as AVA requires.
+type Fixture = {ca: CertificatePair; client: CertificatePair};
+const fixture: Fixture = await caPromise.then(async ca => ({
+	ca,
+	client: await generateSignedCert({org: 'alice.<bootstrap>', ca, kind: 'client'}),
+}));
+
 const oid = {
 	serverAuth: '1.3.6.1.5.5.7.3.1',
 	clientAuth: '1.3.6.1.5.5.7.3.2',
@@ -397,16 +404,6 @@ test('Go-style host mismatch texts', t => {
 });
 
 // --- checkTlsConnection against Node TLS servers on loopback ---
-
-type Fixture = {ca: CertificatePair; client: CertificatePair};
-
-async function makeFixture(): Promise<Fixture> {
-	const ca = await caPromise;
-	const client = await generateSignedCert({org: 'alice.<bootstrap>', ca, kind: 'client'});
-	return {ca, client};
-}
-
-const fixture = await makeFixture();
 
 /** A mutual-TLS server like dockerd's: requires a client certificate from `clientCa`. */
 async function tlsServer(t: {teardown(fn: () => unknown): void}, server: CertificatePair, clientCa: CertificatePair): Promise<number> {

@@ -148,7 +148,7 @@ function driverFor(dropletId: number) {
 }
 
 test.serial('the state follows the droplet status, and a droplet gone or archived is an error saying what to do', async t => {
-	const context = {machineDir: await temporaryDir(t)};
+	const context = {machineDir: await temporaryDir(t), env: {}};
 	const id = await stuckDroplet();
 	const driver = driverFor(id);
 	t.is(await driver.getState(context), 'Starting');
@@ -168,7 +168,7 @@ test.serial('the state follows the droplet status, and a droplet gone or archive
 });
 
 test.serial('a power action DigitalOcean refuses says why, in one line', async t => {
-	const context = {machineDir: await temporaryDir(t)};
+	const context = {machineDir: await temporaryDir(t), env: {}};
 	const id = await stuckDroplet();
 	await t.throwsAsync(driverFor(id).start(context), {message: `DigitalOcean refused to power on droplet ${id}: Droplet is currently being created.`});
 	await driverFor(id).remove(context);

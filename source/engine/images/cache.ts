@@ -27,7 +27,8 @@ export type EnsureImageOptions = {
 	onDownload?: (url: string, size: number | undefined) => void;
 	onWarning?: (message: string) => void;
 	signal?: AbortSignal;
-	env?: NodeJS.ProcessEnv;
+	/** For the proxy variables. */
+	env: NodeJS.ProcessEnv;
 };
 
 type Digest = {algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5'; hex: string};

@@ -31,7 +31,7 @@ export type SshConnectOptions = {
 	privateKeyPath?: string;
 	/** Private key contents, when not in a file. */
 	privateKey?: string | Buffer;
-	/** ssh-agent socket, usually `process.env.SSH_AUTH_SOCK`. */
+	/** ssh-agent socket, usually SSH_AUTH_SOCK of the engine's environment. */
 	agent?: string;
 	password?: string;
 	/** The machine's `known_hosts` file holding its pinned host key. */
