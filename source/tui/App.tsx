@@ -1,5 +1,5 @@
 import {Box, Text, useApp, useStdout} from 'ink';
-import {useEffect, useState, useSyncExternalStore} from 'react';
+import {useCallback, useEffect, useState, useSyncExternalStore} from 'react';
 import {driverNames, errorMessage} from '../engine/index.js';
 import {fileProblem} from './check-file.js';
 import {Dialog} from './components/Dialog.js';
@@ -81,6 +81,13 @@ function Shell() {
 		store.dispatch({type: 'key', key});
 	});
 
+	const pollVisible = useCallback(
+		(names: readonly string[]) => {
+			poller.setVisible(names);
+		},
+		[poller],
+	);
+
 	useEffect(() => {
 		poller.start();
 		const unsubscribe = poller.subscribe(() => {
@@ -152,6 +159,7 @@ function Shell() {
 					filter={list.filter}
 					height={screenHeight}
 					now={now}
+					onVisible={pollVisible}
 				/>
 			);
 			break;

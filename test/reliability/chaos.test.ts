@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process';
+import {X509Certificate, createPrivateKey} from 'node:crypto';
 import {readFile, readdir} from 'node:fs/promises';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
@@ -18,6 +19,15 @@ function seeded(seed: number): () => number {
 }
 
 const seed = Number(process.env.MACHINIST_CHAOS_SEED ?? 20_240_613);
+
+/** A directory's ca.pem, cert.pem and key.pem belong together: the certificate is the CA's and the key is the certificate's. */
+async function assertTrio(t: ExecutionContext, dir: string, [caName, certName, keyName]: readonly [string, string, string], what: string): Promise<void> {
+	const [ca, cert, key] = await Promise.all([caName, certName, keyName].map(async name => readFile(path.join(dir, name))));
+	const caCert = new X509Certificate(ca!);
+	const clientCert = new X509Certificate(cert!);
+	t.true(clientCert.verify(caCert.publicKey), `${what}: ${certName} is signed by ${caName}`);
+	t.true(clientCert.checkPrivateKey(createPrivateKey(key!)), `${what}: ${keyName} is the key of ${certName}`);
+}
 
 /** What a store must look like at rest: every machine whole and named by its directory, nothing stray. */
 async function assertConsistent(t: ExecutionContext, store: string, env: NodeJS.ProcessEnv): Promise<string[]> {
@@ -46,7 +56,7 @@ async function assertConsistent(t: ExecutionContext, store: string, env: NodeJS.
 	return listed;
 }
 
-test('concurrent create, rm and ls on one store: no duplicates, no lost records, no stray files', async t => {
+test('concurrent create, rm, regenerate-certs and ls on one store: no duplicates, no lost records, no stray files, no torn certificates', async t => {
 	const {store, env} = await storeEnv(t);
 	const random = seeded(seed);
 	const names = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
@@ -57,16 +67,28 @@ test('concurrent create, rm and ls on one store: no duplicates, no lost records,
 			const roll = random();
 			if (roll < 0.5)
 				return {op: 'create', name, result: await machinist(['create', '-d', 'none', '--url', `tcp://127.0.0.1:${4000 + index}`, name], env)};
-			if (roll < 0.8) return {op: 'rm', name, result: await machinist(['rm', '-y', name], env)};
+			if (roll < 0.7) return {op: 'rm', name, result: await machinist(['rm', '-y', name], env)};
+			// A new CA and client certificate for the store, while creates copy them into machines.
+			if (roll < 0.85) return {op: 'regenerate', name, result: await machinist(['regenerate-certs', '-f', '--client-certs', name], env)};
 			return {op: 'ls', name, result: await machinist(['ls', '-q'], env)};
 		}),
 	);
-	// A create may lose to an existing machine and an rm to a missing one, each with its message; ls always works.
+	// Under contention a command may also give up after 30 s of waiting for the machine's lock:
+	// that is a clear answer that names the holder, and nothing is lost.
+	const busy = (name: string) =>
+		new RegExp(
+			`(^|: )(Machine "${name}" is|The store's certificates are) busy: process \\d+ \\(.+\\) holds .+; wait for it to finish, or remove the file if that process is gone\\n$`,
+		);
+	// Otherwise a create may lose to an existing machine and an rm to a missing one, each with its
+	// message; ls always works.
 	const unexpected = results.filter(({op, name, result}) => {
 		if (result.code === 0) return false;
+		if (op === 'ls') return true;
+		if (busy(name).test(result.stderr)) return false;
 		if (op === 'create') return result.stderr !== `Docker machine "${name}" already exists\n`;
 		if (op === 'rm') return !result.stderr.includes('does not exist');
-		return true;
+		// The `none` driver has no SSH to put a server certificate on: only the store's certificates change.
+		return !/is not provisioned over SSH|does not exist/.test(result.stderr);
 	});
 	t.deepEqual(unexpected, []);
 
@@ -77,7 +99,13 @@ test('concurrent create, rm and ls on one store: no duplicates, no lost records,
 			['config.json', 'ca.pem', 'cert.pem', 'key.pem'].every(file => files.includes(file)),
 			`${name} is whole: ${files.join(' ')}`,
 		);
+		await assertTrio(t, path.join(store, 'machines', name), ['ca.pem', 'cert.pem', 'key.pem'], name);
 	}
+
+	const certs = path.join(store, 'certs');
+	await assertTrio(t, certs, ['ca.pem', 'cert.pem', 'key.pem'], 'the store');
+	const caKey = createPrivateKey(await readFile(path.join(certs, 'ca-key.pem')));
+	t.true(new X509Certificate(await readFile(path.join(certs, 'ca.pem'))).checkPrivateKey(caKey), "the store's ca-key.pem is the key of its ca.pem");
 
 	t.log(`${writers} writers held (seed ${seed}); ${listed.length} machines at the end`);
 });

@@ -41,11 +41,15 @@ export async function copyClientCertificates(engine: Engine, machineDir: string)
 		[engine.certPaths.clientCert, 'cert.pem', 0o644],
 		[engine.certPaths.clientKey, 'key.pem', privateFileMode],
 	];
-	await Promise.all(
-		copies.map(async ([from, name, mode]) => {
-			const target = path.join(machineDir, name);
-			await copyFile(from, target);
-			await chmod(target, mode);
-		}),
+	// Under the store's certificate lock: a `regenerate-certs --client-certs` running beside this
+	// copy would otherwise hand the machine a new ca.pem with the old cert.pem.
+	await engine.store.withLock('#certs', async () =>
+		Promise.all(
+			copies.map(async ([from, name, mode]) => {
+				const target = path.join(machineDir, name);
+				await copyFile(from, target);
+				await chmod(target, mode);
+			}),
+		),
 	);
 }

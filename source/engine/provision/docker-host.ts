@@ -113,15 +113,19 @@ export async function ensureServerCertificate(engine: Engine, machine: Machine, 
 	}
 
 	const {generateServerCertificate} = await import('../certs/generate.js');
-	await generateServerCertificate({
-		caCertPath: auth.CaCertPath,
-		caKeyPath: auth.CaPrivateKeyPath,
-		serverCertPath: auth.ServerCertPath,
-		serverKeyPath: auth.ServerKeyPath,
-		org: `${certificateUser(engine.env)}.${machine.name}`,
-		hosts,
-		clientAuthToo: machine.host.HostOptions.SwarmOptions?.Master,
-	});
+	// The CA is read as a pair under the store's certificate lock, so a concurrent
+	// `regenerate-certs --client-certs` cannot give it one file of each generation.
+	await engine.store.withLock('#certs', async () =>
+		generateServerCertificate({
+			caCertPath: auth.CaCertPath,
+			caKeyPath: auth.CaPrivateKeyPath,
+			serverCertPath: auth.ServerCertPath,
+			serverKeyPath: auth.ServerKeyPath,
+			org: `${certificateUser(engine.env)}.${machine.name}`,
+			hosts,
+			clientAuthToo: machine.host.HostOptions.SwarmOptions?.Master,
+		}),
+	);
 	return true;
 }
 

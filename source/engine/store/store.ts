@@ -309,7 +309,7 @@ export class Store {
 				if (Date.now() >= deadline) {
 					const who = holder ? `process ${holder.pid} (${holder.command})` : 'another process';
 					throw new MachinistError(
-						`Machine "${name}" is busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`,
+						`${name === '#certs' ? "The store's certificates are" : `Machine "${name}" is`} busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`,
 					);
 				}
 
