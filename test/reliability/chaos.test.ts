@@ -77,7 +77,7 @@ test('concurrent create, rm, regenerate-certs and ls on one store: no duplicates
 	// that is a clear answer that names the holder, and nothing is lost.
 	const busy = (name: string) =>
 		new RegExp(
-			`(^|: )(Machine "${name}" is|The store's certificates are) busy: process \\d+ \\(.+\\) holds .+; wait for it to finish, or remove the file if that process is gone\\n$`,
+			String.raw`(^|: )(Machine "${name}" is|The store's certificates are) busy: process \d+ \(.+\) holds .+; wait for it to finish, or remove the file if that process is gone\n$`,
 		);
 	// Otherwise a create may lose to an existing machine and an rm to a missing one, each with its
 	// message; ls always works.
