@@ -27,6 +27,9 @@ export type PollerOptions = {
 	now?: () => number;
 };
 
+/** How long the view must rest before rows that came into it are polled. */
+const arrivalSettleMs = 150;
+
 /**
  * The one place that polls machines for a long-running face: bounded concurrency, per-host
  * timeouts, a faster beat for machines in transition, and rows that keep their last known data
@@ -41,6 +44,8 @@ export class StatusPoller {
 	readonly #fast = new Set<string>();
 	/** What the face shows; undefined until it says, which means every machine. */
 	#visible: ReadonlySet<string> | undefined;
+	readonly #arrived = new Set<string>();
+	#arrivalTimer: NodeJS.Timeout | undefined;
 	#order: string[] = [];
 	#timers: NodeJS.Timeout[] = [];
 	#polling = false;
@@ -75,6 +80,7 @@ export class StatusPoller {
 	}
 
 	stop(): void {
+		clearTimeout(this.#arrivalTimer);
 		for (const timer of this.#timers) clearInterval(timer);
 		this.#timers = [];
 		this.#controller.abort();
@@ -108,12 +114,17 @@ export class StatusPoller {
 	setVisible(names: readonly string[]): void {
 		const previous = this.#visible;
 		this.#visible = new Set(names);
-		const now = this.#now();
-		const arrived = names.filter(name => !previous?.has(name) && this.#age(name, now) >= this.#options.intervalMs);
-		if (previous && arrived.length > 0) {
-			const wanted = new Set(arrived);
-			void this.#poll(name => wanted.has(name));
-		}
+		if (!previous) return;
+		for (const name of names) if (!previous.has(name)) this.#arrived.add(name);
+		// While a key is held the view moves every few milliseconds: poll once it rests, for
+		// what is then on screen, so scrolling is not slowed by queries of rows already gone.
+		clearTimeout(this.#arrivalTimer);
+		this.#arrivalTimer = setTimeout(() => {
+			const now = this.#now();
+			const wanted = new Set([...this.#arrived].filter(name => this.#visible?.has(name) && this.#age(name, now) >= this.#options.intervalMs));
+			this.#arrived.clear();
+			if (wanted.size > 0) void this.#poll(name => wanted.has(name));
+		}, arrivalSettleMs);
 	}
 
 	#age(name: string, now: number): number {
