@@ -15,8 +15,12 @@ export async function runOnce(args: readonly string[], env: NodeJS.ProcessEnv): 
 		});
 		let rss = '';
 		let stderr = '';
-		child.stdio[3]!.on('data', (chunk: Buffer) => (rss += chunk.toString()));
-		child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.stdio[3]!.on('data', (chunk: Buffer) => {
+			rss += chunk.toString();
+		});
+		child.stderr!.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString();
+		});
 		child.on('error', reject);
 		child.on('close', code => {
 			const wallMs = performance.now() - started;

@@ -98,6 +98,7 @@ async function plainBoot(disk: string, seed: string): Promise<number> {
 	);
 	try {
 		while (!(await sshBanner(port))) {
+			if (performance.now() - started > 600_000) throw new Error(`plain QEMU did not answer SSH on 127.0.0.1:${port} within 10 minutes`);
 			await new Promise(resolve => {
 				setTimeout(resolve, 500);
 			});

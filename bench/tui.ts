@@ -11,6 +11,7 @@ import {spawn} from 'node:child_process';
 import {readFile, mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {setTimeout as delay} from 'node:timers/promises';
 import {generateServerCertificate} from '../source/engine/certs/generate.js';
 import {bootstrapCertificates, createEngine, createMachine} from '../source/engine/index.js';
 import {builtCli} from '../test/helpers/cli.js';
@@ -29,11 +30,19 @@ async function usage(pid: number): Promise<{cpuMs: number; peakRssMb: number}> {
 	return {cpuMs: (cpuTicks * 1000) / ticksPerSecond, peakRssMb: peakKb / 1024};
 }
 
+/** A key held down: it repeats at a keyboard's usual rate. */
+async function holdKey(session: TmuxSession, key: string, repeats: number): Promise<void> {
+	for (let press = 0; press < repeats; press++) {
+		const next = performance.now() + repeatIntervalMs;
+		await session.keys(key);
+		const wait = next - performance.now();
+		if (wait > 0) await delay(wait);
+	}
+}
+
 async function measure(pid: number): Promise<{cpuPercent: number; peakRssMb: number}> {
 	const before = await usage(pid);
-	await new Promise(resolve => {
-		setTimeout(resolve, windowMs);
-	});
+	await delay(windowMs);
 	const after = await usage(pid);
 	return {cpuPercent: ((after.cpuMs - before.cpuMs) / windowMs) * 100, peakRssMb: after.peakRssMb};
 }
@@ -82,24 +91,13 @@ try {
 			await session.waitFor(/m1 +none +Running/, 120_000);
 			const pid = await session.commandPid(/cli\.js/);
 			// Let the first polls settle before measuring steady state.
-			await new Promise(resolve => {
-				setTimeout(resolve, 6000);
-			});
+			await delay(6000);
 			const [app, idleNode] = await Promise.all([measure(pid), measure(idle.pid!)]);
 			baseline ??= idleNode;
 
 			// j held down: key repeats at a keyboard's usual rate, then how long until the cursor is
 			// on the last machine, where 200 presses from the first one end.
-			for (let press = 0; press < repeats; press++) {
-				const next = performance.now() + repeatIntervalMs;
-				await session.keys('j');
-				const wait = next - performance.now();
-				if (wait > 0) {
-					await new Promise(resolve => {
-						setTimeout(resolve, wait);
-					});
-				}
-			}
+			await holdKey(session, 'j', repeats);
 
 			const lastKey = performance.now();
 			let settled: string;

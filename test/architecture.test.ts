@@ -17,6 +17,20 @@ test('the engine has no React, no Ink and prints nothing: faces do that', async 
 	}
 });
 
+test('the engine reads no process-wide settings: the environment comes in through createEngine, and on to drivers in their context', async t => {
+	const engineFile = path.join(repoRoot, 'source/engine/engine.ts');
+	for (const file of await sourceFiles('source/engine')) {
+		const text = await readFile(file, 'utf8');
+		const uses = text.match(/\bprocess\.env\b/g) ?? [];
+		// createEngine falls back to process.env when a face gives no env: that one place only.
+		t.is(
+			uses.length,
+			file === engineFile ? 1 : 0,
+			`${path.relative(repoRoot, file)} reads process.env: take the env from the engine or the driver context`,
+		);
+	}
+});
+
 test('the command line and the app reach the engine only through engine/index.js', async t => {
 	const engineDir = path.join(repoRoot, 'source/engine');
 	const outside = (await sourceFiles('source')).filter(file => !file.startsWith(engineDir + path.sep));

@@ -33,7 +33,11 @@ const driverTimingVariables: ReadonlyArray<readonly [variable: string, driver: s
 	['MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS', 'amazonec2', 'readyTimeoutMs'],
 	['MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS', 'amazonec2', 'sshWaitMs'],
 	['MACHINIST_AMAZONEC2_POLL_MS', 'amazonec2', 'pollIntervalMs'],
+	['MACHINIST_QEMU_BOOT_TIMEOUT_MS', 'qemu', 'readyTimeoutMs'],
+	['MACHINIST_QEMU_ACCEL_PROBE_MS', 'qemu', 'accelProbeMs'],
+	['MACHINIST_QEMU_POWERDOWN_TIMEOUT_MS', 'qemu', 'stopTimeoutMs'],
 	['MACHINIST_VIRTUALBOX_BOOT_TIMEOUT_MS', 'virtualbox', 'readyTimeoutMs'],
+	['MACHINIST_VIRTUALBOX_POWERDOWN_TIMEOUT_MS', 'virtualbox', 'stopTimeoutMs'],
 ];
 
 function driverTimingsFrom(env: NodeJS.ProcessEnv): Record<string, DriverTimings> {
@@ -143,7 +147,8 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 			// The store cannot know the name we were run by; its "use … ls" hint must.
 			const message = error instanceof MachineNotFoundError ? new MachineNotFoundError(error.machineName, program).message : error.message;
 			terminal.stderr.write(`${message}\n`);
-			if (debug && error.cause) terminal.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+			if (debug && error.cause)
+				terminal.stderr.write(`${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : errorMessage(error.cause)}\n`);
 			return error.exitCode;
 		}
 

@@ -6,7 +6,8 @@ type Location = {machine?: string; user?: string; path: string};
 /** `[[user@]machine:]path`; no colon, or `localhost:`, is a local path. */
 export function parseLocation(text: string): Location {
 	const match = /^(?:([^@:/]+)@)?([^:/]+):(.*)$/.exec(text);
-	if (!match || match[2] === 'localhost') return {path: match && match[2] === 'localhost' ? match[3]! : text};
+	if (!match) return {path: text};
+	if (match[2] === 'localhost') return {path: match[3]!};
 	return {user: match[1], machine: match[2], path: match[3]!};
 }
 

@@ -38,3 +38,13 @@ export function errorMessage(error: unknown): string {
 	if (error instanceof Error) return error.message;
 	return String(error);
 }
+
+/** A thrown value as an Error, for promises that reject with Errors only; the message is the same. */
+export function asError(error: unknown): Error {
+	return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Why a signal aborted, as an Error: `abort()` with no reason gives a DOMException, with one whatever was passed. */
+export function abortError(signal: AbortSignal): Error {
+	return asError(signal.reason);
+}

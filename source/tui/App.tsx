@@ -1,5 +1,5 @@
 import {Box, Text, useApp, useStdout} from 'ink';
-import {useEffect, useState, useSyncExternalStore} from 'react';
+import {useCallback, useEffect, useState, useSyncExternalStore} from 'react';
 import {driverNames, errorMessage} from '../engine/index.js';
 import {fileProblem} from './check-file.js';
 import {Dialog} from './components/Dialog.js';
@@ -53,8 +53,8 @@ function Shell() {
 	const {exit} = useApp();
 	const {stdout} = useStdout();
 	const {columns, rows: height} = useTerminalSize();
-	const {rows, loaded} = usePollerRows(poller);
-	const operations = useOperations(runner);
+	const {rows, loaded, at: rowsAt} = usePollerRows(poller);
+	const {operations, at: operationsAt} = useOperations(runner);
 	const [store] = useState(() => {
 		// Read when a key is handled, not when React last drew.
 		const view = (): AppView => ({
@@ -81,6 +81,13 @@ function Shell() {
 		store.dispatch({type: 'key', key});
 	});
 
+	const pollVisible = useCallback(
+		(names: readonly string[]) => {
+			poller.setVisible(names);
+		},
+		[poller],
+	);
+
 	useEffect(() => {
 		poller.start();
 		const unsubscribe = poller.subscribe(() => {
@@ -90,7 +97,7 @@ function Shell() {
 			unsubscribe();
 			poller.stop();
 		};
-	}, [poller]);
+	}, [poller, store]);
 
 	useEffect(() => {
 		if (!toast) return;
@@ -100,13 +107,14 @@ function Shell() {
 		return () => {
 			clearTimeout(timer);
 		};
-	}, [toast]);
+	}, [toast, store]);
 
 	// The hand-off starts after the blank frame below is drawn, so nothing of the app is left on
 	// the terminal the program gets.
 	useEffect(() => {
 		if (!handoff) return;
-		services
+		// Both outcomes become a toast in the first `then`, so nothing rejects.
+		void services
 			.handOff(handoff.binary, handoff.args)
 			.then(
 				code => ({text: `The ssh session on ${handoff.machine} ended (exit code ${code})`, tone: code === 0 ? 'info' : 'danger'}) as const,
@@ -115,7 +123,7 @@ function Shell() {
 			.then(toast => {
 				store.dispatch({type: 'handOffEnded', toast});
 			});
-	}, [handoff]);
+	}, [handoff, services, store]);
 
 	// While ssh has the terminal the frame stays blank, so nothing Ink draws can land on it and
 	// the whole screen is drawn again on return.
@@ -123,11 +131,12 @@ function Shell() {
 
 	const names = rows.map(row => row.name);
 	const selected = selectedKey(list, names);
-	const newestFirst = [...operations].reverse();
+	const newestFirst = operations.toReversed();
 	const selectedOperation = selectedKey(state.operationList, operationKeys(operations));
 	const bodyHeight = bodyHeightOf(height);
 	const context = contextOf(state);
-	const now = Date.now();
+	// The clock of the newest data drawn: the render itself must not read the clock.
+	const now = Math.max(rowsAt, operationsAt);
 	const shownRows = rows.filter(row => matchesFilter(row.name, list.filter));
 	let title = `${rows.length} machine${rows.length === 1 ? '' : 's'}`;
 	if (screen.name === 'details') title = screen.machine;
@@ -150,6 +159,7 @@ function Shell() {
 					filter={list.filter}
 					height={screenHeight}
 					now={now}
+					onVisible={pollVisible}
 				/>
 			);
 			break;

@@ -37,8 +37,8 @@ test('an unknown flag is a one-line error that names the help command', t => {
 });
 
 test('a flag missing its value and a non-number for an int flag are errors', t => {
-	t.regex(t.throws(() => parseArgs(['--format'], specs, settings)).message, /flag --format needs a value/);
-	t.regex(t.throws(() => parseArgs(['-t', 'soon'], specs, settings)).message, /invalid value "soon" for --timeout: expected a whole number/);
+	t.throws(() => parseArgs(['--format'], specs, settings), {message: /flag --format needs a value/});
+	t.throws(() => parseArgs(['-t', 'soon'], specs, settings), {message: /invalid value "soon" for --timeout: expected a whole number/});
 });
 
 test('-h and --help ask for help', t => {

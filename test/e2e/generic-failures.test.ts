@@ -82,7 +82,9 @@ test.serial('sshd killed in the middle of provisioning is a clear error, and a l
 	const child = spawn(process.execPath, [builtCli, 'provision', 'node'], {env: {PATH: process.env.PATH, ...env}});
 	let stdout = '';
 	let stderr = '';
-	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => {
+		stderr += chunk.toString();
+	});
 	const killed = new Promise<void>(resolve => {
 		child.stdout.on('data', async (chunk: Buffer) => {
 			stdout += chunk.toString();

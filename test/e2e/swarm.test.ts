@@ -134,7 +134,7 @@ test.serial(
 			lastTasks
 				.trim()
 				.split('\n')
-				.map(line => line.split(' ')[0])
+				.map(line => line.split(' ')[0]!)
 				.sort(),
 			['mgr1', 'mgr2', 'wrk1'],
 		);
@@ -189,7 +189,7 @@ test.serial(
 			(await nodeLs('mgr1')).stdout
 				.trim()
 				.split('\n')
-				.map(line => line.split(' ')[0])
+				.map(line => line.split(' ')[0]!)
 				.sort(),
 			['mgr1', 'mgr2'],
 		);

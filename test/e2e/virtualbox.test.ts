@@ -118,7 +118,7 @@ test.serial('create -d virtualbox runs docker on the host-only network; stop, st
 		t.log(`create took ${Math.round((Date.now() - started) / 1000)} s`);
 		t.is(create.code, 0, create.stdout + create.stderr);
 		t.regex(create.stdout, /Docker is up and running!/);
-		t.regex(create.stderr, /--virtualbox-boot2docker-url is ignored: boot2docker is gone .* Debian 12 cloud image/);
+		t.regex(create.stdout, /--virtualbox-boot2docker-url is ignored: boot2docker is gone .* Debian 12 cloud image/);
 
 		const record = JSON.parse(await readFile(path.join(store, 'machines/default/config.json'), 'utf8')) as {Driver: Record<string, unknown>};
 		t.like(record.Driver, {
@@ -136,6 +136,13 @@ test.serial('create -d virtualbox runs docker on the host-only network; stop, st
 		t.regex(info, /^hostonlyadapter2="vboxnet\d+"$/m);
 		t.regex(info, new RegExp(`^SharedFolderPathMachineMapping1="${share}"$`, 'm'), 'the share is registered with VirtualBox');
 
+		const busy = await shell(env, 'VBoxManage modifyvm default --memory 2048');
+		t.is(busy.code, 1);
+		t.regex(
+			busy.stderr,
+			/^VBoxManage: error: The machine 'default' is already locked for a session \(or being unlocked\)$/m,
+			'a running VM cannot be modified',
+		);
 		const url = (await shell(env, 'machinist url default')).stdout;
 		t.regex(url, /^tcp:\/\/192\.168\.59\.\d+:2376\n$/, 'Docker is reached on the host-only address');
 		const run = await shell(
@@ -158,7 +165,8 @@ test.serial('create -d virtualbox runs docker on the host-only network; stop, st
 		t.is((await shell(env, 'machinist ssh default cat marker')).stdout, 'kept\n', 'the disk keeps its data');
 		const again = await shell(env, 'eval "$(machinist env default)" && docker run --rm busybox:machinist echo again');
 		t.is(again.stdout, 'again\n', again.stderr);
-		t.is((await shell(env, 'machinist stop default')).code, 0);
+		t.is((await shell(env, 'machinist kill default')).code, 0);
+		t.is((await shell(env, 'machinist status default')).stdout, 'Stopped\n');
 
 		// docker-machine's record of a virtualbox machine named default, in a store of its own, on the same VM.
 		const old = path.join(root, 'dm');
@@ -196,7 +204,10 @@ test.serial('create -d virtualbox runs docker on the host-only network; stop, st
 		t.is((await shell(oldEnv, 'machinist ssh default cat marker')).stdout, 'kept\n');
 		const copy = await shell(oldEnv, `machinist scp default:marker ${path.join(root, 'copied')} && cat ${path.join(root, 'copied')}`);
 		t.is(copy.stdout, 'kept\n', copy.stderr);
-		t.is((await shell(oldEnv, 'machinist kill default')).code, 0);
+		// A guest that is still running when the wait ends is powered off (docker-machine waited forever).
+		const stopped = await shell({...oldEnv, MACHINIST_VIRTUALBOX_POWERDOWN_TIMEOUT_MS: '1'}, 'machinist stop default');
+		t.is(stopped.code, 0, stopped.stderr);
+		t.regex(stopped.stdout, /The VM did not shut down within 0 s of the power button; powering it off/);
 		t.is((await shell(oldEnv, 'machinist status default')).stdout, 'Stopped\n');
 		const removed = await shell(oldEnv, 'machinist rm -y default');
 		t.is(removed.code, 0, removed.stderr);

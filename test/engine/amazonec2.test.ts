@@ -56,7 +56,7 @@ test('tags are key,value pairs', t => {
 
 test.serial("the pre-create check finds the default VPC, its subnet in the zone, and Canonical's newest Ubuntu AMI", async t => {
 	const ec2 = driver('pcc', {'amazonec2-zone': 'b'});
-	await ec2.preCreateCheck({machineDir: await temporaryDir(t)});
+	await ec2.preCreateCheck({machineDir: await temporaryDir(t), env: {}});
 	const subnet = simulator.requests.findLast(request => request.action === 'DescribeSubnets');
 	t.like(subnet?.params, {
 		'Filter.1.Name': 'availability-zone',
@@ -72,7 +72,7 @@ test.serial("the pre-create check finds the default VPC, its subnet in the zone,
 
 test('rejected credentials are one line naming the flags, and never echo the secret', async t => {
 	const ec2 = driver('badcreds', {'amazonec2-access-key': 'AKIAWRONGWRONGWRONG', 'amazonec2-secret-key': 'very-secret'});
-	const error = await t.throwsAsync(ec2.preCreateCheck({machineDir: await temporaryDir(t)}));
+	const error = await t.throwsAsync(ec2.preCreateCheck({machineDir: await temporaryDir(t), env: {}}));
 	t.regex(
 		error.message,
 		/^AWS rejected the credentials \(AuthFailure: AWS was not able to validate the provided access credentials\): check --amazonec2-access-key, --amazonec2-secret-key/,
@@ -91,12 +91,12 @@ test('credentials come from the environment as from the flags', async t => {
 		),
 	);
 	t.is(fromEnv.config.AccessKey, simulator.accessKeyId);
-	await t.notThrowsAsync(fromEnv.preCreateCheck({machineDir: await temporaryDir(t)}));
+	await t.notThrowsAsync(fromEnv.preCreateCheck({machineDir: await temporaryDir(t), env: {}}));
 });
 
 test('an AMI that does not exist is one line naming --amazonec2-ami', async t => {
 	const ec2 = driver('badami', {'amazonec2-ami': 'ami-0123456789abcdef0'});
-	const error = await t.throwsAsync(ec2.preCreateCheck({machineDir: await temporaryDir(t)}));
+	const error = await t.throwsAsync(ec2.preCreateCheck({machineDir: await temporaryDir(t), env: {}}));
 	t.is(
 		error.message,
 		"The image id '[ami-0123456789abcdef0]' does not exist (InvalidAMIID.NotFound): check --amazonec2-ami; an AMI id belongs to one region (--amazonec2-region)",
@@ -105,19 +105,21 @@ test('an AMI that does not exist is one line naming --amazonec2-ami', async t =>
 
 test('a subnet that does not exist, and a zone without a subnet, name the flag to change', async t => {
 	const dir = await temporaryDir(t);
-	await t.throwsAsync(driver('badsubnet', {'amazonec2-subnet-id': 'subnet-0nope'}).preCreateCheck({machineDir: dir}), {
+	await t.throwsAsync(driver('badsubnet', {'amazonec2-subnet-id': 'subnet-0nope'}).preCreateCheck({machineDir: dir, env: {}}), {
 		message: /check --amazonec2-subnet-id/,
 	});
-	await t.throwsAsync(driver('badzone', {'amazonec2-zone': 'f'}).preCreateCheck({machineDir: dir}), {
+	await t.throwsAsync(driver('badzone', {'amazonec2-zone': 'f'}).preCreateCheck({machineDir: dir, env: {}}), {
 		message: `VPC ${defaultVpcId} has no subnet in zone us-east-1f: give --amazonec2-subnet-id, or another --amazonec2-zone`,
 	});
 });
 
 test('a stored machine reads back every field, and one without an instance says to rm it', async t => {
 	const ec2 = driver('stored', {'amazonec2-tags': 'a,b', 'amazonec2-request-spot-instance': true, 'amazonec2-open-port': ['8080', '53/udp']});
-	const again = definition.fromConfig(JSON.parse(JSON.stringify(ec2.config)) as typeof ec2.config);
+	// Through JSON, as config.json stores it.
+	const stored = JSON.stringify(ec2.config);
+	const again = definition.fromConfig(JSON.parse(stored) as typeof ec2.config);
 	t.deepEqual(again.config, ec2.config);
-	await t.throwsAsync(again.getState({machineDir: '/nonexistent'}), {
+	await t.throwsAsync(again.getState({machineDir: '/nonexistent', env: {}}), {
 		message: 'machine stored has no instance (its create failed before one was made): remove it with rm',
 	});
 });

@@ -31,6 +31,13 @@ const execFileAsync = promisify(execFile);
 const caPromise = generateCa('alice');
 const otherCaPromise = generateCa('mallory');
 
+// A client certificate for the TLS tests; awaited here, before any test is declared, as AVA requires.
+type Fixture = {ca: CertificatePair; client: CertificatePair};
+const fixture: Fixture = await caPromise.then(async ca => ({
+	ca,
+	client: await generateSignedCert({org: 'alice.<bootstrap>', ca, kind: 'client'}),
+}));
+
 const oid = {
 	serverAuth: '1.3.6.1.5.5.7.3.1',
 	clientAuth: '1.3.6.1.5.5.7.3.2',
@@ -191,7 +198,7 @@ test('openssl verify accepts the client and server certificates', async t => {
 		'-CAfile',
 		path.join(dir, 'verify-ca.pem'),
 		path.join(dir, 'verify-cert.pem'),
-	]).catch((error: {stdout: string}) => error);
+	]).catch((error: unknown) => error as {stdout: string});
 	t.notRegex(stdout, /: OK$/, 'a server-only certificate is not a client certificate');
 	await t.throwsAsync(opensslVerify(dir, (await otherCaPromise).certPem, server.certPem));
 });
@@ -398,14 +405,6 @@ test('Go-style host mismatch texts', t => {
 
 // --- checkTlsConnection against Node TLS servers on loopback ---
 
-type Fixture = {ca: CertificatePair; client: CertificatePair};
-
-const fixturePromise: Promise<Fixture> = (async () => {
-	const ca = await caPromise;
-	const client = await generateSignedCert({org: 'alice.<bootstrap>', ca, kind: 'client'});
-	return {ca, client};
-})();
-
 /** A mutual-TLS server like dockerd's: requires a client certificate from `clientCa`. */
 async function tlsServer(t: {teardown(fn: () => unknown): void}, server: CertificatePair, clientCa: CertificatePair): Promise<number> {
 	const instance = tls.createServer(
@@ -441,7 +440,6 @@ function clientOptions(fixture: Fixture, port: number, host = '127.0.0.1'): Para
 }
 
 test('checkTlsConnection succeeds against a mutual-TLS server with a certificate from our CA', async t => {
-	const fixture = await fixturePromise;
 	const server = await generateSignedCert({org: 'alice.m1', ca: fixture.ca, kind: 'server', hosts: ['127.0.0.1', 'localhost']});
 	const port = await tlsServer(t, server, fixture.ca);
 	// Each verdict must come with the session ticket, not after the fallback delay: made 30 s
@@ -455,7 +453,6 @@ test('checkTlsConnection succeeds against a mutual-TLS server with a certificate
 });
 
 test('checkTlsConnection: a server certificate from another CA is an unknown authority', async t => {
-	const fixture = await fixturePromise;
 	const server = await generateSignedCert({org: 'mallory.m1', ca: await otherCaPromise, kind: 'server', hosts: ['127.0.0.1']});
 	const port = await tlsServer(t, server, fixture.ca);
 	const error = await t.throwsAsync(checkTlsConnection(clientOptions(fixture, port)), {instanceOf: TlsCheckError});
@@ -465,7 +462,6 @@ test('checkTlsConnection: a server certificate from another CA is an unknown aut
 });
 
 test("checkTlsConnection: altname mismatch lists the certificate's IPs (or names) like Go", async t => {
-	const fixture = await fixturePromise;
 	const server = await generateSignedCert({org: 'alice.m1', ca: fixture.ca, kind: 'server', hosts: ['10.0.0.1', 'docker.test', 'localhost', '10.0.0.3']});
 	const port = await tlsServer(t, server, fixture.ca);
 	const byIp = await t.throwsAsync(checkTlsConnection(clientOptions(fixture, port)), {instanceOf: TlsCheckError});
@@ -482,7 +478,6 @@ test("checkTlsConnection: altname mismatch lists the certificate's IPs (or names
 });
 
 test('checkTlsConnection: an expired server certificate', async t => {
-	const fixture = await fixturePromise;
 	const server = await generateSignedCert({org: 'alice.m1', ca: fixture.ca, kind: 'server', hosts: ['127.0.0.1'], now: new Date('2019-01-01T00:00:00Z')});
 	const port = await tlsServer(t, server, fixture.ca);
 	const error = await t.throwsAsync(checkTlsConnection(clientOptions(fixture, port)), {instanceOf: TlsCheckError});
@@ -504,7 +499,6 @@ async function closedPort(): Promise<number> {
 }
 
 test("checkTlsConnection: connection refused reads like Go's dialer", async t => {
-	const fixture = await fixturePromise;
 	const port = await closedPort();
 	const error = await t.throwsAsync(checkTlsConnection(clientOptions(fixture, port)), {instanceOf: TlsCheckError});
 	t.is(error?.reason, `dial tcp 127.0.0.1:${port}: connect: connection refused`);
@@ -512,7 +506,6 @@ test("checkTlsConnection: connection refused reads like Go's dialer", async t =>
 });
 
 test('checkTlsConnection: the timeout is honoured when the server never answers the handshake', async t => {
-	const fixture = await fixturePromise;
 	const sockets = new Set<net.Socket>();
 	let connected = deferred();
 	const silent = net.createServer(socket => {

@@ -14,7 +14,7 @@ function scriptedFetch(answers: Array<Response | Error>): {fetch: typeof fetch; 
 		const headers = new Headers(init?.headers);
 		calls.push({
 			method: init?.method ?? 'GET',
-			url: String(input),
+			url: input instanceof Request ? input.url : String(input),
 			authorization: headers.get('authorization') ?? '',
 			body: typeof init?.body === 'string' ? init.body : undefined,
 		});
@@ -46,6 +46,17 @@ function api(answers: Array<Response | Error>) {
 }
 
 const droplet = {id: 7, name: 'd', status: 'active', networks: {v4: [], v6: []}};
+
+// The driver tests run against the simulator, with droplets that never boot (so no test host is needed).
+let simulator: DigitalOceanSimulator;
+
+test.before(async () => {
+	simulator = await startDigitalOceanSimulator();
+});
+
+test.after.always(async () => {
+	await simulator?.close();
+});
 
 test('lists follow links.pages.next, and every page is asked of the configured host with the token', async t => {
 	const {client, calls} = api([
@@ -122,17 +133,6 @@ test('Retry-After is seconds or an HTTP date', t => {
 	t.is(retryAfterMs('soon'), undefined);
 });
 
-// The driver against the simulator, with droplets that never boot (so no test host is needed).
-let simulator: DigitalOceanSimulator;
-
-test.before(async () => {
-	simulator = await startDigitalOceanSimulator();
-});
-
-test.after.always(async () => {
-	await simulator?.close();
-});
-
 async function stuckDroplet(): Promise<number> {
 	simulator.nextDroplet = {neverActive: true};
 	const response = await fetch(`${simulator.url}/v2/droplets`, {
@@ -148,7 +148,7 @@ function driverFor(dropletId: number) {
 }
 
 test.serial('the state follows the droplet status, and a droplet gone or archived is an error saying what to do', async t => {
-	const context = {machineDir: await temporaryDir(t)};
+	const context = {machineDir: await temporaryDir(t), env: {}};
 	const id = await stuckDroplet();
 	const driver = driverFor(id);
 	t.is(await driver.getState(context), 'Starting');
@@ -168,7 +168,7 @@ test.serial('the state follows the droplet status, and a droplet gone or archive
 });
 
 test.serial('a power action DigitalOcean refuses says why, in one line', async t => {
-	const context = {machineDir: await temporaryDir(t)};
+	const context = {machineDir: await temporaryDir(t), env: {}};
 	const id = await stuckDroplet();
 	await t.throwsAsync(driverFor(id).start(context), {message: `DigitalOcean refused to power on droplet ${id}: Droplet is currently being created.`});
 	await driverFor(id).remove(context);

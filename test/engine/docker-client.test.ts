@@ -17,7 +17,7 @@ const execFileAsync = promisify(execFile);
 
 type Fixture = {ca: CertificatePair; client: CertificatePair; server: CertificatePair; foreignServer: CertificatePair};
 
-const fixturePromise: Promise<Fixture> = (async () => {
+async function makeFixture(): Promise<Fixture> {
 	const [ca, otherCa] = await Promise.all([generateCa('alice'), generateCa('mallory')]);
 	const [client, server, foreignServer] = await Promise.all([
 		generateSignedCert({org: 'alice.<bootstrap>', ca, kind: 'client'}),
@@ -25,7 +25,9 @@ const fixturePromise: Promise<Fixture> = (async () => {
 		generateSignedCert({org: 'mallory.m1', ca: otherCa, kind: 'server', hosts: ['127.0.0.1', 'localhost']}),
 	]);
 	return {ca, client, server, foreignServer};
-})();
+}
+
+const fixture = await makeFixture();
 
 test.after.always(() => {
 	closeDockerAgents();
@@ -111,7 +113,6 @@ function clientFor(fixture: Fixture, url: string, timeoutMs?: number): DockerCli
 
 // Serial: closeDockerAgents would cut other tests' requests short.
 test.serial('DockerClient reads /version, /info and /_ping without an API version prefix, over one kept-alive connection', async t => {
-	const fixture = await fixturePromise;
 	const daemon = await fakeDaemon(t, fixture.server, fixture.ca);
 	const client = clientFor(fixture, daemon.url);
 	t.like(await client.version(), {Version: '99.1.0', ApiVersion: '1.99', Os: 'linux', Arch: 'amd64'});
@@ -128,7 +129,6 @@ test.serial('DockerClient reads /version, /info and /_ping without an API versio
 });
 
 test("engineVersion reads the version from /_ping's Server header, and falls back to /version without one", async t => {
-	const fixture = await fixturePromise;
 	const daemon = await fakeDaemon(t, fixture.server, fixture.ca);
 	t.is(await clientFor(fixture, daemon.url).engineVersion(), '99.1.0');
 	t.deepEqual(daemon.requests, ['/_ping'], 'the expensive /version was not asked');
@@ -145,7 +145,6 @@ test("engineVersion reads the version from /_ping's Server header, and falls bac
 });
 
 test("DockerClient: HTTP errors carry the status and the daemon's message", async t => {
-	const fixture = await fixturePromise;
 	const daemon = await fakeDaemon(t, fixture.server, fixture.ca, (_request, response) => {
 		response.statusCode = 500;
 		response.setHeader('content-type', 'application/json');
@@ -159,7 +158,6 @@ test("DockerClient: HTTP errors carry the status and the daemon's message", asyn
 });
 
 test("DockerClient: TLS and connection failures use Go's wording", async t => {
-	const fixture = await fixturePromise;
 	const foreign = await fakeDaemon(t, fixture.foreignServer, fixture.ca);
 	const unknown = await t.throwsAsync(clientFor(fixture, foreign.url).version(), {instanceOf: DockerConnectionError});
 	t.is(unknown?.reason, 'x509: certificate signed by unknown authority');
@@ -173,7 +171,6 @@ test("DockerClient: TLS and connection failures use Go's wording", async t => {
 });
 
 test('DockerClient: refused connections, timeouts and aborts', async t => {
-	const fixture = await fixturePromise;
 	const probe = net.createServer();
 	await new Promise<void>(resolve => {
 		probe.listen(0, '127.0.0.1', resolve);

@@ -40,6 +40,46 @@ test('the poller lists machines in ls order and keeps the last data of one that 
 	t.true(updates >= 2);
 });
 
+test('machines on screen are polled at the beat, the others in the background, and one scrolled into view at once', async t => {
+	const engine = createEngine({storagePath: await temporaryDir(t), env: {}});
+	const servers = new Map<string, Awaited<ReturnType<typeof tcpServer>>>();
+	for (const name of ['a', 'b', 'c', 'd']) {
+		const server = await tcpServer(t);
+		servers.set(name, server);
+		await createMachine(engine, {name, driverName: 'none', given: {url: `tcp://127.0.0.1:${server.port}`}});
+	}
+
+	const polls = () => Object.fromEntries([...servers].map(([name, server]) => [name, server.connections]));
+	let skew = 0;
+	const poller = new StatusPoller(engine, {intervalMs: 100, fastIntervalMs: 50, timeoutMs: 3000, now: () => Date.now() + skew});
+	t.teardown(() => {
+		poller.stop();
+	});
+	poller.start();
+	await waitFor('every machine answered once', () =>
+		poller.rows().every(row => row.updatedAt !== undefined) && poller.rows().length === 4 ? true : undefined,
+	);
+	poller.setVisible(['a', 'b']);
+	const before = polls();
+	await waitFor('five more polls of a', () => (polls().a! >= before.a! + 5 ? true : undefined));
+	const during = polls();
+	t.true(during.b! >= before.b! + 3, 'b is on screen too');
+	t.is(during.c, before.c, 'c is off screen: not polled at the beat');
+	t.is(during.d, before.d);
+
+	poller.setVisible(['b', 'c']);
+	await waitFor('c polled as it comes into view', () => (polls().c! > during.c! ? true : undefined));
+
+	// 30 s later (the background beat), the machine still off screen is polled too, once.
+	const answeredAt = (name: string) => poller.rows().find(row => row.name === name)!.updatedAt!;
+	const dBefore = answeredAt('d');
+	skew = 31_000;
+	const dAfter = await waitFor('d polled in the background', () => (answeredAt('d') > dBefore ? answeredAt('d') : undefined));
+	const bAfter = answeredAt('b');
+	await waitFor('b polled five more beats', () => (answeredAt('b') >= bAfter + 450 ? true : undefined));
+	t.is(answeredAt('d'), dAfter, 'and then not again until the next background beat');
+});
+
 test('operations run in the background with a log, keep failures until dismissed, and report changes', async t => {
 	const engine = createEngine({storagePath: await temporaryDir(t), env: {}});
 	await createMachine(engine, {name: 'gone', driverName: 'none', given: {url: 'tcp://127.0.0.1:1'}});

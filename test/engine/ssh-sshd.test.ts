@@ -158,6 +158,7 @@ async function startSshd(t: ExecutionContext, options: {authorizedKeys: string[]
 			const onExit = (): void => {
 				finish(false);
 			};
+
 			child.once('exit', onExit);
 		});
 		if (listening) return {port, hostKeyLine, dir, stop, logs: () => log};
@@ -356,7 +357,7 @@ test('real sshd: sshd dying in the middle of a command is a clear error, not a h
 	t.regex(
 		error.message,
 		new RegExp(
-			`^Lost the SSH connection to real \\(root@127\\.0\\.0\\.1:${s.sshd.port}\\) while running "echo started; sleep 30\.31": the server closed the connection;`,
+			String.raw`^Lost the SSH connection to real \(root@127\.0\.0\.1:${s.sshd.port}\) while running "echo started; sleep 30\.31": the server closed the connection;`,
 		),
 	);
 });

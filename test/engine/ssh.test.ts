@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
-import ssh2, {type AuthenticationType, type Connection, type ParsedKey} from 'ssh2';
+import ssh2, {type AuthenticationType, type Connection, type ParsedKey, type SFTPWrapper} from 'ssh2';
 import {MachinistError} from '../../source/engine/errors.js';
 import type {ProgressEvent} from '../../source/engine/progress.js';
 import {
@@ -211,7 +211,7 @@ function killGroup(child: ChildProcess): void {
 }
 
 /** Just enough SFTP for open/write/read/fchmod/stat, on the local file system. */
-function serveSftp(sftp: any): void {
+function serveSftp(sftp: SFTPWrapper): void {
 	const files = new Map<number, number>();
 	let next = 0;
 	const fdOf = (handle: Buffer): number | undefined => files.get(handle.readUInt32BE(0));
@@ -270,7 +270,9 @@ function serveSftp(sftp: any): void {
 		sftp.status(reqId, STATUS_CODE.OK);
 	});
 	for (const other of ['OPENDIR', 'READDIR', 'LSTAT', 'SETSTAT', 'REMOVE', 'RMDIR', 'REALPATH', 'READLINK', 'SYMLINK', 'MKDIR', 'RENAME']) {
-		sftp.on(other, (reqId: number) => sftp.status(reqId, STATUS_CODE.OP_UNSUPPORTED));
+		sftp.on(other, (reqId: number) => {
+			sftp.status(reqId, STATUS_CODE.OP_UNSUPPORTED);
+		});
 	}
 }
 

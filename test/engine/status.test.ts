@@ -10,6 +10,7 @@ import {
 	parseFilters,
 	queryMachines,
 } from '../../source/engine/index.js';
+import {authOptionsFor, defaultCertPaths, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
 import {Store} from '../../source/engine/store/store.js';
 import {dockerMachineStore, temporaryDir} from '../helpers/store.js';
 
@@ -34,9 +35,13 @@ function host(name: string, driver: string, labels: string[] = [], swarm: Partia
 		},
 		DriverName: driver,
 		HostOptions: {
-			EngineOptions: {Labels: labels},
-			SwarmOptions: {IsSwarm: false, Master: false, Discovery: '', ...swarm},
-		} as HostRecord['HostOptions'],
+			Driver: driver,
+			Memory: 0,
+			Disk: 0,
+			EngineOptions: {...defaultEngineOptions(), Labels: labels},
+			SwarmOptions: {...defaultSwarmOptions(), ...swarm},
+			AuthOptions: authOptionsFor('', name, defaultCertPaths('')),
+		},
 		Name: name,
 	};
 }
@@ -82,9 +87,9 @@ test('state filter compares state names case-insensitively, and state= matches N
 });
 
 test('bad filters are one-line errors that say what is accepted', t => {
-	t.is(t.throws(() => parseFilters(['driver'])).message, 'Unsupported filter syntax "driver": use --filter key=value');
-	t.is(t.throws(() => parseFilters(['color=red'])).message, "Unsupported filter key 'color': use driver, state, name, label or swarm");
-	t.regex(t.throws(() => parseFilters(['name=('])).message, /^Invalid name filter "\(": /);
+	t.throws(() => parseFilters(['driver']), {message: 'Unsupported filter syntax "driver": use --filter key=value'});
+	t.throws(() => parseFilters(['color=red']), {message: "Unsupported filter key 'color': use driver, state, name, label or swarm"});
+	t.throws(() => parseFilters(['name=(']), {message: /^Invalid name filter "\(": /});
 });
 
 test('a machine that does not answer in time is a Timeout row, without waiting for it', async t => {

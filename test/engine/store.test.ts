@@ -3,7 +3,14 @@ import path from 'node:path';
 import test from 'ava';
 import {CorruptConfigError, Store, serializeHost} from '../../source/engine/store/store.js';
 import {MachineNotFoundError} from '../../source/engine/errors.js';
-import {assertValidMachineName, isValidMachineName} from '../../source/engine/store/host.js';
+import {
+	assertValidMachineName,
+	authOptionsFor,
+	defaultCertPaths,
+	defaultEngineOptions,
+	defaultSwarmOptions,
+	isValidMachineName,
+} from '../../source/engine/store/host.js';
 import {dockerMachineStore, fixturesDir, temporaryDir} from '../helpers/store.js';
 import {deferred} from '../helpers/wait.js';
 
@@ -119,7 +126,14 @@ test('serialized records escape <, > and & as Go does', t => {
 			SwarmDiscovery: '',
 		},
 		DriverName: 'none',
-		HostOptions: {} as never,
+		HostOptions: {
+			Driver: 'none',
+			Memory: 0,
+			Disk: 0,
+			EngineOptions: defaultEngineOptions(),
+			SwarmOptions: defaultSwarmOptions(),
+			AuthOptions: authOptionsFor('', 'x', defaultCertPaths('')),
+		},
 		Name: 'x',
 	});
 	t.true(text.includes(String.raw`a\u003cb\u003e\u0026c`));

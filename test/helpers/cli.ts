@@ -30,8 +30,16 @@ export async function machinistInProcess(args: readonly string[], env: NodeJS.Pr
 	let stdout = '';
 	let stderr = '';
 	const code = await runCli(args, {
-		stdout: {write: (text: string) => (stdout += text)},
-		stderr: {write: (text: string) => (stderr += text)},
+		stdout: {
+			write(text: string) {
+				stdout += text;
+			},
+		},
+		stderr: {
+			write(text: string) {
+				stderr += text;
+			},
+		},
 		async readLine(prompt) {
 			stdout += prompt;
 			return input?.split('\n')[0];

@@ -14,7 +14,7 @@ export type CompletionRequest = {
 	dir: string;
 };
 
-export type CompletionAnswer = {words: string[]; /** How long the shell's completion call took, when the harness measures it. */ elapsedMs?: number};
+export type CompletionAnswer = {words: string[]};
 
 async function run(binary: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
 	return new Promise((resolve, reject) => {
@@ -44,24 +44,12 @@ read -ra COMP_WORDS <<< "$COMP_LINE"
 [[ $COMP_LINE == *' ' ]] && COMP_WORDS+=('')
 COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 ))
 complete_function=$(complete -p machinist | sed -E 's/.*-F ([^ ]+).*/\\1/')
-# The fastest of five calls: the figure the script costs, less whatever else the machine is doing.
-best=
-for round in 1 2 3 4 5; do
-	started=$EPOCHREALTIME
-	"$complete_function" machinist "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}"
-	finished=$EPOCHREALTIME
-	elapsed=$(( (\${finished/./} - \${started/./}) / 1000 ))
-	[[ -z $best || $elapsed -lt $best ]] && best=$elapsed
-done
-echo "elapsed:$best"
+"$complete_function" machinist "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}"
 printf 'word:%s\\n' "\${COMPREPLY[@]}"
 `,
 	);
 	const output = lines(await run('bash', ['--noprofile', '--norc', harness, request.scriptFile, request.line], request.env));
-	return {
-		words: output.filter(line => line.startsWith('word:')).map(line => line.slice(5)),
-		elapsedMs: Number(output.find(line => line.startsWith('elapsed:'))?.slice(8)),
-	};
+	return {words: output.filter(line => line.startsWith('word:')).map(line => line.slice(5))};
 }
 
 /**
@@ -89,10 +77,7 @@ compadd() {
 	for word in $__hits; do print -r -- "word:$word"; done
 	builtin compadd "$@"
 }
-zmodload zsh/datetime
-completion-started() { typeset -g __started=$EPOCHREALTIME }
-completion-finished() { print -r -- "elapsed:$(( (EPOCHREALTIME - __started) * 1000 ))"; exit }
-compprefuncs=(completion-started)
+completion-finished() { exit }
 comppostfuncs=(completion-finished)
 print ready
 `,
@@ -114,8 +99,7 @@ while zpty -r z line; do print -r -- "$line"; done
 		const at = line.indexOf('word:');
 		return at === -1 ? [] : [line.slice(at + 5)];
 	});
-	const elapsed = output.find(line => line.includes('elapsed:'));
-	return {words, elapsedMs: elapsed ? Number(elapsed.slice(elapsed.indexOf('elapsed:') + 8)) : undefined};
+	return {words};
 }
 
 /** fish's own `complete -C LINE`, the call its completion pager makes. */
@@ -128,19 +112,7 @@ async function fish(request: CompletionRequest): Promise<CompletionAnswer> {
 				'-c',
 				String.raw`
 source $argv[1]
-set -l best
-set -l words
-for round in 1 2 3 4 5
-	set -l started (date +%s%N)
-	set words (complete -C $argv[2])
-	set -l finished (date +%s%N)
-	set -l elapsed (math "($finished - $started) / 1000000")
-	if test -z "$best"; or test $elapsed -lt $best
-		set best $elapsed
-	end
-end
-echo elapsed:$best
-printf 'word:%s\n' $words
+printf 'word:%s\n' (complete -C $argv[2])
 `,
 				request.scriptFile,
 				request.line,
@@ -148,10 +120,7 @@ printf 'word:%s\n' $words
 			request.env,
 		),
 	);
-	return {
-		words: output.filter(line => line.startsWith('word:')).map(line => line.slice(5).split('\t')[0]!),
-		elapsedMs: Number(output.find(line => line.startsWith('elapsed:'))?.slice(8)),
-	};
+	return {words: output.filter(line => line.startsWith('word:')).map(line => line.slice(5).split('\t')[0]!)};
 }
 
 /** The words a shell offers for a command line, sorted and without duplicates. */

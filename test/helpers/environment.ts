@@ -27,7 +27,7 @@ const kept = new Set(['MACHINIST_TEST_CACHE', 'MACHINIST_TEST_MIRROR']);
 const cleared = /^(DOCKER_|MACHINE_|MACHINIST_|AWS_|DIGITALOCEAN_|SSH_AUTH_SOCK$|SSH_AGENT_PID$)|_proxy$/i;
 
 for (const name of Object.keys(process.env)) {
-	if (cleared.test(name) && !kept.has(name)) delete process.env[name];
+	if (cleared.test(name) && !kept.has(name)) Reflect.deleteProperty(process.env, name);
 }
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'machinist-test-home-'));

@@ -6,10 +6,12 @@ import type {ExecutionContext} from 'ava';
  * A loopback TCP port that accepts and closes at once (it "answers") until told to go silent;
  * then it accepts and says nothing, as a hung host does.
  */
-export async function tcpServer(t: ExecutionContext): Promise<{port: number; goSilent(): void}> {
+export async function tcpServer(t: ExecutionContext): Promise<{port: number; goSilent(): void; readonly connections: number}> {
 	let silent = false;
+	let connections = 0;
 	const sockets = new Set<net.Socket>();
 	const server = net.createServer(socket => {
+		connections++;
 		sockets.add(socket);
 		if (!silent) socket.destroy();
 	});
@@ -24,6 +26,10 @@ export async function tcpServer(t: ExecutionContext): Promise<{port: number; goS
 		port: (server.address() as net.AddressInfo).port,
 		goSilent() {
 			silent = true;
+		},
+		/** How many connections it has had: one per status query of a machine pointed at it. */
+		get connections() {
+			return connections;
 		},
 	};
 }

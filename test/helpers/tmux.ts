@@ -42,6 +42,9 @@ export function tmuxAvailable(): {ok: true} | {ok: false; why: string} {
  * command's environment is exactly `env` (tmux's own server environment does not leak in), and
  * `CI` is never set, since Ink renders nothing until exit when it sees CI.
  */
+type TerminalSize = {columns: number; rows: number};
+const defaultSize: TerminalSize = {columns: 120, rows: 35};
+
 export class TmuxSession {
 	readonly name: string;
 
@@ -49,7 +52,7 @@ export class TmuxSession {
 		this.name = name;
 	}
 
-	static async start(command: readonly string[], env: NodeJS.ProcessEnv, size = {columns: 120, rows: 35}): Promise<TmuxSession> {
+	static async start(command: readonly string[], env: NodeJS.ProcessEnv, size: TerminalSize = defaultSize): Promise<TmuxSession> {
 		const name = `mt${process.pid}x${Math.floor(Math.random() * 1e6)}`;
 		const assignments = Object.entries(env)
 			.filter(([key, value]) => value !== undefined && key !== 'CI')

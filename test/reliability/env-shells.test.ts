@@ -74,10 +74,8 @@ for (const interpreter of interpreters) {
 	const how = interpreter.apply('FILE', 'OUT').at(-1)!.split(';')[0];
 	test(`env --shell ${interpreter.shell} output is inert under ${interpreter.program} (${how}) for every hostile value`, async t => {
 		const binary = findProgram(interpreter.program, process.env);
-		if (!binary) {
-			t.fail(`${interpreter.program} is not installed: run test/system-deps.sh`);
-			return;
-		}
+		t.truthy(binary, `${interpreter.program} is not installed: run test/system-deps.sh`);
+		if (!binary) return;
 
 		const dir = await temporaryDir(t);
 		let exact = 0;

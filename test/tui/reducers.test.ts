@@ -18,7 +18,9 @@ import {initialListState, listReducer, scrollStart, selectedKey, type ListAction
 const names = ['alpha', 'beta', 'gamma', 'delta'];
 
 function apply(actions: ListAction[], keys = names, state: ListState = initialListState): ListState {
-	return actions.reduce((current, action) => listReducer(current, action, keys), state);
+	let current = state;
+	for (const action of actions) current = listReducer(current, action, keys);
+	return current;
 }
 
 test('the list cursor moves within bounds and jumps to either end', t => {

@@ -1,4 +1,4 @@
 /** The name certificates are issued to: docker-machine uses $USER, then %USERNAME%. */
-export function certificateUser(env: NodeJS.ProcessEnv = process.env): string {
+export function certificateUser(env: NodeJS.ProcessEnv): string {
 	return env.USER || env.USERNAME || 'unknown';
 }

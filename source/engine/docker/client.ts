@@ -7,7 +7,7 @@ import type {IncomingMessage} from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import {isIP, type Socket} from 'node:net';
-import {MachinistError} from '../errors.js';
+import {MachinistError, abortError} from '../errors.js';
 import {goTlsReason, joinHostPort, timeoutReason, type TimeoutStage} from '../certs/tls-errors.js';
 
 /** The parts of `GET /version` Machinist reads; daemons send more. */
@@ -162,11 +162,6 @@ function parseDockerUrl(url: string): {host: string; port: number} {
 	const host = parsed.hostname.replace(/^\[(.*)]$/, '$1');
 	if (host === '') throw new MachinistError(`Invalid Docker URL "${url}": expected tcp://HOST:PORT`);
 	return {host, port: parsed.port === '' ? 2376 : Number(parsed.port)};
-}
-
-function abortError(signal: AbortSignal): Error {
-	const {reason} = signal;
-	return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 export class DockerClient {

@@ -159,9 +159,6 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 	private sdkPromise: Promise<typeof import('@aws-sdk/client-ec2')> | undefined;
 
 	private async sdk(): Promise<typeof import('@aws-sdk/client-ec2')> {
-		// The SDK warns on every Node below 22 about its releases after January 2027; this pinned
-		// version supports Node 20, and the warning would break one-line errors.
-		process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 		this.sdkPromise ??= import('@aws-sdk/client-ec2');
 		return this.sdkPromise;
 	}

@@ -16,12 +16,20 @@ export type DriverTimings = {
 	sshWaitMs?: number;
 	/** The pause between two polls of a cloud API. */
 	pollIntervalMs?: number;
+	/** A local VM: how long an accelerated guest may take to print its first kernel line before tcg is tried. */
+	accelProbeMs?: number;
+	/** A local VM: how long an ACPI power-down may take before the VM is killed. */
+	stopTimeoutMs?: number;
+	/** How long provisioning lets the init system restart dockerd (a VM under TCG takes minutes). */
+	dockerRestartMs?: number;
 };
 
 /** What a driver call may need beyond its own config. */
 export type DriverContext = {
 	/** The machine's directory in the store (keys, certs). */
 	machineDir: string;
+	/** The engine's environment (PATH, proxies, the ssh agent, XDG_RUNTIME_DIR), as the face gave it. */
+	env: NodeJS.ProcessEnv;
 	signal?: AbortSignal;
 	progress?: ProgressSink;
 	timings?: DriverTimings;

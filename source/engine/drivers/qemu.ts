@@ -63,16 +63,12 @@ const files = {
 	socket: 'qmp.sock',
 } as const;
 
-function msFromEnv(name: string, fallback: number): number {
-	const text = process.env[name];
-	return text && /^\d+$/.test(text) ? Number(text) : fallback;
-}
-
+// Defaults of the waits a face may change through the driver context's timings.
 /** How long a boot may take to reach sshd: TCG first boots with cloud-init take a minute or two. */
-const bootTimeoutMs = () => msFromEnv('MACHINIST_QEMU_BOOT_TIMEOUT_MS', 300_000);
+const bootTimeoutMs = (context: DriverContext) => context.timings?.readyTimeoutMs ?? 300_000;
 /** How long an accelerated guest may take to print its first kernel line. */
-const accelProbeMs = () => msFromEnv('MACHINIST_QEMU_ACCEL_PROBE_MS', 30_000);
-const powerdownMs = 60_000;
+const accelProbeMs = (context: DriverContext) => context.timings?.accelProbeMs ?? 30_000;
+const powerdownMs = (context: DriverContext) => context.timings?.stopTimeoutMs ?? 60_000;
 const quitMs = 5000;
 
 /** A kernel line on the serial console: the guest really runs, past firmware and boot loader. */
@@ -102,13 +98,13 @@ function installHint(): string {
 	}
 }
 
-async function findOnPath(name: string): Promise<string | undefined> {
+async function findOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
 	if (name.includes('/'))
 		return access(name, constants.X_OK).then(
 			() => name,
 			() => undefined,
 		);
-	for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+	for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
 		const candidate = path.join(dir, name);
 		if (
 			await access(candidate, constants.X_OK).then(
@@ -201,22 +197,22 @@ class QemuDriver implements Driver {
 	}
 
 	private file(context: DriverContext, name: keyof typeof files): string {
-		return name === 'socket' ? socketPathFor(context.machineDir, files.socket) : path.join(context.machineDir, files[name]);
+		return name === 'socket' ? socketPathFor(context.machineDir, files.socket, context.env) : path.join(context.machineDir, files[name]);
 	}
 
 	private binary(): string {
 		return this.config.QemuBinary || defaultBinary();
 	}
 
-	private async requireProgram(name: string): Promise<string> {
-		const found = await findOnPath(name);
+	private async requireProgram(name: string, context: DriverContext): Promise<string> {
+		const found = await findOnPath(name, context.env);
 		if (!found) throw new MachinistError(`QEMU is not installed (${name} not found): install it with ${installHint()}, or give --qemu-binary`);
 		return found;
 	}
 
-	async preCreateCheck(): Promise<void> {
-		await this.requireProgram(this.binary());
-		await this.requireProgram(this.qemuImg());
+	async preCreateCheck(context: DriverContext): Promise<void> {
+		await this.requireProgram(this.binary(), context);
+		await this.requireProgram(this.qemuImg(), context);
 		if (this.config.ShareFolder) {
 			const host = this.config.ShareFolder.split(':')[0]!;
 			const info = await stat(host).catch(() => undefined);
@@ -282,6 +278,7 @@ class QemuDriver implements Driver {
 			cacheDir,
 			checksum: this.config.BootImageChecksum,
 			signal: context.signal,
+			env: context.env,
 			onDownload: (url, size) => {
 				this.log(context, `Downloading ${url}${size ? ` (${Math.ceil(size / 1024 / 1024)} MiB)` : ''} to ${cacheDir}...`);
 			},
@@ -385,7 +382,7 @@ class QemuDriver implements Driver {
 
 	/** Starts QEMU in the background; its own errors (a port in use, say) come back as one line. */
 	private async launch(context: DriverContext, accel: string): Promise<void> {
-		const binary = await this.requireProgram(this.binary());
+		const binary = await this.requireProgram(this.binary(), context);
 		const socket = this.file(context, 'socket');
 		await ensureSocketDir(socket);
 		await rm(socket, {force: true});
@@ -464,7 +461,7 @@ class QemuDriver implements Driver {
 
 	/** Undefined when the guest printed a kernel line; otherwise what was seen instead. */
 	private async probeProgress(context: DriverContext): Promise<string | undefined> {
-		const deadline = Date.now() + accelProbeMs();
+		const deadline = Date.now() + accelProbeMs(context);
 		while (Date.now() < deadline) {
 			context.signal?.throwIfAborted();
 			const lines = await tailOfLog(this.file(context, 'serial'), 200);
@@ -477,11 +474,11 @@ class QemuDriver implements Driver {
 			});
 		}
 
-		return `no kernel output on the serial console within ${Math.round(accelProbeMs() / 1000)} s; last lines: ${lastLines(await tailOfLog(this.file(context, 'serial'), 3))}`;
+		return `no kernel output on the serial console within ${Math.round(accelProbeMs(context) / 1000)} s; last lines: ${lastLines(await tailOfLog(this.file(context, 'serial'), 3))}`;
 	}
 
 	private async waitForSsh(context: DriverContext): Promise<void> {
-		const timeoutMs = bootTimeoutMs();
+		const timeoutMs = bootTimeoutMs(context);
 		const deadline = Date.now() + timeoutMs;
 		let reported = Date.now();
 		while (Date.now() < deadline) {
@@ -558,7 +555,7 @@ class QemuDriver implements Driver {
 			() => true,
 			() => false,
 		);
-		if (asked && (await waitForExit(pid, msFromEnv('MACHINIST_QEMU_POWERDOWN_TIMEOUT_MS', powerdownMs)))) {
+		if (asked && (await waitForExit(pid, powerdownMs(context)))) {
 			await this.cleanRuntime(context);
 			return;
 		}

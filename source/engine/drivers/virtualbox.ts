@@ -598,7 +598,8 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 
 		if (state !== 'Running') return;
 		await this.manage(['controlvm', this.name, 'acpipowerbutton'], context);
-		const deadline = Date.now() + powerButtonTimeoutMs;
+		const timeoutMs = context.timings?.stopTimeoutMs ?? powerButtonTimeoutMs;
+		const deadline = Date.now() + timeoutMs;
 		while (Date.now() < deadline) {
 			await pause(1000, context.signal);
 			if ((await this.getState(context)) !== 'Running') {
@@ -607,7 +608,7 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 			}
 		}
 
-		this.log(context, `The VM did not shut down within ${powerButtonTimeoutMs / 1000} s of the power button; powering it off`);
+		this.log(context, `The VM did not shut down within ${Math.round(timeoutMs / 1000)} s of the power button; powering it off`);
 		await this.kill(context);
 	}
 

@@ -27,7 +27,8 @@ export type EnsureImageOptions = {
 	onDownload?: (url: string, size: number | undefined) => void;
 	onWarning?: (message: string) => void;
 	signal?: AbortSignal;
-	env?: NodeJS.ProcessEnv;
+	/** For the proxy variables. */
+	env: NodeJS.ProcessEnv;
 };
 
 type Digest = {algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5'; hex: string};
@@ -57,8 +58,8 @@ export function digestFromSums(sums: string, fileName: string): Digest | undefin
 	for (const line of sums.split('\n')) {
 		const gnu = /^([\da-f]{32,128})\s+\*?(?:\.\/)?(\S.*?)\s*$/i.exec(line);
 		const bsd = /^(SHA256|SHA512|SHA1|MD5)\s*\((.+)\)\s*=\s*([\da-f]+)\s*$/i.exec(line);
-		if (gnu && gnu[2] === fileName) return parseDigest(gnu[1]!);
-		if (bsd && bsd[2] === fileName) return parseDigest(`${bsd[1]!.toLowerCase()}:${bsd[3]!}`);
+		if (gnu?.[2] === fileName) return parseDigest(gnu[1]!);
+		if (bsd?.[2] === fileName) return parseDigest(`${bsd[1]!.toLowerCase()}:${bsd[3]!}`);
 	}
 
 	return undefined;

@@ -21,7 +21,7 @@ const maxRedirects = 5;
 
 function proxyVariable(env: NodeJS.ProcessEnv, name: string): string | undefined {
 	const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
-	return value ? value : undefined;
+	return value || undefined;
 }
 
 /** Whether NO_PROXY exempts a host: `*`, exact names, `.suffix` or `suffix` domain matches. */
@@ -108,8 +108,8 @@ async function getOnce(url: URL, env: NodeJS.ProcessEnv, signal?: AbortSignal): 
 }
 
 /** GETs a URL (following redirects); throws a one-line error for anything but 200. */
-export async function httpGet(text: string, options: {env?: NodeJS.ProcessEnv; signal?: AbortSignal} = {}): Promise<HttpResponse> {
-	const env = options.env ?? process.env;
+export async function httpGet(text: string, options: {env: NodeJS.ProcessEnv; signal?: AbortSignal}): Promise<HttpResponse> {
+	const {env} = options;
 	let url = new URL(text);
 	for (let hop = 0; hop <= maxRedirects; hop++) {
 		if (url.protocol !== 'http:' && url.protocol !== 'https:')
@@ -144,7 +144,7 @@ export async function httpGet(text: string, options: {env?: NodeJS.ProcessEnv; s
 }
 
 /** A small text file (a checksum list), read whole. */
-export async function httpGetText(url: string, options: {env?: NodeJS.ProcessEnv; signal?: AbortSignal} = {}): Promise<string> {
+export async function httpGetText(url: string, options: {env: NodeJS.ProcessEnv; signal?: AbortSignal}): Promise<string> {
 	const {body} = await httpGet(url, options);
 	const chunks: Buffer[] = [];
 	for await (const chunk of body) chunks.push(chunk as Buffer);

@@ -152,6 +152,7 @@ export async function createMachine(
 				driver,
 				dir: engine.store.machineDir(request.name),
 				timings: engine.driverTimings[request.driverName],
+				env: engine.env,
 			};
 			const context = driverContext(machine, {progress, signal: options.signal});
 			progress({type: 'step', message: 'Running pre-create checks...'});

@@ -13,18 +13,27 @@ export type Machine = {
 	readonly dir: string;
 	/** The waits the engine was told to shorten for this machine's driver. */
 	readonly timings?: DriverTimings;
+	/** The engine's environment, for the driver. */
+	readonly env: NodeJS.ProcessEnv;
 };
 
 export async function machineFromHost(engine: Engine, host: HostRecord): Promise<Machine> {
-	return {name: host.Name, host, driver: await driverFor(host), dir: engine.store.machineDir(host.Name), timings: engine.driverTimings[host.DriverName]};
+	return {
+		name: host.Name,
+		host,
+		driver: await driverFor(host),
+		dir: engine.store.machineDir(host.Name),
+		timings: engine.driverTimings[host.DriverName],
+		env: engine.env,
+	};
 }
 
 export async function loadMachine(engine: Engine, name: string): Promise<Machine> {
 	return machineFromHost(engine, await engine.store.load(name));
 }
 
-export function driverContext(machine: Machine, extra: Omit<DriverContext, 'machineDir'> = {}): DriverContext {
-	return {machineDir: machine.dir, ...(machine.timings ? {timings: machine.timings} : {}), ...extra};
+export function driverContext(machine: Machine, extra: Omit<DriverContext, 'machineDir' | 'env'> = {}): DriverContext {
+	return {machineDir: machine.dir, env: machine.env, ...(machine.timings ? {timings: machine.timings} : {}), ...extra};
 }
 
 /**

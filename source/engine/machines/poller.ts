@@ -1,4 +1,5 @@
-// The app's machine list kept fresh: polling every machine, faster for busy ones.
+// The app's machine list kept fresh: the machines on screen at the beat, busy ones faster, the
+// rest in the background.
 import type {Engine} from '../engine.js';
 import {naturalCompare, queryMachines, type MachineStatus} from './query.js';
 
@@ -15,11 +16,19 @@ export type PollerOptions = {
 	intervalMs?: number;
 	/** Machines marked busy (starting, stopping, provisioning), this often (default 1 s). */
 	fastIntervalMs?: number;
+	/**
+	 * Machines the face says are off screen, this often (default 30 s): with 200 machines and 40
+	 * rows on screen, polling all of them every beat is what the idle app spends its CPU on.
+	 */
+	backgroundIntervalMs?: number;
 	/** Per-machine query timeout (default 10 s, as `ls`). */
 	timeoutMs?: number;
 	concurrency?: number;
 	now?: () => number;
 };
+
+/** How long the view must rest before rows that came into it are polled. */
+const arrivalSettleMs = 150;
 
 /**
  * The one place that polls machines for a long-running face: bounded concurrency, per-host
@@ -33,12 +42,17 @@ export class StatusPoller {
 	readonly #rows = new Map<string, MachineRow>();
 	readonly #listeners = new Set<() => void>();
 	readonly #fast = new Set<string>();
+	/** What the face shows; undefined until it says, which means every machine. */
+	#visible: ReadonlySet<string> | undefined;
+	readonly #arrived = new Set<string>();
+	#arrivalTimer: NodeJS.Timeout | undefined;
 	#order: string[] = [];
 	#timers: NodeJS.Timeout[] = [];
 	#polling = false;
 	#lastSignature = '';
 	#lastEmit = 0;
-	#pendingFull = false;
+	/** What was asked for while a poll ran: polled right after it. */
+	#pending: Array<(name: string) => boolean> = [];
 	#controller = new AbortController();
 
 	constructor(engine: Engine, options: PollerOptions = {}) {
@@ -46,6 +60,7 @@ export class StatusPoller {
 		this.#options = {
 			intervalMs: options.intervalMs ?? 5000,
 			fastIntervalMs: options.fastIntervalMs ?? 1000,
+			backgroundIntervalMs: options.backgroundIntervalMs ?? 30_000,
 			timeoutMs: options.timeoutMs ?? 10_000,
 			concurrency: options.concurrency ?? 8,
 		};
@@ -56,10 +71,8 @@ export class StatusPoller {
 		void this.refresh();
 		this.#timers.push(
 			setInterval(() => {
-				void this.refresh();
+				void this.#poll(name => this.#due(name));
 			}, this.#options.intervalMs),
-		);
-		this.#timers.push(
 			setInterval(() => {
 				if (this.#fast.size > 0) void this.#poll(name => this.#fast.has(name));
 			}, this.#options.fastIntervalMs),
@@ -67,6 +80,7 @@ export class StatusPoller {
 	}
 
 	stop(): void {
+		clearTimeout(this.#arrivalTimer);
 		for (const timer of this.#timers) clearInterval(timer);
 		this.#timers = [];
 		this.#controller.abort();
@@ -92,6 +106,39 @@ export class StatusPoller {
 		else this.#fast.delete(name);
 	}
 
+	/**
+	 * The machines the face shows. They are polled at the beat, the others every
+	 * `backgroundIntervalMs`; a machine that comes into view with an answer older than the beat is
+	 * polled at once, so what is on screen is never older than one beat.
+	 */
+	setVisible(names: readonly string[]): void {
+		const previous = this.#visible;
+		this.#visible = new Set(names);
+		if (!previous) return;
+		for (const name of names) if (!previous.has(name)) this.#arrived.add(name);
+		// While a key is held the view moves every few milliseconds: poll once it rests, for
+		// what is then on screen, so scrolling is not slowed by queries of rows already gone.
+		clearTimeout(this.#arrivalTimer);
+		this.#arrivalTimer = setTimeout(() => {
+			const now = this.#now();
+			const wanted = new Set([...this.#arrived].filter(name => this.#visible?.has(name) && this.#age(name, now) >= this.#options.intervalMs));
+			this.#arrived.clear();
+			if (wanted.size > 0) void this.#poll(name => wanted.has(name));
+		}, arrivalSettleMs);
+	}
+
+	#age(name: string, now: number): number {
+		const updatedAt = this.#rows.get(name)?.updatedAt;
+		return updatedAt === undefined ? Number.POSITIVE_INFINITY : now - updatedAt;
+	}
+
+	/** At the beat: what is on screen or busy, and whatever the background beat has come round to. */
+	#due(name: string): boolean {
+		if (this.#visible === undefined || this.#visible.has(name) || this.#fast.has(name)) return true;
+		// Half a beat of slack, so a background row is not pushed to the next beat by jitter.
+		return this.#age(name, this.#now()) >= this.#options.backgroundIntervalMs - this.#options.intervalMs / 2;
+	}
+
 	/** Polls every machine now (after an action, or on the user's request). */
 	async refresh(): Promise<void> {
 		await this.#poll(() => true);
@@ -99,8 +146,8 @@ export class StatusPoller {
 
 	async #poll(include: (name: string) => boolean): Promise<void> {
 		if (this.#polling) {
-			// One poll at a time; whatever was asked for meanwhile is covered by a full poll after.
-			this.#pendingFull = true;
+			// One poll at a time; whatever was asked for meanwhile is polled right after.
+			this.#pending.push(include);
 			return;
 		}
 
@@ -124,9 +171,10 @@ export class StatusPoller {
 			this.#polling = false;
 		}
 
-		if (this.#pendingFull) {
-			this.#pendingFull = false;
-			await this.refresh();
+		if (this.#pending.length > 0) {
+			const asked = this.#pending;
+			this.#pending = [];
+			await this.#poll(name => asked.some(wanted => wanted(name)));
 		}
 	}
 

@@ -1,7 +1,7 @@
 // Asking machines their state, URL and Docker version, bounded and timed: ls, active, inspect, the app's list.
 import type {DockerInfo} from '../docker/client.js';
 import type {Engine} from '../engine.js';
-import {MachinistError, errorMessage} from '../errors.js';
+import {MachinistError, abortError, errorMessage} from '../errors.js';
 import type {HostRecord, SwarmOptions} from '../store/host.js';
 import {readNotes} from '../store/notes.js';
 import type {StoreEntry} from '../store/store.js';
@@ -205,7 +205,7 @@ export async function queryMachine(engine: Engine, host: HostRecord, swarm: stri
 				controller.signal.addEventListener(
 					'abort',
 					() => {
-						reject(controller.signal.reason);
+						reject(abortError(controller.signal));
 					},
 					{once: true},
 				);

@@ -272,7 +272,7 @@ export async function provisionHost(engine: Engine, machine: Machine, remote: Re
 	const configChanged = await init.configure(remote, setup, signal);
 	if (certificatesChanged || configChanged || !(await daemonAnswers(engine, machine, signal))) {
 		try {
-			await init.restart(remote, signal);
+			await init.restart(remote, signal, machine.timings?.dockerRestartMs);
 		} catch {
 			signal?.throwIfAborted();
 			throw await daemonFailure(machine, remote, init, 'dockerd stopped (its restart failed)', signal);
@@ -301,6 +301,6 @@ export async function upgradeDocker(
 	progress({type: 'step', message: 'Upgrading docker...'});
 	await remote.sudo(provisioner.upgradePackageOf(facts.dockerd), {signal, timeoutMs: 20 * 60_000});
 	progress({type: 'step', message: 'Restarting docker...'});
-	await init.restart(remote, signal);
+	await init.restart(remote, signal, machine.timings?.dockerRestartMs);
 	await waitForDaemon(engine, machine, remote, init, {signal});
 }

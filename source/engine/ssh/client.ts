@@ -4,7 +4,7 @@
  * timeout and cancellable with an AbortSignal.
  */
 import ssh2, {type AuthenticationType, type ClientChannel, type ConnectConfig, type SFTPWrapper} from 'ssh2';
-import {MachinistError} from '../errors.js';
+import {MachinistError, abortError, asError} from '../errors.js';
 import {
 	type OfferedCredentials,
 	type SshEndpoint,
@@ -31,7 +31,7 @@ export type SshConnectOptions = {
 	privateKeyPath?: string;
 	/** Private key contents, when not in a file. */
 	privateKey?: string | Buffer;
-	/** ssh-agent socket, usually `process.env.SSH_AUTH_SOCK`. */
+	/** ssh-agent socket, usually SSH_AUTH_SOCK of the engine's environment. */
 	agent?: string;
 	password?: string;
 	/** The machine's `known_hosts` file holding its pinned host key. */
@@ -181,7 +181,7 @@ export class SshClient {
 			let pinned: Promise<void> | undefined;
 			const context = () => ({...target, socketConnected, readyTimeoutMs});
 
-			const finish = (error: unknown): void => {
+			const finish = (error: Error | undefined): void => {
 				if (settled) return;
 				settled = true;
 				signal?.removeEventListener('abort', onAbort);
@@ -195,7 +195,7 @@ export class SshClient {
 			};
 
 			const onAbort = (): void => {
-				finish(signal!.reason);
+				finish(abortError(signal!));
 			};
 
 			const onConnect = (): void => {
@@ -214,7 +214,7 @@ export class SshClient {
 						finish(undefined);
 					},
 					(error: unknown) => {
-						finish(error);
+						finish(asError(error));
 					},
 				);
 			};
@@ -480,7 +480,7 @@ export class SshClient {
 		let sftp: SFTPWrapper | undefined;
 		return new Promise<T | undefined>((resolve, reject) => {
 			let settled = false;
-			const finish = (error: unknown, value?: T): void => {
+			const finish = (error: Error | undefined, value?: T): void => {
 				if (settled) return;
 				settled = true;
 				clearTimeout(timer);
@@ -496,7 +496,7 @@ export class SshClient {
 			};
 
 			const onAbort = (): void => {
-				finish(options.signal!.reason);
+				finish(abortError(options.signal!));
 			};
 
 			const timer = setTimeout(() => {
@@ -541,7 +541,7 @@ export class SshClient {
 					);
 				});
 			} catch (error) {
-				finish(this.#closed ? this.#lost(what) : error);
+				finish(this.#closed ? this.#lost(what) : asError(error));
 			}
 		});
 	}
@@ -559,7 +559,7 @@ export class SshClient {
 			const stdout: Buffer[] = [];
 			const stderr: Buffer[] = [];
 
-			const finish = (error: unknown): void => {
+			const finish = (error: Error | undefined): void => {
 				if (settled) return;
 				settled = true;
 				clearTimeout(timer);
@@ -579,7 +579,7 @@ export class SshClient {
 			};
 
 			const onAbort = (): void => {
-				finish(options.signal!.reason);
+				finish(abortError(options.signal!));
 			};
 
 			const timer = setTimeout(() => {
@@ -596,7 +596,7 @@ export class SshClient {
 					try {
 						callback?.(chunk);
 					} catch (error) {
-						finish(error);
+						finish(asError(error));
 					}
 				};
 
@@ -650,7 +650,7 @@ export class SshClient {
 				if (options.pty) this.#raw.exec(command, {pty: {term: 'xterm', rows: 24, cols: 80}}, onChannel);
 				else this.#raw.exec(command, onChannel);
 			} catch (error) {
-				finish(this.#closed ? this.#lost(what) : error);
+				finish(this.#closed ? this.#lost(what) : asError(error));
 			}
 		});
 	}

@@ -15,11 +15,18 @@ export function knownHostsFileOf(machineDir: string): string {
 export async function connectToMachine(name: string, details: SshDetails | undefined, context: DriverContext & {readyTimeoutMs?: number}) {
 	if (!details) throw new MachinistError(`Machine "${name}" has no SSH access (its driver does not use SSH)`);
 	const {SshClient} = await import('./index.js');
-	return SshClient.connect({...sshConnectOptions(name, details, context.machineDir), signal: context.signal, readyTimeoutMs: context.readyTimeoutMs});
+	return SshClient.connect({
+		...sshConnectOptions(name, details, context.machineDir, context.env),
+		signal: context.signal,
+		readyTimeoutMs: context.readyTimeoutMs,
+	});
 }
 
-/** Connection options for a machine; the key falls back to the agent, then ~/.ssh defaults. */
-export function sshConnectOptions(name: string, details: SshDetails, machineDir: string, env: NodeJS.ProcessEnv = process.env) {
+/**
+ * Connection options for a machine; the key falls back to the agent, then ~/.ssh defaults
+ * (SSH_AUTH_SOCK and HOME of the engine's environment, which the face passes in).
+ */
+export function sshConnectOptions(name: string, details: SshDetails, machineDir: string, env: NodeJS.ProcessEnv) {
 	const agent = env.SSH_AUTH_SOCK;
 	const home = env.HOME ?? '';
 	const keyPath = details.keyPath || (agent ? undefined : path.join(home, '.ssh', 'id_rsa'));

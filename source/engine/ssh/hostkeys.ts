@@ -69,7 +69,10 @@ function patternsMatch(patterns: string, name: string): boolean {
 		const pattern = negated ? raw.slice(1) : raw;
 		let hit: boolean;
 		if (pattern.startsWith('|1|')) {
-			const [, , salt = '', hash = ''] = pattern.split('|');
+			// `|1|salt|hash`
+			const fields = pattern.split('|');
+			const salt = fields[2] ?? '';
+			const hash = fields[3] ?? '';
 			hit = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
 		} else {
 			hit = pattern.toLowerCase() === name;

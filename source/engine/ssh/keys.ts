@@ -96,12 +96,8 @@ async function writePrivateFile(file: string, content: string, overwrite: boolea
 			await handle.close();
 		}
 
-		if (overwrite) {
-			await rename(temporary, file);
-		} else {
-			// link() fails if the name exists, atomically; rename() would replace it.
-			await link(temporary, file);
-		}
+		// link() fails if the name exists, atomically; rename() would replace it.
+		await (overwrite ? rename(temporary, file) : link(temporary, file));
 	} catch (error) {
 		const {code} = error as NodeJS.ErrnoException;
 		if (code === 'EEXIST' && !overwrite) {

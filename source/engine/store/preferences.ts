@@ -25,7 +25,7 @@ export const preferenceDefaults: Preferences = {
 };
 
 /** conf pulls in ajv; only commands that read preferences pay for loading it. */
-export async function openPreferences(env: NodeJS.ProcessEnv = process.env) {
+export async function openPreferences(env: NodeJS.ProcessEnv) {
 	const {default: Conf} = await import('conf');
 	const cwd = env.MACHINIST_CONFIG_DIR;
 	return new Conf<Preferences>({

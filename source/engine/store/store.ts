@@ -31,7 +31,7 @@ export type StoreEntry =
 	| {name: string; host: HostRecord; error?: undefined; recordName?: string; operation?: BusyState}
 	| {name: string; host?: undefined; error: MachinistError; recordName?: undefined; operation?: BusyState};
 
-export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultStorePath(env: NodeJS.ProcessEnv): string {
 	const fromEnv = env.MACHINE_STORAGE_PATH;
 	if (fromEnv) return path.resolve(fromEnv);
 	return path.join(env.HOME ?? os.homedir(), '.docker', 'machine');

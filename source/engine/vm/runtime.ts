@@ -18,13 +18,13 @@ const maxSocketPath = 100;
  * otherwise in a private directory under $XDG_RUNTIME_DIR (or the temp directory) named by a
  * hash of the machine directory, so a deep store path never breaks the socket.
  */
-export function socketPathFor(machineDir: string, name: string, env: NodeJS.ProcessEnv = process.env): string {
+export function socketPathFor(machineDir: string, name: string, env: NodeJS.ProcessEnv): string {
 	const inMachineDir = path.join(machineDir, name);
 	if (Buffer.byteLength(inMachineDir) <= maxSocketPath) return inMachineDir;
 	return path.join(shortRuntimeDir(machineDir, env), name);
 }
 
-export function shortRuntimeDir(machineDir: string, env: NodeJS.ProcessEnv = process.env): string {
+export function shortRuntimeDir(machineDir: string, env: NodeJS.ProcessEnv): string {
 	const base = env.XDG_RUNTIME_DIR && Buffer.byteLength(env.XDG_RUNTIME_DIR) < 60 ? env.XDG_RUNTIME_DIR : os.tmpdir().length < 60 ? os.tmpdir() : '/tmp';
 	return path.join(base, `machinist-${createHash('sha256').update(machineDir).digest('hex').slice(0, 12)}`);
 }

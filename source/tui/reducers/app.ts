@@ -48,7 +48,7 @@ export type Effect =
 /** What is drawn over the current screen, and takes the keys while it is there. */
 export type Overlay =
 	| {kind: 'help'; from: Context; scroll: number}
-	| {kind: 'confirm'; question: string; then: Effect}
+	| {kind: 'confirm'; question: string; onYes: Effect}
 	| ({kind: 'env'} & Omit<EnvDialogProps, 'inTmux'>)
 	| {kind: 'message'; title: string; text: string}
 	/** The managers a machine can join, to pick one. */
@@ -92,7 +92,7 @@ export type AppAction =
 	| {type: 'toast'; toast: Toast}
 	/** A toast's time is up (a newer one stays). */
 	| {type: 'toastExpired'; toast: Toast}
-	| {type: 'confirm'; question: string; then: Effect}
+	| {type: 'confirm'; question: string; onYes: Effect}
 	/** The answer for a dialog: shown only if that dialog is still open. */
 	| {type: 'dialogAnswer'; request: number; overlay: Overlay; toast?: Toast}
 	| {type: 'failure'; title: string; text: string}
@@ -163,7 +163,7 @@ export function selectedMachine(state: AppState, view: AppView): string | undefi
 
 /** The operations view lists the newest first. */
 export function operationKeys(operations: AppView['operations']): string[] {
-	return operations.map(operation => String(operation.id)).reverse();
+	return operations.map(operation => String(operation.id)).toReversed();
 }
 
 function notify(state: AppState, text: string, tone: Toast['tone'] = 'info'): AppState {
@@ -191,7 +191,7 @@ function onMachine(state: AppState, command: CommandName, machine: string, view:
 		if (busy) return same(notify(state, `${machine} is busy (${operationVerbs[busy.kind]}); wait for it, or see o`, 'danger'));
 		const question = questions[kind];
 		const run: Effect = isSwarmOperation(kind) ? {type: 'swarm', kind, machine} : {type: 'run', kind, machine};
-		return question ? same({...state, overlay: {kind: 'confirm', question: question(machine), then: run}}) : {state, effects: [run]};
+		return question ? same({...state, overlay: {kind: 'confirm', question: question(machine), onYes: run}}) : {state, effects: [run]};
 	}
 
 	switch (command) {
@@ -229,10 +229,10 @@ function screenMachine(screen: Screen): string | undefined {
 }
 
 /** What confirming runs, and what it changes on screen: a removed machine's screens close. */
-function confirmed(state: AppState, then: Effect): Result {
+function confirmed(state: AppState, effect: Effect): Result {
 	const closed = {...state, overlay: undefined};
-	const leaving = then.type === 'run' && then.kind === 'rm' && screenMachine(state.screen) === then.machine;
-	return {state: leaving ? {...closed, screen: {name: 'list'}} : closed, effects: [then]};
+	const leaving = effect.type === 'run' && effect.kind === 'rm' && screenMachine(state.screen) === effect.machine;
+	return {state: leaving ? {...closed, screen: {name: 'list'}} : closed, effects: [effect]};
 }
 
 function onOverlayKey(state: AppState, overlay: Overlay, command: CommandName | undefined, view: AppView): Result {
@@ -247,7 +247,7 @@ function onOverlayKey(state: AppState, overlay: Overlay, command: CommandName | 
 		}
 
 		case 'confirm': {
-			if (command === 'yes') return confirmed(state, overlay.then);
+			if (command === 'yes') return confirmed(state, overlay.onYes);
 			if (command === 'no') return same({...state, overlay: undefined});
 			return same(state);
 		}
@@ -450,7 +450,10 @@ function onListKey(state: AppState, command: CommandName | undefined, view: AppV
 			const running = view.operations.filter(operation => operation.state === 'running');
 			if (running.length === 0) return {state, effects: [{type: 'exit'}]};
 			const what = running.map(operation => `${operation.kind} ${operation.machine}`).join(', ');
-			return same({...state, overlay: {kind: 'confirm', question: `Quit? Still running: ${what}. They stop when machinist does.`, then: {type: 'exit'}}});
+			return same({
+				...state,
+				overlay: {kind: 'confirm', question: `Quit? Still running: ${what}. They stop when machinist does.`, onYes: {type: 'exit'}},
+			});
 		}
 
 		default: {
@@ -482,10 +485,13 @@ export function onKey(state: AppState, key: Key, view: AppView): Result {
 
 /** Applies keys one after another; each effect list is concatenated in order. */
 export function onKeys(state: AppState, keys: readonly Key[], view: AppView): Result {
-	return keys.reduce<Result>((result, key) => {
+	let result = same(state);
+	for (const key of keys) {
 		const next = onKey(result.state, key, view);
-		return {state: next.state, effects: [...result.effects, ...next.effects]};
-	}, same(state));
+		result = {state: next.state, effects: [...result.effects, ...next.effects]};
+	}
+
+	return result;
 }
 
 export function appReducer(state: AppState, action: AppAction, view: AppView): Result {
@@ -508,7 +514,7 @@ export function appReducer(state: AppState, action: AppAction, view: AppView): R
 		}
 
 		case 'confirm': {
-			return same({...state, overlay: {kind: 'confirm', question: action.question, then: action.then}});
+			return same({...state, overlay: {kind: 'confirm', question: action.question, onYes: action.onYes}});
 		}
 
 		case 'dialogAnswer': {

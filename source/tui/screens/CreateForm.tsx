@@ -9,6 +9,7 @@ import type {CreateStep} from '../reducers/app.js';
 import {scrollStart} from '../reducers/list.js';
 import {useServices} from '../services.js';
 import {useTheme} from '../theme.js';
+import {LogTail} from '../components/LogTail.js';
 
 /** The driver list; ↑↓/jk move (wrapping), Enter or a digit chooses. */
 function DriverPicker({drivers, highlighted, problem}: {readonly drivers: readonly string[]; readonly highlighted: number; readonly problem?: string}) {
@@ -166,11 +167,7 @@ function Progress({
 				{command}
 			</Text>
 			<Box flexDirection='column' marginTop={1}>
-				{(operation?.log ?? []).slice(-Math.max(1, height - 5)).map((line, index) => (
-					<Text key={index} wrap='truncate-end'>
-						{line}
-					</Text>
-				))}
+				<LogTail lines={operation?.log ?? []} count={height - 5} />
 			</Box>
 		</Box>
 	);

@@ -5,6 +5,7 @@ import {useMachineDetails} from '../hooks/useMachineDetails.js';
 import {expiry, gibibytes, shortDuration} from '../labels.js';
 import {useServices} from '../services.js';
 import {stateColor, useTheme} from '../theme.js';
+import {LogTail} from '../components/LogTail.js';
 
 function Field({label, children}: {readonly label: string; readonly children: ReactNode}) {
 	const theme = useTheme();
@@ -111,11 +112,7 @@ export function Details({name, row, operations, height, now}: DetailsProps) {
 						{latest.kind} · {latest.state}
 						{latest.error ? `: ${latest.error}` : ''}
 					</Text>
-					{latest.log.slice(-Math.max(1, height - fieldLines - 1)).map((line, index) => (
-						<Text key={index} wrap='truncate-end'>
-							{line}
-						</Text>
-					))}
+					<LogTail lines={latest.log} count={height - fieldLines - 1} />
 				</Box>
 			) : null}
 		</Box>

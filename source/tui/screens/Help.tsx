@@ -2,18 +2,17 @@ import {Box, Text} from 'ink';
 import {helpSections, type Context} from '../keymap.js';
 import {useTheme} from '../theme.js';
 
-type Line = {title: string} | {keys: string; label: string} | {blank: true};
+/** `at` is the line's place in the whole help: its key, which scrolling and columns leave alone. */
+type Line = ({title: string} | {keys: string; label: string} | {blank: true}) & {at: number};
 
 const keysWidth = 14;
 const columnWidth = 44;
 
 /** The help overlay's lines, cut into as many side-by-side columns as the width allows. */
 export function helpColumns(context: Context, width: number): Line[][] {
-	const lines: Line[] = helpSections(context).flatMap((section, index) => [
-		...(index > 0 ? [{blank: true} as const] : []),
-		{title: section.title},
-		...section.lines,
-	]);
+	const lines: Line[] = helpSections(context)
+		.flatMap((section, index) => [...(index > 0 ? [{blank: true} as const] : []), {title: section.title}, ...section.lines])
+		.map((line, at) => ({...line, at}));
 	const count = Math.max(1, Math.floor(width / columnWidth));
 	const perColumn = Math.ceil(lines.length / count);
 	return Array.from({length: count}, (_, index) => lines.slice(index * perColumn, (index + 1) * perColumn));
@@ -29,18 +28,18 @@ export function Help({context, width, height, scroll}: {readonly context: Contex
 	const theme = useTheme();
 	return (
 		<Box>
-			{helpColumns(context, width).map((column, index) => (
-				<Box key={index} flexDirection='column' width={columnWidth} flexShrink={0}>
-					{column.slice(scroll, scroll + height).map((line, lineIndex) => {
-						if ('blank' in line) return <Text key={lineIndex}> </Text>;
+			{helpColumns(context, width).map(column => (
+				<Box key={column[0]?.at ?? 0} flexDirection='column' width={columnWidth} flexShrink={0}>
+					{column.slice(scroll, scroll + height).map(line => {
+						if ('blank' in line) return <Text key={line.at}> </Text>;
 						if ('title' in line)
 							return (
-								<Text key={lineIndex} bold color={theme.accent}>
+								<Text key={line.at} bold color={theme.accent}>
 									{line.title}
 								</Text>
 							);
 						return (
-							<Box key={lineIndex}>
+							<Box key={line.at}>
 								<Box width={keysWidth} flexShrink={0}>
 									<Text bold>{line.keys}</Text>
 								</Box>

@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
+import {useEffect} from 'react';
 import {type MachineRow, type Operation, stateLabel} from '../../engine/index.js';
 import {operationVerbs, shortDuration} from '../labels.js';
 import {scrollStart} from '../reducers/list.js';
@@ -49,11 +50,26 @@ export type MachineListProps = {
 	readonly filter: string;
 	readonly height: number;
 	readonly now: number;
+	/** Told which machines are on screen whenever that changes (the poller polls those at the beat). */
+	readonly onVisible?: (names: readonly string[]) => void;
 };
 
 /** The home screen: one line per machine, updated in place as the poller answers. */
-export function MachineList({rows, loaded, operations, selected, filter, height, now}: MachineListProps) {
+export function MachineList({rows, loaded, operations, selected, filter, height, now, onVisible}: MachineListProps) {
 	const theme = useTheme();
+	const bodyHeight = Math.max(1, height - 1);
+	const start = scrollStart(
+		rows.findIndex(row => row.name === selected),
+		rows.length,
+		bodyHeight,
+	);
+	const visible = rows
+		.slice(start, start + bodyHeight)
+		.map(row => row.name)
+		.join('\n');
+	useEffect(() => {
+		onVisible?.(visible === '' ? [] : visible.split('\n'));
+	}, [visible, onVisible]);
 	if (rows.length === 0) {
 		let message = loaded ? 'No machines yet. Press n to create one.' : 'Reading the machine store…';
 		if (filter) message = `No machine name contains "${filter}". Esc clears the filter.`;
@@ -68,9 +84,6 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 	// The SWARM column only once some machine is in a swarm: the URL and errors need the width more.
 	const columns = table.some(line => line.cells.swarm !== '') ? allColumns : allColumns.filter(column => column.key !== 'swarm');
 	const widths = columns.map(column => Math.min(column.max, Math.max(column.title.length, ...table.map(line => line.cells[column.key].length))) + gap);
-	const cursor = table.findIndex(line => line.row.name === selected);
-	const bodyHeight = Math.max(1, height - 1);
-	const start = scrollStart(cursor, table.length, bodyHeight);
 
 	return (
 		<Box flexDirection='column'>

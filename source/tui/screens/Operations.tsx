@@ -4,6 +4,7 @@ import type {Operation} from '../../engine/index.js';
 import {shortDuration} from '../labels.js';
 import {scrollStart} from '../reducers/list.js';
 import {useTheme} from '../theme.js';
+import {LogTail} from '../components/LogTail.js';
 
 export type OperationsProps = {
 	/** Newest first, as listed. */
@@ -50,11 +51,7 @@ export function Operations({operations, selected, height, now}: OperationsProps)
 					<Text color={theme.muted}>
 						── log of {current.kind} {current.machine} ──
 					</Text>
-					{[...current.log, ...(current.error ? [`Error: ${current.error}`] : [])].slice(-logHeight).map((line, index) => (
-						<Text key={index} wrap='truncate-end' color={line.startsWith('Error: ') ? theme.danger : undefined}>
-							{line}
-						</Text>
-					))}
+					<LogTail lines={current.log} error={current.error} count={logHeight} />
 				</Box>
 			) : null}
 		</Box>

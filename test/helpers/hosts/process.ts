@@ -1,6 +1,7 @@
 /** Process, /proc, mount and lock helpers shared by the test-host modules. */
 import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export type ExecResult = {code: number; stdout: string; stderr: string};
@@ -46,13 +47,13 @@ export async function run(
 			resolve({code: code ?? 128 + (signal ? signalNumber(signal) : 0), stdout, stderr});
 		});
 		// A command that does not read its input must not fail the call with EPIPE.
-		child.stdin.on('error', () => {});
+		child.stdin.on('error', () => undefined);
 		child.stdin.end(options.input ?? '');
 	});
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
-	return ({SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15} as Record<string, number>)[signal] ?? 0;
+	return os.constants.signals[signal];
 }
 
 export async function runChecked(command: string, args: string[], options: Parameters<typeof run>[2] = {}): Promise<string> {
@@ -136,7 +137,7 @@ export function comm(pid: number): string | undefined {
 
 /** rm -rf that first unmounts whatever is mounted inside (a killed debootstrap leaves /proc). */
 export function removeTree(dir: string): void {
-	for (const mountPoint of mountsUnder(dir).reverse()) runSync('umount', ['--lazy', mountPoint]);
+	for (const mountPoint of mountsUnder(dir).toReversed()) runSync('umount', ['--lazy', mountPoint]);
 	fs.rmSync(dir, {recursive: true, force: true, maxRetries: 3});
 }
 

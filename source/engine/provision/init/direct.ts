@@ -31,7 +31,7 @@ const direct: InitSystem = {
 	async configure(remote, setup, signal) {
 		return writeIfChanged(remote, startScript, startScriptContent(setup), 0o755, signal);
 	},
-	async restart(remote, signal) {
+	async restart(remote, signal, timeoutMs = 120_000) {
 		await remote.sudo(
 			[
 				`if [ -f ${pidFile} ]; then pid=$(cat ${pidFile}); kill "$pid" 2>/dev/null; i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done; kill -9 "$pid" 2>/dev/null; rm -f ${pidFile}; fi`,
@@ -40,7 +40,7 @@ const direct: InitSystem = {
 				`if command -v setsid >/dev/null 2>&1; then setsid sh ${startScript} >>${logFile} 2>&1 </dev/null & else nohup sh ${startScript} >>${logFile} 2>&1 </dev/null & fi`,
 				'true',
 			].join('\n'),
-			{signal, timeoutMs: 120_000, label: 'restart docker'},
+			{signal, timeoutMs, label: 'restart docker'},
 		);
 	},
 	async failed(remote, signal) {

@@ -14,8 +14,8 @@ export type InitSystem = {
 	localSocket(remote: Remote, signal?: AbortSignal): Promise<string>;
 	/** Writes the daemon's configuration; true when it changed. */
 	configure(remote: Remote, setup: DaemonSetup, signal?: AbortSignal): Promise<boolean>;
-	/** Restarts dockerd with the current configuration and certificates. */
-	restart(remote: Remote, signal?: AbortSignal): Promise<void>;
+	/** Restarts dockerd with the current configuration and certificates, within `timeoutMs` (else the init system's default). */
+	restart(remote: Remote, signal?: AbortSignal, timeoutMs?: number): Promise<void>;
 	/** Whether dockerd has given up (a failed unit, a dead process): no point waiting for it. */
 	failed(remote: Remote, signal?: AbortSignal): Promise<boolean>;
 	/** The daemon's last log lines, for error messages. */

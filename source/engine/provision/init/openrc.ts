@@ -25,10 +25,10 @@ const openrc: InitSystem = {
 	async configure(remote, setup, signal) {
 		return writeIfChanged(remote, confFile, confContent(setup), 0o644, signal);
 	},
-	async restart(remote, signal) {
+	async restart(remote, signal, timeoutMs = 120_000) {
 		await remote.sudo('rc-update add docker default >/dev/null 2>&1 || true; rc-service docker restart', {
 			signal,
-			timeoutMs: 120_000,
+			timeoutMs,
 			label: 'restart docker',
 		});
 	},

@@ -54,7 +54,7 @@ const systemd: InitSystem = {
 	async configure(remote, setup, signal) {
 		return writeIfChanged(remote, dropIn, dropInContent(setup), 0o644, signal);
 	},
-	async restart(remote, signal) {
+	async restart(remote, signal, timeoutMs = 300_000) {
 		// reset-failed: a daemon that failed several times in a row is otherwise refused a start
 		// ("start request repeated too quickly") until the rate limit expires.
 		await remote.sudo(
@@ -67,7 +67,7 @@ const systemd: InitSystem = {
 				// A VM under TCG on a busy machine takes minutes to stop and start dockerd (iptables);
 				// a lost link is noticed sooner, by the session's keepalive.
 			].join(' && '),
-			{signal, timeoutMs: 300_000, label: 'restart docker'},
+			{signal, timeoutMs, label: 'restart docker'},
 		);
 	},
 	async failed(remote, signal) {
