@@ -172,7 +172,7 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 	/** A VBoxManage call whose errors name what to do. */
 	private async manage(args: string[], context: DriverContext): Promise<string> {
 		try {
-			return await this.vbox(args, {signal: context.signal});
+			return await this.vbox(args, {env: context.env, signal: context.signal});
 		} catch (error) {
 			if (!(error instanceof VBoxManageError)) throw error;
 			switch (classifyError(error.detail)) {
@@ -200,7 +200,7 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 	}
 
 	async preCreateCheck(context: DriverContext): Promise<void> {
-		const version = (await this.vbox(['--version'], {signal: context.signal})).trim();
+		const version = (await this.vbox(['--version'], {env: context.env, signal: context.signal})).trim();
 		const major = Number(/^(\d+)\./.exec(version)?.[1]);
 		if (major > 0 && major < 5) throw new MachinistError(`VirtualBox ${version} is too old: install VirtualBox 5 or later, or use -d qemu`);
 		if (this.config.Boot2DockerURL || this.config.Boot2DockerImportVM) {
@@ -218,7 +218,7 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 				throw new MachinistError(`the share folder ${share.host} is not a directory: check --virtualbox-share-folder, or use --virtualbox-no-share`);
 		}
 
-		const existing = await this.vbox(['list', 'vms'], {signal: context.signal});
+		const existing = await this.vbox(['list', 'vms'], {env: context.env, signal: context.signal});
 		if (existing.split('\n').some(line => line.startsWith(`"${this.name}" `))) {
 			throw new MachinistError(`VirtualBox already has a VM named "${this.name}": choose another machine name, or remove that VM in VirtualBox`);
 		}
@@ -359,6 +359,7 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 		let lastPercent = -1;
 		return ensureImage(this.config.BootImage, {
 			cacheDir,
+			env: context.env,
 			checksum: this.config.BootImageChecksum,
 			signal: context.signal,
 			onDownload: (url, size) => {
@@ -408,7 +409,7 @@ class VirtualBoxDriver extends IpSshDriver<VirtualBoxConfig> {
 			try {
 				await this.manage(['hostonlyif', 'ipconfig', name, '--ip', cidr.ip, '--netmask', cidr.mask], context);
 			} catch (error) {
-				await this.vbox(['hostonlyif', 'remove', name]).catch(() => undefined);
+				await this.vbox(['hostonlyif', 'remove', name], {env: context.env}).catch(() => undefined);
 				if (error instanceof VBoxManageError && classifyError(error.detail) === 'access-denied') {
 					const network = `${numberToIp(cidr.network)}/${cidr.prefix}`;
 					throw new MachinistError(

@@ -44,7 +44,8 @@ export function firstErrorLine(text: string): string {
 	return lines.findLast(Boolean) ?? 'no output';
 }
 
-export type VBoxManageRunner = (args: readonly string[], options?: {signal?: AbortSignal}) => Promise<string>;
+/** `env` is the engine's environment: its PATH finds VBoxManage. */
+export type VBoxManageRunner = (args: readonly string[], options: {env: NodeJS.ProcessEnv; signal?: AbortSignal}) => Promise<string>;
 
 /** docker-machine retried this message up to 5 times: VirtualBox's objects come up a moment after a call. */
 const notReady = 'The object is not ready';
@@ -55,10 +56,10 @@ const retries = 5;
  * error, so stderr with `error:` is an error whatever the exit status (docker-machine did the same).
  */
 export function vboxManage(binary = 'VBoxManage'): VBoxManageRunner {
-	return async (args, options = {}) => {
+	return async (args, options) => {
 		for (let attempt = 1; ; attempt++) {
 			const result = await new Promise<{code: number; stdout: string; stderr: string; missing: boolean}>((resolve, reject) => {
-				execFile(binary, [...args], {signal: options.signal, maxBuffer: 16 * 1024 * 1024}, (error, stdout, stderr) => {
+				execFile(binary, [...args], {env: options.env, signal: options.signal, maxBuffer: 16 * 1024 * 1024}, (error, stdout, stderr) => {
 					const failure = error as (NodeJS.ErrnoException & {code?: number | string}) | null;
 					if (failure?.name === 'AbortError') {
 						reject(failure);

@@ -121,17 +121,18 @@ async function fakeVBoxManage(t: Parameters<typeof temporaryDir>[0], script: str
 
 test('the runner: error: on stderr fails even with exit 0; "not ready" is retried; a missing VBoxManage names the fix', async t => {
 	const quiet = await fakeVBoxManage(t, 'echo "VBoxManage: error: Failed to create the host-only adapter" >&2; exit 0');
-	const failure = await t.throwsAsync(vboxManage(quiet.binary)(['hostonlyif', 'create']));
+	const env = {PATH: process.env.PATH};
+	const failure = await t.throwsAsync(vboxManage(quiet.binary)(['hostonlyif', 'create'], {env}));
 	t.is(failure.message, 'VBoxManage hostonlyif failed: Failed to create the host-only adapter');
 
 	const flaky = await fakeVBoxManage(
 		t,
 		'n=$(cat "$0.count" 2>/dev/null || echo 0); echo $((n+1)) > "$0.count"; if [ "$n" -lt 2 ]; then echo "VBoxManage: error: The object is not ready" >&2; exit 1; fi; echo ok',
 	);
-	t.is(await vboxManage(flaky.binary)(['list', 'vms']), 'ok\n');
+	t.is(await vboxManage(flaky.binary)(['list', 'vms'], {env}), 'ok\n');
 	t.is((await readFile(`${flaky.binary}.count`, 'utf8')).trim(), '3', 'two retries, then success');
 
-	const missing = await t.throwsAsync(vboxManage(path.join(quiet.dir, 'nothing-here'))(['--version']));
+	const missing = await t.throwsAsync(vboxManage(path.join(quiet.dir, 'nothing-here'))(['--version'], {env}));
 	t.is(missing.message, vboxManageMissing);
 	t.regex(vboxManageMissing, /^VBoxManage not found: install VirtualBox \(.+\) and make sure VBoxManage is on the PATH, or use -d qemu$/);
 });
@@ -149,25 +150,19 @@ test('the driver names the fix for a VM VirtualBox lacks and for one another ses
 		SwarmDiscovery: '',
 	};
 	const driver = virtualbox.fromConfig(base);
-	const context = {machineDir: '/nonexistent/machines/default'};
 	const notFound = await fakeVBoxManage(t, `echo "VBoxManage: error: Could not find a registered machine named 'default'" >&2; exit 1`);
 	const locked = await fakeVBoxManage(
 		t,
 		`case "$1" in showvminfo) echo 'VMState="poweroff"';; list|dhcpserver) ;; hostonlyif) echo "Interface 'vboxnet0' was successfully created";; *) echo "VBoxManage: error: The machine 'default' is already locked for a session (or being unlocked)" >&2; exit 1;; esac`,
 	);
-	const path0 = process.env.PATH;
-	try {
-		process.env.PATH = `${notFound.dir}:${path0 ?? ''}`;
-		const gone = await t.throwsAsync(driver.getState(context));
-		t.is(gone.message, 'VirtualBox has no VM named "default" (removed outside machinist?): remove the machine with "rm -f default"');
-		await t.notThrowsAsync(driver.remove(context), 'removing a machine whose VM is gone only removes its files');
+	const machineDir = '/nonexistent/machines/default';
+	const goneContext = {machineDir, env: {PATH: `${notFound.dir}:${process.env.PATH ?? ''}`}};
+	const gone = await t.throwsAsync(driver.getState(goneContext));
+	t.is(gone.message, 'VirtualBox has no VM named "default" (removed outside machinist?): remove the machine with "rm -f default"');
+	await t.notThrowsAsync(driver.remove(goneContext), 'removing a machine whose VM is gone only removes its files');
 
-		process.env.PATH = `${locked.dir}:${path0 ?? ''}`;
-		const busy = await t.throwsAsync(driver.start(context));
-		t.is(busy.message, `VirtualBox's VM "default" is busy in another session (the VirtualBox window, or another VBoxManage): close it there and try again`);
-	} finally {
-		process.env.PATH = path0;
-	}
+	const busy = await t.throwsAsync(driver.start({machineDir, env: {PATH: `${locked.dir}:${process.env.PATH ?? ''}`}}));
+	t.is(busy.message, `VirtualBox's VM "default" is busy in another session (the VirtualBox window, or another VBoxManage): close it there and try again`);
 });
 
 test('a docker-machine record keeps its fields; options give docker-machine defaults with the new host-only range', t => {

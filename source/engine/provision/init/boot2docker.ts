@@ -63,8 +63,8 @@ const boot2docker: InitSystem = {
 	async configure(remote, setup, signal) {
 		return writeIfChanged(remote, profile, profileContent(setup), 0o644, signal);
 	},
-	async restart(remote, signal) {
-		await remote.sudo('/etc/init.d/docker restart', {signal, timeoutMs: 120_000, label: 'restart docker'});
+	async restart(remote, signal, timeoutMs = 120_000) {
+		await remote.sudo('/etc/init.d/docker restart', {signal, timeoutMs, label: 'restart docker'});
 	},
 	async failed(remote, signal) {
 		const result = await remote.exec('sudo /etc/init.d/docker status 2>&1 || true', {signal});
