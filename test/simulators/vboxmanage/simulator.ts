@@ -373,6 +373,12 @@ function addForward(nic: Nic, rule: string): void {
 	nic.forwards.push([name, protocol, hostIp, hostPort, guestIp, guestPort].join(','));
 }
 
+function deleteForward(nic: Nic, name: string | undefined): void {
+	const before = nic.forwards.length;
+	nic.forwards = nic.forwards.filter(rule => rule.split(',')[0] !== name);
+	if (nic.forwards.length === before) throw vboxError('Code NS_ERROR_INVALID_ARG (0x80070057) - Invalid argument value (extended info not available)');
+}
+
 function modifyvm(home: string, state: State, args: string[]): string {
 	const vm = findVm(state, args[0]);
 	if (vmState(home, vm) !== 'poweroff') throw lockedError(vm, 'LockMachine(a->session, LockType_Write)');
@@ -416,14 +422,9 @@ function modifyvm(home: string, state: State, args: string[]): string {
 				}
 
 				default: {
-					if (value === 'delete') {
-						const name = args[index + 2];
-						index++;
-						const before = nic.forwards.length;
-						nic.forwards = nic.forwards.filter(rule => rule.split(',')[0] !== name);
-						if (nic.forwards.length === before)
-							throw vboxError(`Code NS_ERROR_INVALID_ARG (0x80070057) - Invalid argument value (extended info not available)`);
-					} else addForward(nic, value);
+					// `--natpf1 delete NAME` takes two words.
+					if (value === 'delete') deleteForward(nic, args[++index + 1]);
+					else addForward(nic, value);
 				}
 			}
 
