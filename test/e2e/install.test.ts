@@ -100,3 +100,29 @@ test.serial('the packed tarball installs as a global command that runs on produc
 	t.is(broken.code, 1);
 	t.true(broken.stderr.includes(`run "docker-machine regenerate-certs --client-certs m1"`), broken.stderr);
 });
+
+// `npm install -g git+URL` cannot build a TypeScript package: npm runs its prepare script without
+// the devDependencies it has just installed (npm/cli#8440, open). `npm pack git+URL` runs it in a
+// local install, so the readme's git route is pack, then install the tarball. Offline: the
+// packages come from the npm cache `npm ci` filled, and nothing leaves this machine.
+test.serial('a git URL packs into a built tarball (prepare runs with the devDependencies) that installs as a global command', async t => {
+	t.timeout(600_000);
+	const dir = await temporaryDir(t, 'mg-');
+	const head = (await exec('git', ['rev-parse', '--short', 'HEAD'], {cwd: repoRoot})).stdout.trim();
+	const npmEnv = {...process.env, npm_config_update_notifier: 'false'};
+	const packed = await exec('npm', ['pack', '--offline', '--no-audit', '--no-fund', `git+file://${repoRoot}`], {
+		cwd: dir,
+		env: npmEnv,
+		maxBuffer: 64 * 1024 * 1024,
+	});
+	const tarball = path.join(dir, packed.stdout.trim().split('\n').at(-1)!);
+	const files = (await exec('tar', ['tzf', tarball])).stdout.split('\n');
+	t.true(files.includes('package/build/cli.js'), 'built by prepare from the git checkout');
+
+	const prefix = path.join(dir, 'prefix');
+	await exec('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], {env: npmEnv});
+	const {stdout} = await exec(path.join(prefix, 'bin', 'machinist'), ['version'], {
+		env: {PATH: path.dirname(process.execPath), HOME: dir, MACHINE_STORAGE_PATH: path.join(dir, 'store')},
+	});
+	t.is(stdout, `machinist version 0.1.0, build ${head}\n`);
+});
