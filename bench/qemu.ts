@@ -8,10 +8,10 @@
  */
 import {execFile, spawn} from 'node:child_process';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
+import {freePort, sshBannerAnswers} from '../source/engine/vm/runtime.js';
 import {builtCli} from '../test/helpers/cli.js';
 import {ensureVmImage, vmTestsAvailable} from '../test/helpers/vm-image.js';
 
@@ -29,39 +29,6 @@ async function timedMs(work: () => Promise<unknown>): Promise<number> {
 	const started = performance.now();
 	await work();
 	return performance.now() - started;
-}
-
-async function freePort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise(resolve => server.close(resolve));
-	return port;
-}
-
-async function sshBanner(port: number): Promise<boolean> {
-	return new Promise(resolve => {
-		const socket = net.connect({host: '127.0.0.1', port});
-		const done = (answer: boolean) => {
-			socket.destroy();
-			resolve(answer);
-		};
-
-		socket.setTimeout(3000, () => {
-			done(false);
-		});
-		socket.once('data', chunk => {
-			done(chunk.toString('latin1').startsWith('SSH-'));
-		});
-		socket.once('error', () => {
-			done(false);
-		});
-		socket.once('end', () => {
-			done(false);
-		});
-	});
 }
 
 /** Boots the overlay in plain QEMU until sshd answers, then powers it off. */
@@ -97,7 +64,7 @@ async function plainBoot(disk: string, seed: string): Promise<number> {
 		{stdio: 'ignore'},
 	);
 	try {
-		while (!(await sshBanner(port))) {
+		while (!(await sshBannerAnswers(port))) {
 			if (performance.now() - started > 600_000) throw new Error(`plain QEMU did not answer SSH on 127.0.0.1:${port} within 10 minutes`);
 			await new Promise(resolve => {
 				setTimeout(resolve, 500);
