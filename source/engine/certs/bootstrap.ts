@@ -5,6 +5,7 @@ import path from 'node:path';
 import type {Engine} from '../engine.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {ensurePrivateDir, privateFileMode} from '../store/files.js';
+import {certificatesLock} from '../store/store.js';
 import {certificateUser} from './user.js';
 
 /** docker-machine's lines for certificates it made. */
@@ -17,16 +18,15 @@ function reportCreated(created: ReadonlyArray<{kind: 'ca' | 'client'; path: stri
 /** Makes sure the global CA and client certificate exist and are current (docker-machine's bootstrap). */
 export async function bootstrapCertificates(engine: Engine, progress: ProgressSink = ignoreProgress): Promise<void> {
 	const certs = await import('../certs/generate.js');
-	// Two creates at once must not pair one's CA key with the other's CA certificate. `#` cannot
-	// start a machine name, so this lock never collides with a machine's.
-	const created = await engine.store.withLock('#certs', async () => certs.bootstrapCertificates(engine.certPaths, certificateUser(engine.env)));
+	// Two creates at once must not pair one's CA key with the other's CA certificate.
+	const created = await engine.store.withLock(certificatesLock, async () => certs.bootstrapCertificates(engine.certPaths, certificateUser(engine.env)));
 	reportCreated(created, progress);
 }
 
 /** regenerate-certs --client-certs: a new CA and client certificate, even if the old are valid (#4397). */
 export async function rotateClientCertificates(engine: Engine, progress: ProgressSink = ignoreProgress): Promise<void> {
 	const certs = await import('../certs/generate.js');
-	const created = await engine.store.withLock('#certs', async () => certs.rotateClientCertificates(engine.certPaths, certificateUser(engine.env)));
+	const created = await engine.store.withLock(certificatesLock, async () => certs.rotateClientCertificates(engine.certPaths, certificateUser(engine.env)));
 	reportCreated(created, progress);
 }
 
@@ -43,7 +43,7 @@ export async function copyClientCertificates(engine: Engine, machineDir: string)
 	];
 	// Under the store's certificate lock: a `regenerate-certs --client-certs` running beside this
 	// copy would otherwise hand the machine a new ca.pem with the old cert.pem.
-	await engine.store.withLock('#certs', async () =>
+	await engine.store.withLock(certificatesLock, async () =>
 		Promise.all(
 			copies.map(async ([from, name, mode]) => {
 				const target = path.join(machineDir, name);

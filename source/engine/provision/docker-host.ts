@@ -11,6 +11,7 @@ import {driverContext, type Machine} from '../machines/machine.js';
 import {pause} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {shellQuote} from '../ssh/quote.js';
+import {certificatesLock} from '../store/store.js';
 import {daemonArgs, remoteCertPaths, type DaemonSetup} from './daemon.js';
 import {detectInitScript, initSystemNamed, type InitSystem} from './init/init-system.js';
 import {parseOsRelease, type OsRelease} from './os-release.js';
@@ -115,7 +116,7 @@ export async function ensureServerCertificate(engine: Engine, machine: Machine, 
 	const {generateServerCertificate} = await import('../certs/generate.js');
 	// The CA is read as a pair under the store's certificate lock, so a concurrent
 	// `regenerate-certs --client-certs` cannot give it one file of each generation.
-	await engine.store.withLock('#certs', async () =>
+	await engine.store.withLock(certificatesLock, async () =>
 		generateServerCertificate({
 			caCertPath: auth.CaCertPath,
 			caKeyPath: auth.CaPrivateKeyPath,

@@ -309,7 +309,7 @@ export class Store {
 				if (Date.now() >= deadline) {
 					const who = holder ? `process ${holder.pid} (${holder.command})` : 'another process';
 					throw new MachinistError(
-						`${name === '#certs' ? "The store's certificates are" : `Machine "${name}" is`} busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`,
+						`${name === certificatesLock ? "The store's certificates are" : `Machine "${name}" is`} busy: ${who} holds ${lockFile}; wait for it to finish, or remove the file if that process is gone`,
 					);
 				}
 
@@ -324,6 +324,12 @@ export class Store {
 		}
 	}
 }
+
+/**
+ * The lock of the store's CA and client certificate (`#` cannot start a machine name, so it never
+ * collides with a machine's): held while they are made or rotated, and while they are read.
+ */
+export const certificatesLock = '#certs';
 
 const heldLocks = new AsyncLocalStorage<ReadonlySet<string>>();
 
