@@ -50,7 +50,7 @@ const xoConfig = [
 		},
 	},
 	{
-		files: ['**/*.{ts,tsx}'],
+		files: ['**/*.{ts,tsx,cts}'],
 		// One program for all of source/, test/ and bench/, as `npm run typecheck` builds it.
 		languageOptions: {parserOptions: {projectService: false, project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname}},
 		rules: {
@@ -109,9 +109,25 @@ const xoConfig = [
 		},
 	},
 	{
-		files: ['bench/**', 'source/tui/run.tsx'],
+		files: ['source/cli.cts'],
 		rules: {
-			// Benchmarks are command-line programs, and the TUI's signal and crash handlers end the
+			// The installed command is CommonJS on purpose (see the file): Node 20 caches compiled
+			// code for scripts, not for ES modules.
+			'@typescript-eslint/no-require-imports': 'off',
+			'unicorn/prefer-module': 'off',
+		},
+	},
+	{
+		files: ['source/cli/start.ts'],
+		rules: {
+			// Bundled into CommonJS, which has no top-level await.
+			'unicorn/prefer-top-level-await': 'off',
+		},
+	},
+	{
+		files: ['bench/**', 'source/tui/run.tsx', 'source/cli/start.ts', 'scripts/build.mjs'],
+		rules: {
+			// Benchmarks, the command line's start and the build are command-line programs, and the TUI's signal and crash handlers end the
 			// process with the code a shell expects (128 + signal) once the terminal is restored.
 			'unicorn/no-process-exit': 'off',
 		},

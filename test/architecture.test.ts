@@ -79,7 +79,7 @@ test('importing the engine index loads no heavy package: they load inside the fu
 });
 
 test('commands and the CLI entry load no UI library and no cloud SDK at start-up', async t => {
-	for (const file of [...(await sourceFiles('source/commands')), ...(await sourceFiles('source/cli')), path.join(repoRoot, 'source/cli.ts')]) {
+	for (const file of [...(await sourceFiles('source/commands')), ...(await sourceFiles('source/cli')), path.join(repoRoot, 'source/cli.cts')]) {
 		const text = await readFile(file, 'utf8');
 		const where = path.relative(repoRoot, file);
 		t.notRegex(text, /^import [^;]*from ['"](react|ink|@aws-sdk\/[^'"]+)['"]/m, `${where} imports a heavy module statically`);

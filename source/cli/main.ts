@@ -1,7 +1,7 @@
 import {
 	createEngine,
 	type DriverTimings,
-	type Engine,
+	type EngineSettings,
 	errorMessage,
 	MachineNotFoundError,
 	MachinistError,
@@ -50,10 +50,10 @@ function driverTimingsFrom(env: NodeJS.ProcessEnv): Record<string, DriverTimings
 	return timings;
 }
 
-/** The engine the global options (and their env vars) describe. */
-function engineFrom(globalFlags: OptionValues, env: NodeJS.ProcessEnv, program: string): Engine {
+/** The engine the global options (and their env vars) describe, as plain data. */
+function engineSettingsFrom(globalFlags: OptionValues, env: NodeJS.ProcessEnv, program: string): EngineSettings {
 	const globals = resolveOptions(globalOptionSpecs, globalFlags, env);
-	return createEngine({
+	return {
 		storagePath: stringOption(globals, 'storage-path') || undefined,
 		tlsCaCert: stringOption(globals, 'tls-ca-cert') || undefined,
 		tlsCaKey: stringOption(globals, 'tls-ca-key') || undefined,
@@ -62,7 +62,7 @@ function engineFrom(globalFlags: OptionValues, env: NodeJS.ProcessEnv, program: 
 		env,
 		program,
 		driverTimings: driverTimingsFrom(env),
-	});
+	};
 }
 
 async function commandFlags(command: Command, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<readonly OptionSpec[]> {
@@ -103,8 +103,10 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 			// React's production build: its development build checks and keeps far more, which an
 			// app idling for hours pays for in memory and CPU. Must be set before React loads.
 			process.env.NODE_ENV ??= 'production';
+			// The installed command is a bundle that holds no app; the app comes from the module
+			// tree beside it, with its own copy of the engine, so only plain data crosses here.
 			const {runTui} = await import('../tui/run.js');
-			return await runTui({engine: engineFrom(global.flags, terminal.env, program), env: terminal.env});
+			return await runTui({engineSettings: engineSettingsFrom(global.flags, terminal.env, program), env: terminal.env});
 		}
 
 		const [commandName, ...rest] = bare ? ['ls'] : global.positionals;
@@ -133,7 +135,7 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 		}
 
 		const code = await command.run({
-			engine: engineFrom(global.flags, terminal.env, program),
+			engine: createEngine(engineSettingsFrom(global.flags, terminal.env, program)),
 			terminal,
 			flags: resolveOptions(flags, parsed.flags, terminal.env),
 			givenFlags: parsed.flags,

@@ -1,5 +1,5 @@
 import {render, type Instance} from 'ink';
-import {type Engine, openPreferences, runProgram} from '../engine/index.js';
+import {createEngine, type EngineSettings, MachinistError, openPreferences, runProgram} from '../engine/index.js';
 import {App} from './App.js';
 import {copyToClipboard} from './clipboard.js';
 import {bracketedPasteOff, bracketedPasteOn} from './input/keys.js';
@@ -66,9 +66,20 @@ const signalNumbers = {SIGHUP: 1, SIGINT: 2, SIGTERM: 15} as const;
  * way out: quit, Ctrl-C, SIGTERM/SIGHUP, and a crash (whose message is printed after the
  * alternate screen is gone, where it can be read).
  */
-export async function runTui(options: {engine: Engine; env: NodeJS.ProcessEnv}): Promise<number> {
+export async function runTui(options: {engineSettings: EngineSettings; env: NodeJS.ProcessEnv}): Promise<number> {
 	const {stdout, stdin} = process;
-	const preferences = await openPreferences(options.env);
+	// The command line that loads the app may hold a different copy of the engine (the
+	// installed command is a bundle), so errors are reported here, where `instanceof` holds.
+	let preferences: Awaited<ReturnType<typeof openPreferences>>;
+	try {
+		preferences = await openPreferences(options.env);
+	} catch (error) {
+		if (!(error instanceof MachinistError)) throw error;
+		process.stderr.write(`${error.message}\n`);
+		return error.exitCode;
+	}
+
+	const engine = createEngine(options.engineSettings);
 	const gate = gatedStdout(stdout);
 	let onScreen = false;
 	let handingOff = false;
@@ -139,7 +150,7 @@ export async function runTui(options: {engine: Engine; env: NodeJS.ProcessEnv}):
 		}
 	};
 
-	const services = createServices(options.engine, preferences, {
+	const services = createServices(engine, preferences, {
 		copy: async text => copyToClipboard(text, {write: data => stdout.write(data), env: options.env}),
 		handOff,
 	});

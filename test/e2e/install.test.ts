@@ -14,11 +14,15 @@ const exec = promisify(execFile);
 /** Every module of source/ as the path tsc gives it under build/. */
 async function expectedBuildFiles(): Promise<string[]> {
 	const entries = await readdir(path.join(repoRoot, 'source'), {recursive: true, withFileTypes: true});
-	return entries
-		.filter(entry => entry.isFile() && /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
+	const modules = entries
+		.filter(entry => entry.isFile() && /\.c?tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
 		.map(entry =>
-			path.join('package/build', path.relative(path.join(repoRoot, 'source'), path.join(entry.parentPath, entry.name))).replace(/\.tsx?$/, '.js'),
+			path
+				.join('package/build', path.relative(path.join(repoRoot, 'source'), path.join(entry.parentPath, entry.name)))
+				.replace(/\.cts$/, '.cjs')
+				.replace(/\.tsx?$/, '.js'),
 		);
+	return [...modules, 'package/build/bundle/manifest.json'];
 }
 
 test.serial('the packed tarball installs as a global command that runs on production dependencies alone, also as docker-machine', async t => {
@@ -116,8 +120,8 @@ test.serial('a git URL packs into a built tarball (prepare runs with the devDepe
 		maxBuffer: 64 * 1024 * 1024,
 	});
 	const tarball = path.join(dir, packed.stdout.trim().split('\n').at(-1)!);
-	const files = (await exec('tar', ['tzf', tarball])).stdout.split('\n');
-	t.true(files.includes('package/build/cli.js'), 'built by prepare from the git checkout');
+	const files = new Set((await exec('tar', ['tzf', tarball])).stdout.split('\n'));
+	t.true(files.has('package/build/cli.cjs') && files.has('package/build/bundle/manifest.json'), 'built by prepare from the git checkout');
 
 	const prefix = path.join(dir, 'prefix');
 	await exec('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], {env: npmEnv});

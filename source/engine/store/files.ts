@@ -1,6 +1,6 @@
-// Private files and directories, written atomically.
-import {randomBytes} from 'node:crypto';
-import {chmod, mkdir, open, rename, rm, stat} from 'node:fs/promises';
+// Private files and directories, written atomically. Through fs.promises, which Node loads on
+// first use: a command that only reads the store never pays for it.
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** Owner-only: the store holds private keys and machine credentials. */
@@ -21,31 +21,37 @@ export async function writeFilesAtomic(files: ReadonlyArray<readonly [file: stri
 	const temporaries: string[] = [];
 	try {
 		for (const [file, data, mode] of files) temporaries.push(await writeTemporary(file, data, mode));
-		for (const [index, [file]] of files.entries()) await rename(temporaries[index]!, file);
+		for (const [index, [file]] of files.entries()) await fs.promises.rename(temporaries[index]!, file);
 	} catch (error) {
-		await Promise.all(temporaries.map(async temporary => rm(temporary, {force: true})));
+		await Promise.all(temporaries.map(async temporary => fs.promises.rm(temporary, {force: true})));
 		throw error;
 	}
 }
 
+// Unique without node:crypto, which would cost every command's start-up about 5 ms: the pid
+// tells processes apart, the clock a reused pid, the counter this process's own writes. The
+// exclusive open below refuses a name that is somehow taken rather than writing through it.
+let temporaryCount = 0;
+
 async function writeTemporary(file: string, data: string | Uint8Array, mode: number): Promise<string> {
-	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-	const handle = await open(temporary, 'wx', mode);
+	const unique = `${process.pid}.${Date.now().toString(36)}.${(temporaryCount++).toString(36)}`;
+	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${unique}.tmp`);
+	const handle = await fs.promises.open(temporary, 'wx', mode);
 	try {
 		await handle.writeFile(data);
 		await handle.sync();
 	} catch (error) {
 		await handle.close();
-		await rm(temporary, {force: true});
+		await fs.promises.rm(temporary, {force: true});
 		throw error;
 	}
 
 	await handle.close();
 	try {
 		// The umask may have narrowed the mode at creation; a wider umask cannot widen it.
-		await chmod(temporary, mode);
+		await fs.promises.chmod(temporary, mode);
 	} catch (error) {
-		await rm(temporary, {force: true});
+		await fs.promises.rm(temporary, {force: true});
 		throw error;
 	}
 
@@ -57,11 +63,11 @@ async function writeTemporary(file: string, data: string | Uint8Array, mode: num
  * they are: a store the user put in a shared place (say, mode 1777) is theirs to set.
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-	const first = await mkdir(dir, {recursive: true, mode: privateDirMode});
+	const first = await fs.promises.mkdir(dir, {recursive: true, mode: privateDirMode});
 	if (first === undefined) return;
 	// The umask may have narrowed the new ones below owner-only use; it cannot have widened them.
 	for (let created = path.resolve(dir); ; created = path.dirname(created)) {
-		await chmod(created, privateDirMode);
+		await fs.promises.chmod(created, privateDirMode);
 		if (created === path.resolve(first) || created === path.dirname(created)) break;
 	}
 }
@@ -69,7 +75,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 /** Whether others may write in the directory (a warning: they could replace the machines in it). */
 export async function worldWritable(dir: string): Promise<boolean> {
 	try {
-		return ((await stat(dir)).mode & 0o002) !== 0;
+		return ((await fs.promises.stat(dir)).mode & 0o002) !== 0;
 	} catch {
 		return false;
 	}

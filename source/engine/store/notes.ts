@@ -1,5 +1,5 @@
 // What machinist remembers beside a record: the last create or provision failure.
-import {readFile, rm} from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import {writeFileAtomic} from './files.js';
 
@@ -20,7 +20,8 @@ const notesFile = (machineDir: string) => path.join(machineDir, 'machinist.json'
 
 export async function readNotes(machineDir: string): Promise<MachineNotes> {
 	try {
-		return JSON.parse(await readFile(notesFile(machineDir), 'utf8')) as MachineNotes;
+		// Read synchronously, as the store reads config.json (see Store.names).
+		return JSON.parse(fs.readFileSync(notesFile(machineDir), 'utf8')) as MachineNotes;
 	} catch {
 		return {};
 	}
@@ -28,7 +29,7 @@ export async function readNotes(machineDir: string): Promise<MachineNotes> {
 
 export async function writeNotes(machineDir: string, notes: MachineNotes): Promise<void> {
 	if (Object.values(notes).every(value => value === undefined)) {
-		await rm(notesFile(machineDir), {force: true});
+		await fs.promises.rm(notesFile(machineDir), {force: true});
 		return;
 	}
 

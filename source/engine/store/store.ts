@@ -1,7 +1,6 @@
 // The MACHINE_STORAGE_PATH store: list, load, save, remove, lock.
 import {AsyncLocalStorage} from 'node:async_hooks';
-import {constants, readFileSync} from 'node:fs';
-import {mkdir, open, readFile, readdir, rm, stat, unlink, copyFile} from 'node:fs/promises';
+import fs, {constants, readFileSync, readdirSync, statSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
@@ -115,11 +114,15 @@ export class Store {
 		return path.join(this.machineDir(name), 'config.json');
 	}
 
+	// Reads are synchronous: each is one short system call on a local file, and a command like
+	// `ls -q` or `env` would otherwise spend more time handing them to Node's thread pool (and
+	// loading fs/promises) than reading. Writes stay asynchronous; fs.promises loads when one is made.
+
 	/** Machine names: the non-hidden directories under machines/. */
 	async names(): Promise<string[]> {
 		let entries;
 		try {
-			entries = await readdir(this.machinesDir, {withFileTypes: true});
+			entries = readdirSync(this.machinesDir, {withFileTypes: true});
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
 			throw error;
@@ -130,7 +133,7 @@ export class Store {
 
 	async exists(name: string): Promise<boolean> {
 		try {
-			return (await stat(this.machineDir(name))).isDirectory();
+			return statSync(this.machineDir(name)).isDirectory();
 		} catch {
 			return false;
 		}
@@ -153,7 +156,7 @@ export class Store {
 		const file = this.configPath(name);
 		let text: string;
 		try {
-			text = await readFile(file, 'utf8');
+			text = readFileSync(file, 'utf8');
 		} catch (error) {
 			const {code} = error as NodeJS.ErrnoException;
 			if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -182,7 +185,7 @@ export class Store {
 		if (problem) throw new CorruptConfigError(name, file, problem);
 		if (result.migrated) {
 			await this.withLock(name, async () => {
-				await copyFile(file, `${file}.bak`);
+				await fs.promises.copyFile(file, `${file}.bak`);
 				await writeFileAtomic(file, serializeHost(result.host));
 			});
 		}
@@ -226,7 +229,7 @@ export class Store {
 	async sweep(): Promise<void> {
 		let entries;
 		try {
-			entries = await readdir(this.machinesDir, {withFileTypes: true});
+			entries = readdirSync(this.machinesDir, {withFileTypes: true});
 		} catch {
 			return;
 		}
@@ -264,7 +267,7 @@ export class Store {
 		const dir = this.machineDir(name);
 		await ensurePrivateDir(this.machinesDir);
 		try {
-			await mkdir(dir, {mode: 0o700});
+			await fs.promises.mkdir(dir, {mode: 0o700});
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new MachinistError(`Docker machine "${name}" already exists`);
 			throw error;
@@ -272,7 +275,7 @@ export class Store {
 	}
 
 	async remove(name: string): Promise<void> {
-		await rm(this.machineDir(name), {recursive: true, force: true});
+		await fs.promises.rm(this.machineDir(name), {recursive: true, force: true});
 	}
 
 	/**
@@ -292,7 +295,7 @@ export class Store {
 		const deadline = Date.now() + waitMs;
 		for (;;) {
 			try {
-				const handle = await open(lockFile, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+				const handle = await fs.promises.open(lockFile, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
 				try {
 					await handle.writeFile(lockContent(options.operation));
 				} finally {
@@ -320,7 +323,7 @@ export class Store {
 		try {
 			return await heldLocks.run(new Set([...(held ?? []), lockFile]), work);
 		} finally {
-			await unlink(lockFile).catch(() => undefined);
+			await fs.promises.unlink(lockFile).catch(() => undefined);
 		}
 	}
 }
@@ -345,7 +348,7 @@ export type LockHolder = {pid: number; command: string; operation: string; start
 
 export async function readLockHolder(lockFile: string): Promise<LockHolder | undefined> {
 	try {
-		const [pidLine = '', command = '', operation = '', startTime = ''] = (await readFile(lockFile, 'utf8')).split('\n');
+		const [pidLine = '', command = '', operation = '', startTime = ''] = readFileSync(lockFile, 'utf8').split('\n');
 		const pid = Number.parseInt(pidLine, 10);
 		return Number.isInteger(pid) && pid > 0 ? {pid, command, operation, ...(startTime ? {startTime} : {})} : undefined;
 	} catch {
@@ -375,13 +378,22 @@ export function holderAlive(holder: LockHolder): boolean {
 	return now === undefined || now === holder.startTime;
 }
 
-/** `.NAME.PID.RANDOM.tmp` files of writeFileAtomic whose writer is gone. */
+/** The temporary files of writeFileAtomic (`.NAME.PID.TIME.COUNT.tmp`; earlier versions wrote `.NAME.PID.HEX8.tmp`). */
+const temporaryFile = /^\..+\.(\d+)\.(?:[\da-f]{8}|[\da-z]+\.[\da-z]+)\.tmp$/;
+
+/** The temporary files of atomic writes whose writer is gone. */
 async function removeAbandonedTemporaries(dir: string): Promise<void> {
-	const names = await readdir(dir).catch(() => [] as string[]);
+	let names: string[];
+	try {
+		names = readdirSync(dir);
+	} catch {
+		return;
+	}
+
 	await Promise.all(
 		names.map(async name => {
-			const match = /^\..+\.(\d+)\.[\da-f]{8}\.tmp$/.exec(name);
-			if (match && !holderAlive({pid: Number(match[1]), command: '', operation: ''})) await rm(path.join(dir, name), {force: true});
+			const match = temporaryFile.exec(name);
+			if (match && !holderAlive({pid: Number(match[1]), command: '', operation: ''})) await fs.promises.rm(path.join(dir, name), {force: true});
 		}),
 	);
 }
@@ -397,15 +409,15 @@ export async function removeIfStale(lockFile: string): Promise<boolean> {
 	const breaker = `${lockFile}.break`;
 	let handle;
 	try {
-		handle = await open(breaker, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+		handle = await fs.promises.open(breaker, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
 		// A breaker left by a process killed while breaking would block every later one.
-		const age = await stat(breaker).then(
+		const age = await fs.promises.stat(breaker).then(
 			info => Date.now() - info.mtimeMs,
 			() => 0,
 		);
-		if (age > unwrittenLockMs) await unlink(breaker).catch(() => undefined);
+		if (age > unwrittenLockMs) await fs.promises.unlink(breaker).catch(() => undefined);
 		return false;
 	}
 
@@ -414,13 +426,13 @@ export async function removeIfStale(lockFile: string): Promise<boolean> {
 		const holder = await readLockHolder(lockFile);
 		const stale = holder
 			? !holderAlive(holder)
-			: await stat(lockFile).then(
+			: await fs.promises.stat(lockFile).then(
 					info => Date.now() - info.mtimeMs > unwrittenLockMs,
 					() => false,
 				);
-		if (stale) await unlink(lockFile).catch(() => undefined);
+		if (stale) await fs.promises.unlink(lockFile).catch(() => undefined);
 		return stale;
 	} finally {
-		await unlink(breaker).catch(() => undefined);
+		await fs.promises.unlink(breaker).catch(() => undefined);
 	}
 }

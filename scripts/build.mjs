@@ -1,0 +1,105 @@
+// `npm run build`: the module tree from TypeScript (build/, where the app and its engine load
+// from), then the command line as CommonJS chunks (build/bundle/), which build/cli.cjs, the
+// installed command, loads with a code cache. See source/cli.cts for why.
+import {execFileSync} from 'node:child_process';
+import {createHash} from 'node:crypto';
+import {chmodSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import path from 'node:path';
+import {build, transform} from 'esbuild';
+
+const require = createRequire(import.meta.url);
+const bundleDir = 'build/bundle';
+
+rmSync('build', {recursive: true, force: true});
+try {
+	execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], {stdio: 'inherit'});
+} catch {
+	// Tsc has printed what is wrong.
+	process.exit(1);
+}
+
+/** The app (React, Ink) stays in the module tree: it is ESM with top-level await, and a command never needs it. */
+const appOutside = {
+	name: 'app-outside-the-bundle',
+	setup(builder) {
+		builder.onResolve({filter: /\/tui\/run\.js$/}, () => ({path: '../tui/run.js', external: true}));
+	},
+};
+
+// Split where the code imports lazily, so a command reads and compiles only what it runs.
+// Names carry a hash of the content: the code cache is kept by file name.
+const {outputFiles} = await build({
+	entryPoints: ['build/cli/start.js'],
+	outdir: bundleDir,
+	bundle: true,
+	splitting: true,
+	format: 'esm',
+	platform: 'node',
+	target: 'node20',
+	// Packages load from node_modules as they are; only this project's code is bundled.
+	packages: 'external',
+	plugins: [appOutside],
+	entryNames: '[name]-[hash]',
+	chunkNames: 'chunk-[hash]',
+	outExtension: {'.js': '.cjs'},
+	write: false,
+	logLevel: 'warning',
+});
+
+// Each chunk becomes CommonJS, the only form Node 20 keeps compiled code for, wrapped in a
+// function. A chunk's lazy import of another goes through the loader (`importChunk`); imports
+// of anything else (packages, the app) stay real imports.
+const chunks = new Map();
+let entry = '';
+for (const file of outputFiles) {
+	const name = path.basename(file.path);
+	const source = file.text.replaceAll(/\bimport\((["'])\.\/([\w.-]+\.cjs)\1\)/g, 'importChunk("$2")');
+	// Smaller to read and to cache; names are kept so a --debug stack trace still reads.
+	const {code} = await transform(source, {
+		format: 'cjs',
+		platform: 'node',
+		target: 'node20',
+		minifyWhitespace: true,
+		minifySyntax: true,
+		define: {'import.meta.url': 'moduleUrl'},
+		logLevel: 'warning',
+	});
+	const requires = [...code.matchAll(/\brequire\("\.\/([\w.-]+\.cjs)"\)/g)].map(match => match[1]);
+	chunks.set(name, {code, requires});
+	if (name.startsWith('start-')) entry = name;
+}
+
+/** A chunk and every chunk it requires, directly or not. */
+function closure(name, into = new Set()) {
+	if (into.has(name)) return into;
+	into.add(name);
+	for (const required of chunks.get(name).requires) closure(required, into);
+	return into;
+}
+
+// Chunks that always load together go in one file (a pack), read and compiled as one script:
+// what the command line needs at start, then each lazily imported chunk with what it requires
+// that no earlier pack holds. Every chunk is in exactly one pack, so no module runs twice.
+const packOf = {};
+const packs = [];
+const lazyTargets = [...chunks.values()].flatMap(({code}) => [...code.matchAll(/\bimportChunk\("([\w.-]+\.cjs)"\)/g)].map(match => match[1]));
+for (const root of [entry, ...new Set(lazyTargets), ...chunks.keys()]) {
+	const members = [...closure(root)].filter(name => !(name in packOf));
+	if (members.length === 0) continue;
+	const text = `({${members.map(name => `${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname, importChunk, moduleUrl) {"use strict";\n${chunks.get(name).code}\n}`).join(',\n')}})\n`;
+	const file = `pack-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.cjs`;
+	for (const name of members) packOf[name] = file;
+	packs.push({file, text});
+}
+
+mkdirSync(bundleDir, {recursive: true});
+for (const {file, text} of packs) writeFileSync(path.join(bundleDir, file), text);
+writeFileSync(path.join(bundleDir, 'manifest.json'), JSON.stringify({entry, packOf}));
+chmodSync('build/cli.cjs', 0o755);
+let commit = '';
+try {
+	commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
+} catch {}
+
+writeFileSync('build/build-info.json', JSON.stringify({commit}));
