@@ -57,7 +57,26 @@ try {
 	}
 
 	const baseline = await measure(['-e', ''], env, runs);
+	// What any Node program pays for `env`'s connection check, for scale: Node's TLS modules, a
+	// context with the client certificate, the mutual-TLS handshake with m1's daemon and a check
+	// of its certificate, in the fewest lines, as plain CommonJS.
+	const handshake = path.join(scratch, 'handshake-only.cjs');
+	await writeFile(
+		handshake,
+		`const fs = require('node:fs'); const tls = require('node:tls'); const {X509Certificate} = require('node:crypto');
+const certs = ${JSON.stringify(path.join(stores.one, 'certs'))};
+const read = name => fs.readFileSync(certs + '/' + name);
+const url = new URL(JSON.parse(fs.readFileSync(${JSON.stringify(path.join(stores.one, 'machines/m1/config.json'))}, 'utf8')).Driver.URL);
+const socket = tls.connect({host: url.hostname, port: Number(url.port), secureContext: tls.createSecureContext({cert: read('cert.pem'), key: read('key.pem'), ca: []}), rejectUnauthorized: false}, () => {
+	const peer = socket.getPeerCertificate();
+	if (!new X509Certificate(peer.raw).verify(new X509Certificate(read('ca.pem')).publicKey) || tls.checkServerIdentity(url.hostname, peer)) process.exit(1);
+	socket.once('session', () => { fs.writeSync(1, 'export DOCKER_HOST="' + url.href + '"\\n'); process.exit(0); });
+	socket.resume();
+});
+`,
+	);
 	const cases: Array<[string, string[], string]> = [
+		['a TLS handshake alone (for scale)', [handshake], stores.one],
 		['env m1', ['env', 'm1'], stores.one],
 		['ls (1 machine)', ['ls'], stores.one],
 		['ls -q (1 machine)', ['ls', '-q'], stores.one],
@@ -67,7 +86,7 @@ try {
 	];
 	const rows: Array<readonly [string, Sample, number, number, number]> = [["node -e '' (baseline)", baseline, 1, 1, 1]];
 	for (const [label, args, store] of cases) {
-		const result = await measure([builtCli, ...args], {...env, MACHINE_STORAGE_PATH: store}, runs);
+		const result = await measure(args[0] === handshake ? args : [builtCli, ...args], {...env, MACHINE_STORAGE_PATH: store}, runs);
 		rows.push([label, result, result.wallMs / baseline.wallMs, result.cpuMs / baseline.cpuMs, result.rssKb / baseline.rssKb] as const);
 	}
 

@@ -29,7 +29,7 @@ const appOutside = {
 
 // Split where the code imports lazily, so a command reads and compiles only what it runs.
 // Names carry a hash of the content: the code cache is kept by file name.
-const {outputFiles} = await build({
+const {outputFiles, metafile} = await build({
 	entryPoints: ['build/cli/start.js'],
 	outdir: bundleDir,
 	bundle: true,
@@ -44,6 +44,7 @@ const {outputFiles} = await build({
 	chunkNames: 'chunk-[hash]',
 	outExtension: {'.js': '.cjs'},
 	write: false,
+	metafile: true,
 	logLevel: 'warning',
 });
 
@@ -78,15 +79,23 @@ function closure(name, into = new Set()) {
 	return into;
 }
 
-// Chunks that always load together go in one file (a pack), read and compiled as one script:
-// what the command line needs at start, then each lazily imported chunk with what it requires
-// that no earlier pack holds. Every chunk is in exactly one pack, so no module runs twice.
+// Chunks that always load together go in one file (a pack), read and compiled as one script.
+// A chunk loads when any of the roots whose static closure holds it loads (the entry at start,
+// or a chunk imported lazily), so chunks with the same roots go together: the entry's closure
+// is one pack, a lazily imported command with what only it needs another, and what several
+// share is a pack of its own. Every chunk is in exactly one pack, so no module runs twice.
+const roots = [entry, ...new Set([...chunks.values()].flatMap(({code}) => [...code.matchAll(/\bimportChunk\("([\w.-]+\.cjs)"\)/g)].map(match => match[1])))];
+const closures = new Map(roots.map(root => [root, closure(root)]));
+const groups = new Map();
+for (const name of chunks.keys()) {
+	const owners = roots.filter(root => closures.get(root).has(name));
+	const key = owners.includes(entry) ? entry : owners.join(' ');
+	groups.set(key, [...(groups.get(key) ?? []), name]);
+}
+
 const packOf = {};
 const packs = [];
-const lazyTargets = [...chunks.values()].flatMap(({code}) => [...code.matchAll(/\bimportChunk\("([\w.-]+\.cjs)"\)/g)].map(match => match[1]));
-for (const root of [entry, ...new Set(lazyTargets), ...chunks.keys()]) {
-	const members = [...closure(root)].filter(name => !(name in packOf));
-	if (members.length === 0) continue;
+for (const members of groups.values()) {
 	const text = `({${members.map(name => `${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname, importChunk, moduleUrl) {"use strict";\n${chunks.get(name).code}\n}`).join(',\n')}})\n`;
 	const file = `pack-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.cjs`;
 	for (const name of members) packOf[name] = file;
@@ -96,6 +105,14 @@ for (const root of [entry, ...new Set(lazyTargets), ...chunks.keys()]) {
 mkdirSync(bundleDir, {recursive: true});
 for (const {file, text} of packs) writeFileSync(path.join(bundleDir, file), text);
 writeFileSync(path.join(bundleDir, 'manifest.json'), JSON.stringify({entry, packOf}));
+// For people, not the loader: which modules of build/ each pack holds, and their bytes.
+const contents = {};
+for (const [output, {inputs}] of Object.entries(metafile.outputs)) {
+	const pack = packOf[path.basename(output)];
+	for (const [input, {bytesInOutput}] of Object.entries(inputs)) (contents[pack] ??= {})[input] = bytesInOutput;
+}
+
+writeFileSync(path.join(bundleDir, 'contents.json'), `${JSON.stringify(contents, null, 1)}\n`);
 chmodSync('build/cli.cjs', 0o755);
 let commit = '';
 try {

@@ -163,6 +163,13 @@ test("DockerClient: TLS and connection failures use Go's wording", async t => {
 	t.is(unknown?.reason, 'x509: certificate signed by unknown authority');
 	t.is(unknown?.message, `Cannot connect to the Docker daemon at ${foreign.url}: x509: certificate signed by unknown authority`);
 
+	t.deepEqual(foreign.requests, [], 'no request reached the daemon that failed the check');
+	// A certificate for clients only (our own client certificate, presented by a server) is not a daemon's.
+	const clientOnly = await fakeDaemon(t, fixture.client, fixture.ca);
+	const usage = await t.throwsAsync(clientFor(fixture, clientOnly.url).version(), {instanceOf: DockerConnectionError});
+	t.is(usage?.reason, 'x509: certificate specifies an incompatible key usage');
+	t.deepEqual(clientOnly.requests, []);
+
 	const daemon = await fakeDaemon(t, fixture.server, fixture.ca);
 	await t.notThrowsAsync(clientFor(fixture, `tcp://localhost:${daemon.port}`).version(), 'localhost is a DNS SAN');
 	const wrongName = await fakeDaemon(t, await generateSignedCert({org: 'alice.m2', ca: fixture.ca, kind: 'server', hosts: ['10.9.8.7']}), fixture.ca);

@@ -6,6 +6,7 @@
 import {isIP} from 'node:net';
 import tls from 'node:tls';
 import {MachinistError} from '../errors.js';
+import {clientContext, serverCertificateProblem} from './pinned-tls.js';
 import {goTlsReason, joinHostPort, timeoutReason} from './tls-errors.js';
 
 export class TlsCheckError extends MachinistError {
@@ -62,12 +63,11 @@ export async function checkTlsConnection(opts: TlsCheckOptions): Promise<void> {
 		const socket = tls.connect({
 			host: opts.host,
 			port: opts.port,
-			ca: opts.caPem,
-			cert: opts.certPem,
-			key: opts.keyPem,
-			// SNI may not carry an IP address (RFC 6066); without it Node checks the name against `host`.
+			secureContext: clientContext(opts),
+			// SNI may not carry an IP address (RFC 6066).
 			servername: isIP(opts.host) === 0 ? opts.host : undefined,
-			rejectUnauthorized: true,
+			// Checked against the machine's CA alone on 'secureConnect' (see pinned-tls.ts).
+			rejectUnauthorized: false,
 		});
 
 		const finish = (error?: Error): void => {
@@ -102,6 +102,12 @@ export async function checkTlsConnection(opts: TlsCheckOptions): Promise<void> {
 			fail(goTlsReason(error, target, connected), error);
 		});
 		socket.once('secureConnect', () => {
+			const untrusted = serverCertificateProblem(socket, opts.caPem, opts.host);
+			if (untrusted) {
+				fail(goTlsReason(untrusted, target, true), untrusted);
+				return;
+			}
+
 			handshakeDone = true;
 			if (socket.getProtocol() !== 'TLSv1.3') {
 				finish();

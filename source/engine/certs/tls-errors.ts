@@ -105,6 +105,7 @@ export function goTlsReason(error: unknown, target: Target, connected = false): 
 
 	if (unknownAuthorityCodes.has(code)) return 'x509: certificate signed by unknown authority';
 	if (expiryCodes.has(code)) return 'x509: certificate has expired or is not yet valid';
+	if (code === 'INVALID_PURPOSE') return 'x509: certificate specifies an incompatible key usage';
 	if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return hostnameMismatch(nodeError.host ?? target.host, nodeError.cert?.subjectaltname);
 
 	const alert = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code);

@@ -6,8 +6,10 @@ import {createHash} from 'node:crypto';
 import type {IncomingMessage} from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import {isIP, type Socket} from 'node:net';
+import {isIP} from 'node:net';
+import type {Duplex} from 'node:stream';
 import {MachinistError, abortError} from '../errors.js';
+import {clientContext, serverCertificateProblem} from '../certs/pinned-tls.js';
 import {goTlsReason, joinHostPort, timeoutReason, type TimeoutStage} from '../certs/tls-errors.js';
 
 /** The parts of `GET /version` Machinist reads; daemons send more. */
@@ -109,13 +111,64 @@ const defaultTimeoutMs = 20_000;
 /** /info is a few kB; anything far larger is not a Docker daemon talking. */
 const maxBodyBytes = 8 * 1024 * 1024;
 
+/** What a request tells the agent, to hear how far its connection got before the socket is handed over. */
+type StageListener = {onStage?: (stage: TimeoutStage) => void};
+
+/**
+ * Connections that are handed to HTTP only once the daemon's certificate has passed the check
+ * against the machine's CA (pinned-tls.ts): no request byte goes to a daemon that failed it.
+ */
+class PinnedAgent extends https.Agent {
+	readonly #caPem: string | Buffer;
+	readonly #context: tls.SecureContext;
+
+	constructor(options: Pick<DockerClientOptions, 'caPem' | 'certPem' | 'keyPem'>) {
+		super({keepAlive: true, maxSockets: 16, maxFreeSockets: 16, scheduling: 'lifo'});
+		this.#caPem = options.caPem;
+		this.#context = clientContext(options);
+	}
+
+	// Node's agent accepts the socket through the callback, later: it waits for the check.
+	override createConnection(requestOptions: https.RequestOptions, callback?: (error: Error | null, socket: Duplex) => void): undefined {
+		const options = requestOptions as tls.ConnectionOptions & StageListener;
+		const done = callback!;
+		const host = options.host ?? 'localhost';
+		const socket = tls.connect({
+			host,
+			port: options.port,
+			servername: options.servername,
+			secureContext: this.#context,
+			rejectUnauthorized: false,
+		});
+		const onError = (error: Error): void => {
+			done(error, socket);
+		};
+
+		socket.once('error', onError);
+		socket.once('connect', () => options.onStage?.('handshake'));
+		socket.once('secureConnect', () => {
+			socket.off('error', onError);
+			const untrusted = serverCertificateProblem(socket, this.#caPem, host);
+			if (untrusted) {
+				socket.destroy();
+				done(untrusted, socket);
+				return;
+			}
+
+			done(null, socket);
+		});
+		return undefined;
+	}
+}
+
 /**
  * One keep-alive agent per daemon and certificate set, shared by every client, so polling many
- * machines every few seconds reuses TLS connections instead of handshaking each time.
+ * machines every few seconds reuses TLS connections instead of handshaking each time. Agents of
+ * one certificate set share its parsed context (pinned-tls.ts).
  */
-const agents = new Map<string, https.Agent>();
+const agents = new Map<string, PinnedAgent>();
 
-function agentFor(url: string, options: DockerClientOptions): https.Agent {
+function agentFor(url: string, options: DockerClientOptions): PinnedAgent {
 	const hash = createHash('sha256');
 	for (const part of [options.caPem, options.certPem, options.keyPem]) {
 		hash.update(part);
@@ -125,16 +178,7 @@ function agentFor(url: string, options: DockerClientOptions): https.Agent {
 	const key = `${url}\n${hash.digest('hex')}`;
 	let agent = agents.get(key);
 	if (!agent) {
-		agent = new https.Agent({
-			keepAlive: true,
-			maxSockets: 16,
-			maxFreeSockets: 16,
-			scheduling: 'lifo',
-			// One parsed context per certificate set: building it from PEM text costs more than the
-			// handshake itself, and `ls` opens many connections with the same certificates.
-			secureContext: tls.createSecureContext({ca: options.caPem, cert: options.certPem, key: options.keyPem}),
-			rejectUnauthorized: true,
-		});
+		agent = new PinnedAgent(options);
 		agents.set(key, agent);
 	}
 
@@ -254,19 +298,23 @@ export class DockerClient {
 			let stage: TimeoutStage = 'dial';
 			let settled = false;
 
-			const request = https.request({
+			const options: https.RequestOptions & StageListener = {
 				agent,
+				onStage(next: TimeoutStage) {
+					stage = next;
+				},
 				host: this.#host,
 				port: this.#port,
 				path,
 				method,
-				// SNI may not carry an IP address; Node then checks the certificate against `host`.
+				// SNI may not carry an IP address; the agent checks the certificate against `host`.
 				servername: isIP(this.#host) === 0 ? this.#host : undefined,
 				headers:
 					payload === undefined
 						? {accept: 'application/json'}
 						: {accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload)},
-			});
+			};
+			const request = https.request(options);
 
 			const finish = (error: Error | undefined, value?: {body: string; headers: IncomingMessage['headers']}): void => {
 				if (settled) return;
@@ -290,18 +338,9 @@ export class DockerClient {
 			}, this.#timeoutMs);
 			signal?.addEventListener('abort', onAbort, {once: true});
 
-			request.once('socket', (socket: Socket) => {
-				if (request.reusedSocket) {
-					stage = 'headers';
-					return;
-				}
-
-				socket.once('connect', () => {
-					stage = 'handshake';
-				});
-				socket.once('secureConnect', () => {
-					stage = 'headers';
-				});
+			// The agent hands over a socket only once it is connected and checked.
+			request.once('socket', () => {
+				stage = 'headers';
 			});
 
 			request.on('error', error => {
