@@ -70,7 +70,7 @@ const url = new URL(JSON.parse(fs.readFileSync(${JSON.stringify(path.join(stores
 const socket = tls.connect({host: url.hostname, port: Number(url.port), secureContext: tls.createSecureContext({cert: read('cert.pem'), key: read('key.pem'), ca: []}), rejectUnauthorized: false}, () => {
 	const peer = socket.getPeerCertificate();
 	if (!new X509Certificate(peer.raw).verify(new X509Certificate(read('ca.pem')).publicKey) || tls.checkServerIdentity(url.hostname, peer)) process.exit(1);
-	socket.once('session', () => { fs.writeSync(1, 'export DOCKER_HOST="' + url.href + '"\\n'); process.exit(0); });
+	socket.once('session', () => { fs.writeSync(1, 'export DOCKER_HOST="' + url.href + '"' + String.fromCharCode(10)); process.exit(0); });
 	socket.resume();
 });
 `,
