@@ -1,7 +1,8 @@
 /**
  * Cold start of the commands users run most, against a real TLS dockerd: `env NAME`, `ls` and
  * `ls -q` with 1 machine, and `ls` with 50 and 200 running machines. Each figure is a median over cold processes, shown as a ratio to
- * `node -e ''` measured in the same run, so machines of different speed compare.
+ * `node -e ''` measured in the same run, so machines of different speed compare; the programs take
+ * turns, so load from elsewhere lands on all of them alike.
  *
  * Run as root (dockerd): `npm run bench`.
  */
@@ -14,7 +15,7 @@ import {generateServerCertificate} from '../source/engine/certs/generate.js';
 import {bootstrapCertificates, createEngine, createMachine} from '../source/engine/index.js';
 import {builtCli} from '../test/helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../test/helpers/dockerd.js';
-import {measure, median, timedMs, type Sample} from './measure.js';
+import {measureInTurns, median, timedMs, type Sample} from './measure.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const availability = dockerdAvailable();
@@ -56,7 +57,6 @@ try {
 		}
 	}
 
-	const baseline = await measure(['-e', ''], env, runs);
 	// What any Node program pays for `env`'s connection check, for scale: Node's TLS modules, a
 	// context with the client certificate, the mutual-TLS handshake with m1's daemon and a check
 	// of its certificate, in the fewest lines, as plain CommonJS.
@@ -84,10 +84,17 @@ const socket = tls.connect({host: url.hostname, port: Number(url.port), secureCo
 		['ls -q (50 machines)', ['ls', '-q'], stores.fifty],
 		['ls (200 machines)', ['ls'], stores.many],
 	];
-	const rows: Array<readonly [string, Sample, number, number, number]> = [["node -e '' (baseline)", baseline, 1, 1, 1]];
-	for (const [label, args, store] of cases) {
-		const result = await measure(args[0] === handshake ? args : [builtCli, ...args], {...env, MACHINE_STORAGE_PATH: store}, runs);
-		rows.push([label, result, result.wallMs / baseline.wallMs, result.cpuMs / baseline.cpuMs, result.rssKb / baseline.rssKb] as const);
+	const [baseline, ...results] = await measureInTurns(
+		[
+			{args: ['-e', ''], env},
+			...cases.map(([, args, store]) => ({args: args[0] === handshake ? args : [builtCli, ...args], env: {...env, MACHINE_STORAGE_PATH: store}})),
+		],
+		runs,
+	);
+	const rows: Array<readonly [string, Sample, number, number, number]> = [["node -e '' (baseline)", baseline!, 1, 1, 1]];
+	for (const [index, [label]] of cases.entries()) {
+		const result = results[index]!;
+		rows.push([label, result, result.wallMs / baseline!.wallMs, result.cpuMs / baseline!.cpuMs, result.rssKb / baseline!.rssKb] as const);
 	}
 
 	console.log(

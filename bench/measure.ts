@@ -40,16 +40,23 @@ export function median(values: readonly number[]): number {
 	return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Runs `args` `runs` times (after one warm-up for the page cache) and summarises. */
-export async function measure(args: readonly string[], env: NodeJS.ProcessEnv, runs: number): Promise<Sample> {
-	await runOnce(args, env);
-	const samples: Sample[] = [];
-	for (let index = 0; index < runs; index++) samples.push(await runOnce(args, env));
-	return {
-		wallMs: median(samples.map(sample => sample.wallMs)),
-		rssKb: Math.max(...samples.map(sample => sample.rssKb)),
-		cpuMs: median(samples.map(sample => sample.cpuMs)),
-	};
+/**
+ * Runs each program `runs` times (after one warm-up for the page cache), taking turns: each
+ * round runs every one once, so a burst of load from elsewhere lands on all of them and not on
+ * one row's whole series. Returns the medians of each.
+ */
+export async function measureInTurns(programs: ReadonlyArray<{args: readonly string[]; env: NodeJS.ProcessEnv}>, runs: number): Promise<Sample[]> {
+	for (const {args, env} of programs) await runOnce(args, env);
+	const samples: Sample[][] = programs.map(() => []);
+	for (let round = 0; round < runs; round++) {
+		for (const [index, {args, env}] of programs.entries()) samples[index]!.push(await runOnce(args, env));
+	}
+
+	return samples.map(series => ({
+		wallMs: median(series.map(sample => sample.wallMs)),
+		rssKb: Math.max(...series.map(sample => sample.rssKb)),
+		cpuMs: median(series.map(sample => sample.cpuMs)),
+	}));
 }
 
 export async function timedMs(work: () => Promise<unknown>): Promise<number> {

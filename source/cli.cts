@@ -3,12 +3,13 @@
  * The installed `machinist` command. A user with `eval "$(machinist env default)"` in a shell
  * profile pays its start at every new shell, so it starts the way that costs least on Node 20:
  *
- * - The command line is bundled (`npm run build`) into CommonJS chunks in build/bundle/, split
- *   where the code imports lazily: `ls` reads and compiles the store and `ls`, not `create`'s
- *   drivers. Loading ES modules costs more per module, and Node 20 keeps no compiled code for them.
- * - Each chunk's compiled code (V8's code cache) is kept between runs in the user's cache
+ * - The command line is bundled (`npm run build`) into CommonJS chunks, split where the code
+ *   imports lazily, and chunks that always load together share a file (a pack) in build/bundle/:
+ *   `ls -q` reads and compiles two packs, not `create`'s drivers. Loading ES modules costs more
+ *   per module, and Node 20 keeps no compiled code for them.
+ * - Each pack's compiled code (V8's code cache) is kept between runs in the user's cache
  *   directory and handed back to V8, which checks it against the code and the Node binary
- *   and compiles afresh when it does not fit. Chunk names carry a hash of their content, so an
+ *   and compiles afresh when it does not fit. Pack names carry a hash of their content, so an
  *   upgrade never meets an old cache. NODE_DISABLE_COMPILE_CACHE turns it off and
  *   NODE_COMPILE_CACHE moves it, as for Node's own compile cache, which is also turned on where
  *   Node has it (22.1 and later) for the packages and the app.
@@ -40,6 +41,8 @@ const loaded = new Map<string, ChunkModule>();
 const chunkFunctions = new Map<string, ChunkFunction>();
 const uncached: Array<{script: vm.Script; file: string}> = [];
 const cacheDir = cacheDirectory(process.env);
+/** build/ as a file: URL, once (chunk names need no escaping). */
+const buildUrl = url.pathToFileURL(`${__dirname}/`).href;
 const manifest = JSON.parse(fs.readFileSync(path.join(bundleDir, 'manifest.json'), 'utf8')) as Manifest;
 
 /** Where compiled code is kept; undefined when it must not be. */
@@ -117,7 +120,7 @@ function loadChunk(name: string): ChunkModule['exports'] {
 	// properties are getters that work once the chunk has run.
 	loaded.set(name, chunk);
 	// The code was written as modules of build/; `import.meta.url` finds files beside them.
-	run(chunk.exports, chunkRequire, chunk, path.join(bundleDir, name), bundleDir, importChunk, url.pathToFileURL(path.join(__dirname, name)).href);
+	run(chunk.exports, chunkRequire, chunk, path.join(bundleDir, name), bundleDir, importChunk, `${buildUrl}${name}`);
 	return chunk.exports;
 }
 
