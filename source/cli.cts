@@ -42,7 +42,7 @@ const chunkFunctions = new Map<string, ChunkFunction>();
 const uncached: Array<{script: vm.Script; file: string}> = [];
 const cacheDir = cacheDirectory(process.env);
 /** build/ as a file: URL, once (chunk names need no escaping). */
-const buildUrl = url.pathToFileURL(`${__dirname}/`).href;
+const buildUrl = url.pathToFileURL(path.join(__dirname, path.sep)).href;
 const manifest = JSON.parse(fs.readFileSync(path.join(bundleDir, 'manifest.json'), 'utf8')) as Manifest;
 
 /** Where compiled code is kept; undefined when it must not be. */
