@@ -1,5 +1,5 @@
 // Reaching a machine's Docker daemon from here: the TLS connection check, env's variables, url, version.
-import {access, readFile} from 'node:fs/promises';
+import {accessSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {checkTlsConnection} from '../certs/check.js';
 import {certificateProblems} from '../certs/inspect.js';
@@ -19,7 +19,10 @@ const fileReads = new Map<string, Promise<Buffer>>();
 async function readOnce(file: string): Promise<Buffer> {
 	let read = fileReads.get(file);
 	if (!read) {
-		read = readFile(file);
+		// Read synchronously, like the store (see Store.names): a few small local files.
+		read = new Promise<Buffer>(resolve => {
+			resolve(readFileSync(file));
+		});
 		fileReads.set(file, read);
 		read.catch(() => fileReads.delete(file));
 	}
@@ -144,7 +147,7 @@ export async function repairClientFiles(engine: Engine, machine: Machine, dir = 
 	const missing: Array<keyof typeof clientFiles> = [];
 	for (const name of Object.keys(clientFiles) as Array<keyof typeof clientFiles>) {
 		try {
-			await access(path.join(dir, name));
+			accessSync(path.join(dir, name));
 		} catch {
 			missing.push(name);
 		}
