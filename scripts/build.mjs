@@ -50,12 +50,14 @@ const {outputFiles, metafile} = await build({
 
 // Each chunk becomes CommonJS, the only form Node 20 keeps compiled code for, wrapped in a
 // function. A chunk's lazy import of another goes through the loader (`importChunk`); imports
-// of anything else (packages, the app) stay real imports.
+// of anything else (packages, the app) too (`importModule`), which imports them for real.
 const chunks = new Map();
 let entry = '';
 for (const file of outputFiles) {
 	const name = path.basename(file.path);
-	const source = file.text.replaceAll(/\bimport\((["'])\.\/([\w.-]+\.cjs)\1\)/g, 'importChunk("$2")');
+	// Every other dynamic import goes through the loader's importModule: import() inside a vm
+	// script needs an option that Node 20 calls experimental and warns about on stderr.
+	const source = file.text.replaceAll(/\bimport\((["'])\.\/([\w.-]+\.cjs)\1\)/g, 'importChunk("$2")').replaceAll(/\bimport\((?=["'])/g, 'importModule(');
 	// Smaller to read and to cache; names are kept so a --debug stack trace still reads.
 	const {code} = await transform(source, {
 		format: 'cjs',
@@ -96,7 +98,7 @@ for (const name of chunks.keys()) {
 const packOf = {};
 const packs = [];
 for (const members of groups.values()) {
-	const text = `({${members.map(name => `${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname, importChunk, moduleUrl) {"use strict";\n${chunks.get(name).code}\n}`).join(',\n')}})\n`;
+	const text = `({${members.map(name => `${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname, importChunk, importModule, moduleUrl) {"use strict";\n${chunks.get(name).code}\n}`).join(',\n')}})\n`;
 	const file = `pack-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.cjs`;
 	for (const name of members) packOf[name] = file;
 	packs.push({file, text});

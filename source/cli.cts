@@ -13,7 +13,7 @@
  *   upgrade never meets an old cache. NODE_DISABLE_COMPILE_CACHE turns it off and
  *   NODE_COMPILE_CACHE moves it, as for Node's own compile cache, which is also turned on where
  *   Node has it (22.1 and later) for the packages and the app.
- * - The app (Ink, React) is not in the chunks: it loads, with its own copy of the engine, from
+ * - The app (Ink, React) is not in the packs: it loads, with its own copy of the engine, from
  *   the module tree in build/ when `machinist` opens it.
  */
 import fs = require('node:fs');
@@ -30,6 +30,7 @@ type ChunkFunction = (
 	filename: string,
 	dirname: string,
 	importChunk: (name: string) => Promise<ChunkModule['exports']>,
+	importModule: (specifier: string) => Promise<unknown>,
 	moduleUrl: string,
 ) => void;
 /** What the build wrote: the chunk that starts the command line, and the pack each chunk is in. */
@@ -99,12 +100,7 @@ function loadPack(pack: string): void {
 	const file = path.join(bundleDir, pack);
 	const cacheFile = cacheDir && path.join(cacheDir, `${pack}.bin`);
 	const cachedData = cacheFile ? readOwnFile(cacheFile) : undefined;
-	const script = new vm.Script(fs.readFileSync(file, 'utf8'), {
-		filename: file,
-		cachedData,
-		// Imports of packages and of the app load as they would from a required file.
-		importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-	});
+	const script = new vm.Script(fs.readFileSync(file, 'utf8'), {filename: file, cachedData});
 	if (cacheFile && (!cachedData || script.cachedDataRejected)) uncached.push({script, file: cacheFile});
 	for (const [name, run] of Object.entries(script.runInThisContext() as Record<string, ChunkFunction>)) chunkFunctions.set(name, run);
 }
@@ -120,12 +116,17 @@ function loadChunk(name: string): ChunkModule['exports'] {
 	// properties are getters that work once the chunk has run.
 	loaded.set(name, chunk);
 	// The code was written as modules of build/; `import.meta.url` finds files beside them.
-	run(chunk.exports, chunkRequire, chunk, path.join(bundleDir, name), bundleDir, importChunk, `${buildUrl}${name}`);
+	run(chunk.exports, chunkRequire, chunk, path.join(bundleDir, name), bundleDir, importChunk, importModule, `${buildUrl}${name}`);
 	return chunk.exports;
 }
 
 function chunkRequire(specifier: string): unknown {
 	return specifier.startsWith('./') ? loadChunk(specifier.slice(2)) : requireFromBundle(specifier);
+}
+
+/** A package, a built-in or the app, imported from here for the packs; their paths are relative to build/bundle/. */
+async function importModule(specifier: string): Promise<unknown> {
+	return import(specifier.startsWith('.') ? url.pathToFileURL(path.resolve(bundleDir, specifier)).href : specifier);
 }
 
 async function importChunk(name: string): Promise<ChunkModule['exports']> {
