@@ -211,6 +211,31 @@ test('DockerClient: refused connections, timeouts and aborts', async t => {
 	await t.throwsAsync(clientFor(fixture, stalled.url).version(aborted.signal), {message: 'already gone'});
 });
 
+test('a request that gives up during a handshake the daemon never finishes closes that connection', async t => {
+	// Accepts TCP and never speaks TLS: the handshake would wait forever.
+	const closed = deferred();
+	const silent = net.createServer(socket => {
+		// Reading, so the client's close is seen.
+		socket.resume();
+		socket.once('close', () => {
+			closed.resolve();
+		});
+	});
+	await new Promise<void>(resolve => {
+		silent.listen(0, '127.0.0.1', resolve);
+	});
+	t.teardown(async () => {
+		await new Promise(resolve => {
+			silent.close(resolve);
+		});
+	});
+	const {port} = silent.address() as net.AddressInfo;
+	const timeout = await t.throwsAsync(clientFor(fixture, `tcp://127.0.0.1:${port}`, 500).version(), {instanceOf: DockerConnectionError});
+	t.is(timeout?.reason, 'net/http: TLS handshake timeout');
+	// Left open, it would also keep a command (or this test file) from exiting.
+	await t.notThrowsAsync(closed.promise);
+});
+
 test('DockerClient rejects URLs that are not tcp://HOST:PORT', t => {
 	const fixture = {caPem: '', certPem: '', keyPem: ''};
 	t.throws(() => new DockerClient({url: 'unix:///var/run/docker.sock', ...fixture}), {instanceOf: MachinistError, message: /expected tcp:\/\/HOST:PORT/});

@@ -111,8 +111,11 @@ const defaultTimeoutMs = 20_000;
 /** /info is a few kB; anything far larger is not a Docker daemon talking. */
 const maxBodyBytes = 8 * 1024 * 1024;
 
-/** What a request tells the agent, to hear how far its connection got before the socket is handed over. */
-type StageListener = {onStage?: (stage: TimeoutStage) => void};
+/**
+ * What a request tells the agent: how to hear how far its connection got before the socket is
+ * handed over, and when the request has given up (the connection being made is then closed).
+ */
+type StageListener = {onStage?: (stage: TimeoutStage) => void; abandoned?: AbortSignal};
 
 /**
  * Connections that are handed to HTTP only once the daemon's certificate has passed the check
@@ -121,6 +124,8 @@ type StageListener = {onStage?: (stage: TimeoutStage) => void};
 class PinnedAgent extends https.Agent {
 	readonly #caPem: string | Buffer;
 	readonly #context: tls.SecureContext;
+	/** Connections still handshaking or being checked: HTTP does not know them yet. */
+	readonly #pending = new Set<tls.TLSSocket>();
 
 	constructor(options: Pick<DockerClientOptions, 'caPem' | 'certPem' | 'keyPem'>) {
 		super({keepAlive: true, maxSockets: 16, maxFreeSockets: 16, scheduling: 'lifo'});
@@ -140,13 +145,23 @@ class PinnedAgent extends https.Agent {
 			secureContext: this.#context,
 			rejectUnauthorized: false,
 		});
+		const abandon = (): void => {
+			socket.destroy();
+		};
+
 		const onError = (error: Error): void => {
+			options.abandoned?.removeEventListener('abort', abandon);
 			done(error, socket);
 		};
 
+		this.#pending.add(socket);
+		socket.once('close', () => this.#pending.delete(socket));
+		options.abandoned?.addEventListener('abort', abandon, {once: true});
 		socket.once('error', onError);
 		socket.once('connect', () => options.onStage?.('handshake'));
 		socket.once('secureConnect', () => {
+			this.#pending.delete(socket);
+			options.abandoned?.removeEventListener('abort', abandon);
 			socket.off('error', onError);
 			const untrusted = serverCertificateProblem(socket, this.#caPem, host);
 			if (untrusted) {
@@ -158,6 +173,11 @@ class PinnedAgent extends https.Agent {
 			done(null, socket);
 		});
 		return undefined;
+	}
+
+	override destroy(): void {
+		for (const socket of this.#pending) socket.destroy();
+		super.destroy();
 	}
 }
 
@@ -298,8 +318,11 @@ export class DockerClient {
 			let stage: TimeoutStage = 'dial';
 			let settled = false;
 
+			// Aborted when the request settles, so a connection still handshaking is closed with it.
+			const abandoned = new AbortController();
 			const options: https.RequestOptions & StageListener = {
 				agent,
+				abandoned: abandoned.signal,
 				onStage(next: TimeoutStage) {
 					stage = next;
 				},
@@ -319,6 +342,7 @@ export class DockerClient {
 			const finish = (error: Error | undefined, value?: {body: string; headers: IncomingMessage['headers']}): void => {
 				if (settled) return;
 				settled = true;
+				abandoned.abort();
 				clearTimeout(timer);
 				signal?.removeEventListener('abort', onAbort);
 				if (error) {
