@@ -108,7 +108,8 @@ function loadPack(pack: string): void {
 function loadChunk(name: string): ChunkModule['exports'] {
 	const known = loaded.get(name);
 	if (known) return known.exports;
-	if (!chunkFunctions.has(name)) loadPack(manifest.packOf[name] ?? name);
+	const pack = manifest.packOf[name];
+	if (pack && !chunkFunctions.has(name)) loadPack(pack);
 	const run = chunkFunctions.get(name);
 	if (!run) throw new Error(`${name} is not in ${bundleDir}: run \`npm run build\` again, or reinstall machinist`);
 	const chunk: ChunkModule = {exports: {}};

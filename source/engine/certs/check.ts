@@ -3,6 +3,7 @@
  * with the machine's daemon using the CA as the only root, verifying the server name against
  * the host from the machine URL, usually its IP. A changed IP or a regenerated CA shows up here.
  */
+import {X509Certificate} from 'node:crypto';
 import {isIP} from 'node:net';
 import tls from 'node:tls';
 import {MachinistError} from '../errors.js';
@@ -102,7 +103,7 @@ export async function checkTlsConnection(opts: TlsCheckOptions): Promise<void> {
 			fail(goTlsReason(error, target, connected), error);
 		});
 		socket.once('secureConnect', () => {
-			const untrusted = serverCertificateProblem(socket, opts.caPem, opts.host);
+			const untrusted = serverCertificateProblem(socket, new X509Certificate(opts.caPem), opts.host);
 			if (untrusted) {
 				fail(goTlsReason(untrusted, target, true), untrusted);
 				return;

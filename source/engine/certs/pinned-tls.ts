@@ -6,9 +6,8 @@
  * no daemon certificate chains to. So the context holds only our client certificate, and the
  * daemon's certificate is checked here, after the handshake and before a byte is sent: issued
  * and signed by the CA itself (as every daemon certificate docker-machine or Machinist makes
- * is), within its dates
- * and the CA's, for the address dialled, and for server use. A failure carries the code Node's
- * own check would have given, so tls-errors.ts words it as Go does.
+ * is), within its dates and the CA's, for the address dialled, and for server use. A failure
+ * carries the code Node's own check would have given, so tls-errors.ts words it as Go does.
  */
 import {X509Certificate} from 'node:crypto';
 import tls, {type TLSSocket} from 'node:tls';
@@ -47,15 +46,15 @@ function signedBy(certificate: X509Certificate, issuer: X509Certificate): boolea
 
 /**
  * Why the daemon's certificate on `socket` must not be trusted for `host`, or undefined when it
- * may. Call it on 'secureConnect', before writing anything.
+ * may. Call it on 'secureConnect', before writing anything. `ca` is parsed once by the caller,
+ * which may check many connections against it.
  */
-export function serverCertificateProblem(socket: TLSSocket, caPem: string | Buffer, host: string, now = Date.now()): Error | undefined {
+export function serverCertificateProblem(socket: TLSSocket, ca: X509Certificate, host: string, now = Date.now()): Error | undefined {
 	// The legacy object, which checkServerIdentity takes (and which Node 20 returns empty once
 	// getPeerX509Certificate() has been called on the socket).
 	const peer = socket.getPeerCertificate();
 	if (!peer?.raw) return codedError('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'the server sent no certificate');
 	const leaf = new X509Certificate(peer.raw);
-	const ca = new X509Certificate(caPem);
 
 	if (!signedBy(leaf, ca)) return codedError('UNABLE_TO_VERIFY_LEAF_SIGNATURE', `${leaf.subject} is not signed by the CA ${ca.subject}`);
 	const expired = validityProblem(leaf, now) ?? validityProblem(ca, now);

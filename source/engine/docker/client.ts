@@ -2,7 +2,7 @@
  * The few Docker Engine API calls Machinist makes (`ls` shows the daemon version, the TUI its
  * resources), over mutual TLS with node:https so the engine needs no Docker SDK.
  */
-import {createHash} from 'node:crypto';
+import {X509Certificate, createHash} from 'node:crypto';
 import type {IncomingMessage} from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -122,14 +122,14 @@ type StageListener = {onStage?: (stage: TimeoutStage) => void; abandoned?: Abort
  * against the machine's CA (pinned-tls.ts): no request byte goes to a daemon that failed it.
  */
 class PinnedAgent extends https.Agent {
-	readonly #caPem: string | Buffer;
+	readonly #ca: X509Certificate;
 	readonly #context: tls.SecureContext;
 	/** Connections still handshaking or being checked: HTTP does not know them yet. */
 	readonly #pending = new Set<tls.TLSSocket>();
 
 	constructor(options: Pick<DockerClientOptions, 'caPem' | 'certPem' | 'keyPem'>) {
 		super({keepAlive: true, maxSockets: 16, maxFreeSockets: 16, scheduling: 'lifo'});
-		this.#caPem = options.caPem;
+		this.#ca = new X509Certificate(options.caPem);
 		this.#context = clientContext(options);
 	}
 
@@ -163,7 +163,7 @@ class PinnedAgent extends https.Agent {
 			this.#pending.delete(socket);
 			options.abandoned?.removeEventListener('abort', abandon);
 			socket.off('error', onError);
-			const untrusted = serverCertificateProblem(socket, this.#caPem, host);
+			const untrusted = serverCertificateProblem(socket, this.#ca, host);
 			if (untrusted) {
 				socket.destroy();
 				done(untrusted, socket);

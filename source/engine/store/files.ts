@@ -33,6 +33,12 @@ export async function writeFilesAtomic(files: ReadonlyArray<readonly [file: stri
 // exclusive open below refuses a name that is somehow taken rather than writing through it.
 let temporaryCount = 0;
 
+/**
+ * The temporary files writeTemporary makes (`.NAME.PID.TIME.COUNT.tmp`; earlier versions wrote
+ * `.NAME.PID.HEX8.tmp`), with the writer's pid: the store sweeps those whose writer is gone.
+ */
+export const temporaryFilePattern = /^\..+\.(\d+)\.(?:[\da-f]{8}|[\da-z]+\.[\da-z]+)\.tmp$/;
+
 async function writeTemporary(file: string, data: string | Uint8Array, mode: number): Promise<string> {
 	const unique = `${process.pid}.${Date.now().toString(36)}.${(temporaryCount++).toString(36)}`;
 	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${unique}.tmp`);

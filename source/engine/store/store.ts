@@ -6,7 +6,7 @@ import path from 'node:path';
 import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
 import {pause} from '../polling.js';
 import {busyStates, type BusyState} from '../machines/state.js';
-import {ensurePrivateDir, writeFileAtomic} from './files.js';
+import {ensurePrivateDir, temporaryFilePattern, writeFileAtomic} from './files.js';
 import {assertUsableMachineName, followDirectory, type HostRecord} from './host.js';
 import {migrateHost} from './migrate.js';
 
@@ -378,9 +378,6 @@ export function holderAlive(holder: LockHolder): boolean {
 	return now === undefined || now === holder.startTime;
 }
 
-/** The temporary files of writeFileAtomic (`.NAME.PID.TIME.COUNT.tmp`; earlier versions wrote `.NAME.PID.HEX8.tmp`). */
-const temporaryFile = /^\..+\.(\d+)\.(?:[\da-f]{8}|[\da-z]+\.[\da-z]+)\.tmp$/;
-
 /** The temporary files of atomic writes whose writer is gone. */
 async function removeAbandonedTemporaries(dir: string): Promise<void> {
 	let names: string[];
@@ -392,7 +389,7 @@ async function removeAbandonedTemporaries(dir: string): Promise<void> {
 
 	await Promise.all(
 		names.map(async name => {
-			const match = temporaryFile.exec(name);
+			const match = temporaryFilePattern.exec(name);
 			if (match && !holderAlive({pid: Number(match[1]), command: '', operation: ''})) await fs.promises.rm(path.join(dir, name), {force: true});
 		}),
 	);
