@@ -1,12 +1,58 @@
-import type {ExecutionContext} from 'ava';
+import test, {type ExecutionContext, type Implementation as AvaImplementation} from 'ava';
+
+/** Whether a test's real parts (root, dockerd, a shell, QEMU…) are on this machine, and if not, why. */
+export type Availability = {ok: true} | {ok: false; why: string};
+
+type Implementation = AvaImplementation<[]>;
+type Declare = (title: string, implementation: Implementation) => void;
+
+/** A test declared only when its prerequisites hold, as `realTest(…)` and `realTest(…).serial`. */
+export type RealTest = Declare & {serial: Declare};
+
+export const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
+
+/** The first prerequisite that does not hold, or undefined when all do. */
+export function missing(...needs: Availability[]): string | undefined {
+	for (const need of needs) if (!need.ok) return need.why;
+	return undefined;
+}
 
 /**
- * Tests that need root and real daemons run everywhere they can; where they cannot, they are
- * skipped with the reason, except under CI, where a missing prerequisite is a failure.
+ * Tests that need root and real daemons are declared where their parts exist. Where they do not,
+ * the decision is made here, before any test runs: ava reports the test as skipped, its title
+ * naming what is missing, never as passed. Under CI a missing prerequisite is a failure instead,
+ * since CI installs everything and a skip there would hide a broken setup.
  */
-export function requireReal(t: ExecutionContext, availability: {ok: true} | {ok: false; why: string}): boolean {
+export function realTest(...needs: Availability[]): RealTest {
+	const why = missing(...needs);
+	if (why === undefined) {
+		const declare: Declare = (title, implementation) => test(title, implementation);
+		return Object.assign(declare, {serial: (title: string, implementation: Implementation) => test.serial(title, implementation)});
+	}
+
+	if (inCi) {
+		const fail = (t: ExecutionContext) => t.fail(`real-host test cannot run in CI: ${why}`);
+		const declare: Declare = title => test(title, fail);
+		return Object.assign(declare, {serial: (title: string) => test.serial(title, fail)});
+	}
+
+	const skipped = (title: string) => `${title} — ${why}`;
+	const declare: Declare = (title, implementation) => test.skip(skipped(title), implementation);
+	return Object.assign(declare, {serial: (title: string, implementation: Implementation) => test.serial.skip(skipped(title), implementation)});
+}
+
+/**
+ * For hooks (before/after) of files whose tests are all real: whether to do the setup at all.
+ * The tests themselves are declared with realTest, which reports them.
+ */
+export function available(...needs: Availability[]): boolean {
+	return missing(...needs) === undefined;
+}
+
+/** @deprecated Inside a test body; being replaced by realTest, which decides at declaration time. */
+export function requireReal(t: ExecutionContext, availability: Availability): boolean {
 	if (availability.ok) return true;
-	if (process.env.CI && process.env.CI !== 'false') {
+	if (inCi) {
 		t.fail(`real-host test cannot run in CI: ${availability.why}`);
 		return false;
 	}
