@@ -1,3 +1,4 @@
+/* eslint-disable ava/no-ignored-test-files -- a helper that declares tests for the files importing it, no test file itself */
 import test, {type ExecutionContext, type Implementation as AvaImplementation} from 'ava';
 
 /** Whether a test's real parts (root, dockerd, a shell, QEMU…) are on this machine, and if not, why. */
@@ -26,19 +27,48 @@ export function missing(...needs: Availability[]): string | undefined {
 export function realTest(...needs: Availability[]): RealTest {
 	const why = missing(...needs);
 	if (why === undefined) {
-		const declare: Declare = (title, implementation) => test(title, implementation);
-		return Object.assign(declare, {serial: (title: string, implementation: Implementation) => test.serial(title, implementation)});
+		return Object.assign(
+			(title: string, implementation: Implementation) => {
+				test(title, implementation);
+			},
+			{
+				serial(title: string, implementation: Implementation) {
+					test.serial(title, implementation);
+				},
+			},
+		);
 	}
 
 	if (inCi) {
-		const fail = (t: ExecutionContext) => t.fail(`real-host test cannot run in CI: ${why}`);
-		const declare: Declare = title => test(title, fail);
-		return Object.assign(declare, {serial: (title: string) => test.serial(title, fail)});
+		const fail = (t: ExecutionContext) => {
+			t.fail(`real-host test cannot run in CI: ${why}`);
+		};
+
+		return Object.assign(
+			(title: string) => {
+				test(title, fail);
+			},
+			{
+				serial(title: string) {
+					test.serial(title, fail);
+				},
+			},
+		);
 	}
 
-	const skipped = (title: string) => `${title} — ${why}`;
-	const declare: Declare = (title, implementation) => test.skip(skipped(title), implementation);
-	return Object.assign(declare, {serial: (title: string, implementation: Implementation) => test.serial.skip(skipped(title), implementation)});
+	// Skipping is the point here: the title says what is missing, and ava counts it as skipped.
+	/* eslint-disable ava/no-skip-test */
+	return Object.assign(
+		(title: string, implementation: Implementation) => {
+			test.skip(`${title} — ${why}`, implementation);
+		},
+		{
+			serial(title: string, implementation: Implementation) {
+				test.serial.skip(`${title} — ${why}`, implementation);
+			},
+		},
+	);
+	/* eslint-enable ava/no-skip-test */
 }
 
 /**
