@@ -3,7 +3,6 @@ import {
 	type DriverTimings,
 	type EngineSettings,
 	errorMessage,
-	MachineNotFoundError,
 	MachinistError,
 	type OptionSpec,
 	type OptionValues,
@@ -146,9 +145,7 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 		return code ?? 0;
 	} catch (error) {
 		if (error instanceof MachinistError) {
-			// The store cannot know the name we were run by; its "use … ls" hint must.
-			const message = error instanceof MachineNotFoundError ? new MachineNotFoundError(error.machineName, program).message : error.message;
-			terminal.stderr.write(`${message}\n`);
+			terminal.stderr.write(`${error.message}\n`);
 			if (debug && error.cause)
 				terminal.stderr.write(`${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : errorMessage(error.cause)}\n`);
 			return error.exitCode;

@@ -1,14 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {
-	assertUsableMachineName,
-	boolOption,
-	errorMessage,
-	exitCodes,
-	MachineNotFoundError,
-	MachinistError,
-	removalWarnings,
-	removeMachine,
-} from '../engine/index.js';
+import {assertUsableMachineName, boolOption, errorMessage, MachineNotFoundError, MachinistError, removalWarnings, removeMachine} from '../engine/index.js';
 
 const rm: Command = {
 	name: 'rm',
@@ -47,21 +38,21 @@ const rm: Command = {
 		}
 
 		const errors: string[] = [];
-		let onlyMissing = true;
 		for (const name of names) {
 			try {
 				const {remoteError} = await removeMachine(input.engine, name, {force});
 				if (remoteError) terminal.stderr.write(`Error removing host "${name}": ${remoteError}\n`);
 				terminal.stdout.write(`Successfully removed ${name}\n`);
 			} catch (error) {
-				if (!(error instanceof MachineNotFoundError)) onlyMissing = false;
-				errors.push(`Error removing host "${name}": ${errorMessage(error)}`);
+				const message = `Error removing host "${name}": ${errorMessage(error)}`;
+				// As docker-machine: -f asks that the machine be gone, and a missing one is; it is
+				// said, not failed, so cleanup scripts can run `rm -f NAME` whether or not it exists.
+				if (force && error instanceof MachineNotFoundError) terminal.stderr.write(`${message}\n`);
+				else errors.push(message);
 			}
 		}
 
-		if (errors.length > 0) {
-			throw new MachinistError(errors.join('\n'), {exitCode: onlyMissing ? exitCodes.notFound : exitCodes.error});
-		}
+		if (errors.length > 0) throw new MachinistError(errors.join('\n'));
 	},
 };
 

@@ -36,8 +36,9 @@ export function createEngine(settings: EngineSettings = {}): Engine {
 	const defaults = defaultCertPaths(root);
 	// Paths are persisted into machine records, so they must be absolute like docker-machine's.
 	const absolute = (given: string | undefined, fallback: string) => (given ? path.resolve(given) : fallback);
+	const program = settings.program ?? 'machinist';
 	return {
-		store: new Store(root),
+		store: new Store(root, program),
 		certPaths: {
 			caCert: absolute(settings.tlsCaCert, defaults.caCert),
 			caKey: absolute(settings.tlsCaKey, defaults.caKey),
@@ -45,7 +46,7 @@ export function createEngine(settings: EngineSettings = {}): Engine {
 			clientKey: absolute(settings.tlsClientKey, defaults.clientKey),
 		},
 		env,
-		program: settings.program ?? 'machinist',
+		program,
 		driverTimings: settings.driverTimings ?? {},
 	};
 }

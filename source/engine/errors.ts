@@ -2,32 +2,30 @@
  * Errors the engine expects and a user can act on. Each carries the process exit code the CLI
  * uses, so faces never need to inspect messages to decide how to end.
  *
- * Exit codes follow docker-machine (1 for any error, 3 for a failed pre-create check) plus the
- * rancher fork's 4 for "machine not found", which scripts can test for.
+ * Exit codes are docker-machine's, which scripts written for it test: 1 for any error, a missing
+ * machine included, and 3 for a failed pre-create check. A script tells "missing" apart by the
+ * message, as it had to with docker-machine.
  */
+export const exitCodes = {
+	error: 1,
+	preCreateCheck: 3,
+} as const;
+
 export class MachinistError extends Error {
 	readonly exitCode: number;
 
 	constructor(message: string, options: {exitCode?: number; cause?: unknown} = {}) {
 		super(message, options.cause === undefined ? undefined : {cause: options.cause});
 		this.name = 'MachinistError';
-		this.exitCode = options.exitCode ?? 1;
+		this.exitCode = options.exitCode ?? exitCodes.error;
 	}
 }
-
-export const exitCodes = {
-	error: 1,
-	preCreateCheck: 3,
-	notFound: 4,
-} as const;
 
 export class MachineNotFoundError extends MachinistError {
 	readonly machineName: string;
 
 	constructor(name: string, program = 'machinist') {
-		super(`Docker machine "${name}" does not exist. Use "${program} ls" to list machines. Use "${program} create" to add a new one.`, {
-			exitCode: exitCodes.notFound,
-		});
+		super(`Docker machine "${name}" does not exist. Use "${program} ls" to list machines. Use "${program} create" to add a new one.`);
 		this.name = 'MachineNotFoundError';
 		this.machineName = name;
 	}

@@ -39,7 +39,7 @@ test('ls -q and ls --filter read a docker-machine store without asking any machi
 	t.is((await run(['ls', '-q', '--filter', 'name=^p'], env)).stdout, 'p1\n');
 });
 
-test("a machine that does not exist is exit code 4 with docker-machine's message", async t => {
+test("a machine that does not exist is exit code 1 with docker-machine's message", async t => {
 	const {env} = await fixtureEnv(t);
 	for (const command of [
 		['status', 'nosuch'],
@@ -50,7 +50,7 @@ test("a machine that does not exist is exit code 4 with docker-machine's message
 		['config', 'nosuch'],
 	]) {
 		const result = await run(command, env);
-		t.is(result.code, 4, command.join(' '));
+		t.is(result.code, 1, command.join(' '));
 		t.is(result.stderr, 'Docker machine "nosuch" does not exist. Use "machinist ls" to list machines. Use "machinist create" to add a new one.\n');
 	}
 });
@@ -150,16 +150,16 @@ test('rm asks once for all machines, and without an answer removes nothing and f
 	);
 });
 
-test('rm of a machine that does not exist fails with exit code 4 and still removes the others', async t => {
+test('rm of a machine that does not exist fails with exit code 1 and still removes the others', async t => {
 	const {env, store} = await fixtureEnv(t);
 	const result = await run(['rm', '-y', 'ghost', 'p1'], env);
-	t.is(result.code, 4);
+	t.is(result.code, 1);
 	t.regex(result.stderr, /^Error removing host "ghost": Docker machine "ghost" does not exist/);
 	t.deepEqual(
 		(await readdir(path.join(store, 'machines'))).filter(name => !name.startsWith('.')),
 		['sysd1'],
 	);
-	t.is((await run(['rm', '-y', 'ghost'], env)).code, 4);
+	t.is((await run(['rm', '-y', 'ghost'], env)).code, 1);
 });
 
 test('start/stop/kill on a none machine say hosts without a driver cannot do that', async t => {

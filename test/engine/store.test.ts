@@ -50,11 +50,14 @@ test('claimed and saved records are owner-only: directories 0700, config.json 06
 	t.deepEqual(await readdir(store.machineDir('p1')), ['config.json'], 'no temporary file is left behind');
 });
 
-test('a missing machine is reported as not found with exit code 4', async t => {
+test("a missing machine is reported as not found with docker-machine's message and exit code 1, naming the program invoked", async t => {
 	const store = new Store(await dockerMachineStore(t));
 	const error = await t.throwsAsync(store.load('nosuch'), {instanceOf: MachineNotFoundError});
 	t.is(error.message, 'Docker machine "nosuch" does not exist. Use "machinist ls" to list machines. Use "machinist create" to add a new one.');
-	t.is(error.exitCode, 4);
+	t.is(error.exitCode, 1);
+	const linked = new Store(store.root, 'docker-machine');
+	const viaLink = await t.throwsAsync(linked.load('nosuch'), {instanceOf: MachineNotFoundError});
+	t.is(viaLink.message, 'Docker machine "nosuch" does not exist. Use "docker-machine ls" to list machines. Use "docker-machine create" to add a new one.');
 });
 
 test('a config.json that does not parse is reported with its path and never rewritten', async t => {

@@ -2,7 +2,7 @@
 import type {Driver, DriverContext, DriverTimings} from '../drivers/driver.js';
 import {driverFor} from '../drivers/registry.js';
 import type {Engine} from '../engine.js';
-import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
+import {MachinistError, errorMessage} from '../errors.js';
 import type {HostRecord} from '../store/host.js';
 
 /** A machine loaded from the store with its driver ready to use. */
@@ -43,10 +43,7 @@ export function driverContext(machine: Machine, extra: Omit<DriverContext, 'mach
 export async function loadMachines(engine: Engine, names: readonly string[]): Promise<Machine[]> {
 	const results = await Promise.allSettled(names.map(async name => loadMachine(engine, name)));
 	const failures = results.flatMap(result => (result.status === 'rejected' ? [result.reason as unknown] : []));
-	if (failures.length > 0) {
-		const allMissing = failures.every(failure => failure instanceof MachineNotFoundError);
-		throw new MachinistError(failures.map(failure => errorMessage(failure)).join('\n'), {exitCode: allMissing ? 4 : 1});
-	}
+	if (failures.length > 0) throw new MachinistError(failures.map(failure => errorMessage(failure)).join('\n'));
 
 	return results.map(result => (result as PromiseFulfilledResult<Machine>).value);
 }

@@ -86,9 +86,12 @@ export type LockWaitOptions = {
  */
 export class Store {
 	readonly root: string;
+	/** The name the user invoked, for the hint in "does not exist" (`docker-machine ls` through a link). */
+	readonly program: string;
 
-	constructor(root: string) {
+	constructor(root: string, program = 'machinist') {
 		this.root = path.resolve(root);
+		this.program = program;
 	}
 
 	get machinesDir(): string {
@@ -161,7 +164,7 @@ export class Store {
 			const {code} = error as NodeJS.ErrnoException;
 			if (code === 'ENOENT' || code === 'ENOTDIR') {
 				if (await this.exists(name)) throw new CorruptConfigError(name, file, 'the file is missing');
-				throw new MachineNotFoundError(name);
+				throw new MachineNotFoundError(name, this.program);
 			}
 
 			throw new CorruptConfigError(name, file, errorMessage(error));
@@ -254,7 +257,7 @@ export class Store {
 		try {
 			await writeFileAtomic(this.configPath(host.Name), serializeHost(host));
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MachineNotFoundError(host.Name);
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MachineNotFoundError(host.Name, this.program);
 			throw error;
 		}
 	}
