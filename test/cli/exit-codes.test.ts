@@ -125,7 +125,7 @@ test('a missing machine: every command that names one exits 1 with docker-machin
 	t.deepEqual(await machineNames(store), ['p1', 'sysd1'], 'nothing was removed');
 });
 
-test('a bad flag: every command exits 1 with one line naming the flag, before it touches any machine', async t => {
+test('bad usage (an unknown flag, the wrong number of arguments): every command exits 1 with one line, before it touches any machine', async t => {
 	const {store, env} = await fixtureEnv(t);
 	const badFlag = (command: string) => `Error: unknown flag --no-such-flag for "${command}"; run "machinist ${command} --help" for the flags it takes`;
 	const rows: Row[] = [
@@ -135,6 +135,20 @@ test('a bad flag: every command exits 1 with one line naming the flag, before it
 		{args: ['rm', '-y', '--no-such-flag', 'p1'], code: 1, stderr: badFlag('rm'), stdout: ''},
 		{args: ['--no-such-flag', 'ls'], code: 1, stderr: 'Error: unknown flag --no-such-flag; run "machinist --help" for the flags it takes', stdout: ''},
 		{args: ['no-such-command'], code: 1, stderr: "machinist: 'no-such-command' is not a machinist command. See 'machinist --help'.", stdout: ''},
+		...['status', 'url', 'env', 'config', 'version'].map(name => ({
+			args: [name, 'p1', 'sysd1'],
+			code: 1,
+			stderr: 'Error: Expected one machine name as an argument',
+			stdout: '',
+		})),
+		// These print their help (to stdout) first, as docker-machine's did.
+		{args: ['inspect', 'p1', 'sysd1'], code: 1, stderr: 'Error: Expected one machine name as an argument', stdout: /^Usage: machinist inspect /},
+		{args: ['rm'], code: 1, stderr: 'Error: Expected to get one or more machine names as arguments', stdout: /^Usage: machinist rm /},
+		{args: ['scp', 'p1:/etc/hostname'], code: 1, stderr: 'Error: Improper number of arguments.', stdout: /^Usage: machinist scp /},
+		{args: ['mount'], code: 1, stderr: 'Error: Improper number of arguments.', stdout: /^Usage: machinist mount /},
+		{args: ['active', 'p1'], code: 1, stderr: 'Error: Too many arguments given', stdout: ''},
+		{args: ['env', '-u', 'p1'], code: 1, stderr: 'Error: Expected no machine name when the -u flag is present', stdout: ''},
+		{args: ['create', '-d', 'none', 'a', 'b'], code: 1, stderr: 'Invalid command line. Found extra arguments [b]', stdout: ''},
 	];
 	await checkAll(t, rows, env);
 	t.deepEqual(await machineNames(store), ['p1', 'sysd1'], 'nothing was removed');
