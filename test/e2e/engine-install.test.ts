@@ -1,0 +1,129 @@
+/**
+ * The install branch of provisioning, for real: test hosts without Docker get Debian's docker.io
+ * from a local apt repository (test/helpers/docker-repo.ts) served from this machine on their
+ * link, through `--engine-install-url URL` (a get.docker.com-shaped script) and through
+ * `--engine-install-url distro` (the distribution's package, from the host's own apt sources).
+ */
+import {execFile} from 'node:child_process';
+import {readFile} from 'node:fs/promises';
+import fs from 'node:fs';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import type {ExecutionContext} from 'ava';
+import {machinist, userShell} from '../helpers/cli.js';
+import {aptSourceLine, dockerRepoAvailable, dockerRepoServer, ensureDockerRepo, type DockerRepo} from '../helpers/docker-repo.js';
+import {busyboxImageTar, startTestHost, testHostsAvailable} from '../helpers/hosts.js';
+import {realTest} from '../helpers/real.js';
+import {temporaryDir} from '../helpers/store.js';
+
+const exec = promisify(execFile);
+const test = realTest(testHostsAvailable(), dockerRepoAvailable());
+
+/** apt and dpkg unpacking docker.io and containerd on a loaded machine: minutes, not seconds. */
+const createTimeoutMs = 10 * 60_000;
+
+async function hostWithoutDocker(t: ExecutionContext) {
+	const host = await startTestHost('systemd', {docker: false});
+	t.teardown(async () => host.stop());
+	const store = await temporaryDir(t, 'mi-');
+	const key = path.join(store, 'userkey');
+	await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+	await host.authorizeKey('root', await readFile(`${key}.pub`, 'utf8'));
+	const env = {MACHINE_STORAGE_PATH: store, HOME: store, SHELL: '/bin/bash', USER: 'tester', MACHINIST_CONFIG_DIR: path.join(store, 'prefs')};
+	const before = await host.exec('for c in dockerd docker containerd runc; do command -v $c; done; dpkg-query -W docker.io');
+	t.is(before.stdout, '', 'the host starts without Docker');
+	return {host, env, key};
+}
+
+/** The Debian version's upstream part, which dockerd reports: 20.10.24+dfsg1-1+deb12u1+b6 → 20.10.24+dfsg1. */
+function upstreamVersion(debianVersion: string): string {
+	return debianVersion.replace(/^\d+:/, '').replace(/-[^-]+$/, '');
+}
+
+/** `docker run` through `machinist env` (TLS to port 2376), and the server's version. */
+async function dockerRunsOverTls(t: ExecutionContext, env: NodeJS.ProcessEnv, name: string, ip: string, repo: DockerRepo): Promise<void> {
+	const environment = await machinist(['env', name], env);
+	t.regex(environment.stdout, /export DOCKER_TLS_VERIFY="1"/);
+	t.true(environment.stdout.includes(`export DOCKER_HOST="tcp://${ip}:2376"`), environment.stdout);
+	const tar = await busyboxImageTar();
+	const run = await userShell(
+		env,
+		`eval "$(machinist env ${name})" && docker import ${tar} busybox:machinist >/dev/null && docker run --rm busybox:machinist echo ok && docker version --format '{{.Server.Version}}'`,
+	);
+	t.is(run.stdout, `ok\n${upstreamVersion(repo.dockerVersion)}\n`, run.stderr);
+}
+
+test('--engine-install-url URL on a host without Docker runs a get.docker.com-shaped script that installs docker.io from a local repository; docker run works over TLS', async t => {
+	t.timeout(createTimeoutMs + 3 * 60_000);
+	const repo = await ensureDockerRepo();
+	const {host, env, key} = await hostWithoutDocker(t);
+	const server = dockerRepoServer(t, repo);
+	const port = await server.listen(host.machineAddress);
+	const name = 'byscript';
+
+	const started = Date.now();
+	const created = await machinist(
+		[
+			'create',
+			'-d',
+			'generic',
+			'--generic-ip-address',
+			host.ip,
+			'--generic-ssh-key',
+			key,
+			'--engine-install-url',
+			`http://${host.machineAddress}:${port}/install.sh`,
+			name,
+		],
+		env,
+		undefined,
+		createTimeoutMs,
+	);
+	t.log(`create (with the install) took ${Math.round((Date.now() - started) / 1000)} s`);
+	t.is(created.code, 0, created.stderr + created.stdout);
+	t.true(created.stdout.includes('Provisioning with debian...\nInstalling Docker...\n'), created.stdout);
+	t.is(server.requests[0], '/install.sh');
+	t.true(server.requests.includes('/linux/debian/gpg'), 'the script fetched the signing key');
+	t.true(
+		server.requests.some(request => request.startsWith('/linux/debian/pool/') && request.includes('/docker.io_')),
+		'apt fetched docker.io from the repository',
+	);
+
+	t.is((await host.exec("dpkg-query -W -f '${Version}' docker.io")).stdout, repo.dockerVersion);
+	t.regex(
+		(await host.exec('cat /etc/apt/sources.list.d/docker.list')).stdout,
+		new RegExp(
+			String.raw`^deb \[arch=\S+ signed-by=/etc/apt/keyrings/docker\.asc\] http://${host.machineAddress.replaceAll('.', String.raw`\.`)}:${port}/linux/debian bookworm stable\n$`,
+		),
+	);
+	await dockerRunsOverTls(t, env, name, host.ip, repo);
+});
+
+test('--engine-install-url distro on a host without Docker installs docker.io from its own apt sources; docker run works over TLS', async t => {
+	t.timeout(createTimeoutMs + 3 * 60_000);
+	const repo = await ensureDockerRepo();
+	const {host, env, key} = await hostWithoutDocker(t);
+	const server = dockerRepoServer(t, repo);
+	const port = await server.listen(host.machineAddress);
+	// The host's apt sources name the local repository and nothing else, as a mirror would be.
+	const keyring = '/etc/apt/keyrings/machinist-test.asc';
+	fs.mkdirSync(path.join(host.rootfs, path.dirname(keyring)), {recursive: true});
+	fs.copyFileSync(path.join(repo.dir, 'gpg'), path.join(host.rootfs, keyring));
+	fs.writeFileSync(path.join(host.rootfs, 'etc/apt/sources.list'), aptSourceLine(`http://${host.machineAddress}:${port}`, keyring));
+	const name = 'bydistro';
+
+	const started = Date.now();
+	const created = await machinist(
+		['create', '-d', 'generic', '--generic-ip-address', host.ip, '--generic-ssh-key', key, '--engine-install-url', 'distro', name],
+		env,
+		undefined,
+		createTimeoutMs,
+	);
+	t.log(`create (with the install) took ${Math.round((Date.now() - started) / 1000)} s`);
+	t.is(created.code, 0, created.stderr + created.stdout);
+	t.true(created.stdout.includes('Provisioning with debian...\nInstalling Docker...\n'), created.stdout);
+	t.false(server.requests.includes('/install.sh'), 'no script: the package manager installs it');
+	t.true(server.requests.some(request => request.includes('/docker.io_')));
+	t.is((await host.exec("dpkg-query -W -f '${Version}' docker.io")).stdout, repo.dockerVersion);
+	await dockerRunsOverTls(t, env, name, host.ip, repo);
+});
