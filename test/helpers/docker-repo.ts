@@ -36,6 +36,8 @@ export type DockerRepo = {
 	dir: string;
 	/** The version of docker.io it serves, e.g. `20.10.24+dfsg1-1+deb12u1+b6`. */
 	dockerVersion: string;
+	/** What that dockerd reports as its version: the upstream part, e.g. `20.10.24+dfsg1`. */
+	serverVersion: string;
 	/** `name=version` of every package in it. */
 	packages: string[];
 };
@@ -98,7 +100,9 @@ export async function ensureDockerRepo(): Promise<DockerRepo> {
 		const packages = await dependencyClosure();
 		const hash = createHash('sha256').update(JSON.stringify({suite, component, packages})).digest('hex').slice(0, 12);
 		const dir = path.join(cacheDir, `docker-repo-${hash}`);
-		const repo: DockerRepo = {dir, dockerVersion: packages.find(pkg => pkg.startsWith('docker.io='))!.slice('docker.io='.length), packages};
+		const dockerVersion = packages.find(pkg => pkg.startsWith('docker.io='))!.slice('docker.io='.length);
+		const serverVersion = dockerVersion.replace(/^\d+:/, '').replace(/-[^-]+$/, '');
+		const repo: DockerRepo = {dir, dockerVersion, serverVersion, packages};
 		if (fs.existsSync(dir)) return repo;
 		return withLock(path.join(cacheDir, 'docker-repo.lock'), async () => {
 			if (!fs.existsSync(dir)) await buildRepo(repo);
