@@ -18,6 +18,10 @@ for shell in zsh fish tcsh dash; do command -v $shell >/dev/null 2>&1 || needed+
 command -v rsync >/dev/null 2>&1 || needed+=(rsync)
 command -v sshfs >/dev/null 2>&1 || needed+=(sshfs)
 command -v iptables >/dev/null 2>&1 || needed+=(iptables)
+# The local apt repository of docker.io that hosts without Docker install from: its index and signature.
+command -v dpkg-scanpackages >/dev/null 2>&1 || needed+=(dpkg-dev)
+command -v gpg >/dev/null 2>&1 || needed+=(gpg)
+command -v gpgconf >/dev/null 2>&1 || needed+=(gpgconf)
 # The qemu driver's VM tests: QEMU itself, and what builds their bootable image and reads seeds.
 command -v qemu-system-x86_64 >/dev/null 2>&1 || needed+=(qemu-system-x86)
 command -v qemu-img >/dev/null 2>&1 || needed+=(qemu-utils)
@@ -39,7 +43,8 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 else
 	echo "test setup: the real-host tests need root and: ${needed[*]} (apt-get install -y ${needed[*]}); they will be skipped"
 fi
-# The Debian image the test hosts boot: built once (about two minutes), then cached.
+# The Debian image the test hosts boot (about two minutes) and the local docker.io repository
+# (about 80 MB from Debian's mirror): built once, then cached.
 node --import=tsx "$(dirname "$0")/helpers/prepare-hosts.ts"
 # The Debian cloud image the qemu tests boot: built once (a few minutes), then cached.
 node --import=tsx "$(dirname "$0")/helpers/prepare-vm-image.ts"

@@ -15,16 +15,17 @@ import {pipeline} from 'node:stream/promises';
 import test, {type ExecutionContext} from 'ava';
 import {builtCli} from '../helpers/cli.js';
 import {busyboxImageTar} from '../helpers/hosts.js';
-import {requireReal} from '../helpers/real.js';
+import {dockerRepoAvailable, dockerRepoServer, ensureDockerRepo} from '../helpers/docker-repo.js';
+import {realTest, requireReal} from '../helpers/real.js';
 import {httpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
-import {ensureVmImage, vmTestsAvailable} from '../helpers/vm-image.js';
+import {ensureVmImage, vmTestsAvailable, type VmImageVariant} from '../helpers/vm-image.js';
 
 type Shell = {code: number; stdout: string; stderr: string};
 
 const imageName = 'debian-12-test-amd64.qcow2';
 
-let imageSums: Promise<string> | undefined;
+const imageSums = new Map<VmImageVariant, Promise<string>>();
 
 async function sha512Of(file: string): Promise<string> {
 	const hash = createHash('sha512');
@@ -36,10 +37,10 @@ async function sha512Of(file: string): Promise<string> {
  * Serves the test image as a distribution mirror would: /good/ with a matching SHA512SUMS, and
  * /bad/ with a truncated-and-altered copy under the same sums, as a corrupted download.
  */
-async function imageServer(t: ExecutionContext): Promise<{base: string; requests: string[]}> {
-	const image = await ensureVmImage();
-	imageSums ??= sha512Of(image);
-	const digest = await imageSums;
+async function imageServer(t: ExecutionContext, variant: VmImageVariant = 'docker'): Promise<{base: string; requests: string[]}> {
+	const image = await ensureVmImage(variant);
+	if (!imageSums.has(variant)) imageSums.set(variant, sha512Of(image));
+	const digest = await imageSums.get(variant)!;
 	const requests: string[] = [];
 	const {base} = await httpServer(t, (request, response) => {
 		requests.push(request.url ?? '');
@@ -251,6 +252,46 @@ test.serial('create -d qemu boots a VM whose Docker runs containers with host fi
 		'the cached image stays for the next machine',
 	);
 });
+
+realTest(vmTestsAvailable(), dockerRepoAvailable()).serial(
+	'create -d qemu on an image without Docker installs it with --engine-install-url from a local repository; docker run works over TLS',
+	async t => {
+		t.timeout(45 * 60_000);
+		const {base} = await imageServer(t, 'no-docker');
+		const repo = await ensureDockerRepo();
+		const {env} = await setup(t);
+		const server = dockerRepoServer(t, repo);
+		// QEMU's user network takes the guest's 10.0.2.2 to this machine's loopback.
+		const port = await server.listen('127.0.0.1');
+		const tar = await busyboxImageTar();
+
+		const started = Date.now();
+		const create = await shell(
+			env,
+			[
+				'machinist create -d qemu',
+				`--qemu-boot-image ${base}/good/${imageName}`,
+				`--qemu-boot-image-checksum ${base}/good/SHA512SUMS`,
+				'--qemu-no-share --qemu-memory 1024',
+				`--engine-install-url http://10.0.2.2:${port}/install.sh`,
+				'fresh',
+			].join(' '),
+		);
+		t.log(`create with the install took ${Math.round((Date.now() - started) / 1000)} s`);
+		t.is(create.code, 0, create.stdout + create.stderr);
+		t.regex(create.stdout, /Provisioning with debian\.\.\.\nInstalling Docker\.\.\.\n/);
+		t.is(server.requests[0], '/install.sh');
+		t.true(server.requests.some(request => request.includes('/docker.io_')));
+
+		const run = await shell(
+			env,
+			`eval "$(machinist env fresh)" && docker import ${tar} busybox:machinist >/dev/null && docker run --rm busybox:machinist echo ok && docker version --format '{{.Server.Version}}'`,
+		);
+		t.is(run.stdout, `ok\n${repo.serverVersion}\n`, run.stderr);
+		t.is((await shell(env, `machinist ssh fresh "dpkg-query -W -f '\\\${Version}' docker.io"`)).stdout, repo.dockerVersion);
+		t.is((await shell(env, 'machinist rm -y fresh')).code, 0);
+	},
+);
 
 test.serial('a corrupted download is refused and deleted, nothing boots, and the failed machine can be removed', async t => {
 	t.timeout(5 * 60_000);

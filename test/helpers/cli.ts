@@ -14,9 +14,9 @@ export type CliResult = {code: number; stdout: string; stderr: string};
  * Runs the real binary in a child process, as a user would. The environment is minimal and
  * explicit so the developer's own store and shell never leak into a test.
  */
-export async function machinist(args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
+export async function machinist(args: readonly string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000): Promise<CliResult> {
 	return new Promise(resolve => {
-		const child = execFile(process.execPath, [builtCli, ...args], {env: {PATH: process.env.PATH, ...env}, timeout: 60_000}, (error, stdout, stderr) => {
+		const child = execFile(process.execPath, [builtCli, ...args], {env: {PATH: process.env.PATH, ...env}, timeout: timeoutMs}, (error, stdout, stderr) => {
 			const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
 			resolve({code, stdout, stderr});
 		});

@@ -4,7 +4,8 @@
  * MBR with syslinux on a FAT partition loads the kernel and initramfs, the root is an ext4
  * partition, and cloud-init (NoCloud) makes the user, the host name and grows the root on
  * first boot. Docker (Debian's docker.io) is preinstalled, because test VMs have no route to a
- * package mirror.
+ * package mirror; a variant without it (`no-docker`) is for the tests that install Docker from a
+ * local repository (./docker-repo.ts).
  *
  * No loop devices: the FAT partition is made in a file with mkfs.vfat, filled with mcopy and
  * made bootable with `syslinux --install`; the root with `mkfs.ext4 -d`; both are copied into a
@@ -77,9 +78,30 @@ update-initramfs -u
 systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer e2scrub_reap.service getty@tty1.service
 `;
 
-const recipe = {suite, packages, prepareScript, bootConfig, layout: 'mbr-syslinux-fat+ext4-v1'};
-const recipeHash = createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 12);
-export const vmImagePath = path.join(cacheDir, `vm-${suite}-${recipeHash}.qcow2`);
+/** `docker`: Debian's docker.io preinstalled; `no-docker`: a VM where provisioning has to install it. */
+export type VmImageVariant = 'docker' | 'no-docker';
+
+const variantPackages: Record<VmImageVariant, string[]> = {
+	docker: packages,
+	// curl, as cloud images have it: a host with neither curl nor wget cannot fetch an install
+	// script, and provisioning's fallback (installing curl with apt) needs a package mirror.
+	'no-docker': [...packages.filter(name => name !== 'docker.io'), 'curl'],
+};
+
+function recipeOf(variant: VmImageVariant) {
+	return {suite, packages: variantPackages[variant], prepareScript, bootConfig, layout: 'mbr-syslinux-fat+ext4-v1'};
+}
+
+/** Where a variant's image lives (it may not be built yet); its name carries a hash of its recipe. */
+export function vmImagePathOf(variant: VmImageVariant): string {
+	const recipeHash = createHash('sha256')
+		.update(JSON.stringify(recipeOf(variant)))
+		.digest('hex')
+		.slice(0, 12);
+	return path.join(cacheDir, `vm-${suite}-${recipeHash}.qcow2`);
+}
+
+export const vmImagePath = vmImagePathOf('docker');
 
 const needed: Array<[string, string]> = [
 	['qemu-system-x86_64', 'qemu-system-x86'],
@@ -107,24 +129,31 @@ export function vmTestsAvailable(): {ok: true} | {ok: false; why: string} {
 	return {ok: true};
 }
 
-let imagePromise: Promise<string> | undefined;
+const imagePromises = new Map<VmImageVariant, Promise<string>>();
 
 /** The cached image, built on first use (a few minutes; progress on stderr). */
-export async function ensureVmImage(): Promise<string> {
-	imagePromise ??= (async () => {
-		if (fs.existsSync(vmImagePath)) return vmImagePath;
-		return withLock(path.join(cacheDir, 'build.lock'), async () => {
-			if (!fs.existsSync(vmImagePath)) await buildImage();
-			return vmImagePath;
+export async function ensureVmImage(variant: VmImageVariant = 'docker'): Promise<string> {
+	const imagePath = vmImagePathOf(variant);
+	let promise = imagePromises.get(variant);
+	if (!promise) {
+		promise = (async () => {
+			if (fs.existsSync(imagePath)) return imagePath;
+			return withLock(path.join(cacheDir, 'build.lock'), async () => {
+				if (!fs.existsSync(imagePath)) await buildImage(variant, imagePath);
+				return imagePath;
+			});
+		})();
+		imagePromises.set(variant, promise);
+		promise.catch(() => {
+			imagePromises.delete(variant);
 		});
-	})();
-	imagePromise.catch(() => {
-		imagePromise = undefined;
-	});
-	return imagePromise;
+	}
+
+	return promise;
 }
 
-async function buildImage(): Promise<void> {
+async function buildImage(variant: VmImageVariant, imagePath: string): Promise<void> {
+	const included = variantPackages[variant];
 	const started = Date.now();
 	const log = (line: string): void => {
 		process.stderr.write(`machinist VM test image: ${line}\n`);
@@ -135,16 +164,16 @@ async function buildImage(): Promise<void> {
 		if (entry.startsWith('vm-') && /\.(tmp|part)-\d+$/.test(entry)) fs.rmSync(path.join(cacheDir, entry), {recursive: true, force: true});
 	}
 
-	const work = `${vmImagePath}.tmp-${process.pid}`;
+	const work = `${imagePath}.tmp-${process.pid}`;
 	fs.mkdirSync(path.join(cacheDir, 'debs'), {recursive: true});
 	fs.mkdirSync(work, {recursive: true});
 	const rootfs = path.join(work, 'rootfs');
 	const env = {PATH: systemPath, LANG: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive'};
 	try {
-		log(`building ${suite} with ${packages.join(', ')} (once; takes a few minutes)`);
+		log(`building ${suite} with ${included.join(', ')} (once; takes a few minutes)`);
 		await runChecked(
 			'debootstrap',
-			['--variant=minbase', `--include=${packages.join(',')}`, `--cache-dir=${path.join(cacheDir, 'debs')}`, suite, rootfs, mirror],
+			['--variant=minbase', `--include=${included.join(',')}`, `--cache-dir=${path.join(cacheDir, 'debs')}`, suite, rootfs, mirror],
 			{env},
 		);
 		await runChecked('chroot', [rootfs, '/bin/sh', '-s'], {input: prepareScript, env});
@@ -179,14 +208,14 @@ async function buildImage(): Promise<void> {
 		await runChecked('dd', ['if=/usr/lib/syslinux/mbr/mbr.bin', `of=${raw}`, 'bs=440', 'count=1', 'conv=notrunc', 'status=none']);
 		await runChecked('dd', [`if=${boot}`, `of=${raw}`, 'bs=1M', 'seek=1', 'conv=notrunc,sparse', 'status=none']);
 		await runChecked('dd', [`if=${root}`, `of=${raw}`, 'bs=1M', `seek=${1 + bootMiB}`, 'conv=notrunc,sparse', 'status=none']);
-		const partial = `${vmImagePath}.part-${process.pid}`;
+		const partial = `${imagePath}.part-${process.pid}`;
 		await runChecked('qemu-img', ['convert', '-O', 'qcow2', raw, partial]);
-		fs.renameSync(partial, vmImagePath);
+		fs.renameSync(partial, imagePath);
 	} finally {
 		fs.rmSync(work, {recursive: true, force: true});
 	}
 
-	log(`built ${vmImagePath} (${Math.round(fs.statSync(vmImagePath).size / 1024 / 1024)} MiB) in ${Math.round((Date.now() - started) / 1000)} s`);
+	log(`built ${imagePath} (${Math.round(fs.statSync(imagePath).size / 1024 / 1024)} MiB) in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 let rawPromise: Promise<string> | undefined;

@@ -56,6 +56,12 @@ function hostnameScript(name: string): string {
 	].join('\n');
 }
 
+/**
+ * How long installing or upgrading Docker may take: a download of about 80 MB and dpkg unpacking
+ * it, on a slow mirror or a busy VM. The same for every way it is installed.
+ */
+const packageWorkTimeoutMs = 20 * 60_000;
+
 async function installDocker(remote: Remote, provisioner: Provisioner, machine: Machine, progress: ProgressSink, signal?: AbortSignal): Promise<void> {
 	const installUrl = machine.host.HostOptions.EngineOptions.InstallURL;
 	if (installUrl === 'none') {
@@ -66,7 +72,7 @@ async function installDocker(remote: Remote, provisioner: Provisioner, machine: 
 
 	progress({type: 'step', message: 'Installing Docker...'});
 	if (installUrl === 'distro') {
-		await remote.sudo(provisioner.installPackages([provisioner.dockerPackage]), {signal});
+		await remote.sudo(provisioner.installPackages([provisioner.dockerPackage]), {signal, timeoutMs: packageWorkTimeoutMs});
 		return;
 	}
 
@@ -80,7 +86,7 @@ async function installDocker(remote: Remote, provisioner: Provisioner, machine: 
 			`if command -v curl >/dev/null 2>&1; then curl -fsSL ${url} -o "$script"; else wget -qO "$script" ${url}; fi`,
 			'sh "$script"; status=$?; rm -f "$script"; exit $status',
 		].join('\n'),
-		{signal, timeoutMs: 20 * 60_000},
+		{signal, timeoutMs: packageWorkTimeoutMs},
 	);
 }
 
@@ -300,7 +306,7 @@ export async function upgradeDocker(
 	const init = await initSystemNamed(facts.init);
 	if (!facts.dockerd) throw new MachinistError(`Docker is not installed on ${machine.name}: run "${engine.program} provision ${machine.name}" to install it`);
 	progress({type: 'step', message: 'Upgrading docker...'});
-	await remote.sudo(provisioner.upgradePackageOf(facts.dockerd), {signal, timeoutMs: 20 * 60_000});
+	await remote.sudo(provisioner.upgradePackageOf(facts.dockerd), {signal, timeoutMs: packageWorkTimeoutMs});
 	progress({type: 'step', message: 'Restarting docker...'});
 	await init.restart(remote, signal, machine.timings?.dockerRestartMs);
 	await waitForDaemon(engine, machine, remote, init, {signal});

@@ -12,7 +12,7 @@ import {waitFor} from '../wait.js';
 import {cgroupDirsOf, cgroupHierarchies, createHostCgroups} from './cgroups.js';
 import {allocate, cleanupStale, destroySync, updateClaim, type HostRecord} from './claims.js';
 import {ensureRootfs, rootfsPath} from './image.js';
-import {createHostNetwork, hostAddress} from './network.js';
+import {createHostNetwork, hostAddress, machineAddress} from './network.js';
 import {childrenOf, comm, commandExists, errorCode, lastLines, readLink, run, runChecked, systemPath, type ExecResult} from './process.js';
 
 export type TestHostKind = 'systemd' | 'no-init';
@@ -23,6 +23,8 @@ export type TestHost = {
 	name: string;
 	/** Where the test process reaches it: 10.200.N.2. */
 	ip: string;
+	/** Where it reaches this machine, the other end of its link: 10.200.N.1. */
+	machineAddress: string;
 	kind: TestHostKind;
 	/** The host's root directory (the merged overlay), for planting files and for assertions. */
 	rootfs: string;
@@ -51,6 +53,12 @@ export type TestHost = {
 export type StartTestHostOptions = {
 	/** How long to wait for sshd; default 60 s. */
 	readyTimeoutMs?: number;
+	/**
+	 * false: a host where Docker was never installed. docker.io, containerd and runc are purged
+	 * before it boots (the libraries, iptables and tini they brought stay), so provisioning has
+	 * to install Docker. Default true.
+	 */
+	docker?: boolean;
 };
 
 /** Whether this machine can run test hosts, and if not, what to install or change. */
@@ -214,6 +222,11 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 		fs.appendFileSync(path.join(merged, 'etc/hosts'), `127.0.1.1\t${name}\n`);
 		// Host keys of its own, made by the image's own ssh-keygen.
 		await runChecked('chroot', [merged, 'ssh-keygen', '-A']);
+		if (options.docker === false) {
+			await runChecked('chroot', [merged, 'dpkg', '--purge', 'docker.io', 'containerd', 'runc'], {
+				env: {PATH: systemPath, LANG: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive'},
+			});
+		}
 
 		// The network: a veth pair, eth0 inside, a default route through this machine that reaches
 		// the other test hosts and nothing else (see network.ts).
@@ -357,6 +370,7 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 		return {
 			name,
 			ip,
+			machineAddress: machineAddress(record.n),
 			kind,
 			rootfs: merged,
 			async authorizeKey(user, publicKey) {

@@ -94,6 +94,11 @@ export function hostAddress(n: number): string {
 	return `10.200.${n}.2`;
 }
 
+/** Where the host of subnet n reaches this machine: the machine's end of its link. */
+export function machineAddress(n: number): string {
+	return `10.200.${n}.1`;
+}
+
 /**
  * The host's own network namespace, named as the host: a veth pair with eth0 inside at
  * 10.200.N.2, and a default route through this machine that reaches the other test hosts and
@@ -105,13 +110,13 @@ export async function createHostNetwork(record: HostRecord): Promise<void> {
 	await ensureTestNetwork();
 	await runChecked('ip', ['netns', 'add', name]);
 	await runChecked('ip', ['link', 'add', record.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);
-	await runChecked('ip', ['address', 'add', `10.200.${record.n}.1/24`, 'dev', record.veth]);
+	await runChecked('ip', ['address', 'add', `${machineAddress(record.n)}/24`, 'dev', record.veth]);
 	setForwarding(record.veth);
 	await runChecked('ip', ['link', 'set', record.veth, 'up']);
 	await runChecked('ip', ['-n', name, 'address', 'add', `${ip}/24`, 'dev', 'eth0']);
 	await runChecked('ip', ['-n', name, 'link', 'set', 'eth0', 'up']);
 	await runChecked('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-	await runChecked('ip', ['-n', name, 'route', 'add', 'default', 'via', `10.200.${record.n}.1`]);
+	await runChecked('ip', ['-n', name, 'route', 'add', 'default', 'via', machineAddress(record.n)]);
 	// A new namespace starts with this machine's ip_forward, and /proc/sys is read-only inside
 	// the container, so dockerd (which needs forwarding for its bridge) could not turn it on.
 	await runChecked('ip', ['netns', 'exec', name, '/bin/sh', '-c', hostSysctlScript]);
