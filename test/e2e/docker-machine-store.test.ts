@@ -2,12 +2,13 @@ import {execFile} from 'node:child_process';
 import {mkdir, readFile, readdir, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import test from 'ava';
 import {envExports} from '../../source/tui/actions.js';
 import {builtCli} from '../helpers/cli.js';
 import {dockerdAvailable, storeWithDockerd} from '../helpers/dockerd.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {fixturesDir, temporaryDir} from '../helpers/store.js';
+
+const withDockerd = realTest(dockerdAvailable());
 
 const exec = promisify(execFile);
 
@@ -38,8 +39,7 @@ async function bash(command: string, env: NodeJS.ProcessEnv) {
 const note = (store: string, machineDir: string) =>
 	`Copied ca.pem, cert.pem, key.pem from ${path.join(store, 'certs')} into ${machineDir}: the docker CLI reads them there\n`;
 
-test.serial('env of a none machine docker-machine made copies the client certificates in, and docker then works', async t => {
-	if (!requireReal(t, dockerdAvailable())) return;
+withDockerd.serial('env of a none machine docker-machine made copies the client certificates in, and docker then works', async t => {
 	const {store, env, machineDir} = await dockerMachineNoneStore(t);
 	t.deepEqual(await readdir(machineDir), ['config.json']);
 
@@ -55,8 +55,7 @@ test.serial('env of a none machine docker-machine made copies the client certifi
 	t.is(again.stderr, '', 'repaired once');
 });
 
-test.serial("config of such a machine repairs it the same way, and the app's env copy too", async t => {
-	if (!requireReal(t, dockerdAvailable())) return;
+withDockerd.serial("config of such a machine repairs it the same way, and the app's env copy too", async t => {
 	const {store, env, machineDir} = await dockerMachineNoneStore(t);
 	const {stdout, stderr} = await bash('docker $(machinist config p1) ps --format "{{.ID}}" && echo "docker answered"', env);
 	t.is(stderr, note(store, machineDir));

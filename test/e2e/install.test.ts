@@ -6,8 +6,10 @@ import {promisify} from 'node:util';
 import test from 'ava';
 import {repoRoot} from '../helpers/cli.js';
 import {dockerdAvailable, storeWithDockerd} from '../helpers/dockerd.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
+
+const withDockerd = realTest(dockerdAvailable());
 
 const exec = promisify(execFile);
 
@@ -25,9 +27,8 @@ async function expectedBuildFiles(): Promise<string[]> {
 	return [...modules, 'package/build/bundle/manifest.json'];
 }
 
-test.serial('the packed tarball installs as a global command that runs on production dependencies alone, also as docker-machine', async t => {
+withDockerd.serial('the packed tarball installs as a global command that runs on production dependencies alone, also as docker-machine', async t => {
 	t.timeout(300_000);
-	if (!requireReal(t, dockerdAvailable())) return;
 	const dir = await temporaryDir(t, 'mi-');
 
 	// `npm test` has just built build/; packing must not build again.

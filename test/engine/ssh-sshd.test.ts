@@ -9,7 +9,7 @@ import {mkdir, readFile, stat, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import test, {type ExecutionContext} from 'ava';
+import {type ExecutionContext} from 'ava';
 import {
 	HostKeyMismatchError,
 	type KeyPair,
@@ -25,7 +25,7 @@ import {
 	waitForSsh,
 	writeKeyPair,
 } from '../../source/engine/ssh/index.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 import {deferred, waitFor} from '../helpers/wait.js';
 
@@ -39,8 +39,14 @@ function sshdAvailable(): {ok: true} | {ok: false; why: string} {
 	return {ok: true};
 }
 
-// RSA-4096 generation takes a second or two; one key serves the whole file.
-const clientKeyPromise: Promise<KeyPair> = generateKeyPair('rsa', 'machinist-sshd-test');
+const withSshd = realTest(sshdAvailable());
+
+// RSA-4096 generation takes a second or two; one key serves the whole file, made by its first test.
+let clientKeyPromise: Promise<KeyPair> | undefined;
+async function clientKey(): Promise<KeyPair> {
+	clientKeyPromise ??= generateKeyPair('rsa', 'machinist-sshd-test');
+	return clientKeyPromise;
+}
 
 type Sshd = {port: number; hostKeyLine: string; dir: string; stop(): Promise<void>; logs(): string};
 
@@ -169,9 +175,8 @@ async function startSshd(t: ExecutionContext, options: {authorizedKeys: string[]
 
 type Setup = {sshd: Sshd; connect: SshConnectOptions; keyDir: string};
 
-async function setup(t: ExecutionContext): Promise<Setup | undefined> {
-	if (!requireReal(t, sshdAvailable())) return undefined;
-	const pair = await clientKeyPromise;
+async function setup(t: ExecutionContext): Promise<Setup> {
+	const pair = await clientKey();
 	const keyDir = await temporaryDir(t);
 	const {privateKeyPath} = await writeKeyPair(keyDir, pair);
 	const sshd = await startSshd(t, {authorizedKeys: [pair.publicKey]});
@@ -221,9 +226,8 @@ async function systemSsh(s: Setup, command: string): Promise<{code: number; stdo
 	});
 }
 
-test('real sshd: our RSA key logs in, commands run with exit codes and streams, and the pin works for the ssh binary', async t => {
+withSshd('real sshd: our RSA key logs in, commands run with exit codes and streams, and the pin works for the ssh binary', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const startedAt = Date.now();
 	const client = await waitForSsh(s.connect, {deadlineMs: 15_000});
 	t.teardown(() => {
@@ -250,9 +254,8 @@ test('real sshd: our RSA key logs in, commands run with exit codes and streams, 
 	t.is(ssh.stdout, 'from-ssh\n', ssh.stderr);
 });
 
-test('real sshd: uploads as root go through the privileged path with content on stdin; SFTP and downloads work', async t => {
+withSshd('real sshd: uploads as root go through the privileged path with content on stdin; SFTP and downloads work', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const client = await SshClient.connect(s.connect);
 	t.teardown(() => {
 		client.close();
@@ -276,14 +279,13 @@ test('real sshd: uploads as root go through the privileged path with content on 
 	t.regex(s.sshd.logs(), /subsystem 'sftp' for root/);
 });
 
-test('real sshd: a changed host key is refused by us and by the ssh binary, until the pin is reset', async t => {
+withSshd('real sshd: a changed host key is refused by us and by the ssh binary, until the pin is reset', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	(await SshClient.connect(s.connect)).close();
 	const pinned = (await readPins(s.connect.knownHostsFile, '127.0.0.1', s.sshd.port))[0]!.fingerprint;
 
 	await s.sshd.stop();
-	const pair = await clientKeyPromise;
+	const pair = await clientKey();
 	const rebuilt = await startSshd(t, {authorizedKeys: [pair.publicKey], port: s.sshd.port});
 	const now = hostKeyFingerprint(Buffer.from(rebuilt.hostKeyLine.split(' ')[1]!, 'base64'));
 	const error = await t.throwsAsync(waitForSsh(s.connect, {deadlineMs: 15_000}), {instanceOf: HostKeyMismatchError});
@@ -304,9 +306,8 @@ test('real sshd: a changed host key is refused by us and by the ssh binary, unti
 	t.is((await readPins(s.connect.knownHostsFile, '127.0.0.1', s.sshd.port))[0]?.fingerprint, now);
 });
 
-test('real sshd: a key the host does not know fails at once with the key named', async t => {
+withSshd('real sshd: a key the host does not know fails at once with the key named', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const strangerDir = await temporaryDir(t);
 	const {privateKeyPath} = await writeKeyPair(strangerDir, await generateKeyPair('ed25519', 'stranger'));
 	const startedAt = Date.now();
@@ -333,9 +334,8 @@ test('real sshd: a key the host does not know fails at once with the key named',
 	);
 });
 
-test('real sshd: sshd dying in the middle of a command is a clear error, not a hang', async t => {
+withSshd('real sshd: sshd dying in the middle of a command is a clear error, not a hang', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const client = await SshClient.connect(s.connect);
 	t.teardown(() => {
 		client.close();
@@ -362,9 +362,8 @@ test('real sshd: sshd dying in the middle of a command is a clear error, not a h
 	);
 });
 
-test('real sshd: an AbortSignal stops a long command at once; the remote side ends it as far as sshd allows', async t => {
+withSshd('real sshd: an AbortSignal stops a long command at once; the remote side ends it as far as sshd allows', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const client = await SshClient.connect(s.connect);
 	t.teardown(() => {
 		client.close();
