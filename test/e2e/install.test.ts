@@ -1,6 +1,7 @@
 import {execFile} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {cp, mkdir, readFile, readdir, rename, symlink} from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
@@ -14,6 +15,12 @@ import {temporaryDir} from '../helpers/store.js';
 const withDaemons = realTest(dockerdAvailable(), sshdAvailable());
 
 const exec = promisify(execFile);
+
+/**
+ * The npm cache that `npm ci` filled: npm names it to scripts it runs, and it is ~/.npm otherwise
+ * (HOME is an empty directory in a test worker, so npm's own default would be empty).
+ */
+const npmCache = process.env.npm_config_cache ?? path.join(os.userInfo().homedir, '.npm');
 
 /** Every module of source/ as the path tsc gives it under build/. */
 async function expectedBuildFiles(): Promise<string[]> {
@@ -49,7 +56,7 @@ test.serial('a fresh npm ci runs no install script of a dependency and leaves no
 	for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'source', 'scripts'])
 		await cp(path.join(repoRoot, entry), path.join(dir, entry), {recursive: true});
 	// --strict-allow-scripts fails the install if any dependency's install script is not in allowScripts.
-	const installed = await exec('npm', ['ci', '--offline', '--strict-allow-scripts', '--no-audit', '--no-fund'], {
+	const installed = await exec('npm', ['ci', '--offline', '--cache', npmCache, '--strict-allow-scripts', '--no-audit', '--no-fund'], {
 		cwd: dir,
 		env: {...process.env, npm_config_update_notifier: 'false'},
 		maxBuffer: 64 * 1024 * 1024,
@@ -84,9 +91,26 @@ withDaemons.serial('the packed tarball installs as a global command that runs on
 	// A global install has no project whose allowScripts applies: npm 12 skips the scripts it has
 	// not been told about, which --ignore-scripts does here (machinist itself has no install script).
 	const prefix = path.join(dir, 'prefix');
-	await exec('npm', ['install', '--global', '--prefix', prefix, '--omit=dev', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball], {
-		env: {...process.env, npm_config_update_notifier: 'false'},
-	});
+	await exec(
+		'npm',
+		[
+			'install',
+			'--global',
+			'--prefix',
+			prefix,
+			'--omit=dev',
+			'--prefer-offline',
+			'--cache',
+			npmCache,
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			tarball,
+		],
+		{
+			env: {...process.env, npm_config_update_notifier: 'false'},
+		},
+	);
 	const installed = path.join(prefix, 'lib', 'node_modules', 'machinist');
 	t.deepEqual(await nativeParts(installed), {ssh2Binding: false, cpuFeatures: false});
 	for (const devDependency of ['tsx', 'typescript', 'ava', 'ink-testing-library', '@types/node']) {
@@ -184,7 +208,7 @@ test.serial('a git URL packs into a built tarball (prepare runs with the devDepe
 	const dir = await temporaryDir(t, 'mg-');
 	const head = (await exec('git', ['rev-parse', '--short', 'HEAD'], {cwd: repoRoot})).stdout.trim();
 	const npmEnv = {...process.env, npm_config_update_notifier: 'false'};
-	const packed = await exec('npm', ['pack', '--offline', '--no-audit', '--no-fund', `git+file://${repoRoot}`], {
+	const packed = await exec('npm', ['pack', '--offline', '--cache', npmCache, '--no-audit', '--no-fund', `git+file://${repoRoot}`], {
 		cwd: dir,
 		env: npmEnv,
 		maxBuffer: 64 * 1024 * 1024,
@@ -194,7 +218,7 @@ test.serial('a git URL packs into a built tarball (prepare runs with the devDepe
 	t.true(files.has('package/build/cli.cjs') && files.has('package/build/bundle/manifest.json'), 'built by prepare from the git checkout');
 
 	const prefix = path.join(dir, 'prefix');
-	await exec('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], {env: npmEnv});
+	await exec('npm', ['install', '--global', '--prefix', prefix, '--offline', '--cache', npmCache, '--no-audit', '--no-fund', tarball], {env: npmEnv});
 	const {stdout} = await exec(path.join(prefix, 'bin', 'machinist'), ['version'], {
 		env: {PATH: path.dirname(process.execPath), HOME: dir, MACHINE_STORAGE_PATH: path.join(dir, 'store')},
 	});
