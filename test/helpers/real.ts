@@ -91,7 +91,7 @@ export function toolAvailable(command: string, install: string): Availability {
 }
 
 /** The file `npm test` (scripts/test.mjs) collects notDeclared lines in, for its summary. */
-export const notDeclaredFileVariable = 'MACHINIST_TEST_NOT_DECLARED';
+const notDeclaredFileVariable = 'MACHINIST_TEST_NOT_DECLARED';
 
 /**
  * For a test whose subject does not exist on this machine (the forced-KVM test without /dev/kvm):
