@@ -15,7 +15,7 @@ import {
 	type TestHost,
 	type TestHostKind,
 } from './helpers/hosts.js';
-import {requireReal} from './helpers/real.js';
+import {available, realTest} from './helpers/real.js';
 import {waitFor} from './helpers/wait.js';
 
 type Result = {code: number; stdout: string; stderr: string};
@@ -29,7 +29,8 @@ async function run(command: string, args: string[]): Promise<Result> {
 	});
 }
 
-const available = testHostsAvailable();
+const hostsAvailable = testHostsAvailable();
+const withHosts = realTest(hostsAvailable);
 const hosts = new Map<TestHostKind, TestHost>();
 let keyFile = '';
 let keyDir = '';
@@ -76,7 +77,7 @@ async function servedFingerprints(target: TestHost): Promise<string[]> {
 }
 
 test.before(async t => {
-	if (!available.ok) return;
+	if (!available(hostsAvailable)) return;
 	// The first run builds the image with debootstrap: minutes, not seconds.
 	t.timeout(20 * 60_000);
 	const building = Date.now();
@@ -110,8 +111,7 @@ test.after.always(async () => {
 });
 
 for (const kind of ['systemd', 'no-init'] as const) {
-	test.serial(`${kind} host: key logins, sudo as deploy but not as needpw, Debian`, async t => {
-		if (!requireReal(t, available)) return;
+	withHosts.serial(`${kind} host: key logins, sudo as deploy but not as needpw, Debian`, async t => {
 		const target = host(kind);
 		t.regex(target.ip, /^10\.200\.\d+\.2$/);
 		const root = await ssh(target, 'root', 'id -u');
@@ -139,8 +139,7 @@ for (const kind of ['systemd', 'no-init'] as const) {
 	});
 }
 
-test.serial('systemd host: systemd is PID 1, docker is enabled and runs a container from an imported image', async t => {
-	if (!requireReal(t, available)) return;
+withHosts.serial('systemd host: systemd is PID 1, docker is enabled and runs a container from an imported image', async t => {
 	t.timeout(120_000);
 	const target = host('systemd');
 	t.is((await target.exec('cat /proc/1/comm')).stdout.trim(), 'systemd');
@@ -165,8 +164,7 @@ test.serial('systemd host: systemd is PID 1, docker is enabled and runs a contai
 	t.is(restarted.stdout, 'again\n');
 });
 
-test.serial('no-init host: no systemd, and a dockerd started by hand runs containers', async t => {
-	if (!requireReal(t, available)) return;
+withHosts.serial('no-init host: no systemd, and a dockerd started by hand runs containers', async t => {
 	t.timeout(120_000);
 	const target = host('no-init');
 	t.is((await target.exec('cat /proc/1/comm')).stdout.trim(), 'tini');
@@ -183,8 +181,7 @@ test.serial('no-init host: no systemd, and a dockerd started by hand runs contai
 	t.is(ran.stdout, 'ok\n');
 });
 
-test.serial('hosts reach each other through this machine', async t => {
-	if (!requireReal(t, available)) return;
+withHosts.serial('hosts reach each other through this machine', async t => {
 	const [first, second] = [host('systemd'), host('no-init')];
 	for (const [from, to] of [
 		[first, second],
@@ -195,8 +192,7 @@ test.serial('hosts reach each other through this machine', async t => {
 	}
 });
 
-test.serial('a host boots and runs a container while this machine has net.ipv4.ip_forward = 0', async t => {
-	if (!requireReal(t, available)) return;
+withHosts.serial('a host boots and runs a container while this machine has net.ipv4.ip_forward = 0', async t => {
 	t.timeout(180_000);
 	const saved = machineIpForward();
 	setMachineIpForward('0');
@@ -220,8 +216,7 @@ test.serial('a host boots and runs a container while this machine has net.ipv4.i
 	}
 });
 
-test.serial('host keys differ between hosts, and regenerating them changes what sshd serves', async t => {
-	if (!requireReal(t, available)) return;
+withHosts.serial('host keys differ between hosts, and regenerating them changes what sshd serves', async t => {
 	const [first, second] = [host('systemd'), host('no-init')];
 	const firstKeys = await first.hostKeyFingerprints();
 	t.is(firstKeys.length, 3);
@@ -252,8 +247,7 @@ test.serial('host keys differ between hosts, and regenerating them changes what 
 	}
 });
 
-test.serial('sshd can be stopped and started again', async t => {
-	if (!requireReal(t, available)) return;
+withHosts.serial('sshd can be stopped and started again', async t => {
 	for (const target of [host('systemd'), host('no-init')]) {
 		await target.stopSshd();
 		const refused = await ssh(target, 'root', 'true');
@@ -264,8 +258,7 @@ test.serial('sshd can be stopped and started again', async t => {
 	}
 });
 
-test.serial('stop() removes the host: no process, netns, link, mount, cgroup or directory is left', async t => {
-	if (!requireReal(t, available)) return;
+withHosts.serial('stop() removes the host: no process, netns, link, mount, cgroup or directory is left', async t => {
 	for (const kind of ['systemd', 'no-init'] as const) {
 		const target = host(kind);
 		const linksBefore = (await run('ip', ['-o', 'link', 'show'])).stdout;

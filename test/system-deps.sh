@@ -15,6 +15,8 @@ command -v debootstrap >/dev/null 2>&1 || needed+=(debootstrap)
 [ -f /usr/share/bash-completion/bash_completion ] || needed+=(bash-completion)
 # The shells whose `env --shell` output is run for real, and what scp -d and mount hand off to.
 for shell in zsh fish tcsh dash; do command -v $shell >/dev/null 2>&1 || needed+=($shell); done
+# Quoting for remote shells is checked in busybox sh too (what boot2docker-like images run).
+command -v busybox >/dev/null 2>&1 || needed+=(busybox)
 command -v rsync >/dev/null 2>&1 || needed+=(rsync)
 command -v sshfs >/dev/null 2>&1 || needed+=(sshfs)
 command -v iptables >/dev/null 2>&1 || needed+=(iptables)

@@ -1,22 +1,17 @@
-import {execFileSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {machinist} from '../helpers/cli.js';
 import {completions, type CompletionShell} from '../helpers/completion.js';
-import {requireReal} from '../helpers/real.js';
+import {type Availability, realTest, toolAvailable} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 
 const shells: CompletionShell[] = ['bash', 'zsh', 'fish'];
 
-function shellAvailability(shell: CompletionShell): {ok: true} | {ok: false; why: string} {
-	try {
-		execFileSync('sh', ['-c', `command -v ${shell}`], {stdio: 'ignore'});
-	} catch {
-		return {ok: false, why: `${shell} is not installed (apt-get install ${shell})`};
-	}
-
+function shellAvailability(shell: CompletionShell): Availability {
+	const installed = toolAvailable(shell, `apt-get install ${shell}`);
+	if (!installed.ok) return installed;
 	if (shell === 'bash' && !existsSync('/usr/share/bash-completion/bash_completion')) return {ok: false, why: 'bash-completion is not installed'};
 	return {ok: true};
 }
@@ -31,7 +26,6 @@ async function storeWith(dir: string, names: readonly string[]): Promise<string>
 
 /** Completes `line` in the real shell with the script `machinist completion SHELL` printed. */
 async function setUp(t: ExecutionContext, shell: CompletionShell, names: readonly string[] = ['m1', 'm2', 'web1']) {
-	if (!requireReal(t, shellAvailability(shell))) return undefined;
 	const dir = await temporaryDir(t);
 	const store = await storeWith(dir, names);
 	const printed = await machinist(['completion', shell], {HOME: dir});
@@ -75,9 +69,10 @@ const commands = [
 ];
 
 for (const shell of shells) {
-	test(`${shell}: commands, global flags, and each command's own flags`, async t => {
+	const withShell = realTest(shellAvailability(shell));
+
+	withShell(`${shell}: commands, global flags, and each command's own flags`, async t => {
 		const session = await setUp(t, shell);
-		if (!session) return;
 		t.deepEqual((await session.complete('machinist ')).words, commands);
 		t.deepEqual((await session.complete('machinist re')).words, ['regenerate-certs', 'restart']);
 		t.true((await session.complete('machinist --')).words.includes('--storage-path'));
@@ -85,9 +80,8 @@ for (const shell of shells) {
 		t.deepEqual((await session.complete('machinist rm -')).words, ['--force', '--help', '-f', '-h', '-y']);
 	});
 
-	test(`${shell}: driver names after -d, and the chosen driver's flags after -d DRIVER`, async t => {
+	withShell(`${shell}: driver names after -d, and the chosen driver's flags after -d DRIVER`, async t => {
 		const session = await setUp(t, shell);
-		if (!session) return;
 		t.deepEqual((await session.complete('machinist create -d ')).words, ['amazonec2', 'digitalocean', 'generic', 'none', 'qemu', 'virtualbox']);
 		t.deepEqual((await session.complete('machinist create --driver g')).words, ['generic']);
 		t.deepEqual((await session.complete('machinist create -d generic --generic-ssh-')).words, [
@@ -101,9 +95,8 @@ for (const shell of shells) {
 		t.false((await session.complete('machinist create -')).words.includes('--url'));
 	});
 
-	test(`${shell}: machine names from the store where a command takes them, shells after env --shell`, async t => {
+	withShell(`${shell}: machine names from the store where a command takes them, shells after env --shell`, async t => {
 		const session = await setUp(t, shell);
-		if (!session) return;
 		t.deepEqual((await session.complete('machinist env ')).words, ['m1', 'm2', 'web1']);
 		t.deepEqual((await session.complete('machinist ssh w')).words, ['web1']);
 		t.deepEqual((await session.complete('machinist env m1 ')).words, [], 'env takes one machine');
@@ -120,10 +113,9 @@ for (const shell of shells) {
 		t.deepEqual((await session.complete('machinist stop ', {MACHINE_STORAGE_PATH: other})).words, ['elsewhere']);
 	});
 
-	test(`${shell}: machine names over 200 machines, all of them, sorted (their speed is in bench/cli.ts)`, async t => {
+	withShell(`${shell}: machine names over 200 machines, all of them, sorted (their speed is in bench/cli.ts)`, async t => {
 		const names = Array.from({length: 200}, (_, index) => `node-${index}`);
 		const session = await setUp(t, shell, names);
-		if (!session) return;
 		const answer = await session.complete('machinist env ');
 		t.deepEqual(answer.words, [...names].sort());
 	});

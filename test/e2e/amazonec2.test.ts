@@ -5,9 +5,11 @@ import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {busyboxImageTar, testHostsAvailable} from '../helpers/hosts.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 import {startEc2Simulator, ubuntuAmi, type Ec2Simulator} from '../simulators/ec2.js';
+
+const withHosts = realTest(testHostsAvailable());
 
 const exec = promisify(execFile);
 
@@ -126,8 +128,7 @@ test.serial('without flags, credentials come from $AWS_* or an ~/.aws profile; w
 	t.deepEqual(simulator.leftovers(), []);
 });
 
-test.serial('create, env, docker run, stop, start, restart, kill and rm of an instance that is a real host; rm leaves nothing', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('create, env, docker run, stop, start, restart, kill and rm of an instance that is a real host; rm leaves nothing', async t => {
 	const {store, env} = await storeEnv(t);
 	const name = 'ec2a';
 	const started = Date.now();
@@ -238,8 +239,7 @@ test.serial('an instance that never starts running fails the create within the b
 	t.deepEqual(simulator.leftovers(), []);
 });
 
-test.serial('an instance whose SSH never comes up fails the create in one line; it stays listed and rm leaves nothing', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('an instance whose SSH never comes up fails the create in one line; it stays listed and rm leaves nothing', async t => {
 	const {env} = await storeEnv(t);
 	const name = 'nossh';
 	simulator.nextInstance = {sshNeverUp: true};
@@ -317,8 +317,7 @@ test.serial('swarm-mode machines open the swarm ports only to their own security
 	t.deepEqual(simulator.leftovers(), []);
 });
 
-test.serial('a spot instance with a private address only: requested, used by its private IP, and the request cancelled by rm', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('a spot instance with a private address only: requested, used by its private IP, and the request cancelled by rm', async t => {
 	const {env} = await storeEnv(t);
 	const name = 'spot1';
 	const created = await machinist(

@@ -5,9 +5,11 @@ import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {busyboxImageTar, testHostsAvailable} from '../helpers/hosts.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 import {startDigitalOceanSimulator, type DigitalOceanSimulator} from '../simulators/digitalocean.js';
+
+const withHosts = realTest(testHostsAvailable());
 
 const exec = promisify(execFile);
 
@@ -215,8 +217,7 @@ test.serial('a droplet that never becomes active fails the create within the bou
 	await removed(t, env, 'stuck');
 });
 
-test.serial('create, env, docker run, stop, start, restart, kill and rm of a droplet that is a real host', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('create, env, docker run, stop, start, restart, kill and rm of a droplet that is a real host', async t => {
 	const {store, env} = await storeEnv(t);
 	const name = 'do1';
 	const userData = path.join(store, 'user-data.sh');
@@ -328,8 +329,7 @@ test.serial('create, env, docker run, stop, start, restart, kill and rm of a dro
 	t.deepEqual(simulator.problems, []);
 });
 
-test.serial('a key already in the account is used by fingerprint and kept by rm; 429s on the way are waited out', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('a key already in the account is used by fingerprint and kept by rm; 429s on the way are waited out', async t => {
 	const {store, env} = await storeEnv(t);
 	const keyPath = path.join(store, 'account-key');
 	await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'me@laptop', '-f', keyPath]);
@@ -378,8 +378,7 @@ test.serial('a key already in the account is used by fingerprint and kept by rm;
 	);
 });
 
-test.serial('SSH that never comes up (key not installed, sshd down) fails with what to do; rm leaves nothing', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('SSH that never comes up (key not installed, sshd down) fails with what to do; rm leaves nothing', async t => {
 	const {env} = await storeEnv(t, {MACHINIST_DIGITALOCEAN_SSH_TIMEOUT_MS: '5000'});
 	simulator.nextDroplet = {ssh: 'unauthorized'};
 	const [refused, refusedMs] = await timed(machinist(create('nokey'), env));

@@ -3,11 +3,13 @@ import http from 'node:http';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import test, {type ExecutionContext} from 'ava';
+import {type ExecutionContext} from 'ava';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from '../helpers/hosts.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
+
+const withHosts = realTest(testHostsAvailable());
 
 const exec = promisify(execFile);
 
@@ -32,8 +34,7 @@ async function timed<T>(work: Promise<T>): Promise<[T, number]> {
 	return [result, Date.now() - started];
 }
 
-test.serial('a wrong key fails fast, leaves the machine listed in an error state, and provision recovers it', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('a wrong key fails fast, leaves the machine listed in an error state, and provision recovers it', async t => {
 	const {host, env, keys} = await world(t);
 	const [failed, ms] = await timed(machinist(generic(host, keys.bad, 'wrongkey'), env));
 	t.true(ms < 15_000, `took ${ms} ms`);
@@ -51,8 +52,7 @@ test.serial('a wrong key fails fast, leaves the machine listed in an error state
 	t.regex((await machinist(['ls'], env)).stdout, /\nwrongkey +- +generic +Running +tcp:\/\/\S+ +v\S+ +\n/);
 });
 
-test.serial('an unreachable address and a stopped sshd are clear errors within 15 s', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('an unreachable address and a stopped sshd are clear errors within 15 s', async t => {
 	const {host, env, keys} = await world(t);
 	const unreachable = {...host, ip: host.ip.replace(/\.2$/, '.77')};
 	const [lost, lostMs] = await timed(machinist(generic(unreachable, keys.good, 'nowhere'), env));
@@ -74,8 +74,7 @@ test.serial('an unreachable address and a stopped sshd are clear errors within 1
 	t.is((await machinist(['provision', 'node'], env)).code, 0);
 });
 
-test.serial('sshd killed in the middle of provisioning is a clear error, and a later provision succeeds', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('sshd killed in the middle of provisioning is a clear error, and a later provision succeeds', async t => {
 	const {host, env, keys} = await world(t);
 	t.is((await machinist(generic(host, keys.good, 'node'), env)).code, 0);
 	// A new label changes the daemon's options, so this provision has real work to do.
@@ -108,8 +107,7 @@ test.serial('sshd killed in the middle of provisioning is a clear error, and a l
 	t.is(again.code, 0, again.stderr);
 });
 
-test.serial('a sudo user provisions; a user whose sudo needs a password gets told how to fix it', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('a sudo user provisions; a user whose sudo needs a password gets told how to fix it', async t => {
 	const {host, env, keys} = await world(t);
 	const deploy = await machinist(generic(host, keys.good, 'bydeploy', ['--generic-ssh-user', 'deploy']), env);
 	t.is(deploy.code, 0, deploy.stderr);
@@ -118,8 +116,7 @@ test.serial('a sudo user provisions; a user whose sudo needs a password gets tol
 	t.regex(needpw.stderr, /sudo on byneedpw needs a password for needpw: give needpw passwordless sudo \(NOPASSWD\) or use root/);
 });
 
-test.serial('Docker is installed from --engine-install-url when missing (a script served from this machine)', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('Docker is installed from --engine-install-url when missing (a script served from this machine)', async t => {
 	const {host, env, keys} = await world(t);
 	await host.exec('mv /usr/sbin/dockerd /opt/dockerd.stash');
 	let fetched = 0;
@@ -144,8 +141,7 @@ test.serial('Docker is installed from --engine-install-url when missing (a scrip
 });
 
 for (const kind of ['no-init', 'systemd'] as const) {
-	test.serial(`${kind} host: a daemon that cannot start with the given options fails at once with its own log lines`, async t => {
-		if (!requireReal(t, testHostsAvailable())) return;
+	withHosts.serial(`${kind} host: a daemon that cannot start with the given options fails at once with its own log lines`, async t => {
 		const {host, env, keys} = await world(t, kind);
 		const [failed, ms] = await timed(machinist(generic(host, keys.good, 'badopt', ['--engine-opt', 'no-such-dockerd-flag=1']), env));
 		t.true(ms < 30_000, `took ${ms} ms`);

@@ -2,13 +2,15 @@ import {execFile} from 'node:child_process';
 import {readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import test, {type ExecutionContext} from 'ava';
+import {type ExecutionContext} from 'ava';
 import {builtCli, machinist, userShell} from '../helpers/cli.js';
 import {busyboxImageTar, startTestHost, testHostsAvailable, type TestHost, type TestHostKind} from '../helpers/hosts.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 import {tmux} from '../helpers/tmux.js';
 import {waitFor} from '../helpers/wait.js';
+
+const withHosts = realTest(testHostsAvailable());
 
 const exec = promisify(execFile);
 
@@ -56,8 +58,7 @@ async function interactiveExitCode(env: NodeJS.ProcessEnv, name: string, line: s
 }
 
 for (const kind of ['systemd', 'no-init'] as const) {
-	test.serial(`${kind} host: create -d generic, env, docker run, provision twice, regenerate-certs, ssh, scp, host-key pinning`, async t => {
-		if (!requireReal(t, testHostsAvailable())) return;
+	withHosts.serial(`${kind} host: create -d generic, env, docker run, provision twice, regenerate-certs, ssh, scp, host-key pinning`, async t => {
 		const {host, store, env, key} = await setup(t, kind);
 		const name = 'node1';
 

@@ -1,15 +1,26 @@
 import {execFile} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdir, readdir, rename, symlink} from 'node:fs/promises';
+import {cp, mkdir, readFile, readdir, rename, symlink} from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
+import {baseDriverConfig, defaultEngineOptions, defaultSwarmOptions, authOptionsFor} from '../../source/engine/store/host.js';
 import {repoRoot} from '../helpers/cli.js';
 import {dockerdAvailable, storeWithDockerd} from '../helpers/dockerd.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
+import {sshdAvailable, startSshd} from '../helpers/sshd.js';
 import {temporaryDir} from '../helpers/store.js';
 
+const withDaemons = realTest(dockerdAvailable(), sshdAvailable());
+
 const exec = promisify(execFile);
+
+/**
+ * The npm cache that `npm ci` filled: npm names it to scripts it runs, and it is ~/.npm otherwise
+ * (HOME is an empty directory in a test worker, so npm's own default would be empty).
+ */
+const npmCache = process.env.npm_config_cache ?? path.join(os.userInfo().homedir, '.npm');
 
 /** Every module of source/ as the path tsc gives it under build/. */
 async function expectedBuildFiles(): Promise<string[]> {
@@ -25,9 +36,41 @@ async function expectedBuildFiles(): Promise<string[]> {
 	return [...modules, 'package/build/bundle/manifest.json'];
 }
 
-test.serial('the packed tarball installs as a global command that runs on production dependencies alone, also as docker-machine', async t => {
+/**
+ * Whether ssh2's native crypto and cpu-features (the CPU probe ssh2 orders its ciphers by) were
+ * built in `dir`: package.json's allowScripts denies their install scripts, and esbuild's, which
+ * only checks the binary its platform package brings. ssh2 then uses its JavaScript code.
+ */
+async function nativeParts(dir: string): Promise<{ssh2Binding: boolean; cpuFeatures: boolean}> {
+	const modules = path.join(dir, 'node_modules');
+	return {
+		ssh2Binding: existsSync(path.join(modules, 'ssh2/lib/protocol/crypto/build')),
+		cpuFeatures: existsSync(path.join(modules, 'cpu-features/build')),
+	};
+}
+
+// Offline, from the npm cache that `npm ci` filled: nothing leaves this machine.
+test.serial('a fresh npm ci runs no install script of a dependency and leaves none unreviewed; the build and ssh2 work without them', async t => {
+	t.timeout(600_000);
+	const dir = await temporaryDir(t, 'mf-');
+	for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'source', 'scripts'])
+		await cp(path.join(repoRoot, entry), path.join(dir, entry), {recursive: true});
+	// --strict-allow-scripts fails the install if any dependency's install script is not in allowScripts.
+	const installed = await exec('npm', ['ci', '--offline', '--cache', npmCache, '--strict-allow-scripts', '--no-audit', '--no-fund'], {
+		cwd: dir,
+		env: {...process.env, npm_config_update_notifier: 'false'},
+		maxBuffer: 64 * 1024 * 1024,
+	});
+	t.notRegex(installed.stdout + installed.stderr, /install script/i);
+	t.deepEqual(await nativeParts(dir), {ssh2Binding: false, cpuFeatures: false});
+	// prepare built with esbuild, whose postinstall did not run.
+	t.regex((await exec(process.execPath, ['build/cli.cjs', 'version'], {cwd: dir})).stdout, /^machinist version 0\.1\.0\b/);
+	const policy = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {allowScripts: Record<string, boolean>};
+	t.deepEqual(policy.allowScripts, {'cpu-features': false, esbuild: false, ssh2: false});
+});
+
+withDaemons.serial('the packed tarball installs as a global command that runs on production dependencies alone, also as docker-machine', async t => {
 	t.timeout(300_000);
-	if (!requireReal(t, dockerdAvailable())) return;
 	const dir = await temporaryDir(t, 'mi-');
 
 	// `npm test` has just built build/; packing must not build again.
@@ -45,11 +88,31 @@ test.serial('the packed tarball installs as a global command that runs on produc
 	const missing = (await expectedBuildFiles()).filter(file => !files.includes(file));
 	t.deepEqual(missing, [], 'every source module is built');
 
+	// A global install has no project whose allowScripts applies: npm 12 skips the scripts it has
+	// not been told about, which --ignore-scripts does here (machinist itself has no install script).
 	const prefix = path.join(dir, 'prefix');
-	await exec('npm', ['install', '--global', '--prefix', prefix, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
-		env: {...process.env, npm_config_update_notifier: 'false'},
-	});
+	await exec(
+		'npm',
+		[
+			'install',
+			'--global',
+			'--prefix',
+			prefix,
+			'--omit=dev',
+			'--prefer-offline',
+			'--cache',
+			npmCache,
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			tarball,
+		],
+		{
+			env: {...process.env, npm_config_update_notifier: 'false'},
+		},
+	);
 	const installed = path.join(prefix, 'lib', 'node_modules', 'machinist');
+	t.deepEqual(await nativeParts(installed), {ssh2Binding: false, cpuFeatures: false});
 	for (const devDependency of ['tsx', 'typescript', 'ava', 'ink-testing-library', '@types/node']) {
 		t.false(existsSync(path.join(installed, 'node_modules', devDependency)), `${devDependency} is not installed`);
 	}
@@ -99,6 +162,37 @@ test.serial('the packed tarball installs as a global command that runs on produc
 		(await run('docker-machine env nosuch')).stderr,
 		'Docker machine "nosuch" does not exist. Use "docker-machine ls" to list machines. Use "docker-machine create" to add a new one.\n',
 	);
+	// ssh without OpenSSH on the PATH goes through the built-in client: ssh2's JavaScript crypto, to a real sshd.
+	await engine.store.claim('s1');
+	const keyPath = path.join(store, 'machines', 's1', 'id_rsa');
+	await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 's1', '-f', keyPath]);
+	const sshd = await startSshd(t, {authorizedKeys: [await readFile(`${keyPath}.pub`, 'utf8')]});
+	await engine.store.save({
+		ConfigVersion: 3,
+		Driver: {
+			...baseDriverConfig(store, 's1'),
+			IPAddress: '127.0.0.1',
+			SSHUser: 'root',
+			SSHPort: sshd.port,
+			SSHKeyPath: keyPath,
+			EnginePort: 2376,
+			SSHKey: '',
+		},
+		DriverName: 'generic',
+		HostOptions: {
+			Driver: '',
+			Memory: 0,
+			Disk: 0,
+			EngineOptions: defaultEngineOptions(),
+			SwarmOptions: defaultSwarmOptions(),
+			AuthOptions: authOptionsFor(store, 's1', engine.certPaths),
+		},
+		Name: 's1',
+	});
+	const builtIn = await run(`PATH=${path.join(prefix, 'bin')}:${path.dirname(process.execPath)} machinist ssh s1 echo over ssh2 as '$(id -un)'`);
+	t.is(builtIn.stdout, 'over ssh2 as root\n', builtIn.stderr);
+	t.is(builtIn.code, 0);
+
 	await rename(engine.certPaths.clientCert, `${engine.certPaths.clientCert}.away`);
 	const broken = await run('docker-machine env m1');
 	t.is(broken.code, 1);
@@ -114,7 +208,7 @@ test.serial('a git URL packs into a built tarball (prepare runs with the devDepe
 	const dir = await temporaryDir(t, 'mg-');
 	const head = (await exec('git', ['rev-parse', '--short', 'HEAD'], {cwd: repoRoot})).stdout.trim();
 	const npmEnv = {...process.env, npm_config_update_notifier: 'false'};
-	const packed = await exec('npm', ['pack', '--offline', '--no-audit', '--no-fund', `git+file://${repoRoot}`], {
+	const packed = await exec('npm', ['pack', '--offline', '--cache', npmCache, '--no-audit', '--no-fund', `git+file://${repoRoot}`], {
 		cwd: dir,
 		env: npmEnv,
 		maxBuffer: 64 * 1024 * 1024,
@@ -124,7 +218,7 @@ test.serial('a git URL packs into a built tarball (prepare runs with the devDepe
 	t.true(files.has('package/build/cli.cjs') && files.has('package/build/bundle/manifest.json'), 'built by prepare from the git checkout');
 
 	const prefix = path.join(dir, 'prefix');
-	await exec('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], {env: npmEnv});
+	await exec('npm', ['install', '--global', '--prefix', prefix, '--offline', '--cache', npmCache, '--no-audit', '--no-fund', tarball], {env: npmEnv});
 	const {stdout} = await exec(path.join(prefix, 'bin', 'machinist'), ['version'], {
 		env: {PATH: path.dirname(process.execPath), HOME: dir, MACHINE_STORAGE_PATH: path.join(dir, 'store')},
 	});

@@ -12,14 +12,16 @@ import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {pipeline} from 'node:stream/promises';
-import test, {type ExecutionContext} from 'ava';
+import {type ExecutionContext} from 'ava';
 import {builtCli} from '../helpers/cli.js';
 import {busyboxImageTar} from '../helpers/hosts.js';
 import {dockerRepoAvailable, dockerRepoServer, ensureDockerRepo} from '../helpers/docker-repo.js';
-import {realTest, requireReal} from '../helpers/real.js';
+import {declaredOnlyWhere, realTest} from '../helpers/real.js';
 import {httpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
 import {ensureVmImage, vmTestsAvailable, type VmImageVariant} from '../helpers/vm-image.js';
+
+const withVm = realTest(vmTestsAvailable());
 
 type Shell = {code: number; stdout: string; stderr: string};
 
@@ -158,10 +160,9 @@ async function freePort(): Promise<number> {
 
 const kvmPresent = fs.existsSync('/dev/kvm');
 
-test.serial('create -d qemu boots a VM whose Docker runs containers with host files and published ports; stop, start and rm', async t => {
+withVm.serial('create -d qemu boots a VM whose Docker runs containers with host files and published ports; stop, start and rm', async t => {
 	// A few minutes where the 2 cores are free; far longer when other work shares them.
 	t.timeout(45 * 60_000);
-	if (!requireReal(t, vmTestsAvailable())) return;
 	const {base, requests} = await imageServer(t);
 	const {store, env} = await setup(t);
 	const share = await temporaryDir(t, 'mq-share-');
@@ -293,9 +294,8 @@ realTest(vmTestsAvailable(), dockerRepoAvailable()).serial(
 	},
 );
 
-test.serial('a corrupted download is refused and deleted, nothing boots, and the failed machine can be removed', async t => {
+withVm.serial('a corrupted download is refused and deleted, nothing boots, and the failed machine can be removed', async t => {
 	t.timeout(5 * 60_000);
-	if (!requireReal(t, vmTestsAvailable())) return;
 	const {base} = await imageServer(t);
 	const {store, env} = await setup(t);
 	const create = await shell(
@@ -317,13 +317,11 @@ test.serial('a corrupted download is refused and deleted, nothing boots, and the
 	t.is((await shell(env, 'machinist rm -y broken')).code, 0);
 });
 
-// Without /dev/kvm there is no kvm to probe: the test is reported skipped.
-const withKvm = kvmPresent ? test.serial : test.serial.skip;
+// Without /dev/kvm there is no kvm to probe: the test does not exist here, and `npm test` says so.
+const withKvm = declaredOnlyWhere(kvmPresent, 'no /dev/kvm on this machine', withVm.serial);
 
 withKvm('--qemu-accel kvm where kvm cannot run guests fails with the serial console, and suggests tcg', async t => {
 	t.timeout(5 * 60_000);
-
-	if (!requireReal(t, vmTestsAvailable())) return;
 	const image = await ensureVmImage();
 	const {store, env} = await setup(t);
 	const create = await shell(

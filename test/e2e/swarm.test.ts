@@ -2,12 +2,13 @@ import {execFile} from 'node:child_process';
 import {copyFile, readFile, readdir} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import test from 'ava';
 import {machinist, userShell} from '../helpers/cli.js';
 import {busyboxImageTar, startTestHost, testHostsAvailable, type TestHost} from '../helpers/hosts.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 import {waitFor} from '../helpers/wait.js';
+
+const withHosts = realTest(testHostsAvailable());
 
 const exec = promisify(execFile);
 
@@ -23,10 +24,9 @@ async function allText(dir: string): Promise<string> {
 	return texts.join('\n');
 }
 
-test.serial(
+withHosts.serial(
 	'three generic machines become one swarm: init, join as manager and worker, docker node ls, an overlay service with one task per node, a leader restart, leave and rm',
 	async t => {
-		if (!requireReal(t, testHostsAvailable())) return;
 		t.timeout(300_000);
 		const store = await temporaryDir(t, 'msw-');
 		const hosts: TestHost[] = await Promise.all([startTestHost('systemd'), startTestHost('systemd'), startTestHost('systemd')]);
@@ -231,8 +231,7 @@ test.serial(
 	},
 );
 
-test.serial('a join that cannot reach the manager names the address it tried and --advertise-addr, and leaves nothing half-joined', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('a join that cannot reach the manager names the address it tried and --advertise-addr, and leaves nothing half-joined', async t => {
 	t.timeout(180_000);
 	const store = await temporaryDir(t, 'msx-');
 	const hosts: TestHost[] = await Promise.all([startTestHost('systemd'), startTestHost('systemd')]);

@@ -2,14 +2,16 @@ import {execFile} from 'node:child_process';
 import {rename, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import test, {type ExecutionContext} from 'ava';
+import {type ExecutionContext} from 'ava';
 import {generateCa, generateServerCertificate, generateSignedCert} from '../../source/engine/certs/generate.js';
 import {bootstrapCertificates, createEngine} from '../../source/engine/index.js';
 import {writeFileAtomic} from '../../source/engine/store/files.js';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {dockerdAvailable, startDockerd, type RunningDockerd} from '../helpers/dockerd.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
+
+const withDockerd = realTest(dockerdAvailable());
 
 const exec = promisify(execFile);
 
@@ -52,8 +54,7 @@ async function world(t: ExecutionContext): Promise<World> {
 	return {store, env, trusted, rogue};
 }
 
-test.serial('a none machine on a real TLS dockerd: create, ls, env, config, and the real docker CLI', async t => {
-	if (!requireReal(t, dockerdAvailable())) return;
+withDockerd.serial('a none machine on a real TLS dockerd: create, ls, env, config, and the real docker CLI', async t => {
 	const {store, env, trusted} = await world(t);
 	const created = await machinist(['create', '-d', 'none', '--url', trusted.url, 'local'], env);
 	t.is(created.code, 0, created.stderr);
@@ -112,8 +113,7 @@ test.serial('a none machine on a real TLS dockerd: create, ls, env, config, and 
 	t.like(json[0], {Name: 'local', State: 'Running', DockerVersion: `v${version}`});
 });
 
-test.serial("a daemon whose certificate another CA signed fails env with docker-machine's TLS error", async t => {
-	if (!requireReal(t, dockerdAvailable())) return;
+withDockerd.serial("a daemon whose certificate another CA signed fails env with docker-machine's TLS error", async t => {
 	const {env, rogue} = await world(t);
 	t.is((await machinist(['create', '-d', 'none', '--url', rogue.url, 'rogue'], env)).code, 0);
 	const printed = await machinist(['env', 'rogue'], env);
@@ -140,8 +140,7 @@ test.serial("a daemon whose certificate another CA signed fails env with docker-
 	);
 });
 
-test.serial('missing client certificates and an unreachable daemon are one-line errors that delete nothing', async t => {
-	if (!requireReal(t, dockerdAvailable())) return;
+withDockerd.serial('missing client certificates and an unreachable daemon are one-line errors that delete nothing', async t => {
 	const {store, env, trusted} = await world(t);
 	t.is((await machinist(['create', '-d', 'none', '--url', trusted.url, 'local'], env)).code, 0);
 	t.is((await machinist(['create', '-d', 'none', '--url', 'tcp://127.0.0.1:1', 'gone'], env)).code, 0);

@@ -1,13 +1,16 @@
 import path from 'node:path';
-import test, {type ExecutionContext} from 'ava';
+import {type ExecutionContext} from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
 import {bootstrapCertificates, createEngine, createMachine, driverNames} from '../../source/engine/index.js';
 import {authOptionsFor, baseDriverConfig, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../helpers/dockerd.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 import {TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
+
+const withTmux = realTest(tmuxAvailable());
+const withDockerdAndTmux = realTest(dockerdAvailable(), tmuxAvailable());
 
 /** In the driver list, a digit chooses the driver at that place. */
 const noneDigit = String(driverNames().indexOf('none') + 1);
@@ -59,8 +62,7 @@ async function world(t: ExecutionContext) {
 	return {store, env, dockerd, session};
 }
 
-test.serial('the app lists machines with live states, moves, filters, helps, copies env, creates, and quits cleanly', async t => {
-	if (!requireReal(t, dockerdAvailable()) || !requireReal(t, tmuxAvailable())) return;
+withDockerdAndTmux.serial('the app lists machines with live states, moves, filters, helps, copies env, creates, and quits cleanly', async t => {
 	const {env, dockerd, session} = await world(t);
 	const list = await session.waitFor(screen => /alive +none +Running/.test(screen) && /sleepy +generic +Stopped/.test(screen), 30_000);
 	t.true(list.includes(dockerd.url), list);
@@ -153,8 +155,7 @@ async function manyMachines(t: ExecutionContext) {
 	return session;
 }
 
-test.serial('keys sent faster than the app draws are each handled, in order, in the mode they were typed into', async t => {
-	if (!requireReal(t, tmuxAvailable())) return;
+withTmux.serial('keys sent faster than the app draws are each handled, in order, in the mode they were typed into', async t => {
 	const session = await manyMachines(t);
 
 	// `/` and a name back to back: the name goes into the filter, not to the list.

@@ -13,10 +13,12 @@ import test, {type ExecutionContext} from 'ava';
 import {builtCli} from '../helpers/cli.js';
 import {busyboxImageTar} from '../helpers/hosts.js';
 import {commandExists, withLock} from '../helpers/hosts/process.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {fixturesDir, temporaryDir} from '../helpers/store.js';
 import {ensureVmRawImage, vmTestsAvailable} from '../helpers/vm-image.js';
 import {cleanupSimulator, homeVariable, simulatorBinDir} from '../simulators/vboxmanage/simulator.js';
+
+const withSimulator = realTest(simulatorAvailable());
 
 type Shell = {code: number; stdout: string; stderr: string};
 
@@ -80,29 +82,30 @@ test('without VBoxManage, create says in one line how to install VirtualBox, or 
 	);
 });
 
-test.serial('a host-only range VirtualBox refuses fails the create at once, naming /etc/vbox/networks.conf; the interface it made is gone', async t => {
-	t.timeout(10 * 60_000);
-	if (!requireReal(t, simulatorAvailable())) return;
-	await withLock(networkLock, async () => {
-		const {env} = await setup(t);
-		const create = await shell(
-			env,
-			'machinist create -d virtualbox --virtualbox-boot-image /nonexistent.raw --virtualbox-hostonly-cidr 192.168.99.1/24 old',
-		);
-		t.is(create.code, 1);
-		t.regex(
-			create.stderr,
-			/VirtualBox refused the host-only range 192\.168\.99\.1\/24: since 6\.1\.28 it allows only 192\.168\.56\.0\/21 unless \/etc\/vbox\/networks\.conf lists the range; add the line "\* 192\.168\.99\.0\/24" to \/etc\/vbox\/networks\.conf, or use --virtualbox-hostonly-cidr 192\.168\.59\.1\/24/,
-		);
-		t.is((await shell(env, 'VBoxManage list hostonlyifs')).stdout, '', 'the refused interface was removed');
-		t.is((await shell(env, 'VBoxManage list vms')).stdout, '', 'no VM was made');
-		t.is((await shell(env, 'machinist rm -y old')).code, 0);
-	});
-});
+withSimulator.serial(
+	'a host-only range VirtualBox refuses fails the create at once, naming /etc/vbox/networks.conf; the interface it made is gone',
+	async t => {
+		t.timeout(10 * 60_000);
+		await withLock(networkLock, async () => {
+			const {env} = await setup(t);
+			const create = await shell(
+				env,
+				'machinist create -d virtualbox --virtualbox-boot-image /nonexistent.raw --virtualbox-hostonly-cidr 192.168.99.1/24 old',
+			);
+			t.is(create.code, 1);
+			t.regex(
+				create.stderr,
+				/VirtualBox refused the host-only range 192\.168\.99\.1\/24: since 6\.1\.28 it allows only 192\.168\.56\.0\/21 unless \/etc\/vbox\/networks\.conf lists the range; add the line "\* 192\.168\.99\.0\/24" to \/etc\/vbox\/networks\.conf, or use --virtualbox-hostonly-cidr 192\.168\.59\.1\/24/,
+			);
+			t.is((await shell(env, 'VBoxManage list hostonlyifs')).stdout, '', 'the refused interface was removed');
+			t.is((await shell(env, 'VBoxManage list vms')).stdout, '', 'no VM was made');
+			t.is((await shell(env, 'machinist rm -y old')).code, 0);
+		});
+	},
+);
 
-test.serial('create -d virtualbox runs docker on the host-only network; stop, start; then a docker-machine store drives the same VM', async t => {
+withSimulator.serial('create -d virtualbox runs docker on the host-only network; stop, start; then a docker-machine store drives the same VM', async t => {
 	t.timeout(75 * 60_000);
-	if (!requireReal(t, simulatorAvailable())) return;
 	// A local file, used in place: the qemu test covers the download, the checksum and the cache they share.
 	const image = await ensureVmRawImage();
 	const tar = await busyboxImageTar();

@@ -10,10 +10,12 @@ import {type CertificatePair, bootstrapCertificates, generateCa, generateServerC
 import {DockerApiError, DockerClient, DockerConnectionError, closeDockerAgents} from '../../source/engine/docker/client.js';
 import {MachinistError} from '../../source/engine/errors.js';
 import {type RunningDockerd, dockerdAvailable, startDockerd} from '../helpers/dockerd.js';
+import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 import {deferred} from '../helpers/wait.js';
 
 const execFileAsync = promisify(execFile);
+const withDockerd = realTest(dockerdAvailable());
 
 type Fixture = {ca: CertificatePair; client: CertificatePair; server: CertificatePair; foreignServer: CertificatePair};
 
@@ -281,12 +283,6 @@ async function startForTest(t: ExecutionContext, options: Parameters<typeof star
 	return daemon;
 }
 
-function requireDockerd(t: ExecutionContext): boolean {
-	const available = dockerdAvailable();
-	if (!available.ok) t.fail(`these tests start a real dockerd: ${available.why}`);
-	return available.ok;
-}
-
 /** The real Docker CLI, isolated from the user's ~/.docker and any DOCKER_* settings. */
 async function dockerCli(t: ExecutionContext, args: string[], env: Record<string, string> = {}): Promise<{stdout: string; stderr: string; code: number}> {
 	const config = await temporaryDir(t, 'mdd-');
@@ -300,8 +296,7 @@ async function dockerCli(t: ExecutionContext, args: string[], env: Record<string
 	}
 }
 
-test.serial('real dockerd with --tlsverify: the docker CLI, DockerClient and checkTlsConnection all get in', async t => {
-	if (!requireDockerd(t)) return;
+withDockerd.serial('real dockerd with --tlsverify: the docker CLI, DockerClient and checkTlsConnection all get in', async t => {
 	const store = await bootstrapStore(t);
 	const server = await serverCert(t, store.caCert, store.caKey);
 	const daemon = await startForTest(t, {...server, caCertPath: store.caCert});
@@ -351,8 +346,7 @@ test.serial('real dockerd with --tlsverify: the docker CLI, DockerClient and che
 	await t.notThrowsAsync(checkTlsConnection({host: 'localhost', port: daemon.port, caPem: caPem!, certPem: certPem!, keyPem: keyPem!}));
 });
 
-test.serial("real dockerd: another CA's daemon is an unknown authority, and a daemon trusting another CA refuses us", async t => {
-	if (!requireDockerd(t)) return;
+withDockerd.serial("real dockerd: another CA's daemon is an unknown authority, and a daemon trusting another CA refuses us", async t => {
 	const [ours, theirs] = await Promise.all([bootstrapStore(t), bootstrapStore(t)]);
 	const [theirServer, ourServer] = await Promise.all([serverCert(t, theirs.caCert, theirs.caKey), serverCert(t, ours.caCert, ours.caKey)]);
 	// Two daemons side by side: one wholly from the other store, one with our server certificate

@@ -1,9 +1,9 @@
 import {execFile} from 'node:child_process';
-import {existsSync} from 'node:fs';
 import {readdir} from 'node:fs/promises';
 import test from 'ava';
 import {MachinistError} from '../../source/engine/errors.js';
 import {shellCommand, shellQuote} from '../../source/engine/ssh/quote.js';
+import {realTest, toolAvailable} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 
 const hostile = [
@@ -52,33 +52,34 @@ async function run(shell: string, args: string[], cwd: string): Promise<Buffer> 
 }
 
 // dash is Debian's /bin/sh; cloud images use bash or busybox (boot2docker) as well.
-const shells = ['/bin/sh', '/bin/bash', '/bin/dash'].filter(shell => existsSync(shell));
-const busybox = existsSync('/bin/busybox') ? ['/bin/busybox'] : [];
+const shells: Array<{name: string; argv: (script: string) => string[]}> = [
+	{name: 'sh', argv: script => ['-c', script]},
+	{name: 'bash', argv: script => ['-c', script]},
+	{name: 'dash', argv: script => ['-c', script]},
+	{name: 'busybox', argv: script => ['sh', '-c', script]},
+];
 
-test('shellQuote: every hostile value comes back byte for byte from printf %s in a real shell', async t => {
-	const dir = await temporaryDir(t);
-	for (const shell of [...shells, ...busybox]) {
+for (const shell of shells) {
+	const withShell = realTest(toolAvailable(shell.name, `apt-get install -y ${shell.name}`));
+
+	withShell(`shellQuote: every hostile value comes back byte for byte from printf %s in ${shell.name}`, async t => {
+		const dir = await temporaryDir(t);
 		for (const value of hostile) {
-			const script = `printf %s ${shellQuote(value)}`;
-			const args = shell === '/bin/busybox' ? ['sh', '-c', script] : ['-c', script];
-			const output = await run(shell, args, dir);
-			t.deepEqual(output, Buffer.from(value, 'utf8'), `${shell}: ${JSON.stringify(value).slice(0, 80)}`);
+			const output = await run(shell.name, shell.argv(`printf %s ${shellQuote(value)}`), dir);
+			t.deepEqual(output, Buffer.from(value, 'utf8'), JSON.stringify(value).slice(0, 80));
 		}
-	}
 
-	t.deepEqual(await readdir(dir), [], 'a quoted value ran a command');
-});
+		t.deepEqual(await readdir(dir), [], 'a quoted value ran a command');
+	});
 
-test('shellCommand: each word arrives as one argument, unchanged, whatever it contains', async t => {
-	const dir = await temporaryDir(t);
-	const values = hostile.filter(value => value.length < 1000);
-	for (const shell of shells) {
-		const output = await run(shell, ['-c', shellCommand(['printf', String.raw`%s\0`, ...values])], dir);
-		t.deepEqual(output.toString('utf8').split('\0').slice(0, -1), values, shell);
-	}
-
-	t.deepEqual(await readdir(dir), []);
-});
+	withShell(`shellCommand: each word arrives as one argument in ${shell.name}, unchanged, whatever it contains`, async t => {
+		const dir = await temporaryDir(t);
+		const values = hostile.filter(value => value.length < 1000);
+		const output = await run(shell.name, shell.argv(shellCommand(['printf', String.raw`%s\0`, ...values])), dir);
+		t.deepEqual(output.toString('utf8').split('\0').slice(0, -1), values);
+		t.deepEqual(await readdir(dir), []);
+	});
+}
 
 test('shellCommand: a quoted first word is a program name, not an assignment or a keyword', async t => {
 	const dir = await temporaryDir(t);

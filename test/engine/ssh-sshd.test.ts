@@ -1,15 +1,10 @@
-/**
- * The SSH client against the real OpenSSH sshd on 127.0.0.1, run as root with its own config,
- * host key and authorized_keys in a temporary directory. Every sshd, and every process it
- * started, is killed when its test ends.
- */
-import {type ChildProcess, execFile, spawn} from 'node:child_process';
-import {existsSync, readFileSync, readdirSync} from 'node:fs';
-import {mkdir, readFile, stat, writeFile} from 'node:fs/promises';
-import net from 'node:net';
+/** The SSH client against the real OpenSSH sshd on 127.0.0.1 (test/helpers/sshd.ts). */
+import {execFile} from 'node:child_process';
+import {readFileSync, readdirSync} from 'node:fs';
+import {readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import test, {type ExecutionContext} from 'ava';
+import {type ExecutionContext} from 'ava';
 import {
 	HostKeyMismatchError,
 	type KeyPair,
@@ -25,153 +20,25 @@ import {
 	waitForSsh,
 	writeKeyPair,
 } from '../../source/engine/ssh/index.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
+import {type Sshd, sshdAvailable, startSshd} from '../helpers/sshd.js';
 import {temporaryDir} from '../helpers/store.js';
 import {deferred, waitFor} from '../helpers/wait.js';
 
 const execFileAsync = promisify(execFile);
-const sshdPath = '/usr/sbin/sshd';
+const withSshd = realTest(sshdAvailable());
 
-function sshdAvailable(): {ok: true} | {ok: false; why: string} {
-	if (process.platform !== 'linux') return {ok: false, why: `sshd tests need Linux, not ${process.platform}`};
-	if (!existsSync(sshdPath)) return {ok: false, why: 'sshd is not installed; apt-get install openssh-server'};
-	if (process.getuid?.() !== 0) return {ok: false, why: 'sshd must run as root to log in as root; run the tests as root (CI does)'};
-	return {ok: true};
-}
-
-// RSA-4096 generation takes a second or two; one key serves the whole file.
-const clientKeyPromise: Promise<KeyPair> = generateKeyPair('rsa', 'machinist-sshd-test');
-
-type Sshd = {port: number; hostKeyLine: string; dir: string; stop(): Promise<void>; logs(): string};
-
-/** Processes whose parent chain leads to `pid`, from /proc. */
-function descendants(pid: number): number[] {
-	const children = new Map<number, number[]>();
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-			// The command name may contain spaces and parentheses; the parent pid follows the last ')'.
-			const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-			children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-		} catch {}
-	}
-
-	const found: number[] = [];
-	const queue = [pid];
-	while (queue.length > 0) {
-		for (const child of children.get(queue.shift()!) ?? []) {
-			found.push(child);
-			queue.push(child);
-		}
-	}
-
-	return found;
-}
-
-function killTree(pid: number, includeRoot: boolean): void {
-	for (const child of descendants(pid)) {
-		try {
-			process.kill(child, 'SIGKILL');
-		} catch {}
-	}
-
-	if (includeRoot) {
-		try {
-			process.kill(pid, 'SIGKILL');
-		} catch {}
-	}
-}
-
-const started = new Set<ChildProcess>();
-// A crashed worker must not leave sshd listening; 'exit' handlers can only be synchronous.
-process.once('exit', () => {
-	for (const child of started) if (child.pid) killTree(child.pid, true);
-});
-
-async function freePort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise<void>(resolve =>
-		server.close(() => {
-			resolve();
-		}),
-	);
-	return port;
-}
-
-async function startSshd(t: ExecutionContext, options: {authorizedKeys: string[]; port?: number; hostKeyFile?: string}): Promise<Sshd> {
-	// sshd refuses to start without its privilege-separation directory; Debian's service unit
-	// creates it at boot, which a container never ran.
-	await mkdir('/run/sshd', {recursive: true, mode: 0o755});
-	const dir = await temporaryDir(t, 'machinist-sshd-');
-	const hostKeyFile = options.hostKeyFile ?? path.join(dir, 'host_key');
-	if (!options.hostKeyFile) await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'host', '-f', hostKeyFile]);
-	const hostKeyLine = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim();
-	const authorizedKeys = path.join(dir, 'authorized_keys');
-	await writeFile(authorizedKeys, options.authorizedKeys.map(line => `${line}\n`).join(''));
-	const config = path.join(dir, 'sshd_config');
-	await writeFile(
-		config,
-		[
-			`AuthorizedKeysFile ${authorizedKeys}`,
-			'PermitRootLogin prohibit-password',
-			'StrictModes no',
-			'UsePAM no',
-			'PidFile none',
-			'PasswordAuthentication no',
-			'KbdInteractiveAuthentication no',
-			'Subsystem sftp internal-sftp',
-			'LogLevel VERBOSE',
-			'',
-		].join('\n'),
-	);
-
-	for (let attempt = 0; ; attempt++) {
-		const port = options.port ?? (await freePort());
-		const child = spawn(sshdPath, ['-D', '-e', '-f', config, '-p', String(port), '-o', 'ListenAddress=127.0.0.1', '-h', hostKeyFile], {
-			stdio: ['ignore', 'ignore', 'pipe'],
-		});
-		started.add(child);
-		let log = '';
-		child.stderr.on('data', (chunk: Buffer) => {
-			log = (log + chunk.toString()).slice(-64 * 1024);
-		});
-		const stop = async (): Promise<void> => {
-			if (child.pid) killTree(child.pid, true);
-			started.delete(child);
-			if (child.exitCode === null && child.signalCode === null) await new Promise(resolve => child.once('exit', resolve));
-		};
-
-		t.teardown(stop);
-		const listening = await new Promise<boolean>(resolve => {
-			const check = setInterval(() => {
-				if (log.includes(`Server listening on 127.0.0.1 port ${port}`)) finish(true);
-			}, 20);
-			const finish = (result: boolean): void => {
-				clearInterval(check);
-				child.off('exit', onExit);
-				resolve(result);
-			};
-
-			const onExit = (): void => {
-				finish(false);
-			};
-
-			child.once('exit', onExit);
-		});
-		if (listening) return {port, hostKeyLine, dir, stop, logs: () => log};
-		await stop();
-		if (attempt >= 3 || options.port !== undefined || !log.includes('Address already in use')) throw new Error(`sshd did not start: ${log}`);
-	}
+// RSA-4096 generation takes a second or two; one key serves the whole file, made by its first test.
+let clientKeyPromise: Promise<KeyPair> | undefined;
+async function clientKey(): Promise<KeyPair> {
+	clientKeyPromise ??= generateKeyPair('rsa', 'machinist-sshd-test');
+	return clientKeyPromise;
 }
 
 type Setup = {sshd: Sshd; connect: SshConnectOptions; keyDir: string};
 
-async function setup(t: ExecutionContext): Promise<Setup | undefined> {
-	if (!requireReal(t, sshdAvailable())) return undefined;
-	const pair = await clientKeyPromise;
+async function setup(t: ExecutionContext): Promise<Setup> {
+	const pair = await clientKey();
 	const keyDir = await temporaryDir(t);
 	const {privateKeyPath} = await writeKeyPair(keyDir, pair);
 	const sshd = await startSshd(t, {authorizedKeys: [pair.publicKey]});
@@ -221,9 +88,8 @@ async function systemSsh(s: Setup, command: string): Promise<{code: number; stdo
 	});
 }
 
-test('real sshd: our RSA key logs in, commands run with exit codes and streams, and the pin works for the ssh binary', async t => {
+withSshd('real sshd: our RSA key logs in, commands run with exit codes and streams, and the pin works for the ssh binary', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const startedAt = Date.now();
 	const client = await waitForSsh(s.connect, {deadlineMs: 15_000});
 	t.teardown(() => {
@@ -250,9 +116,8 @@ test('real sshd: our RSA key logs in, commands run with exit codes and streams, 
 	t.is(ssh.stdout, 'from-ssh\n', ssh.stderr);
 });
 
-test('real sshd: uploads as root go through the privileged path with content on stdin; SFTP and downloads work', async t => {
+withSshd('real sshd: uploads as root go through the privileged path with content on stdin; SFTP and downloads work', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const client = await SshClient.connect(s.connect);
 	t.teardown(() => {
 		client.close();
@@ -276,14 +141,13 @@ test('real sshd: uploads as root go through the privileged path with content on 
 	t.regex(s.sshd.logs(), /subsystem 'sftp' for root/);
 });
 
-test('real sshd: a changed host key is refused by us and by the ssh binary, until the pin is reset', async t => {
+withSshd('real sshd: a changed host key is refused by us and by the ssh binary, until the pin is reset', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	(await SshClient.connect(s.connect)).close();
 	const pinned = (await readPins(s.connect.knownHostsFile, '127.0.0.1', s.sshd.port))[0]!.fingerprint;
 
 	await s.sshd.stop();
-	const pair = await clientKeyPromise;
+	const pair = await clientKey();
 	const rebuilt = await startSshd(t, {authorizedKeys: [pair.publicKey], port: s.sshd.port});
 	const now = hostKeyFingerprint(Buffer.from(rebuilt.hostKeyLine.split(' ')[1]!, 'base64'));
 	const error = await t.throwsAsync(waitForSsh(s.connect, {deadlineMs: 15_000}), {instanceOf: HostKeyMismatchError});
@@ -304,9 +168,8 @@ test('real sshd: a changed host key is refused by us and by the ssh binary, unti
 	t.is((await readPins(s.connect.knownHostsFile, '127.0.0.1', s.sshd.port))[0]?.fingerprint, now);
 });
 
-test('real sshd: a key the host does not know fails at once with the key named', async t => {
+withSshd('real sshd: a key the host does not know fails at once with the key named', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const strangerDir = await temporaryDir(t);
 	const {privateKeyPath} = await writeKeyPair(strangerDir, await generateKeyPair('ed25519', 'stranger'));
 	const startedAt = Date.now();
@@ -333,9 +196,8 @@ test('real sshd: a key the host does not know fails at once with the key named',
 	);
 });
 
-test('real sshd: sshd dying in the middle of a command is a clear error, not a hang', async t => {
+withSshd('real sshd: sshd dying in the middle of a command is a clear error, not a hang', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const client = await SshClient.connect(s.connect);
 	t.teardown(() => {
 		client.close();
@@ -362,9 +224,8 @@ test('real sshd: sshd dying in the middle of a command is a clear error, not a h
 	);
 });
 
-test('real sshd: an AbortSignal stops a long command at once; the remote side ends it as far as sshd allows', async t => {
+withSshd('real sshd: an AbortSignal stops a long command at once; the remote side ends it as far as sshd allows', async t => {
 	const s = await setup(t);
-	if (!s) return;
 	const client = await SshClient.connect(s.connect);
 	t.teardown(() => {
 		client.close();

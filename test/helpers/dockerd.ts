@@ -33,6 +33,9 @@ export type StartDockerdOptions = {
 	caCertPath: string;
 	/** How long to wait for the API; default 60 s. */
 	timeoutMs?: number;
+	/** Where the API listens: another loopback address, a fixed port (default 127.0.0.1, a free port). */
+	host?: string;
+	port?: number;
 };
 
 const maxLogChars = 256 * 1024;
@@ -90,9 +93,9 @@ async function pingUnix(socketPath: string): Promise<boolean> {
 	});
 }
 
-async function canConnect(port: number): Promise<boolean> {
+async function canConnect(host: string, port: number): Promise<boolean> {
 	return new Promise(resolve => {
-		const socket = net.connect({host: '127.0.0.1', port});
+		const socket = net.connect({host, port});
 		socket.once('connect', () => {
 			socket.destroy();
 			resolve(true);
@@ -142,6 +145,7 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<RunningDo
 	if (!available.ok) throw new Error(available.why);
 	const dockerd = findDockerd()!;
 
+	if (opts.port !== undefined) return startOnce(dockerd, opts, opts.port);
 	// Another process can grab the port between our probe and dockerd's bind; try a few.
 	let lastError: Error | undefined;
 	for (let attempt = 0; attempt < 3; attempt++) {
@@ -157,6 +161,7 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<RunningDo
 }
 
 async function startOnce(dockerd: string, opts: StartDockerdOptions, port: number): Promise<RunningDockerd> {
+	const host = opts.host ?? '127.0.0.1';
 	// Short: the unix sockets inside (ours, containerd's) must fit in 108 bytes.
 	const dir = await mkdtemp('/tmp/md-');
 	const suffix = path.basename(dir).slice('md-'.length);
@@ -173,7 +178,7 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 		`--exec-root=${execRoot}`,
 		`--pidfile=${path.join(dir, 'p')}`,
 		`-H=unix://${socketPath}`,
-		`-H=tcp://127.0.0.1:${port}`,
+		`-H=tcp://${host}:${port}`,
 		'--tlsverify',
 		`--tlscacert=${opts.caCertPath}`,
 		`--tlscert=${opts.serverCertPath}`,
@@ -240,7 +245,7 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 	};
 
 	try {
-		await waitFor('dockerd: its API', async () => (await pingUnix(socketPath)) && canConnect(port), {
+		await waitFor('dockerd: its API', async () => (await pingUnix(socketPath)) && canConnect(host, port), {
 			timeoutMs: opts.timeoutMs ?? 60_000,
 			intervalMs: 50,
 			failure() {
@@ -257,7 +262,7 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 	}
 
 	return {
-		url: `tcp://127.0.0.1:${port}`,
+		url: `tcp://${host}:${port}`,
 		port,
 		socketPath,
 		startMs: Date.now() - started,

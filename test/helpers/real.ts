@@ -1,5 +1,10 @@
 /* eslint-disable ava/no-ignored-test-files -- a helper that declares tests for the files importing it, no test file itself */
+import {appendFileSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
 import test, {type ExecutionContext, type Implementation as AvaImplementation} from 'ava';
+import {findProgram} from '../../source/engine/programs.js';
+import {systemPath} from './hosts/process.js';
 
 /** Whether a test's real parts (root, dockerd, a shell, QEMU…) are on this machine, and if not, why. */
 export type Availability = {ok: true} | {ok: false; why: string};
@@ -79,15 +84,33 @@ export function available(...needs: Availability[]): boolean {
 	return missing(...needs) === undefined;
 }
 
-/** @deprecated Inside a test body; being replaced by realTest, which decides at declaration time. */
-export function requireReal(t: ExecutionContext, availability: Availability): boolean {
-	if (availability.ok) return true;
-	if (inCi) {
-		t.fail(`real-host test cannot run in CI: ${availability.why}`);
-		return false;
-	}
+/** A program the tests run by name, on the PATH they run it with or the system's; `install` says where it comes from. */
+export function toolAvailable(command: string, install: string): Availability {
+	const found = findProgram(command, {PATH: [process.env.PATH, systemPath].filter(Boolean).join(':')});
+	return found ? {ok: true} : {ok: false, why: `${command} is not installed (${install})`};
+}
 
-	t.log(`skipped: ${availability.why}`);
-	t.pass();
-	return false;
+/** The file `npm test` (scripts/test.mjs) collects notDeclared lines in, for its summary. */
+const notDeclaredFileVariable = 'MACHINIST_TEST_NOT_DECLARED';
+
+/**
+ * For a test whose subject does not exist on this machine (the forced-KVM test without /dev/kvm):
+ * it is not declared at all, so no run, CI included, counts it as skipped or failed. What was
+ * left out, and why, is still said: `npm test` names it above its summary line; a bare `npx ava`
+ * prints it on stderr.
+ */
+export function notDeclared(title: string, why: string): void {
+	const file = path.relative(process.cwd(), fileURLToPath(test.meta.file));
+	const line = `${file} › ${title} — ${why}`;
+	const collector = process.env[notDeclaredFileVariable];
+	if (collector) appendFileSync(collector, `${line}\n`);
+	else console.error(`not declared: ${line}`);
+}
+
+/** `declare` where `present`; elsewhere, a declare function that records its test as not declared, with `why`. */
+export function declaredOnlyWhere(present: boolean, why: string, declare: Declare): Declare {
+	if (present) return declare;
+	return title => {
+		notDeclared(title, why);
+	};
 }

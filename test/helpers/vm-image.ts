@@ -14,12 +14,11 @@
 import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {runChecked, withLock} from './hosts/process.js';
+import {commandExists, runChecked, systemPath, withLock} from './hosts/process.js';
 
 const cacheDir = process.env.MACHINIST_TEST_CACHE ?? '/var/cache/machinist-test';
 const mirror = process.env.MACHINIST_TEST_MIRROR ?? 'http://deb.debian.org/debian';
 const suite = 'bookworm';
-const systemPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const packages = [
 	'systemd',
 	'systemd-sysv',
@@ -114,10 +113,6 @@ const needed: Array<[string, string]> = [
 	['mkfs.ext4', 'e2fsprogs'],
 	['isoinfo', 'genisoimage'],
 ];
-
-function commandExists(name: string): boolean {
-	return systemPath.split(':').some(dir => fs.existsSync(path.join(dir, name)));
-}
 
 /** Whether the VM tests can run here; the reason names what to install when not. */
 export function vmTestsAvailable(): {ok: true} | {ok: false; why: string} {

@@ -4,7 +4,7 @@ import {readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import {renderSetEnv, type ShellName} from '../../source/format/env.js';
-import {findProgram} from '../../source/engine/programs.js';
+import {realTest, toolAvailable} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 
 /** Values that try to run something (each would create MARK) or that quoting commonly mangles. */
@@ -72,18 +72,15 @@ async function runShell(program: string, args: string[], cwd: string): Promise<{
 
 for (const interpreter of interpreters) {
 	const how = interpreter.apply('FILE', 'OUT').at(-1)!.split(';')[0];
-	test(`env --shell ${interpreter.shell} output is inert under ${interpreter.program} (${how}) for every hostile value`, async t => {
-		const binary = findProgram(interpreter.program, process.env);
-		t.truthy(binary, `${interpreter.program} is not installed: run test/system-deps.sh`);
-		if (!binary) return;
-
+	const withShell = realTest(toolAvailable(interpreter.program, `apt-get install -y ${interpreter.program}`));
+	withShell(`env --shell ${interpreter.shell} output is inert under ${interpreter.program} (${how}) for every hostile value`, async t => {
 		const dir = await temporaryDir(t);
 		let exact = 0;
 		for (const [index, value] of hostileValues.entries()) {
 			const file = path.join(dir, `env-${index}`);
 			const out = path.join(dir, `out-${index}`);
 			await writeFile(file, renderSetEnv(interpreter.shell, [['DOCKER_HOST', value]], 'machinist env x'));
-			const result = await runShell(binary, interpreter.apply(file, out), dir);
+			const result = await runShell(interpreter.program, interpreter.apply(file, out), dir);
 			t.false(existsSync(path.join(dir, 'MARK')), `${JSON.stringify(value)} ran a command under ${interpreter.program}`);
 			const wanted = interpreter.expected ? interpreter.expected(value) : value;
 			if (wanted === undefined) continue;

@@ -3,14 +3,15 @@ import {generateKeyPairSync} from 'node:crypto';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import test from 'ava';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {startTestHost, testHostsAvailable, type TestHost} from '../helpers/hosts.js';
-import {requireReal} from '../helpers/real.js';
+import {realTest} from '../helpers/real.js';
 import {createEngine} from '../../source/engine/engine.js';
 import {sshCommand} from '../../source/tui/actions.js';
 import {storeEnv} from './snapshot.js';
 import {dropLink, restoreLink} from './link.js';
+
+const withHosts = realTest(testHostsAvailable());
 
 const exec = promisify(execFile);
 
@@ -32,8 +33,7 @@ async function dockerdEnvironment(host: TestHost): Promise<Map<string, string>> 
 	return new Map(entries.map(entry => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
 }
 
-test.serial('a store path with spaces and quotes, hostile --engine-env values, key/cert checks and a dropped link, on one real host', async t => {
-	if (!requireReal(t, testHostsAvailable())) return;
+withHosts.serial('a store path with spaces and quotes, hostile --engine-env values, key/cert checks and a dropped link, on one real host', async t => {
 	const host = await startTestHost('systemd');
 	t.teardown(async () => host.stop());
 	const {store, env} = await storeEnv(t, 'my "machines" it\'s %h');

@@ -4,16 +4,10 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
 import {nocloudFiles, writeSeedIso} from '../../../source/engine/vm/cidata.js';
+import {realTest, toolAvailable} from '../../helpers/real.js';
 import {temporaryDir} from '../../helpers/store.js';
 
 const exec = promisify(execFile);
-
-async function hasTool(name: string): Promise<boolean> {
-	return exec('sh', ['-c', `command -v ${name}`]).then(
-		() => true,
-		() => false,
-	);
-}
 
 const seed = {
 	instanceId: 'machinist-dev-1a2b',
@@ -23,8 +17,8 @@ const seed = {
 	shares: [{tag: 'machinist-share0', guestPath: "/home/it's me"}],
 };
 
-// Reading the volume back needs isoinfo (genisoimage) and blkid; without them the test is reported skipped.
-const withReaders = (await hasTool('isoinfo')) && (await hasTool('blkid')) ? test : test.skip;
+// Reading the volume back needs isoinfo and blkid.
+const withReaders = realTest(toolAvailable('isoinfo', 'apt-get install -y genisoimage'), toolAvailable('blkid', 'apt-get install -y util-linux'));
 
 withReaders('the seed is an ISO 9660 volume labelled cidata that blkid and isoinfo read, with user-data and meta-data', async t => {
 	const dir = await temporaryDir(t);
