@@ -121,13 +121,13 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 
 		const command = (await entry.load()).default;
 		const flags = await commandFlags(command, rest, terminal.env);
-		const showHelp = () => terminal.stdout.write(renderCommandHelp(program, command, flags));
+		const showHelp = () => terminal.stdout.write(renderCommandHelp(program, entry, command, flags));
 		if (command.passThrough && ['-h', '--help', '-help'].includes(rest[0] ?? '')) {
 			showHelp();
 			return 0;
 		}
 
-		const parsed = parseArgs(rest, flags, {commandName: command.name, program, stopAtPositional: command.passThrough});
+		const parsed = parseArgs(rest, flags, {commandName: entry.name, program, stopAtPositional: command.passThrough});
 		if (parsed.help) {
 			showHelp();
 			return 0;

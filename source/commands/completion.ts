@@ -6,8 +6,6 @@ import {shellNames} from '../format/env.js';
 import {commandTable} from './index.js';
 
 const completion: Command = {
-	name: 'completion',
-	usage: 'Print a shell completion script (bash, zsh, fish)',
 	argsUsage: 'SHELL',
 	description: `bash: machinist completion bash > ~/.local/share/bash-completion/completions/machinist
 zsh:  machinist completion zsh > "\${fpath[1]}/_machinist"
@@ -20,7 +18,7 @@ fish: machinist completion fish > ~/.config/fish/completions/machinist.fish`,
 			throw new MachinistError(`Error: name one shell: ${input.engine.program} completion ${completionShells.join('|')}`);
 		}
 
-		const commands = await Promise.all(commandTable.map(async entry => (await entry.load()).default));
+		const commands = await Promise.all(commandTable.map(async entry => ({entry, command: (await entry.load()).default})));
 		const drivers = await Promise.all(driverNames().map(async name => loadDriverDefinition(name)));
 		input.terminal.stdout.write(
 			renderCompletion(shell as CompletionShell, {
@@ -33,11 +31,11 @@ fish: machinist completion fish > ~/.config/fish/completions/machinist.fish`,
 					],
 					'',
 				),
-				commands: commands.map(command => ({
-					name: command.name,
-					usage: command.usage,
+				commands: commands.map(({entry, command}) => ({
+					name: entry.name,
+					usage: entry.usage,
 					operands: command.operands,
-					flags: completionFlags(command.flags, command.name),
+					flags: completionFlags(command.flags, entry.name),
 				})),
 				drivers: drivers.map(driver => ({name: driver.name, flags: completionFlags(driver.options, 'create')})),
 				shells: shellNames,
