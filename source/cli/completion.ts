@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs';
 import type {OptionSpec} from '../engine/index.js';
 import type {Command} from './command.js';
+import {helpOptionSpec} from './globals.js';
 
 /**
  * Shell completion scripts for bash, zsh and fish. What each shell does is a real shell file in
@@ -25,8 +26,6 @@ export type CompletionData = {
 
 export const completionShells = ['bash', 'zsh', 'fish'] as const;
 export type CompletionShell = (typeof completionShells)[number];
-
-const helpFlag: CompletionFlag = {words: ['--help', '-h'], description: 'show help'};
 
 function valueKind(spec: OptionSpec, commandName: string): ValueKind | undefined {
 	if (spec.type === 'bool') return undefined;
@@ -97,7 +96,10 @@ function lookups(data: CompletionData): Lookup[] {
 			name: 'flags',
 			rows: [
 				{keys: ['.'], words: flagWords(data.globalFlags)},
-				...data.commands.map(command => ({keys: [command.name], words: flagWords([...command.flags, helpFlag])})),
+				...data.commands.map(command => ({
+					keys: [command.name],
+					words: flagWords([...command.flags, ...completionFlags([helpOptionSpec], command.name)]),
+				})),
 			],
 		},
 		{name: 'driver_flags', rows: data.drivers.map(driver => ({keys: [driver.name], words: flagWords(driver.flags)}))},

@@ -1,7 +1,7 @@
 import type {OptionSpec} from '../engine/index.js';
 import {version} from '../version.js';
 import type {Command, CommandSummary} from './command.js';
-import {globalOptionSpecs} from './globals.js';
+import {globalOptionSpecs, helpOptionSpec, versionOptionSpec} from './globals.js';
 
 function flagLabel(spec: OptionSpec): string {
 	const names = [`--${spec.name}`, ...(spec.short ? [`-${spec.short}`] : [])].join(', ');
@@ -28,11 +28,7 @@ export function renderCommandHelp(program: string, summary: CommandSummary, comm
 
 export function renderAppHelp(program: string, commands: readonly CommandSummary[]): string {
 	const width = Math.max(...commands.map(command => command.name.length));
-	const helpFlags: OptionSpec[] = [
-		...globalOptionSpecs,
-		{name: 'help', short: 'h', type: 'bool', description: 'show help'},
-		{name: 'version', short: 'v', type: 'bool', description: 'print the version'},
-	];
+	const helpFlags = [...globalOptionSpecs, helpOptionSpec, versionOptionSpec];
 	return [
 		`Usage: ${program} [OPTIONS] COMMAND [arg...]`,
 		'',

@@ -14,7 +14,7 @@ import {commandTable, findCommand} from '../commands/index.js';
 import {versionLine} from '../version.js';
 import {parseArgs} from './args.js';
 import type {Command, Terminal} from './command.js';
-import {globalOptionSpecs} from './globals.js';
+import {globalOptionSpecs, versionOptionSpec} from './globals.js';
 import {renderAppHelp, renderCommandHelp} from './help.js';
 
 /** Quotes a word for the hint line only when a shell would split or expand it. */
@@ -85,7 +85,7 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 			debug = parsed;
 		}
 
-		const global = parseArgs(argv, [...globalOptionSpecs, {name: 'version', short: 'v', type: 'bool', description: ''}], {
+		const global = parseArgs(argv, [...globalOptionSpecs, versionOptionSpec], {
 			commandName: '',
 			program,
 			stopAtPositional: true,

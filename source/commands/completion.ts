@@ -1,6 +1,6 @@
 import type {Command} from '../cli/command.js';
 import {completionFlags, completionShells, renderCompletion, type CompletionShell} from '../cli/completion.js';
-import {globalOptionSpecs} from '../cli/globals.js';
+import {globalOptionSpecs, helpOptionSpec, versionOptionSpec} from '../cli/globals.js';
 import {driverNames, loadDriverDefinition, MachinistError} from '../engine/index.js';
 import {shellNames} from '../format/env.js';
 import {commandTable} from './index.js';
@@ -23,14 +23,7 @@ fish: machinist completion fish > ~/.config/fish/completions/machinist.fish`,
 		input.terminal.stdout.write(
 			renderCompletion(shell as CompletionShell, {
 				program: input.engine.program,
-				globalFlags: completionFlags(
-					[
-						...globalOptionSpecs,
-						{name: 'version', short: 'v', type: 'bool', description: 'print the version'},
-						{name: 'help', short: 'h', type: 'bool', description: 'show help'},
-					],
-					'',
-				),
+				globalFlags: completionFlags([...globalOptionSpecs, versionOptionSpec, helpOptionSpec], ''),
 				commands: commands.map(({entry, command}) => ({
 					name: entry.name,
 					usage: entry.usage,
