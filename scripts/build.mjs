@@ -3,7 +3,7 @@
 // installed command, loads with a code cache. See source/cli.cts for why.
 import {execFileSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {chmodSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import {build, transform} from 'esbuild';
@@ -18,6 +18,25 @@ try {
 	// Tsc has printed what is wrong.
 	process.exit(1);
 }
+
+// Files that are not TypeScript (the shell completion scripts) go beside the modules that read them.
+cpSync('source', 'build', {recursive: true, filter: source => !/\.[cm]?tsx?$/.test(source)});
+
+/**
+ * In a pack, `import.meta.url` becomes a URL in build/ (see source/cli.cts); each module's own is
+ * that resolved by its path there, so a module finds the files beside it as it does in build/.
+ */
+const ownImportMetaUrl = {
+	name: 'own-import-meta-url',
+	setup(builder) {
+		builder.onLoad({filter: /\.js$/}, ({path: file}) => {
+			const text = readFileSync(file, 'utf8');
+			if (!text.includes('import.meta.url')) return undefined;
+			const own = `new URL(${JSON.stringify(path.relative('build', file).split(path.sep).join('/'))}, import.meta.url).href`;
+			return {contents: text.replaceAll('import.meta.url', own), loader: 'js'};
+		});
+	},
+};
 
 /** The app (React, Ink) stays in the module tree: it is ESM with top-level await, and a command never needs it. */
 const appOutside = {
@@ -39,7 +58,7 @@ const {outputFiles, metafile} = await build({
 	target: 'node20',
 	// Packages load from node_modules as they are; only this project's code is bundled.
 	packages: 'external',
-	plugins: [appOutside],
+	plugins: [appOutside, ownImportMetaUrl],
 	entryNames: '[name]-[hash]',
 	chunkNames: 'chunk-[hash]',
 	outExtension: {'.js': '.cjs'},

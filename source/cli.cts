@@ -116,7 +116,8 @@ function loadChunk(name: string): ChunkModule['exports'] {
 	// Registered before it runs: chunks that import each other get the exports object, whose
 	// properties are getters that work once the chunk has run.
 	loaded.set(name, chunk);
-	// The code was written as modules of build/; `import.meta.url` finds files beside them.
+	// The code was written as modules of build/: each module's `import.meta.url` is its own path
+	// there resolved against this URL (scripts/build.mjs), so it finds the files beside it.
 	run(chunk.exports, chunkRequire, chunk, path.join(bundleDir, name), bundleDir, importChunk, importModule, `${buildUrl}${name}`);
 	return chunk.exports;
 }

@@ -11,8 +11,9 @@ command -v ip >/dev/null 2>&1 || needed+=(iproute2)
 command -v ssh >/dev/null 2>&1 || needed+=(openssh-client)
 command -v systemd-nspawn >/dev/null 2>&1 || needed+=(systemd-container)
 command -v debootstrap >/dev/null 2>&1 || needed+=(debootstrap)
-# The completion scripts are tested in the shells they are for.
+# The completion scripts are tested in the shells they are for, and the bash one by shellcheck.
 [ -f /usr/share/bash-completion/bash_completion ] || needed+=(bash-completion)
+command -v shellcheck >/dev/null 2>&1 || needed+=(shellcheck)
 # The shells whose `env --shell` output is run for real, and what scp -d and mount hand off to.
 for shell in zsh fish tcsh dash; do command -v $shell >/dev/null 2>&1 || needed+=($shell); done
 # Quoting for remote shells is checked in busybox sh too (what boot2docker-like images run).

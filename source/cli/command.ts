@@ -22,12 +22,14 @@ export type CommandInput = {
 	showHelp(): void;
 };
 
+/**
+ * A command as the command table names it, without loading its module: `--help`, `CMD --help`
+ * and completion all read its one-line description from here.
+ */
+export type CommandSummary = {name: string; aliases?: string[]; usage: string};
+
 /** One docker-machine command: its flags as data and a thin run that calls the engine. */
 export type Command = {
-	name: string;
-	aliases?: string[];
-	/** The one-line description shown in `machinist --help`. */
-	usage: string;
 	argsUsage?: string;
 	description?: string;
 	flags: readonly OptionSpec[];

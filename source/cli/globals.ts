@@ -12,3 +12,7 @@ export const globalOptionSpecs: readonly OptionSpec[] = [
 	{name: 'native-ssh', type: 'bool', envVar: 'MACHINE_NATIVE_SSH', description: 'Use the native (Go-based) SSH implementation.'},
 	{name: 'bugsnag-api-token', type: 'string', envVar: 'MACHINE_BUGSNAG_API_TOKEN', description: 'BugSnag API token for crash reporting'},
 ];
+
+/** The options the program answers itself, before any command: listed in `--help` and completed. */
+export const helpOptionSpec: OptionSpec = {name: 'help', short: 'h', type: 'bool', description: 'show help'};
+export const versionOptionSpec: OptionSpec = {name: 'version', short: 'v', type: 'bool', description: 'print the version'};

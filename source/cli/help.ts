@@ -1,7 +1,7 @@
 import type {OptionSpec} from '../engine/index.js';
 import {version} from '../version.js';
-import type {Command} from './command.js';
-import {globalOptionSpecs} from './globals.js';
+import type {Command, CommandSummary} from './command.js';
+import {globalOptionSpecs, helpOptionSpec, versionOptionSpec} from './globals.js';
 
 function flagLabel(spec: OptionSpec): string {
 	const names = [`--${spec.name}`, ...(spec.short ? [`-${spec.short}`] : [])].join(', ');
@@ -18,21 +18,17 @@ export function renderFlags(specs: readonly OptionSpec[]): string {
 	return rows.map(([label, description]) => `   ${label.padEnd(width)}   ${description}\n`).join('');
 }
 
-export function renderCommandHelp(program: string, command: Command, flags: readonly OptionSpec[]): string {
+export function renderCommandHelp(program: string, summary: CommandSummary, command: Command, flags: readonly OptionSpec[]): string {
 	const sorted = [...flags].sort((a, b) => a.name.localeCompare(b.name));
-	let text = `Usage: ${program} ${command.name} [OPTIONS] ${command.argsUsage ?? '[arg...]'}\n\n${command.usage}\n`;
+	let text = `Usage: ${program} ${summary.name} [OPTIONS] ${command.argsUsage ?? '[arg...]'}\n\n${summary.usage}\n`;
 	if (command.description) text += `\nDescription:\n   ${command.description.replaceAll('\n', '\n   ')}\n`;
 	if (sorted.length > 0) text += `\nOptions:\n\n${renderFlags(sorted)}`;
 	return `${text}\n`;
 }
 
-export function renderAppHelp(program: string, commands: ReadonlyArray<{name: string; usage: string}>): string {
+export function renderAppHelp(program: string, commands: readonly CommandSummary[]): string {
 	const width = Math.max(...commands.map(command => command.name.length));
-	const helpFlags: OptionSpec[] = [
-		...globalOptionSpecs,
-		{name: 'help', short: 'h', type: 'bool', description: 'show help'},
-		{name: 'version', short: 'v', type: 'bool', description: 'print the version'},
-	];
+	const helpFlags = [...globalOptionSpecs, helpOptionSpec, versionOptionSpec];
 	return [
 		`Usage: ${program} [OPTIONS] COMMAND [arg...]`,
 		'',

@@ -14,7 +14,7 @@ import {commandTable, findCommand} from '../commands/index.js';
 import {versionLine} from '../version.js';
 import {parseArgs} from './args.js';
 import type {Command, Terminal} from './command.js';
-import {globalOptionSpecs} from './globals.js';
+import {globalOptionSpecs, versionOptionSpec} from './globals.js';
 import {renderAppHelp, renderCommandHelp} from './help.js';
 
 /** Quotes a word for the hint line only when a shell would split or expand it. */
@@ -85,7 +85,7 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 			debug = parsed;
 		}
 
-		const global = parseArgs(argv, [...globalOptionSpecs, {name: 'version', short: 'v', type: 'bool', description: ''}], {
+		const global = parseArgs(argv, [...globalOptionSpecs, versionOptionSpec], {
 			commandName: '',
 			program,
 			stopAtPositional: true,
@@ -121,13 +121,13 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 
 		const command = (await entry.load()).default;
 		const flags = await commandFlags(command, rest, terminal.env);
-		const showHelp = () => terminal.stdout.write(renderCommandHelp(program, command, flags));
+		const showHelp = () => terminal.stdout.write(renderCommandHelp(program, entry, command, flags));
 		if (command.passThrough && ['-h', '--help', '-help'].includes(rest[0] ?? '')) {
 			showHelp();
 			return 0;
 		}
 
-		const parsed = parseArgs(rest, flags, {commandName: command.name, program, stopAtPositional: command.passThrough});
+		const parsed = parseArgs(rest, flags, {commandName: entry.name, program, stopAtPositional: command.passThrough});
 		if (parsed.help) {
 			showHelp();
 			return 0;

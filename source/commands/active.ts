@@ -2,8 +2,6 @@ import type {Command} from '../cli/command.js';
 import {activeMachine, intOption, MachinistError, queryMachines} from '../engine/index.js';
 
 const active: Command = {
-	name: 'active',
-	usage: 'Print which machine is active',
 	argsUsage: '',
 	flags: [{name: 'timeout', short: 't', type: 'int', default: 10, description: 'Timeout in seconds, default to 10s'}],
 	async run(input) {

@@ -1,13 +1,11 @@
 import type {Command} from '../cli/command.js';
 import {completionFlags, completionShells, renderCompletion, type CompletionShell} from '../cli/completion.js';
-import {globalOptionSpecs} from '../cli/globals.js';
+import {globalOptionSpecs, helpOptionSpec, versionOptionSpec} from '../cli/globals.js';
 import {driverNames, loadDriverDefinition, MachinistError} from '../engine/index.js';
 import {shellNames} from '../format/env.js';
 import {commandTable} from './index.js';
 
 const completion: Command = {
-	name: 'completion',
-	usage: 'Print a shell completion script (bash, zsh, fish)',
 	argsUsage: 'SHELL',
 	description: `bash: machinist completion bash > ~/.local/share/bash-completion/completions/machinist
 zsh:  machinist completion zsh > "\${fpath[1]}/_machinist"
@@ -20,24 +18,17 @@ fish: machinist completion fish > ~/.config/fish/completions/machinist.fish`,
 			throw new MachinistError(`Error: name one shell: ${input.engine.program} completion ${completionShells.join('|')}`);
 		}
 
-		const commands = await Promise.all(commandTable.map(async entry => (await entry.load()).default));
+		const commands = await Promise.all(commandTable.map(async entry => ({entry, command: (await entry.load()).default})));
 		const drivers = await Promise.all(driverNames().map(async name => loadDriverDefinition(name)));
 		input.terminal.stdout.write(
 			renderCompletion(shell as CompletionShell, {
 				program: input.engine.program,
-				globalFlags: completionFlags(
-					[
-						...globalOptionSpecs,
-						{name: 'version', short: 'v', type: 'bool', description: 'print the version'},
-						{name: 'help', short: 'h', type: 'bool', description: 'show help'},
-					],
-					'',
-				),
-				commands: commands.map(command => ({
-					name: command.name,
-					usage: command.usage,
+				globalFlags: completionFlags([...globalOptionSpecs, versionOptionSpec, helpOptionSpec], ''),
+				commands: commands.map(({entry, command}) => ({
+					name: entry.name,
+					usage: entry.usage,
 					operands: command.operands,
-					flags: completionFlags(command.flags, command.name),
+					flags: completionFlags(command.flags, entry.name),
 				})),
 				drivers: drivers.map(driver => ({name: driver.name, flags: completionFlags(driver.options, 'create')})),
 				shells: shellNames,

@@ -8,8 +8,6 @@ import {singleTarget} from './targets.js';
 const goQuote = (text: string) => JSON.stringify(text);
 
 const config: Command = {
-	name: 'config',
-	usage: 'Print the connection config for machine',
 	operands: 'machine',
 	argsUsage: '[NAME]',
 	flags: [{name: 'swarm', type: 'bool', description: 'Display the Swarm config instead of the Docker daemon'}],

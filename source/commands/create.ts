@@ -21,8 +21,6 @@ async function chosenDriver(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
 }
 
 const create: Command = {
-	name: 'create',
-	usage: 'Create a machine',
 	argsUsage: 'NAME',
 	description: `Run 'machinist create --driver name --help' to include the create flags for that driver in the help text.`,
 	flags: createOptionSpecs,

@@ -7,8 +7,6 @@ import {singleTarget} from './targets.js';
 export const dockerVariables = ['DOCKER_TLS_VERIFY', 'DOCKER_HOST', 'DOCKER_CERT_PATH', 'DOCKER_MACHINE_NAME'] as const;
 
 const env: Command = {
-	name: 'env',
-	usage: 'Display the commands to set up the environment for the Docker client',
 	operands: 'machine',
 	argsUsage: '[NAME]',
 	flags: [

@@ -4,8 +4,6 @@ import {MachinistError} from '../engine/index.js';
 import {commandTable, findCommand} from './index.js';
 
 const help: Command = {
-	name: 'help',
-	usage: 'Shows a list of commands or help for one command',
 	operands: 'commands',
 	argsUsage: '[command]',
 	flags: [],
@@ -21,7 +19,7 @@ const help: Command = {
 			throw new MachinistError(`${input.engine.program}: '${name}' is not a ${input.engine.program} command. See '${input.engine.program} --help'.`);
 		const command = (await entry.load()).default;
 		const extra = command.extraFlags ? await command.extraFlags(input.args.slice(1), input.terminal.env) : [];
-		input.terminal.stdout.write(renderCommandHelp(input.engine.program, command, [...command.flags, ...extra]));
+		input.terminal.stdout.write(renderCommandHelp(input.engine.program, entry, command, [...command.flags, ...extra]));
 	},
 };
 

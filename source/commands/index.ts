@@ -1,10 +1,11 @@
-import type {Command} from '../cli/command.js';
+import type {Command, CommandSummary} from '../cli/command.js';
 
-type CommandEntry = {name: string; usage: string; aliases?: string[]; load: () => Promise<{default: Command}>};
+type CommandEntry = CommandSummary & {load: () => Promise<{default: Command}>};
 
 /**
- * The command table. Usage lines live here so `--help` needs no command module; each module
- * loads only when its command runs, keeping `env` and `ls` fast to start.
+ * The command table. Names and usage lines live here, and only here, so `--help` needs no
+ * command module; each module loads only when its command runs, keeping `env` and `ls` fast to
+ * start.
  */
 export const commandTable: readonly CommandEntry[] = [
 	{name: 'active', usage: 'Print which machine is active', load: async () => import('./active.js')},

@@ -4,8 +4,6 @@ import {parseTemplate, TemplateError} from '../format/gotemplate/index.js';
 import {singleTarget} from './targets.js';
 
 const inspect: Command = {
-	name: 'inspect',
-	usage: 'Inspect information about a machine',
 	operands: 'machine',
 	argsUsage: '[NAME]',
 	flags: [

@@ -3,8 +3,6 @@ import {driverContext, errorMessage, loadMachines, MachinistError} from '../engi
 import {multiTarget} from './targets.js';
 
 const ip: Command = {
-	name: 'ip',
-	usage: 'Get the IP address of a machine',
 	operands: 'machines',
 	flags: [],
 	async run(input) {

@@ -13,8 +13,6 @@ import {
 } from '../engine/index.js';
 
 const ls: Command = {
-	name: 'ls',
-	usage: 'List machines',
 	argsUsage: '',
 	flags: [
 		{name: 'quiet', short: 'q', type: 'bool', description: 'Enable quiet mode'},

@@ -3,8 +3,6 @@ import {boolOption, copyOptions, findProgram, sshfsOption, loadMachine, Machinis
 import {parseLocation} from './scp.js';
 
 const mount: Command = {
-	name: 'mount',
-	usage: 'Mount or unmount a directory from a machine with SSHFS.',
 	operands: 'machine-paths',
 	argsUsage: '[[user@]machine:][path] [mountpoint]',
 	flags: [{name: 'unmount', short: 'u', type: 'bool', description: 'Unmount instead of mount'}],

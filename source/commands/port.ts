@@ -2,8 +2,6 @@ import type {Command} from '../cli/command.js';
 import {MachinistError, addPortForward} from '../engine/index.js';
 
 const port: Command = {
-	name: 'port',
-	usage: 'Forward a port on 127.0.0.1 to a local machine',
 	argsUsage: 'MACHINE HOST:GUEST',
 	description: 'Adds a TCP forward from 127.0.0.1:HOST to port GUEST of a local VM (qemu): at once if it runs, and at every start.',
 	flags: [],

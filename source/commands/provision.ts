@@ -1,6 +1,4 @@
 import {provisionMachine} from '../engine/index.js';
 import {machineActionCommand} from './targets.js';
 
-export default machineActionCommand('provision', 'Re-provision existing machines', async (input, machine, progress) =>
-	provisionMachine(input.engine, machine, {progress}),
-);
+export default machineActionCommand(async (input, machine, progress) => provisionMachine(input.engine, machine, {progress}));

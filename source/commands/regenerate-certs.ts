@@ -4,8 +4,6 @@ import {printProgress} from './progress.js';
 import {forEachMachine} from './targets.js';
 
 const regenerateCerts: Command = {
-	name: 'regenerate-certs',
-	usage: 'Regenerate TLS Certificates for a machine',
 	operands: 'machines',
 	flags: [
 		{name: 'force', short: 'f', type: 'bool', description: 'Force rebuild and do not prompt'},

@@ -2,8 +2,6 @@ import type {Command} from '../cli/command.js';
 import {assertUsableMachineName, boolOption, errorMessage, MachineNotFoundError, MachinistError, removalWarnings, removeMachine} from '../engine/index.js';
 
 const rm: Command = {
-	name: 'rm',
-	usage: 'Remove a machine',
 	operands: 'machines',
 	argsUsage: 'NAME [NAME...]',
 	flags: [

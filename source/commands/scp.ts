@@ -23,8 +23,6 @@ function rsyncLocation(target: SshTarget, location: Location): string {
 }
 
 const scp: Command = {
-	name: 'scp',
-	usage: 'Copy files between machines',
 	operands: 'machine-paths',
 	argsUsage: '[[user@]machine:][path] [[user@]machine:][path]',
 	flags: [

@@ -3,8 +3,6 @@ import {boolOption, findProgram, loadMachine, MachinistError, openSshClient, res
 import {singleTarget} from './targets.js';
 
 const ssh: Command = {
-	name: 'ssh',
-	usage: 'Log into or run a command on a machine with SSH.',
 	operands: 'machine',
 	argsUsage: '[NAME] [COMMAND...]',
 	description: "The remote command's exit code becomes machinist's. The host key is pinned on first use; --reset-host-key forgets it after a rebuild.",

@@ -3,8 +3,6 @@ import {driverContext, errorMessage, loadMachine, MachinistError, stateLabel} fr
 import {singleTarget} from './targets.js';
 
 const status: Command = {
-	name: 'status',
-	usage: 'Get the status of a machine',
 	operands: 'machine',
 	flags: [],
 	async run(input) {

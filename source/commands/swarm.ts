@@ -54,8 +54,6 @@ const flagsOf: Record<string, readonly string[]> = {
 };
 
 const swarm: Command = {
-	name: 'swarm',
-	usage: 'Make machines one swarm-mode cluster: init, join, leave, ls',
 	argsUsage: 'init|join|leave|ls [ARG...]',
 	description: usage,
 	flags: [

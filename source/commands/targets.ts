@@ -41,14 +41,10 @@ export async function forEachMachine(input: CommandInput, work: (machine: Machin
  * progress as docker-machine does and an optional note once all are done.
  */
 export function machineActionCommand(
-	name: string,
-	usage: string,
 	action: (input: CommandInput, machine: Machine, progress: ProgressSink) => Promise<void>,
 	note?: (program: string) => string,
 ): Command {
 	return {
-		name,
-		usage,
 		operands: 'machines',
 		flags: [],
 		async run(input) {

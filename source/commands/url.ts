@@ -3,8 +3,6 @@ import {loadMachine, machineUrl} from '../engine/index.js';
 import {singleTarget} from './targets.js';
 
 const url: Command = {
-	name: 'url',
-	usage: 'Get the URL of a machine',
 	operands: 'machine',
 	flags: [],
 	async run(input) {

@@ -3,8 +3,6 @@ import {dockerVersion, loadMachine, MachinistError} from '../engine/index.js';
 import {versionLine} from '../version.js';
 
 const version: Command = {
-	name: 'version',
-	usage: 'Show the Docker Machine version or a machine docker version',
 	operands: 'machine',
 	argsUsage: '[machine]',
 	flags: [],
