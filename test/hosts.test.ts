@@ -2,7 +2,6 @@ import {execFile} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import {mkdtemp, readFile, rm} from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -12,6 +11,7 @@ import {
 	machineIpForward,
 	setMachineIpForward,
 	startTestHost,
+	tcpAnswers,
 	testHostsAvailable,
 	type TestHost,
 	type TestHostKind,
@@ -265,27 +265,6 @@ test.serial('sshd can be stopped and started again', async t => {
 	}
 });
 
-/** Whether anything accepts a TCP connection at ip:port within 2 s. */
-async function answers(ip: string, port: number): Promise<boolean> {
-	return new Promise(resolve => {
-		const socket = net.connect({host: ip, port, timeout: 2000});
-		const done = (result: boolean): void => {
-			socket.destroy();
-			resolve(result);
-		};
-
-		socket.once('connect', () => {
-			done(true);
-		});
-		socket.once('timeout', () => {
-			done(false);
-		});
-		socket.once('error', () => {
-			done(false);
-		});
-	});
-}
-
 async function timed(work: Promise<void>): Promise<number> {
 	const begun = Date.now();
 	await work;
@@ -317,8 +296,8 @@ realTest(available).serial(
 
 		const assertOff = async (how: string): Promise<void> => {
 			t.false(target.isOn(), how);
-			t.false(await answers(target.ip, 22), `${how}: sshd answers nothing`);
-			t.false(await answers(target.ip, 2376), `${how}: nothing on the Docker port`);
+			t.false(await tcpAnswers(target.ip, 22), `${how}: sshd answers nothing`);
+			t.false(await tcpAnswers(target.ip, 2376), `${how}: nothing on the Docker port`);
 			t.false(fs.existsSync(`/run/netns/${target.name}`), `${how}: no network at all`);
 			t.false((await run('ps', ['-eo', 'args'])).stdout.includes(target.rootfs), `${how}: no process`);
 			await t.throwsAsync(target.exec('true'), {message: /is off/});
