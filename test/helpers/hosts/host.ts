@@ -26,8 +26,11 @@ export type TestHost = {
 	kind: TestHostKind;
 	/** The host's root directory (the merged overlay), for planting files and for assertions. */
 	rootfs: string;
-	/** Appends a public key (an authorized_keys line) to the user's ~/.ssh/authorized_keys. */
-	authorizeKey(user: TestHostUser, publicKey: string): Promise<void>;
+	/**
+	 * Appends a public key (an authorized_keys line, options allowed) to the user's
+	 * ~/.ssh/authorized_keys: one of the image's users, or one made in the host since.
+	 */
+	authorizeKey(user: TestHostUser | (string & Record<never, never>), publicKey: string): Promise<void>;
 	/**
 	 * Runs `sh -c command` as root inside the host (its namespaces and cgroups, not over ssh),
 	 * with a clean environment. Resolves once stdout and stderr close, so a command that starts a
