@@ -337,6 +337,21 @@ test.serial('create, env, docker run, stop, start, restart, kill and rm of a dro
 	await afterBoot('start after kill');
 	t.is((await machinist(['ssh', name, 'hostname'], env)).stdout, `${name}\n`);
 
+	// A Docker that does not come back after a boot: start waits for it, then says where to look.
+	t.is((await machinist(['ssh', name, 'systemctl disable --quiet docker.service docker.socket'], env)).code, 0);
+	await power('stop', 'Stopped');
+	const [noDocker, noDockerMs] = await timed(machinist(['start', name], {...env, MACHINIST_DIGITALOCEAN_DOCKER_WAIT_MS: '3000'}));
+	t.log(`start of a droplet whose Docker stays down failed after ${noDockerMs} ms`);
+	t.is(noDocker.code, 1);
+	oneLine(t, noDocker.stderr);
+	t.regex(
+		noDocker.stderr,
+		new RegExp(
+			`^Machine "${name}" is running, but its Docker did not answer within 3 s \\(.+\\): look at it with "machinist ssh ${name}", or run "machinist provision ${name}"\n$`,
+		),
+	);
+	t.is(droplet!.status, 'active');
+
 	await removed(t, env, name);
 	const listed = await fetch(`${simulator.url}/v2/droplets?tag_name=web`, {headers: {authorization: `Bearer ${simulator.token}`}});
 	t.like(await listed.json(), {droplets: [], meta: {total: 0}});

@@ -29,11 +29,13 @@ export async function waitForState(
 }
 
 /**
- * After a start or restart, how long Docker may take to answer. docker-machine gave it 10 checks
- * 3 s apart once SSH answered; here the check is the daemon itself, over TLS, from the moment
- * the driver reports the machine running, so the wait covers the boot up to sshd as well.
+ * After a start or restart, how long Docker may take to answer, unless the machine's timings say
+ * otherwise. docker-machine gave it 10 checks 3 s apart once SSH answered; here the check is the
+ * daemon itself, over TLS, from the moment the driver reports the machine running, so the wait
+ * covers the rest of the boot as well.
  */
-const dockerWait = {attempts: 30, intervalMs: 2000};
+const dockerWaitMs = 60_000;
+const dockerCheckIntervalMs = 1000;
 
 /**
  * Resolves once the machine's Docker answers over TLS: a machine that a cloud reports running
@@ -41,20 +43,22 @@ const dockerWait = {attempts: 30, intervalMs: 2000};
  */
 async function waitForDocker(engine: Engine, machine: Machine, signal?: AbortSignal): Promise<void> {
 	const {dockerVersion} = await import('../access/connection.js');
-	for (let attempt = 1; ; attempt++) {
+	const waitMs = machine.timings?.dockerWaitMs ?? dockerWaitMs;
+	const deadline = Date.now() + waitMs;
+	for (;;) {
 		try {
 			await dockerVersion(engine, machine, {signal});
 			return;
 		} catch (error) {
 			signal?.throwIfAborted();
-			if (attempt >= dockerWait.attempts) {
+			if (Date.now() >= deadline) {
 				throw new MachinistError(
-					`Machine "${machine.name}" is running, but its Docker did not answer within ${seconds(dockerWait.attempts * dockerWait.intervalMs)} (${errorMessage(error)}): look at it with "machinist ssh ${machine.name}", or run "machinist provision ${machine.name}"`,
+					`Machine "${machine.name}" is running, but its Docker did not answer within ${seconds(waitMs)} (${errorMessage(error)}): look at it with "machinist ssh ${machine.name}", or run "machinist provision ${machine.name}"`,
 				);
 			}
 		}
 
-		await pause(dockerWait.intervalMs, signal);
+		await pause(dockerCheckIntervalMs, signal);
 	}
 }
 
