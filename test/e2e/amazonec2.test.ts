@@ -205,29 +205,42 @@ test.serial('create, env, docker run, stop, start, restart, kill and rm of an in
 		t.is((await machinist(['ssh', name, 'sudo touch /run/this-boot'], env)).code, 0);
 	};
 
+	const power = async (action: string): Promise<void> => {
+		const begun = Date.now();
+		const result = await machinist([action, name], env);
+		t.log(`${action} took ${Date.now() - begun} ms`);
+		t.is(result.code, 0, `${action}: ${result.stderr}`);
+	};
+
 	t.is((await machinist(['ssh', name, 'sudo touch /run/this-boot'], env)).code, 0);
-	const stop = await machinist(['stop', name], env);
-	t.is(stop.code, 0, stop.stderr);
+	await power('stop');
 	await assertOff('stop');
-	const start = await machinist(['start', name], env);
-	t.is(start.code, 0, start.stderr);
+	await power('start');
 	t.is(instance!.state, 'running');
 	await afterBoot('start');
 
-	const restart = await machinist(['restart', name], env);
-	t.is(restart.code, 0, restart.stderr);
+	await power('restart');
 	t.is(simulator.requests.filter(request => request.action === 'RebootInstances').length, 1);
 	// EC2 reports the instance running all through a reboot, so restart may return before the
-	// host went down: wait for the reboot itself before asking docker.
+	// host even went down: wait for the reboot, and then for its Docker, before using it.
 	await waitFor('the reboot', async () => (await machinist(['ssh', name, 'test -e /run/this-boot || echo booted'], env)).stdout === 'booted\n', {
 		timeoutMs: 90_000,
 		intervalMs: 500,
 	});
+	await waitFor(
+		'docker after the reboot',
+		async () =>
+			shell('docker version').then(
+				() => true,
+				() => false,
+			),
+		{timeoutMs: 60_000, intervalMs: 500},
+	);
 	t.is((await machinist(['ssh', name, 'sudo touch /run/this-boot'], env)).code, 0);
 	t.is((await shell('docker run --rm busybox:machinist echo rebooted')).stdout, 'rebooted\n');
+	t.regex((await shell(`docker info --format '{{json .Labels}}'`)).stdout, /"cloud=ec2"/);
 
-	const kill = await machinist(['kill', name], env);
-	t.is(kill.code, 0, kill.stderr);
+	await power('kill');
 	t.like(simulator.requests.findLast(request => request.action === 'StopInstances')?.params, {Force: 'true'});
 	await assertOff('kill');
 
