@@ -337,6 +337,22 @@ realTest(available).serial(
 	},
 );
 
+realTest(available).serial('stop() of a host that is off leaves nothing either, its claim included', async t => {
+	const target = await startTestHost('systemd');
+	await target.powerOff();
+	await target.stop();
+	const subnet = target.ip.split('.')[2]!;
+	t.false((await run('ip', ['netns', 'list'])).stdout.includes(target.name));
+	t.false(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(target.name));
+	t.false(fs.existsSync(path.dirname(target.rootfs)));
+	t.false(
+		fs.existsSync(`/run/machinist-test/subnets/${subnet}.json`) &&
+			fs.readFileSync(`/run/machinist-test/subnets/${subnet}.json`, 'utf8').includes(target.name),
+	);
+	t.is((await run('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-name', target.name])).stdout, '');
+	await t.throwsAsync(target.boot(), {message: /stopped/});
+});
+
 test.serial('stop() removes the host: no process, netns, link, mount, cgroup or directory is left', async t => {
 	if (!requireReal(t, available)) return;
 	for (const kind of ['systemd', 'no-init'] as const) {
