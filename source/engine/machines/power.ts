@@ -32,9 +32,10 @@ export async function waitForState(
  * After a start or restart, how long Docker may take to answer, unless the machine's timings say
  * otherwise. docker-machine gave it 10 checks 3 s apart once SSH answered; here the check is the
  * daemon itself, over TLS, from the moment the driver reports the machine running, so the wait
- * covers the rest of the boot as well.
+ * covers the rest of the boot as well, and it is as long as provisioning gives dockerd's restart:
+ * a local VM without acceleration takes minutes to start dockerd on a busy machine.
  */
-const dockerWaitMs = 60_000;
+const dockerWaitMs = 300_000;
 const dockerCheckIntervalMs = 1000;
 
 /**
