@@ -260,7 +260,7 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 				['--console=pipe', '/usr/bin/tini', '--', '/bin/sleep', 'infinity']),
 	];
 
-	/** Starts the container and resolves with its PID 1, once that runs init. */
+	/** Starts the container; resolves once its PID 1 (the leader, which exec enters) runs init. */
 	const launch = async (): Promise<void> => {
 		const consoleFd = fs.openSync(consolePath, 'a');
 		let child: ChildProcess;
@@ -377,6 +377,14 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 		return next;
 	};
 
+	/** Off: no process (killed from the leader, if given, as destroySync does) and no network. */
+	const powerGone = (leader: number | undefined): void => {
+		killHostSync(record, leader);
+		state.leader = undefined;
+		nspawn = undefined;
+		removeNetworkSync(record);
+	};
+
 	/** Down, by `systemctl <how>` inside (pulling the plug if it takes longer than timeoutMs) or at once. */
 	const halt = async (how: 'poweroff' | 'reboot' | 'now', haltTimeoutMs: number): Promise<void> => {
 		if (!on) return;
@@ -388,16 +396,20 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 		}
 
 		// After a clean halt nothing is left and this returns at once; otherwise it is the plug.
-		killHostSync(record, gone() ? undefined : state.leader);
-		state.leader = undefined;
-		nspawn = undefined;
-		removeNetworkSync(record);
+		powerGone(gone() ? undefined : state.leader);
 	};
 
 	const boot = async (): Promise<void> => {
 		if (on) return;
-		await createHostNetwork(record);
-		await launch();
+		try {
+			await createHostNetwork(record);
+			await launch();
+		} catch (error) {
+			// Off again, entirely, so that the next boot starts from where this one did.
+			powerGone(state.leader);
+			throw error;
+		}
+
 		on = true;
 		await comeUp();
 	};
