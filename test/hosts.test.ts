@@ -11,6 +11,7 @@ import {
 	machineIpForward,
 	setMachineIpForward,
 	startTestHost,
+	tcpAnswers,
 	testHostsAvailable,
 	type TestHost,
 	type TestHostKind,
@@ -256,6 +257,94 @@ withHosts.serial('sshd can be stopped and started again', async t => {
 		await target.startSshd();
 		t.is((await ssh(target, 'root', 'true')).code, 0);
 	}
+});
+
+async function timed(work: Promise<void>): Promise<number> {
+	const begun = Date.now();
+	await work;
+	return Date.now() - begun;
+}
+
+withHosts.serial(
+	'systemd host: shutdown, power-off and reboot take the whole host down and boot it again with its disk, keys, address and containers',
+	async t => {
+		t.timeout(240_000);
+		const target = host('systemd');
+		const dockerActive = async (): Promise<void> => {
+			await waitFor('docker.service active', async () => (await target.exec('systemctl is-active docker.service')).stdout.trim() === 'active', {
+				timeoutMs: 60_000,
+				intervalMs: 200,
+			});
+		};
+
+		await dockerActive();
+		fs.copyFileSync(await busyboxImageTar(), path.join(target.rootfs, 'root/busybox.tar'));
+		// The container ends on SIGTERM, so a shutdown does not wait out docker's 10 s stop timeout.
+		const prepared = await ssh(
+			target,
+			'root',
+			`docker import /root/busybox.tar machinist-test/busybox >/dev/null && docker run -d --name survivor --restart always machinist-test/busybox sh -c 'trap "exit 0" TERM; while :; do sleep 1; done' >/dev/null && echo kept > /root/marker && touch /run/this-boot`,
+		);
+		t.is(prepared.code, 0, prepared.stderr);
+		const keys = await servedFingerprints(target);
+
+		const assertOff = async (how: string): Promise<void> => {
+			t.false(target.isOn(), how);
+			t.false(await tcpAnswers(target.ip, 22), `${how}: sshd answers nothing`);
+			t.false(await tcpAnswers(target.ip, 2376), `${how}: nothing on the Docker port`);
+			t.false(fs.existsSync(`/run/netns/${target.name}`), `${how}: no network at all`);
+			t.false((await run('ps', ['-eo', 'args'])).stdout.includes(target.rootfs), `${how}: no process`);
+			await t.throwsAsync(target.exec('true'), {message: /is off/});
+		};
+
+		const assertBackUp = async (how: string): Promise<void> => {
+			t.true(target.isOn(), how);
+			const after = await ssh(target, 'root', 'cat /root/marker; test -e /run/this-boot && echo same boot || echo new boot');
+			t.is(after.stdout, 'kept\nnew boot\n', `${how}: the disk is kept, /run is new`);
+			t.deepEqual(await servedFingerprints(target), keys, `${how}: same host keys`);
+			// dockerd started at boot by systemd, and brought back the container that had --restart always.
+			await waitFor(
+				`${how}: the --restart always container is back`,
+				async () => (await target.exec('docker inspect -f {{.State.Running}} survivor')).stdout.trim() === 'true',
+				{timeoutMs: 60_000, intervalMs: 200},
+			);
+			t.is((await target.exec('touch /run/this-boot')).code, 0);
+		};
+
+		t.log(`shutdown took ${await timed(target.shutdown())} ms`);
+		await assertOff('after shutdown');
+		t.log(`boot (to sshd) took ${await timed(target.boot())} ms`);
+		await assertBackUp('after shutdown and boot');
+
+		t.log(`power-off took ${await timed(target.powerOff())} ms`);
+		await assertOff('after power-off');
+		await target.powerOff();
+		t.log(`boot after power-off took ${await timed(target.boot())} ms`);
+		await assertBackUp('after power-off and boot');
+
+		t.log(`reboot took ${await timed(target.reboot())} ms`);
+		await assertBackUp('after reboot');
+		t.regex((await ssh(target, 'root', 'ip -4 -o addr show eth0')).stdout, new RegExp(String.raw`inet ${target.ip.replaceAll('.', String.raw`\.`)}/24`));
+		await target.exec('docker rm -f survivor >/dev/null');
+
+		await t.throwsAsync(host('no-init').shutdown(), {message: /needs a systemd host/});
+	},
+);
+
+withHosts.serial('stop() of a host that is off leaves nothing either, its claim included', async t => {
+	const target = await startTestHost('systemd');
+	await target.powerOff();
+	await target.stop();
+	const subnet = target.ip.split('.')[2]!;
+	t.false((await run('ip', ['netns', 'list'])).stdout.includes(target.name));
+	t.false(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(target.name));
+	t.false(fs.existsSync(path.dirname(target.rootfs)));
+	t.false(
+		fs.existsSync(`/run/machinist-test/subnets/${subnet}.json`) &&
+			fs.readFileSync(`/run/machinist-test/subnets/${subnet}.json`, 'utf8').includes(target.name),
+	);
+	t.is((await run('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-name', target.name])).stdout, '');
+	await t.throwsAsync(target.boot(), {message: /stopped/});
 });
 
 withHosts.serial('stop() removes the host: no process, netns, link, mount, cgroup or directory is left', async t => {

@@ -29,6 +29,7 @@ function shellWord(word: string): string {
 const driverTimingVariables: ReadonlyArray<readonly [variable: string, driver: string, timing: keyof DriverTimings]> = [
 	['MACHINIST_DIGITALOCEAN_ACTIVE_TIMEOUT_MS', 'digitalocean', 'readyTimeoutMs'],
 	['MACHINIST_DIGITALOCEAN_SSH_TIMEOUT_MS', 'digitalocean', 'sshWaitMs'],
+	['MACHINIST_DIGITALOCEAN_DOCKER_WAIT_MS', 'digitalocean', 'dockerWaitMs'],
 	['MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS', 'amazonec2', 'readyTimeoutMs'],
 	['MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS', 'amazonec2', 'sshWaitMs'],
 	['MACHINIST_AMAZONEC2_POLL_MS', 'amazonec2', 'pollIntervalMs'],

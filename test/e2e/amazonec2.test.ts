@@ -4,9 +4,10 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {builtCli, machinist} from '../helpers/cli.js';
-import {busyboxImageTar, testHostsAvailable} from '../helpers/hosts.js';
+import {busyboxImageTar, tcpAnswers, testHostsAvailable} from '../helpers/hosts.js';
 import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
+import {waitFor} from '../helpers/wait.js';
 import {startEc2Simulator, ubuntuAmi, type Ec2Simulator} from '../simulators/ec2.js';
 
 const withHosts = realTest(testHostsAvailable());
@@ -40,7 +41,7 @@ async function storeEnv(t: ExecutionContext): Promise<{store: string; env: NodeJ
 	};
 }
 
-function create(name: string, extra: string[] = [], accessKey = simulator.accessKeyId): string[] {
+function create(name: string, extra: string[] = [], accessKey = simulator.accessKeyId, secretKey = simulator.secretAccessKey): string[] {
 	return [
 		'create',
 		'-d',
@@ -48,7 +49,7 @@ function create(name: string, extra: string[] = [], accessKey = simulator.access
 		'--amazonec2-access-key',
 		accessKey,
 		'--amazonec2-secret-key',
-		simulator.secretAccessKey,
+		secretKey,
 		'--amazonec2-endpoint',
 		simulator.url,
 		...extra,
@@ -92,6 +93,18 @@ test.serial('rejected credentials and a missing AMI fail the pre-create check in
 	t.regex(rejected.stderr, /AWS rejected the credentials \(AuthFailure: .*\): check --amazonec2-access-key/);
 	t.false(rejected.stderr.includes(simulator.secretAccessKey));
 
+	// The right access key with a wrong secret: EC2 checks the signature and refuses it.
+	const wrongSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+	const badSecret = await machinist(create('badsecret', [], simulator.accessKeyId, wrongSecret), env);
+	t.is(badSecret.code, 3);
+	oneLine(t, badSecret.stderr);
+	t.is(
+		badSecret.stderr,
+		'Error with pre-create check: "AWS rejected the secret key (SignatureDoesNotMatch): it does not belong to the access key; check --amazonec2-secret-key (or $AWS_SECRET_ACCESS_KEY, your AWS profile)"\n',
+	);
+	t.false(badSecret.stderr.includes(wrongSecret) || badSecret.stdout.includes(wrongSecret), 'the secret is never printed');
+	t.like(simulator.requests.at(-1), {status: 403});
+
 	const noAmi = await machinist(create('badami', ['--amazonec2-ami', 'ami-0123456789abcdef0']), env);
 	t.is(noAmi.code, 3);
 	oneLine(t, noAmi.stderr);
@@ -133,7 +146,7 @@ withHosts.serial('create, env, docker run, stop, start, restart, kill and rm of 
 	const name = 'ec2a';
 	const started = Date.now();
 	const created = await machinist(
-		create(name, ['--amazonec2-ssh-user', 'root', '--amazonec2-tags', 'team,qa', '--amazonec2-iam-instance-profile', 'docker-host']),
+		create(name, ['--amazonec2-tags', 'team,qa', '--amazonec2-iam-instance-profile', 'docker-host', '--engine-label', 'cloud=ec2']),
 		env,
 	);
 	t.log(`create against the simulator took ${Date.now() - started} ms`);
@@ -164,7 +177,7 @@ withHosts.serial('create, env, docker run, stop, start, restart, kill and rm of 
 		KeyName: name,
 		AMI: ubuntuAmi,
 		IPAddress: instance!.host!.ip,
-		SSHUser: 'root',
+		SSHUser: 'ubuntu',
 		CreatedSecurityGroupIds: [group!.id],
 	});
 
@@ -174,21 +187,63 @@ withHosts.serial('create, env, docker run, stop, start, restart, kill and rm of 
 	t.is((await shell(`docker import ${tar} busybox:machinist >/dev/null && docker run --rm busybox:machinist echo ok`)).stdout, 'ok\n');
 	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Running +tcp://`));
 
-	const stop = await machinist(['stop', name], env);
-	t.is(stop.code, 0, stop.stderr);
-	t.is(instance!.state, 'stopped');
-	t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Stopped `));
-	const start = await machinist(['start', name], env);
-	t.is(start.code, 0, start.stderr);
+	// The image's user, as on EC2: provisioning went through sudo.
+	t.is((await machinist(['ssh', name, 'id -un && sudo -n id -un'], env)).stdout, 'ubuntu\nroot\n');
+
+	const assertOff = async (action: string): Promise<void> => {
+		t.is(instance!.state, 'stopped', action);
+		t.regex(await lsRow(env, name), new RegExp(`^${name} +- +amazonec2 +Stopped `), action);
+		t.false(instance!.host!.isOn(), `${action}: the host itself is off`);
+		t.false(await tcpAnswers(instance!.host!.ip, 22), `${action}: sshd answers nothing`);
+		t.false(await tcpAnswers(instance!.host!.ip, 2376), `${action}: dockerd answers nothing`);
+	};
+
+	// What only a boot clears: /run is a tmpfs; dockerd's --label came from provisioning's drop-in on the disk.
+	const afterBoot = async (action: string): Promise<void> => {
+		t.is((await shell('docker run --rm busybox:machinist echo again')).stdout, 'again\n', `${action}: docker works right after it`);
+		t.regex((await shell(`docker info --format '{{json .Labels}}'`)).stdout, /"cloud=ec2"/, `${action}: the provisioned config survived the boot`);
+		t.is((await machinist(['ssh', name, 'test -e /run/this-boot || echo booted'], env)).stdout, 'booted\n', `${action}: the host really booted`);
+		t.is((await machinist(['ssh', name, 'sudo touch /run/this-boot'], env)).code, 0);
+	};
+
+	const power = async (action: string): Promise<void> => {
+		const begun = Date.now();
+		const result = await machinist([action, name], env);
+		t.log(`${action} took ${Date.now() - begun} ms`);
+		t.is(result.code, 0, `${action}: ${result.stderr}`);
+	};
+
+	t.is((await machinist(['ssh', name, 'sudo touch /run/this-boot'], env)).code, 0);
+	await power('stop');
+	await assertOff('stop');
+	await power('start');
 	t.is(instance!.state, 'running');
-	t.is((await shell('docker run --rm busybox:machinist echo again')).stdout, 'again\n');
-	const restart = await machinist(['restart', name], env);
-	t.is(restart.code, 0, restart.stderr);
+	await afterBoot('start');
+
+	await power('restart');
 	t.is(simulator.requests.filter(request => request.action === 'RebootInstances').length, 1);
-	const kill = await machinist(['kill', name], env);
-	t.is(kill.code, 0, kill.stderr);
+	// EC2 reports the instance running all through a reboot, so restart may return before the
+	// host even went down: wait for the reboot, and then for its Docker, before using it.
+	await waitFor('the reboot', async () => (await machinist(['ssh', name, 'test -e /run/this-boot || echo booted'], env)).stdout === 'booted\n', {
+		timeoutMs: 90_000,
+		intervalMs: 500,
+	});
+	await waitFor(
+		'docker after the reboot',
+		async () =>
+			shell('docker version').then(
+				() => true,
+				() => false,
+			),
+		{timeoutMs: 60_000, intervalMs: 500},
+	);
+	t.is((await machinist(['ssh', name, 'sudo touch /run/this-boot'], env)).code, 0);
+	t.is((await shell('docker run --rm busybox:machinist echo rebooted')).stdout, 'rebooted\n');
+	t.regex((await shell(`docker info --format '{{json .Labels}}'`)).stdout, /"cloud=ec2"/);
+
+	await power('kill');
 	t.like(simulator.requests.findLast(request => request.action === 'StopInstances')?.params, {Force: 'true'});
-	t.is(instance!.state, 'stopped');
+	await assertOff('kill');
 
 	// rm of a stopped instance.
 	const rm = await machinist(['rm', '-y', name], env);
@@ -243,7 +298,7 @@ withHosts.serial('an instance whose SSH never comes up fails the create in one l
 	const {env} = await storeEnv(t);
 	const name = 'nossh';
 	simulator.nextInstance = {sshNeverUp: true};
-	const failed = await machinist(create(name, ['--amazonec2-ssh-user', 'root']), {...env, MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS: '4000'});
+	const failed = await machinist(create(name), {...env, MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS: '4000'});
 	t.is(failed.code, 1);
 	oneLine(t, failed.stderr);
 	t.regex(failed.stderr, /SSH on nossh .* was not available within/);
@@ -322,8 +377,6 @@ withHosts.serial('a spot instance with a private address only: requested, used b
 	const name = 'spot1';
 	const created = await machinist(
 		create(name, [
-			'--amazonec2-ssh-user',
-			'root',
 			'--amazonec2-request-spot-instance',
 			'--amazonec2-spot-price',
 			'0.02',

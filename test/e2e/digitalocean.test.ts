@@ -4,7 +4,7 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {builtCli, machinist} from '../helpers/cli.js';
-import {busyboxImageTar, testHostsAvailable} from '../helpers/hosts.js';
+import {busyboxImageTar, tcpAnswers, testHostsAvailable} from '../helpers/hosts.js';
 import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 import {startDigitalOceanSimulator, type DigitalOceanSimulator} from '../simulators/digitalocean.js';
@@ -310,18 +310,48 @@ withHosts.serial('create, env, docker run, stop, start, restart, kill and rm of 
 		t.is(result.code, 0, `${action}: ${result.stderr}`);
 		t.regex(await lsRow(env, name), new RegExp(`^${name} +- +digitalocean +${expected} `), action);
 		t.is(droplet!.status, expected === 'Running' ? 'active' : 'off');
+		t.is(droplet!.host!.isOn(), expected === 'Running', `${action}: the host itself is ${expected === 'Running' ? 'on' : 'off'}`);
+		// Off means nothing answers at the droplet's address; on, both answer.
+		t.is(await tcpAnswers(droplet!.ip, 22), expected === 'Running', `${action}: sshd`);
+		t.is(await tcpAnswers(droplet!.ip, 2376), expected === 'Running', `${action}: dockerd`);
 	};
 
+	// What only a boot clears: /run is a tmpfs; dockerd's --label came from provisioning's drop-in on the disk.
+	const afterBoot = async (action: string): Promise<void> => {
+		t.is((await shell('docker run --rm busybox:machinist echo again')).stdout, 'again\n', `${action}: docker works right after it`);
+		t.regex((await shell(`docker info --format '{{json .Labels}}'`)).stdout, /"cloud=do"/, `${action}: the provisioned config survived the boot`);
+		t.is((await machinist(['ssh', name, 'test -e /run/this-boot || echo booted'], env)).stdout, 'booted\n', `${action}: the host really booted`);
+		t.is((await machinist(['ssh', name, 'touch /run/this-boot'], env)).code, 0);
+	};
+
+	t.is((await machinist(['ssh', name, 'touch /run/this-boot'], env)).code, 0);
 	await power('stop', 'Stopped');
 	t.regex((await machinist(['ssh', name, 'true'], env)).stderr, /not running|refused/i);
 	await power('start', 'Running');
-	t.is((await shell('docker run --rm busybox:machinist echo again')).stdout, 'again\n');
+	await afterBoot('start');
 	await power('restart', 'Running');
+	await afterBoot('restart');
 	await power('kill', 'Stopped');
 	const again = await machinist(['stop', name], env);
 	t.is(again.stderr, `Machine "${name}" is already stopped.\n`);
 	await power('start', 'Running');
+	await afterBoot('start after kill');
 	t.is((await machinist(['ssh', name, 'hostname'], env)).stdout, `${name}\n`);
+
+	// A Docker that does not come back after a boot: start waits for it, then says where to look.
+	t.is((await machinist(['ssh', name, 'systemctl disable --quiet docker.service docker.socket'], env)).code, 0);
+	await power('stop', 'Stopped');
+	const [noDocker, noDockerMs] = await timed(machinist(['start', name], {...env, MACHINIST_DIGITALOCEAN_DOCKER_WAIT_MS: '3000'}));
+	t.log(`start of a droplet whose Docker stays down failed after ${noDockerMs} ms`);
+	t.is(noDocker.code, 1);
+	oneLine(t, noDocker.stderr);
+	t.regex(
+		noDocker.stderr,
+		new RegExp(
+			`^Machine "${name}" is running, but its Docker did not answer within 3 s \\(.+\\): look at it with "machinist ssh ${name}", or run "machinist provision ${name}"\n$`,
+		),
+	);
+	t.is(droplet!.status, 'active');
 
 	await removed(t, env, name);
 	const listed = await fetch(`${simulator.url}/v2/droplets?tag_name=web`, {headers: {authorization: `Bearer ${simulator.token}`}});

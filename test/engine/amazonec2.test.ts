@@ -1,9 +1,10 @@
+import {SignatureV4} from '@smithy/signature-v4';
 import test from 'ava';
 import definition, {tagPairs} from '../../source/engine/drivers/amazonec2.js';
 import {resolveOptions} from '../../source/engine/options.js';
 import {baseDriverConfig} from '../../source/engine/store/host.js';
 import {temporaryDir} from '../helpers/store.js';
-import {defaultVpcId, startEc2Simulator, ubuntuAmi, type Ec2Simulator} from '../simulators/ec2.js';
+import {defaultVpcId, Sha256, startEc2Simulator, ubuntuAmi, type Ec2Simulator} from '../simulators/ec2.js';
 
 // These tests stop before any instance is launched, so they need no test hosts (nor root).
 let simulator: Ec2Simulator;
@@ -79,6 +80,61 @@ test('rejected credentials are one line naming the flags, and never echo the sec
 	);
 	t.false(error.message.includes('very-secret'));
 	t.false(error.message.includes('\n'));
+});
+
+test('a wrong secret key fails the signature check, in one line naming --amazonec2-secret-key', async t => {
+	const ec2 = driver('badsecret', {'amazonec2-secret-key': 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'});
+	const error = await t.throwsAsync(ec2.preCreateCheck({machineDir: await temporaryDir(t), env: {}}));
+	t.is(
+		error.message,
+		'AWS rejected the secret key (SignatureDoesNotMatch): it does not belong to the access key; check --amazonec2-secret-key (or $AWS_SECRET_ACCESS_KEY, your AWS profile)',
+	);
+	t.false(error.message.includes('EXAMPLEKEY'));
+});
+
+test('the simulator answers a request without a signature, with a forged one, or signed over another body as EC2 does', async t => {
+	const body = 'Action=DescribeAccountAttributes&Version=2016-11-15';
+	const post = async (headers: Record<string, string>, sent = body): Promise<[number, string]> => {
+		const response = await fetch(simulator.url, {
+			method: 'POST',
+			headers: {'content-type': 'application/x-www-form-urlencoded; charset=utf-8', ...headers},
+			body: sent,
+		});
+		return [response.status, await response.text()];
+	};
+
+	const {host} = new URL(simulator.url);
+	const signer = new SignatureV4({
+		credentials: {accessKeyId: simulator.accessKeyId, secretAccessKey: simulator.secretAccessKey},
+		region: 'us-east-1',
+		service: 'ec2',
+		sha256: Sha256,
+	});
+	const signed = await signer.sign({
+		method: 'POST',
+		protocol: 'http:',
+		hostname: '127.0.0.1',
+		path: '/',
+		query: {},
+		headers: {host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8'},
+		body,
+	});
+	const [okStatus] = await post(signed.headers);
+	t.is(okStatus, 200, 'signed with the right secret');
+
+	const [noneStatus, none] = await post({});
+	t.is(noneStatus, 403);
+	t.regex(none, /<Code>MissingAuthenticationToken<\/Code>/);
+	const forged = signed.headers.authorization!.replace(/Signature=\w+/, `Signature=${'0'.repeat(64)}`);
+	const [forgedStatus, forgedBody] = await post({...signed.headers, authorization: forged});
+	t.is(forgedStatus, 403);
+	t.regex(
+		forgedBody,
+		/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<Response><Errors><Error><Code>SignatureDoesNotMatch<\/Code><Message>The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\.<\/Message><\/Error><\/Errors><RequestID>[\da-f-]{36}<\/RequestID><\/Response>$/,
+	);
+	const [otherBodyStatus, otherBody] = await post(signed.headers, body.replace('DescribeAccountAttributes', 'DescribeKeyPairs'));
+	t.is(otherBodyStatus, 403);
+	t.regex(otherBody, /<Code>SignatureDoesNotMatch<\/Code>/);
 });
 
 test('credentials come from the environment as from the flags', async t => {

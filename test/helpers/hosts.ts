@@ -39,6 +39,6 @@
 // network.ts (the test network, sysctls), cgroups.ts, claims.ts (host records, stale cleanup,
 // the allocation lock), process.ts (run, locks, /proc), host.ts (startTestHost).
 export {busyboxImageTar, ensureRootfs, needpwPassword} from './hosts/image.js';
-export {machineIpForward, restoreHostForwarding, setMachineIpForward} from './hosts/network.js';
+export {machineIpForward, restoreHostForwarding, setMachineIpForward, tcpAnswers} from './hosts/network.js';
 export {startTestHost, testHostsAvailable, type StartTestHostOptions, type TestHost, type TestHostKind, type TestHostUser} from './hosts/host.js';
 export type {ExecResult} from './hosts/process.js';

@@ -4,7 +4,7 @@
  * bearer auth, request validation, response and error shapes, pagination, asynchronous droplet
  * and action state), and every droplet it creates is a real test host (see helpers/hosts.ts)
  * with the droplet's SSH keys authorized for root, so provisioning, `env` and `docker run` run
- * for real against it.
+ * for real against it; power actions shut it down, power it off and boot it for real.
  *
  * Knobs let tests break what the real API can break: the next droplet create fails, a droplet
  * never becomes active, its SSH never comes up, requests are rate limited.
@@ -66,7 +66,7 @@ export type SimulatorOptions = {
 	hostKind?: TestHostKind;
 	/** From create to `active`, at least (the host's boot may take longer). Default 1500 ms. */
 	activeDelayMs?: number;
-	/** From an action's start to `completed`. Default 500 ms. */
+	/** From an action's start to `completed`, at least (the host's shutdown or boot may take longer). Default 500 ms. */
 	actionDelayMs?: number;
 	/** The API's cap on per_page is 200; lower it to make short lists span pages. */
 	maxPerPage?: number;
@@ -310,32 +310,46 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 		droplet.status = 'active';
 	};
 
+	/**
+	 * What an action does to the droplet's host, for real: `shutdown` asks the OS to power off,
+	 * `power_off` pulls the plug, `reboot` reboots the OS, `power_cycle` pulls the plug and boots,
+	 * `power_on` boots. The action completes when the host has done it (and not before
+	 * actionDelayMs); the droplet's status changes with it, as DigitalOcean reports it.
+	 */
 	const runAction = async (droplet: SimDroplet, action: SimAction): Promise<void> => {
+		const started = Date.now();
 		try {
-			await delay(actionDelayMs);
 			const {host} = droplet;
+			const wasOn = droplet.status === 'active';
 			switch (action.type) {
-				case 'power_off':
-				case 'shutdown': {
-					if (droplet.status === 'active') await host?.stopSshd();
+				case 'power_off': {
+					if (wasOn) await host?.powerOff();
 					droplet.status = 'off';
 					break;
 				}
 
-				case 'power_on': {
-					if (droplet.status === 'off') await host?.startSshd();
+				case 'shutdown': {
+					if (wasOn) await host?.shutdown();
+					droplet.status = 'off';
+					break;
+				}
+
+				case 'power_cycle': {
+					if (wasOn) await host?.powerOff();
+					droplet.status = 'off';
+					await host?.boot();
 					droplet.status = 'active';
 					break;
 				}
 
 				default: {
-					// reboot, power_cycle: down and up again; the droplet ends up on.
-					if (droplet.status === 'active') await host?.stopSshd();
-					await host?.startSshd();
+					// reboot, and power_on: a droplet that is off boots.
+					await (wasOn && action.type === 'reboot' ? host?.reboot() : host?.boot());
 					droplet.status = 'active';
 				}
 			}
 
+			await delay(Math.max(0, actionDelayMs - (Date.now() - started)));
 			action.status = 'completed';
 		} catch (error) {
 			action.status = 'errored';

@@ -3,19 +3,22 @@
  * cannot be reached from the tests. It speaks what the AWS SDK sends — POST form bodies with
  * `Action=…&Version=2016-11-15`, lists as `Name.1`, filters as `Filter.1.Name`/`Filter.1.Value.1` —
  * and answers XML in the EC2 namespace, errors as `<Response><Errors><Error><Code>…` with HTTP
- * 400 (401 for AuthFailure), for exactly the actions the amazonec2 driver uses. The caller is
- * identified by the access key id in the SigV4 Authorization header; the signature itself is not
- * checked.
+ * 400 (401 for AuthFailure, 403 for SignatureDoesNotMatch), for exactly the actions the amazonec2
+ * driver uses. Every request's SigV4 signature is checked, with the signer the AWS SDK itself signs
+ * with, against the secret key of the access key id it names: a wrong secret gets what EC2 answers.
  *
- * Every instance is a real test host (see helpers/hosts.ts) with the key pair's public key
- * authorized for root (the test hosts have no `ubuntu` user: tests pass --amazonec2-ssh-user root).
- * Instances go pending → running, stopping → stopped, shutting-down → terminated after delays;
- * terminated ones stay listed, as on EC2.
+ * Every instance is a real test host (see helpers/hosts.ts). At its first boot cloud-init's work is
+ * done as on the AMI: the image's default user (`ubuntu` for the Ubuntu AMIs) with passwordless
+ * sudo and the key pair's key, and root's key answering only "Please login as the user …".
+ * Stop, start and reboot take the host down and boot it for real. Instances go pending → running,
+ * stopping → stopped, shutting-down → terminated as the host does; terminated ones stay listed,
+ * as on EC2.
  */
-import {randomBytes, randomUUID} from 'node:crypto';
+import {createHash, createHmac, randomBytes, randomUUID, timingSafeEqual, type Hash, type Hmac} from 'node:crypto';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
+import {SignatureV4} from '@smithy/signature-v4';
 import {startTestHost, type TestHost, type TestHostKind} from '../helpers/hosts.js';
 
 export const defaultVpcId = 'vpc-0a1b2c3d4e5f60718';
@@ -142,6 +145,80 @@ function globMatch(pattern: string, text: string): boolean {
 	).test(text);
 }
 
+/** SHA-256 and HMAC-SHA256 from node:crypto, in the shape the SDK's signer asks for. */
+export class Sha256 {
+	private readonly hash: Hash | Hmac;
+
+	constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+		this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+	}
+
+	update(data: string | ArrayBuffer | ArrayBufferView): void {
+		this.hash.update(bytes(data));
+	}
+
+	async digest(): Promise<Uint8Array> {
+		return this.hash.digest();
+	}
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
+	if (typeof data === 'string') return Buffer.from(data, 'utf8');
+	if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+	return Buffer.from(data);
+}
+
+const authorizationPattern =
+	/^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request, ?SignedHeaders=([a-z\d;-]+), ?Signature=([\da-f]{64})$/;
+
+/**
+ * Checks a request's SigV4 signature as EC2 does: the key id must be known, and the signature
+ * that the SDK's own signer computes over the headers the client signed, with that key's secret,
+ * must be the one sent.
+ */
+async function checkSignature(request: http.IncomingMessage, body: Buffer, credentials: {accessKeyId: string; secretAccessKey: string}): Promise<void> {
+	const {authorization} = request.headers;
+	if (authorization === undefined) throw new Ec2Error('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+	const match = authorizationPattern.exec(authorization);
+	if (!match) throw new Ec2Error('IncompleteSignature', `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'.`);
+	const [, keyId, , region, , signedHeaders, signature] = match;
+	if (keyId !== credentials.accessKeyId) throw new Ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', 401);
+	const date = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(String(request.headers['x-amz-date'] ?? ''));
+	if (!date) throw new Ec2Error('IncompleteSignature', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+	const headers: Record<string, string> = {};
+	for (const name of signedHeaders!.split(';')) {
+		const value = request.headers[name];
+		headers[name] = Array.isArray(value) ? value.join(',') : (value ?? '');
+	}
+
+	const signatureMismatch = new Ec2Error(
+		'SignatureDoesNotMatch',
+		'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+		403,
+	);
+	// The signer takes a body hash given in this header as it is; EC2 signs the body it received.
+	const bodyHash = request.headers['x-amz-content-sha256'];
+	if (bodyHash !== undefined && bodyHash !== createHash('sha256').update(body).digest('hex')) throw signatureMismatch;
+	const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+	// The service is EC2's own name, not the one the client claims: a request signed for another service does not match.
+	const signer = new SignatureV4({credentials, region: region!, service: 'ec2', sha256: Sha256, applyChecksum: false});
+	const signed = await signer.sign(
+		{
+			method: request.method ?? 'POST',
+			protocol: 'http:',
+			hostname: url.hostname,
+			path: url.pathname,
+			query: Object.fromEntries(url.searchParams),
+			headers,
+			body,
+		},
+		{signingDate: new Date(`${date[1]}-${date[2]}-${date[3]}T${date[4]}:${date[5]}:${date[6]}Z`)},
+	);
+	const expected = Buffer.from(/Signature=([\da-f]{64})$/.exec(signed.headers.authorization ?? '')?.[1] ?? '');
+	const given = Buffer.from(signature!);
+	if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw signatureMismatch;
+}
+
 const stateCodes: Record<SimInstance['state'], number> = {pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80};
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
@@ -170,14 +247,21 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		cidr: `172.31.${index * 16}.0/20`,
 	}));
 	const images = [
-		{id: ubuntuAmi, name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250610', owner: '099720109477', created: '2025-06-10T12:00:00.000Z'},
+		{
+			id: ubuntuAmi,
+			name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250610',
+			owner: '099720109477',
+			created: '2025-06-10T12:00:00.000Z',
+			user: 'ubuntu',
+		},
 		{
 			id: 'ami-0aaaaaaaaaaaaaaa1',
 			name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20240423',
 			owner: '099720109477',
 			created: '2024-04-23T12:00:00.000Z',
+			user: 'ubuntu',
 		},
-		{id: 'ami-0bbbbbbbbbbbbbbb2', name: 'debian-12-amd64-20250601', owner: '136693071363', created: '2025-06-01T12:00:00.000Z'},
+		{id: 'ami-0bbbbbbbbbbbbbbb2', name: 'debian-12-amd64-20250601', owner: '136693071363', created: '2025-06-01T12:00:00.000Z', user: 'admin'},
 	];
 	const requests: Ec2RequestRecord[] = [];
 	const problems: string[] = [];
@@ -227,9 +311,22 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 		}
 
 		instance.host = host;
-		// cloud-init's first-boot work: the key pair for the default user (root on the test hosts).
+		// cloud-init's first-boot work on the AMI: its default user, with passwordless sudo and the
+		// key pair's key; root's copy of the key only says whom to log in as (cloud-init's disable_root).
+		const {user} = images.find(image => image.id === instance.imageId)!;
+		const made = await host.exec(
+			`useradd --create-home --shell /bin/bash --groups adm,sudo ${user} && echo '${user} ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/90-cloud-init-users && chmod 0440 /etc/sudoers.d/90-cloud-init-users`,
+		);
+		if (made.code !== 0) throw new Error(`instance ${instance.id}: cloud-init could not make user ${user}: ${made.stderr}`);
 		const key = keyPairs.get(instance.keyName);
-		if (key) await host.authorizeKey('root', key.publicKey);
+		if (key) {
+			await host.authorizeKey(user, key.publicKey);
+			await host.authorizeKey(
+				'root',
+				String.raw`no-port-forwarding,no-agent-forwarding,no-X11-forwarding,command="echo 'Please login as the user \"${user}\" rather than the user \"root\".';echo;sleep 10;exit 142" ${key.publicKey}`,
+			);
+		}
+
 		if (faults.sshNeverUp) await host.stopSshd();
 		await delay(Math.max(0, runningDelayMs - (Date.now() - started)));
 		if (instance.state === 'pending') instance.state = 'running';
@@ -286,8 +383,9 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 	const transition = (instance: SimInstance, via: SimInstance['state'], to: SimInstance['state'], work: () => Promise<void>): void => {
 		instance.state = via;
 		const busy = (async () => {
+			const started = Date.now();
 			await work();
-			await delay(via === 'pending' ? runningDelayMs : stopDelayMs);
+			await delay(Math.max(0, (via === 'pending' ? runningDelayMs : stopDelayMs) - (Date.now() - started)));
 			if (instance.state === via) instance.state = to;
 		})();
 		instance.busy = busy;
@@ -533,7 +631,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 				instancesSet: list(params, 'InstanceId').map(id => {
 					const instance = findInstance(id);
 					const previous = instance.state;
-					if (previous === 'stopped') transition(instance, 'pending', 'running', async () => instance.host?.startSshd());
+					if (previous === 'stopped') transition(instance, 'pending', 'running', async () => instance.host?.boot());
 					else if (previous !== 'running' && previous !== 'pending')
 						throw new Ec2Error('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be started.`);
 					return stateChange(instance, previous);
@@ -545,20 +643,25 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 				instancesSet: list(params, 'InstanceId').map(id => {
 					const instance = findInstance(id);
 					const previous = instance.state;
-					if (previous === 'running' || previous === 'pending') transition(instance, 'stopping', 'stopped', async () => instance.host?.stopSshd());
-					else if (previous === 'terminated' || previous === 'shutting-down')
+					if (previous === 'running' || previous === 'pending') {
+						// EC2 asks the OS to shut down (and stops it after a while); Force pulls the plug.
+						const force = params.get('Force') === 'true';
+						transition(instance, 'stopping', 'stopped', async () => (force ? instance.host?.powerOff() : instance.host?.shutdown()));
+					} else if (previous === 'terminated' || previous === 'shutting-down')
 						throw new Ec2Error('IncorrectInstanceState', `This instance '${id}' is not in a state from which it can be stopped.`);
 					return stateChange(instance, previous);
 				}),
 			};
 		},
 		RebootInstances(params) {
-			for (const id of list(params, 'InstanceId')) {
+			const rebooting = list(params, 'InstanceId').map(id => {
 				const instance = findInstance(id);
 				if (instance.state !== 'running')
 					throw new Ec2Error('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be rebooted.`);
-			}
-
+				return instance;
+			});
+			// The OS reboots while EC2 goes on reporting the instance running.
+			for (const instance of rebooting) if (instance.host) track(instance.host.reboot());
 			return {return: true};
 		},
 		TerminateInstances(params) {
@@ -576,8 +679,9 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 	const server = http.createServer((request, response) => {
 		const chunks: Buffer[] = [];
 		request.on('data', (chunk: Buffer) => chunks.push(chunk));
-		request.on('end', () => {
-			const params = new URLSearchParams(Buffer.concat(chunks).toString());
+		request.on('end', async () => {
+			const body = Buffer.concat(chunks);
+			const params = new URLSearchParams(body.toString());
 			const action = params.get('Action') ?? '';
 			const requestId = randomUUID();
 			const send = (status: number, body: string): void => {
@@ -588,8 +692,7 @@ export async function startEc2Simulator(options: Ec2SimulatorOptions = {}): Prom
 
 			try {
 				if (request.method !== 'POST') throw new Ec2Error('InvalidAction', 'The action or operation requested is invalid: use POST');
-				const key = /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? '')?.[1];
-				if (key !== accessKeyId) throw new Ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', 401);
+				await checkSignature(request, body, {accessKeyId, secretAccessKey});
 				if (params.get('Version') !== '2016-11-15') throw new Ec2Error('InvalidParameterValue', `Unsupported Version: ${params.get('Version') ?? ''}`);
 				const handler = Object.hasOwn(handlers, action) ? handlers[action] : undefined;
 				if (!handler) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);

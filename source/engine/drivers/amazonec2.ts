@@ -101,7 +101,6 @@ const credentialCodes = new Set([
 	'AuthFailure',
 	'InvalidClientTokenId',
 	'UnrecognizedClientException',
-	'SignatureDoesNotMatch',
 	'OptInRequired',
 	'UnauthorizedOperation',
 	'ExpiredToken',
@@ -116,6 +115,13 @@ function explain(error: unknown, action: string): unknown {
 	if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
 		return new MachinistError(
 			'no AWS credentials found: give --amazonec2-access-key and --amazonec2-secret-key, set $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws (AWS_PROFILE)',
+		);
+	}
+
+	// A known access key with the wrong secret: the one thing to change is the secret.
+	if (code === 'SignatureDoesNotMatch') {
+		return new MachinistError(
+			'AWS rejected the secret key (SignatureDoesNotMatch): it does not belong to the access key; check --amazonec2-secret-key (or $AWS_SECRET_ACCESS_KEY, your AWS profile)',
 		);
 	}
 

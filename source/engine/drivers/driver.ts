@@ -22,6 +22,8 @@ export type DriverTimings = {
 	stopTimeoutMs?: number;
 	/** How long provisioning lets the init system restart dockerd (a VM under TCG takes minutes). */
 	dockerRestartMs?: number;
+	/** How long start and restart wait for the machine's Docker to answer. */
+	dockerWaitMs?: number;
 };
 
 /** What a driver call may need beyond its own config. */

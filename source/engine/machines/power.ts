@@ -1,7 +1,7 @@
 // start, stop, restart, kill, and waiting for a machine to reach a state.
 import type {Engine} from '../engine.js';
-import {MachinistError} from '../errors.js';
-import {pause} from '../polling.js';
+import {errorMessage, MachinistError} from '../errors.js';
+import {pause, seconds} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {driverContext, type Machine} from './machine.js';
 import type {MachineState} from './state.js';
@@ -25,6 +25,41 @@ export async function waitForState(
 		}
 
 		await pause(options.intervalMs ?? stateWait.intervalMs, options.signal);
+	}
+}
+
+/**
+ * After a start or restart, how long Docker may take to answer, unless the machine's timings say
+ * otherwise. docker-machine gave it 10 checks 3 s apart once SSH answered; here the check is the
+ * daemon itself, over TLS, from the moment the driver reports the machine running, so the wait
+ * covers the rest of the boot as well, and it is as long as provisioning gives dockerd's restart:
+ * a local VM without acceleration takes minutes to start dockerd on a busy machine.
+ */
+const dockerWaitMs = 300_000;
+const dockerCheckIntervalMs = 1000;
+
+/**
+ * Resolves once the machine's Docker answers over TLS: a machine that a cloud reports running
+ * may still be booting, and a machine that reboots may not have gone down yet.
+ */
+async function waitForDocker(engine: Engine, machine: Machine, signal?: AbortSignal): Promise<void> {
+	const {dockerVersion} = await import('../access/connection.js');
+	const waitMs = machine.timings?.dockerWaitMs ?? dockerWaitMs;
+	const deadline = Date.now() + waitMs;
+	for (;;) {
+		try {
+			await dockerVersion(engine, machine, {signal});
+			return;
+		} catch (error) {
+			signal?.throwIfAborted();
+			if (Date.now() >= deadline) {
+				throw new MachinistError(
+					`Machine "${machine.name}" is running, but its Docker did not answer within ${seconds(waitMs)} (${errorMessage(error)}): look at it with "machinist ssh ${machine.name}", or run "machinist provision ${machine.name}"`,
+				);
+			}
+		}
+
+		await pause(dockerCheckIntervalMs, signal);
 	}
 }
 
@@ -65,5 +100,7 @@ export async function powerMachine(
 		// Drivers may learn a new IP while starting; keep it.
 		await engine.store.save({...machine.host, Driver: machine.driver.config});
 		if (action !== 'restart') progress({type: 'step', message: `Machine "${machine.name}" was ${words.done}.`});
+		// docker-machine's start and restart end once Docker answers, so the next docker command works.
+		if (words.target === 'Running' && machine.driver.provisions) await waitForDocker(engine, machine, options.signal);
 	});
 }

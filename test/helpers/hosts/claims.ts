@@ -64,11 +64,13 @@ function subnetsInUse(): Set<number> {
 	return used;
 }
 
-/** Kills and removes everything a record names. Synchronous, so the exit hook can use it too. */
-export function destroySync(record: HostRecord, leader: number | undefined): string[] {
-	// Killing the container's PID 1 kills every process in its pid namespace at once, nested
-	// Docker containers included. nspawn is spared for a moment: it exits by itself when its
-	// container does, and only then removes its lock and propagation directory from /run.
+/**
+ * Kills every process of a host: its container's PID 1 first, which takes the whole pid
+ * namespace (nested Docker containers included) with it, nspawn last, since it exits by itself
+ * when its container does and only then removes its lock and propagation directory from /run;
+ * what a killed nspawn leaves there is removed here. Synchronous, so the exit hook can use it.
+ */
+export function killHostSync(record: HostRecord, leader: number | undefined): void {
 	if (leader !== undefined) killAll([leader]);
 	for (let attempt = 0; attempt < 150; attempt++) {
 		const pids = pidsIn(record.cgroups);
@@ -77,19 +79,30 @@ export function destroySync(record: HostRecord, leader: number | undefined): str
 		sleepSync(20);
 	}
 
-	// What nspawn leaves in /run when it is killed before it can clean up.
 	fs.rmSync(path.join('/run/systemd/nspawn/propagate', record.name), {recursive: true, force: true});
 	if (record.nspawnLock) fs.rmSync(record.nspawnLock, {force: true});
+}
 
+function vethExists(record: HostRecord): boolean {
+	return record.veth !== '' && fs.existsSync(`/sys/class/net/${record.veth}`);
+}
+
+/** The host's network namespace and its veth pair: what a powered-off host has no more, and a boot makes anew. */
+export function removeNetworkSync(record: HostRecord): void {
+	if (fs.existsSync(path.join('/run/netns', record.name))) runSync('ip', ['netns', 'delete', record.name]);
+	if (vethExists(record)) runSync('ip', ['link', 'delete', record.veth]);
+}
+
+/** Kills and removes everything a record names. Synchronous, so the exit hook can use it too. */
+export function destroySync(record: HostRecord, leader: number | undefined): string[] {
+	killHostSync(record, leader);
 	const leftovers: string[] = [];
 	if (mountsUnder(record.merged).length > 0 && runSync('umount', [record.merged]).code !== 0) {
 		// Busy: someone has a file open in it. Detach it now; the kernel frees it when they close it.
 		runSync('umount', ['--lazy', record.merged]);
 	}
 
-	const vethExists = (): boolean => record.veth !== '' && fs.existsSync(`/sys/class/net/${record.veth}`);
-	if (fs.existsSync(path.join('/run/netns', record.name))) runSync('ip', ['netns', 'delete', record.name]);
-	if (vethExists()) runSync('ip', ['link', 'delete', record.veth]);
+	removeNetworkSync(record);
 	let cgroupsClean = false;
 	for (let attempt = 0; attempt < 50 && !cgroupsClean; attempt++) {
 		cgroupsClean = removeCgroups(record.cgroups);
@@ -103,7 +116,7 @@ export function destroySync(record: HostRecord, leader: number | undefined): str
 		leftovers.push(`${record.dir}: ${(error as Error).message}`);
 	}
 
-	if (vethExists()) leftovers.push(`link ${record.veth}`);
+	if (vethExists(record)) leftovers.push(`link ${record.veth}`);
 	if (fs.existsSync(path.join('/run/netns', record.name))) leftovers.push(`netns ${record.name}`);
 	try {
 		const claimed = JSON.parse(fs.readFileSync(claimPath(record.n), 'utf8')) as HostRecord;

@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {waitFor} from '../wait.js';
 import {cgroupDirsOf, cgroupHierarchies, createHostCgroups} from './cgroups.js';
-import {allocate, cleanupStale, destroySync, updateClaim, type HostRecord} from './claims.js';
+import {allocate, cleanupStale, destroySync, killHostSync, removeNetworkSync, updateClaim, type HostRecord} from './claims.js';
 import {ensureRootfs, rootfsPath} from './image.js';
 import {createHostNetwork, hostAddress, machineAddress} from './network.js';
 import {childrenOf, comm, commandExists, errorCode, lastLines, readLink, run, runChecked, systemPath, type ExecResult} from './process.js';
@@ -28,8 +28,11 @@ export type TestHost = {
 	kind: TestHostKind;
 	/** The host's root directory (the merged overlay), for planting files and for assertions. */
 	rootfs: string;
-	/** Appends a public key (an authorized_keys line) to the user's ~/.ssh/authorized_keys. */
-	authorizeKey(user: TestHostUser, publicKey: string): Promise<void>;
+	/**
+	 * Appends a public key (an authorized_keys line, options allowed) to the user's
+	 * ~/.ssh/authorized_keys: one of the image's users, or one made in the host since.
+	 */
+	authorizeKey(user: TestHostUser | (string & Record<never, never>), publicKey: string): Promise<void>;
 	/**
 	 * Runs `sh -c command` as root inside the host (its namespaces and cgroups, not over ssh),
 	 * with a clean environment. Resolves once stdout and stderr close, so a command that starts a
@@ -44,9 +47,32 @@ export type TestHost = {
 	stopSshd(): Promise<void>;
 	/** Starts sshd; resolves when it answers with its banner. */
 	startSshd(): Promise<void>;
-	/** The container's console (nspawn and, on a no-init host, what PID 1 printed). */
+	/**
+	 * Whether the host runs: false from the moment a shutdown, power-off or reboot begins until
+	 * the boot after it is done.
+	 */
+	isOn(): boolean;
+	/**
+	 * What the power button or `poweroff` does on a real machine (systemd hosts only): systemd
+	 * stops every unit, dockerd with its containers among them, and the machine goes off. One
+	 * that does not go off within `timeoutMs` (default 60 s) has its plug pulled. Resolves when
+	 * it is off: no process left, and no network (10.200.N.2 answers nothing, not even ping), while
+	 * its disk (the overlay, docker data, host and authorized keys) stays as it was.
+	 */
+	shutdown(options?: {timeoutMs?: number}): Promise<void>;
+	/** Pulls the plug (systemd hosts only): every process dies at once, as in a power cut; the disk stays. */
+	powerOff(): Promise<void>;
+	/**
+	 * Boots a host that is off, as a real machine boots: a fresh network namespace with the same
+	 * address, systemd as PID 1, and the units enabled on its disk (sshd, docker.service with
+	 * whatever drop-ins provisioning left). Resolves when sshd answers; later units may still start.
+	 */
+	boot(): Promise<void>;
+	/** `systemctl reboot` inside, then the boot: resolves when sshd answers again. */
+	reboot(): Promise<void>;
+	/** The container's console (nspawn and, on a no-init host, what PID 1 printed), over every boot. */
 	logs(): string;
-	/** Kills everything in the host and removes all its traces; idempotent. */
+	/** Kills everything in the host and removes all its traces, whether on or off; idempotent. */
 	stop(): Promise<void>;
 };
 
@@ -204,6 +230,198 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 		}
 	};
 
+	const timeoutMs = options.readyTimeoutMs ?? 60_000;
+	/** The nspawn of the current boot; undefined while the host is off. */
+	let nspawn: ChildProcess | undefined;
+	let spawnError: Error | undefined;
+	const exited = (): string | undefined => {
+		if (state.stopped) return `test host ${name} was stopped`;
+		if (spawnError) return `systemd-nspawn did not start: ${spawnError.message}`;
+		if (nspawn && (nspawn.exitCode !== null || nspawn.signalCode !== null)) {
+			return `test host ${name} exited (${nspawn.exitCode ?? nspawn.signalCode}):\n${lastLines(logs(), 30)}`;
+		}
+
+		return undefined;
+	};
+
+	const nspawnArgs = [
+		`--directory=${record.merged}`,
+		`--machine=${name}`,
+		`--hostname=${name}`,
+		`--network-namespace-path=/run/netns/${name}`,
+		'--capability=all',
+		'--system-call-filter=@keyring',
+		`--bind=${path.join(record.dir, 'docker')}:/var/lib/docker`,
+		// No systemd-machined and no systemd unit around us: do not try to register or make a scope.
+		'--register=no',
+		'--keep-unit',
+		// UIDs inside are the UIDs outside, so files planted through `rootfs` have the right owners.
+		'--private-users=no',
+		'--resolv-conf=off',
+		'--timezone=off',
+		'--link-journal=no',
+		...(kind === 'systemd'
+			? // read-only: a pty for systemd's console whose output we log.
+				['--boot', '--console=read-only']
+			: // tini only reaps zombies; sleep keeps it (and so the container) alive while sshd is
+				// stopped, which a container with sshd as PID 1 could not survive.
+				['--console=pipe', '/usr/bin/tini', '--', '/bin/sleep', 'infinity']),
+	];
+
+	/** Starts the container; resolves once its PID 1 (the leader, which exec enters) runs init. */
+	const launch = async (): Promise<void> => {
+		const consoleFd = fs.openSync(consolePath, 'a');
+		let child: ChildProcess;
+		spawnError = undefined;
+		try {
+			// Join the host's cgroups before becoming nspawn, so that the container is born in them.
+			child = spawn(
+				'/bin/sh',
+				['-c', 'for d in $MT_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; exec "$@"', 'mt-join', 'systemd-nspawn', ...nspawnArgs],
+				{
+					stdio: ['ignore', consoleFd, consoleFd],
+					detached: true,
+					env: {PATH: systemPath, LANG: 'C.UTF-8', MT_CGROUPS: record.cgroups.join(' ')},
+				},
+			);
+		} finally {
+			fs.closeSync(consoleFd);
+		}
+
+		nspawn = child;
+		// Tests must be able to end while hosts run; the exit hook stops them.
+		child.unref();
+		child.once('error', error => {
+			spawnError = error;
+		});
+		const ownPidNamespace = readLink('/proc/self/ns/pid');
+		const initName = kind === 'systemd' ? 'systemd' : 'tini';
+		// The container's PID 1 is the child of nspawn in another pid namespace, once it runs init.
+		state.leader = await waitFor(
+			`test host ${name}: init`,
+			() => childrenOf(child.pid!).find(pid => readLink(`/proc/${pid}/ns/pid`) !== ownPidNamespace && comm(pid) === initName),
+			{timeoutMs, failure: exited},
+		);
+	};
+
+	const exec = async (command: string, execOptions: {input?: string} = {}): Promise<ExecResult> => {
+		if (state.stopped) throw new Error(`test host ${name} is stopped`);
+		const {leader} = state;
+		if (leader === undefined) throw new Error(`test host ${name} is off`);
+		return run(
+			'/bin/sh',
+			[
+				'-c',
+				'for d in $MT_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; exec "$@"',
+				'mt-exec',
+				'nsenter',
+				`--target=${leader}`,
+				'--all',
+				'--root',
+				'--wd',
+				'/usr/bin/env',
+				'-i',
+				`PATH=${systemPath}`,
+				'HOME=/root',
+				'LANG=C.UTF-8',
+				'TERM=dumb',
+				'/bin/sh',
+				'-c',
+				command,
+				// The cgroups of the container's PID 1, read each time: systemd moves itself into init.scope.
+			],
+			{input: execOptions.input, env: {PATH: systemPath, MT_CGROUPS: cgroupDirsOf(leader).join(' ')}},
+		);
+	};
+
+	const execChecked = async (command: string): Promise<string> => {
+		const result = await exec(command);
+		if (result.code !== 0) throw new Error(`test host ${name}: \`${command}\` failed (${result.code}):\n${lastLines(result.stderr + result.stdout, 20)}`);
+		return result.stdout;
+	};
+
+	const waitForSsh = async (): Promise<void> => {
+		await waitFor(`test host ${name}: sshd on ${ip}:22`, async () => sshAnswers(ip), {timeoutMs, failure: exited});
+	};
+
+	const startSshd = async (): Promise<void> => {
+		// Debian's ssh.service is Type=notify: systemctl returns once sshd listens.
+		await execChecked(kind === 'systemd' ? 'systemctl start ssh.service' : 'mkdir -p -m 0755 /run/sshd && /usr/sbin/sshd -E /var/log/sshd.log');
+		await waitForSsh();
+	};
+
+	const stopSshd = async (): Promise<void> => {
+		// Only the listener: on systemd, ssh.service has KillMode=process, and sessions are its children.
+		await execChecked(
+			kind === 'systemd'
+				? 'systemctl stop ssh.service'
+				: 'pid=$(cat /run/sshd.pid 2>/dev/null) || exit 0; kill "$pid" 2>/dev/null || exit 0; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done',
+		);
+		await waitFor(`test host ${name}: sshd stopped`, async () => portRefuses(ip), {timeoutMs, failure: exited});
+	};
+
+	/** From a running container to sshd answering: systemd starts its units; a no-init host gets what its boot would do. */
+	const comeUp = async (): Promise<void> => {
+		if (kind === 'no-init') {
+			// What the machinist-test-cgroups unit does at boot on a systemd host.
+			await execChecked('/usr/local/sbin/machinist-test-cgroups');
+			await startSshd();
+		} else {
+			await waitForSsh();
+		}
+	};
+
+	// Power changes one at a time, in the order asked, as a machine's power button would take them.
+	let power: Promise<unknown> = Promise.resolve();
+	let on = true;
+	const powerChange = async (what: string, change: () => Promise<void>): Promise<void> => {
+		// A no-init host has nothing that would bring sshd or dockerd back after a boot.
+		if (kind !== 'systemd') throw new Error(`test host ${name}: ${what} needs a systemd host, not a ${kind} one`);
+		const next = power.then(async () => {
+			if (state.stopped) throw new Error(`test host ${name} is stopped`);
+			await change();
+		});
+		power = next.catch(() => undefined);
+		return next;
+	};
+
+	/** Off: no process (killed from the leader, if given, as destroySync does) and no network. */
+	const powerGone = (leader: number | undefined): void => {
+		killHostSync(record, leader);
+		state.leader = undefined;
+		nspawn = undefined;
+		removeNetworkSync(record);
+	};
+
+	/** Down, by `systemctl <how>` inside (pulling the plug if it takes longer than timeoutMs) or at once. */
+	const halt = async (how: 'poweroff' | 'reboot' | 'now', haltTimeoutMs: number): Promise<void> => {
+		if (!on) return;
+		on = false;
+		const child = nspawn;
+		const gone = (): boolean => child?.exitCode !== null || child.signalCode !== null;
+		if (how !== 'now' && (await exec(`systemctl --no-block ${how}`)).code === 0) {
+			await waitFor(`test host ${name}: ${how}`, gone, {timeoutMs: haltTimeoutMs, intervalMs: 50}).catch(() => undefined);
+		}
+
+		// After a clean halt nothing is left and this returns at once; otherwise it is the plug.
+		powerGone(gone() ? undefined : state.leader);
+	};
+
+	const boot = async (): Promise<void> => {
+		if (on) return;
+		try {
+			await createHostNetwork(record);
+			await launch();
+		} catch (error) {
+			// Off again, entirely, so that the next boot starts from where this one did.
+			powerGone(state.leader);
+			throw error;
+		}
+
+		on = true;
+		await comeUp();
+	};
+
 	try {
 		// The overlay: the cached image below, this host's changes in upper/.
 		for (const sub of ['upper', 'work', 'merged', 'docker']) fs.mkdirSync(path.join(record.dir, sub), {recursive: true});
@@ -234,138 +452,8 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 
 		record.cgroups = createHostCgroups(name);
 		updateClaim(record);
-
-		const args = [
-			`--directory=${merged}`,
-			`--machine=${name}`,
-			`--hostname=${name}`,
-			`--network-namespace-path=/run/netns/${name}`,
-			'--capability=all',
-			'--system-call-filter=@keyring',
-			`--bind=${path.join(record.dir, 'docker')}:/var/lib/docker`,
-			// No systemd-machined and no systemd unit around us: do not try to register or make a scope.
-			'--register=no',
-			'--keep-unit',
-			// UIDs inside are the UIDs outside, so files planted through `rootfs` have the right owners.
-			'--private-users=no',
-			'--resolv-conf=off',
-			'--timezone=off',
-			'--link-journal=no',
-		];
-		if (kind === 'systemd') {
-			// read-only: a pty for systemd's console whose output we log.
-			args.push('--boot', '--console=read-only');
-		} else {
-			// tini only reaps zombies; sleep keeps it (and so the container) alive while sshd is
-			// stopped, which a container with sshd as PID 1 could not survive.
-			args.push('--console=pipe', '/usr/bin/tini', '--', '/bin/sleep', 'infinity');
-		}
-
-		let nspawn: ChildProcess;
-		const consoleFd = fs.openSync(consolePath, 'a');
-		try {
-			// Join the host's cgroups before becoming nspawn, so that the container is born in them.
-			nspawn = spawn(
-				'/bin/sh',
-				['-c', 'for d in $MT_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; exec "$@"', 'mt-join', 'systemd-nspawn', ...args],
-				{
-					stdio: ['ignore', consoleFd, consoleFd],
-					detached: true,
-					env: {PATH: systemPath, LANG: 'C.UTF-8', MT_CGROUPS: record.cgroups.join(' ')},
-				},
-			);
-		} finally {
-			fs.closeSync(consoleFd);
-		}
-
-		// Tests must be able to end while hosts run; the exit hook stops them.
-		nspawn.unref();
-		let spawnError: Error | undefined;
-		nspawn.once('error', error => {
-			spawnError = error;
-		});
-		const exited = (): string | undefined => {
-			if (spawnError) return `systemd-nspawn did not start: ${spawnError.message}`;
-			if (nspawn.exitCode !== null || nspawn.signalCode !== null) {
-				return `test host ${name} exited (${nspawn.exitCode ?? nspawn.signalCode}):\n${lastLines(logs(), 30)}`;
-			}
-
-			return undefined;
-		};
-
-		const timeoutMs = options.readyTimeoutMs ?? 60_000;
-		const ownPidNamespace = readLink('/proc/self/ns/pid');
-		const initName = kind === 'systemd' ? 'systemd' : 'tini';
-		// The container's PID 1 is the child of nspawn in another pid namespace, once it runs init.
-		const leader = await waitFor(
-			`test host ${name}: init`,
-			() => childrenOf(nspawn.pid!).find(pid => readLink(`/proc/${pid}/ns/pid`) !== ownPidNamespace && comm(pid) === initName),
-			{timeoutMs, failure: exited},
-		);
-		state.leader = leader;
-
-		const exec = async (command: string, execOptions: {input?: string} = {}): Promise<ExecResult> => {
-			if (state.stopped) throw new Error(`test host ${name} is stopped`);
-			return run(
-				'/bin/sh',
-				[
-					'-c',
-					'for d in $MT_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; exec "$@"',
-					'mt-exec',
-					'nsenter',
-					`--target=${leader}`,
-					'--all',
-					'--root',
-					'--wd',
-					'/usr/bin/env',
-					'-i',
-					`PATH=${systemPath}`,
-					'HOME=/root',
-					'LANG=C.UTF-8',
-					'TERM=dumb',
-					'/bin/sh',
-					'-c',
-					command,
-					// The cgroups of the container's PID 1, read each time: systemd moves itself into init.scope.
-				],
-				{input: execOptions.input, env: {PATH: systemPath, MT_CGROUPS: cgroupDirsOf(leader).join(' ')}},
-			);
-		};
-
-		const execChecked = async (command: string): Promise<string> => {
-			const result = await exec(command);
-			if (result.code !== 0)
-				throw new Error(`test host ${name}: \`${command}\` failed (${result.code}):\n${lastLines(result.stderr + result.stdout, 20)}`);
-			return result.stdout;
-		};
-
-		const waitForSsh = async (): Promise<void> => {
-			await waitFor(`test host ${name}: sshd on ${ip}:22`, async () => sshAnswers(ip), {timeoutMs, failure: exited});
-		};
-
-		const startSshd = async (): Promise<void> => {
-			// Debian's ssh.service is Type=notify: systemctl returns once sshd listens.
-			await execChecked(kind === 'systemd' ? 'systemctl start ssh.service' : 'mkdir -p -m 0755 /run/sshd && /usr/sbin/sshd -E /var/log/sshd.log');
-			await waitForSsh();
-		};
-
-		const stopSshd = async (): Promise<void> => {
-			// Only the listener: on systemd, ssh.service has KillMode=process, and sessions are its children.
-			await execChecked(
-				kind === 'systemd'
-					? 'systemctl stop ssh.service'
-					: 'pid=$(cat /run/sshd.pid 2>/dev/null) || exit 0; kill "$pid" 2>/dev/null || exit 0; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done',
-			);
-			await waitFor(`test host ${name}: sshd stopped`, async () => portRefuses(ip), {timeoutMs, failure: exited});
-		};
-
-		if (kind === 'no-init') {
-			// What the machinist-test-cgroups unit does at boot on a systemd host.
-			await execChecked('/usr/local/sbin/machinist-test-cgroups');
-			await startSshd();
-		} else {
-			await waitForSsh();
-		}
+		await launch();
+		await comeUp();
 
 		return {
 			name,
@@ -402,6 +490,22 @@ export async function startTestHost(kind: TestHostKind, options: StartTestHostOp
 			},
 			stopSshd,
 			startSshd,
+			isOn: () => on && !state.stopped,
+			async shutdown(shutdownOptions = {}) {
+				await powerChange('shutdown', async () => halt('poweroff', shutdownOptions.timeoutMs ?? 60_000));
+			},
+			async powerOff() {
+				await powerChange('power-off', async () => halt('now', 0));
+			},
+			async boot() {
+				await powerChange('boot', boot);
+			},
+			async reboot() {
+				await powerChange('reboot', async () => {
+					await halt('reboot', 60_000);
+					await boot();
+				});
+			},
 			logs,
 			stop,
 		};

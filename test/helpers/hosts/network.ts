@@ -5,6 +5,7 @@
  * mesh cannot work in a test host; nothing here needs a module).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import {readClaims, stateDir, type HostRecord} from './claims.js';
 import {commandExists, runChecked, runSync, withLock} from './process.js';
@@ -120,4 +121,28 @@ export async function createHostNetwork(record: HostRecord): Promise<void> {
 	// A new namespace starts with this machine's ip_forward, and /proc/sys is read-only inside
 	// the container, so dockerd (which needs forwarding for its bridge) could not turn it on.
 	await runChecked('ip', ['netns', 'exec', name, '/bin/sh', '-c', hostSysctlScript]);
+}
+
+/**
+ * Whether anything accepts a TCP connection at ip:port within timeoutMs: false for a refused
+ * connection, an address with no route (a host that is off has no network) and silence alike.
+ */
+export async function tcpAnswers(ip: string, port: number, timeoutMs = 2000): Promise<boolean> {
+	return new Promise(resolve => {
+		const socket = net.connect({host: ip, port, timeout: timeoutMs});
+		const done = (result: boolean): void => {
+			socket.destroy();
+			resolve(result);
+		};
+
+		socket.once('connect', () => {
+			done(true);
+		});
+		socket.once('timeout', () => {
+			done(false);
+		});
+		socket.once('error', () => {
+			done(false);
+		});
+	});
 }
