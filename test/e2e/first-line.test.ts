@@ -122,7 +122,7 @@ realTest(tmuxAvailable(), fetchedPackages()).serial(
 		await prompt(session);
 		const ended = installEnded(await history(session));
 		t.not(ended, undefined, 'bash traced the command after npm install');
-		const firstOpen = frameAt - ended!;
+		const firstOpen = Math.round(frameAt - ended!);
 		t.log(`first open: ${firstOpen} ms from the end of npm install to the app's first screen`);
 		t.true(firstOpen <= 2000, `the app's first screen came ${firstOpen} ms after npm install ended`);
 
