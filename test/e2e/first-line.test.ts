@@ -123,8 +123,7 @@ realTest(tmuxAvailable(), fetchedPackages()).serial(
 		const ended = installEnded(await history(session));
 		t.not(ended, undefined, 'bash traced the command after npm install');
 		const firstOpen = Math.round(frameAt - ended!);
-		t.log(`first open: ${firstOpen} ms from the end of npm install to the app's first screen`);
-		t.true(firstOpen <= 2000, `the app's first screen came ${firstOpen} ms after npm install ended`);
+		t.log(`first open: ${firstOpen} ms from the end of npm install to the app's first screen (load ${os.loadavg()[0]!.toFixed(1)})`);
 
 		await session.type('set +x; clear; command -v machinist; machinist ls');
 		await session.keys('Enter');
@@ -139,7 +138,11 @@ realTest(tmuxAvailable(), fetchedPackages()).serial(
 			direct.push(await open(session, 'node build/cli.cjs'));
 		}
 
-		t.log(`later opens, ms: machinist ${viaLine.join(' ')} (median ${median(viaLine)}); node build/cli.cjs ${direct.join(' ')} (median ${median(direct)})`);
+		t.log(
+			`later opens, ms: machinist ${viaLine.join(' ')} (median ${median(viaLine)}); node build/cli.cjs ${direct.join(' ')} (median ${median(direct)}) (load ${os.loadavg()[0]!.toFixed(1)})`,
+		);
+		// Asserted last, so that a failure still reports every figure.
+		t.true(firstOpen <= 2000, `the app's first screen came ${firstOpen} ms after npm install ended`);
 		t.true(median(viaLine) <= 1.2 * median(direct), `machinist took ${median(viaLine)} ms, build/cli.cjs ${median(direct)} ms (medians)`);
 	},
 );
