@@ -128,7 +128,7 @@ realTest(tmuxAvailable(), fetchedPackages()).serial(
 		await session.type('set +x; clear; command -v machinist; machinist ls');
 		await session.keys('Enter');
 		const listed = await session.waitFor('NAME   ACTIVE   DRIVER   STATE   URL   SWARM   DOCKER   ERRORS');
-		t.true(listed.includes(`\n${path.join(clone, 'bin', 'machinist')}\n`), listed);
+		t.true(listed.split('\n').includes(path.join(clone, 'bin', 'machinist')), `machinist is the clone's bin/machinist:\n${listed}`);
 
 		// Interleaved, so load from elsewhere falls on both alike; the median drops outliers.
 		const viaLine: number[] = [];
