@@ -80,6 +80,8 @@ realTest(tmuxAvailable(), fetchedPackages()).serial(
 			SHELL: '/bin/bash',
 			TERM: 'xterm-256color',
 			PS1: '$ ',
+			// No history file: the shell would write one into HOME as the session ends, while HOME is removed.
+			HISTFILE: '',
 			PATH: [path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'].join(':'),
 			npm_config_cache: path.join(dir, 'npm-cache'),
 			npm_config_offline: 'true',
