@@ -14,7 +14,8 @@
  *   NODE_COMPILE_CACHE moves it, as for Node's own compile cache, which is also turned on where
  *   Node has it (22.1 and later) for the packages and the app.
  * - The app (Ink, React) is not in the packs: it loads, with its own copy of the engine, from
- *   the module tree in build/ when `machinist` opens it.
+ *   its own bundle (build/app.mjs, ES modules, for Ink's top-level await) when `machinist`
+ *   opens it.
  */
 import fs = require('node:fs');
 import Module = require('node:module');

@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url';
 import {runCli} from '../../source/cli/main.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-/** The built command, exactly what `npx machinist` runs (`npm test` builds first). */
+/** The built command, what `machinist` runs (bin/machinist links to it; `npm test` builds first). */
 export const builtCli = path.join(repoRoot, 'build', 'cli.cjs');
 
 export type CliResult = {code: number; stdout: string; stderr: string};
