@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises';
 import type {EC2Client, Instance, _InstanceType} from '@aws-sdk/client-ec2';
 import {MachinistError} from '../errors.js';
 import {boolOption, intOption, listOption, stringOption, type OptionSpec} from '../options.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import {seconds} from '../polling.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import type {Driver, DriverContext, DriverDefinition} from './driver.js';

@@ -4,7 +4,7 @@ import {chmod, copyFile, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 import {boolOption, stringOption, type OptionSpec} from '../options.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import {seconds} from '../polling.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import {DigitalOceanApi, DigitalOceanApiError, defaultApiUrl, isNotFound, type Droplet, type DropletRequest, type Region} from './digitalocean-api.js';

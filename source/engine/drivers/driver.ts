@@ -1,5 +1,5 @@
 // The Driver interface every driver implements, and what a driver kind declares.
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import type {OptionSpec, OptionValue} from '../options.js';
 import type {ProgressSink} from '../progress.js';
 import type {BaseDriverConfig} from '../store/host.js';

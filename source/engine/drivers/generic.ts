@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 import {intOption, stringOption} from '../options.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import {connectToMachine} from '../ssh/connect.js';
 import {IpSshDriver} from './ip-ssh.js';

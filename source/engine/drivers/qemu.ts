@@ -7,7 +7,7 @@ import {promisify} from 'node:util';
 import {MachinistError, errorMessage} from '../errors.js';
 import {ensureImage} from '../images/cache.js';
 import {boolOption, intOption, listOption, stringOption, type OptionSpec} from '../options.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import {writeSeedIso} from '../vm/cidata.js';
 import {type QmpClient, withQmp} from '../vm/qmp.js';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {MachinistError, errorMessage} from '../errors.js';
 import {ensureImage} from '../images/cache.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import {boolOption, intOption, stringOption, type OptionSpec} from '../options.js';
 import {pause} from '../polling.js';
 import {connectToMachine} from '../ssh/connect.js';
