@@ -47,7 +47,7 @@ function onFirstCall<M, K extends keyof M>(load: () => Promise<M>, name: K): M[K
 }
 
 export {machineStates, stateLabel, type MachineState} from './state.js';
-export {driverContext, loadMachine, loadMachines, type Machine} from './machines/machine.js';
+export {driverContext, loadMachine, loadMachines, type Machine} from './machine.js';
 export {createOptionSpecs, type CreateRequest} from './machines/create-options.js';
 export const createMachine = onFirstCall(async () => import('./machines/create.js'), 'createMachine');
 export const powerMachine = onFirstCall(async () => import('./machines/power.js'), 'powerMachine');

@@ -6,7 +6,7 @@ import {errorMessage} from '../errors.js';
 import type {HostRecord} from '../store/host.js';
 import {readNotes} from '../store/notes.js';
 import {stateLabel} from '../state.js';
-import {driverContext, loadMachine, type Machine} from './machine.js';
+import {driverContext, loadMachine, type Machine} from '../machine.js';
 import {queryMachine} from './query.js';
 
 /**

@@ -4,7 +4,7 @@ import {MachinistError} from '../errors.js';
 import {pause} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import type {MachineState} from '../state.js';
-import {driverContext, type Machine} from './machine.js';
+import {driverContext, type Machine} from '../machine.js';
 
 /** docker-machine's wait: 60 polls, 3 s apart. */
 const stateWait = {attempts: 60, intervalMs: 3000};

@@ -6,7 +6,7 @@ import type {HostRecord, SwarmOptions} from '../store/host.js';
 import {readNotes} from '../store/notes.js';
 import type {StoreEntry} from '../store/store.js';
 import type {MachineState} from '../state.js';
-import {driverContext, machineFromHost, type Machine} from './machine.js';
+import {driverContext, machineFromHost, type Machine} from '../machine.js';
 
 /** What `ls`, `active` and the TUI know about one machine after asking it. */
 export type MachineStatus = {
