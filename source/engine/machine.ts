@@ -1,5 +1,6 @@
 // A machine: its stored record, its driver ready to use, its directory; loading one or several.
-import type {Driver, DriverContext, DriverTimings} from './drivers/driver.js';
+import type {DriverContext, DriverTimings} from './driver-context.js';
+import type {Driver} from './drivers/driver.js';
 import {driverFor} from './drivers/registry.js';
 import type {Engine} from './engine.js';
 import {MachinistError, errorMessage} from './errors.js';

@@ -6,7 +6,8 @@ import {boolOption, intOption, listOption, stringOption, type OptionSpec} from '
 import type {MachineState} from '../state.js';
 import {seconds} from '../polling.js';
 import type {BaseDriverConfig} from '../store/host.js';
-import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import type {DriverContext} from '../driver-context.js';
+import type {Driver, DriverDefinition} from './driver.js';
 import {boolField, listField, numberField, pathOption, portProblem, sshLoginOptions, stringField} from './fields.js';
 import {checkUserDataFile, IpSshDriver} from './ip-ssh.js';
 

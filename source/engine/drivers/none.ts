@@ -3,8 +3,9 @@ import {MachinistError, errorMessage} from '../errors.js';
 import {stringOption} from '../options.js';
 import type {MachineState} from '../state.js';
 import type {BaseDriverConfig} from '../store/host.js';
+import type {DriverContext} from '../driver-context.js';
 import {dialProblem} from './dial.js';
-import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import type {Driver, DriverDefinition} from './driver.js';
 import {stringField} from './fields.js';
 
 type NoneConfig = BaseDriverConfig & {URL: string};

@@ -12,7 +12,7 @@ import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
 import {driverContext, loadMachine, type Machine} from '../machine.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
-import {naturalCompare} from '../machines/query.js';
+import {naturalCompare} from '../natural-compare.js';
 import {readNotes, writeNotes, type MachineNotes} from '../store/notes.js';
 import {
 	initSwarm,
