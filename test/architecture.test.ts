@@ -137,6 +137,32 @@ test('no import runs back up inside the engine: each layer imports only the laye
 	t.true(lazyCrossings > 10, `only ${lazyCrossings} lazy imports between layers found`);
 });
 
+test('the engine index exports only what the command line and the app use', async t => {
+	const index = path.join(repoRoot, 'source/engine/index.ts');
+	const exported: string[] = [];
+	for (const statement of ts.createSourceFile(index, await readFile(index, 'utf8'), ts.ScriptTarget.Latest).statements) {
+		if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+			exported.push(...statement.exportClause.elements.map(element => element.name.text));
+		} else if (ts.isVariableStatement(statement) && statement.modifiers?.some(modifier => modifier.kind === ts.SyntaxKind.ExportKeyword)) {
+			exported.push(...statement.declarationList.declarations.flatMap(declaration => (ts.isIdentifier(declaration.name) ? [declaration.name.text] : [])));
+		}
+	}
+
+	const faces = [
+		...(await sourceFiles('source/commands')),
+		...(await sourceFiles('source/tui')),
+		...(await sourceFiles('source/cli')),
+		...(await sourceFiles('source/format')),
+	];
+	const faceText = (await Promise.all([...faces, path.join(repoRoot, 'source/cli.cts')].map(async file => readFile(file, 'utf8')))).join('\n');
+	t.true(exported.length > 40, 'the walk found the exports');
+	t.deepEqual(
+		exported.filter(name => !new RegExp(String.raw`\b${name}\b`).test(faceText)),
+		[],
+		'exported by the engine index but used by no face: tests may import the module itself',
+	);
+});
+
 /** Every module a built file loads when imported: static imports and re-exports, followed. */
 async function staticClosure(entry: string): Promise<{files: Set<string>; packages: Set<string>}> {
 	const files = new Set<string>();

@@ -34,6 +34,16 @@ export const defaultQueryTimeoutMs = 10_000;
 /** Enough parallel queries to hide latency, few enough not to stampede a laptop or an API. */
 export const defaultQueryConcurrency = 16;
 
+/** `status`: what the machine's driver says its state is; throws when the driver cannot tell. */
+export async function machineState(machine: Machine, signal?: AbortSignal): Promise<MachineState> {
+	return machine.driver.getState(driverContext(machine, {signal}));
+}
+
+/** `ip`: the machine's address, as its driver knows it. */
+export async function machineIp(machine: Machine, signal?: AbortSignal): Promise<string> {
+	return machine.driver.getIP(driverContext(machine, {signal}));
+}
+
 export function swarmMasterName(host: HostRecord, hosts: readonly HostRecord[]): string {
 	const swarm = host.HostOptions.SwarmOptions;
 	if (!swarm?.IsSwarm) return '';
