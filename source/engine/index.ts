@@ -4,15 +4,23 @@
  *
  *   machines/    the operations users name: create, start/stop (power), provision, rm, inspect,
  *                asking machines their state (query, ls --filter), the app's poller and runner
- *   access/      reaching a machine from this computer: the TLS connection check and `env`, the
- *                system ssh/scp, Docker CLI contexts, no_proxy
- *   drivers/     one file per driver behind the Driver interface (driver.ts), listed in registry.ts
+ *   swarm/       swarm mode over the Engine API
  *   provision/   turning a Linux host into a TLS-secured Docker host: distribution families,
  *                init systems, dockerd's options
- *   certs/       the CA, client and server certificates: making, checking, reading
- *   ssh/         the SSH client (ssh2): connect, run, upload, wait for sshd, keys, host-key pins
+ *   access/      reaching a machine from this computer: the TLS connection check and `env`, the
+ *                system ssh/scp, Docker CLI contexts, no_proxy
+ *   machine.ts   a stored machine with its driver ready: the handle the layers above act on
+ *   drivers/     one file per driver behind the Driver interface (driver.ts), listed in registry.ts
  *   docker/      the Docker Engine API client over TLS
+ *   certs/       the CA, client and server certificates: making, checking, reading
+ *   engine.ts    the Engine value: the store, the TLS files, the environment
+ *   images/ vm/  the VM image cache; the cloud-init seed, QMP, VBoxManage
+ *   ssh/         the SSH client (ssh2): connect, run, upload, wait for sshd, keys, host-key pins
  *   store/       MACHINE_STORAGE_PATH (config.json records, locks, notes) and the app's preferences
+ *   *.ts         what every layer shares: errors, options, progress, polling, programs, machine
+ *                states, the driver context and SSH details, the order of names
+ *
+ * Each layer imports only those listed below it (test/architecture.test.ts holds the table).
  *
  * Start-up cost matters (`env` and `ls -q` run in prompts and scripts): importing this module must
  * not load node-forge, ssh2, a cloud SDK or conf (they load inside the functions that need them),
