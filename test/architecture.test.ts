@@ -73,11 +73,13 @@ const engineLayers: Readonly<Record<string, readonly string[]>> = {
 	docker: ['base', 'certs'],
 	drivers: ['base', 'store', 'ssh', 'images', 'vm'],
 	machine: ['base', 'store', 'engine', 'drivers'],
-	access: ['base', 'store', 'ssh', 'engine', 'certs', 'docker', 'drivers', 'machine'],
-	provision: ['base', 'store', 'ssh', 'engine', 'certs', 'drivers', 'machine', 'access'],
-	swarm: ['base', 'store', 'engine', 'docker', 'drivers', 'machine', 'access'],
-	machines: ['base', 'store', 'ssh', 'images', 'vm', 'engine', 'certs', 'docker', 'drivers', 'machine', 'access', 'provision', 'swarm'],
-	index: ['base', 'store', 'ssh', 'images', 'vm', 'engine', 'certs', 'docker', 'drivers', 'machine', 'access', 'provision', 'swarm', 'machines'],
+	// Above the drivers, a driver is reached through the machine handle (machine.ts) only; the VM
+	// parts and the image cache are the drivers' own business.
+	access: ['base', 'store', 'ssh', 'engine', 'certs', 'docker', 'machine'],
+	provision: ['base', 'store', 'ssh', 'engine', 'certs', 'machine', 'access'],
+	swarm: ['base', 'store', 'engine', 'docker', 'machine', 'access'],
+	machines: ['base', 'store', 'ssh', 'engine', 'certs', 'docker', 'drivers', 'machine', 'access', 'provision', 'swarm'],
+	index: ['base', 'store', 'ssh', 'engine', 'certs', 'docker', 'drivers', 'machine', 'access', 'provision', 'swarm', 'machines'],
 };
 
 function engineLayer(relative: string): string {
