@@ -1,6 +1,7 @@
 import {readFile, readdir} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
+import ts from 'typescript';
 import {repoRoot} from './helpers/cli.js';
 
 async function sourceFiles(dir: string): Promise<string[]> {
@@ -46,6 +47,122 @@ test('the command line and the app reach the engine only through engine/index.js
 			t.is(target, 'index.js', `${where} imports ${specifier}: import it from the engine's index.js instead`);
 		}
 	}
+});
+
+/**
+ * The engine's layers, lowest first: which layer each may import besides itself. A folder is one
+ * layer; of the files at the engine's root, index.ts (the front door), engine.ts (the Engine value:
+ * the store, TLS paths, environment) and machine.ts (a stored machine with its driver ready, the
+ * handle access, provision, swarm and machines act on) have rows of their own, and every other one
+ * is `base`: the types and helpers every layer shares (errors, options, progress, polling, programs,
+ * machine states, the driver context and SSH details).
+ *
+ * Type-only imports obey the table too: a type names another layer's contract, so an upward type
+ * import ties the lower layer to the upper one as surely as a call does (it is how every driver
+ * came to depend on machines/), even though it costs nothing at run time. Lazy `import()` obeys it
+ * too: loading late hides a cycle from the loader, not from the reader.
+ */
+const engineLayers: Readonly<Record<string, readonly string[]>> = {
+	base: [],
+	store: ['base'],
+	ssh: ['base'],
+	images: ['base'],
+	vm: ['base'],
+	engine: ['base', 'store'],
+	certs: ['base', 'store', 'engine'],
+	docker: ['base', 'certs'],
+	drivers: ['base', 'store', 'ssh', 'images', 'vm'],
+	machine: ['base', 'store', 'engine', 'drivers'],
+	// Above the drivers, a driver is reached through the machine handle (machine.ts) only; the VM
+	// parts and the image cache are the drivers' own business.
+	access: ['base', 'store', 'ssh', 'engine', 'certs', 'docker', 'machine'],
+	provision: ['base', 'store', 'ssh', 'engine', 'certs', 'machine', 'access'],
+	swarm: ['base', 'store', 'engine', 'docker', 'machine', 'access'],
+	machines: ['base', 'store', 'ssh', 'engine', 'certs', 'docker', 'drivers', 'machine', 'access', 'provision', 'swarm'],
+	index: ['base', 'store', 'ssh', 'engine', 'certs', 'docker', 'drivers', 'machine', 'access', 'provision', 'swarm', 'machines'],
+};
+
+function engineLayer(relative: string): string {
+	const [first, ...rest] = relative.split(path.sep);
+	if (rest.length > 0) return first!;
+	return {'index.ts': 'index', 'engine.ts': 'engine', 'machine.ts': 'machine'}[first!] ?? 'base';
+}
+
+/** Every module specifier a file names: static imports, `export … from`, `import()` and `import('…').Type`, type-only ones included. */
+function importedSpecifiers(file: string, text: string): Array<{specifier: string; lazy: boolean}> {
+	const found: Array<{specifier: string; lazy: boolean}> = [];
+	const visit = (node: ts.Node): void => {
+		if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+			found.push({specifier: node.moduleSpecifier.text, lazy: false});
+		} else if (
+			ts.isCallExpression(node) &&
+			node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+			node.arguments[0] &&
+			ts.isStringLiteral(node.arguments[0])
+		) {
+			found.push({specifier: node.arguments[0].text, lazy: true});
+		} else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+			found.push({specifier: node.argument.literal.text, lazy: false});
+		}
+
+		ts.forEachChild(node, visit);
+	};
+
+	visit(ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS));
+	return found;
+}
+
+test('no import runs back up inside the engine: each layer imports only the layers below it, lazy and type-only imports included', async t => {
+	const engineDir = path.join(repoRoot, 'source/engine');
+	const upward: string[] = [];
+	let crossings = 0;
+	let lazyCrossings = 0;
+	for (const file of await sourceFiles('source/engine')) {
+		const from = engineLayer(path.relative(engineDir, file));
+		const allowed = engineLayers[from];
+		t.truthy(allowed, `${path.relative(repoRoot, file)} is in no layer: give its folder a row in engineLayers`);
+		for (const {specifier, lazy} of importedSpecifiers(file, await readFile(file, 'utf8'))) {
+			if (!specifier.startsWith('.')) continue;
+			const target = path.relative(engineDir, path.resolve(path.dirname(file), specifier));
+			const to = engineLayer(target);
+			if (to === from) continue;
+			crossings++;
+			if (lazy) lazyCrossings++;
+			if (!allowed?.includes(to)) upward.push(`${path.relative(repoRoot, file)} (${from}) imports ${specifier} (${to})`);
+		}
+	}
+
+	t.deepEqual(upward, [], 'each layer may import only the layers its row in engineLayers names');
+
+	// The walk must see the imports it judges, the lazy ones (index.ts loads operations on first call) too.
+	t.true(crossings > 100, `only ${crossings} imports between layers found`);
+	t.true(lazyCrossings > 10, `only ${lazyCrossings} lazy imports between layers found`);
+});
+
+test('the engine index exports only what the command line and the app use', async t => {
+	const index = path.join(repoRoot, 'source/engine/index.ts');
+	const exported: string[] = [];
+	for (const statement of ts.createSourceFile(index, await readFile(index, 'utf8'), ts.ScriptTarget.Latest).statements) {
+		if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+			exported.push(...statement.exportClause.elements.map(element => element.name.text));
+		} else if (ts.isVariableStatement(statement) && statement.modifiers?.some(modifier => modifier.kind === ts.SyntaxKind.ExportKeyword)) {
+			exported.push(...statement.declarationList.declarations.flatMap(declaration => (ts.isIdentifier(declaration.name) ? [declaration.name.text] : [])));
+		}
+	}
+
+	const faces = [
+		...(await sourceFiles('source/commands')),
+		...(await sourceFiles('source/tui')),
+		...(await sourceFiles('source/cli')),
+		...(await sourceFiles('source/format')),
+	];
+	const faceText = (await Promise.all([...faces, path.join(repoRoot, 'source/cli.cts')].map(async file => readFile(file, 'utf8')))).join('\n');
+	t.true(exported.length > 40, 'the walk found the exports');
+	t.deepEqual(
+		exported.filter(name => !new RegExp(String.raw`\b${name}\b`).test(faceText)),
+		[],
+		'exported by the engine index but used by no face: tests may import the module itself',
+	);
 });
 
 /** Every module a built file loads when imported: static imports and re-exports, followed. */

@@ -1,5 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {driverContext, errorMessage, loadMachines, MachinistError} from '../engine/index.js';
+import {errorMessage, loadMachines, machineIp, MachinistError} from '../engine/index.js';
 import {multiTarget} from './targets.js';
 
 const ip: Command = {
@@ -7,7 +7,7 @@ const ip: Command = {
 	flags: [],
 	async run(input) {
 		const machines = await loadMachines(input.engine, await multiTarget(input));
-		const answers = await Promise.allSettled(machines.map(async machine => machine.driver.getIP(driverContext(machine))));
+		const answers = await Promise.allSettled(machines.map(async machine => machineIp(machine)));
 		const errors: string[] = [];
 		for (const answer of answers) {
 			if (answer.status === 'fulfilled') input.terminal.stdout.write(`${answer.value}\n`);

@@ -1,5 +1,5 @@
 import type {Command} from '../cli/command.js';
-import {driverContext, errorMessage, loadMachine, MachinistError, stateLabel} from '../engine/index.js';
+import {errorMessage, loadMachine, machineState, MachinistError, stateLabel} from '../engine/index.js';
 import {singleTarget} from './targets.js';
 
 const status: Command = {
@@ -8,7 +8,7 @@ const status: Command = {
 	async run(input) {
 		const machine = await loadMachine(input.engine, await singleTarget(input));
 		try {
-			const state = await machine.driver.getState(driverContext(machine));
+			const state = await machineState(machine);
 			input.terminal.stdout.write(`${stateLabel(state)}\n`);
 		} catch (error) {
 			throw new MachinistError(`error getting state for host ${machine.name}: ${errorMessage(error)}`);

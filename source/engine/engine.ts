@@ -1,6 +1,6 @@
 // The Engine value every engine call takes: store, global TLS files, environment, program name.
 import path from 'node:path';
-import type {DriverTimings} from './drivers/driver.js';
+import type {DriverTimings} from './driver-context.js';
 import {defaultCertPaths, type CertPaths} from './store/host.js';
 import {Store, defaultStorePath} from './store/store.js';
 

@@ -4,15 +4,23 @@
  *
  *   machines/    the operations users name: create, start/stop (power), provision, rm, inspect,
  *                asking machines their state (query, ls --filter), the app's poller and runner
- *   access/      reaching a machine from this computer: the TLS connection check and `env`, the
- *                system ssh/scp, Docker CLI contexts, no_proxy
- *   drivers/     one file per driver behind the Driver interface (driver.ts), listed in registry.ts
+ *   swarm/       swarm mode over the Engine API
  *   provision/   turning a Linux host into a TLS-secured Docker host: distribution families,
  *                init systems, dockerd's options
- *   certs/       the CA, client and server certificates: making, checking, reading
- *   ssh/         the SSH client (ssh2): connect, run, upload, wait for sshd, keys, host-key pins
+ *   access/      reaching a machine from this computer: the TLS connection check and `env`, the
+ *                system ssh/scp, Docker CLI contexts, no_proxy
+ *   machine.ts   a stored machine with its driver ready: the handle the layers above act on
+ *   drivers/     one file per driver behind the Driver interface (driver.ts), listed in registry.ts
  *   docker/      the Docker Engine API client over TLS
+ *   certs/       the CA, client and server certificates: making, checking, reading
+ *   engine.ts    the Engine value: the store, the TLS files, the environment
+ *   images/ vm/  the VM image cache; the cloud-init seed, QMP, VBoxManage
+ *   ssh/         the SSH client (ssh2): connect, run, upload, wait for sshd, keys, host-key pins
  *   store/       MACHINE_STORAGE_PATH (config.json records, locks, notes) and the app's preferences
+ *   *.ts         what every layer shares: errors, options, progress, polling, programs, machine
+ *                states, the driver context and SSH details, the order of names
+ *
+ * Each layer imports only those listed below it (test/architecture.test.ts holds the table).
  *
  * Start-up cost matters (`env` and `ls -q` run in prompts and scripts): importing this module must
  * not load node-forge, ssh2, a cloud SDK or conf (they load inside the functions that need them),
@@ -20,10 +28,9 @@
  * first call, so every other command starts without them.
  */
 export {createEngine, type Engine, type EngineSettings} from './engine.js';
-export {MachineNotFoundError, MachinistError, errorMessage, exitCodes} from './errors.js';
+export {MachineNotFoundError, MachinistError, errorMessage} from './errors.js';
 export {
 	boolOption,
-	checkOptions,
 	intOption,
 	listOption,
 	parseGoBool,
@@ -31,11 +38,10 @@ export {
 	resolveOptions,
 	stringOption,
 	type OptionSpec,
-	type OptionType,
 	type OptionValue,
 	type OptionValues,
 } from './options.js';
-export {ignoreProgress, type ProgressEvent, type ProgressSink} from './progress.js';
+export type {ProgressEvent, ProgressSink} from './progress.js';
 export {findProgram, runProgram} from './programs.js';
 
 /** A function of a module that loads on the function's first call. */
@@ -46,12 +52,11 @@ function onFirstCall<M, K extends keyof M>(load: () => Promise<M>, name: K): M[K
 	}) as M[K];
 }
 
-export {machineStates, stateLabel, type MachineState} from './machines/state.js';
-export {driverContext, loadMachine, loadMachines, type Machine} from './machines/machine.js';
+export {stateLabel, type MachineState} from './state.js';
+export {loadMachine, loadMachines, type Machine} from './machine.js';
 export {createOptionSpecs, type CreateRequest} from './machines/create-options.js';
 export const createMachine = onFirstCall(async () => import('./machines/create.js'), 'createMachine');
 export const powerMachine = onFirstCall(async () => import('./machines/power.js'), 'powerMachine');
-export const waitForState = onFirstCall(async () => import('./machines/power.js'), 'waitForState');
 export type {PowerAction} from './machines/power.js';
 export const addPortForward = onFirstCall(async () => import('./machines/ports.js'), 'addPortForward');
 export const removeMachine = onFirstCall(async () => import('./machines/remove.js'), 'removeMachine');
@@ -61,8 +66,9 @@ export const upgradeMachine = onFirstCall(async () => import('./machines/provisi
 export const inspectMachine = onFirstCall(async () => import('./machines/inspect.js'), 'inspectMachine');
 export const machineDetails = onFirstCall(async () => import('./machines/inspect.js'), 'machineDetails');
 export type {CertificateSummary, MachineDetails} from './machines/inspect.js';
-export {activeMachine, naturalCompare, queryMachine, queryMachines, type MachineStatus, type QueryOptions} from './machines/query.js';
-export {matchesRecordFilters, matchesStateFilter, parseFilters, recordFilter, type MachineFilters} from './machines/filters.js';
+export {activeMachine, machineIp, machineState, queryMachines, type MachineStatus} from './machines/query.js';
+export {naturalCompare} from './natural-compare.js';
+export {matchesStateFilter, parseFilters, recordFilter} from './machines/filters.js';
 export {StatusPoller, type MachineRow, type PollerOptions} from './machines/poller.js';
 export {OperationRunner, type Operation, type OperationKind} from './machines/runner.js';
 
@@ -74,7 +80,6 @@ export const removalWarnings = onFirstCall(async () => import('./swarm/cluster.j
 export type {ClusterNode, ClusterView} from './swarm/cluster.js';
 
 // Loaded on first call: the connection check brings node:tls, which `ls -q` never needs.
-export const checkConnection = onFirstCall(async () => import('./access/connection.js'), 'checkConnection');
 export const connectionConfig = onFirstCall(async () => import('./access/connection.js'), 'connectionConfig');
 export const dockerEnvironment = onFirstCall(async () => import('./access/connection.js'), 'dockerEnvironment');
 export const dockerVersion = onFirstCall(async () => import('./access/connection.js'), 'dockerVersion');
@@ -88,12 +93,12 @@ export type {SshTarget} from './access/ssh.js';
 export const writeDockerContext = onFirstCall(async () => import('./access/docker-context.js'), 'writeDockerContext');
 export {noProxyVariableName} from './access/no-proxy.js';
 
-export const bootstrapCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'bootstrapCertificates');
 export const rotateClientCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'rotateClientCertificates');
 export {driverNames, loadDriverDefinition} from './drivers/registry.js';
-export type {Driver, DriverContext, DriverDefinition, DriverTimings, SshDetails} from './drivers/driver.js';
+export type {Driver} from './drivers/driver.js';
+export type {DriverTimings} from './driver-context.js';
 export {shellQuote} from './ssh/quote.js';
-export {assertUsableMachineName, isValidMachineName, type HostRecord} from './store/host.js';
+export {assertUsableMachineName, isValidMachineName} from './store/host.js';
 export {rsyncShellWord, sshfsOption} from './access/program-args.js';
 export {goJson, serializeHost} from './store/store.js';
-export {openPreferences, preferenceDefaults, type Preferences} from './store/preferences.js';
+export {openPreferences, type Preferences} from './store/preferences.js';

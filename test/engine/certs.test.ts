@@ -10,13 +10,13 @@ import forge from 'node-forge';
 import {TlsCheckError, checkTlsConnection} from '../../source/engine/certs/check.js';
 import {
 	type CertificatePair,
-	bootstrapCertificates,
+	ensureCertificateFiles,
 	certificateUser,
 	generateCa,
 	generateServerCertificate,
 	generateSignedCert,
 	positiveSerialHex,
-	rotateClientCertificates,
+	replaceCertificateFiles,
 	validityPeriod,
 } from '../../source/engine/certs/generate.js';
 import {certificateProblems, formatIp, ipToBytes, parseSubjectAltName, readCertificateInfo} from '../../source/engine/certs/inspect.js';
@@ -220,7 +220,7 @@ async function mode(file: string): Promise<number> {
 test('bootstrap creates the CA and client certificate once, with private modes', async t => {
 	const dir = await temporaryDir(t);
 	const paths = certsPaths(dir);
-	const created = await bootstrapCertificates(paths, 'alice');
+	const created = await ensureCertificateFiles(paths, 'alice');
 	t.deepEqual(created, [
 		{kind: 'ca', path: paths.caCert},
 		{kind: 'client', path: paths.clientCert},
@@ -238,7 +238,7 @@ test('bootstrap creates the CA and client certificate once, with private modes',
 	t.true(certificateProblems(clientPem, caPem).chainsToCa);
 	t.regex(await readFile(paths.caKey, 'utf8'), /^-----BEGIN RSA PRIVATE KEY-----/);
 
-	t.deepEqual(await bootstrapCertificates(paths, 'alice'), []);
+	t.deepEqual(await ensureCertificateFiles(paths, 'alice'), []);
 	t.is(await readFile(paths.caCert, 'utf8'), caPem);
 	t.is(await readFile(paths.clientCert, 'utf8'), clientPem);
 	t.deepEqual(
@@ -252,11 +252,11 @@ test('bootstrap replaces an expired CA, and then the client certificate too', as
 	const dir = await temporaryDir(t);
 	const paths = certsPaths(dir);
 	const fourYearsAgo = new Date(Date.now() - 4 * 365 * 86_400_000);
-	t.is((await bootstrapCertificates(paths, 'alice', fourYearsAgo)).length, 2);
+	t.is((await ensureCertificateFiles(paths, 'alice', fourYearsAgo)).length, 2);
 	const oldCa = await readFile(paths.caCert, 'utf8');
 	t.true(certificateProblems(oldCa, oldCa).expired);
 
-	const created = await bootstrapCertificates(paths, 'alice');
+	const created = await ensureCertificateFiles(paths, 'alice');
 	t.deepEqual(
 		created.map(item => item.kind),
 		['ca', 'client'],
@@ -272,7 +272,7 @@ test('bootstrap replaces an expired CA, and then the client certificate too', as
 test('bootstrap replaces only an expired or missing client certificate when the CA is fine', async t => {
 	const dir = await temporaryDir(t);
 	const paths = certsPaths(dir);
-	await bootstrapCertificates(paths, 'alice');
+	await ensureCertificateFiles(paths, 'alice');
 	const caPem = await readFile(paths.caCert, 'utf8');
 	const caKey = await readFile(paths.caKey, 'utf8');
 	const expired = await generateSignedCert({
@@ -282,7 +282,7 @@ test('bootstrap replaces only an expired or missing client certificate when the 
 		now: new Date('2019-01-01T00:00:00Z'),
 	});
 	await writeFile(paths.clientCert, expired.certPem);
-	t.deepEqual(await bootstrapCertificates(paths, 'alice'), [{kind: 'client', path: paths.clientCert}]);
+	t.deepEqual(await ensureCertificateFiles(paths, 'alice'), [{kind: 'client', path: paths.clientCert}]);
 	t.is(await readFile(paths.caCert, 'utf8'), caPem);
 	t.false(certificateProblems(await readFile(paths.clientCert, 'utf8'), caPem).expired);
 });
@@ -290,20 +290,20 @@ test('bootstrap replaces only an expired or missing client certificate when the 
 test('bootstrap refuses to overwrite a file that is not a certificate', async t => {
 	const dir = await temporaryDir(t);
 	const paths = certsPaths(dir);
-	await bootstrapCertificates(paths, 'alice');
+	await ensureCertificateFiles(paths, 'alice');
 	await writeFile(paths.caCert, 'not a certificate');
-	await t.throwsAsync(bootstrapCertificates(paths, 'alice'), {instanceOf: MachinistError, message: /ca\.pem is not a valid certificate/});
+	await t.throwsAsync(ensureCertificateFiles(paths, 'alice'), {instanceOf: MachinistError, message: /ca\.pem is not a valid certificate/});
 });
 
-test('rotateClientCertificates always makes a new CA and client certificate', async t => {
+test('replaceCertificateFiles always makes a new CA and client certificate', async t => {
 	const dir = await temporaryDir(t);
 	const paths = certsPaths(dir);
-	await bootstrapCertificates(paths, 'alice');
+	await ensureCertificateFiles(paths, 'alice');
 	const oldCa = await readFile(paths.caCert, 'utf8');
 	const oldCaKey = await readFile(paths.caKey, 'utf8');
 	const oldClient = await readFile(paths.clientCert, 'utf8');
 
-	t.deepEqual(await rotateClientCertificates(paths, 'alice'), [
+	t.deepEqual(await replaceCertificateFiles(paths, 'alice'), [
 		{kind: 'ca', path: paths.caCert},
 		{kind: 'client', path: paths.clientCert},
 	]);
@@ -320,7 +320,7 @@ test('rotateClientCertificates always makes a new CA and client certificate', as
 test('generateServerCertificate signs with the CA on disk and writes a private key', async t => {
 	const dir = await temporaryDir(t);
 	const paths = certsPaths(dir);
-	await bootstrapCertificates(paths, 'alice');
+	await ensureCertificateFiles(paths, 'alice');
 	const machine = path.join(dir, 'machines', 'm1');
 	await generateServerCertificate({
 		caCertPath: paths.caCert,

@@ -1,6 +1,7 @@
 import test from 'ava';
 import qemu from '../../source/engine/drivers/qemu.js';
-import {createEngine, createMachine, driverContext, loadMachine} from '../../source/engine/index.js';
+import {createEngine, createMachine, loadMachine} from '../../source/engine/index.js';
+import {driverContext} from '../../source/engine/machine.js';
 import {sshConnectOptions} from '../../source/engine/ssh/connect.js';
 import {baseDriverConfig} from '../../source/engine/store/host.js';
 import {temporaryDir} from '../helpers/store.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {TlsCheckError, checkTlsConnection} from '../../source/engine/certs/check.js';
-import {type CertificatePair, bootstrapCertificates, generateCa, generateServerCertificate, generateSignedCert} from '../../source/engine/certs/generate.js';
+import {type CertificatePair, ensureCertificateFiles, generateCa, generateServerCertificate, generateSignedCert} from '../../source/engine/certs/generate.js';
 import {DockerApiError, DockerClient, DockerConnectionError, closeDockerAgents} from '../../source/engine/docker/client.js';
 import {MachinistError} from '../../source/engine/errors.js';
 import {type RunningDockerd, dockerdAvailable, startDockerd} from '../helpers/dockerd.js';
@@ -261,7 +261,7 @@ async function bootstrapStore(t: ExecutionContext): Promise<Store> {
 		clientCert: path.join(certs, 'cert.pem'),
 		clientKey: path.join(certs, 'key.pem'),
 	};
-	t.is((await bootstrapCertificates(store, 'alice')).length, 2);
+	t.is((await ensureCertificateFiles(store, 'alice')).length, 2);
 	return store;
 }
 

@@ -1,16 +1,8 @@
 import net from 'node:net';
 import test from 'ava';
-import {
-	createEngine,
-	createMachine,
-	type HostRecord,
-	matchesRecordFilters,
-	matchesStateFilter,
-	naturalCompare,
-	parseFilters,
-	queryMachines,
-} from '../../source/engine/index.js';
-import {authOptionsFor, defaultCertPaths, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
+import {createEngine, createMachine, matchesStateFilter, naturalCompare, parseFilters, queryMachines} from '../../source/engine/index.js';
+import {matchesRecordFilters} from '../../source/engine/machines/filters.js';
+import {authOptionsFor, defaultCertPaths, defaultEngineOptions, defaultSwarmOptions, type HostRecord} from '../../source/engine/store/host.js';
 import {Store} from '../../source/engine/store/store.js';
 import {dockerMachineStore, temporaryDir} from '../helpers/store.js';
 

@@ -11,7 +11,8 @@ import net from 'node:net';
 import path from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
-import {bootstrapCertificates, createEngine, type Engine} from '../../source/engine/index.js';
+import {createEngine, type Engine} from '../../source/engine/index.js';
+import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
 import {waitFor} from './wait.js';
 
 export type RunningDockerd = {

@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises';
 import tls from 'node:tls';
 import type {ExecutionContext} from 'ava';
-import {bootstrapCertificates, generateSignedCert} from '../../source/engine/certs/generate.js';
+import {ensureCertificateFiles, generateSignedCert} from '../../source/engine/certs/generate.js';
 import {defaultCertPaths} from '../../source/engine/store/host.js';
 
 /**
@@ -11,7 +11,7 @@ import {defaultCertPaths} from '../../source/engine/store/host.js';
  */
 export async function tlsDaemon(t: ExecutionContext, store: string, issuedAt?: Date): Promise<string> {
 	const paths = defaultCertPaths(store);
-	await bootstrapCertificates(paths, 'tester', issuedAt);
+	await ensureCertificateFiles(paths, 'tester', issuedAt);
 	const ca = {certPem: await readFile(paths.caCert, 'utf8'), keyPem: await readFile(paths.caKey, 'utf8')};
 	const server = await generateSignedCert({org: 'tester.daemon', ca, kind: 'server', hosts: ['127.0.0.1']});
 	const listener = tls.createServer({cert: server.certPem, key: server.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true}, socket => {

@@ -6,7 +6,7 @@ import {certificateProblems} from '../certs/inspect.js';
 import type {DockerClient, DockerVersion} from '../docker/client.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
-import {driverContext, type Machine} from '../machines/machine.js';
+import {driverContext, type Machine} from '../machine.js';
 import type {HostRecord, SwarmOptions} from '../store/host.js';
 import {privateFileMode, writeFileAtomic} from '../store/files.js';
 import {noProxyVariable} from './no-proxy.js';

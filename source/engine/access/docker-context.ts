@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type {Engine} from '../engine.js';
 import {writeFileAtomic} from '../store/files.js';
-import type {Machine} from '../machines/machine.js';
+import type {Machine} from '../machine.js';
 import {checkConnection} from './connection.js';
 
 /**

@@ -1,8 +1,8 @@
 // A person's SSH into a machine: the system ssh/scp/rsync arguments with pinned host keys.
 import type {Engine} from '../engine.js';
 import {MachinistError} from '../errors.js';
-import {driverContext, type Machine} from '../machines/machine.js';
-import type {SshDetails} from '../drivers/driver.js';
+import {driverContext, type Machine} from '../machine.js';
+import type {SshDetails} from '../driver-context.js';
 import type {SshClient} from '../ssh/client.js';
 import {knownHostsFileOf, sshConnectOptions} from '../ssh/connect.js';
 import {sshOptionPath} from '../ssh/hostkeys.js';

@@ -19,14 +19,14 @@ function reportCreated(created: ReadonlyArray<{kind: 'ca' | 'client'; path: stri
 export async function bootstrapCertificates(engine: Engine, progress: ProgressSink = ignoreProgress): Promise<void> {
 	const certs = await import('../certs/generate.js');
 	// Two creates at once must not pair one's CA key with the other's CA certificate.
-	const created = await engine.store.withLock(certificatesLock, async () => certs.bootstrapCertificates(engine.certPaths, certificateUser(engine.env)));
+	const created = await engine.store.withLock(certificatesLock, async () => certs.ensureCertificateFiles(engine.certPaths, certificateUser(engine.env)));
 	reportCreated(created, progress);
 }
 
 /** regenerate-certs --client-certs: a new CA and client certificate, even if the old are valid (#4397). */
 export async function rotateClientCertificates(engine: Engine, progress: ProgressSink = ignoreProgress): Promise<void> {
 	const certs = await import('../certs/generate.js');
-	const created = await engine.store.withLock(certificatesLock, async () => certs.rotateClientCertificates(engine.certPaths, certificateUser(engine.env)));
+	const created = await engine.store.withLock(certificatesLock, async () => certs.replaceCertificateFiles(engine.certPaths, certificateUser(engine.env)));
 	reportCreated(created, progress);
 }
 

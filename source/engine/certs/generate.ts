@@ -304,7 +304,7 @@ async function createClient(paths: ClientCertificatePaths, user: string, ca: Cer
  * client cert from the old CA would be rejected by every new machine). Returns what it created,
  * in order, so the CLI can print "Creating CA: ..." lines.
  */
-export async function bootstrapCertificates(paths: ClientCertificatePaths, user: string, now?: Date): Promise<CreatedCertificate[]> {
+export async function ensureCertificateFiles(paths: ClientCertificatePaths, user: string, now?: Date): Promise<CreatedCertificate[]> {
 	const at = now ?? new Date();
 	const created: CreatedCertificate[] = [];
 	let ca: CertificatePair | undefined;
@@ -326,7 +326,7 @@ export async function bootstrapCertificates(paths: ClientCertificatePaths, user:
  * `regenerate-certs --client-certs`: always make a new CA and client certificate. docker-machine
  * ran the bootstrap here, which does nothing while the old ones are valid (issue #4397).
  */
-export async function rotateClientCertificates(paths: ClientCertificatePaths, user: string, now?: Date): Promise<CreatedCertificate[]> {
+export async function replaceCertificateFiles(paths: ClientCertificatePaths, user: string, now?: Date): Promise<CreatedCertificate[]> {
 	const ca = await createCa(paths, user, now);
 	await createClient(paths, user, ca, now);
 	return [

@@ -3,10 +3,11 @@ import {readFile} from 'node:fs/promises';
 import type {EC2Client, Instance, _InstanceType} from '@aws-sdk/client-ec2';
 import {MachinistError} from '../errors.js';
 import {boolOption, intOption, listOption, stringOption, type OptionSpec} from '../options.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import {seconds} from '../polling.js';
 import type {BaseDriverConfig} from '../store/host.js';
-import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import type {DriverContext} from '../driver-context.js';
+import type {Driver, DriverDefinition} from './driver.js';
 import {boolField, listField, numberField, pathOption, portProblem, sshLoginOptions, stringField} from './fields.js';
 import {checkUserDataFile, IpSshDriver} from './ip-ssh.js';
 

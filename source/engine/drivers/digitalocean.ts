@@ -4,11 +4,12 @@ import {chmod, copyFile, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 import {boolOption, stringOption, type OptionSpec} from '../options.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import {seconds} from '../polling.js';
 import type {BaseDriverConfig} from '../store/host.js';
+import type {DriverContext} from '../driver-context.js';
 import {DigitalOceanApi, DigitalOceanApiError, defaultApiUrl, isNotFound, type Droplet, type DropletRequest, type Region} from './digitalocean-api.js';
-import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import type {Driver, DriverDefinition} from './driver.js';
 import {boolField, numberField, pathOption, portProblem, sshLoginOptions, stringField} from './fields.js';
 import {checkUserDataFile, IpSshDriver} from './ip-ssh.js';
 

@@ -1,52 +1,11 @@
 // The Driver interface every driver implements, and what a driver kind declares.
-import type {MachineState} from '../machines/state.js';
+import type {DriverContext, SshDetails} from '../driver-context.js';
+import type {MachineState} from '../state.js';
 import type {OptionSpec, OptionValue} from '../options.js';
-import type {ProgressSink} from '../progress.js';
 import type {BaseDriverConfig} from '../store/host.js';
-
-/**
- * Waits a face may shorten (the command line takes them from MACHINIST_<DRIVER>_… variables,
- * which tests set); each one unset is the driver's own default. The engine reads no environment
- * variables for them.
- */
-export type DriverTimings = {
-	/** How long a new or started host may take to be running with an address. */
-	readyTimeoutMs?: number;
-	/** How long provisioning waits for SSH on a new host. */
-	sshWaitMs?: number;
-	/** The pause between two polls of a cloud API. */
-	pollIntervalMs?: number;
-	/** A local VM: how long an accelerated guest may take to print its first kernel line before tcg is tried. */
-	accelProbeMs?: number;
-	/** A local VM: how long an ACPI power-down may take before the VM is killed. */
-	stopTimeoutMs?: number;
-	/** How long provisioning lets the init system restart dockerd (a VM under TCG takes minutes). */
-	dockerRestartMs?: number;
-	/** How long start and restart wait for the machine's Docker to answer. */
-	dockerWaitMs?: number;
-};
-
-/** What a driver call may need beyond its own config. */
-export type DriverContext = {
-	/** The machine's directory in the store (keys, certs). */
-	machineDir: string;
-	/** The engine's environment (PATH, proxies, the ssh agent, XDG_RUNTIME_DIR), as the face gave it. */
-	env: NodeJS.ProcessEnv;
-	signal?: AbortSignal;
-	progress?: ProgressSink;
-	timings?: DriverTimings;
-};
 
 /** A TCP port on 127.0.0.1 forwarded into a local VM. */
 export type PortForward = {host: number; guest: number};
-
-export type SshDetails = {
-	host: string;
-	port: number;
-	user: string;
-	/** Empty: use the agent or the user's default identities. */
-	keyPath: string;
-};
 
 /**
  * One machine's driver: how to make, reach, power and remove the host. It owns the `Driver`

@@ -4,12 +4,13 @@ import net from 'node:net';
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
 import {intOption, stringOption} from '../options.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import {connectToMachine} from '../ssh/connect.js';
+import type {DriverContext} from '../driver-context.js';
 import {IpSshDriver} from './ip-ssh.js';
 import {numberField, pathOption, portProblem, stringField} from './fields.js';
-import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import type {Driver, DriverDefinition} from './driver.js';
 import {dialProblem} from './dial.js';
 
 type GenericConfig = BaseDriverConfig & {EnginePort: number; SSHKey: string};

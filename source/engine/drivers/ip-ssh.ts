@@ -2,10 +2,10 @@
 // SSH details, log lines, cloud user data, and polling with the timings the face passed in.
 import {stat} from 'node:fs/promises';
 import {MachinistError} from '../errors.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import {pollUntil, type PollOptions} from '../polling.js';
 import type {BaseDriverConfig} from '../store/host.js';
-import type {DriverContext, SshDetails} from './driver.js';
+import type {DriverContext, SshDetails} from '../driver-context.js';
 
 /** docker-machine polled cloud APIs every second: well inside their rate limits. */
 const cloudPollIntervalMs = 1000;

@@ -1,6 +1,6 @@
 // The stand-in for a driver this program does not have.
 import {MachinistError} from '../errors.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import type {HostRecord} from '../store/host.js';
 import type {Driver} from './driver.js';
 

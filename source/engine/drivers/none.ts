@@ -1,10 +1,11 @@
 // The none driver: a Docker daemon that already exists, reached by URL.
 import {MachinistError, errorMessage} from '../errors.js';
 import {stringOption} from '../options.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import type {BaseDriverConfig} from '../store/host.js';
+import type {DriverContext} from '../driver-context.js';
 import {dialProblem} from './dial.js';
-import type {Driver, DriverContext, DriverDefinition} from './driver.js';
+import type {Driver, DriverDefinition} from './driver.js';
 import {stringField} from './fields.js';
 
 type NoneConfig = BaseDriverConfig & {URL: string};

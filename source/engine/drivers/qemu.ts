@@ -7,13 +7,14 @@ import {promisify} from 'node:util';
 import {MachinistError, errorMessage} from '../errors.js';
 import {ensureImage} from '../images/cache.js';
 import {boolOption, intOption, listOption, stringOption, type OptionSpec} from '../options.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import type {BaseDriverConfig} from '../store/host.js';
 import {writeSeedIso} from '../vm/cidata.js';
 import {type QmpClient, withQmp} from '../vm/qmp.js';
 import {assertPortFree, ensureSocketDir, freePort, removeSocket, runningPid, socketPathFor, sshBannerAnswers, tailOfLog, waitForExit} from '../vm/runtime.js';
+import type {DriverContext, SshDetails} from '../driver-context.js';
 import {listField, numberField, stringField} from './fields.js';
-import type {Driver, DriverContext, DriverDefinition, PortForward, SshDetails} from './driver.js';
+import type {Driver, DriverDefinition, PortForward} from './driver.js';
 
 export type Accel = 'auto' | 'kvm' | 'hvf' | 'whpx' | 'tcg';
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {MachinistError, errorMessage} from '../errors.js';
 import {ensureImage} from '../images/cache.js';
-import type {MachineState} from '../machines/state.js';
+import type {MachineState} from '../state.js';
 import {boolOption, intOption, stringOption, type OptionSpec} from '../options.js';
 import {pause} from '../polling.js';
 import {connectToMachine} from '../ssh/connect.js';
@@ -25,9 +25,10 @@ import {
 	vboxManage,
 	type VBoxManageRunner,
 } from '../vm/vboxmanage.js';
+import type {DriverContext} from '../driver-context.js';
 import {boolField, numberField, stringField} from './fields.js';
 import {IpSshDriver} from './ip-ssh.js';
-import type {DriverContext, DriverDefinition} from './driver.js';
+import type {DriverDefinition} from './driver.js';
 
 /** The fields docker-machine 0.16.2 writes for a virtualbox machine (so a shared store works both ways), and two of ours. */
 type VirtualBoxConfig = BaseDriverConfig & {

@@ -16,8 +16,8 @@ import {
 	defaultSwarmOptions,
 	type HostRecord,
 } from '../store/host.js';
+import {driverContext, type Machine} from '../machine.js';
 import {createOptionSpecs, type CreateRequest} from './create-options.js';
-import {driverContext, type Machine} from './machine.js';
 
 function hostRecordFor(engine: Engine, request: CreateRequest, values: Readonly<Record<string, OptionValue>>, driverConfig: HostRecord['Driver']): HostRecord {
 	const swarm = boolOption(values, 'swarm');

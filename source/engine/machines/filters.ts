@@ -3,8 +3,8 @@ import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
 import {readNotes} from '../store/notes.js';
 import type {EngineOptions, HostRecord} from '../store/host.js';
+import type {MachineState} from '../state.js';
 import {swarmMasterName} from './query.js';
-import type {MachineState} from './state.js';
 
 export type MachineFilters = {
 	driver: string[];

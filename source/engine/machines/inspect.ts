@@ -5,9 +5,9 @@ import type {Engine} from '../engine.js';
 import {errorMessage} from '../errors.js';
 import type {HostRecord} from '../store/host.js';
 import {readNotes} from '../store/notes.js';
-import {driverContext, loadMachine, type Machine} from './machine.js';
+import {stateLabel} from '../state.js';
+import {driverContext, loadMachine, type Machine} from '../machine.js';
 import {queryMachine} from './query.js';
-import {stateLabel} from './state.js';
 
 /**
  * The record plus what only the machine can tell: docker-machine's inspect showed persisted

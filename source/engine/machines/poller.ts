@@ -1,7 +1,8 @@
 // The app's machine list kept fresh: the machines on screen at the beat, busy ones faster, the
 // rest in the background.
 import type {Engine} from '../engine.js';
-import {naturalCompare, queryMachines, type MachineStatus} from './query.js';
+import {naturalCompare} from '../natural-compare.js';
+import {queryMachines, type MachineStatus} from './query.js';
 
 /** A machine as the TUI lists it: the latest answer, or the last good one when it timed out. */
 export type MachineRow = MachineStatus & {

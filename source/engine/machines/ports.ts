@@ -1,7 +1,7 @@
 import type {Engine} from '../engine.js';
 import {MachinistError} from '../errors.js';
 import type {PortForward} from '../drivers/driver.js';
-import {driverContext, loadMachine} from './machine.js';
+import {driverContext, loadMachine} from '../machine.js';
 
 /**
  * `port NAME HOST:GUEST`: a TCP port on 127.0.0.1 forwarded into a local VM, added to the

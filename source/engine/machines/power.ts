@@ -3,8 +3,8 @@ import type {Engine} from '../engine.js';
 import {errorMessage, MachinistError} from '../errors.js';
 import {pause, seconds} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
-import {driverContext, type Machine} from './machine.js';
-import type {MachineState} from './state.js';
+import type {MachineState} from '../state.js';
+import {driverContext, type Machine} from '../machine.js';
 
 /** docker-machine's wait: 60 polls, 3 s apart. */
 const stateWait = {attempts: 60, intervalMs: 3000};

@@ -5,7 +5,7 @@ import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {readNotes, writeNotes} from '../store/notes.js';
 import type {ProvisionOptions} from '../provision/docker-host.js';
 import type {Remote} from '../provision/remote.js';
-import {driverContext, type Machine} from './machine.js';
+import {driverContext, type Machine} from '../machine.js';
 
 /** How long a machine may take to answer SSH: docker-machine's 60 × 3 s. */
 export const sshWaitMs = 180_000;

@@ -5,8 +5,9 @@ import {MachinistError, abortError, errorMessage} from '../errors.js';
 import type {HostRecord, SwarmOptions} from '../store/host.js';
 import {readNotes} from '../store/notes.js';
 import type {StoreEntry} from '../store/store.js';
-import type {MachineState} from './state.js';
-import {driverContext, machineFromHost, type Machine} from './machine.js';
+import {naturalCompare} from '../natural-compare.js';
+import type {MachineState} from '../state.js';
+import {driverContext, machineFromHost, type Machine} from '../machine.js';
 
 /** What `ls`, `active` and the TUI know about one machine after asking it. */
 export type MachineStatus = {
@@ -33,26 +34,14 @@ export const defaultQueryTimeoutMs = 10_000;
 /** Enough parallel queries to hide latency, few enough not to stampede a laptop or an API. */
 export const defaultQueryConcurrency = 16;
 
-/** Natural order on lower-cased names (`node2` before `node10`), as `ls` sorts. */
-export function naturalCompare(a: string, b: string): number {
-	const chunks = (text: string) => text.toLowerCase().match(/\d+|\D+/g) ?? [];
-	const left = chunks(a);
-	const right = chunks(b);
-	for (let index = 0; index < Math.min(left.length, right.length); index++) {
-		const x = left[index]!;
-		const y = right[index]!;
-		if (x === y) continue;
-		const bothNumbers = /^\d/.test(x) && /^\d/.test(y);
-		if (bothNumbers) {
-			const difference = Number(x) - Number(y);
-			if (difference !== 0) return difference;
-			return x.length - y.length;
-		}
+/** `status`: what the machine's driver says its state is; throws when the driver cannot tell. */
+export async function machineState(machine: Machine, signal?: AbortSignal): Promise<MachineState> {
+	return machine.driver.getState(driverContext(machine, {signal}));
+}
 
-		return x < y ? -1 : 1;
-	}
-
-	return left.length - right.length;
+/** `ip`: the machine's address, as its driver knows it. */
+export async function machineIp(machine: Machine, signal?: AbortSignal): Promise<string> {
+	return machine.driver.getIP(driverContext(machine, {signal}));
 }
 
 export function swarmMasterName(host: HostRecord, hosts: readonly HostRecord[]): string {

@@ -2,7 +2,7 @@
 import type {Engine} from '../engine.js';
 import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
 import type {ProgressSink} from '../progress.js';
-import {driverContext, loadMachine, type Machine} from './machine.js';
+import {driverContext, loadMachine, type Machine} from '../machine.js';
 
 /**
  * Removes the remote host (through its driver) and then the local record. With `force` the

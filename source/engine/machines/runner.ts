@@ -2,7 +2,7 @@
 import type {Engine} from '../engine.js';
 import {errorMessage} from '../errors.js';
 import type {ProgressEvent} from '../progress.js';
-import {loadMachine} from './machine.js';
+import {loadMachine} from '../machine.js';
 import type {CreateRequest} from './create-options.js';
 
 export type OperationKind =

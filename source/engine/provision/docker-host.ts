@@ -7,7 +7,7 @@ import {hostPort, tlsMaterialFor} from '../access/connection.js';
 import {copyClientCertificates} from '../certs/bootstrap.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
-import {driverContext, type Machine} from '../machines/machine.js';
+import {driverContext, type Machine} from '../machine.js';
 import {pause} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {shellQuote} from '../ssh/quote.js';

@@ -1,7 +1,7 @@
 // Connecting to a machine over SSH: its key (or the agent), its host key pinned in its directory.
 import path from 'node:path';
 import {MachinistError} from '../errors.js';
-import type {DriverContext, SshDetails} from '../drivers/driver.js';
+import type {DriverContext, SshDetails} from '../driver-context.js';
 
 /** The machine's pinned host keys, beside its config (and usable by the `ssh` binary). */
 export function knownHostsFileOf(machineDir: string): string {

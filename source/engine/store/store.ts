@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {MachineNotFoundError, MachinistError, errorMessage} from '../errors.js';
 import {pause} from '../polling.js';
-import {busyStates, type BusyState} from '../machines/state.js';
+import {busyStates, type BusyState} from '../state.js';
 import {ensurePrivateDir, temporaryFilePattern, writeFileAtomic} from './files.js';
 import {assertUsableMachineName, followDirectory, type HostRecord} from './host.js';
 import {migrateHost} from './migrate.js';

@@ -10,9 +10,9 @@ import {dockerClientFor} from '../access/connection.js';
 import {DockerApiError, type DockerClient, type DockerInfo} from '../docker/client.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
-import {driverContext, loadMachine, type Machine} from '../machines/machine.js';
+import {driverContext, loadMachine, type Machine} from '../machine.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
-import {naturalCompare} from '../machines/query.js';
+import {naturalCompare} from '../natural-compare.js';
 import {readNotes, writeNotes, type MachineNotes} from '../store/notes.js';
 import {
 	initSwarm,

@@ -1,9 +1,10 @@
 // A machine: its stored record, its driver ready to use, its directory; loading one or several.
-import type {Driver, DriverContext, DriverTimings} from '../drivers/driver.js';
-import {driverFor} from '../drivers/registry.js';
-import type {Engine} from '../engine.js';
-import {MachinistError, errorMessage} from '../errors.js';
-import type {HostRecord} from '../store/host.js';
+import type {DriverContext, DriverTimings} from './driver-context.js';
+import type {Driver} from './drivers/driver.js';
+import {driverFor} from './drivers/registry.js';
+import type {Engine} from './engine.js';
+import {MachinistError, errorMessage} from './errors.js';
+import type {HostRecord} from './store/host.js';
 
 /** A machine loaded from the store with its driver ready to use. */
 export type Machine = {
