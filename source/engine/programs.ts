@@ -2,18 +2,22 @@
 import {accessSync, constants} from 'node:fs';
 import path from 'node:path';
 
-/** The path of an executable on $PATH, or undefined. */
+/** The path of an executable on $PATH (or the path given, when the name has a slash), or undefined. */
 export function findProgram(name: string, env: NodeJS.ProcessEnv): string | undefined {
-	for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-		if (!dir) continue;
-		const candidate = path.join(dir, name);
+	const candidates = name.includes('/')
+		? [name]
+		: (env.PATH ?? '')
+				.split(path.delimiter)
+				.filter(Boolean)
+				.map(dir => path.join(dir, name));
+	return candidates.find(candidate => {
 		try {
 			accessSync(candidate, constants.X_OK);
-			return candidate;
-		} catch {}
-	}
-
-	return undefined;
+			return true;
+		} catch {
+			return false;
+		}
+	});
 }
 
 /** Hands the terminal to a program and resolves with its exit code. */

@@ -311,10 +311,9 @@ class AmazonEc2Driver extends IpSshDriver<AmazonEc2Config> implements Driver {
 		const userData = this.config.UserDataFile ? await readFile(this.config.UserDataFile) : undefined;
 
 		this.log(context, 'Creating SSH key...');
-		const {generateKeyPair, writeKeyPair} = await import('../ssh/keys.js');
-		const pair = await generateKeyPair('ed25519', `machinist-${this.config.MachineName}`);
-		const paths = await writeKeyPair(context.machineDir, pair);
-		this.config.SSHKeyPath = paths.privateKeyPath;
+		const {createMachineKey} = await import('../ssh/keys.js');
+		const pair = await createMachineKey(context.machineDir, this.config.MachineName);
+		this.config.SSHKeyPath = pair.privateKeyPath;
 		await this.call(
 			'import the key pair',
 			sdk => new sdk.ImportKeyPairCommand({KeyName: this.config.MachineName, PublicKeyMaterial: Buffer.from(pair.publicKey)}),

@@ -27,6 +27,11 @@ export function portProblem(flag: string, value: unknown): string | undefined {
 	return Number(value) >= 1 && Number(value) <= 65_535 ? undefined : `--${flag} ${String(value)} is not a port: use 1-65535`;
 }
 
+/** A validator for an int option: the problem with a value below `minimum`. */
+export function atLeast(flag: string, minimum: number) {
+	return (value: unknown) => (Number(value) >= minimum ? undefined : `--${flag} ${String(value)} is too small: use at least ${minimum}`);
+}
+
 /** A file option as an absolute path (the machine keeps working from any directory), or '' when not given. */
 export function pathOption(values: Readonly<Record<string, OptionValue>>, name: string): string {
 	const given = stringOption(values, name);
