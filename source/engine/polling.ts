@@ -45,6 +45,20 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, options:
 	}
 }
 
+/**
+ * Calls `check` until it is true, pausing `intervalMs` between calls; false when `timeoutMs`
+ * ran out first. For waits whose running out is an answer, not an error.
+ */
+export async function waitUntil(check: () => boolean | Promise<boolean>, options: Omit<PollOptions, 'timedOut' | 'stillWaiting'>): Promise<boolean> {
+	const ranOut = new Error('the wait ran out');
+	try {
+		return await pollUntil(async () => ((await check()) ? true : undefined), {...options, timedOut: () => ranOut});
+	} catch (error) {
+		if (error === ranOut) return false;
+		throw error;
+	}
+}
+
 /** A duration as the wait messages print it: `300 s`. */
 export function seconds(ms: number): string {
 	return `${Math.round(ms / 1000)} s`;

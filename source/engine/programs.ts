@@ -20,6 +20,12 @@ export function findProgram(name: string, env: NodeJS.ProcessEnv): string | unde
 	});
 }
 
+/** The choice for this computer's system: macOS, Windows, or any other (Linux and the BSDs). */
+export function forPlatform<T>(choices: {darwin: T; win32: T; other: T}): T {
+	if (process.platform === 'darwin') return choices.darwin;
+	return process.platform === 'win32' ? choices.win32 : choices.other;
+}
+
 /** Hands the terminal to a program and resolves with its exit code. */
 export async function runProgram(binary: string, args: readonly string[]): Promise<number> {
 	// node:child_process costs start-up time that commands which run nothing should not pay.

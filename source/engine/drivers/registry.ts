@@ -13,8 +13,8 @@ const loaders: Record<string, () => Promise<{default: DriverDefinition}>> = {
 	digitalocean: async () => import('./digitalocean.js'),
 	generic: async () => import('./generic.js'),
 	none: async () => import('./none.js'),
-	qemu: async () => import('./qemu.js'),
-	virtualbox: async () => import('./virtualbox.js'),
+	qemu: async () => import('./qemu/index.js'),
+	virtualbox: async () => import('./virtualbox/index.js'),
 };
 
 export function driverNames(): string[] {

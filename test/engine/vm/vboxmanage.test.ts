@@ -1,7 +1,7 @@
 import {chmod, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import virtualbox, {parseHostOnlyCidr, splitShareFolder} from '../../../source/engine/drivers/virtualbox.js';
+import virtualbox, {parseHostOnlyCidr, splitShareFolder} from '../../../source/engine/drivers/virtualbox/index.js';
 import {nocloudFiles} from '../../../source/engine/vm/cidata.js';
 import {
 	classifyError,
