@@ -11,7 +11,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import {freePort, sshBannerAnswers} from '../source/engine/vm/runtime.js';
+import {freePort, sshBannerAnswers} from '../source/engine/vm/ports.js';
 import {builtCli} from '../test/helpers/cli.js';
 import {ensureVmImage, vmTestsAvailable} from '../test/helpers/vm-image.js';
 

@@ -16,10 +16,10 @@ export type PollOptions = {
 	intervalMs: number;
 	timeoutMs: number;
 	signal?: AbortSignal;
-	/** The error for a wait that ran out. */
-	timedOut: (waitedMs: number) => Error;
+	/** The error for a wait that ran out (it may read a log to say why). */
+	timedOut: (waitedMs: number) => Error | Promise<Error>;
 	/** Told every `reportEveryMs` (default 15 s) that the wait goes on, for a "still waiting" line. */
-	stillWaiting?: (waitedMs: number) => void;
+	stillWaiting?: (waitedMs: number) => void | Promise<void>;
 	reportEveryMs?: number;
 };
 
@@ -31,16 +31,31 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, options:
 	const started = Date.now();
 	let reported = started;
 	for (;;) {
+		options.signal?.throwIfAborted();
 		const value = await check();
 		if (value !== undefined) return value;
 		const waited = Date.now() - started;
-		if (waited >= options.timeoutMs) throw options.timedOut(waited);
+		if (waited >= options.timeoutMs) throw await options.timedOut(waited);
 		if (options.stillWaiting && Date.now() - reported >= (options.reportEveryMs ?? 15_000)) {
 			reported = Date.now();
-			options.stillWaiting(waited);
+			await options.stillWaiting(waited);
 		}
 
 		await pause(options.intervalMs, options.signal);
+	}
+}
+
+/**
+ * Calls `check` until it is true, pausing `intervalMs` between calls; false when `timeoutMs`
+ * ran out first. For waits whose running out is an answer, not an error.
+ */
+export async function waitUntil(check: () => boolean | Promise<boolean>, options: Omit<PollOptions, 'timedOut' | 'stillWaiting'>): Promise<boolean> {
+	const ranOut = new Error('the wait ran out');
+	try {
+		return await pollUntil(async () => ((await check()) ? true : undefined), {...options, timedOut: () => ranOut});
+	} catch (error) {
+		if (error === ranOut) return false;
+		throw error;
 	}
 }
 

@@ -2,18 +2,28 @@
 import {accessSync, constants} from 'node:fs';
 import path from 'node:path';
 
-/** The path of an executable on $PATH, or undefined. */
+/** The path of an executable on $PATH (or the path given, when the name has a slash), or undefined. */
 export function findProgram(name: string, env: NodeJS.ProcessEnv): string | undefined {
-	for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-		if (!dir) continue;
-		const candidate = path.join(dir, name);
+	const candidates = name.includes('/')
+		? [name]
+		: (env.PATH ?? '')
+				.split(path.delimiter)
+				.filter(Boolean)
+				.map(dir => path.join(dir, name));
+	return candidates.find(candidate => {
 		try {
 			accessSync(candidate, constants.X_OK);
-			return candidate;
-		} catch {}
-	}
+			return true;
+		} catch {
+			return false;
+		}
+	});
+}
 
-	return undefined;
+/** The choice for this computer's system: macOS, Windows, or any other (Linux and the BSDs). */
+export function forPlatform<T>(choices: {darwin: T; win32: T; other: T}): T {
+	if (process.platform === 'darwin') return choices.darwin;
+	return process.platform === 'win32' ? choices.win32 : choices.other;
 }
 
 /** Hands the terminal to a program and resolves with its exit code. */

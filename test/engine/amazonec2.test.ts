@@ -1,6 +1,6 @@
 import {SignatureV4} from '@smithy/signature-v4';
 import test from 'ava';
-import definition, {tagPairs} from '../../source/engine/drivers/amazonec2.js';
+import definition, {tagPairs} from '../../source/engine/drivers/amazonec2/index.js';
 import {resolveOptions} from '../../source/engine/options.js';
 import {baseDriverConfig} from '../../source/engine/store/host.js';
 import {temporaryDir} from '../helpers/store.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import qemu from '../../source/engine/drivers/qemu.js';
+import qemu from '../../source/engine/drivers/qemu/index.js';
 import {createEngine, createMachine, loadMachine} from '../../source/engine/index.js';
 import {driverContext} from '../../source/engine/machine.js';
 import {sshConnectOptions} from '../../source/engine/ssh/connect.js';

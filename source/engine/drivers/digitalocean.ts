@@ -223,11 +223,9 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 		}
 
 		this.log(context, 'Creating SSH key...');
-		const {generateKeyPair, writeKeyPair} = await import('../ssh/keys.js');
-		// ed25519: small, made in milliseconds, and accepted by every image DigitalOcean offers.
-		const pair = await generateKeyPair('ed25519', `machinist-${this.config.MachineName}`);
-		const paths = await writeKeyPair(context.machineDir, pair);
-		this.config.SSHKeyPath = paths.privateKeyPath;
+		const {createMachineKey} = await import('../ssh/keys.js');
+		const pair = await createMachineKey(context.machineDir, this.config.MachineName);
+		this.config.SSHKeyPath = pair.privateKeyPath;
 		// Named after the tool too, so the key's owner is clear in the account's key list.
 		const key = await api.createKey(`machinist-${this.config.MachineName}`, pair.publicKey, signal);
 		return key.id;

@@ -11,10 +11,11 @@ export type PortForward = {host: number; guest: number};
  * One machine's driver: how to make, reach, power and remove the host. It owns the `Driver`
  * object of config.json; everything else in the record belongs to the engine.
  *
- * Adding a driver: one file here whose default export is a DriverDefinition (its options as
- * data, and how to build a driver from flags or from a stored config), plus one line in
- * registry.ts. Drivers of hosts reached by IP address and SSH extend IpSshDriver (ip-ssh.ts);
- * waits go through polling.ts so that every one of them is abortable.
+ * Adding a driver: one file (or folder) here whose default export is a DriverDefinition (its
+ * options as data, and how to build a driver from flags or from a stored config), plus one line
+ * in registry.ts. Drivers of hosts reached by IP address and SSH extend IpSshDriver (ip-ssh.ts),
+ * local VMs LocalVmDriver (local-vm/base.ts); waits go through polling.ts so that every one of
+ * them is abortable.
  */
 export type Driver = {
 	readonly driverName: string;

@@ -1,5 +1,6 @@
 // Reading a driver's stored config (a field may be missing, or written by another tool) and checking option values.
 import path from 'node:path';
+import {errorMessage} from '../errors.js';
 import {intOption, stringOption, type OptionValue} from '../options.js';
 import type {BaseDriverConfig} from '../store/host.js';
 
@@ -25,6 +26,23 @@ export function listField(config: BaseDriverConfig, name: string): string[] {
 /** The problem with a port given to `--FLAG`, or undefined when it is one. */
 export function portProblem(flag: string, value: unknown): string | undefined {
 	return Number(value) >= 1 && Number(value) <= 65_535 ? undefined : `--${flag} ${String(value)} is not a port: use 1-65535`;
+}
+
+/** A validator for an int option: the problem with a value below `minimum`. */
+export function atLeast(flag: string, minimum: number) {
+	return (value: unknown) => (Number(value) >= minimum ? undefined : `--${flag} ${String(value)} is too small: use at least ${minimum}`);
+}
+
+/** A validator from a parser that throws: the parser's message is the problem. */
+export function thrownProblem(parse: (value: unknown) => unknown) {
+	return (value: unknown) => {
+		try {
+			parse(value);
+			return undefined;
+		} catch (error) {
+			return errorMessage(error);
+		}
+	};
 }
 
 /** A file option as an absolute path (the machine keeps working from any directory), or '' when not given. */

@@ -9,12 +9,12 @@ import {MissingDriver} from './missing.js';
  * (cloud SDKs are heavy). Adding a driver: its file, plus one line here.
  */
 const loaders: Record<string, () => Promise<{default: DriverDefinition}>> = {
-	amazonec2: async () => import('./amazonec2.js'),
+	amazonec2: async () => import('./amazonec2/index.js'),
 	digitalocean: async () => import('./digitalocean.js'),
 	generic: async () => import('./generic.js'),
 	none: async () => import('./none.js'),
-	qemu: async () => import('./qemu.js'),
-	virtualbox: async () => import('./virtualbox.js'),
+	qemu: async () => import('./qemu/index.js'),
+	virtualbox: async () => import('./virtualbox/index.js'),
 };
 
 export function driverNames(): string[] {

@@ -3,22 +3,15 @@
 import {execFile} from 'node:child_process';
 import {MachinistError} from '../errors.js';
 import {pause} from '../polling.js';
+import {forPlatform} from '../programs.js';
 
 /** How to install VirtualBox, per system, for the "not installed" error. */
 function installHint(): string {
-	switch (process.platform) {
-		case 'darwin': {
-			return 'brew install --cask virtualbox';
-		}
-
-		case 'win32': {
-			return 'winget install Oracle.VirtualBox';
-		}
-
-		default: {
-			return 'the package from https://www.virtualbox.org/wiki/Linux_Downloads';
-		}
-	}
+	return forPlatform({
+		darwin: 'brew install --cask virtualbox',
+		win32: 'winget install Oracle.VirtualBox',
+		other: 'the package from https://www.virtualbox.org/wiki/Linux_Downloads',
+	});
 }
 
 export const vboxManageMissing = `VBoxManage not found: install VirtualBox (${installHint()}) and make sure VBoxManage is on the PATH, or use -d qemu`;

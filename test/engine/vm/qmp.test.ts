@@ -2,7 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import {QmpClient} from '../../../source/engine/vm/qmp.js';
-import {socketPathFor} from '../../../source/engine/vm/runtime.js';
+import {socketPathFor} from '../../../source/engine/vm/sockets.js';
 import {temporaryDir} from '../../helpers/store.js';
 
 /** A peer speaking QMP as QEMU 7.2 does: greeting, capabilities, events between replies. */

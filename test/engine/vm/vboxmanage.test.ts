@@ -1,7 +1,8 @@
 import {chmod, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import virtualbox, {parseHostOnlyCidr, splitShareFolder} from '../../../source/engine/drivers/virtualbox.js';
+import virtualbox, {parseHostOnlyCidr, splitShareFolder} from '../../../source/engine/drivers/virtualbox/index.js';
+import {waitForAddress} from '../../../source/engine/drivers/virtualbox/network.js';
 import {nocloudFiles} from '../../../source/engine/vm/cidata.js';
 import {
 	classifyError,
@@ -226,4 +227,24 @@ test('a VirtualBox share is mounted with Linux vboxsf at every boot, never faili
 	})['user-data'];
 	t.regex(userData, /^ {6}hosthome \/home vboxsf nofail 0 0$/m);
 	t.notRegex(userData, /9p/);
+});
+
+test('the host-only address wait names the whole time it waited and the last reason, and an abort ends it at once', async t => {
+	const noAddress = async (): Promise<string> => {
+		throw new Error('the guest has no IPv4 address on the interface with MAC 0800274F82A1 yet');
+	};
+
+	const started = Date.now();
+	await t.throwsAsync(waitForAddress('vm1', noAddress, {timeoutMs: 2400, intervalMs: 100}), {
+		message: 'the VM vm1 got no address on its host-only network within 2 s (the guest has no IPv4 address on the interface with MAC 0800274F82A1 yet)',
+	});
+	t.true(Date.now() - started >= 2400);
+
+	const controller = new AbortController();
+	setTimeout(() => {
+		controller.abort(new Error('cancelled'));
+	}, 200);
+	const aborted = Date.now();
+	await t.throwsAsync(waitForAddress('vm1', noAddress, {timeoutMs: 90_000, signal: controller.signal}), {message: 'cancelled'});
+	t.true(Date.now() - aborted < 2000);
 });

@@ -1,0 +1,92 @@
+// The qemu driver's options as data, and its stored config.
+import type {OptionSpec} from '../../options.js';
+import {atLeast, thrownProblem} from '../fields.js';
+import type {LocalVmConfig} from '../local-vm/config.js';
+import {debianImage} from '../local-vm/image.js';
+import {bootImageOptions, diskSizeOption, memoryOption} from '../local-vm/options.js';
+import {parseForward} from './network.js';
+import {defaultBinary} from './vm.js';
+
+export type Accel = 'auto' | 'kvm' | 'hvf' | 'whpx' | 'tcg';
+
+export type QemuConfig = LocalVmConfig & {
+	/** The file the disk is an overlay on (in the cache, or the user's file). */
+	ImagePath: string;
+	Accel: Accel;
+	/** What `auto` settled on at create, so later starts need no second probe. */
+	AccelUsed: string;
+	QemuBinary: string;
+	EnginePort: number;
+	/** `HOST:GUEST` TCP forwards beyond SSH and Docker, from --qemu-forward and `port`. */
+	Forwards: string[];
+	/** `HOST:GUEST`; empty for none. */
+	ShareFolder: string;
+};
+
+/** Debian's `generic` qcow2 image and its sums file. */
+export const defaultImage = debianImage('qcow2');
+
+export const accels: readonly Accel[] = ['auto', 'kvm', 'hvf', 'whpx', 'tcg'];
+
+function portOrZero(flag: string) {
+	return (value: unknown) =>
+		Number(value) >= 0 && Number(value) <= 65_535 ? undefined : `--${flag} ${String(value)} is not a port: use 1-65535, or 0 for a free port`;
+}
+
+export const options: readonly OptionSpec[] = [
+	{
+		name: 'qemu-cpu-count',
+		type: 'int',
+		envVar: 'QEMU_CPU_COUNT',
+		default: 2,
+		description: 'number of CPUs for the VM',
+		validate: atLeast('qemu-cpu-count', 1),
+	},
+	memoryOption('qemu', 'QEMU', 2048),
+	diskSizeOption('qemu', 'QEMU'),
+	...bootImageOptions('qemu', 'QEMU', defaultImage.url, 'the cloud image to boot: a URL (downloaded once into the cache) or a local qcow2 or raw file'),
+	{
+		name: 'qemu-accel',
+		type: 'string',
+		envVar: 'QEMU_ACCEL',
+		default: 'auto',
+		description: 'acceleration: auto (kvm, hvf or whpx where offered and working, else tcg), kvm, hvf, whpx or tcg',
+		validate: value => (accels.includes(String(value) as Accel) ? undefined : `--qemu-accel "${String(value)}" is not one of ${accels.join(', ')}`),
+	},
+	{name: 'qemu-binary', type: 'string', envVar: 'QEMU_BINARY', description: `the QEMU program (default: ${defaultBinary()} on the PATH)`, advanced: true},
+	{
+		name: 'qemu-ssh-port',
+		type: 'int',
+		envVar: 'QEMU_SSH_PORT',
+		default: 0,
+		description: "port on 127.0.0.1 forwarded to the VM's SSH (0: a free port)",
+		format: 'port',
+		advanced: true,
+		validate: portOrZero('qemu-ssh-port'),
+	},
+	{
+		name: 'qemu-engine-port',
+		type: 'int',
+		envVar: 'QEMU_ENGINE_PORT',
+		default: 0,
+		description: "port on 127.0.0.1 forwarded to the VM's Docker daemon (0: a free port)",
+		format: 'port',
+		advanced: true,
+		validate: portOrZero('qemu-engine-port'),
+	},
+	{
+		name: 'qemu-forward',
+		type: 'string-list',
+		envVar: 'QEMU_FORWARD',
+		description: 'forward a TCP port on 127.0.0.1 to the VM, HOST:GUEST (repeatable)',
+		validate: thrownProblem(value => (value as string[]).map(item => parseForward(item, '--qemu-forward'))),
+	},
+	{
+		name: 'qemu-share-folder',
+		type: 'string',
+		envVar: 'QEMU_SHARE_FOLDER',
+		description: 'folder shared into the VM with 9p, HOST[:GUEST] (default: your home directory, at the same path)',
+		format: 'file',
+	},
+	{name: 'qemu-no-share', type: 'bool', envVar: 'QEMU_NO_SHARE', description: 'share no folder into the VM', advanced: true},
+];
