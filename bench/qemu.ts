@@ -3,8 +3,11 @@
  * the same image (a fresh overlay and a cloud-init seed made with genisoimage) until sshd
  * answers, first boot and second boot. create does more than boot (a key, the seed, Docker's
  * certificates and daemon restart), so its ratio says what that costs; start should be close to 1.
+ * Baseline and Machinist take turns, each round in the other order; medians with their spread.
  *
- * Run as root: `npm run bench:qemu` (boots 4 VMs under TCG here: a few minutes).
+ * Run as root: `npm run bench:qemu` (3 rounds of 4 boots under TCG here: half an hour or more).
+ * The short form (`-- --smoke`: one plain first boot and one create) still boots twice, minutes
+ * under TCG, so `npm test` leaves it out: the suite's own QEMU test covers create, stop and start.
  */
 import {execFile, spawn} from 'node:child_process';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
@@ -14,22 +17,14 @@ import {promisify} from 'node:util';
 import {freePort, sshBannerAnswers} from '../source/engine/vm/runtime.js';
 import {builtCli} from '../test/helpers/cli.js';
 import {ensureVmImage, vmTestsAvailable} from '../test/helpers/vm-image.js';
+import {benchForm, inTurns, printTable, range, requireParts, spread, timedMs, type Spread} from './measure.js';
 
 const exec = promisify(execFile);
-const availability = vmTestsAvailable();
-if (!availability.ok) {
-	console.error(`bench needs QEMU and the VM test image: ${availability.why}`);
-	process.exit(1);
-}
+const form = benchForm(3, 3);
+requireParts('QEMU and the VM test image', vmTestsAvailable());
 
 const image = await ensureVmImage();
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mbq-'));
-
-async function timedMs(work: () => Promise<unknown>): Promise<number> {
-	const started = performance.now();
-	await work();
-	return performance.now() - started;
-}
 
 /** Boots the overlay in plain QEMU until sshd answers, then powers it off. */
 async function plainBoot(disk: string, seed: string): Promise<number> {
@@ -86,42 +81,74 @@ try {
 	await writeFile(path.join(seedDir, 'user-data'), '#cloud-config\nssh_pwauth: false\n');
 	const seed = path.join(scratch, 'seed.iso');
 	await exec('genisoimage', ['-quiet', '-output', seed, '-volid', 'cidata', '-joliet', '-rock', seedDir]);
-	const disk = path.join(scratch, 'plain.qcow2');
-	await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', image, disk, '4000M']);
-	const baselineFirst = await plainBoot(disk, seed);
-	const baselineSecond = await plainBoot(disk, seed);
+	let round = 0;
+	const plain = async () => {
+		const disk = path.join(scratch, `plain${++round}.qcow2`);
+		await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', image, disk, '4000M']);
+		try {
+			const first = await plainBoot(disk, seed);
+			return {first, second: form.smoke ? undefined : await plainBoot(disk, seed)};
+		} finally {
+			await rm(disk, {force: true});
+		}
+	};
 
 	const env = {PATH: process.env.PATH, HOME: scratch, USER: 'bench', MACHINE_STORAGE_PATH: path.join(scratch, 'store')};
 	const machinist = async (...args: string[]) => exec(process.execPath, [builtCli, ...args], {env, maxBuffer: 16 * 1024 * 1024});
-	const create = await timedMs(async () =>
-		machinist(
-			'create',
-			'-d',
-			'qemu',
-			'--qemu-boot-image',
-			image,
-			'--qemu-accel',
-			'tcg',
-			'--qemu-memory',
-			'1024',
-			'--qemu-disk-size',
-			'4000',
-			'--qemu-no-share',
-			'bench',
-		),
-	);
-	await machinist('stop', 'bench');
-	const start = await timedMs(async () => machinist('start', 'bench'));
-	const stop = await timedMs(async () => machinist('stop', 'bench'));
-	await machinist('rm', '-y', 'bench');
+	const withMachinist = async () => {
+		const create = await timedMs(async () =>
+			machinist(
+				'create',
+				'-d',
+				'qemu',
+				'--qemu-boot-image',
+				image,
+				'--qemu-accel',
+				'tcg',
+				'--qemu-memory',
+				'1024',
+				'--qemu-disk-size',
+				'4000',
+				'--qemu-no-share',
+				'bench',
+			),
+		);
+		try {
+			if (form.smoke) return {create, start: undefined, stop: undefined};
+			await machinist('stop', 'bench');
+			const start = await timedMs(async () => machinist('start', 'bench'));
+			const stop = await timedMs(async () => machinist('stop', 'bench'));
+			return {create, start, stop};
+		} finally {
+			await machinist('rm', '-y', 'bench');
+		}
+	};
 
-	const seconds = (ms: number) => (ms / 1000).toFixed(1);
-	console.log(`machinist create -d qemu under TCG (${os.cpus().length} cores, 2 vCPUs, 1 GiB, Node ${process.version})`);
-	console.log('| operation | wall s | baseline: plain QEMU to sshd, s | ratio |');
-	console.log('|---|---:|---:|---:|');
-	console.log(`| create (first boot, provision Docker) | ${seconds(create)} | ${seconds(baselineFirst)} | ${(create / baselineFirst).toFixed(2)} |`);
-	console.log(`| start (second boot) | ${seconds(start)} | ${seconds(baselineSecond)} | ${(start / baselineSecond).toFixed(2)} |`);
-	console.log(`| stop (ACPI power-down) | ${seconds(stop)} | | |`);
+	const [plainSamples, machinistSamples] = await inTurns([plain, withMachinist] as const, form.samples);
+	const seconds = (values: Array<number | undefined>) => spread(values.map(ms => ms! / 1000));
+	const row = (label: string, value: Spread, baseline?: Spread) => [
+		label,
+		value.median.toFixed(1),
+		range(value, 1),
+		baseline ? baseline.median.toFixed(1) : '',
+		baseline ? range(baseline, 1) : '',
+		baseline ? (value.median / baseline.median).toFixed(2) : '',
+	];
+	const firstBoot = seconds(plainSamples.map(sample => sample.first));
+	const rows = [row('create (first boot, provision Docker)', seconds(machinistSamples.map(sample => sample.create)), firstBoot)];
+	if (!form.smoke) {
+		rows.push(
+			row('start (second boot)', seconds(machinistSamples.map(sample => sample.start)), seconds(plainSamples.map(sample => sample.second))),
+			row('stop (ACPI power-down)', seconds(machinistSamples.map(sample => sample.stop))),
+		);
+	}
+
+	printTable(
+		form,
+		`machinist create -d qemu under TCG (2 vCPUs, 1 GiB): medians of ${form.samples} with their spread, baseline and Machinist in turns`,
+		['operation', 'wall s', 'spread', 'baseline: plain QEMU to sshd, s', 'spread', 'ratio'],
+		rows,
+	);
 } finally {
 	await rm(scratch, {recursive: true, force: true});
 }
