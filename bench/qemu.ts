@@ -96,24 +96,25 @@ try {
 	const env = {PATH: process.env.PATH, HOME: scratch, USER: 'bench', MACHINE_STORAGE_PATH: path.join(scratch, 'store')};
 	const machinist = async (...args: string[]) => exec(process.execPath, [builtCli, ...args], {env, maxBuffer: 16 * 1024 * 1024});
 	const withMachinist = async () => {
-		const create = await timedMs(async () =>
-			machinist(
-				'create',
-				'-d',
-				'qemu',
-				'--qemu-boot-image',
-				image,
-				'--qemu-accel',
-				'tcg',
-				'--qemu-memory',
-				'1024',
-				'--qemu-disk-size',
-				'4000',
-				'--qemu-no-share',
-				'bench',
-			),
-		);
+		// A create that fails still leaves its machine, and its VM perhaps running: rm takes both.
 		try {
+			const create = await timedMs(async () =>
+				machinist(
+					'create',
+					'-d',
+					'qemu',
+					'--qemu-boot-image',
+					image,
+					'--qemu-accel',
+					'tcg',
+					'--qemu-memory',
+					'1024',
+					'--qemu-disk-size',
+					'4000',
+					'--qemu-no-share',
+					'bench',
+				),
+			);
 			if (form.smoke) return {create, start: undefined, stop: undefined};
 			await machinist('stop', 'bench');
 			const start = await timedMs(async () => machinist('start', 'bench'));
