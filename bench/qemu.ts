@@ -10,7 +10,7 @@
  * under TCG, so `npm test` leaves it out: the suite's own QEMU test covers create, stop and start.
  */
 import {execFile, spawn} from 'node:child_process';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
@@ -26,9 +26,13 @@ requireParts('QEMU and the VM test image', vmTestsAvailable());
 const image = await ensureVmImage();
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mbq-'));
 
-/** Boots the overlay in plain QEMU until sshd answers, then powers it off. */
+/**
+ * Boots the overlay in plain QEMU until sshd answers, then powers it off. Its serial console goes
+ * to a file, so a boot that never gets there says where it stopped.
+ */
 async function plainBoot(disk: string, seed: string): Promise<number> {
 	const port = await freePort();
+	const serialLog = `${disk}.serial.log`;
 	const started = performance.now();
 	const qemu = spawn(
 		'qemu-system-x86_64',
@@ -52,7 +56,7 @@ async function plainBoot(disk: string, seed: string): Promise<number> {
 			'-display',
 			'none',
 			'-serial',
-			'null',
+			`file:${serialLog}`,
 			'-monitor',
 			'none',
 		],
@@ -60,7 +64,11 @@ async function plainBoot(disk: string, seed: string): Promise<number> {
 	);
 	try {
 		while (!(await sshBannerAnswers(port))) {
-			if (performance.now() - started > 600_000) throw new Error(`plain QEMU did not answer SSH on 127.0.0.1:${port} within 10 minutes`);
+			if (performance.now() - started > 600_000) {
+				const last = (await readFile(serialLog, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-15).join('\n');
+				throw new Error(`plain QEMU did not answer SSH on 127.0.0.1:${port} within 10 minutes; its console ended:\n${last}`);
+			}
+
 			await new Promise(resolve => {
 				setTimeout(resolve, 500);
 			});
@@ -90,6 +98,7 @@ try {
 			return {first, second: form.smoke ? undefined : await plainBoot(disk, seed)};
 		} finally {
 			await rm(disk, {force: true});
+			await rm(`${disk}.serial.log`, {force: true});
 		}
 	};
 
