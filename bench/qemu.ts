@@ -27,8 +27,9 @@ const image = await ensureVmImage();
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mbq-'));
 
 /**
- * Boots the overlay in plain QEMU until sshd answers, then powers it off. Its serial console goes
- * to a file, so a boot that never gets there says where it stopped.
+ * Boots the overlay in plain QEMU until sshd answers, then powers it off as `machinist stop` does
+ * (ACPI, through QEMU's monitor on stdin). Its serial console goes to a file, so a boot that never
+ * gets there says where it stopped.
  */
 async function plainBoot(disk: string, seed: string): Promise<number> {
 	const port = await freePort();
@@ -58,10 +59,11 @@ async function plainBoot(disk: string, seed: string): Promise<number> {
 			'-serial',
 			`file:${serialLog}`,
 			'-monitor',
-			'none',
+			'stdio',
 		],
-		{stdio: 'ignore'},
+		{stdio: ['pipe', 'ignore', 'ignore']},
 	);
+	let answered = false;
 	try {
 		while (!(await sshBannerAnswers(port))) {
 			if (performance.now() - started > 600_000) {
@@ -74,10 +76,19 @@ async function plainBoot(disk: string, seed: string): Promise<number> {
 			});
 		}
 
+		answered = true;
 		return performance.now() - started;
 	} finally {
-		qemu.kill('SIGKILL');
-		await new Promise(resolve => qemu.once('exit', resolve));
+		// Killed at once, the guest loses what it has not written out yet: once that was the host
+		// keys it had just made, and the second boot's sshd never started. So it is powered down,
+		// and killed only where it never booted or does not go down within 3 minutes.
+		if (qemu.exitCode === null && qemu.signalCode === null) {
+			const exited = new Promise(resolve => qemu.once('exit', resolve));
+			if (answered) qemu.stdin.write('system_powerdown\n');
+			const kill = setTimeout(() => qemu.kill('SIGKILL'), answered ? 180_000 : 0);
+			await exited;
+			clearTimeout(kill);
+		}
 	}
 }
 
