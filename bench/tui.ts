@@ -102,7 +102,7 @@ try {
 			baseline ??= idleNode;
 
 			// j held down: key repeats at a keyboard's usual rate, then how long until the cursor is
-			// on the last machine, where 200 presses from the first one end.
+			// on the last machine, where that many presses from the first one end.
 			await holdKey(session, 'j', repeats);
 
 			const lastKey = performance.now();
