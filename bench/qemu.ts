@@ -5,7 +5,7 @@
  * certificates and daemon restart), so its ratio says what that costs; start should be close to 1.
  * Baseline and Machinist take turns, each round in the other order; medians with their spread.
  *
- * Run as root: `npm run bench:qemu` (3 rounds of 4 boots under TCG here: half an hour or more).
+ * Run as root: `npm run bench:qemu` (3 rounds of 4 boots under TCG: 17 minutes here at load 9).
  * The short form (`-- --smoke`: one plain first boot and one create) still boots twice, minutes
  * under TCG, so `npm test` leaves it out: the suite's own QEMU test covers create, stop and start.
  */
