@@ -1,10 +1,11 @@
 /**
  * Cold start of the commands users run most, against a real TLS dockerd: `env NAME`, `ls` and
- * `ls -q` with 1 machine, and `ls` with 50 and 200 running machines. Each figure is a median over cold processes, shown as a ratio to
- * `node -e ''` measured in the same run, so machines of different speed compare; the programs take
- * turns, so load from elsewhere lands on all of them alike.
+ * `ls -q` with 1 machine, and `ls` with 50 and 200 running machines (2 and 3 in the short form).
+ * Each figure is a median over cold processes with its spread, shown as a ratio to `node -e ''`
+ * measured in the same run, so machines of different speed compare; the programs take turns, so
+ * load from elsewhere lands on all of them alike.
  *
- * Run as root (dockerd): `npm run bench`.
+ * Run as root (dockerd): `npm run bench:cli` (`-- --smoke` for the short form).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -16,14 +17,11 @@ import {createEngine, createMachine} from '../source/engine/index.js';
 import {bootstrapCertificates} from '../source/engine/certs/bootstrap.js';
 import {builtCli} from '../test/helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../test/helpers/dockerd.js';
-import {measureInTurns, median, timedMs, type Sample} from './measure.js';
+import {benchForm, inTurns, printTable, range, requireParts, runOnce, spread, timedMs, type Sample} from './measure.js';
 
-const runs = Number(process.env.BENCH_RUNS ?? 15);
-const availability = dockerdAvailable();
-if (!availability.ok) {
-	console.error(`bench needs a real dockerd: ${availability.why}`);
-	process.exit(1);
-}
+const form = benchForm(15);
+const [middle, largest] = form.smoke ? [2, 3] : [50, 200];
+requireParts('a real dockerd', dockerdAvailable());
 
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mb-'));
 const stores = {one: path.join(scratch, 'one'), fifty: path.join(scratch, 'fifty'), many: path.join(scratch, 'many')};
@@ -42,8 +40,8 @@ try {
 	await createMachine(first, {name: 'm1', driverName: 'none', given: {url: dockerd.url}});
 	// The bigger stores share the CA, so every machine really answers over TLS.
 	for (const [store, count] of [
-		[stores.fifty, 50],
-		[stores.many, 200],
+		[stores.fifty, middle],
+		[stores.many, largest],
 	] as const) {
 		const engine = createEngine({
 			storagePath: store,
@@ -81,33 +79,54 @@ const socket = tls.connect({host: url.hostname, port: Number(url.port), secureCo
 		['env m1', ['env', 'm1'], stores.one],
 		['ls (1 machine)', ['ls'], stores.one],
 		['ls -q (1 machine)', ['ls', '-q'], stores.one],
-		['ls (50 machines)', ['ls'], stores.fifty],
-		['ls -q (50 machines)', ['ls', '-q'], stores.fifty],
-		['ls (200 machines)', ['ls'], stores.many],
+		[`ls (${middle} machines)`, ['ls'], stores.fifty],
+		[`ls -q (${middle} machines)`, ['ls', '-q'], stores.fifty],
+		[`ls (${largest} machines)`, ['ls'], stores.many],
 	];
-	const [baseline, ...results] = await measureInTurns(
-		[
-			{args: ['-e', ''], env},
-			...cases.map(([, args, store]) => ({args: args[0] === handshake ? args : [builtCli, ...args], env: {...env, MACHINE_STORAGE_PATH: store}})),
-		],
-		runs,
+	const programs = [
+		{label: "node -e '' (baseline)", args: ['-e', ''], env},
+		...cases.map(([label, args, store]) => ({
+			label,
+			args: args[0] === handshake ? args : [builtCli, ...args],
+			env: {...env, MACHINE_STORAGE_PATH: store},
+		})),
+	];
+	// One run of each first, unmeasured: the page cache and the kept compiled code are warm for
+	// every program alike, as they are for a user's second command.
+	for (const {args, env} of programs) await runOnce(args, env);
+	const series = await inTurns(
+		programs.map(
+			({args, env}) =>
+				async () =>
+					runOnce(args, env),
+		),
+		form.samples,
 	);
-	const rows: Array<readonly [string, Sample, number, number, number]> = [["node -e '' (baseline)", baseline!, 1, 1, 1]];
-	for (const [index, [label]] of cases.entries()) {
-		const result = results[index]!;
-		rows.push([label, result, result.wallMs / baseline!.wallMs, result.cpuMs / baseline!.cpuMs, result.rssKb / baseline!.rssKb] as const);
-	}
-
-	console.log(
-		`machinist cold-start benchmark: ${runs} runs each, medians of wall and CPU (user + system) time, peak RSS (${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)})`,
+	const figures = (samples: Sample[]) => ({
+		wall: spread(samples.map(sample => sample.wallMs)),
+		cpu: spread(samples.map(sample => sample.cpuMs)),
+		rssKb: Math.max(...samples.map(sample => sample.rssKb)),
+	});
+	const baseline = figures(series[0]!);
+	printTable(
+		form,
+		`machinist cold start: ${form.samples} runs each, medians of wall and CPU (user + system) time with their spread (lowest–highest), peak RSS`,
+		['command', 'wall ms', 'spread', "× node -e ''", 'CPU ms', 'spread', "× node -e ''", 'peak RSS MB', "× node -e ''"],
+		programs.map(({label}, index) => {
+			const {wall, cpu, rssKb} = figures(series[index]!);
+			return [
+				label,
+				wall.median.toFixed(0),
+				range(wall),
+				(wall.median / baseline.wall.median).toFixed(2),
+				cpu.median.toFixed(0),
+				range(cpu),
+				(cpu.median / baseline.cpu.median).toFixed(2),
+				(rssKb / 1024).toFixed(1),
+				(rssKb / baseline.rssKb).toFixed(2),
+			];
+		}),
 	);
-	console.log("| command | wall ms | × node -e '' | CPU ms | × node -e '' | peak RSS MB | × node -e '' |");
-	console.log('|---|---:|---:|---:|---:|---:|---:|');
-	for (const [label, result, wallRatio, cpuRatio, rssRatio] of rows) {
-		console.log(
-			`| ${label} | ${result.wallMs.toFixed(0)} | ${wallRatio.toFixed(2)} | ${result.cpuMs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${(result.rssKb / 1024).toFixed(1)} | ${rssRatio.toFixed(2)} |`,
-		);
-	}
 
 	// Tab completion of machine names is the shell's own globbing of the store, so its cost is
 	// measured against a bare bash in the same run: what the user waits for after pressing Tab.
@@ -115,20 +134,19 @@ const socket = tls.connect({host: url.hostname, port: Number(url.port), secureCo
 	const completion = await promisify(execFile)(process.execPath, [builtCli, 'completion', 'bash'], {env});
 	await writeFile(script, completion.stdout);
 	const bash = async (code: string) => promisify(execFile)('bash', ['--norc', '-c', code], {env: {...env, MACHINE_STORAGE_PATH: stores.many}});
-	const complete = `source ${script}; COMP_WORDS=(machinist env ''); COMP_CWORD=2; COMP_LINE='machinist env '; COMP_POINT=14; _machinist; [ \${#COMPREPLY[@]} = 200 ]`;
-	const bare: number[] = [];
-	const tab: number[] = [];
-	for (let index = 0; index <= runs; index++) {
-		const bareMs = await timedMs(async () => bash('true'));
-		const tabMs = await timedMs(async () => bash(complete));
-		if (index > 0) {
-			bare.push(bareMs);
-			tab.push(tabMs);
-		}
-	}
-
-	console.log(
-		`\nbash completion of \`machinist env <Tab>\` over 200 machines: ${median(tab).toFixed(1)} ms, ${(median(tab) / median(bare)).toFixed(2)}× a bare \`bash -c true\` (${median(bare).toFixed(1)} ms)`,
+	const complete = `source ${script}; COMP_WORDS=(machinist env ''); COMP_CWORD=2; COMP_LINE='machinist env '; COMP_POINT=14; _machinist; [ \${#COMPREPLY[@]} = ${largest} ]`;
+	await bash(complete);
+	const [bare, tab] = await inTurns([async () => timedMs(async () => bash('true')), async () => timedMs(async () => bash(complete))], form.samples).then(
+		samples => samples.map(values => spread(values)),
+	);
+	printTable(
+		form,
+		`bash completion of \`machinist env <Tab>\` over ${largest} machines: median of ${form.samples} with its spread`,
+		['shell', 'ms', 'spread', '× bash -c true'],
+		[
+			['bash -c true (baseline)', bare!.median.toFixed(1), range(bare!, 1), '1.00'],
+			['machinist env <Tab>', tab!.median.toFixed(1), range(tab!, 1), (tab!.median / bare!.median).toFixed(2)],
+		],
 	);
 } finally {
 	await dockerd.stop();

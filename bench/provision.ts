@@ -2,9 +2,9 @@
  * `create -d generic` and `provision` against a real systemd host (a booted Debian 12 container
  * whose Docker is installed, as on a stock server), with one `ssh HOST true` as the baseline
  * measured in the same run. Target: provision under 5 s (docker-machine 0.16.2: about 17 s on
- * this kind of host).
+ * this kind of host). Each sample is a fresh host; medians with their spread.
  *
- * Run as root: `npm run bench:provision`.
+ * Run as root: `npm run bench:provision` (`-- --smoke` for the short form: one host).
  */
 import {execFile} from 'node:child_process';
 import {mkdtemp, readFile, rm} from 'node:fs/promises';
@@ -13,11 +13,11 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import {builtCli} from '../test/helpers/cli.js';
 import {startTestHost, testHostsAvailable} from '../test/helpers/hosts.js';
-import {median, requireTestHosts, timedMs} from './measure.js';
+import {benchForm, printTable, range, requireParts, spread, timedMs} from './measure.js';
 
 const exec = promisify(execFile);
-const runs = Number(process.env.BENCH_RUNS ?? 3);
-requireTestHosts(testHostsAvailable());
+const form = benchForm(3);
+requireParts('real test hosts', testHostsAvailable());
 
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mbp-'));
 const key = path.join(scratch, 'key');
@@ -26,7 +26,7 @@ const env = {PATH: process.env.PATH, HOME: scratch, USER: 'bench', MACHINE_STORA
 const machinist = async (...args: string[]) => exec(process.execPath, [builtCli, ...args], {env});
 const results: Record<string, number[]> = {baseline: [], create: [], provision: [], regenerate: []};
 try {
-	for (let run = 0; run < runs; run++) {
+	for (let run = 0; run < form.samples; run++) {
 		const host = await startTestHost('systemd');
 		try {
 			await host.authorizeKey('root', await readFile(`${key}.pub`, 'utf8'));
@@ -46,19 +46,23 @@ try {
 		}
 	}
 
-	const baseline = median(results.baseline!);
-	console.log(`machinist on a systemd host with Docker installed: median of ${runs} (${os.cpus().length} cores, Node ${process.version})`);
-	console.log('| operation | wall s | × ssh HOST true |');
-	console.log('|---|---:|---:|');
-	for (const [label, key] of [
-		['ssh HOST true (baseline)', 'baseline'],
-		['create -d generic', 'create'],
-		['provision (again, nothing changed)', 'provision'],
-		['regenerate-certs -f', 'regenerate'],
-	] as const) {
-		const value = median(results[key]!);
-		console.log(`| ${label} | ${(value / 1000).toFixed(2)} | ${(value / baseline).toFixed(1)} |`);
-	}
+	const baseline = spread(results.baseline!);
+	printTable(
+		form,
+		`machinist on a systemd host with Docker installed: median of ${form.samples} with its spread`,
+		['operation', 'wall s', 'spread', '× ssh HOST true'],
+		(
+			[
+				['ssh HOST true (baseline)', 'baseline'],
+				['create -d generic', 'create'],
+				['provision (again, nothing changed)', 'provision'],
+				['regenerate-certs -f', 'regenerate'],
+			] as const
+		).map(([label, key]) => {
+			const figure = spread(results[key]!.map(ms => ms / 1000));
+			return [label, figure.median.toFixed(2), range(figure, 2), ((figure.median * 1000) / baseline.median).toFixed(1)];
+		}),
+	);
 } finally {
 	await rm(scratch, {recursive: true, force: true});
 }

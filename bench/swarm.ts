@@ -1,73 +1,94 @@
 /**
  * Swarm mode on real systemd test hosts. (1) `swarm init` + two `swarm join`s, against a baseline
- * of the same three steps done the way a docker-machine user did them: the docker CLI over SSH
- * (`docker swarm init`, `docker swarm join-token -q`, `docker swarm join` on each node).
- * (2) A cluster of 10 machines: `ls` and `swarm ls` latency, with `ls` before the swarm existed
- * as the baseline.
+ * of the same three steps on the same three hosts done the way a docker-machine user did them:
+ * the docker CLI over SSH (`docker swarm init`, `docker swarm join-token -q`, `docker swarm join`
+ * on each node). The two take turns, each round in the other order, and each leaves the swarm
+ * again before the next. (2) A cluster of 10 machines (3 in the short form): `ls` and `swarm ls`
+ * latency, with `ls` before the swarm existed as the baseline. Medians with their spread.
  *
- * Run as root: `npm run bench:swarm` (about 3 minutes on 2 cores).
+ * Run as root: `npm run bench:swarm` (about 4 minutes on 2 cores; `-- --smoke` for the short form).
  */
 import {execFile} from 'node:child_process';
-import os from 'node:os';
 import {promisify} from 'node:util';
 import {testHostsAvailable} from '../test/helpers/hosts.js';
 import {genericMachines} from '../test/helpers/swarm-hosts.js';
-import {median, requireTestHosts, timedMs} from './measure.js';
+import {benchForm, inTurns, printTable, range, requireParts, spread, timedMs, type Spread} from './measure.js';
 
 const exec = promisify(execFile);
-const runs = Number(process.env.BENCH_RUNS ?? 5);
-requireTestHosts(testHostsAvailable());
+const form = benchForm(5, 3);
+const size = form.smoke ? 3 : 10;
+requireParts('real test hosts', testHostsAvailable());
 
-const cluster = await genericMachines(10, 'node');
+const cluster = await genericMachines(size, 'node');
 try {
 	const {hosts, names, key, machinist} = cluster;
 	const ssh = async (ip: string, command: string) =>
 		(await exec('ssh', ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=quiet', '-i', key, `root@${ip}`, command]))
 			.stdout;
-	const lsRuns = async (args: string[]) => {
-		const samples: number[] = [];
-		await machinist(...args);
-		for (let run = 0; run < runs; run++) samples.push(await timedMs(async () => machinist(...args)));
-		return median(samples);
+	/** Latency of commands, in turns, after one unmeasured run of each. */
+	const latency = async (...commands: string[][]): Promise<Spread[]> => {
+		for (const args of commands) await machinist(...args);
+		const samples = await inTurns(
+			commands.map(args => async () => timedMs(async () => machinist(...args))),
+			form.samples,
+		);
+		return samples.map(values => spread(values));
 	};
 
 	// Measure against hosts that have finished booting, as real servers have.
 	await Promise.all(hosts.map(async host => host.exec('systemctl is-system-running --wait >/dev/null 2>&1; true')));
-	const lsBefore = await lsRuns(['ls']);
+	const [lsBefore] = await latency(['ls']);
 
-	// The baseline: nodes 4-6, by hand over SSH.
-	const [b1, b2, b3] = [hosts[3]!, hosts[4]!, hosts[5]!];
-	const baselineMs = await timedMs(async () => {
-		await ssh(b1.ip, `docker swarm init --advertise-addr ${b1.ip}`);
-		const manager = (await ssh(b1.ip, 'docker swarm join-token -q manager')).trim();
-		const worker = (await ssh(b1.ip, 'docker swarm join-token -q worker')).trim();
-		await ssh(b2.ip, `docker swarm join --token ${manager} --advertise-addr ${b2.ip} ${b1.ip}:2377`);
-		await ssh(b3.ip, `docker swarm join --token ${worker} --advertise-addr ${b3.ip} ${b1.ip}:2377`);
-	});
-	await Promise.all([b1, b2, b3].map(async host => ssh(host.ip, 'docker swarm leave --force')));
+	const [first, second, third] = [hosts[0]!, hosts[1]!, hosts[2]!];
+	const [one, two, three] = [names[0]!, names[1]!, names[2]!];
+	const byHand = async () => {
+		const ms = await timedMs(async () => {
+			await ssh(first.ip, `docker swarm init --advertise-addr ${first.ip}`);
+			const manager = (await ssh(first.ip, 'docker swarm join-token -q manager')).trim();
+			const worker = (await ssh(first.ip, 'docker swarm join-token -q worker')).trim();
+			await ssh(second.ip, `docker swarm join --token ${manager} --advertise-addr ${second.ip} ${first.ip}:2377`);
+			await ssh(third.ip, `docker swarm join --token ${worker} --advertise-addr ${third.ip} ${first.ip}:2377`);
+		});
+		await Promise.all([first, second, third].map(async host => ssh(host.ip, 'docker swarm leave --force')));
+		return ms;
+	};
 
-	// Machinist: nodes 1-3.
-	const machinistMs = await timedMs(async () => {
-		await machinist('swarm', 'init', 'node1');
-		await machinist('swarm', 'join', '--manager', 'node1', '--role', 'manager', 'node2');
-		await machinist('swarm', 'join', '--manager', 'node1', 'node3');
-	});
+	const withMachinist = async () => {
+		const ms = await timedMs(async () => {
+			await machinist('swarm', 'init', one);
+			await machinist('swarm', 'join', '--manager', one, '--role', 'manager', two);
+			await machinist('swarm', 'join', '--manager', one, three);
+		});
+		for (const name of [three, two, one]) await machinist('swarm', 'leave', name);
+		return ms;
+	};
 
-	await machinist('swarm', 'join', '--manager', 'node1', ...names.slice(3));
-	const lsSwarm = await lsRuns(['ls']);
-	const swarmLs = await lsRuns(['swarm', 'ls', 'node1']);
+	const [baselineMs, machinistMs] = (await inTurns([byHand, withMachinist], form.samples)).map(values => spread(values));
+
+	await machinist('swarm', 'init', one);
+	await machinist('swarm', 'join', '--manager', one, '--role', 'manager', two);
+	await machinist('swarm', 'join', '--manager', one, ...names.slice(2));
+	const [lsSwarm, swarmLs] = await latency(['ls'], ['swarm', 'ls', one]);
 	const nodes = (await machinist('swarm', 'ls', '-q')).stdout.trim().split('\n').length;
 
-	console.log(`swarm mode on systemd test hosts (${os.cpus().length} cores, Node ${process.version}); latency: median of ${runs}`);
-	console.log('| measurement | ms | baseline ms | ratio |');
-	console.log('|---|---:|---:|---:|');
-	console.log(
-		`| swarm init + 2 joins (Engine API over TLS) vs docker CLI over SSH | ${machinistMs.toFixed(0)} | ${baselineMs.toFixed(0)} | ${(machinistMs / baselineMs).toFixed(2)} |`,
+	const row = (label: string, value: Spread, baseline: Spread) => [
+		label,
+		value.median.toFixed(0),
+		range(value),
+		baseline.median.toFixed(0),
+		range(baseline),
+		(value.median / baseline.median).toFixed(2),
+	];
+	printTable(
+		form,
+		`swarm mode on systemd test hosts: medians of ${form.samples} with their spread, baseline and Machinist in turns`,
+		['measurement', 'ms', 'spread', 'baseline ms', 'spread', 'ratio'],
+		[
+			row('swarm init + 2 joins (Engine API over TLS) vs. docker CLI over SSH, same 3 hosts', machinistMs!, baselineMs!),
+			row(`ls, ${names.length} machines in one swarm vs. before the swarm`, lsSwarm!, lsBefore!),
+			row(`swarm ls, ${nodes} nodes vs. ls before the swarm`, swarmLs!, lsBefore!),
+		],
 	);
-	console.log(
-		`| ls, ${names.length} machines in one swarm vs. before the swarm | ${lsSwarm.toFixed(0)} | ${lsBefore.toFixed(0)} | ${(lsSwarm / lsBefore).toFixed(2)} |`,
-	);
-	console.log(`| swarm ls, ${nodes} nodes vs. ls before the swarm | ${swarmLs.toFixed(0)} | ${lsBefore.toFixed(0)} | ${(swarmLs / lsBefore).toFixed(2)} |`);
 } finally {
 	await cluster.stop();
 }

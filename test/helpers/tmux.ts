@@ -105,16 +105,20 @@ export class TmuxSession {
 		await tmux(['resize-window', '-t', this.name, '-x', String(columns), '-y', String(rows)]);
 	}
 
-	/** The pid of the command the session runs (the shell's child). */
-	async commandPid(match: RegExp): Promise<number> {
+	/**
+	 * The pid of the command the session runs, found from the pid tmux reports for the pane and not
+	 * from the command's name or path, which change: the pane's shell runs the command (which
+	 * `env -i` becomes) as its only child until it exits.
+	 */
+	async commandPid(): Promise<number> {
 		const {stdout: panePid} = await tmux(['display-message', '-p', '-t', this.name, '#{pane_pid}']);
-		const {stdout} = await exec('ps', ['-o', 'pid=,args=', '--ppid', panePid.trim()]);
-		for (const line of stdout.split('\n')) {
-			const [pid, ...args] = line.trim().split(/\s+/);
-			if (pid && match.test(args.join(' '))) return Number(pid);
+		const {stdout} = await exec('ps', ['-o', 'pid=,args=', '--ppid', panePid.trim()]).catch(() => ({stdout: ''}));
+		const children = stdout.split('\n').filter(line => line.trim() !== '');
+		if (children.length !== 1) {
+			throw new Error(`the tmux pane's shell (pid ${panePid.trim()}) should run the command as its one child; it has ${children.length}:\n${stdout}`);
 		}
 
-		throw new Error(`no child of the tmux pane matches ${String(match)}:\n${stdout}`);
+		return Number(children[0]!.trim().split(/\s+/)[0]);
 	}
 
 	async stop(): Promise<void> {
