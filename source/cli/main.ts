@@ -38,6 +38,10 @@ const driverTimingVariables: ReadonlyArray<readonly [variable: string, driver: s
 	['MACHINIST_QEMU_POWERDOWN_TIMEOUT_MS', 'qemu', 'stopTimeoutMs'],
 	['MACHINIST_VIRTUALBOX_BOOT_TIMEOUT_MS', 'virtualbox', 'readyTimeoutMs'],
 	['MACHINIST_VIRTUALBOX_POWERDOWN_TIMEOUT_MS', 'virtualbox', 'stopTimeoutMs'],
+	// How long start, restart and create wait for Docker to answer (default 300 s).
+	...['qemu', 'virtualbox', 'generic', 'digitalocean', 'amazonec2'].map(
+		driver => [`MACHINIST_${driver.toUpperCase()}_DOCKER_TIMEOUT_MS`, driver, 'dockerWaitMs'] as const,
+	),
 ];
 
 function driverTimingsFrom(env: NodeJS.ProcessEnv): Record<string, DriverTimings> {

@@ -1,5 +1,5 @@
 import type {Command, CommandInput} from '../cli/command.js';
-import {errorMessage, loadMachines, type Machine, MachinistError, type ProgressSink} from '../engine/index.js';
+import {errorMessage, loadMachines, type Machine, MachinistError, type OptionSpec, type ProgressSink} from '../engine/index.js';
 import {printProgress} from './progress.js';
 
 /**
@@ -44,13 +44,14 @@ export function machineActionCommand(
 	name: string,
 	usage: string,
 	action: (input: CommandInput, machine: Machine, progress: ProgressSink) => Promise<void>,
-	note?: (program: string) => string,
+	options: {note?: (program: string) => string; flags?: readonly OptionSpec[]} = {},
 ): Command {
+	const {note} = options;
 	return {
 		name,
 		usage,
 		operands: 'machines',
-		flags: [],
+		flags: options.flags ?? [],
 		async run(input) {
 			const progress = printProgress(input.terminal);
 			await forEachMachine(input, async machine => action(input, machine, progress));

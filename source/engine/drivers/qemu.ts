@@ -647,9 +647,8 @@ class QemuDriver implements Driver {
 		return forward;
 	}
 
-	/** The last lines of the VM's serial console, for the details screen. */
-	async consoleTail(context: DriverContext, lines: number): Promise<string[]> {
-		return tailOfLog(this.file(context, 'serial'), lines);
+	consoleLog(context: DriverContext): string {
+		return this.file(context, 'serial');
 	}
 }
 

@@ -37,16 +37,21 @@ const powerWords: Record<PowerAction, {doing: string; done: string; target: Mach
 	restart: {doing: 'Restarting', done: 'restarted', target: 'Running'},
 };
 
+export type PowerOptions = {
+	progress?: ProgressSink;
+	signal?: AbortSignal;
+	/** start and restart: false returns once the machine runs, before its Docker answers (`--no-wait`). */
+	waitForDocker?: boolean;
+};
+
 /**
  * start/stop/kill/restart on one machine with docker-machine's messages and rules: asking for
- * the state a machine is already in is an error; restart of a stopped machine starts it.
+ * the state a machine is already in is an error; restart of a stopped machine starts it. A
+ * start or restart ends when the machine's Docker answers, as the next thing a user runs is
+ * `docker`; docker-machine waited only for the port to listen, which dockerd does before it
+ * serves anything.
  */
-export async function powerMachine(
-	engine: Engine,
-	machine: Machine,
-	action: PowerAction,
-	options: {progress?: ProgressSink; signal?: AbortSignal} = {},
-): Promise<void> {
+export async function powerMachine(engine: Engine, machine: Machine, action: PowerAction, options: PowerOptions = {}): Promise<void> {
 	const progress = options.progress ?? ignoreProgress;
 	const words = powerWords[action];
 	const context = driverContext(machine, {progress, signal: options.signal});
@@ -65,5 +70,10 @@ export async function powerMachine(
 		// Drivers may learn a new IP while starting; keep it.
 		await engine.store.save({...machine.host, Driver: machine.driver.config});
 		if (action !== 'restart') progress({type: 'step', message: `Machine "${machine.name}" was ${words.done}.`});
+		// Only machines we provisioned have a daemon of ours to wait for (none's cannot be started).
+		if (words.target === 'Running' && options.waitForDocker !== false && machine.driver.provisions) {
+			const {waitForDocker} = await import('../access/docker-ready.js');
+			await waitForDocker(engine, machine, {progress, signal: options.signal});
+		}
 	});
 }
