@@ -240,6 +240,17 @@ test.serial('create -d qemu boots a VM whose Docker runs containers with host fi
 	const again = await shell(env, 'eval "$(machinist env default)" && docker run --rm busybox:machinist echo again');
 	t.is(again.stdout, 'again\n', again.stderr);
 
+	// ── start and restart end when Docker answers (issue #25): under TCG dockerd comes up some
+	// 25 s after sshd, and `docker` run the instant the command returns must find it.
+	t.is((await shell(env, 'machinist stop default')).code, 0);
+	for (const command of ['start', 'restart']) {
+		const began = Date.now();
+		const ready = await shell(env, `machinist ${command} default && eval "$(machinist env default)" && docker version --format '{{.Server.Version}}'`);
+		t.log(`${command} to Docker answering took ${Math.round((Date.now() - began) / 1000)} s`);
+		t.is(ready.code, 0, `docker right after ${command}: ${ready.stderr}`);
+		t.regex(ready.stdout, /\n\d+\.\S+\n$/, `docker version right after ${command} printed the server's version`);
+	}
+
 	const rm = await shell(env, 'machinist rm -y default');
 	t.is(rm.code, 0, rm.stderr);
 	t.false(fs.existsSync(path.join(store, 'machines/default')));

@@ -86,6 +86,11 @@ export type DigitalOceanSimulator = {
 	/** Failures of the simulator itself (a host that did not start), which tests should assert empty. */
 	problems: string[];
 	nextDroplet: DropletFaults;
+	/**
+	 * How long after a power-on or reboot a droplet's dockerd starts (it comes after sshd in a
+	 * boot); Infinity: it does not. Default 0. A power-off stops dockerd on systemd hosts.
+	 */
+	dockerBootDelayMs: number;
 	/** The next POST /v2/droplets answers with this status and message, making nothing. */
 	failNextDropletCreate(status: number, message: string): void;
 	/** The next `count` requests answer 429 with Retry-After. */
@@ -310,6 +315,31 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 		droplet.status = 'active';
 	};
 
+	/** What a power-off takes away on the host: sshd, and (under systemd) dockerd. */
+	const powerDown = async (host: TestHost | undefined): Promise<void> => {
+		await host?.stopSshd();
+		if (host?.kind !== 'systemd') return;
+		const stopped = await host.exec('systemctl stop docker.service docker.socket');
+		if (stopped.code !== 0) throw new Error(`dockerd of ${host.name} did not stop: ${stopped.stderr}`);
+	};
+
+	/** A boot brings sshd back (the droplet is `active` then), and dockerd a while later, as systemd orders them. */
+	const powerUp = async (droplet: SimDroplet, host: TestHost | undefined): Promise<void> => {
+		await host?.startSshd();
+		droplet.status = 'active';
+		if (host?.kind !== 'systemd' || simulator.dockerBootDelayMs === Number.POSITIVE_INFINITY) return;
+		const delayMs = simulator.dockerBootDelayMs;
+		track(
+			(async () => {
+				await delay(delayMs);
+				if (closed || !droplets.has(droplet.id) || droplet.status !== 'active') return;
+				// A boot starts with systemd's start counters at zero: several power cycles within a minute must not hit its limit.
+				const started = await host.exec('systemctl reset-failed docker.service docker.socket; systemctl start docker.service');
+				if (started.code !== 0) throw new Error(`dockerd of ${host.name} did not start: ${started.stderr}`);
+			})(),
+		);
+	};
+
 	const runAction = async (droplet: SimDroplet, action: SimAction): Promise<void> => {
 		try {
 			await delay(actionDelayMs);
@@ -317,22 +347,21 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 			switch (action.type) {
 				case 'power_off':
 				case 'shutdown': {
-					if (droplet.status === 'active') await host?.stopSshd();
+					if (droplet.status === 'active') await powerDown(host);
 					droplet.status = 'off';
 					break;
 				}
 
 				case 'power_on': {
-					if (droplet.status === 'off') await host?.startSshd();
+					if (droplet.status === 'off') await powerUp(droplet, host);
 					droplet.status = 'active';
 					break;
 				}
 
 				default: {
 					// reboot, power_cycle: down and up again; the droplet ends up on.
-					if (droplet.status === 'active') await host?.stopSshd();
-					await host?.startSshd();
-					droplet.status = 'active';
+					if (droplet.status === 'active') await powerDown(host);
+					await powerUp(droplet, host);
 				}
 			}
 
@@ -588,6 +617,7 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 		requests,
 		problems,
 		nextDroplet: {},
+		dockerBootDelayMs: 0,
 		failNextDropletCreate(status, message) {
 			createFailure = {status, message};
 		},
