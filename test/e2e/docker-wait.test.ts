@@ -117,7 +117,7 @@ real.serial('a start whose Docker never answers ends at the bound with the last 
 	t.is(result.code, 1);
 	t.regex(
 		result.stderr,
-		/^Machine "w1" is running, but its Docker did not answer at tcp:\/\/(10\.200\.\d+\.\d+):2376 within \d s \(last error: dial tcp \1:2376: connect: connection refused\): run "machinist provision w1" to set Docker up again\n$/,
+		/^The Docker of machine "w1" did not answer at tcp:\/\/(10\.200\.\d+\.\d+):2376 within \d s \(last error: dial tcp \1:2376: connect: connection refused\): run "machinist provision w1" to set Docker up again\n$/,
 	);
 	const mended = await shell(`machinist provision ${name} >/dev/null ${thenDocker}`);
 	t.is(mended.code, 0, mended.stderr);

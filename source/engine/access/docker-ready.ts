@@ -81,7 +81,7 @@ export async function waitForDocker(engine: Engine, machine: Machine, options: D
 		},
 		timedOut: waited =>
 			new MachinistError(
-				`Machine "${machine.name}" is running, but its Docker did not answer${url ? ` at ${url}` : ''} within ${seconds(waited)} (last error: ${lastError}): ${nextStep(engine, machine)}`,
+				`The Docker of machine "${machine.name}" did not answer${url ? ` at ${url}` : ''} within ${seconds(waited)} (last error: ${lastError}): ${nextStep(engine, machine)}`,
 			),
 	});
 }
