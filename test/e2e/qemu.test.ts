@@ -84,6 +84,8 @@ async function setup(t: ExecutionContext): Promise<Setup> {
 		XDG_RUNTIME_DIR: path.join(root, 'run'),
 		// Boots under TCG on a busy 2-core machine can take minutes.
 		MACHINIST_QEMU_BOOT_TIMEOUT_MS: '900000',
+		// And dockerd, which start, restart and create wait for, as long again after sshd.
+		MACHINIST_QEMU_DOCKER_TIMEOUT_MS: '900000',
 	};
 	await mkdir(env.XDG_RUNTIME_DIR, {mode: 0o700});
 	// Whatever a failing test left running goes before its directory does.
