@@ -125,7 +125,8 @@ real.serial('a start whose Docker never answers ends at the bound with the last 
 
 real.serial('the app shows a start as starting until Docker answers', async t => {
 	await stopped();
-	simulator.dockerBootDelayMs = bootDelayMs;
+	// Room for the checks made while dockerd is still down, on a loaded machine.
+	simulator.dockerBootDelayMs = 2 * bootDelayMs;
 	const engine = createEngine({storagePath: root, env});
 	const services = createServices(engine, await openPreferences(env), {
 		async copy() {
