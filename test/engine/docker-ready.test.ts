@@ -3,7 +3,7 @@ import https from 'node:https';
 import type {AddressInfo} from 'node:net';
 import test, {type ExecutionContext} from 'ava';
 import {waitForDocker} from '../../source/engine/access/docker-ready.js';
-import {generateSignedCert} from '../../source/engine/certs/generate.js';
+import {bootstrapCertificates, generateSignedCert} from '../../source/engine/certs/generate.js';
 import {createEngine, createMachine, loadMachine, type ProgressEvent} from '../../source/engine/index.js';
 import {defaultCertPaths} from '../../source/engine/store/host.js';
 import {temporaryDir} from '../helpers/store.js';
@@ -13,9 +13,8 @@ import {tlsDaemon} from '../helpers/tls-daemon.js';
 async function setup(t: ExecutionContext) {
 	const store = await temporaryDir(t);
 	const engine = createEngine({storagePath: store, env: {PATH: process.env.PATH, HOME: store}});
-	// tlsDaemon makes the store's CA; its own endpoint is not used here.
-	await tlsDaemon(t, store);
 	const paths = defaultCertPaths(store);
+	await bootstrapCertificates(paths, 'tester');
 	const ca = {certPem: await readFile(paths.caCert, 'utf8'), keyPem: await readFile(paths.caKey, 'utf8')};
 	const server = await generateSignedCert({org: 'tester.daemon', ca, kind: 'server', hosts: ['127.0.0.1']});
 	// A daemon's TLS endpoint answering /_ping as dockerd does, once it listens.
