@@ -158,16 +158,12 @@ function yamlString(text: string): string {
 
 /** user-data and meta-data for a machine's first boot. */
 export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-data': string} {
-	// A nofail mount is ordered before nothing, so dockerd could start first: containers it
-	// restarts at boot would bind the empty directory, and a start that ends when Docker answers
-	// would hand `docker run -v` a share that is not there yet.
-	const afterShares = 'x-systemd.before=docker.service';
 	const fstab = (config.shares ?? []).map(
 		share =>
 			`${share.tag} ${share.guestPath.replaceAll(' ', String.raw`\040`)} ${
 				// Linux's own vboxsf (5.6 and later) mounts a VirtualBox shared folder by its name, without the guest additions.
 				share.fs === 'vboxsf' ? 'vboxsf nofail' : '9p trans=virtio,version=9p2000.L,msize=262144,cache=none,nofail'
-			},${afterShares} 0 0`,
+			} 0 0`,
 	);
 	const lines = [
 		'#cloud-config',
