@@ -29,7 +29,6 @@ function shellWord(word: string): string {
 const driverTimingVariables: ReadonlyArray<readonly [variable: string, driver: string, timing: keyof DriverTimings]> = [
 	['MACHINIST_DIGITALOCEAN_ACTIVE_TIMEOUT_MS', 'digitalocean', 'readyTimeoutMs'],
 	['MACHINIST_DIGITALOCEAN_SSH_TIMEOUT_MS', 'digitalocean', 'sshWaitMs'],
-	['MACHINIST_DIGITALOCEAN_DOCKER_WAIT_MS', 'digitalocean', 'dockerWaitMs'],
 	['MACHINIST_AMAZONEC2_RUNNING_TIMEOUT_MS', 'amazonec2', 'readyTimeoutMs'],
 	['MACHINIST_AMAZONEC2_SSH_TIMEOUT_MS', 'amazonec2', 'sshWaitMs'],
 	['MACHINIST_AMAZONEC2_POLL_MS', 'amazonec2', 'pollIntervalMs'],
@@ -38,6 +37,10 @@ const driverTimingVariables: ReadonlyArray<readonly [variable: string, driver: s
 	['MACHINIST_QEMU_POWERDOWN_TIMEOUT_MS', 'qemu', 'stopTimeoutMs'],
 	['MACHINIST_VIRTUALBOX_BOOT_TIMEOUT_MS', 'virtualbox', 'readyTimeoutMs'],
 	['MACHINIST_VIRTUALBOX_POWERDOWN_TIMEOUT_MS', 'virtualbox', 'stopTimeoutMs'],
+	// How long start, restart and create wait for Docker to answer (default 300 s).
+	...['qemu', 'virtualbox', 'generic', 'digitalocean', 'amazonec2'].map(
+		driver => [`MACHINIST_${driver.toUpperCase()}_DOCKER_TIMEOUT_MS`, driver, 'dockerWaitMs'] as const,
+	),
 ];
 
 function driverTimingsFrom(env: NodeJS.ProcessEnv): Record<string, DriverTimings> {

@@ -1,5 +1,15 @@
 import type {Command} from '../cli/command.js';
-import {createMachine, createOptionSpecs, driverNames, loadDriverDefinition, MachinistError, openPreferences, stringOption} from '../engine/index.js';
+import {
+	boolOption,
+	createMachine,
+	createOptionSpecs,
+	driverNames,
+	loadDriverDefinition,
+	MachinistError,
+	openPreferences,
+	stringOption,
+} from '../engine/index.js';
+import {noWaitFlag} from './power.js';
 import {printProgress} from './progress.js';
 
 /**
@@ -23,7 +33,7 @@ async function chosenDriver(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
 const create: Command = {
 	argsUsage: 'NAME',
 	description: `Run 'machinist create --driver name --help' to include the create flags for that driver in the help text.`,
-	flags: createOptionSpecs,
+	flags: [...createOptionSpecs, noWaitFlag],
 	async extraFlags(argv, env) {
 		const driverName = await chosenDriver(argv, env);
 		if (!driverName) return [];
@@ -45,7 +55,11 @@ const create: Command = {
 		}
 
 		const name = input.args[0]!;
-		await createMachine(input.engine, {name, driverName, given: input.givenFlags}, {progress: printProgress(input.terminal)});
+		await createMachine(
+			input.engine,
+			{name, driverName, given: input.givenFlags},
+			{progress: printProgress(input.terminal), waitForDocker: !boolOption(input.flags, 'no-wait')},
+		);
 		input.terminal.stdout.write(
 			`To see how to connect your Docker Client to the Docker Engine running on this virtual machine, run: ${input.engine.program} env ${name}\n`,
 		);

@@ -1,5 +1,5 @@
 import type {Command, CommandInput} from '../cli/command.js';
-import {errorMessage, loadMachines, type Machine, MachinistError, type ProgressSink} from '../engine/index.js';
+import {errorMessage, loadMachines, type Machine, MachinistError, type OptionSpec, type ProgressSink} from '../engine/index.js';
 import {printProgress} from './progress.js';
 
 /**
@@ -42,11 +42,12 @@ export async function forEachMachine(input: CommandInput, work: (machine: Machin
  */
 export function machineActionCommand(
 	action: (input: CommandInput, machine: Machine, progress: ProgressSink) => Promise<void>,
-	note?: (program: string) => string,
+	options: {note?: (program: string) => string; flags?: readonly OptionSpec[]} = {},
 ): Command {
+	const {note} = options;
 	return {
 		operands: 'machines',
-		flags: [],
+		flags: options.flags ?? [],
 		async run(input) {
 			const progress = printProgress(input.terminal);
 			await forEachMachine(input, async machine => action(input, machine, progress));

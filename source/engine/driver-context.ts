@@ -21,7 +21,7 @@ export type DriverTimings = {
 	stopTimeoutMs?: number;
 	/** How long provisioning lets the init system restart dockerd (a VM under TCG takes minutes). */
 	dockerRestartMs?: number;
-	/** How long start and restart wait for the machine's Docker to answer. */
+	/** How long start, restart and create wait for a running machine's Docker to answer. */
 	dockerWaitMs?: number;
 };
 

@@ -76,17 +76,23 @@ export const keymap = {
 
 	leaveProgress: {scope: 'progress', keys: ['escape', 'enter'], label: 'back', description: 'Back (it goes on)', footer: true},
 
-	chooseManager: {scope: 'managers', keys: ['enter'], label: 'join', description: 'Join the swarm of this manager', footer: true},
+	chooseManager: {
+		scope: 'managers',
+		keys: ['enter'],
+		label: 'join',
+		description: 'Join the swarm of this manager (typing a letter jumps to one)',
+		footer: true,
+	},
 	cancelManagers: {scope: 'managers', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
 
-	choose: {scope: 'picker', keys: ['enter'], label: 'choose', description: 'Choose the driver', footer: true},
+	choose: {scope: 'picker', keys: ['enter'], label: 'choose', description: 'Choose the driver (typing a letter jumps to one)', footer: true},
 	cancelPicker: {scope: 'picker', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
 
 	yes: {scope: 'confirm', keys: ['y'], label: 'yes', description: 'Yes', footer: true},
 	no: {scope: 'confirm', keys: ['n', 'escape'], label: 'no', description: 'No', footer: true},
 
 	closeDialog: {scope: 'dialog', keys: ['escape', 'enter', 'q'], label: 'close', description: 'Close', footer: true},
-	nextShell: {scope: 'env', keys: ['tab'], label: 'shell', description: 'Env for the next shell', footer: true},
+	nextShell: {scope: 'env', keys: ['tab'], label: 'shell', description: 'Env for the next shell (typing a letter jumps to one)', footer: true},
 
 	closeHelp: {scope: 'help', keys: ['?', 'escape', 'q'], label: 'close', description: 'Close help', footer: true},
 

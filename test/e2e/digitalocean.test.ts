@@ -341,14 +341,14 @@ withHosts.serial('create, env, docker run, stop, start, restart, kill and rm of 
 	// A Docker that does not come back after a boot: start waits for it, then says where to look.
 	t.is((await machinist(['ssh', name, 'systemctl disable --quiet docker.service docker.socket'], env)).code, 0);
 	await power('stop', 'Stopped');
-	const [noDocker, noDockerMs] = await timed(machinist(['start', name], {...env, MACHINIST_DIGITALOCEAN_DOCKER_WAIT_MS: '3000'}));
+	const [noDocker, noDockerMs] = await timed(machinist(['start', name], {...env, MACHINIST_DIGITALOCEAN_DOCKER_TIMEOUT_MS: '3000'}));
 	t.log(`start of a droplet whose Docker stays down failed after ${noDockerMs} ms`);
 	t.is(noDocker.code, 1);
 	oneLine(t, noDocker.stderr);
 	t.regex(
 		noDocker.stderr,
 		new RegExp(
-			`^Machine "${name}" is running, but its Docker did not answer within 3 s \\(.+\\): look at it with "machinist ssh ${name}", or run "machinist provision ${name}"\n$`,
+			String.raw`^The Docker of machine "${name}" did not answer at tcp://(10\.200\.\d+\.\d+):2376 within 3 s \(last error: .+\): run "machinist provision ${name}" to set Docker up again\n$`,
 		),
 	);
 	t.is(droplet!.status, 'active');

@@ -87,6 +87,8 @@ async function setup(t: ExecutionContext): Promise<Setup> {
 		XDG_RUNTIME_DIR: path.join(root, 'run'),
 		// Boots under TCG on a busy 2-core machine can take minutes.
 		MACHINIST_QEMU_BOOT_TIMEOUT_MS: '900000',
+		// And dockerd, which start, restart and create wait for, as long again after sshd.
+		MACHINIST_QEMU_DOCKER_TIMEOUT_MS: '900000',
 	};
 	await mkdir(env.XDG_RUNTIME_DIR, {mode: 0o700});
 	// Whatever a failing test left running goes before its directory does.
@@ -237,6 +239,18 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 	const start = await shell(env, 'machinist start default');
 	t.log(`start took ${Math.round((Date.now() - startedAt) / 1000)} s`);
 	t.is(start.code, 0, start.stderr);
+
+	// ── start and restart end when Docker answers (issue #25): under TCG dockerd comes up some
+	// 25 s after sshd, and `docker` run the instant the command returns must find it.
+	const instant = await shell(env, `eval "$(machinist env default)" && docker version --format '{{.Server.Version}}'`);
+	t.is(instant.code, 0, `docker the instant start returned: ${instant.stderr}`);
+	t.regex(instant.stdout, /^\d+\.\S+\n$/);
+	const restartedAt = Date.now();
+	const restart = await shell(env, `machinist restart default && eval "$(machinist env default)" && docker version --format '{{.Server.Version}}'`);
+	t.log(`restart to Docker answering took ${Math.round((Date.now() - restartedAt) / 1000)} s`);
+	t.is(restart.code, 0, `docker the instant restart returned: ${restart.stderr}`);
+	t.regex(restart.stdout, /\n\d+\.\S+\n$/);
+	// ── end of issue #25's checks
 	t.is((await shell(env, 'machinist ssh default cat marker')).stdout, 'kept\n', 'the disk keeps its data across stop and start');
 	t.is(await httpText(addedPort), 'hello from the host\n', 'the added forward is kept for the next start');
 	const again = await shell(env, 'eval "$(machinist env default)" && docker run --rm busybox:machinist echo again');

@@ -10,8 +10,10 @@
  * never becomes active, its SSH never comes up, requests are rate limited.
  */
 import {createHash, randomUUID} from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
+import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {startTestHost, type TestHost, type TestHostKind} from '../helpers/hosts.js';
 
@@ -86,6 +88,11 @@ export type DigitalOceanSimulator = {
 	/** Failures of the simulator itself (a host that did not start), which tests should assert empty. */
 	problems: string[];
 	nextDroplet: DropletFaults;
+	/**
+	 * How much later than usual a droplet's dockerd starts at its next boot (a power-on, reboot or
+	 * power cycle); Infinity: it is not started at boot. Default 0.
+	 */
+	dockerBootDelayMs: number;
 	/** The next POST /v2/droplets answers with this status and message, making nothing. */
 	failNextDropletCreate(status: number, message: string): void;
 	/** The next `count` requests answer 429 with Retry-After. */
@@ -316,6 +323,33 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 	 * `power_on` boots. The action completes when the host has done it (and not before
 	 * actionDelayMs); the droplet's status changes with it, as DigitalOcean reports it.
 	 */
+	const slowDockerFile = 'etc/machinist-simulator-docker-delay';
+
+	/**
+	 * Before a boot, what dockerBootDelayMs asks of the host's dockerd, written on its disk (which
+	 * stays while the host is off): a delay its unit sleeps once, at the next start, as a slow boot
+	 * would; or, for Infinity, a dockerd that is not started at boot (provisioning enables it again).
+	 */
+	const prepareBoot = (host: TestHost | undefined): void => {
+		if (host?.kind !== 'systemd') return;
+		const delayMs = simulator.dockerBootDelayMs;
+		const dropIn = path.join(host.rootfs, 'etc/systemd/system/docker.service.d/machinist-simulator-delay.conf');
+		if (delayMs === Number.POSITIVE_INFINITY) {
+			for (const wanted of ['multi-user.target.wants/docker.service', 'sockets.target.wants/docker.socket'])
+				fs.rmSync(path.join(host.rootfs, 'etc/systemd/system', wanted), {force: true});
+			return;
+		}
+
+		if (delayMs <= 0) return;
+		fs.mkdirSync(path.dirname(dropIn), {recursive: true});
+		// The file is consumed by the first start, so a later restart (provisioning's) is not delayed.
+		fs.writeFileSync(
+			dropIn,
+			`[Service]\nExecStartPre=/bin/sh -c 'if [ -e /${slowDockerFile} ]; then rm -f /${slowDockerFile}; sleep ${delayMs / 1000}; fi'\n`,
+		);
+		fs.writeFileSync(path.join(host.rootfs, slowDockerFile), '');
+	};
+
 	const runAction = async (droplet: SimDroplet, action: SimAction): Promise<void> => {
 		const started = Date.now();
 		try {
@@ -337,6 +371,7 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 				case 'power_cycle': {
 					if (wasOn) await host?.powerOff();
 					droplet.status = 'off';
+					prepareBoot(host);
 					await host?.boot();
 					droplet.status = 'active';
 					break;
@@ -344,6 +379,7 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 
 				default: {
 					// reboot, and power_on: a droplet that is off boots.
+					prepareBoot(host);
 					await (wasOn && action.type === 'reboot' ? host?.reboot() : host?.boot());
 					droplet.status = 'active';
 				}
@@ -602,6 +638,7 @@ export async function startDigitalOceanSimulator(options: SimulatorOptions = {})
 		requests,
 		problems,
 		nextDroplet: {},
+		dockerBootDelayMs: 0,
 		failNextDropletCreate(status, message) {
 			createFailure = {status, message};
 		},

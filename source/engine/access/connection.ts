@@ -1,7 +1,7 @@
 // Reaching a machine's Docker daemon from here: the TLS connection check, env's variables, url, version.
 import {accessSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {checkTlsConnection} from '../certs/check.js';
+import {checkTlsConnection, TlsCheckError} from '../certs/check.js';
 import {certificateProblems} from '../certs/inspect.js';
 import type {DockerClient, DockerVersion} from '../docker/client.js';
 import type {Engine} from '../engine.js';
@@ -115,6 +115,25 @@ export async function checkConnection(
 	}
 
 	return {url, warnings: report.warnings};
+}
+
+/**
+ * The certificate a machine's daemon presents, read from a handshake with the machine's
+ * certificates: for a `none` machine the daemon's own, which the store holds no copy of.
+ */
+export async function daemonCertificate(
+	engine: Engine,
+	machine: Machine,
+	options: {timeoutMs?: number; signal?: AbortSignal} = {},
+): Promise<{url: string; notBefore?: Date; notAfter?: Date; problem?: string}> {
+	let url = '';
+	try {
+		url = await machine.driver.getURL(driverContext(machine, {signal: options.signal}));
+		const dates = await checkTlsConnection({...hostPort(url), ...(await tlsMaterialFor(engine, machine.host)), ...options});
+		return {url, ...dates};
+	} catch (error) {
+		return {url, problem: error instanceof TlsCheckError ? error.reason : errorMessage(error)};
+	}
 }
 
 /** The engine URL with the port of --swarm-host: where a swarm master's manager listens. */

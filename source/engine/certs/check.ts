@@ -44,20 +44,24 @@ export type TlsCheckOptions = {
  */
 const defaultServerVerdictMs = 2000;
 
+/** The validity of the certificate the daemon presented. */
+export type ServerCertificateDates = {notBefore: Date; notAfter: Date};
+
 /**
  * Resolves when the daemon accepts our client certificate and presents one the CA signed for
- * `host`; otherwise throws a TlsCheckError. An abort rejects with the signal's reason.
+ * `host`, with that certificate's dates; otherwise throws a TlsCheckError. An abort rejects with
+ * the signal's reason.
  */
-export async function checkTlsConnection(opts: TlsCheckOptions): Promise<void> {
+export async function checkTlsConnection(opts: TlsCheckOptions): Promise<ServerCertificateDates> {
 	opts.signal?.throwIfAborted();
 	const target = {host: opts.host, port: opts.port};
 	const address = joinHostPort(opts.host, opts.port);
 	const timeoutMs = opts.timeoutMs ?? 20_000;
 	const deadline = Date.now() + timeoutMs;
 
-	return new Promise<void>((resolve, reject) => {
+	return new Promise<ServerCertificateDates>((resolve, reject) => {
 		let connected = false;
-		let handshakeDone = false;
+		let served: ServerCertificateDates | undefined;
 		let settled = false;
 		let verdictTimer: NodeJS.Timeout | undefined;
 
@@ -79,7 +83,7 @@ export async function checkTlsConnection(opts: TlsCheckOptions): Promise<void> {
 			opts.signal?.removeEventListener('abort', onAbort);
 			socket.destroy();
 			if (error) reject(error);
-			else resolve();
+			else resolve(served!);
 		};
 
 		const fail = (reason: string, cause?: unknown): void => {
@@ -109,7 +113,8 @@ export async function checkTlsConnection(opts: TlsCheckOptions): Promise<void> {
 				return;
 			}
 
-			handshakeDone = true;
+			const peer = socket.getPeerCertificate();
+			served = {notBefore: new Date(peer.valid_from), notAfter: new Date(peer.valid_to)};
 			if (socket.getProtocol() !== 'TLSv1.3') {
 				finish();
 				return;
@@ -129,7 +134,7 @@ export async function checkTlsConnection(opts: TlsCheckOptions): Promise<void> {
 		});
 		socket.once('close', () => {
 			// Closed without an error after the handshake: the server let us in, then hung up.
-			if (handshakeDone) finish();
+			if (served) finish();
 			else fail('EOF');
 		});
 	});

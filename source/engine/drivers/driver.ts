@@ -41,8 +41,8 @@ export type Driver = {
 	readonly sshWaitMs?: number;
 	/** Local VMs: forwards HOST:GUEST into the machine (now, if running, and at every start). */
 	addPortForward?(context: DriverContext, forward: string): Promise<PortForward>;
-	/** Local VMs: the last lines of the serial console log. */
-	consoleTail?(context: DriverContext, lines: number): Promise<string[]>;
+	/** Local VMs: the file the serial console is logged to. */
+	consoleLog?(context: DriverContext): string;
 };
 
 /** A driver kind: its options as data, and how to build a driver for a new or stored machine. */

@@ -110,7 +110,13 @@ async function joinSwarmAtCreate(
 export async function createMachine(
 	engine: Engine,
 	request: CreateRequest,
-	options: {progress?: ProgressSink; signal?: AbortSignal; sshWaitMs?: number} = {},
+	options: {
+		progress?: ProgressSink;
+		signal?: AbortSignal;
+		sshWaitMs?: number;
+		/** false: one TLS handshake with the new daemon, not the wait for it to answer (`--no-wait`). */
+		waitForDocker?: boolean;
+	} = {},
 ): Promise<HostRecord> {
 	const progress = options.progress ?? ignoreProgress;
 	assertValidMachineName(request.name);
@@ -196,8 +202,14 @@ export async function createMachine(
 			}
 
 			progress({type: 'step', message: 'Checking connection to Docker...'});
-			const {checkConnection} = await import('../access/connection.js');
-			await checkConnection(engine, saved, {signal: options.signal});
+			if (options.waitForDocker === false) {
+				const {checkConnection} = await import('../access/connection.js');
+				await checkConnection(engine, saved, {signal: options.signal});
+			} else {
+				const {waitForDocker} = await import('../access/docker-ready.js');
+				await waitForDocker(engine, saved, {progress, signal: options.signal});
+			}
+
 			progress({type: 'step', message: 'Docker is up and running!'});
 			await joinSwarmAtCreate(engine, request.name, values, progress, options.signal);
 			return saved.host;

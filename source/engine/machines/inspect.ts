@@ -7,6 +7,7 @@ import type {HostRecord} from '../store/host.js';
 import {readNotes} from '../store/notes.js';
 import {stateLabel} from '../state.js';
 import {driverContext, loadMachine, type Machine} from '../machine.js';
+import {tailOfLog} from '../vm/console-log.js';
 import {queryMachine} from './query.js';
 
 /**
@@ -30,7 +31,18 @@ export async function inspectMachine(
 
 type SwarmModeSummary = {Cluster: string; NodeID: string; Role: string};
 
-export type CertificateSummary = {path: string; notAfter?: Date; problem?: string};
+export type CertificateSummary = {
+	/** The file; for the daemon's own certificate, the daemon's URL. */
+	path: string;
+	notBefore?: Date;
+	notAfter?: Date;
+	problem?: string;
+	/**
+	 * A `none` machine's server certificate is its daemon's, made by whoever set the daemon up;
+	 * its dates come from a TLS handshake.
+	 */
+	fromDaemon?: boolean;
+};
 
 /** What the TUI's details pane shows about a machine beyond its status row. */
 export type MachineDetails = {
@@ -62,19 +74,29 @@ async function summarize(file: string): Promise<CertificateSummary> {
 	}
 }
 
+/** How long the details screen waits for a `none` machine's daemon to show its certificate. */
+const handshakeTimeoutMs = 5000;
+
+async function presented(engine: Engine, machine: Machine): Promise<CertificateSummary> {
+	const {daemonCertificate} = await import('../access/connection.js');
+	const {url, ...dates} = await daemonCertificate(engine, machine, {timeoutMs: handshakeTimeoutMs});
+	return {path: url, fromDaemon: true, ...dates};
+}
+
 export async function machineDetails(engine: Engine, name: string): Promise<MachineDetails> {
 	const machine = await loadMachine(engine, name);
 	const context = driverContext(machine);
 	const options = machine.host.HostOptions.EngineOptions;
 	const auth = machine.host.HostOptions.AuthOptions;
+	const consoleLog = machine.driver.consoleLog?.(context);
 	const [ip, ssh, ca, client, server, notes, serialTail] = await Promise.all([
 		machine.driver.getIP(context).catch(() => ''),
 		machine.driver.sshDetails(context).catch(() => undefined),
 		summarize(auth.CaCertPath),
 		summarize(auth.ClientCertPath),
-		summarize(auth.ServerCertPath),
+		machine.driver.provisions ? summarize(auth.ServerCertPath) : presented(engine, machine),
 		readNotes(machine.dir),
-		machine.driver.consoleTail?.(context, 3).catch(() => undefined),
+		consoleLog ? tailOfLog(consoleLog, 3) : undefined,
 	]);
 	return {
 		name,

@@ -1,7 +1,7 @@
 // start, stop, restart, kill, and waiting for a machine to reach a state.
 import type {Engine} from '../engine.js';
-import {errorMessage, MachinistError} from '../errors.js';
-import {pause, seconds} from '../polling.js';
+import {MachinistError} from '../errors.js';
+import {pause} from '../polling.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import type {MachineState} from '../state.js';
 import {driverContext, type Machine} from '../machine.js';
@@ -28,41 +28,6 @@ export async function waitForState(
 	}
 }
 
-/**
- * After a start or restart, how long Docker may take to answer, unless the machine's timings say
- * otherwise. docker-machine gave it 10 checks 3 s apart once SSH answered; here the check is the
- * daemon itself, over TLS, from the moment the driver reports the machine running, so the wait
- * covers the rest of the boot as well, and it is as long as provisioning gives dockerd's restart:
- * a local VM without acceleration takes minutes to start dockerd on a busy machine.
- */
-const dockerWaitMs = 300_000;
-const dockerCheckIntervalMs = 1000;
-
-/**
- * Resolves once the machine's Docker answers over TLS: a machine that a cloud reports running
- * may still be booting, and a machine that reboots may not have gone down yet.
- */
-async function waitForDocker(engine: Engine, machine: Machine, signal?: AbortSignal): Promise<void> {
-	const {dockerVersion} = await import('../access/connection.js');
-	const waitMs = machine.timings?.dockerWaitMs ?? dockerWaitMs;
-	const deadline = Date.now() + waitMs;
-	for (;;) {
-		try {
-			await dockerVersion(engine, machine, {signal});
-			return;
-		} catch (error) {
-			signal?.throwIfAborted();
-			if (Date.now() >= deadline) {
-				throw new MachinistError(
-					`Machine "${machine.name}" is running, but its Docker did not answer within ${seconds(waitMs)} (${errorMessage(error)}): look at it with "machinist ssh ${machine.name}", or run "machinist provision ${machine.name}"`,
-				);
-			}
-		}
-
-		await pause(dockerCheckIntervalMs, signal);
-	}
-}
-
 export type PowerAction = 'start' | 'stop' | 'restart' | 'kill';
 
 const powerWords: Record<PowerAction, {doing: string; done: string; target: MachineState}> = {
@@ -72,16 +37,21 @@ const powerWords: Record<PowerAction, {doing: string; done: string; target: Mach
 	restart: {doing: 'Restarting', done: 'restarted', target: 'Running'},
 };
 
+export type PowerOptions = {
+	progress?: ProgressSink;
+	signal?: AbortSignal;
+	/** start and restart: false returns once the machine runs, before its Docker answers (`--no-wait`). */
+	waitForDocker?: boolean;
+};
+
 /**
  * start/stop/kill/restart on one machine with docker-machine's messages and rules: asking for
- * the state a machine is already in is an error; restart of a stopped machine starts it.
+ * the state a machine is already in is an error; restart of a stopped machine starts it. A
+ * start or restart ends when the machine's Docker answers, as the next thing a user runs is
+ * `docker`; docker-machine waited only for the port to listen, which dockerd does before it
+ * serves anything.
  */
-export async function powerMachine(
-	engine: Engine,
-	machine: Machine,
-	action: PowerAction,
-	options: {progress?: ProgressSink; signal?: AbortSignal} = {},
-): Promise<void> {
+export async function powerMachine(engine: Engine, machine: Machine, action: PowerAction, options: PowerOptions = {}): Promise<void> {
 	const progress = options.progress ?? ignoreProgress;
 	const words = powerWords[action];
 	const context = driverContext(machine, {progress, signal: options.signal});
@@ -100,7 +70,10 @@ export async function powerMachine(
 		// Drivers may learn a new IP while starting; keep it.
 		await engine.store.save({...machine.host, Driver: machine.driver.config});
 		if (action !== 'restart') progress({type: 'step', message: `Machine "${machine.name}" was ${words.done}.`});
-		// docker-machine's start and restart end once Docker answers, so the next docker command works.
-		if (words.target === 'Running' && machine.driver.provisions) await waitForDocker(engine, machine, options.signal);
+		// Only machines we provisioned have a daemon of ours to wait for (none's cannot be started).
+		if (words.target === 'Running' && options.waitForDocker !== false && machine.driver.provisions) {
+			const {waitForDocker} = await import('../access/docker-ready.js');
+			await waitForDocker(engine, machine, {progress, signal: options.signal});
+		}
 	});
 }

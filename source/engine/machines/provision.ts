@@ -72,7 +72,8 @@ export async function upgradeMachine(engine: Engine, machine: Machine, options: 
 		if ((await machine.driver.getState(driverContext(machine, options))) !== 'Running') {
 			progress({type: 'step', message: 'Starting machine so machine can be upgraded...'});
 			const {powerMachine} = await import('./power.js');
-			await powerMachine(engine, machine, 'start', options);
+			// Docker is upgraded and restarted over SSH next: there is nothing to wait for yet.
+			await powerMachine(engine, machine, 'start', {...options, waitForDocker: false});
 		}
 
 		const {upgradeDocker} = await import('../provision/docker-host.js');

@@ -7,7 +7,7 @@ import type {Key} from '../input/keys.js';
 import {commandFor, type CommandName, type Context} from '../keymap.js';
 import {operationVerbs} from '../labels.js';
 import {commandLine, createRequest, formProblems, formReducer, formRows, rememberedValues, type FormAction, type FormState} from './form.js';
-import {initialListState, listReducer, selectedKey, type ListAction, type ListState} from './list.js';
+import {initialListState, jumpTo, listReducer, selectedKey, type ListAction, type ListState} from './list.js';
 
 /**
  * The app's screens, overlays and modes as one pure reducer: (state, key or event, what the
@@ -235,7 +235,8 @@ function confirmed(state: AppState, effect: Effect): Result {
 	return {state: leaving ? {...closed, screen: {name: 'list'}} : closed, effects: [effect]};
 }
 
-function onOverlayKey(state: AppState, overlay: Overlay, command: CommandName | undefined, view: AppView): Result {
+function onOverlayKey(state: AppState, overlay: Overlay, key: Key, view: AppView): Result {
+	const command = commandFor(contextOf(state), key.name);
 	switch (overlay.kind) {
 		case 'help': {
 			const action = command ? navigation[command] : undefined;
@@ -253,8 +254,10 @@ function onOverlayKey(state: AppState, overlay: Overlay, command: CommandName | 
 		}
 
 		case 'env': {
-			if (command === 'nextShell') {
-				const shell = shellNames[(shellNames.indexOf(overlay.shell) + 1) % shellNames.length]!;
+			const current = shellNames.indexOf(overlay.shell);
+			const index = command === 'nextShell' ? (current + 1) % shellNames.length : command ? undefined : jumpTo(shellNames, current, key.text);
+			if (index !== undefined && index !== current) {
+				const shell = shellNames[index]!;
 				const opened = openEnv(state, overlay.machine, shell);
 				return {state: opened.state, effects: [{type: 'rememberShell', shell}, ...opened.effects]};
 			}
@@ -277,7 +280,11 @@ function onOverlayKey(state: AppState, overlay: Overlay, command: CommandName | 
 			}
 
 			const action = command ? navigation[command] : undefined;
-			if (!action) return same(state);
+			if (!action) {
+				const index = jumpTo(overlay.managers, overlay.index, key.text);
+				return same(index === undefined ? state : {...state, overlay: {...overlay, index}});
+			}
+
 			const last = overlay.managers.length - 1;
 			const index = action.type === 'move' ? overlay.index + action.by : action.type === 'first' ? 0 : last;
 			return same({...state, overlay: {...overlay, index: Math.min(Math.max(index, 0), last)}});
@@ -367,7 +374,8 @@ function onCreateKey(state: AppState, step: CreateStep, key: Key, view: AppView)
 
 			// The driver list wraps around at either end.
 			const by = {up: -1, k: -1, down: 1, j: 1}[key.name];
-			return by ? same(withStep(state, {...step, highlighted: (step.highlighted + by + count) % count})) : same(state);
+			const highlighted = by ? (step.highlighted + by + count) % count : jumpTo(step.drivers, step.highlighted, key.text);
+			return highlighted === undefined ? same(state) : same(withStep(state, {...step, highlighted}));
 		}
 
 		case 'loading': {
@@ -477,7 +485,7 @@ export function onKey(state: AppState, key: Key, view: AppView): Result {
 	if (state.handoff) return same(state);
 	if (key.name === 'ctrl+c') return {state, effects: [{type: 'exit'}]};
 	const context = contextOf(state);
-	if (state.overlay) return onOverlayKey(state, state.overlay, commandFor(context, key.name), view);
+	if (state.overlay) return onOverlayKey(state, state.overlay, key, view);
 	if (state.screen.name === 'create') return onCreateKey(state, state.screen.step, key, view);
 	if (context === 'filter') return onFilterKey(state, key, view);
 	return onListKey(state, commandFor(context, key.name), view);

@@ -116,3 +116,19 @@ export function scrollStart(cursor: number, total: number, height: number): numb
 	if (total <= height || cursor < 0) return 0;
 	return Math.min(Math.max(cursor - Math.floor(height / 2), 0), total - height);
 }
+
+/**
+ * Type-to-jump in a picker, as lists in terminal apps do: a letter or digit moves to the next
+ * entry after `from` (wrapping) whose name starts with it, so pressing it again cycles through
+ * them. Undefined when the key is no such character or no entry starts with it.
+ */
+export function jumpTo(names: readonly string[], from: number, typed: string | undefined): number | undefined {
+	if (typed === undefined || !/^[\p{L}\p{N}]$/u.test(typed)) return undefined;
+	const initial = typed.toLowerCase();
+	for (let step = 1; step <= names.length; step++) {
+		const index = (from + step) % names.length;
+		if (names[index]!.toLowerCase().startsWith(initial)) return index;
+	}
+
+	return undefined;
+}

@@ -20,6 +20,11 @@ function Field({label, children}: {readonly label: string; readonly children: Re
 }
 
 function certificate(summary: CertificateSummary, now: number): string {
+	if (summary.fromDaemon) {
+		const dates = summary.notBefore && summary.notAfter ? `: ${summary.notBefore.toISOString().slice(0, 10)} to ${expiry(summary.notAfter, now)}` : '';
+		return `the daemon's own${summary.problem ? ` (handshake failed: ${summary.problem})` : dates}`;
+	}
+
 	if (summary.problem) return `${summary.problem} (${summary.path})`;
 	return summary.notAfter ? expiry(summary.notAfter, now) : summary.path;
 }

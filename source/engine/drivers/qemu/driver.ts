@@ -73,9 +73,9 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 		return forward;
 	}
 
-	/** The last lines of the VM's serial console, for the details screen. */
-	async consoleTail(context: DriverContext, lines: number): Promise<string[]> {
-		return tailOfLog(this.paths(context).serial, lines);
+	/** The VM's serial console log: the details screen shows its tail, a failed wait names it. */
+	consoleLog(context: DriverContext): string {
+		return this.paths(context).serial;
 	}
 
 	async getState(context: DriverContext): Promise<MachineState> {
