@@ -7,7 +7,7 @@ import type {HostRecord} from '../store/host.js';
 import {readNotes} from '../store/notes.js';
 import {stateLabel} from '../state.js';
 import {driverContext, loadMachine, type Machine} from '../machine.js';
-import {tailOfLog} from '../vm/console-log.js';
+import {tailOfLog} from '../log-tail.js';
 import {queryMachine} from './query.js';
 
 /**

@@ -7,7 +7,7 @@ import type {CachedImage} from '../../images/cache.js';
 import type {MachineState} from '../../state.js';
 import {waitUntil} from '../../polling.js';
 import {findProgram} from '../../programs.js';
-import {tailOfLog} from '../../vm/console-log.js';
+import {tailOfLog} from '../../log-tail.js';
 import {assertPortFree, freePort} from '../../vm/ports.js';
 import {runningPid, waitForExit} from '../../vm/process.js';
 import {withQmp} from '../../vm/qmp.js';

@@ -1,4 +1,5 @@
-// Reading a local VM's serial console log, as the boot's progress and its errors quote it.
+// The last lines of a log file, as a person reads them: a local VM's serial console quoted by its boot
+// progress and errors, and the details screen.
 import {open} from 'node:fs/promises';
 
 /** The last lines of a console log, without escape sequences or carriage returns. */
