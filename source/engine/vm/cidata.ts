@@ -158,11 +158,19 @@ function yamlString(text: string): string {
 
 /** user-data and meta-data for a machine's first boot. */
 export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-data': string} {
+	// nofail: a share that cannot be mounted must not stop the boot. But nofail also drops the
+	// mount's order before local-fs.target, and then Debian's boot-time cleanup of /tmp
+	// (systemd-tmpfiles-setup, after local-fs.target) can run while a slow mount is still under way
+	// and delete its mount point: a share of a folder under /tmp then failed to mount at every boot
+	// after the first on a loaded machine, and dockerd started its --restart containers on an empty
+	// folder. The order comes back with x-systemd.before, so the cleanup and dockerd (both after
+	// local-fs.target) wait for the share, mounted or not.
+	const mountOptions = 'nofail,x-systemd.before=local-fs.target';
 	const fstab = (config.shares ?? []).map(
 		share =>
 			`${share.tag} ${share.guestPath.replaceAll(' ', String.raw`\040`)} ${
 				// Linux's own vboxsf (5.6 and later) mounts a VirtualBox shared folder by its name, without the guest additions.
-				share.fs === 'vboxsf' ? 'vboxsf nofail' : '9p trans=virtio,version=9p2000.L,msize=262144,cache=none,nofail'
+				share.fs === 'vboxsf' ? `vboxsf ${mountOptions}` : `9p trans=virtio,version=9p2000.L,msize=262144,cache=none,${mountOptions}`
 			} 0 0`,
 	);
 	const lines = [

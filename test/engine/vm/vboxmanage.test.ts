@@ -225,7 +225,7 @@ test('a VirtualBox share is mounted with Linux vboxsf at every boot, never faili
 		publicKey: 'ssh-ed25519 AAAA k',
 		shares: [{tag: 'hosthome', guestPath: '/home', fs: 'vboxsf'}],
 	})['user-data'];
-	t.regex(userData, /^ {6}hosthome \/home vboxsf nofail 0 0$/m);
+	t.regex(userData, /^ {6}hosthome \/home vboxsf nofail,x-systemd\.before=local-fs\.target 0 0$/m);
 	t.notRegex(userData, /9p/);
 });
 
