@@ -197,6 +197,11 @@ withSimulator.serial('create -d virtualbox runs docker on the host-only network;
 		await writeFile(path.join(vboxHome, 'networks.conf'), '* 192.168.99.0/24\n');
 		const oldStart = await shell(oldEnv, 'machinist start default');
 		t.is(oldStart.code, 0, oldStart.stdout + oldStart.stderr);
+		// Its Docker answers on the new address with the old address's certificate: start says what to run.
+		t.regex(
+			oldStart.stdout,
+			/answers at tcp:\/\/192\.168\.99\.\d+:2376, but its certificate was made for another address .*: run "machinist regenerate-certs default"/,
+		);
 		t.is((await shell(oldEnv, 'machinist status default')).stdout, 'Running\n');
 		const ip = (await shell(oldEnv, 'machinist ip default')).stdout;
 		t.regex(ip, /^192\.168\.99\.\d+\n$/, "the address on docker-machine's host-only range, read from the guest by nic2's MAC");

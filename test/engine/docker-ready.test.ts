@@ -10,13 +10,13 @@ import {temporaryDir} from '../helpers/store.js';
 import {tlsDaemon} from '../helpers/tls-daemon.js';
 
 /** A store with the CA and client certificate, and a free loopback port nothing listens on yet. */
-async function setup(t: ExecutionContext) {
+async function setup(t: ExecutionContext, daemonHosts = ['127.0.0.1']) {
 	const store = await temporaryDir(t);
 	const engine = createEngine({storagePath: store, env: {PATH: process.env.PATH, HOME: store}});
 	const paths = defaultCertPaths(store);
 	await ensureCertificateFiles(paths, 'tester');
 	const ca = {certPem: await readFile(paths.caCert, 'utf8'), keyPem: await readFile(paths.caKey, 'utf8')};
-	const server = await generateSignedCert({org: 'tester.daemon', ca, kind: 'server', hosts: ['127.0.0.1']});
+	const server = await generateSignedCert({org: 'tester.daemon', ca, kind: 'server', hosts: daemonHosts});
 	// A daemon's TLS endpoint answering /_ping as dockerd does, once it listens.
 	const daemon = https.createServer(
 		{cert: server.certPem, key: server.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true},
@@ -79,4 +79,23 @@ test("a daemon certificate from another CA ends the wait at once, with env's mes
 		error?.message ?? '',
 		/^Error checking and\/or regenerating the certs: There was an error validating certificates for host "127\.0\.0\.1:\d+": x509: certificate signed by unknown authority\nYou can attempt to regenerate them using 'machinist regenerate-certs \[name]'\./,
 	);
+});
+
+test('a daemon of the machine whose certificate names another address answers: the wait ends with a warning naming regenerate-certs', async t => {
+	// As a VM that came back on a new address: the certificate is the machine's, made for the old one.
+	const {engine, daemon, port} = await setup(t, ['192.168.99.100']);
+	await new Promise<void>(resolve => {
+		daemon.listen(port, '127.0.0.1', resolve);
+	});
+	await createMachine(engine, {name: 'moved', driverName: 'none', given: {url: `tcp://127.0.0.1:${port}`}});
+	const events: ProgressEvent[] = [];
+	const started = Date.now();
+	await waitForDocker(engine, await loadMachine(engine, 'moved'), {progress: event => events.push(event), timeoutMs: 60_000});
+	t.true(Date.now() - started < 10_000);
+	t.deepEqual(events, [
+		{
+			type: 'warning',
+			message: `The Docker of machine "moved" answers at tcp://127.0.0.1:${port}, but its certificate was made for another address (x509: certificate is valid for 192.168.99.100, not 127.0.0.1): run "machinist regenerate-certs moved" before using it`,
+		},
+	]);
 });

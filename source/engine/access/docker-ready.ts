@@ -19,6 +19,13 @@ const intervalMs = 1000;
 
 /** Go's wording of a refused certificate: waiting does not change a certificate. */
 const certificateReason = /^(x509:|remote error: tls:|tls:)/;
+/**
+ * The one refusal that still proves the daemon is the machine's own: the address is checked
+ * last, after the certificate was found signed by the machine's CA. A VM that came back on
+ * another address (VirtualBox's DHCP) is that; docker-machine's start ended there too, and its
+ * users run regenerate-certs next.
+ */
+const addressReason = /^x509: certificate is (valid for .*, not |not valid for any names)/;
 
 export type DockerWaitOptions = {progress?: ProgressSink; signal?: AbortSignal; timeoutMs?: number};
 
@@ -36,6 +43,7 @@ export async function waitForDocker(engine: Engine, machine: Machine, options: D
 	let url = '';
 	let lastError = '';
 	let announced = false;
+	let addressProblem = '';
 	/** Undefined once Docker answered, else why not; throws what waiting cannot mend. */
 	const tryOnce = async (): Promise<string | undefined> => {
 		try {
@@ -54,6 +62,11 @@ export async function waitForDocker(engine: Engine, machine: Machine, options: D
 		} catch (error) {
 			options.signal?.throwIfAborted();
 			if (!(error instanceof DockerConnectionError)) return errorMessage(error);
+			if (addressReason.test(error.reason)) {
+				addressProblem = error.reason;
+				return undefined;
+			}
+
 			// `env`'s check says what is wrong with the certificates, in docker-machine's words.
 			if (certificateReason.test(error.reason)) await checkConnection(engine, machine, {signal: options.signal});
 			return error.reason;
@@ -84,6 +97,12 @@ export async function waitForDocker(engine: Engine, machine: Machine, options: D
 				`The Docker of machine "${machine.name}" did not answer${url ? ` at ${url}` : ''} within ${seconds(waited)} (last error: ${lastError}): ${nextStep(engine, machine)}`,
 			),
 	});
+	if (addressProblem) {
+		progress({
+			type: 'warning',
+			message: `The Docker of machine "${machine.name}" answers at ${url}, but its certificate was made for another address (${addressProblem}): run "${engine.program} regenerate-certs ${machine.name}" before using it`,
+		});
+	}
 }
 
 /** What to do when Docker never answered: set it up again, or see why the VM did not get there. */
