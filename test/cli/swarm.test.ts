@@ -1,28 +1,15 @@
 import {readFile, writeFile} from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import {DockerApiError} from '../../source/engine/docker/client.js';
 import {joinFailure} from '../../source/engine/swarm/cluster.js';
 import {machinistInProcess as run} from '../helpers/cli.js';
 import {dockerMachineStore} from '../helpers/store.js';
+import {freePort} from '../../source/engine/vm/ports.js';
 
 async function fixtureEnv(t: Parameters<typeof dockerMachineStore>[0]) {
 	const store = await dockerMachineStore(t);
 	return {store, env: {MACHINE_STORAGE_PATH: store, HOME: store, USER: 'tester', MACHINIST_CONFIG_DIR: path.join(store, 'prefs')}};
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise(resolve => {
-		server.close(resolve);
-	});
-	return port;
 }
 
 test('swarm commands say what is missing, on one line, and name the fix', async t => {
@@ -45,7 +32,7 @@ test('swarm init on a machine that is not running says so and how to start it', 
 	const config = path.join(store, 'machines/sysd1/config.json');
 	const record = JSON.parse(await readFile(config, 'utf8')) as {Driver: {IPAddress: string; SSHPort: number}};
 	record.Driver.IPAddress = '127.0.0.1';
-	record.Driver.SSHPort = await closedPort();
+	record.Driver.SSHPort = await freePort();
 	await writeFile(config, JSON.stringify(record));
 	const result = await run(['swarm', 'init', 'sysd1'], env);
 	t.is(result.stderr, 'Machine "sysd1" is not running (stopped): start it with "machinist start sysd1"\n');

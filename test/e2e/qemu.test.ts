@@ -9,7 +9,6 @@ import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import http from 'node:http';
-import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import {type ExecutionContext} from 'ava';
@@ -20,6 +19,7 @@ import {declaredOnlyWhere, realTest} from '../helpers/real.js';
 import {httpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
 import {ensureVmImage, vmTestsAvailable, type VmImageVariant} from '../helpers/vm-image.js';
+import {freePort} from '../../source/engine/vm/ports.js';
 
 const withVm = realTest(vmTestsAvailable());
 
@@ -148,16 +148,6 @@ async function qemuProcesses(marker: string): Promise<number> {
 	}
 
 	return count;
-}
-
-async function freePort(): Promise<number> {
-	const server = http.createServer();
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const {port} = server.address() as AddressInfo;
-	await new Promise(resolve => server.close(resolve));
-	return port;
 }
 
 const kvmPresent = fs.existsSync('/dev/kvm');

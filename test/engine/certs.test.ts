@@ -24,6 +24,7 @@ import {hostnameMismatch} from '../../source/engine/certs/tls-errors.js';
 import {MachinistError} from '../../source/engine/errors.js';
 import {temporaryDir} from '../helpers/store.js';
 import {deferred} from '../helpers/wait.js';
+import {freePort} from '../../source/engine/vm/ports.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -484,22 +485,8 @@ test('checkTlsConnection: an expired server certificate', async t => {
 	t.is(error?.reason, 'x509: certificate has expired or is not yet valid');
 });
 
-async function closedPort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>(resolve => {
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise<void>(resolve => {
-		server.close(() => {
-			resolve();
-		});
-	});
-	return port;
-}
-
 test("checkTlsConnection: connection refused reads like Go's dialer", async t => {
-	const port = await closedPort();
+	const port = await freePort();
 	const error = await t.throwsAsync(checkTlsConnection(clientOptions(fixture, port)), {instanceOf: TlsCheckError});
 	t.is(error?.reason, `dial tcp 127.0.0.1:${port}: connect: connection refused`);
 	t.is(error?.message, `There was an error validating certificates for host "127.0.0.1:${port}": dial tcp 127.0.0.1:${port}: connect: connection refused`);

@@ -34,6 +34,7 @@ import {
 } from '../../source/engine/ssh/index.js';
 import {temporaryDir} from '../helpers/store.js';
 import {deferred, waitFor} from '../helpers/wait.js';
+import {freePort} from '../../source/engine/vm/ports.js';
 
 const execFileAsync = promisify(execFile);
 const {STATUS_CODE} = ssh2.utils.sftp;
@@ -299,19 +300,6 @@ async function connected(t: ExecutionContext, serverOptions: Partial<FakeServerO
 	return {client, server, id};
 }
 
-/** A port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise<void>(resolve =>
-		server.close(() => {
-			resolve();
-		}),
-	);
-	return port;
-}
-
 /** A TCP relay whose connections can be cut (as when the host dies) or frozen (as when it hangs). */
 async function startRelay(t: ExecutionContext, targetPort: number): Promise<{port: number; cut(): void; freeze(): void}> {
 	const pairs = new Set<[net.Socket, net.Socket]>();
@@ -513,12 +501,12 @@ test('password and agent authentication', async t => {
 test('a key file with loose permissions is refused before connecting', async t => {
 	const id = await identity(t);
 	await chmod(id.privateKeyPath, 0o644);
-	await t.throwsAsync(waitForSsh(options(id, await closedPort()), {deadlineMs: 10_000}), {message: /^permissions 0644 for '.*id_rsa' are too open/});
+	await t.throwsAsync(waitForSsh(options(id, await freePort()), {deadlineMs: 10_000}), {message: /^permissions 0644 for '.*id_rsa' are too open/});
 });
 
 test('nothing listening: a clear error within the deadline, with progress along the way', async t => {
 	const id = await identity(t);
-	const port = await closedPort();
+	const port = await freePort();
 	const events: ProgressEvent[] = [];
 	const started = Date.now();
 	const error = await t.throwsAsync(waitForSsh(options(id, port), {deadlineMs: 2000, progress: event => events.push(event)}), {
@@ -546,7 +534,7 @@ test('nothing listening: a clear error within the deadline, with progress along 
 
 test('waitForSsh keeps trying until sshd comes up, then hands back the connection', async t => {
 	const id = await identity(t);
-	const port = await closedPort();
+	const port = await freePort();
 	// sshd comes up once the first attempt has failed and waitForSsh has said it keeps trying.
 	const retrying = deferred();
 	const serving = retrying.promise.then(async () => startServer(t, {user: 'alice', authorizedKey: id.key, port}));

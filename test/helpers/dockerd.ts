@@ -13,6 +13,7 @@ import type {ExecutionContext} from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
 import {createEngine, type Engine} from '../../source/engine/index.js';
 import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
+import {freePort} from '../../source/engine/vm/ports.js';
 import {waitFor} from './wait.js';
 
 export type RunningDockerd = {
@@ -61,20 +62,6 @@ export function dockerdAvailable(): {ok: true} | {ok: false; why: string} {
 	if (!findDockerd()) return {ok: false, why: 'dockerd was not found on PATH or in /usr/sbin; install docker.io (Debian) or docker-ce'};
 	if (process.getuid?.() !== 0) return {ok: false, why: 'dockerd needs root; run the tests as root (CI does)'};
 	return {ok: true};
-}
-
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => {
-				if (address && typeof address === 'object') resolve(address.port);
-				else reject(new Error('no port'));
-			});
-		});
-	});
 }
 
 /** GET /_ping on the unix socket: it answers only once the daemon has finished starting. */

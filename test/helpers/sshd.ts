@@ -6,10 +6,10 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
 import {existsSync, readFileSync, readdirSync} from 'node:fs';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import type {ExecutionContext} from 'ava';
+import {freePort} from '../../source/engine/vm/ports.js';
 import type {Availability} from './real.js';
 import {temporaryDir} from './store.js';
 
@@ -69,18 +69,6 @@ const started = new Set<ChildProcess>();
 process.once('exit', () => {
 	for (const child of started) if (child.pid) killTree(child.pid, true);
 });
-
-async function freePort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise<void>(resolve =>
-		server.close(() => {
-			resolve();
-		}),
-	);
-	return port;
-}
 
 /** A real OpenSSH sshd on 127.0.0.1 with its own config, host key and authorized_keys, stopped with the test. */
 export async function startSshd(t: ExecutionContext, options: {authorizedKeys: string[]; port?: number; hostKeyFile?: string}): Promise<Sshd> {
