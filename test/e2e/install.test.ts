@@ -5,12 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
-import {baseDriverConfig, defaultEngineOptions, defaultSwarmOptions, authOptionsFor} from '../../source/engine/store/host.js';
 import {repoRoot} from '../helpers/cli.js';
 import {dockerdAvailable, storeWithDockerd} from '../helpers/dockerd.js';
 import {realTest} from '../helpers/real.js';
 import {sshdAvailable, startSshd} from '../helpers/sshd.js';
-import {temporaryDir} from '../helpers/store.js';
+import {saveGenericMachine, temporaryDir} from '../helpers/store.js';
 
 const withDaemons = realTest(dockerdAvailable(), sshdAvailable());
 
@@ -167,28 +166,7 @@ withDaemons.serial('the packed tarball installs as a global command that runs on
 	const keyPath = path.join(store, 'machines', 's1', 'id_rsa');
 	await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 's1', '-f', keyPath]);
 	const sshd = await startSshd(t, {authorizedKeys: [await readFile(`${keyPath}.pub`, 'utf8')]});
-	await engine.store.save({
-		ConfigVersion: 3,
-		Driver: {
-			...baseDriverConfig(store, 's1'),
-			IPAddress: '127.0.0.1',
-			SSHUser: 'root',
-			SSHPort: sshd.port,
-			SSHKeyPath: keyPath,
-			EnginePort: 2376,
-			SSHKey: '',
-		},
-		DriverName: 'generic',
-		HostOptions: {
-			Driver: '',
-			Memory: 0,
-			Disk: 0,
-			EngineOptions: defaultEngineOptions(),
-			SwarmOptions: defaultSwarmOptions(),
-			AuthOptions: authOptionsFor(store, 's1', engine.certPaths),
-		},
-		Name: 's1',
-	});
+	await saveGenericMachine(engine, 's1', {ip: '127.0.0.1', user: 'root', port: sshd.port, keyPath});
 	const builtIn = await run(`PATH=${path.join(prefix, 'bin')}:${path.dirname(process.execPath)} machinist ssh s1 echo over ssh2 as '$(id -un)'`);
 	t.is(builtIn.stdout, 'over ssh2 as root\n', builtIn.stderr);
 	t.is(builtIn.code, 0);

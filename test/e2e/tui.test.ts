@@ -3,11 +3,10 @@ import {type ExecutionContext} from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
 import {createEngine, createMachine, driverNames} from '../../source/engine/index.js';
 import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
-import {authOptionsFor, baseDriverConfig, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../helpers/dockerd.js';
 import {realTest} from '../helpers/real.js';
-import {temporaryDir} from '../helpers/store.js';
+import {saveGenericMachine, temporaryDir} from '../helpers/store.js';
 import {TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
 
 const withTmux = realTest(tmuxAvailable());
@@ -44,20 +43,7 @@ async function world(t: ExecutionContext) {
 	t.teardown(async () => dockerd.stop());
 	await createMachine(engine, {name: 'alive', driverName: 'none', given: {url: dockerd.url}});
 	await engine.store.claim('sleepy');
-	await engine.store.save({
-		ConfigVersion: 3,
-		Driver: {...baseDriverConfig(store, 'sleepy'), IPAddress: '127.0.0.1', SSHUser: 'root', SSHPort: 1, EnginePort: 2376, SSHKey: ''},
-		DriverName: 'generic',
-		HostOptions: {
-			Driver: '',
-			Memory: 0,
-			Disk: 0,
-			EngineOptions: defaultEngineOptions(),
-			SwarmOptions: defaultSwarmOptions(),
-			AuthOptions: authOptionsFor(store, 'sleepy', engine.certPaths),
-		},
-		Name: 'sleepy',
-	});
+	await saveGenericMachine(engine, 'sleepy', {ip: '127.0.0.1', user: 'root', port: 1});
 	const session = await TmuxSession.start([process.execPath, builtCli], env);
 	t.teardown(async () => session.stop());
 	return {store, env, dockerd, session};

@@ -10,11 +10,11 @@ import {promisify} from 'node:util';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
 import {createEngine, createMachine} from '../../source/engine/index.js';
 import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
-import {authOptionsFor, baseDriverConfig, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
 import {builtCli, repoRoot} from './cli.js';
 import {startDockerd} from './dockerd.js';
 import {ansiToSvg} from './screenshot.js';
 import {TmuxSession} from './tmux.js';
+import {saveGenericMachine} from './store.js';
 
 const exec = promisify(execFile);
 const size = {columns: 118, rows: 30};
@@ -66,20 +66,7 @@ try {
 		['staging', '127.0.0.1'],
 	] as const) {
 		await engine.store.claim(name);
-		await engine.store.save({
-			ConfigVersion: 3,
-			Driver: {...baseDriverConfig(store, name), IPAddress: ip, SSHUser: 'deploy', SSHPort: 1, EnginePort: 2376, SSHKey: ''},
-			DriverName: 'generic',
-			HostOptions: {
-				Driver: '',
-				Memory: 0,
-				Disk: 0,
-				EngineOptions: defaultEngineOptions(),
-				SwarmOptions: defaultSwarmOptions(),
-				AuthOptions: authOptionsFor(store, name, engine.certPaths),
-			},
-			Name: name,
-		});
+		await saveGenericMachine(engine, name, {ip, user: 'deploy', port: 1});
 	}
 
 	await session.waitFor(

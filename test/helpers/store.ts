@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
+import type {Engine} from '../../source/engine/engine.js';
+import {authOptionsFor, baseDriverConfig, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
 
 export const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -18,4 +20,35 @@ export async function dockerMachineStore(t: ExecutionContext): Promise<string> {
 	const dir = await temporaryDir(t);
 	await cp(path.join(fixturesDir, 'docker-machine-0.16.2'), dir, {recursive: true});
 	return dir;
+}
+
+/**
+ * Stores a `generic` machine, already claimed, as `create -d generic` would have left it, without
+ * reaching any host: for tests that need a machine at an address (one that answers, or one that
+ * never does).
+ */
+export async function saveGenericMachine(engine: Engine, name: string, ssh: {ip: string; user: string; port: number; keyPath?: string}): Promise<void> {
+	const store = engine.store.root;
+	await engine.store.save({
+		ConfigVersion: 3,
+		Driver: {
+			...baseDriverConfig(store, name),
+			IPAddress: ssh.ip,
+			SSHUser: ssh.user,
+			SSHPort: ssh.port,
+			...(ssh.keyPath ? {SSHKeyPath: ssh.keyPath} : {}),
+			EnginePort: 2376,
+			SSHKey: '',
+		},
+		DriverName: 'generic',
+		HostOptions: {
+			Driver: '',
+			Memory: 0,
+			Disk: 0,
+			EngineOptions: defaultEngineOptions(),
+			SwarmOptions: defaultSwarmOptions(),
+			AuthOptions: authOptionsFor(store, name, engine.certPaths),
+		},
+		Name: name,
+	});
 }

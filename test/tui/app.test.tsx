@@ -6,9 +6,9 @@ import test from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
 import {createMachine, driverNames} from '../../source/engine/index.js';
 import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
-import {authOptionsFor, baseDriverConfig, defaultEngineOptions, defaultSwarmOptions} from '../../source/engine/store/host.js';
 import {helpSections} from '../../source/tui/keymap.js';
 import {tcpServer} from '../helpers/servers.js';
+import {saveGenericMachine} from '../helpers/store.js';
 import {eventually, keys, lineWith, renderApp, watchQuit, world} from './harness.js';
 
 const unreachable = 'tcp://127.0.0.1:1';
@@ -225,20 +225,7 @@ test('q quits; with an operation still running it asks first', async t => {
 	ssh.goSilent();
 	const {services, engine} = await world(t);
 	await engine.store.claim('slow');
-	await engine.store.save({
-		ConfigVersion: 3,
-		Driver: {...baseDriverConfig(engine.store.root, 'slow'), IPAddress: '127.0.0.1', SSHUser: 'root', SSHPort: ssh.port, EnginePort: 2376, SSHKey: ''},
-		DriverName: 'generic',
-		HostOptions: {
-			Driver: '',
-			Memory: 0,
-			Disk: 0,
-			EngineOptions: defaultEngineOptions(),
-			SwarmOptions: defaultSwarmOptions(),
-			AuthOptions: authOptionsFor(engine.store.root, 'slow', engine.certPaths),
-		},
-		Name: 'slow',
-	});
+	await saveGenericMachine(engine, 'slow', {ip: '127.0.0.1', user: 'root', port: ssh.port});
 	const quitted = watchQuit(services);
 
 	const app = renderApp(t, services);
