@@ -1,10 +1,10 @@
 import {execFile} from 'node:child_process';
 import {readdir} from 'node:fs/promises';
 import test from 'ava';
-import {MachinistError} from '../../source/engine/errors.js';
-import {shellCommand, shellQuote} from '../../source/engine/ssh/quote.js';
-import {realTest, toolAvailable} from '../helpers/real.js';
-import {temporaryDir} from '../helpers/store.js';
+import {MachinistError} from '../../../source/engine/errors.js';
+import {shellCommand, shellQuote} from '../../../source/engine/ssh/quote.js';
+import {realTest, toolAvailable} from '../../helpers/real.js';
+import {temporaryDir} from '../../helpers/store.js';
 
 const hostile = [
 	'',

@@ -13,8 +13,8 @@ import {
 	readPins,
 	resetPin,
 	sshHostKeyOptions,
-} from '../../source/engine/ssh/hostkeys.js';
-import {temporaryDir} from '../helpers/store.js';
+} from '../../../source/engine/ssh/hostkeys.js';
+import {temporaryDir} from '../../helpers/store.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,11 +1,11 @@
 import test from 'ava';
-import {createMachine} from '../../source/engine/machines/create.js';
-import {createEngine} from '../../source/engine/engine.js';
-import {OperationRunner} from '../../source/engine/machines/runner.js';
-import {StatusPoller} from '../../source/engine/machines/poller.js';
-import {tcpServer} from '../helpers/servers.js';
-import {temporaryDir} from '../helpers/store.js';
-import {waitFor} from '../helpers/wait.js';
+import {createMachine} from '../../../source/engine/machines/create.js';
+import {createEngine} from '../../../source/engine/engine.js';
+import {OperationRunner} from '../../../source/engine/machines/runner.js';
+import {StatusPoller} from '../../../source/engine/machines/poller.js';
+import {tcpServer} from '../../helpers/servers.js';
+import {temporaryDir} from '../../helpers/store.js';
+import {waitFor} from '../../helpers/wait.js';
 
 test('the poller lists machines in ls order and keeps the last data of one that stops answering', async t => {
 	const server = await tcpServer(t);

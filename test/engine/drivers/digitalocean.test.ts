@@ -1,9 +1,9 @@
 import test from 'ava';
-import {DigitalOceanApi, retryAfterMs} from '../../source/engine/drivers/digitalocean-api.js';
-import definition from '../../source/engine/drivers/digitalocean.js';
-import {baseDriverConfig} from '../../source/engine/store/host.js';
-import {temporaryDir} from '../helpers/store.js';
-import {startDigitalOceanSimulator, type DigitalOceanSimulator} from '../simulators/digitalocean.js';
+import {DigitalOceanApi, retryAfterMs} from '../../../source/engine/drivers/digitalocean-api.js';
+import definition from '../../../source/engine/drivers/digitalocean.js';
+import {baseDriverConfig} from '../../../source/engine/store/host.js';
+import {temporaryDir} from '../../helpers/store.js';
+import {startDigitalOceanSimulator, type DigitalOceanSimulator} from '../../simulators/digitalocean.js';
 
 type Call = {method: string; url: string; authorization: string; body: string | undefined};
 

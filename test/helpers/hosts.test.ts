@@ -15,9 +15,9 @@ import {
 	testHostsAvailable,
 	type TestHost,
 	type TestHostKind,
-} from './helpers/hosts.js';
-import {available, realTest} from './helpers/real.js';
-import {waitFor} from './helpers/wait.js';
+} from './hosts.js';
+import {available, realTest} from './real.js';
+import {waitFor} from './wait.js';
 
 type Result = {code: number; stdout: string; stderr: string};
 

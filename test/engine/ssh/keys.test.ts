@@ -4,9 +4,9 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import test from 'ava';
 import ssh2 from 'ssh2';
-import {MachinistError} from '../../source/engine/errors.js';
-import {checkPrivateKeyFile, generateKeyPair, keyFileNames, publicKeyOf, readPrivateKey, writeKeyPair} from '../../source/engine/ssh/keys.js';
-import {temporaryDir} from '../helpers/store.js';
+import {MachinistError} from '../../../source/engine/errors.js';
+import {checkPrivateKeyFile, generateKeyPair, keyFileNames, publicKeyOf, readPrivateKey, writeKeyPair} from '../../../source/engine/ssh/keys.js';
+import {temporaryDir} from '../../helpers/store.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import {promisify} from 'node:util';
 import test from 'ava';
 import forge from 'node-forge';
-import {TlsCheckError, checkTlsConnection} from '../../source/engine/certs/check.js';
+import {TlsCheckError, checkTlsConnection} from '../../../source/engine/certs/check.js';
 import {
 	type CertificatePair,
 	ensureCertificateFiles,
@@ -18,13 +18,13 @@ import {
 	positiveSerialHex,
 	replaceCertificateFiles,
 	validityPeriod,
-} from '../../source/engine/certs/generate.js';
-import {certificateProblems, formatIp, ipToBytes, parseSubjectAltName, readCertificateInfo} from '../../source/engine/certs/inspect.js';
-import {hostnameMismatch} from '../../source/engine/certs/tls-errors.js';
-import {MachinistError} from '../../source/engine/errors.js';
-import {temporaryDir} from '../helpers/store.js';
-import {deferred} from '../helpers/wait.js';
-import {freePort} from '../../source/engine/vm/ports.js';
+} from '../../../source/engine/certs/generate.js';
+import {certificateProblems, formatIp, ipToBytes, parseSubjectAltName, readCertificateInfo} from '../../../source/engine/certs/inspect.js';
+import {hostnameMismatch} from '../../../source/engine/certs/tls-errors.js';
+import {MachinistError} from '../../../source/engine/errors.js';
+import {temporaryDir} from '../../helpers/store.js';
+import {deferred} from '../../helpers/wait.js';
+import {freePort} from '../../../source/engine/vm/ports.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -48,6 +48,6 @@ else
 fi
 # The Debian image the test hosts boot (about two minutes) and the local docker.io repository
 # (about 80 MB from Debian's mirror): built once, then cached.
-node --import=tsx "$(dirname "$0")/helpers/prepare-hosts.ts"
+node --import=tsx "$(dirname "$0")/prepare-hosts.ts"
 # The Debian cloud image the qemu tests boot: built once (a few minutes), then cached.
-node --import=tsx "$(dirname "$0")/helpers/prepare-vm-image.ts"
+node --import=tsx "$(dirname "$0")/prepare-vm-image.ts"

@@ -3,8 +3,8 @@
  * repository the install tests serve, before ava starts, so no test's timeout has to cover a
  * first-run debootstrap of about two minutes or a download of about 80 MB.
  */
-import {dockerRepoAvailable, ensureDockerRepo} from './docker-repo.js';
-import {ensureRootfs, testHostsAvailable} from './hosts.js';
+import {dockerRepoAvailable, ensureDockerRepo} from '../helpers/docker-repo.js';
+import {ensureRootfs, testHostsAvailable} from '../helpers/hosts.js';
 
 const availability = testHostsAvailable();
 if (availability.ok) {

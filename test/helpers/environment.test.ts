@@ -1,12 +1,12 @@
 /**
- * No test borrows the environment of whoever runs the suite (see helpers/environment.ts).
+ * No test borrows the environment of whoever runs the suite (see environment.ts).
  */
 import {execFile} from 'node:child_process';
 import {readdirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {repoRoot} from './helpers/cli.js';
+import {repoRoot} from './cli.js';
 
 const cleanTitle = 'a test worker sees none of the outer DOCKER_*, MACHINE_*, SSH agent or proxy settings, and a HOME of its own';
 
@@ -36,7 +36,7 @@ test('the same holds when the outer environment points docker and machinist else
 	const result = await new Promise<{code: number; output: string}>(resolve => {
 		execFile(
 			process.execPath,
-			[path.join(repoRoot, 'node_modules/ava/entrypoints/cli.mjs'), 'test/environment.test.ts', '--match', cleanTitle],
+			[path.join(repoRoot, 'node_modules/ava/entrypoints/cli.mjs'), 'test/helpers/environment.test.ts', '--match', cleanTitle],
 			{cwd: repoRoot, env: outer},
 			(error, stdout, stderr) => {
 				resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, output: stdout + stderr});

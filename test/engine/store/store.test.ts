@@ -1,8 +1,8 @@
 import {mkdir, readFile, stat, writeFile, readdir} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import {CorruptConfigError, Store, serializeHost} from '../../source/engine/store/store.js';
-import {MachineNotFoundError} from '../../source/engine/errors.js';
+import {CorruptConfigError, Store, serializeHost} from '../../../source/engine/store/store.js';
+import {MachineNotFoundError} from '../../../source/engine/errors.js';
 import {
 	assertValidMachineName,
 	authOptionsFor,
@@ -10,9 +10,9 @@ import {
 	defaultEngineOptions,
 	defaultSwarmOptions,
 	isValidMachineName,
-} from '../../source/engine/store/host.js';
-import {dockerMachineStore, fixturesDir, temporaryDir} from '../helpers/store.js';
-import {deferred} from '../helpers/wait.js';
+} from '../../../source/engine/store/host.js';
+import {dockerMachineStore, fixturesDir, temporaryDir} from '../../helpers/store.js';
+import {deferred} from '../../helpers/wait.js';
 
 test('reads the config.json files docker-machine 0.16.2 wrote', async t => {
 	const store = new Store(await dockerMachineStore(t));

@@ -1,7 +1,7 @@
 /**
  * The SSH client against ssh2's own Server on 127.0.0.1: a real SSH protocol peer whose exec
  * runs commands with a local `sh -c`, with SFTP backed by the local file system and a fake
- * `sudo` on its PATH. The real OpenSSH sshd is exercised in ssh-sshd.test.ts.
+ * `sudo` on its PATH. The real OpenSSH sshd is exercised in client-sshd.test.ts.
  */
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
@@ -12,8 +12,8 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import ssh2, {type AuthenticationType, type Connection, type ParsedKey, type SFTPWrapper} from 'ssh2';
-import {MachinistError} from '../../source/engine/errors.js';
-import type {ProgressEvent} from '../../source/engine/progress.js';
+import {MachinistError} from '../../../source/engine/errors.js';
+import type {ProgressEvent} from '../../../source/engine/progress.js';
 import {
 	HostKeyMismatchError,
 	RemoteFileTooLargeError,
@@ -31,10 +31,10 @@ import {
 	shellQuote,
 	waitForSsh,
 	writeKeyPair,
-} from '../../source/engine/ssh/index.js';
-import {temporaryDir} from '../helpers/store.js';
-import {deferred, waitFor} from '../helpers/wait.js';
-import {freePort} from '../../source/engine/vm/ports.js';
+} from '../../../source/engine/ssh/index.js';
+import {temporaryDir} from '../../helpers/store.js';
+import {deferred, waitFor} from '../../helpers/wait.js';
+import {freePort} from '../../../source/engine/vm/ports.js';
 
 const execFileAsync = promisify(execFile);
 const {STATUS_CODE} = ssh2.utils.sftp;

@@ -19,11 +19,11 @@ import {
 	sshHostKeyOptions,
 	waitForSsh,
 	writeKeyPair,
-} from '../../source/engine/ssh/index.js';
-import {realTest} from '../helpers/real.js';
-import {type Sshd, sshdAvailable, startSshd} from '../helpers/sshd.js';
-import {temporaryDir} from '../helpers/store.js';
-import {deferred, waitFor} from '../helpers/wait.js';
+} from '../../../source/engine/ssh/index.js';
+import {realTest} from '../../helpers/real.js';
+import {type Sshd, sshdAvailable, startSshd} from '../../helpers/sshd.js';
+import {temporaryDir} from '../../helpers/store.js';
+import {deferred, waitFor} from '../../helpers/wait.js';
 
 const execFileAsync = promisify(execFile);
 const withSshd = realTest(sshdAvailable());

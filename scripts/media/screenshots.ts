@@ -10,11 +10,11 @@ import {promisify} from 'node:util';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
 import {createEngine, createMachine} from '../../source/engine/index.js';
 import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
-import {builtCli, repoRoot} from './cli.js';
-import {startDockerd} from './dockerd.js';
-import {ansiToSvg} from './screenshot.js';
-import {TmuxSession} from './tmux.js';
-import {saveGenericMachine} from './store.js';
+import {builtCli, repoRoot} from '../../test/helpers/cli.js';
+import {startDockerd} from '../../test/helpers/dockerd.js';
+import {ansiToSvg} from './ansi-svg.js';
+import {TmuxSession} from '../../test/helpers/tmux.js';
+import {saveGenericMachine} from '../../test/helpers/store.js';
 
 const exec = promisify(execFile);
 const size = {columns: 118, rows: 30};

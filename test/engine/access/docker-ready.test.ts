@@ -2,12 +2,12 @@ import {readFile} from 'node:fs/promises';
 import https from 'node:https';
 import type {AddressInfo} from 'node:net';
 import test, {type ExecutionContext} from 'ava';
-import {waitForDocker} from '../../source/engine/access/docker-ready.js';
-import {ensureCertificateFiles, generateSignedCert} from '../../source/engine/certs/generate.js';
-import {createEngine, createMachine, loadMachine, type ProgressEvent} from '../../source/engine/index.js';
-import {defaultCertPaths} from '../../source/engine/store/host.js';
-import {temporaryDir} from '../helpers/store.js';
-import {tlsDaemon} from '../helpers/tls-daemon.js';
+import {waitForDocker} from '../../../source/engine/access/docker-ready.js';
+import {ensureCertificateFiles, generateSignedCert} from '../../../source/engine/certs/generate.js';
+import {createEngine, createMachine, loadMachine, type ProgressEvent} from '../../../source/engine/index.js';
+import {defaultCertPaths} from '../../../source/engine/store/host.js';
+import {temporaryDir} from '../../helpers/store.js';
+import {tlsDaemon} from '../../helpers/tls-daemon.js';
 
 /** A store with the CA and client certificate, and a free loopback port nothing listens on yet. */
 async function setup(t: ExecutionContext, daemonHosts = ['127.0.0.1']) {

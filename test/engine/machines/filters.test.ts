@@ -1,10 +1,10 @@
 import net from 'node:net';
 import test from 'ava';
-import {createEngine, createMachine, matchesStateFilter, naturalCompare, parseFilters, queryMachines} from '../../source/engine/index.js';
-import {matchesRecordFilters} from '../../source/engine/machines/filters.js';
-import {authOptionsFor, defaultCertPaths, defaultEngineOptions, defaultSwarmOptions, type HostRecord} from '../../source/engine/store/host.js';
-import {Store} from '../../source/engine/store/store.js';
-import {dockerMachineStore, temporaryDir} from '../helpers/store.js';
+import {createEngine, createMachine, matchesStateFilter, naturalCompare, parseFilters, queryMachines} from '../../../source/engine/index.js';
+import {matchesRecordFilters} from '../../../source/engine/machines/filters.js';
+import {authOptionsFor, defaultCertPaths, defaultEngineOptions, defaultSwarmOptions, type HostRecord} from '../../../source/engine/store/host.js';
+import {Store} from '../../../source/engine/store/store.js';
+import {dockerMachineStore, temporaryDir} from '../../helpers/store.js';
 
 test('names sort naturally and case-insensitively, as ls lists them', t => {
 	const names = ['node10', 'Node2', 'node1', 'alpha', 'node1a', 'beta-3', 'beta-20'];

@@ -7,11 +7,11 @@ import {execFile} from 'node:child_process';
 import {copyFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import {builtCli, repoRoot} from './cli.js';
-import {busyboxImageTar} from './hosts.js';
-import {ansiToSvg} from './screenshot.js';
-import {genericMachines} from './swarm-hosts.js';
-import {TmuxSession} from './tmux.js';
+import {builtCli, repoRoot} from '../../test/helpers/cli.js';
+import {busyboxImageTar} from '../../test/helpers/hosts.js';
+import {ansiToSvg} from './ansi-svg.js';
+import {genericMachines} from '../../test/helpers/swarm-hosts.js';
+import {TmuxSession} from '../../test/helpers/tmux.js';
 
 const exec = promisify(execFile);
 const size = {columns: 118, rows: 24};

@@ -1,10 +1,10 @@
 import {SignatureV4} from '@smithy/signature-v4';
 import test from 'ava';
-import definition, {tagPairs} from '../../source/engine/drivers/amazonec2/index.js';
-import {resolveOptions} from '../../source/engine/options.js';
-import {baseDriverConfig} from '../../source/engine/store/host.js';
-import {temporaryDir} from '../helpers/store.js';
-import {defaultVpcId, Sha256, startEc2Simulator, ubuntuAmi, type Ec2Simulator} from '../simulators/ec2.js';
+import definition, {tagPairs} from '../../../../source/engine/drivers/amazonec2/index.js';
+import {resolveOptions} from '../../../../source/engine/options.js';
+import {baseDriverConfig} from '../../../../source/engine/store/host.js';
+import {temporaryDir} from '../../../helpers/store.js';
+import {defaultVpcId, Sha256, startEc2Simulator, ubuntuAmi, type Ec2Simulator} from '../../../simulators/ec2.js';
 
 // These tests stop before any instance is launched, so they need no test hosts (nor root).
 let simulator: Ec2Simulator;
