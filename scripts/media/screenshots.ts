@@ -12,9 +12,9 @@ import {createEngine, createMachine} from '../../source/engine/index.js';
 import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
 import {builtCli, repoRoot} from '../../test/helpers/cli.js';
 import {startDockerd} from '../../test/helpers/dockerd.js';
-import {ansiToSvg} from './ansi-svg.js';
 import {TmuxSession} from '../../test/helpers/tmux.js';
 import {saveGenericMachine} from '../../test/helpers/store.js';
+import {ansiToSvg} from './ansi-svg.js';
 
 const exec = promisify(execFile);
 const size = {columns: 118, rows: 30};

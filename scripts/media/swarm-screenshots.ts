@@ -9,9 +9,9 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import {builtCli, repoRoot} from '../../test/helpers/cli.js';
 import {busyboxImageTar} from '../../test/helpers/hosts.js';
-import {ansiToSvg} from './ansi-svg.js';
 import {genericMachines} from '../../test/helpers/swarm-hosts.js';
 import {TmuxSession} from '../../test/helpers/tmux.js';
+import {ansiToSvg} from './ansi-svg.js';
 
 const exec = promisify(execFile);
 const size = {columns: 118, rows: 24};

@@ -6,7 +6,13 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {TlsCheckError, checkTlsConnection} from '../../../source/engine/certs/check.js';
-import {type CertificatePair, ensureCertificateFiles, generateCa, generateServerCertificate, generateSignedCert} from '../../../source/engine/certs/generate.js';
+import {
+	type CertificatePair,
+	ensureCertificateFiles,
+	generateCa,
+	generateServerCertificate,
+	generateSignedCert,
+} from '../../../source/engine/certs/generate.js';
 import {DockerApiError, DockerClient, DockerConnectionError, closeDockerAgents} from '../../../source/engine/docker/client.js';
 import {MachinistError} from '../../../source/engine/errors.js';
 import {type RunningDockerd, dockerdAvailable, startDockerd} from '../../helpers/dockerd.js';
