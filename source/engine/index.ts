@@ -75,9 +75,9 @@ export {OperationRunner, type Operation, type OperationKind} from './machines/ru
 export const initCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'initCluster');
 export const joinCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'joinCluster');
 export const leaveCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'leaveCluster');
-export const listCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'listCluster');
+export const listCluster = onFirstCall(async () => import('./swarm/view.js'), 'listCluster');
 export const removalWarnings = onFirstCall(async () => import('./swarm/cluster.js'), 'removalWarnings');
-export type {ClusterNode, ClusterView} from './swarm/cluster.js';
+export type {ClusterNode, ClusterView} from './swarm/view.js';
 
 // Loaded on first call: the connection check brings node:tls, which `ls -q` never needs.
 export const connectionConfig = onFirstCall(async () => import('./access/connection.js'), 'connectionConfig');

@@ -10,7 +10,7 @@ import {MissingDriver} from './missing.js';
  */
 const loaders: Record<string, () => Promise<{default: DriverDefinition}>> = {
 	amazonec2: async () => import('./amazonec2/index.js'),
-	digitalocean: async () => import('./digitalocean.js'),
+	digitalocean: async () => import('./digitalocean/index.js'),
 	generic: async () => import('./generic.js'),
 	none: async () => import('./none.js'),
 	qemu: async () => import('./qemu/index.js'),

@@ -1,9 +1,5 @@
 import test from 'ava';
-import {DigitalOceanApi, retryAfterMs} from '../../../source/engine/drivers/digitalocean-api.js';
-import definition from '../../../source/engine/drivers/digitalocean.js';
-import {baseDriverConfig} from '../../../source/engine/store/host.js';
-import {temporaryDir} from '../../helpers/store.js';
-import {startDigitalOceanSimulator, type DigitalOceanSimulator} from '../../simulators/digitalocean.js';
+import {DigitalOceanApi, retryAfterMs} from '../../../../source/engine/drivers/digitalocean/api.js';
 
 type Call = {method: string; url: string; authorization: string; body: string | undefined};
 
@@ -46,17 +42,6 @@ function api(answers: Array<Response | Error>) {
 }
 
 const droplet = {id: 7, name: 'd', status: 'active', networks: {v4: [], v6: []}};
-
-// The driver tests run against the simulator, with droplets that never boot (so no test host is needed).
-let simulator: DigitalOceanSimulator;
-
-test.before(async () => {
-	simulator = await startDigitalOceanSimulator();
-});
-
-test.after.always(async () => {
-	await simulator?.close();
-});
 
 test('lists follow links.pages.next, and every page is asked of the configured host with the token', async t => {
 	const {client, calls} = api([
@@ -131,57 +116,4 @@ test('Retry-After is seconds or an HTTP date', t => {
 	t.is(retryAfterMs('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 10_000);
 	t.is(retryAfterMs(null), undefined);
 	t.is(retryAfterMs('soon'), undefined);
-});
-
-async function stuckDroplet(): Promise<number> {
-	simulator.nextDroplet = {neverActive: true};
-	const response = await fetch(`${simulator.url}/v2/droplets`, {
-		method: 'POST',
-		headers: {authorization: `Bearer ${simulator.token}`, 'content-type': 'application/json'},
-		body: JSON.stringify({name: 'stuck', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64'}),
-	});
-	return ((await response.json()) as {droplet: {id: number}}).droplet.id;
-}
-
-function driverFor(dropletId: number) {
-	return definition.fromConfig({...baseDriverConfig('/nowhere', 'm'), AccessToken: simulator.token, APIURL: simulator.url, DropletID: dropletId});
-}
-
-test.serial('the state follows the droplet status, and a droplet gone or archived is an error saying what to do', async t => {
-	const context = {machineDir: await temporaryDir(t), env: {}};
-	const id = await stuckDroplet();
-	const driver = driverFor(id);
-	t.is(await driver.getState(context), 'Starting');
-	const live = simulator.droplets().find(candidate => candidate.id === id)!;
-	live.status = 'off';
-	t.is(await driver.getState(context), 'Stopped');
-	await t.throwsAsync(driver.getURL(context), {message: 'Host is not running'});
-	live.status = 'archive';
-	await t.throwsAsync(driver.getState(context), {message: `droplet ${id} is archived by DigitalOcean and cannot be started: remove the machine with rm`});
-
-	await driver.remove(context);
-	await t.throwsAsync(driver.getState(context), {
-		message: `droplet ${id} no longer exists on DigitalOcean (destroyed outside machinist?): remove the machine with rm`,
-	});
-	await t.notThrowsAsync(driver.remove(context), 'a droplet already gone is fine for rm');
-	await t.throwsAsync(driverFor(0).getState(context), {message: /has no droplet \(its create failed before one was made\)/});
-});
-
-test.serial('a power action DigitalOcean refuses says why, in one line', async t => {
-	const context = {machineDir: await temporaryDir(t), env: {}};
-	const id = await stuckDroplet();
-	await t.throwsAsync(driverFor(id).start(context), {message: `DigitalOcean refused to power on droplet ${id}: Droplet is currently being created.`});
-	await driverFor(id).remove(context);
-	t.deepEqual(simulator.droplets(), []);
-});
-
-test("options: the token is required with docker-machine's message, tags and ports are checked, nothing echoes the token", t => {
-	const spec = (name: string) => definition.options.find(option => option.name === `digitalocean-${name}`)!;
-	t.is(spec('access-token').required, 'digitalocean driver requires the --digitalocean-access-token option');
-	t.is(spec('access-token').validate?.('abc def'), '--digitalocean-access-token contains spaces or line breaks: give the token alone');
-	t.is(spec('tags').validate?.('web, team:qa'), undefined);
-	t.regex(spec('tags').validate?.('web,no spaces') ?? '', /"no spaces" is not a valid tag/);
-	t.regex(spec('ssh-port').validate?.(0) ?? '', /is not a port/);
-	t.regex(spec('ssh-key-fingerprint').validate?.('SHA256:abc') ?? '', /MD5 fingerprint/);
-	t.regex(spec('api-url').validate?.('ftp://x') ?? '', /not an http\(s\) URL/);
 });

@@ -1,47 +1,20 @@
-// The digitalocean driver: droplets through DigitalOcean's API v2.
+// A droplet, made and removed through DigitalOcean's API v2.
 import {createHash} from 'node:crypto';
 import {chmod, copyFile, readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {MachinistError} from '../errors.js';
-import {boolOption, stringOption, type OptionSpec} from '../options.js';
-import type {MachineState} from '../state.js';
-import {seconds} from '../polling.js';
-import type {BaseDriverConfig} from '../store/host.js';
-import type {DriverContext} from '../driver-context.js';
-import {DigitalOceanApi, DigitalOceanApiError, defaultApiUrl, isNotFound, type Droplet, type DropletRequest, type Region} from './digitalocean-api.js';
-import type {Driver, DriverDefinition} from './driver.js';
-import {boolField, numberField, pathOption, portProblem, sshLoginOptions, stringField} from './fields.js';
-import {checkUserDataFile, IpSshDriver} from './ip-ssh.js';
-
-/** docker-machine's field names, so either tool reads the other's machines. `APIURL` is ours. */
-type DigitalOceanConfig = BaseDriverConfig & {
-	AccessToken: string;
-	DropletID: number;
-	DropletName: string;
-	Image: string;
-	Region: string;
-	/** The key the droplet trusts: made by us when SSHKeyFingerprint is empty, else the user's. */
-	SSHKeyID: number;
-	SSHKeyFingerprint: string;
-	/** The user's private key (--digitalocean-ssh-key-path), copied into the machine directory. */
-	SSHKey: string;
-	Size: string;
-	IPv6: boolean;
-	Backups: boolean;
-	PrivateNetworking: boolean;
-	UserDataFile: string;
-	Monitoring: boolean;
-	/** Comma-separated, as given. */
-	Tags: string;
-	APIURL: string;
-};
-
-const defaults = {image: 'ubuntu-24-04-x64', region: 'nyc3', size: 's-1vcpu-1gb'};
+import {MachinistError} from '../../errors.js';
+import type {MachineState} from '../../state.js';
+import {seconds} from '../../polling.js';
+import type {DriverContext} from '../../driver-context.js';
+import type {Driver} from '../driver.js';
+import {checkUserDataFile, IpSshDriver} from '../ip-ssh.js';
+import {DigitalOceanApi, DigitalOceanApiError, isNotFound, type Droplet, type DropletRequest, type Region} from './api.js';
+import {defaults, maxUserDataBytes, type DigitalOceanConfig} from './config.js';
+import {refusedDroplet} from './errors.js';
+import {tagList} from './options.js';
 
 /** Power actions (shutdown in particular) finish within a minute or two, or not at all. */
 const actionTimeoutMs = 300_000;
-/** DigitalOcean's limit for user data. */
-const maxUserDataBytes = 64 * 1024;
 
 function publicIpv4(droplet: Droplet): string {
 	return droplet.networks.v4.find(network => network.type === 'public')?.ip_address ?? '';
@@ -62,7 +35,7 @@ function listSome(items: readonly string[], max = 15): string {
 }
 
 /** Droplets on DigitalOcean, made and removed through its API v2. */
-class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driver {
+export class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driver {
 	readonly driverName = 'digitalocean';
 
 	private api(): DigitalOceanApi {
@@ -151,7 +124,7 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 		}
 
 		if (!md5FingerprintPattern.test(this.config.SSHKeyFingerprint)) return;
-		const {parsePrivateKey} = await import('../ssh/keys.js');
+		const {parsePrivateKey} = await import('../../ssh/keys.js');
 		const actual = md5Fingerprint(parsePrivateKey(data, this.config.SSHKey).getPublicSSH());
 		if (actual !== this.config.SSHKeyFingerprint.toLowerCase()) {
 			throw new MachinistError(
@@ -223,7 +196,7 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 		}
 
 		this.log(context, 'Creating SSH key...');
-		const {createMachineKey} = await import('../ssh/keys.js');
+		const {createMachineKey} = await import('../../ssh/keys.js');
 		const pair = await createMachineKey(context.machineDir, this.config.MachineName);
 		this.config.SSHKeyPath = pair.privateKeyPath;
 		// Named after the tool too, so the key's owner is clear in the account's key list.
@@ -383,181 +356,3 @@ class DigitalOceanDriver extends IpSshDriver<DigitalOceanConfig> implements Driv
 		}
 	}
 }
-
-function tagList(tags: string): string[] {
-	return tags
-		.split(',')
-		.map(tag => tag.trim())
-		.filter(tag => tag !== '');
-}
-
-/** The flag to change for what a 422 message names ("You specified an invalid size …"). */
-const flagsByWord: ReadonlyArray<[string, string]> = [
-	['size', '--digitalocean-size'],
-	['image', '--digitalocean-image'],
-	['region', '--digitalocean-region'],
-	['tag', '--digitalocean-tags'],
-	['user data', '--digitalocean-userdata'],
-	['key', '--digitalocean-ssh-key-fingerprint'],
-];
-
-/** The API's 422 for a droplet request, turned into what to change. */
-function refusedDroplet(error: unknown): unknown {
-	if (!(error instanceof DigitalOceanApiError) || error.status !== 422) return error;
-	const message = error.apiMessage.toLowerCase();
-	const flag = flagsByWord.find(([word]) => message.includes(word))?.[1];
-	return new MachinistError(`DigitalOcean refused to create the droplet: ${error.apiMessage}${flag ? ` (check ${flag})` : ''}`);
-}
-
-const tagPattern = /^[\w:-]{1,255}$/;
-
-const options: readonly OptionSpec[] = [
-	{
-		name: 'digitalocean-access-token',
-		type: 'string',
-		envVar: 'DIGITALOCEAN_ACCESS_TOKEN',
-		description: 'Digital Ocean access token (a personal access token with read and write scope)',
-		required: 'digitalocean driver requires the --digitalocean-access-token option',
-		// Never echo the value: it is a secret.
-		validate: value => (/^\S+$/.test(String(value)) ? undefined : '--digitalocean-access-token contains spaces or line breaks: give the token alone'),
-	},
-	{
-		name: 'digitalocean-image',
-		type: 'string',
-		envVar: 'DIGITALOCEAN_IMAGE',
-		default: defaults.image,
-		description: 'Digital Ocean Image: a slug, or the ID of a snapshot',
-	},
-	{name: 'digitalocean-region', type: 'string', envVar: 'DIGITALOCEAN_REGION', default: defaults.region, description: 'Digital Ocean region'},
-	{name: 'digitalocean-size', type: 'string', envVar: 'DIGITALOCEAN_SIZE', default: defaults.size, description: 'Digital Ocean size'},
-	{name: 'digitalocean-ipv6', type: 'bool', envVar: 'DIGITALOCEAN_IPV6', description: 'enable ipv6 for droplet', advanced: true},
-	{
-		name: 'digitalocean-private-networking',
-		type: 'bool',
-		envVar: 'DIGITALOCEAN_PRIVATE_NETWORKING',
-		description: 'enable private networking for droplet',
-		advanced: true,
-	},
-	{name: 'digitalocean-backups', type: 'bool', envVar: 'DIGITALOCEAN_BACKUPS', description: 'enable backups for droplet (billed extra)', advanced: true},
-	{name: 'digitalocean-monitoring', type: 'bool', envVar: 'DIGITALOCEAN_MONITORING', description: 'enable monitoring for droplet', advanced: true},
-	{
-		name: 'digitalocean-userdata',
-		type: 'string',
-		envVar: 'DIGITALOCEAN_USERDATA',
-		description: 'path to file with cloud-init user-data',
-		format: 'file',
-		advanced: true,
-	},
-	{
-		name: 'digitalocean-tags',
-		type: 'string',
-		envVar: 'DIGITALOCEAN_TAGS',
-		description: 'comma-separated list of tags to apply to the Droplet',
-		advanced: true,
-		validate(value) {
-			const bad = tagList(String(value)).find(tag => !tagPattern.test(tag));
-			return bad === undefined ? undefined : `--digitalocean-tags: "${bad}" is not a valid tag; tags are letters, digits, colons, dashes and underscores`;
-		},
-	},
-	{name: 'digitalocean-ssh-user', type: 'string', envVar: 'DIGITALOCEAN_SSH_USER', default: 'root', description: 'SSH username', advanced: true},
-	{
-		name: 'digitalocean-ssh-port',
-		type: 'int',
-		envVar: 'DIGITALOCEAN_SSH_PORT',
-		default: 22,
-		description: 'SSH port',
-		format: 'port',
-		advanced: true,
-		validate: value => portProblem('digitalocean-ssh-port', value),
-	},
-	{
-		name: 'digitalocean-ssh-key-fingerprint',
-		type: 'string',
-		envVar: 'DIGITALOCEAN_SSH_KEY_FINGERPRINT',
-		description: 'SSH key fingerprint (or ID) of a key in your account, used instead of a new key',
-		advanced: true,
-		validate: value =>
-			String(value).startsWith('SHA256:')
-				? '--digitalocean-ssh-key-fingerprint takes the MD5 fingerprint DigitalOcean shows (aa:bb:…); ssh-keygen -l -E md5 -f KEY prints it'
-				: undefined,
-	},
-	{
-		name: 'digitalocean-ssh-key-path',
-		type: 'string',
-		envVar: 'DIGITALOCEAN_SSH_KEY_PATH',
-		description: 'SSH private key path (of the key named by --digitalocean-ssh-key-fingerprint)',
-		format: 'file',
-		advanced: true,
-	},
-	{
-		name: 'digitalocean-api-url',
-		type: 'string',
-		envVar: 'DIGITALOCEAN_API_URL',
-		default: defaultApiUrl,
-		description: 'DigitalOcean API endpoint (for a proxy or a test double)',
-		format: 'url',
-		advanced: true,
-		validate(value) {
-			try {
-				const url = new URL(String(value));
-				if (url.protocol === 'https:' || url.protocol === 'http:') return undefined;
-			} catch {
-				// Reported below.
-			}
-
-			return `--digitalocean-api-url "${String(value)}" is not an http(s) URL`;
-		},
-	},
-];
-
-const definition: DriverDefinition = {
-	name: 'digitalocean',
-	description: 'A droplet on DigitalOcean, made through its API with your access token; rm destroys it.',
-	options,
-	fromOptions(base, values) {
-		return new DigitalOceanDriver({
-			...base,
-			...sshLoginOptions(values, 'digitalocean'),
-			AccessToken: stringOption(values, 'digitalocean-access-token'),
-			DropletID: 0,
-			DropletName: '',
-			Image: stringOption(values, 'digitalocean-image'),
-			Region: stringOption(values, 'digitalocean-region'),
-			SSHKeyID: 0,
-			SSHKeyFingerprint: stringOption(values, 'digitalocean-ssh-key-fingerprint'),
-			SSHKey: pathOption(values, 'digitalocean-ssh-key-path'),
-			Size: stringOption(values, 'digitalocean-size'),
-			IPv6: boolOption(values, 'digitalocean-ipv6'),
-			Backups: boolOption(values, 'digitalocean-backups'),
-			PrivateNetworking: boolOption(values, 'digitalocean-private-networking'),
-			UserDataFile: pathOption(values, 'digitalocean-userdata'),
-			Monitoring: boolOption(values, 'digitalocean-monitoring'),
-			Tags: stringOption(values, 'digitalocean-tags'),
-			APIURL: stringOption(values, 'digitalocean-api-url'),
-		});
-	},
-	fromConfig(config) {
-		return new DigitalOceanDriver({
-			...config,
-			AccessToken: stringField(config, 'AccessToken'),
-			DropletID: numberField(config, 'DropletID'),
-			DropletName: stringField(config, 'DropletName'),
-			Image: stringField(config, 'Image', defaults.image),
-			Region: stringField(config, 'Region', defaults.region),
-			SSHKeyID: numberField(config, 'SSHKeyID'),
-			SSHKeyFingerprint: stringField(config, 'SSHKeyFingerprint'),
-			SSHKey: stringField(config, 'SSHKey'),
-			Size: stringField(config, 'Size', defaults.size),
-			IPv6: boolField(config, 'IPv6'),
-			Backups: boolField(config, 'Backups'),
-			PrivateNetworking: boolField(config, 'PrivateNetworking'),
-			UserDataFile: stringField(config, 'UserDataFile'),
-			Monitoring: boolField(config, 'Monitoring'),
-			Tags: stringField(config, 'Tags'),
-			// Machines docker-machine made have no such field: they live on the real API.
-			APIURL: stringField(config, 'APIURL', defaultApiUrl),
-		});
-	},
-};
-
-export default definition;

@@ -4,8 +4,8 @@
  * asks, and server errors are retried where repeating the request cannot make a second thing.
  * The token never appears in a message.
  */
-import {MachinistError, errorMessage} from '../errors.js';
-import {pause} from '../polling.js';
+import {MachinistError, errorMessage} from '../../errors.js';
+import {pause} from '../../polling.js';
 
 export const defaultApiUrl = 'https://api.digitalocean.com';
 
