@@ -1,8 +1,6 @@
 import test from 'ava';
-import {daemonArgs} from '../../../source/engine/provision/daemon.js';
-import {profileContent} from '../../../source/engine/provision/init/boot2docker.js';
-import {detectProvisioner} from '../../../source/engine/provision/provisioner.js';
-import {parseOsRelease} from '../../../source/engine/provision/os-release.js';
+import {daemonArgs} from '../../../../source/engine/provision/daemon.js';
+import {profileContent} from '../../../../source/engine/provision/init/boot2docker.js';
 
 const engineOptions = {
 	ArbitraryFlags: ['debug'],
@@ -47,10 +45,4 @@ test("boot2docker's profile: address and TLS files in its own variables, the res
 	});
 	t.regex(withStorage, /^DOCKER_STORAGE=aufs$/m);
 	t.notRegex(withStorage, /--storage-driver|--tlsverify|unix:\/\/\/x/);
-});
-
-test('a boot2docker guest is recognised, and asking it to install packages says why it cannot', async t => {
-	const provisioner = await detectProvisioner(parseOsRelease('NAME=Boot2Docker\nVERSION=18.09.0\nID=boot2docker\nID_LIKE=tcl\nVERSION_ID=18.09.0\n'));
-	t.is(provisioner.name, 'boot2docker');
-	t.regex(provisioner.installPackages(['curl']), /boot2docker has no package manager.*recreate the machine with -d virtualbox/);
 });
