@@ -12,10 +12,11 @@ import {useKeyboard} from './hooks/useKeyboard.js';
 import {useOperations} from './hooks/useOperations.js';
 import {usePollerRows} from './hooks/usePoller.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
-import {contextOf, type AppView} from './reducers/app.js';
+import {contextOf} from './reducers/app.js';
+import type {AppView} from './reducers/state.js';
 import {definitionOf} from './screens/registry.js';
-import type {ScreenView, Seen} from './screens/view.js';
-import {screenViews} from './screens/views.js';
+import type {Seen} from './screens/view.js';
+import {viewOf} from './screens/views.js';
 import {ServicesContext, useServices, type Services} from './services.js';
 import {createAppStore} from './store.js';
 import {ThemeContext, type Theme} from './theme.js';
@@ -131,7 +132,7 @@ function Shell() {
 	const title = definitionOf(screen).title(screen, {machines: rows.length});
 	// The clock of the newest data drawn: the render itself must not read the clock.
 	const seen: Seen = {rows, loaded, operations, now: Math.max(rowsAt, operationsAt), onVisible: pollVisible};
-	const View = screenViews[screen.name] as ScreenView<typeof screen>;
+	const View = viewOf(screen);
 	const body = overlayBody(overlay, {columns, height: bodyHeight, inTmux: Boolean(engine.env.TMUX)}) ?? (
 		<View screen={screen} state={state} height={screenHeight} seen={seen} />
 	);
