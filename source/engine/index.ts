@@ -70,6 +70,7 @@ export {activeMachine, machineIp, machineState, queryMachines, type MachineStatu
 export {naturalCompare} from './natural-compare.js';
 export {matchesStateFilter, parseFilters, recordFilter} from './machines/filters.js';
 export {StatusPoller, type MachineRow, type PollerOptions} from './machines/poller.js';
+export {QueryPoller, type QuerySnapshot} from './query-poller.js';
 export {OperationRunner, type Operation, type OperationKind} from './machines/runner.js';
 
 export const initCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'initCluster');

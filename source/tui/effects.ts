@@ -2,7 +2,7 @@ import {createOptionSpecs, errorMessage, loadDriverDefinition} from '../engine/i
 import {detectShell, shellFromFlag, type ShellName} from '../format/env.js';
 import {dockerContext, envExports, sshCommand} from './actions.js';
 import {buildForm} from './reducers/form.js';
-import type {Effect} from './reducers/app.js';
+import type {Effect} from './reducers/state.js';
 import type {Services} from './services.js';
 import type {Dispatch} from './store.js';
 
