@@ -37,7 +37,7 @@ const create: Command = {
 	async extraFlags(argv, env) {
 		const driverName = await chosenDriver(argv, env);
 		if (!driverName) return [];
-		return (await loadDriverDefinition(driverName)).options;
+		return (await loadDriverDefinition(driverName, env)).options;
 	},
 	async run(input) {
 		const driverName = stringOption(input.flags, 'driver') || (await openPreferences(input.terminal.env)).get('defaultDriver');

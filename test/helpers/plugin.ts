@@ -1,0 +1,27 @@
+// The test driver plugin (test/fixtures/go/plugin) as docker-machine-driver-testhost on a PATH.
+import {mkdir, symlink} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {goFixture} from './go.js';
+import {systemPath} from './hosts/process.js';
+
+let pluginDir: Promise<string> | undefined;
+
+/** A directory holding only docker-machine-driver-testhost, built from the fixture on first use. */
+export async function testPluginDir(): Promise<string> {
+	pluginDir ??= (async () => {
+		const binary = await goFixture('plugin', 'docker-machine-driver-testhost');
+		const dir = path.join(os.tmpdir(), `machinist-test-plugin-${process.pid}`);
+		await mkdir(dir, {recursive: true});
+		await symlink(binary, path.join(dir, 'docker-machine-driver-testhost')).catch((error: NodeJS.ErrnoException) => {
+			if (error.code !== 'EEXIST') throw error;
+		});
+		return dir;
+	})();
+	return pluginDir;
+}
+
+/** A PATH on which the test plugin is found, before the system's programs. */
+export async function pluginPath(): Promise<string> {
+	return [await testPluginDir(), process.env.PATH ?? systemPath].join(':');
+}
