@@ -1,6 +1,7 @@
 // The table of drivers by name, loaded lazily; any other name is a docker-machine driver plugin.
 import type {HostRecord} from '../store/host.js';
 import type {Driver, DriverDefinition} from './driver.js';
+import {installedPlugins} from './plugin/installed.js';
 
 /**
  * Driver name → module. Modules load lazily so a command only pays for the driver it uses
@@ -18,6 +19,11 @@ const loaders: Record<string, () => Promise<{default: DriverDefinition}>> = {
 /** The built-in drivers. */
 export function driverNames(): string[] {
 	return Object.keys(loaders).sort();
+}
+
+/** The built-in drivers, then the plugins installed on `env`'s PATH (those named like a built-in never run). */
+export function availableDrivers(env: NodeJS.ProcessEnv): string[] {
+	return [...driverNames(), ...installedPlugins(env).filter(name => !isKnownDriver(name))];
 }
 
 export function isKnownDriver(name: string): boolean {
