@@ -6,13 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
-import {toolAvailable, type Availability} from './real.js';
+import {findProgram} from '../../source/engine/programs.js';
+import {systemPath} from './hosts/process.js';
 
 const exec = promisify(execFile);
 const fixtures = fileURLToPath(new URL('../fixtures/go/', import.meta.url));
 
-export function goAvailable(): Availability {
-	return toolAvailable('go', 'apt-get install golang-go');
+/** Whether Go is installed (benchmarks use this too, so it does not go through ava's helpers). */
+export function goAvailable(): {ok: true} | {ok: false; why: string} {
+	const found = findProgram('go', {PATH: [process.env.PATH, systemPath].filter(Boolean).join(':')});
+	return found ? {ok: true} : {ok: false, why: 'go is not installed (apt-get install golang-go)'};
 }
 
 /**
