@@ -95,14 +95,15 @@ try {
 			env: {...env, MACHINE_STORAGE_PATH: store},
 		});
 		const lines = stdout.trim().split('\n');
-		if (lines.length !== count || !lines.every(line => /^Running v\S+ ?$/.test(line))) throw new Error(`ls in ${store} is not ${count} running machines:\n${stdout}`);
+		if (lines.length !== count || !lines.every(line => /^Running v\S+ ?$/.test(line)))
+			throw new Error(`ls in ${store} is not ${count} running machines:\n${stdout}`);
 	}
 
 	const [generic, plugin] = await inTurns(
 		[
 			async () => runOnce([builtCli, 'ls'], {...env, MACHINE_STORAGE_PATH: stores.generic}),
 			async () => runOnce([builtCli, 'ls'], {...env, MACHINE_STORAGE_PATH: stores.plugin}),
-		],
+		] as const,
 		form.samples,
 	);
 	const idle = [await idleCpu(false), await idleCpu(true)];

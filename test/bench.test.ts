@@ -110,8 +110,11 @@ realTest(testHostsAvailable()).serial('bench:swarm --smoke times swarm init and 
 	]);
 });
 
-realTest(testHostsAvailable(), goAvailable()).serial('bench:plugins --smoke times ls over plugin machines against generic ones, and a plugin idling', async t => {
-	const [ls, idle] = await smoke(t, 'plugins');
-	t.deepEqual(labels(ls), ['ls, 3 generic machines (baseline)', 'ls, 3 plugin machines']);
-	t.deepEqual(labels(idle), ['no plugin (baseline)', 'one plugin connected, idle']);
-});
+realTest(testHostsAvailable(), goAvailable()).serial(
+	'bench:plugins --smoke times ls over plugin machines against generic ones, and a plugin idling',
+	async t => {
+		const [ls, idle] = await smoke(t, 'plugins');
+		t.deepEqual(labels(ls), ['ls, 3 generic machines (baseline)', 'ls, 3 plugin machines']);
+		t.deepEqual(labels(idle), ['no plugin (baseline)', 'one plugin connected, idle']);
+	},
+);

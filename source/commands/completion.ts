@@ -19,7 +19,7 @@ fish: machinist completion fish > ~/.config/fish/completions/machinist.fish`,
 		}
 
 		const commands = await Promise.all(commandTable.map(async entry => ({entry, command: (await entry.load()).default})));
-		const env = input.terminal.env;
+		const {env} = input.terminal;
 		// A plugin that will not say its flags is left out of the script, not a failure of it.
 		const loaded = await Promise.all(availableDrivers(env).map(async name => loadDriverDefinition(name, env).catch(() => undefined)));
 		const drivers = loaded.filter(definition => definition !== undefined);

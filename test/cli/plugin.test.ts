@@ -40,19 +40,19 @@ withGo('create -d PLUGIN refuses what the plugin refuses, in docker-machine word
 	t.is(result.stderr, 'Error setting machine configuration from flags provided: testhost driver requires the --testhost-ip option\n');
 });
 
-withGo('ls and status of a plugin machine: its state comes from the plugin; a crashing or missing plugin is the machine\'s error', async t => {
+withGo("ls and status of a plugin machine: its state comes from the plugin; a crashing or missing plugin is the machine's error", async t => {
 	const {store, env} = await setup(t);
 	await savePluginMachine(store, 'up', {IPAddress: '127.0.0.1', SSHPort: 1, Stopped: true});
 	const listed = await machinist(['ls', '--format', '{{.Name}} {{.DriverName}} {{.State}}'], env);
 	t.is(listed.stdout, 'up testhost Stopped\n', listed.stderr);
 	const crashing = await machinist(['status', 'up'], {...env, TESTHOST_PLUGIN_MODE: 'crash'});
 	t.is(crashing.code, 1);
-	t.regex(crashing.stderr, /docker-machine-driver-testhost exited with code 2 during GetState\n.*said:\n(?:.*\n)*  panic: test plugin crash\n/);
+	t.regex(crashing.stderr, /docker-machine-driver-testhost exited with code 2 during GetState\n.*said:\n(?:.*\n)* {2}panic: test plugin crash\n/);
 	const missing = await machinist(['ls', '--format', '{{.Name}} {{.State}} {{.Error}}'], {...env, PATH: process.env.PATH});
 	t.regex(missing.stdout, /^up Error Driver "testhost" is neither built in nor installed as a plugin: install docker-machine-driver-testhost/);
 });
 
-realTest(goAvailable(), toolAvailable('bash', 'apt-get install bash'))('completion after -d PLUGIN offers the plugin\'s flags', async t => {
+realTest(goAvailable(), toolAvailable('bash', 'apt-get install bash'))("completion after -d PLUGIN offers the plugin's flags", async t => {
 	const {store, env} = await setup(t);
 	const printed = await machinist(['completion', 'bash'], env);
 	t.is(printed.code, 0, printed.stderr);

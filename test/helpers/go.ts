@@ -42,10 +42,12 @@ async function build(name: string, binaryName: string): Promise<string> {
 	for (const file of files) hash.update(file).update(await readFile(path.join(source, file)));
 	const cache = path.join(process.env.MACHINIST_TEST_CACHE ?? path.join(os.tmpdir(), 'machinist-test-go'), `${name}-${hash.digest('hex').slice(0, 16)}`);
 	const binary = path.join(cache, binaryName);
-	if (await access(binary).then(
-		() => true,
-		() => false,
-	))
+	if (
+		await access(binary).then(
+			() => true,
+			() => false,
+		)
+	)
 		return binary;
 	await mkdir(cache, {recursive: true});
 	const partial = `${binary}.${process.pid}.${randomUUID()}.partial`;

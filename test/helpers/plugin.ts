@@ -13,8 +13,8 @@ export async function testPluginDir(): Promise<string> {
 		const binary = await goFixture('plugin', 'docker-machine-driver-testhost');
 		const dir = path.join(os.tmpdir(), `machinist-test-plugin-${process.pid}`);
 		await mkdir(dir, {recursive: true});
-		await symlink(binary, path.join(dir, 'docker-machine-driver-testhost')).catch((error: NodeJS.ErrnoException) => {
-			if (error.code !== 'EEXIST') throw error;
+		await symlink(binary, path.join(dir, 'docker-machine-driver-testhost')).catch((error: unknown) => {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
 		});
 		return dir;
 	})();

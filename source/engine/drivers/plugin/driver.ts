@@ -12,7 +12,7 @@ import {pluginBinaryName, startPlugin, type PluginProcess} from './process.js';
 /** libmachine's state.State, by number. */
 const pluginStates: readonly MachineState[] = ['None', 'Running', 'Paused', 'Saved', 'Stopped', 'Stopping', 'Starting', 'Error', 'Timeout'];
 
-const rpcFlagsType = go.struct('RPCFlags', {Values: go.map(go.string, go.interface)});
+const rpcFlagsType = go.struct('RPCFlags', {Values: go.mapOf(go.string, go.interface)});
 
 /** A plugin process ends this long after its last call (the app asks again at its next refresh). */
 const idleCloseMs = 2000;
@@ -24,7 +24,7 @@ const valueTypes: Record<OptionSpec['type'], {name: string; type: GoType}> = {
 	string: {name: 'string', type: go.string},
 	int: {name: 'int', type: go.int},
 	bool: {name: 'bool', type: go.bool},
-	'string-list': {name: '[]string', type: go.slice(go.string)},
+	'string-list': {name: '[]string', type: go.sliceOf(go.string)},
 };
 
 /** Replaces every secret value (given as an option or kept in the config) with <REDACTED>. */
@@ -33,7 +33,11 @@ function redactor(named: Readonly<Record<string, unknown>>): (text: string) => s
 		.filter(([name, value]) => secretName.test(name) && typeof value === 'string' && value.length >= 4)
 		.map(([, value]) => value as string);
 	if (secrets.length === 0) return text => text;
-	return text => secrets.reduce((result, secret) => result.split(secret).join('<REDACTED>'), text);
+	return text => {
+		let result = text;
+		for (const secret of secrets) result = result.replaceAll(secret, '<REDACTED>');
+		return result;
+	};
 }
 
 const textEncoder = new TextEncoder();
@@ -102,12 +106,13 @@ class PluginDriver implements Driver {
 
 	async getURL(context: DriverContext): Promise<string> {
 		const url = await this.use(context, async plugin => plugin.call('GetURL'));
-		if (!url) throw new MachinistError('Host is not running');
-		return String(url);
+		if (typeof url !== 'string' || url === '') throw new MachinistError('Host is not running');
+		return url;
 	}
 
 	async getIP(context?: DriverContext): Promise<string> {
-		return String(await this.use(context, async plugin => plugin.call('GetIP')));
+		const ip = await this.use(context, async plugin => plugin.call('GetIP'));
+		return typeof ip === 'string' ? ip : '';
 	}
 
 	async sshDetails(context?: DriverContext): Promise<SshDetails> {
@@ -171,7 +176,7 @@ class PluginDriver implements Driver {
 
 	private scheduleClose(): void {
 		this.idleTimer = setTimeout(() => {
-			const plugin = this.plugin;
+			const {plugin} = this;
 			this.plugin = undefined;
 			void plugin?.then(async running => running.close()).catch(() => undefined);
 		}, idleCloseMs);
@@ -187,7 +192,7 @@ function optionFromFlag(flag: unknown): OptionSpec | undefined {
 	const common = {name: fields.Name, description: fields.Usage ?? '', ...(fields.EnvVar ? {envVar: fields.EnvVar} : {})};
 	switch (flag.name) {
 		case '*mcnflag.StringFlag': {
-			return {...common, type: 'string', default: String(fields.Value ?? '')};
+			return {...common, type: 'string', default: typeof fields.Value === 'string' ? fields.Value : ''};
 		}
 
 		case '*mcnflag.IntFlag': {
@@ -211,7 +216,8 @@ function optionFromFlag(flag: unknown): OptionSpec | undefined {
 function rpcFlags(values: Readonly<Record<string, OptionValue>>, specs: readonly OptionSpec[]): {Values: Record<string, GobInterface>} {
 	const types = new Map(specs.map(spec => [spec.name, spec.type]));
 	const entries = Object.entries(values).map(([name, value]) => {
-		const kind = types.get(name) ?? (Array.isArray(value) ? 'string-list' : typeof value === 'number' ? 'int' : typeof value === 'boolean' ? 'bool' : 'string');
+		const kind =
+			types.get(name) ?? (Array.isArray(value) ? 'string-list' : typeof value === 'number' ? 'int' : typeof value === 'boolean' ? 'bool' : 'string');
 		const {name: registered, type} = valueTypes[kind];
 		return [name, new GobInterface(registered, value, type)] as const;
 	});

@@ -66,12 +66,14 @@ export class PluginProcess {
 	async attach(client: RpcClient): Promise<void> {
 		this.client = client;
 		const version = await this.call('GetVersion').catch(async (error: unknown) => {
-			if (!(error instanceof RpcError) || !/can't find service/.test(error.message)) throw error;
+			if (!(error instanceof RpcError) || !error.message.includes("can't find service")) throw error;
 			this.service = 'RpcServerDriver';
 			return this.call('GetVersion');
 		});
 		if (version !== protocolVersion) {
-			throw new MachinistError(`${this.binary} speaks plugin protocol version ${String(version)}; machinist speaks version ${protocolVersion}: use a plugin built for docker-machine 0.16`);
+			throw new MachinistError(
+				`${this.binary} speaks plugin protocol version ${String(version)}; machinist speaks version ${protocolVersion}: use a plugin built for docker-machine 0.16`,
+			);
 		}
 
 		this.heartbeat = setInterval(() => {

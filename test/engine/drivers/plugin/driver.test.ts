@@ -69,7 +69,15 @@ withGo.serial('a machine through the plugin: options applied, state and power, t
 	const driver = definition.fromOptions(baseDriverConfig(store, 'p1'), values);
 	await driver.applyOptions!(env);
 	const context = {machineDir: path.join(store, 'machines', 'p1'), env};
-	t.like(driver.config, {IPAddress: '127.0.0.1', MachineName: 'p1', SSHPort: port, SSHUser: 'root', StorePath: store, Labels: ['plugin=testhost'], Fast: true});
+	t.like(driver.config, {
+		IPAddress: '127.0.0.1',
+		MachineName: 'p1',
+		SSHPort: port,
+		SSHUser: 'root',
+		StorePath: store,
+		Labels: ['plugin=testhost'],
+		Fast: true,
+	});
 	t.deepEqual(Object.keys(driver.config).slice(0, 9), Object.keys(baseDriverConfig(store, 'p1')));
 	// Nothing listens on the port: the host is not up.
 	t.is(await driver.getState(context), 'Stopped');
@@ -81,12 +89,15 @@ withGo.serial('a machine through the plugin: options applied, state and power, t
 	t.deepEqual(await driver.sshDetails(context), {host: '127.0.0.1', port, user: 'root', keyPath: ''});
 
 	// A stored machine: a new plugin process is given the saved JSON.
-	const stored = pluginDriver('testhost', JSON.parse(JSON.stringify(driver.config)));
+	const stored = pluginDriver('testhost', structuredClone(driver.config));
 	t.is(await stored.getState(context), 'Stopped');
 	await stored.start(context);
 	t.is(stored.config.Stopped, false);
 
-	t.true(lines.some(line => line.includes('configured with token <REDACTED>')), lines.join('\n'));
+	t.true(
+		lines.some(line => line.includes('configured with token <REDACTED>')),
+		lines.join('\n'),
+	);
 	t.false(lines.some(line => line.includes('sekrit-token-value')));
 	await closePlugins();
 	t.true(await allExited(env));

@@ -11,7 +11,7 @@ const exec = promisify(execFile);
 const withGo = realTest(goAvailable());
 
 const flagType = go.struct('Flag', {Name: go.string, Usage: go.string, EnvVar: go.string, Value: go.int});
-const innerType = go.struct('Inner', {Label: go.string, Tags: go.slice(go.string)});
+const innerType = go.struct('Inner', {Label: go.string, Tags: go.sliceOf(go.string)});
 const recordType = go.struct('Record', {
 	Count: go.int,
 	Small: go.int,
@@ -20,12 +20,12 @@ const recordType = go.struct('Record', {
 	Ok: go.bool,
 	Text: go.string,
 	Raw: go.bytes,
-	Counts: go.map(go.string, go.int),
+	Counts: go.mapOf(go.string, go.int),
 	Inner: innerType,
-	Items: go.slice(innerType),
+	Items: go.sliceOf(innerType),
 	Any: go.interface,
-	Anys: go.slice(go.interface),
-	Values: go.map(go.string, go.interface),
+	Anys: go.sliceOf(go.interface),
+	Values: go.mapOf(go.string, go.interface),
 	Missing: go.string,
 });
 
@@ -85,8 +85,20 @@ withGo('decodes the values Go encodes: integers at every size, strings, bytes, m
 				{Label: '', Tags: ['b']},
 			],
 			Any: flag({Name: 'f', Usage: 'u', EnvVar: 'E', Value: 7}),
-			Anys: [flag({Name: 'g'}), new GobInterface('string', 's'), new GobInterface('int', 5), new GobInterface('bool', true), new GobInterface('[]string', ['l']), null],
-			Values: {n: new GobInterface('int', 3), s: new GobInterface('string', 'v'), b: new GobInterface('bool', false), l: new GobInterface('[]string', ['p', 'q'])},
+			Anys: [
+				flag({Name: 'g'}),
+				new GobInterface('string', 's'),
+				new GobInterface('int', 5),
+				new GobInterface('bool', true),
+				new GobInterface('[]string', ['l']),
+				null,
+			],
+			Values: {
+				n: new GobInterface('int', 3),
+				s: new GobInterface('string', 'v'),
+				b: new GobInterface('bool', false),
+				l: new GobInterface('[]string', ['p', 'q']),
+			},
 			Missing: '',
 		}),
 		sorted({
@@ -116,8 +128,8 @@ withGo('Go decodes what the encoder writes: the same table, with types defined o
 		encoder.encode(go.int, -129),
 		encoder.encode(go.string, 'héllo, gob'),
 		encoder.encode(go.bytes, Uint8Array.from([0, 1, 255])),
-		encoder.encode(go.map(go.string, go.int), {a: 1, b: -2}),
-		encoder.encode(go.slice(go.string), ['x', '', 'z']),
+		encoder.encode(go.mapOf(go.string, go.int), {a: 1, b: -2}),
+		encoder.encode(go.sliceOf(go.string), ['x', '', 'z']),
 		encoder.encode(recordType, {
 			Count: 42,
 			Small: -8,
@@ -135,10 +147,10 @@ withGo('Go decodes what the encoder writes: the same table, with types defined o
 				new GobInterface('string', 's', go.string),
 				new GobInterface('int', 5, go.int),
 				new GobInterface('bool', true, go.bool),
-				new GobInterface('[]string', ['l'], go.slice(go.string)),
+				new GobInterface('[]string', ['l'], go.sliceOf(go.string)),
 				null,
 			],
-			Values: {n: new GobInterface('int', 3, go.int), l: new GobInterface('[]string', ['p', 'q'], go.slice(go.string))},
+			Values: {n: new GobInterface('int', 3, go.int), l: new GobInterface('[]string', ['p', 'q'], go.sliceOf(go.string))},
 		}),
 		encoder.encode(recordType, {Text: 'second', Any: flagValue({Name: 'h', Value: -1})}),
 		encoder.encode(go.uint, 18_446_744_073_709_551_615n),
@@ -205,9 +217,9 @@ withGo('Go decodes what the encoder writes: the same table, with types defined o
 
 test('an interface value without its Go type is refused, and the encoder stays usable', t => {
 	const encoder = new Encoder();
-	t.throws(() => encoder.encode(go.slice(go.interface), [{Name: 'x'}]), {message: /registered name and Go type/});
+	t.throws(() => encoder.encode(go.sliceOf(go.interface), [{Name: 'x'}]), {message: /registered name and Go type/});
 	const decoder = new Decoder();
-	decoder.push(encoder.encode(go.slice(go.string), ['after']));
+	decoder.push(encoder.encode(go.sliceOf(go.string), ['after']));
 	t.deepEqual([...decoder.values()], [['after']]);
 });
 

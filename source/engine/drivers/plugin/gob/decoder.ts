@@ -25,7 +25,7 @@ export class Decoder {
 	}
 
 	/** Every value the stream holds in whole. */
-	*values(): Generator<unknown> {
+	*values(): Generator {
 		for (let next = this.next(); next; next = this.next()) yield next.value;
 	}
 

@@ -106,7 +106,7 @@ export class Encoder {
 			}
 
 			default: {
-				const fields = (type as Extract<GoType, {kind: 'struct'}>).fields;
+				const {fields} = type as Extract<GoType, {kind: 'struct'}>;
 				wire = {kind: 'struct', name, fields: fields.map(field => ({name: field.name, id: this.typeId(field.type, definitions)}))};
 			}
 		}
@@ -124,7 +124,10 @@ export class Encoder {
 			writer,
 			fields.map(field => {
 				const fieldValue = record[field.name];
-				return isZero(field.type, fieldValue) ? undefined : () => this.writeValue(writer, field.type, fieldValue, definitions);
+				if (isZero(field.type, fieldValue)) return undefined;
+				return () => {
+					this.writeValue(writer, field.type, fieldValue, definitions);
+				};
 			}),
 		);
 	}
@@ -157,7 +160,7 @@ export class Encoder {
 			}
 
 			case 'string': {
-				writer.string(String(value ?? ''));
+				writer.string(typeof value === 'string' ? value : '');
 				break;
 			}
 

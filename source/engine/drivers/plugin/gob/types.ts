@@ -19,9 +19,9 @@ export const go = {
 	bytes: {kind: 'bytes'},
 	string: {kind: 'string'},
 	interface: {kind: 'interface'},
-	slice: (elem: GoType): GoType => ({kind: 'slice', elem}),
-	array: (elem: GoType, length: number): GoType => ({kind: 'array', elem, length}),
-	map: (key: GoType, elem: GoType): GoType => ({kind: 'map', key, elem}),
+	sliceOf: (elem: GoType): GoType => ({kind: 'slice', elem}),
+	arrayOf: (elem: GoType, length: number): GoType => ({kind: 'array', elem, length}),
+	mapOf: (key: GoType, elem: GoType): GoType => ({kind: 'map', key, elem}),
 	struct: (name: string, fields: Readonly<Record<string, GoType>>): GoType => ({
 		kind: 'struct',
 		name,
@@ -90,7 +90,7 @@ export function goTypeName(type: GoType): string {
 }
 
 /** A struct's fields by number; an undefined writer is a zero field, which gob leaves out. */
-export function writeStructFields(writer: Writer, fields: ReadonlyArray<(() => void) | undefined>): void {
+export function writeStructFields(writer: Writer, fields: ReadonlyArray<(() => unknown) | undefined>): void {
 	let last = -1;
 	for (const [index, write] of fields.entries()) {
 		if (!write) continue;
@@ -146,13 +146,14 @@ export function writeWireType(writer: Writer, id: number, wire: Exclude<WireType
 									writeStructFields(writer, [field.name ? () => writer.string(field.name) : undefined, () => writer.int(field.id)]);
 								}
 							};
+
 				writeStructFields(writer, [common, fields]);
 				break;
 			}
 		}
 	};
 
-	const slots: Array<(() => void) | undefined> = [undefined, undefined, undefined, undefined];
+	const slots: Array<(() => unknown) | undefined> = [undefined, undefined, undefined, undefined];
 	slots[wireFieldOf[wire.kind]] = body;
 	writeStructFields(writer, slots);
 }
@@ -201,6 +202,7 @@ function readInner(reader: Reader, kind: number): WireType {
 		else throw new GobError(`wire type ${kind} has no field ${field}`);
 	});
 	const [, first = 0, second = 0] = numbers;
+
 	switch (kind) {
 		case 0: {
 			return {kind: 'array', name, elem: first, length: second};

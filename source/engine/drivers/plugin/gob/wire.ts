@@ -32,19 +32,20 @@ export class Writer {
 		return this.bytes.slice(0, this.length);
 	}
 
-	raw(data: Uint8Array): void {
+	raw(data: Uint8Array): this {
 		this.reserve(data.length);
 		this.bytes.set(data, this.length);
 		this.length += data.length;
+		return this;
 	}
 
 	/** Below 128: one byte; above: the negated byte count, then the bytes, big-endian. */
-	uint(value: number | bigint): void {
+	uint(value: number | bigint): this {
 		let big = BigInt(value);
 		if (big < 0n) throw new GobError(`negative unsigned value ${big}`);
 		if (big < 128n) {
 			this.byte(Number(big));
-			return;
+			return this;
 		}
 
 		const digits: number[] = [];
@@ -54,33 +55,32 @@ export class Writer {
 		}
 
 		this.byte(256 - digits.length);
-		this.raw(Uint8Array.from(digits));
+		return this.raw(Uint8Array.from(digits));
 	}
 
 	/** Bit 0 says whether to complement; the rest is the magnitude shifted left. */
-	int(value: number | bigint): void {
+	int(value: number | bigint): this {
 		const big = BigInt(value);
-		this.uint(big < 0n ? ((-big - 1n) << 1n) | 1n : big << 1n);
+		return this.uint(big < 0n ? ((-big - 1n) << 1n) | 1n : big << 1n);
 	}
 
 	/** The float64's bits, byte-reversed, as an unsigned integer. */
-	float(value: number): void {
+	float(value: number): this {
 		const view = new DataView(new ArrayBuffer(8));
 		view.setFloat64(0, value, true);
-		this.uint(view.getBigUint64(0, false));
+		return this.uint(view.getBigUint64(0, false));
 	}
 
-	bool(value: boolean): void {
-		this.uint(value ? 1 : 0);
+	bool(value: boolean): this {
+		return this.uint(value ? 1 : 0);
 	}
 
-	bytesValue(data: Uint8Array): void {
-		this.uint(data.length);
-		this.raw(data);
+	bytesValue(data: Uint8Array): this {
+		return this.uint(data.length).raw(data);
 	}
 
-	string(text: string): void {
-		this.bytesValue(textEncoder.encode(text));
+	string(text: string): this {
+		return this.bytesValue(textEncoder.encode(text));
 	}
 
 	private byte(value: number): void {
