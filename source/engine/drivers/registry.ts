@@ -37,7 +37,7 @@ const loaded = new Map<string, Promise<DriverDefinition>>();
  * of `env`, asked for its flags once per process; a failure is not kept, so a plugin installed
  * meanwhile is found next time).
  */
-export async function loadDriverDefinition(name: string, env: NodeJS.ProcessEnv = process.env): Promise<DriverDefinition> {
+export async function loadDriverDefinition(name: string, env: NodeJS.ProcessEnv): Promise<DriverDefinition> {
 	let definition = loaded.get(name);
 	if (!definition) {
 		const load = loaders[name];
@@ -58,6 +58,6 @@ export async function driverFor(host: HostRecord): Promise<Driver> {
 		return pluginDriver(host.DriverName, host.Driver);
 	}
 
-	const definition = await loadDriverDefinition(host.DriverName);
+	const {default: definition} = await loaders[host.DriverName]!();
 	return definition.fromConfig(host.Driver);
 }

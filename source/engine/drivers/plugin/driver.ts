@@ -110,12 +110,12 @@ class PluginDriver implements Driver {
 		return url;
 	}
 
-	async getIP(context?: DriverContext): Promise<string> {
+	async getIP(context: DriverContext): Promise<string> {
 		const ip = await this.use(context, async plugin => plugin.call('GetIP'));
 		return typeof ip === 'string' ? ip : '';
 	}
 
-	async sshDetails(context?: DriverContext): Promise<SshDetails> {
+	async sshDetails(context: DriverContext): Promise<SshDetails> {
 		const [host, port, user, keyPath] = await this.use(context, async plugin =>
 			Promise.all(['GetSSHHostname', 'GetSSHPort', 'GetSSHUsername', 'GetSSHKeyPath'].map(async method => plugin.call(method))),
 		);
@@ -142,11 +142,11 @@ class PluginDriver implements Driver {
 	}
 
 	/** Runs `work` on this machine's plugin, started (and given the config) on first use, ended when idle. */
-	private async use<T>(context: Pick<DriverContext, 'env'> | undefined, work: (plugin: PluginProcess) => Promise<T>): Promise<T> {
+	private async use<T>(context: Pick<DriverContext, 'env'>, work: (plugin: PluginProcess) => Promise<T>): Promise<T> {
 		this.busy++;
 		clearTimeout(this.idleTimer);
 		try {
-			return await work(await this.connect(context?.env ?? process.env));
+			return await work(await this.connect(context.env));
 		} finally {
 			this.busy--;
 			if (this.busy === 0) this.scheduleClose();

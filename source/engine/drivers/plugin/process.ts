@@ -90,6 +90,8 @@ export class PluginProcess {
 			return await this.client.call(`${this.service}.${method}`, ...argument);
 		} catch (error) {
 			if (error instanceof RpcError && error.fromServer) {
+				// What it logged before answering may still be in the pipe.
+				await wait(50);
 				const fresh = Math.min(this.logs.length - logged, 5);
 				throw new MachinistError(this.redact(error.message) + (fresh > 0 ? this.tail(fresh) : ''));
 			}
