@@ -5,25 +5,12 @@ import {promisify} from 'node:util';
 import {machinist, userShell} from '../helpers/cli.js';
 import {goAvailable} from '../helpers/go.js';
 import {busyboxImageTar, startTestHost, testHostsAvailable} from '../helpers/hosts.js';
-import {pluginPath, testPluginDir} from '../helpers/plugin.js';
+import {pluginPath, runningPlugins, testPluginDir} from '../helpers/plugin.js';
 import {realTest} from '../helpers/real.js';
 import {temporaryDir} from '../helpers/store.js';
 
 const exec = promisify(execFile);
 const withHostsAndGo = realTest(testHostsAvailable(), goAvailable());
-
-/** The plugin processes started so far that are still running. */
-async function runningPlugins(pidFile: string): Promise<string[]> {
-	const pids = (await readFile(pidFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-	return pids.filter(pid => {
-		try {
-			process.kill(Number(pid), 0);
-			return true;
-		} catch {
-			return false;
-		}
-	});
-}
 
 withHostsAndGo.serial(
 	'a machine made through a driver plugin: create, docker run, every command, the docker-machine record, no plugin left running',

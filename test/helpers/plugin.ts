@@ -1,5 +1,5 @@
 // The test driver plugin (test/fixtures/go/plugin) as docker-machine-driver-testhost on a PATH.
-import {mkdir, symlink} from 'node:fs/promises';
+import {mkdir, readFile, symlink} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {goFixture} from './go.js';
@@ -24,4 +24,17 @@ export async function testPluginDir(): Promise<string> {
 /** A PATH on which the test plugin is found, before the system's programs. */
 export async function pluginPath(): Promise<string> {
 	return [await testPluginDir(), process.env.PATH ?? systemPath].join(':');
+}
+
+/** Of the plugin processes the test plugin wrote to `pidFile` (TESTHOST_PLUGIN_PIDS), those still running. */
+export async function runningPlugins(pidFile: string): Promise<string[]> {
+	const pids = (await readFile(pidFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+	return pids.filter(pid => {
+		try {
+			process.kill(Number(pid), 0);
+			return true;
+		} catch {
+			return false;
+		}
+	});
 }

@@ -19,10 +19,11 @@ function DriverPicker({drivers, highlighted, problem}: {readonly drivers: readon
 	useEffect(() => {
 		let current = true;
 		// A plugin that cannot be asked is listed without a description; choosing it says why.
-		const describe = async (name: string) => loadDriverDefinition(name, engine.env).then(
-			definition => definition.description,
-			() => '',
-		);
+		const describe = async (name: string) =>
+			loadDriverDefinition(name, engine.env).then(
+				definition => definition.description,
+				() => '',
+			);
 		void Promise.all(drivers.map(async name => [name, await describe(name)] as const)).then(pairs => {
 			if (current) setDescriptions(Object.fromEntries(pairs));
 		});

@@ -1,4 +1,3 @@
-import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {baseDriverConfig} from '../../../../source/engine/store/host.js';
@@ -10,7 +9,7 @@ import {resolveOptions} from '../../../../source/engine/options.js';
 import {createOptionSpecs} from '../../../../source/engine/machines/create-options.js';
 import {freePort} from '../../../../source/engine/vm/ports.js';
 import {goAvailable} from '../../../helpers/go.js';
-import {pluginPath} from '../../../helpers/plugin.js';
+import {pluginPath, runningPlugins} from '../../../helpers/plugin.js';
 import {realTest} from '../../../helpers/real.js';
 import {temporaryDir} from '../../../helpers/store.js';
 
@@ -19,19 +18,6 @@ const withGo = realTest(goAvailable());
 async function pluginEnv(t: ExecutionContext, extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
 	const dir = await temporaryDir(t, 'plugin-');
 	return {PATH: await pluginPath(), HOME: dir, TESTHOST_PLUGIN_PIDS: path.join(dir, 'pids'), ...extra};
-}
-
-/** Whether every plugin process the test started has exited. */
-async function allExited(env: NodeJS.ProcessEnv): Promise<boolean> {
-	const pids = (await readFile(String(env.TESTHOST_PLUGIN_PIDS), 'utf8').catch(() => '')).split('\n').filter(Boolean);
-	return pids.every(pid => {
-		try {
-			process.kill(Number(pid), 0);
-			return false;
-		} catch {
-			return true;
-		}
-	});
 }
 
 withGo.serial('a plugin declares its flags: name, usage, environment variable, default, type', async t => {
@@ -100,7 +86,7 @@ withGo.serial('a machine through the plugin: options applied, state and power, t
 	);
 	t.false(lines.some(line => line.includes('sekrit-token-value')));
 	await closePlugins();
-	t.true(await allExited(env));
+	t.deepEqual(await runningPlugins(String(env.TESTHOST_PLUGIN_PIDS)), []);
 });
 
 withGo.serial('a plugin that is not installed is one line naming the binary to install', async t => {
@@ -139,5 +125,17 @@ withGo.serial('a plugin that crashes during a call: the error says so, with its 
 	t.regex(error.message, /about to crash/);
 	t.regex(error.message, /panic: test plugin crash/);
 	await closePlugins();
-	t.true(await allExited(env));
+	t.deepEqual(await runningPlugins(String(env.TESTHOST_PLUGIN_PIDS)), []);
+});
+
+withGo.serial('heartbeats keep an idle plugin alive past its 10 s limit, and it answers after', async t => {
+	t.timeout(60_000);
+	const env = await pluginEnv(t);
+	const plugin = await startPlugin('testhost', env);
+	t.teardown(async () => plugin.close());
+	await new Promise(resolve => {
+		setTimeout(resolve, 12_000);
+	});
+	t.is(await plugin.call('GetVersion'), 1);
+	t.deepEqual(await runningPlugins(String(env.TESTHOST_PLUGIN_PIDS)), [String(plugin.child.pid)]);
 });

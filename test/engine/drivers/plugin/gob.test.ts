@@ -31,6 +31,8 @@ const recordType = go.struct('Record', {
 
 const flag = (fields: Record<string, unknown>) => new GobInterface('*mcnflag.IntFlag', {Name: '', Usage: '', EnvVar: '', Value: 0, ...fields});
 const text = new TextEncoder();
+/** The first Record's scalar fields, the same in both directions. */
+const scalars = {Count: 42, Small: -8, Big: 2n ** 63n, Ratio: -0.25, Ok: true, Text: 'text', Raw: text.encode('raw')};
 
 /** Objects with their keys sorted, so maps decoded in Go's random order compare equal. */
 function sorted(value: unknown): unknown {
@@ -71,13 +73,7 @@ withGo('decodes the values Go encodes: integers at every size, strings, bytes, m
 		{a: 1, b: -2},
 		['x', '', 'z'],
 		sorted({
-			Count: 42,
-			Small: -8,
-			Big: 2n ** 63n,
-			Ratio: -0.25,
-			Ok: true,
-			Text: 'text',
-			Raw: text.encode('raw'),
+			...scalars,
 			Counts: {one: 1},
 			Inner: {Label: 'in', Tags: ['t1']},
 			Items: [
@@ -131,13 +127,7 @@ withGo('Go decodes what the encoder writes: the same table, with types defined o
 		encoder.encode(go.mapOf(go.string, go.int), {a: 1, b: -2}),
 		encoder.encode(go.sliceOf(go.string), ['x', '', 'z']),
 		encoder.encode(recordType, {
-			Count: 42,
-			Small: -8,
-			Big: 2n ** 63n,
-			Ratio: -0.25,
-			Ok: true,
-			Text: 'text',
-			Raw: text.encode('raw'),
+			...scalars,
 			Counts: new Map([['one', 1]]),
 			Inner: {Label: 'in', Tags: ['t1']},
 			Items: [{Label: 'a'}, {Tags: ['b']}],
