@@ -126,7 +126,7 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 		}
 
 		// docker-machine shows what driver plugins log only with --debug.
-		if (debug) setPluginLogSink((driverName, line) => terminal.stderr.write(`(${driverName}) DBG | ${line}\n`));
+		if (debug) setPluginLogSink((source, line) => terminal.stderr.write(`(${source}) DBG | ${line}\n`));
 		const command = (await entry.load()).default;
 		const flags = await commandFlags(command, rest, terminal.env);
 		const showHelp = () => terminal.stdout.write(renderCommandHelp(program, entry, command, flags));

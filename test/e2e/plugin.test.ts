@@ -58,7 +58,7 @@ withHostsAndGo.serial(
 			name,
 		]);
 		t.regex(created.stdout, /Docker is up and running!/);
-		t.regex(created.stderr, /\(testhost\) DBG \| configured with token <REDACTED>/);
+		t.regex(created.stderr, /\(p1\) DBG \| configured with token <REDACTED>/);
 		t.false(created.stderr.includes('sekrit-api-token'));
 
 		const record = JSON.parse(await readFile(path.join(store, 'machines', name, 'config.json'), 'utf8')) as {
@@ -121,7 +121,7 @@ withHostsAndGo.serial(
 		t.regex(version.stdout, /^\d+\.\d+/, version.stderr);
 
 		const removed = await ok(['--debug', 'rm', '-y', name]);
-		t.regex(removed.stderr, /\(testhost\) DBG \| removing p1/);
+		t.regex(removed.stderr, /\(p1\) DBG \| removing p1/);
 		t.is((await ok(['ls', '-q'])).stdout, '');
 	},
 );

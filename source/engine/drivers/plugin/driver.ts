@@ -1,6 +1,6 @@
 // A docker-machine driver plugin behind the Driver interface: the machine's config.json holds
 // what the plugin's GetConfigRaw gives, so docker-machine and machinist share such machines.
-import {MachinistError} from '../../errors.js';
+import {abortError, MachinistError} from '../../errors.js';
 import type {DriverContext, SshDetails} from '../../driver-context.js';
 import type {OptionSpec, OptionValue} from '../../options.js';
 import type {MachineState} from '../../state.js';
@@ -142,12 +142,25 @@ class PluginDriver implements Driver {
 	}
 
 	/** Runs `work` on this machine's plugin, started (and given the config) on first use, ended when idle. */
-	private async use<T>(context: Pick<DriverContext, 'env'>, work: (plugin: PluginProcess) => Promise<T>): Promise<T> {
+	private async use<T>(context: Pick<DriverContext, 'env' | 'signal'>, work: (plugin: PluginProcess) => Promise<T>): Promise<T> {
 		this.busy++;
 		clearTimeout(this.idleTimer);
+		context.signal?.throwIfAborted();
+		let stop: (() => void) | undefined;
 		try {
-			return await work(await this.connect(context.env));
+			const plugin = await this.connect(context.env);
+			// A call cannot be taken back over net/rpc: cancelling ends the plugin, and so the call.
+			stop = () => {
+				void plugin.close();
+			};
+
+			context.signal?.addEventListener('abort', stop, {once: true});
+			return await work(plugin);
+		} catch (error) {
+			if (context.signal?.aborted) throw abortError(context.signal);
+			throw error;
 		} finally {
+			if (stop) context.signal?.removeEventListener('abort', stop);
 			this.busy--;
 			if (this.busy === 0) this.scheduleClose();
 		}
@@ -157,7 +170,10 @@ class PluginDriver implements Driver {
 		const current = await this.plugin?.catch(() => undefined);
 		if (current && !current.closed) return current;
 		const starting = (async () => {
-			const plugin = await startPlugin(this.driverName, env, redactor({...this.config, ...this.options?.values}));
+			const plugin = await startPlugin(this.driverName, env, {
+				redact: redactor({...this.config, ...this.options?.values}),
+				label: this.config.MachineName || this.driverName,
+			});
 			try {
 				await plugin.call('SetConfigRaw', go.bytes, rawConfig(this.config));
 			} catch (error) {

@@ -26,13 +26,14 @@ export async function closePlugins(): Promise<void> {
 	await Promise.all([...live].map(async plugin => plugin.close()));
 }
 
-let logSink: ((driverName: string, line: string) => void) | undefined;
+type LogSink = (source: string, line: string) => void;
+let logSink: LogSink | undefined;
 
-/** Where plugins' log lines go (the CLI's --debug); the engine prints nothing itself. */
-export function setPluginLogSink(sink: ((driverName: string, line: string) => void) | undefined): void {
+/** Where plugins' log lines go (the CLI's --debug), with their machine's name; the engine prints nothing itself. */
+export function setPluginLogSink(sink: LogSink | undefined): void {
 	logSink = sink;
 }
 
-export function pluginLog(driverName: string, line: string): void {
-	logSink?.(driverName, line);
+export function pluginLog(source: string, line: string): void {
+	logSink?.(source, line);
 }

@@ -32,6 +32,8 @@ export class PluginProcess {
 		readonly child: ChildProcess,
 		/** Hides secret values in log lines and errors. */
 		readonly redact: (text: string) => string,
+		/** Whose lines these are in the debug log: the machine's name, as docker-machine shows them. */
+		readonly label: string,
 	) {
 		this.exited = new Promise(resolve => {
 			child.once('exit', (code, signal) => {
@@ -53,7 +55,7 @@ export class PluginProcess {
 		const clean = this.redact(line);
 		this.logs.push(clean);
 		if (this.logs.length > keptLogLines) this.logs.shift();
-		pluginLog(this.driverName, clean);
+		pluginLog(this.label, clean);
 	}
 
 	/** The plugin's last log lines, to follow an error. */
@@ -148,7 +150,12 @@ function loopbackAddress(line: string): {host: string; port: number} | undefined
  * Starts the plugin of `driverName` with the token in its environment, reads its address from
  * its first line within 10 s, connects and checks its protocol version.
  */
-export async function startPlugin(driverName: string, env: NodeJS.ProcessEnv, redact: (text: string) => string = text => text): Promise<PluginProcess> {
+export async function startPlugin(
+	driverName: string,
+	env: NodeJS.ProcessEnv,
+	options: {redact?: (text: string) => string; label?: string} = {},
+): Promise<PluginProcess> {
+	const redact = options.redact ?? ((text: string) => text);
 	const binary = findProgram(pluginBinaryName(driverName), env);
 	if (!binary) {
 		throw new MachinistError(
@@ -157,7 +164,7 @@ export async function startPlugin(driverName: string, env: NodeJS.ProcessEnv, re
 	}
 
 	const child = spawn(binary, [], {env: {...env, MACHINE_PLUGIN_TOKEN: '42'}, stdio: ['ignore', 'pipe', 'pipe']});
-	const plugin = new PluginProcess(driverName, child, redact);
+	const plugin = new PluginProcess(driverName, child, redact, options.label ?? driverName);
 	track(plugin);
 	try {
 		const address = await firstLine(plugin);

@@ -139,3 +139,17 @@ withGo.serial('heartbeats keep an idle plugin alive past its 10 s limit, and it 
 	t.is(await plugin.call('GetVersion'), 1);
 	t.deepEqual(await runningPlugins(String(env.TESTHOST_PLUGIN_PIDS)), [String(plugin.child.pid)]);
 });
+
+withGo.serial('cancelling a call ends its plugin: the call stops at once, and no process is left', async t => {
+	const env = await pluginEnv(t, {TESTHOST_PLUGIN_MODE: 'slow'});
+	const driver = pluginDriver('testhost', {...baseDriverConfig('/tmp', 's1'), IPAddress: '127.0.0.1'});
+	const controller = new AbortController();
+	setTimeout(() => {
+		controller.abort(new Error('cancelled by the test'));
+	}, 500);
+	const started = Date.now();
+	await t.throwsAsync(driver.create({machineDir: '/tmp', env, signal: controller.signal}), {message: 'cancelled by the test'});
+	t.true(Date.now() - started < 5000);
+	await closePlugins();
+	t.deepEqual(await runningPlugins(String(env.TESTHOST_PLUGIN_PIDS)), []);
+});
