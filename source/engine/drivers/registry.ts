@@ -1,7 +1,9 @@
 // The table of drivers by name, loaded lazily; any other name is a docker-machine driver plugin.
 import type {HostRecord} from '../store/host.js';
 import type {Driver, DriverDefinition} from './driver.js';
-import {installedPlugins} from './plugin/installed.js';
+import {MachinistError} from '../errors.js';
+import {findProgram} from '../programs.js';
+import {installedPlugins, pluginBinaryName} from './plugin/installed.js';
 
 /**
  * Driver name → module. Modules load lazily so a command only pays for the driver it uses
@@ -41,7 +43,7 @@ export async function loadDriverDefinition(name: string, env: NodeJS.ProcessEnv)
 	let definition = loaded.get(name);
 	if (!definition) {
 		const load = loaders[name];
-		definition = load ? load().then(module => module.default) : import('./plugin/driver.js').then(async plugin => plugin.pluginDefinition(name, env));
+		definition = load ? load().then(module => module.default) : pluginDefinition(name, env);
 		loaded.set(name, definition);
 		definition.catch(() => {
 			if (loaded.get(name) === definition) loaded.delete(name);
@@ -49,6 +51,17 @@ export async function loadDriverDefinition(name: string, env: NodeJS.ProcessEnv)
 	}
 
 	return definition;
+}
+
+async function pluginDefinition(name: string, env: NodeJS.ProcessEnv): Promise<DriverDefinition> {
+	if (!findProgram(pluginBinaryName(name), env)) {
+		throw new MachinistError(
+			`Driver "${name}" is neither built in nor installed as a plugin: install ${pluginBinaryName(name)} on your PATH, or use one of: ${availableDrivers(env).join(', ')}`,
+		);
+	}
+
+	const plugin = await import('./plugin/driver.js');
+	return plugin.pluginDefinition(name, env);
 }
 
 /** The driver of a stored machine; a name not built in is a plugin's, as docker-machine has it. */

@@ -7,7 +7,8 @@ import type {MachineState} from '../../state.js';
 import type {BaseDriverConfig} from '../../store/host.js';
 import type {Driver, DriverDefinition} from '../driver.js';
 import {go, GobInterface, type GoType} from './gob/types.js';
-import {pluginBinaryName, startPlugin, type PluginProcess} from './process.js';
+import {pluginBinaryName} from './installed.js';
+import {startPlugin, type PluginProcess} from './process.js';
 
 /** libmachine's state.State, by number. */
 const pluginStates: readonly MachineState[] = ['None', 'Running', 'Paused', 'Saved', 'Stopped', 'Stopping', 'Starting', 'Error', 'Timeout'];

@@ -5,6 +5,10 @@ import {findProgram} from '../../programs.js';
 
 const prefix = 'docker-machine-driver-';
 
+export function pluginBinaryName(driverName: string): string {
+	return `${prefix}${driverName}`;
+}
+
 /** The names of the plugins on `env`'s PATH, sorted, each once (the first on PATH is the one run). */
 export function installedPlugins(env: NodeJS.ProcessEnv): string[] {
 	const names = new Set<string>();

@@ -5,6 +5,7 @@ import net from 'node:net';
 import {createInterface} from 'node:readline';
 import {MachinistError} from '../../errors.js';
 import {findProgram} from '../../programs.js';
+import {pluginBinaryName} from './installed.js';
 import {pluginLog, track, untrack} from './lifecycle.js';
 import {RpcClient, RpcError} from './rpc.js';
 
@@ -13,10 +14,6 @@ export const pluginTimings = {addressTimeoutMs: 10_000, heartbeatMs: 5000, close
 const keptLogLines = 60;
 const goStackLine = /^(\s|goroutine \d+ \[|created by |[\w./*()-]+\(.*\)$)/;
 const protocolVersion = 1;
-
-export function pluginBinaryName(driverName: string): string {
-	return `docker-machine-driver-${driverName}`;
-}
 
 /** One running plugin: its RPC client, the service name it answers to, its last log lines. */
 export class PluginProcess {
@@ -158,9 +155,7 @@ export async function startPlugin(
 	const redact = options.redact ?? ((text: string) => text);
 	const binary = findProgram(pluginBinaryName(driverName), env);
 	if (!binary) {
-		throw new MachinistError(
-			`Driver "${driverName}" is neither built in nor installed as a plugin: install ${pluginBinaryName(driverName)} on your PATH (built-in drivers: see "machinist create --help")`,
-		);
+		throw new MachinistError(`Driver "${driverName}" is neither built in nor installed as a plugin: install ${pluginBinaryName(driverName)} on your PATH`);
 	}
 
 	const child = spawn(binary, [], {env: {...env, MACHINE_PLUGIN_TOKEN: '42'}, stdio: ['ignore', 'pipe', 'pipe']});
