@@ -1,8 +1,8 @@
 // The table of drivers by name, loaded lazily; any other name is a docker-machine driver plugin.
-import type {HostRecord} from '../store/host.js';
-import type {Driver, DriverDefinition} from './driver.js';
 import {MachinistError} from '../errors.js';
 import {findProgram} from '../programs.js';
+import type {HostRecord} from '../store/host.js';
+import type {Driver, DriverDefinition} from './driver.js';
 import {installedPlugins, pluginBinaryName} from './plugin/installed.js';
 
 /**
