@@ -95,7 +95,8 @@ export const writeDockerContext = onFirstCall(async () => import('./access/docke
 export {noProxyVariableName} from './access/no-proxy.js';
 
 export const rotateClientCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'rotateClientCertificates');
-export {driverNames, loadDriverDefinition} from './drivers/registry.js';
+export {availableDrivers, loadDriverDefinition} from './drivers/registry.js';
+export {closePlugins, setPluginLogSink} from './drivers/plugin/lifecycle.js';
 export type {Driver} from './drivers/driver.js';
 export type {DriverTimings} from './driver-context.js';
 export {shellQuote} from './ssh/quote.js';

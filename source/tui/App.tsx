@@ -1,6 +1,6 @@
 import {Box, useApp, useStdout} from 'ink';
 import {useCallback, useEffect, useState, useSyncExternalStore} from 'react';
-import {driverNames, errorMessage} from '../engine/index.js';
+import {availableDrivers, errorMessage} from '../engine/index.js';
 import {fileProblem} from './check-file.js';
 import {Footer} from './components/Footer.js';
 import {Header} from './components/Header.js';
@@ -58,7 +58,7 @@ function Shell() {
 			swarm: machine => poller.rows().find(row => row.name === machine)?.swarm ?? '',
 			operations: runner.list(),
 			helpMaxScroll: from => helpMaxScroll(from, stdout.columns || 80, bodyHeightOf(stdout.rows || 24)),
-			drivers: driverNames(),
+			drivers: availableDrivers(engine.env),
 			get defaultDriver() {
 				return preferences.get('defaultDriver');
 			},

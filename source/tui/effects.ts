@@ -99,7 +99,7 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 
 			case 'loadDriver': {
 				const {driver} = effect;
-				loadDriverDefinition(driver).then(
+				loadDriverDefinition(driver, engine.env).then(
 					definition => {
 						const remembered = preferences.get('lastCreateOptions')[driver];
 						dispatch({

@@ -34,6 +34,8 @@ command -v mcopy >/dev/null 2>&1 || needed+=(mtools)
 command -v mkfs.vfat >/dev/null 2>&1 || needed+=(dosfstools)
 command -v sfdisk >/dev/null 2>&1 || needed+=(fdisk)
 command -v isoinfo >/dev/null 2>&1 || needed+=(genisoimage)
+# The driver plugin tests build their Go fixtures (a test plugin, the gob table) with Go's standard library.
+command -v go >/dev/null 2>&1 || needed+=(golang-go)
 # The VBoxManage simulator's host-only DHCP servers.
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || needed+=(dnsmasq-base)
 if [ ${#needed[@]} -eq 0 ]; then
