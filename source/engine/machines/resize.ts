@@ -50,7 +50,9 @@ export async function resizeMachine(
 			const machine = await loadMachine(engine, name);
 			const {driver} = machine;
 			if (!driver.resize) {
-				throw new MachinistError(`machine ${name} (driver ${machine.host.DriverName}) is not a local VM: set changes qemu and virtualbox machines only`);
+				throw new MachinistError(
+					`machine ${name} (driver ${machine.host.DriverName}) is not a local VM: set changes qemu and virtualbox machines only`,
+				);
 			}
 
 			const context = driverContext(machine, {progress, signal: options.signal});
