@@ -1,12 +1,12 @@
 import {execFile} from 'node:child_process';
-import {readFile, writeFile} from 'node:fs/promises';
+import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import {createEngine} from '../../source/engine/engine.js';
 import {machinistInProcess as run} from '../helpers/cli.js';
 import {realTest, toolAvailable} from '../helpers/real.js';
-import {saveGenericMachine, temporaryDir} from '../helpers/store.js';
+import {saveGenericMachine, saveLocalVmMachine, temporaryDir} from '../helpers/store.js';
 
 const exec = promisify(execFile);
 
@@ -18,15 +18,9 @@ async function storeWithMachines(t: ExecutionContext) {
 	const engine = createEngine({storagePath: store, env});
 	await engine.store.claim('web');
 	await saveGenericMachine(engine, 'web', {ip: '10.0.0.7', user: 'root', port: 22});
-	await engine.store.claim('vm');
-	await saveGenericMachine(engine, 'vm', {ip: '', user: 'docker', port: 1});
-	const configFile = path.join(store, 'machines/vm/config.json');
-	const record = JSON.parse(await readFile(configFile, 'utf8')) as {DriverName: string; Driver: Record<string, unknown>};
-	record.DriverName = 'qemu';
-	Object.assign(record.Driver, {CPU: 1, Memory: 1024, DiskSize: 2000, Accel: 'tcg', AccelUsed: 'tcg', Forwards: []});
-	await writeFile(configFile, JSON.stringify(record));
+	const configFile = await saveLocalVmMachine(engine, 'vm', 'qemu', {CPU: 1, Memory: 1024, DiskSize: 2000});
 	const disk = path.join(store, 'machines/vm/disk.qcow2');
-	const driver = async () => (JSON.parse(await readFile(configFile, 'utf8')) as typeof record).Driver;
+	const driver = async () => (JSON.parse(await readFile(configFile, 'utf8')) as {Driver: Record<string, unknown>}).Driver;
 	return {env, disk, driver};
 }
 

@@ -10,7 +10,7 @@ import {promisify} from 'node:util';
 import {createEngine} from '../../source/engine/engine.js';
 import {machinist} from '../helpers/cli.js';
 import {realTest, toolAvailable} from '../helpers/real.js';
-import {saveGenericMachine, temporaryDir} from '../helpers/store.js';
+import {saveLocalVmMachine, temporaryDir} from '../helpers/store.js';
 import {cleanupSimulator, homeVariable, simulatorBinDir} from '../simulators/vboxmanage/simulator.js';
 
 const exec = promisify(execFile);
@@ -31,13 +31,7 @@ realTest(toolAvailable('qemu-img', 'apt-get install -y qemu-utils'))(
 		const vbox = async (...args: string[]) => (await exec('VBoxManage', args, {env: {...process.env, ...env}})).stdout;
 
 		const engine = createEngine({storagePath: store, env});
-		await engine.store.claim('box');
-		await saveGenericMachine(engine, 'box', {ip: '', user: 'docker', port: 1});
-		const configFile = path.join(store, 'machines/box/config.json');
-		const record = JSON.parse(await readFile(configFile, 'utf8')) as {DriverName: string; Driver: Record<string, unknown>};
-		record.DriverName = 'virtualbox';
-		Object.assign(record.Driver, {CPU: 1, Memory: 1024, DiskSize: 1100});
-		await writeFile(configFile, JSON.stringify(record));
+		const configFile = await saveLocalVmMachine(engine, 'box', 'virtualbox', {CPU: 1, Memory: 1024, DiskSize: 1100});
 		const machineDir = path.join(store, 'machines/box');
 		const raw = path.join(root, 'image.raw');
 		await writeFile(raw, '');
@@ -54,7 +48,7 @@ realTest(toolAvailable('qemu-img', 'apt-get install -y qemu-utils'))(
 		t.regex(info, /^memory=1536$/m);
 		const disk = JSON.parse((await exec('qemu-img', ['info', '--output=json', path.join(machineDir, 'disk.vdi')])).stdout) as {'virtual-size': number};
 		t.is(disk['virtual-size'], 2000 * 1024 * 1024);
-		const saved = JSON.parse(await readFile(configFile, 'utf8')) as typeof record;
+		const saved = JSON.parse(await readFile(configFile, 'utf8')) as {Driver: Record<string, unknown>};
 		t.like(saved.Driver, {CPU: 2, Memory: 1536, DiskSize: 2000});
 
 		const again = await machinist(['set', '--disk-size', '1500', 'box'], env);

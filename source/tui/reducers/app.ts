@@ -16,7 +16,7 @@ import {initialListState, jumpTo, listReducer, selectedKey, type ListAction, typ
  * taken as the user typed it, whenever React gets to draw.
  */
 
-export type MachineOperation = Exclude<OperationKind, 'create'>;
+export type MachineOperation = Exclude<OperationKind, 'create' | 'set'>;
 
 export type SwarmOperation = Extract<MachineOperation, 'swarm-init' | 'swarm-join' | 'swarm-leave'>;
 
