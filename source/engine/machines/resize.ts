@@ -2,6 +2,7 @@
 import type {VmSize} from '../drivers/driver.js';
 import type {Engine} from '../engine.js';
 import {MachinistError} from '../errors.js';
+import {boolOption, type OptionSpec, type OptionValue} from '../options.js';
 import {ignoreProgress, type ProgressSink} from '../progress.js';
 import {driverContext, loadMachine} from '../machine.js';
 
@@ -18,6 +19,20 @@ const minimums: Array<[keyof VmSize, string, number]> = [
 	['memoryMb', '--memory', 256],
 	['diskSizeMb', '--disk-size', 1024],
 ];
+
+/** set's options as data: the command's flags, and the fields of the app's form. */
+export const resizeOptions: readonly OptionSpec[] = [
+	{name: 'cpus', type: 'int', description: 'number of CPUs'},
+	{name: 'memory', type: 'int', description: 'size of memory (in MB)'},
+	{name: 'disk-size', type: 'int', description: 'size of the disk (in MB); larger than now'},
+	{name: 'restart', type: 'bool', description: 'restart a running machine so the new size applies now'},
+];
+
+/** The request from the options given (those left out are not changed). */
+export function resizeRequestFrom(given: Readonly<Record<string, OptionValue>>): ResizeRequest {
+	const number = (name: string) => (typeof given[name] === 'number' ? given[name] : undefined);
+	return {cpus: number('cpus'), memoryMb: number('memory'), diskSizeMb: number('disk-size'), restart: boolOption(given, 'restart')};
+}
 
 /** The problem with a requested size (nothing asked, a number too small), or undefined. */
 export function resizeProblem(size: VmSize): string | undefined {
