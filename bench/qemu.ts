@@ -115,7 +115,15 @@ try {
 		}
 	};
 
-	const env = {PATH: process.env.PATH, HOME: scratch, USER: 'bench', MACHINE_STORAGE_PATH: path.join(scratch, 'store')};
+	const env = {
+		PATH: process.env.PATH,
+		HOME: scratch,
+		USER: 'bench',
+		MACHINE_STORAGE_PATH: path.join(scratch, 'store'),
+		// As long as the baseline may take (10 minutes): on a loaded machine a TCG boot outlasts the 300 s default.
+		MACHINIST_QEMU_BOOT_TIMEOUT_MS: '600000',
+		MACHINIST_QEMU_DOCKER_TIMEOUT_MS: '600000',
+	};
 	const machinist = async (...args: string[]) => exec(process.execPath, [builtCli, ...args], {env, maxBuffer: 16 * 1024 * 1024});
 	const withMachinist = async () => {
 		// A create that fails still leaves its machine, and its VM perhaps running: rm takes both.
