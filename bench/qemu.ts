@@ -1,9 +1,10 @@
 /**
  * `create -d qemu` and `start` against a baseline measured in the same run: plain QEMU booting
  * the same image (a fresh overlay and a cloud-init seed made with genisoimage) until sshd
- * answers, first boot and second boot. create does more than boot (a key, the seed, Docker's
- * certificates and daemon restart), so its ratio says what that costs. start returns once Docker
- * answers, which under TCG is some 25 s after sshd, so its ratio is above 1 by that much.
+ * answers, first boot and second boot. create does more than boot (a key, Docker's certificates
+ * in the seed, so that the first boot starts dockerd secured, then provisioning's checks over
+ * SSH), so its ratio says what that costs; issue #21's goal is 1.25. start returns once Docker
+ * answers, which under TCG comes some seconds after sshd; the goal is 1.1.
  * Baseline and Machinist take turns, each round in the other order; medians with their spread.
  *
  * Run as root: `npm run bench:qemu` (3 rounds of 4 boots under TCG: 17 minutes here at load 9).
@@ -114,7 +115,15 @@ try {
 		}
 	};
 
-	const env = {PATH: process.env.PATH, HOME: scratch, USER: 'bench', MACHINE_STORAGE_PATH: path.join(scratch, 'store')};
+	const env = {
+		PATH: process.env.PATH,
+		HOME: scratch,
+		USER: 'bench',
+		MACHINE_STORAGE_PATH: path.join(scratch, 'store'),
+		// As long as the baseline may take (10 minutes): on a loaded machine a TCG boot outlasts the 300 s default.
+		MACHINIST_QEMU_BOOT_TIMEOUT_MS: '600000',
+		MACHINIST_QEMU_DOCKER_TIMEOUT_MS: '600000',
+	};
 	const machinist = async (...args: string[]) => exec(process.execPath, [builtCli, ...args], {env, maxBuffer: 16 * 1024 * 1024});
 	const withMachinist = async () => {
 		// A create that fails still leaves its machine, and its VM perhaps running: rm takes both.

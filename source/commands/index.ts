@@ -24,6 +24,7 @@ export const commandTable: readonly CommandEntry[] = [
 	{name: 'restart', usage: 'Restart a machine', load: async () => import('./power.js').then(module => ({default: module.restart}))},
 	{name: 'rm', usage: 'Remove a machine', load: async () => import('./rm.js')},
 	{name: 'scp', usage: 'Copy files between machines', load: async () => import('./scp.js')},
+	{name: 'set', usage: "Change a local machine's CPUs, memory or disk size", load: async () => import('./set.js')},
 	{name: 'ssh', usage: 'Log into or run a command on a machine with SSH.', load: async () => import('./ssh.js')},
 	{name: 'start', usage: 'Start a machine', load: async () => import('./power.js').then(module => ({default: module.start}))},
 	{name: 'status', usage: 'Get the status of a machine', load: async () => import('./status.js')},

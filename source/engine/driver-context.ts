@@ -25,6 +25,15 @@ export type DriverTimings = {
 	dockerWaitMs?: number;
 };
 
+/**
+ * What a local VM's cloud-init seed carries so that dockerd's first start is already secured:
+ * files written before dockerd starts, and a script run once, early in the first boot.
+ */
+export type DockerSeed = {
+	files: ReadonlyArray<{path: string; content: string; mode: number}>;
+	script: string;
+};
+
 /** What a driver call may need beyond its own config. */
 export type DriverContext = {
 	/** The machine's directory in the store (keys, certs). */
@@ -34,6 +43,11 @@ export type DriverContext = {
 	signal?: AbortSignal;
 	progress?: ProgressSink;
 	timings?: DriverTimings;
+	/**
+	 * create: the Docker material for a local VM's seed, for a daemon on `enginePort` in the guest;
+	 * undefined when it cannot be made before the boot (the address comes with it).
+	 */
+	dockerSeed?: (enginePort: number) => Promise<DockerSeed | undefined>;
 };
 
 export type SshDetails = {

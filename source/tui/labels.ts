@@ -13,6 +13,7 @@ export const operationVerbs: Record<OperationKind, string> = {
 	'swarm-init': 'swarm init',
 	'swarm-join': 'joining',
 	'swarm-leave': 'leaving',
+	set: 'resizing',
 };
 
 /** "12s", "3m", "2h": how long ago, for stale rows and operation lists. */

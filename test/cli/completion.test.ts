@@ -58,6 +58,7 @@ const commands = [
 	'restart',
 	'rm',
 	'scp',
+	'set',
 	'ssh',
 	'start',
 	'status',

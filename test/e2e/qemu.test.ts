@@ -191,6 +191,13 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 		'a warning line exactly when auto fell back from an offered kvm to tcg',
 	);
 
+	// ── issue #21: the seed carried dockerd's certificates and options, so its first start was
+	// already secured and provisioning over SSH did not restart it.
+	const starts = await shell(
+		env,
+		`machinist ssh default "sudo journalctl -b -u docker.service -o cat --no-pager | grep -c '^Starting docker'; systemctl show docker.service -p NRestarts --value"`,
+	);
+	t.is(starts.stdout, '1\n0\n', `dockerd started once since the boot: ${starts.stderr}`);
 	t.regex((await shell(env, 'machinist url default')).stdout, new RegExp(String.raw`^tcp://127\.0\.0\.1:${record.Driver.EnginePort}\n$`));
 	const certificate = await shell(env, `openssl x509 -noout -ext subjectAltName -in ${path.join(store, 'machines/default/server.pem')}`);
 	t.regex(certificate.stdout, /IP Address:127\.0\.0\.1/);
@@ -245,6 +252,23 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 	t.is(await httpText(addedPort), 'hello from the host\n', 'the added forward is kept for the next start');
 	const again = await shell(env, 'eval "$(machinist env default)" && docker run --rm busybox:machinist echo again');
 	t.is(again.stdout, 'again\n', again.stderr);
+
+	// ── issue #21: set grows the machine; the new size is what the guest sees after the restart.
+	const smaller = await shell(env, 'machinist set default --disk-size 3000');
+	t.is(smaller.code, 1);
+	t.is(smaller.stderr, 'the disk of default is 4000 MB and only grows: give --disk-size above 4000\n');
+	const resizedAt = Date.now();
+	const set = await shell(env, 'machinist set default --cpus 3 --memory 1536 --disk-size 6000 --restart');
+	t.log(`set --restart took ${Math.round((Date.now() - resizedAt) / 1000)} s`);
+	t.is(set.code, 0, set.stdout + set.stderr);
+	t.regex(set.stdout, /Machine "default" was restarted with its new size\.\n$/);
+	const seen = await shell(env, `machinist ssh default "nproc; grep MemTotal /proc/meminfo; df -m --output=size / | tail -n 1"`);
+	const [cpus, memory, disk] = seen.stdout.split('\n');
+	t.is(cpus, '3', seen.stdout + seen.stderr);
+	const memoryMib = Number(/(\d+) kB/.exec(memory ?? '')?.[1]) / 1024;
+	t.true(memoryMib > 1200 && memoryMib <= 1536, `MemTotal ${memoryMib} MiB`);
+	t.true(Number(disk) > 5000 && Number(disk) <= 6000, `the root file system has ${disk} MB`);
+	t.is((await shell(env, 'machinist ssh default cat marker')).stdout, 'kept\n', 'the grown disk keeps its data');
 
 	const rm = await shell(env, 'machinist rm -y default');
 	t.is(rm.code, 0, rm.stderr);

@@ -1,4 +1,4 @@
-import {cp, mkdtemp, rm} from 'node:fs/promises';
+import {cp, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -51,4 +51,24 @@ export async function saveGenericMachine(engine: Engine, name: string, ssh: {ip:
 		},
 		Name: name,
 	});
+}
+
+/**
+ * Stores a stopped local VM (`qemu` or `virtualbox`) of the given size, as create leaves one, without
+ * its disk or VM: a test makes those it needs. Returns the record's file.
+ */
+export async function saveLocalVmMachine(
+	engine: Engine,
+	name: string,
+	driverName: 'qemu' | 'virtualbox',
+	size: {CPU: number; Memory: number; DiskSize: number},
+): Promise<string> {
+	await engine.store.claim(name);
+	await saveGenericMachine(engine, name, {ip: '', user: 'docker', port: 1});
+	const configFile = path.join(engine.store.machineDir(name), 'config.json');
+	const record = JSON.parse(await readFile(configFile, 'utf8')) as {DriverName: string; Driver: Record<string, unknown>};
+	record.DriverName = driverName;
+	Object.assign(record.Driver, size, driverName === 'qemu' ? {Accel: 'tcg', AccelUsed: 'tcg', Forwards: []} : {});
+	await writeFile(configFile, JSON.stringify(record));
+	return configFile;
 }

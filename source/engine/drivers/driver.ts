@@ -4,6 +4,9 @@ import type {MachineState} from '../state.js';
 import type {OptionSpec, OptionValue} from '../options.js';
 import type {BaseDriverConfig} from '../store/host.js';
 
+/** A local VM's new size: each part given is changed, in MB for memory and disk. */
+export type VmSize = {cpus?: number; memoryMb?: number; diskSizeMb?: number};
+
 /** A TCP port on 127.0.0.1 forwarded into a local VM. */
 export type PortForward = {host: number; guest: number};
 
@@ -41,6 +44,12 @@ export type Driver = {
 	readonly sshWaitMs?: number;
 	/** Local VMs: forwards HOST:GUEST into the machine (now, if running, and at every start). */
 	addPortForward?(context: DriverContext, forward: string): Promise<PortForward>;
+	/**
+	 * Local VMs: a new CPU count and memory, for the next start, and a larger disk (grown while
+	 * the VM is stopped; the guest grows its partition and file system at its next boot).
+	 * `checkOnly`: throws what it would refuse, changing nothing.
+	 */
+	resize?(context: DriverContext, size: VmSize, options?: {checkOnly?: boolean}): Promise<void>;
 	/** Local VMs: the file the serial console is logged to. */
 	consoleLog?(context: DriverContext): string;
 	/** Plugins: the options of a new machine go to the plugin (SetConfigFromFlags), which may refuse them. */

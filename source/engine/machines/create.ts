@@ -161,7 +161,14 @@ export async function createMachine(
 				timings: engine.driverTimings[request.driverName],
 				env: engine.env,
 			};
-			const context = driverContext(machine, {progress, signal: options.signal});
+			const context = driverContext(machine, {
+				progress,
+				signal: options.signal,
+				async dockerSeed(enginePort) {
+					const {dockerSeed} = await import('../provision/seed.js');
+					return dockerSeed(engine, machine, enginePort);
+				},
+			});
 			progress({type: 'step', message: 'Running pre-create checks...'});
 			try {
 				await driver.preCreateCheck(context);

@@ -4,9 +4,10 @@ import {errorMessage} from '../errors.js';
 import type {ProgressEvent} from '../progress.js';
 import {loadMachine} from '../machine.js';
 import type {CreateRequest} from './create-options.js';
+import type {ResizeRequest} from './resize.js';
 
 export type OperationKind =
-	'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave';
+	'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave' | 'set';
 
 export type Operation = {
 	id: number;
@@ -62,7 +63,7 @@ export class OperationRunner {
 	}
 
 	/** Each operation's module loads when first run: the command line, which imports this class through the engine index, never does. */
-	run(kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave'>, machine: string): Operation {
+	run(kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave' | 'set'>, machine: string): Operation {
 		return this.#start(kind, machine, async progress => {
 			const loaded = await loadMachine(this.#engine, machine);
 			switch (kind) {
@@ -100,6 +101,21 @@ export class OperationRunner {
 			if (kind === 'swarm-init') await cluster.initCluster(this.#engine, machine, {progress});
 			else if (kind === 'swarm-join') await cluster.joinCluster(this.#engine, manager, [machine], {progress});
 			else await cluster.leaveCluster(this.#engine, machine, {progress});
+		});
+	}
+
+	/** set: a local VM's new CPU count, memory or disk (the app's details screen offers it as a form). */
+	resize(machine: string, request: ResizeRequest): Operation {
+		return this.#start('set', machine, async progress => {
+			const {resizeMachine} = await import('./resize.js');
+			const outcome = await resizeMachine(this.#engine, machine, request, {progress});
+			progress({
+				type: 'step',
+				message:
+					outcome === 'restarted'
+						? `Machine "${machine}" was restarted with its new size.`
+						: `Machine "${machine}" takes its new size at its next start.`,
+			});
 		});
 	}
 

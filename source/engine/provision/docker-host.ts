@@ -28,7 +28,8 @@ export type HostFacts = {
 };
 
 const separator = '--machinist--';
-const dockerdSearch = `command -v dockerd 2>/dev/null || for p in /usr/bin/dockerd /usr/sbin/dockerd /usr/local/bin/dockerd /usr/local/sbin/dockerd; do if [ -x "$p" ]; then echo "$p"; break; fi; done`;
+/** Prints the dockerd binary's path, if there is one. */
+export const dockerdSearch = `command -v dockerd 2>/dev/null || for p in /usr/bin/dockerd /usr/sbin/dockerd /usr/local/bin/dockerd /usr/local/sbin/dockerd; do if [ -x "$p" ]; then echo "$p"; break; fi; done`;
 
 export async function gatherFacts(remote: Remote, signal?: AbortSignal): Promise<HostFacts> {
 	const script = [
@@ -277,16 +278,26 @@ export async function provisionHost(engine: Engine, machine: Machine, remote: Re
 		env: machine.host.HostOptions.EngineOptions.Env,
 	};
 	const configChanged = await init.configure(remote, setup, signal);
-	if (certificatesChanged || configChanged || !(await daemonAnswers(engine, machine, signal))) {
+	const unchanged = !certificatesChanged && !configChanged;
+	if (unchanged && (await daemonAnswers(engine, machine, signal))) return;
+	// A new local VM's seed configured dockerd as we would: its first start, still under way, is the one.
+	if (unchanged && (await init.startingUp?.(remote, signal).catch(() => false))) {
 		try {
-			await init.restart(remote, signal, machine.timings?.dockerRestartMs);
+			await waitForDaemon(engine, machine, remote, init, {signal, timeoutMs: machine.timings?.dockerRestartMs ?? 300_000});
+			return;
 		} catch {
 			signal?.throwIfAborted();
-			throw await daemonFailure(machine, remote, init, 'dockerd stopped (its restart failed)', signal);
 		}
-
-		await waitForDaemon(engine, machine, remote, init, {signal});
 	}
+
+	try {
+		await init.restart(remote, signal, machine.timings?.dockerRestartMs);
+	} catch {
+		signal?.throwIfAborted();
+		throw await daemonFailure(machine, remote, init, 'dockerd stopped (its restart failed)', signal);
+	}
+
+	await waitForDaemon(engine, machine, remote, init, {signal});
 }
 
 /**

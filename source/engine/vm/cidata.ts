@@ -1,4 +1,5 @@
 import {writeFile} from 'node:fs/promises';
+import type {DockerSeed} from '../driver-context.js';
 
 /**
  * A cloud-init NoCloud seed: an ISO 9660 volume labelled `cidata` holding `user-data` and
@@ -150,6 +151,8 @@ export type SeedConfig = {
 	 * name), where the guest sees it, and the file system (9p unless given).
 	 */
 	shares?: ReadonlyArray<{tag: string; guestPath: string; fs?: '9p' | 'vboxsf'}>;
+	/** dockerd's TLS files and options, so that its first start is already secured. */
+	docker?: DockerSeed;
 };
 
 function yamlString(text: string): string {
@@ -192,9 +195,27 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 		'growpart: {mode: auto, devices: ["/"]}',
 		'resize_rootfs: true',
 	];
+	const writeFiles: string[] = [];
+	for (const file of config.docker?.files ?? []) {
+		writeFiles.push(
+			`  - path: ${yamlString(file.path)}`,
+			`    permissions: "0${file.mode.toString(8)}"`,
+			'    encoding: b64',
+			`    content: ${Buffer.from(file.content, 'utf8').toString('base64')}`,
+		);
+	}
+
 	if (fstab.length > 0) {
-		lines.push('write_files:', '  - path: /etc/fstab', '    append: true', '    content: |');
-		for (const line of fstab) lines.push(`      ${line}`);
+		writeFiles.push('  - path: /etc/fstab', '    append: true', '    content: |');
+		for (const line of fstab) writeFiles.push(`      ${line}`);
+	}
+
+	if (writeFiles.length > 0) lines.push('write_files:', ...writeFiles);
+	// bootcmd runs early in the first boot, before the units ordered after the network (dockerd)
+	// start; cloud-init-per keeps it to this instance's first boot, so provisioning's later
+	// changes stay.
+	if (config.docker) lines.push('bootcmd:', `  - [cloud-init-per, instance, machinist-docker, sh, -c, ${yamlString(config.docker.script)}]`);
+	if (fstab.length > 0) {
 		lines.push('runcmd:');
 		for (const share of config.shares ?? [])
 			lines.push(

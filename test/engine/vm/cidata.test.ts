@@ -44,3 +44,20 @@ test('user-data creates the user with the key and passwordless sudo, and mounts 
 	t.regex(userData, /mkdir -p '\/home\/it'\\\\''s me'/);
 	t.notRegex(nocloudFiles({...seed, shares: []})['user-data'], /9p|runcmd/);
 });
+
+test("user-data with Docker's material writes the files with their modes and runs the script once per instance, early in the boot", t => {
+	const docker = {
+		files: [
+			{path: '/etc/docker/ca.pem', content: 'CA\n', mode: 0o644},
+			{path: '/etc/docker/server-key.pem', content: 'KEY\n', mode: 0o600},
+		],
+		script: 'echo "it\'s" > /x\nsystemctl daemon-reload',
+	};
+	const userData = nocloudFiles({...seed, docker})['user-data'];
+	t.regex(userData, / {2}- path: "\/etc\/docker\/ca\.pem"\n {4}permissions: "0644"\n {4}encoding: b64\n {4}content: Q0EK\n/);
+	t.regex(userData, / {2}- path: "\/etc\/docker\/server-key\.pem"\n {4}permissions: "0600"\n {4}encoding: b64\n {4}content: S0VZCg==\n/);
+	t.regex(userData, /\nbootcmd:\n {2}- \[cloud-init-per, instance, machinist-docker, sh, -c, "echo \\"it's\\" > \/x\\nsystemctl daemon-reload"\]\n/);
+	t.is(userData.match(/^write_files:/gm)?.length, 1, 'one write_files list holds the certificates and the fstab lines');
+	t.regex(userData, /append: true/);
+	t.notRegex(nocloudFiles(seed)['user-data'], /bootcmd|encoding/);
+});

@@ -12,6 +12,7 @@ import {pollUntil} from '../../polling.js';
 import {writeSeedIso, type SeedConfig} from '../../vm/cidata.js';
 import {sshBannerAnswers} from '../../vm/ports.js';
 import type {DriverContext, SshDetails} from '../../driver-context.js';
+import type {VmSize} from '../driver.js';
 import {IpSshDriver} from '../ip-ssh.js';
 import {guestUser, type LocalVmConfig} from './config.js';
 import {fetchBootImage} from './image.js';
@@ -44,6 +45,10 @@ export abstract class LocalVmDriver<Config extends LocalVmConfig> extends IpSshD
 	protected abstract define(context: DriverContext): Promise<void>;
 	/** Powers the VM on (or resumes it) and returns once the hypervisor runs it; throws when it already runs. */
 	protected abstract powerOn(context: DriverContext): Promise<void>;
+	/** Grows the stopped VM's disk to `sizeMiB`. */
+	protected abstract growDisk(context: DriverContext, sizeMiB: number): Promise<void>;
+	/** After the config took a new CPU count or memory: what the hypervisor must be told (VirtualBox keeps them in its VM). */
+	protected abstract applySize(context: DriverContext, state: MachineState): Promise<void>;
 	/** After SSH answers: what the machine still needs before it is up. */
 	protected abstract afterBoot(context: DriverContext): Promise<void>;
 	/** While SSH does not answer yet: undefined while the VM runs, else the message for a VM that stopped booting. */
@@ -70,17 +75,40 @@ export abstract class LocalVmDriver<Config extends LocalVmConfig> extends IpSshD
 
 		this.log(context, 'Creating disk image...');
 		await this.makeDisk(image, imageMiB, context);
+		const docker = await context.dockerSeed?.(this.enginePort());
 		await writeSeedIso(this.file(context, seedFile), {
 			instanceId: `machinist-${this.config.MachineName}-${randomBytes(4).toString('hex')}`,
 			hostname: this.config.MachineName,
 			user: guestUser,
 			publicKey: key.publicKey,
 			shares: this.seedShares(),
+			...(docker ? {docker} : {}),
 		});
 		await this.define(context);
 
 		this.log(context, 'Starting the VM...');
 		await this.start(context);
+	}
+
+	async resize(context: DriverContext, size: VmSize, options: {checkOnly?: boolean} = {}): Promise<void> {
+		const name = this.config.MachineName;
+		const grow = size.diskSizeMb !== undefined && size.diskSizeMb !== this.config.DiskSize;
+		if (size.diskSizeMb !== undefined && size.diskSizeMb < this.config.DiskSize) {
+			throw new MachinistError(`the disk of ${name} is ${this.config.DiskSize} MB and only grows: give --disk-size above ${this.config.DiskSize}`);
+		}
+
+		if (options.checkOnly) return;
+		const state = await this.getState(context);
+		if (grow && state !== 'Stopped') throw new MachinistError(`the disk of ${name} grows while it is stopped: stop it first, or add --restart`);
+		if (grow) {
+			this.log(context, `Growing the disk to ${size.diskSizeMb} MB...`);
+			await this.growDisk(context, size.diskSizeMb!);
+			this.config.DiskSize = size.diskSizeMb!;
+		}
+
+		if (size.cpus !== undefined) this.config.CPU = size.cpus;
+		if (size.memoryMb !== undefined) this.config.Memory = size.memoryMb;
+		await this.applySize(context, state);
 	}
 
 	async start(context: DriverContext): Promise<void> {

@@ -45,3 +45,14 @@ export async function createOverlay(
 ): Promise<void> {
 	await runTool(qemuImg, ['create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.path, disk, `${sizeMiB}M`], where, signal);
 }
+
+/** Grows the machine's qcow2 disk; the guest's partition and file system follow at its next boot. */
+export async function growDisk(
+	qemuImg: string,
+	disk: string,
+	sizeMiB: number,
+	where: {storePath: string; machine: string},
+	signal?: AbortSignal,
+): Promise<void> {
+	await runTool(qemuImg, ['resize', '-q', '-f', 'qcow2', disk, `${sizeMiB}M`], where, signal);
+}

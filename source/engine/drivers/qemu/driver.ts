@@ -15,7 +15,7 @@ import {removeSocket, socketPathFor} from '../../vm/sockets.js';
 import type {DriverContext} from '../../driver-context.js';
 import type {PortForward} from '../driver.js';
 import {LocalVmDriver, seedFile} from '../local-vm/base.js';
-import {createOverlay, qemuImgFor, virtualSizeMiB} from './disk.js';
+import {createOverlay, growDisk, qemuImgFor, virtualSizeMiB} from './disk.js';
 import {forwardsOf, hostfwdCommand, parseForward} from './network.js';
 import type {QemuConfig} from './options.js';
 import {defaultBinary, files, installHint, launch, offeredAccels, qemuArgs, shareOf, shareTag, type BootPaths} from './vm.js';
@@ -162,6 +162,15 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 	protected async makeDisk(image: CachedImage, _imageMiB: number, context: DriverContext): Promise<void> {
 		this.config.ImagePath = image.path;
 		await createOverlay(qemuImgFor(this.binary()), image, this.paths(context).disk, this.config.DiskSize, this.where(), context.signal);
+	}
+
+	protected async growDisk(context: DriverContext, sizeMiB: number): Promise<void> {
+		await growDisk(qemuImgFor(this.binary()), this.paths(context).disk, sizeMiB, this.where(), context.signal);
+	}
+
+	/** Each boot's command line is made from the config: nothing to tell QEMU. */
+	protected async applySize(): Promise<void> {
+		// The next start reads CPU and Memory.
 	}
 
 	protected seedShares() {

@@ -12,7 +12,7 @@ import {LocalVmDriver, seedFile} from '../local-vm/base.js';
 import {makeVdi, rawImageMiB} from './disk.js';
 import {forwardSsh, hostOnlyNetwork, parseHostOnlyCidr, waitForAddress, type Manage} from './network.js';
 import {defaultShare, splitShareFolder, type VirtualBoxConfig} from './options.js';
-import {attachHostOnly, defineVm} from './vm.js';
+import {attachHostOnly, defineVm, syncSize} from './vm.js';
 
 const diskFile = 'disk.vdi';
 /** How long an ACPI shutdown may take before stop powers the VM off (docker-machine waited forever). */
@@ -130,6 +130,15 @@ export class VirtualBoxDriver extends LocalVmDriver<VirtualBoxConfig> {
 		await makeVdi(this.manage(context), image, imageMiB, this.file(context, diskFile), this.config.DiskSize);
 	}
 
+	protected async growDisk(context: DriverContext, sizeMiB: number): Promise<void> {
+		await this.manage(context)(['modifymedium', 'disk', this.file(context, diskFile), '--resize', String(sizeMiB)]);
+	}
+
+	/** A running VM takes its new size at the next start (powerOn), as VirtualBox changes only a powered-off one. */
+	protected async applySize(context: DriverContext, state: MachineState): Promise<void> {
+		if (state === 'Stopped') await syncSize(this.manage(context), this.config, await this.info(context));
+	}
+
 	protected seedShares() {
 		const share = this.share();
 		return share && !share.host.includes('\\') ? [{tag: share.name, guestPath: share.host, fs: 'vboxsf' as const}] : [];
@@ -156,6 +165,7 @@ export class VirtualBoxDriver extends LocalVmDriver<VirtualBoxConfig> {
 		}
 
 		if (state === 'Stopped') {
+			await syncSize(manage, this.config, info);
 			await attachHostOnly(manage, this.config, await this.hostOnlyNetwork(context));
 			this.config.SSHPort = await forwardSsh(manage, this.name, info, this.config.SSHPort);
 		}

@@ -10,6 +10,16 @@ function cpuCount(config: VirtualBoxConfig): number {
 	return config.CPU > 0 ? config.CPU : Math.min(os.availableParallelism(), 32);
 }
 
+/**
+ * Tells a powered-off VM the config's CPU count and memory where they differ from its own
+ * (`set` changed them while it ran, or just now).
+ */
+export async function syncSize(manage: Manage, config: VirtualBoxConfig, info: ReadonlyMap<string, string>): Promise<void> {
+	const wanted = {cpus: String(cpuCount(config)), memory: String(config.Memory)};
+	const changes = Object.entries(wanted).filter(([key, value]) => info.get(key) !== value);
+	if (changes.length > 0) await manage(['modifyvm', config.MachineName, ...changes.flatMap(([key, value]) => [`--${key}`, value])]);
+}
+
 function onOff(value: boolean): string {
 	return value ? 'on' : 'off';
 }

@@ -16,6 +16,8 @@ export type InitSystem = {
 	configure(remote: Remote, setup: DaemonSetup, signal?: AbortSignal): Promise<boolean>;
 	/** Restarts dockerd with the current configuration and certificates, within `timeoutMs` (else the init system's default). */
 	restart(remote: Remote, signal?: AbortSignal, timeoutMs?: number): Promise<void>;
+	/** Whether dockerd is on its way up by itself (a boot's start job): waiting beats restarting it. */
+	startingUp?(remote: Remote, signal?: AbortSignal): Promise<boolean>;
 	/** Whether dockerd has given up (a failed unit, a dead process): no point waiting for it. */
 	failed(remote: Remote, signal?: AbortSignal): Promise<boolean>;
 	/** The daemon's last log lines, for error messages. */

@@ -3,7 +3,11 @@ import type {DaemonSetup} from '../daemon.js';
 import {writeIfChanged} from '../remote.js';
 import type {InitSystem} from './init-system.js';
 
-const dropIn = '/etc/systemd/system/docker.service.d/10-machine.conf';
+/** Where provisioning writes dockerd's options. */
+export const dropIn = '/etc/systemd/system/docker.service.d/10-machine.conf';
+
+/** A shell test: dockerd starts from docker.socket (Debian's docker.io, docker-ce), so it takes that socket (fd://). */
+export const socketActivated = 'systemctl cat docker.socket >/dev/null 2>&1';
 
 /**
  * An argument as systemd's ExecStart parses it: plain when safe, else double-quoted with
@@ -48,7 +52,7 @@ const systemd: InitSystem = {
 	async localSocket(remote, signal) {
 		// Debian's docker.io (and docker-ce) start dockerd from docker.socket: dockerd must then
 		// take that socket (fd://) instead of racing it for /var/run/docker.sock.
-		const result = await remote.exec('systemctl cat docker.socket >/dev/null 2>&1 && echo socket || echo none', {signal});
+		const result = await remote.exec(`${socketActivated} && echo socket || echo none`, {signal});
 		return result.stdout.trim() === 'socket' ? 'fd://' : 'unix:///var/run/docker.sock';
 	},
 	async configure(remote, setup, signal) {
@@ -62,13 +66,18 @@ const systemd: InitSystem = {
 				'systemctl daemon-reload',
 				'systemctl reset-failed docker.service docker.socket >/dev/null 2>&1 || true',
 				'systemctl enable docker.service >/dev/null 2>&1 || true',
-				'if systemctl cat docker.socket >/dev/null 2>&1; then systemctl start docker.socket; fi',
+				`if ${socketActivated}; then systemctl start docker.socket; fi`,
 				'systemctl restart docker.service',
 				// A VM under TCG on a busy machine takes minutes to stop and start dockerd (iptables);
 				// a lost link is noticed sooner, by the session's keepalive.
 			].join(' && '),
 			{signal, timeoutMs, label: 'restart docker'},
 		);
+	},
+	async startingUp(remote, signal) {
+		// During a boot, dockerd is a queued start job until the network is online, then activating.
+		const result = await remote.exec('systemctl show -p ActiveState --value docker.service; systemctl list-jobs --no-legend 2>/dev/null', {signal});
+		return /^activating$/m.test(result.stdout) || /\sdocker\.(service|socket)\s/.test(result.stdout);
 	},
 	async failed(remote, signal) {
 		// `activating` (auto-restart pending) counts too: the unit restarts a daemon that exits.
