@@ -290,6 +290,43 @@ export class DockerClient {
 	}
 
 	/**
+	 * A GET whose answer does not end (`/events`): the response, once its headers came within the
+	 * timeout, to be read as it arrives until `signal` aborts or the daemon closes it.
+	 */
+	async stream(path: string, signal: AbortSignal): Promise<IncomingMessage> {
+		signal.throwIfAborted();
+		return new Promise((resolve, reject) => {
+			const request = https.request({
+				agent: agentFor(this.url, this.#options),
+				host: this.#host,
+				port: this.#port,
+				path,
+				servername: isIP(this.#host) === 0 ? this.#host : undefined,
+				headers: {accept: 'application/json'},
+				signal,
+			});
+			const timer = setTimeout(() => {
+				request.destroy(new DockerConnectionError(this.url, `no answer to ${path} within ${Math.round(this.#timeoutMs / 1000)} s`));
+			}, this.#timeoutMs);
+			request.once('error', error => {
+				clearTimeout(timer);
+				reject(error instanceof MachinistError ? error : new DockerConnectionError(this.url, error.message, error));
+			});
+			request.once('response', response => {
+				clearTimeout(timer);
+				if ((response.statusCode ?? 0) >= 300) {
+					response.resume();
+					reject(new DockerApiError(this.url, response.statusCode ?? 0, response.statusMessage ?? 'no message'));
+					return;
+				}
+
+				resolve(response);
+			});
+			request.end();
+		});
+	}
+
+	/**
 	 * A GET with no API version prefix: daemons serve their own newest version there, while a
 	 * pinned old one is refused by modern daemons. A reused keep-alive connection the daemon
 	 * closed meanwhile fails with a reset; that one case is retried on a fresh connection (a
