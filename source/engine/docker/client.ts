@@ -188,7 +188,7 @@ class PinnedAgent extends https.Agent {
  */
 const agents = new Map<string, PinnedAgent>();
 
-function agentFor(url: string, options: DockerClientOptions): PinnedAgent {
+export function agentFor(url: string, options: DockerClientOptions): https.Agent {
 	const hash = createHash('sha256');
 	for (const part of [options.caPem, options.certPem, options.keyPem]) {
 		hash.update(part);
@@ -211,7 +211,7 @@ export function closeDockerAgents(): void {
 	agents.clear();
 }
 
-function parseDockerUrl(url: string): {host: string; port: number} {
+export function parseDockerUrl(url: string): {host: string; port: number} {
 	let parsed: URL;
 	try {
 		parsed = new URL(url);
@@ -287,43 +287,6 @@ export class DockerClient {
 		const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
 		const {body} = method === 'GET' ? await this.#get(path, options.signal) : await this.#request(path, options.signal, method, payload);
 		return body.trim() === '' ? undefined : parseJson(this.url, body);
-	}
-
-	/**
-	 * A GET whose answer does not end (`/events`): the response, once its headers came within the
-	 * timeout, to be read as it arrives until `signal` aborts or the daemon closes it.
-	 */
-	async stream(path: string, signal: AbortSignal): Promise<IncomingMessage> {
-		signal.throwIfAborted();
-		return new Promise((resolve, reject) => {
-			const request = https.request({
-				agent: agentFor(this.url, this.#options),
-				host: this.#host,
-				port: this.#port,
-				path,
-				servername: isIP(this.#host) === 0 ? this.#host : undefined,
-				headers: {accept: 'application/json'},
-				signal,
-			});
-			const timer = setTimeout(() => {
-				request.destroy(new DockerConnectionError(this.url, `no answer to ${path} within ${Math.round(this.#timeoutMs / 1000)} s`));
-			}, this.#timeoutMs);
-			request.once('error', error => {
-				clearTimeout(timer);
-				reject(error instanceof MachinistError ? error : new DockerConnectionError(this.url, error.message, error));
-			});
-			request.once('response', response => {
-				clearTimeout(timer);
-				if ((response.statusCode ?? 0) >= 300) {
-					response.resume();
-					reject(new DockerApiError(this.url, response.statusCode ?? 0, response.statusMessage ?? 'no message'));
-					return;
-				}
-
-				resolve(response);
-			});
-			request.end();
-		});
 	}
 
 	/**

@@ -41,8 +41,11 @@ async function socketInodes(protocol: Protocol, port: number): Promise<Set<strin
 	for (const table of [protocol, `${protocol}6`]) {
 		const text = await readFile(`/proc/net/${table}`, 'utf8').catch(() => '');
 		for (const line of text.split('\n').slice(1)) {
+			// sl, local_address, rem_address, st, tx_queue:rx_queue, tr:tm->when, retrnsmt, uid, timeout, inode
 			const fields = line.trim().split(/\s+/);
-			const [, local = '', , state = '', , , , , , inode = ''] = fields;
+			const local = fields[1] ?? '';
+			const state = fields[3] ?? '';
+			const inode = fields[9] ?? '';
 			const listening = protocol === 'udp' || state === '0A';
 			if (local.endsWith(`:${portHex}`) && listening && inode !== '0') inodes.add(inode);
 		}

@@ -30,5 +30,7 @@ export async function readPublishedPorts(machineDir: string): Promise<PublishedP
 /** One line for the ERRORS column: each published port that is not on 127.0.0.1, and why. */
 export function publishedPortsProblem(state: PublishedPortsState | undefined): string {
 	if (!state) return '';
-	return state.skipped.map(skipped => `published port ${skipped.port}/${skipped.protocol} of ${skipped.container} is not on 127.0.0.1: ${skipped.reason}`).join('; ');
+	return state.skipped
+		.map(skipped => `published port ${skipped.port}/${skipped.protocol} of ${skipped.container} is not on 127.0.0.1: ${skipped.reason}`)
+		.join('; ');
 }

@@ -5,8 +5,9 @@
 // containers' published ports.
 import {appendFile} from 'node:fs/promises';
 import type {DockerClient} from '../../docker/client.js';
+import {openStream} from '../../docker/events.js';
 import type {Engine} from '../../engine.js';
-import {errorMessage, MachineNotFoundError} from '../../errors.js';
+import {asError, errorMessage, MachineNotFoundError, MachinistError} from '../../errors.js';
 import {pause} from '../../polling.js';
 import {writeFileAtomic} from '../../store/files.js';
 import {driverContext, loadMachine} from '../../machine.js';
@@ -16,6 +17,8 @@ import {forwardKey, planForwards, type ContainerSummary, type SkippedForward} fr
 /** Retries ports that were taken, and catches anything the stream missed. */
 const sweepMs = 5000;
 const maxBackoffMs = 5000;
+/** Longer than the daemon takes to stop listing a container that died. */
+const endedMemoryMs = 30_000;
 const eventFilter = encodeURIComponent(JSON.stringify({type: ['container'], event: ['start', 'die', 'destroy']}));
 
 type AgentOptions = {signal: AbortSignal; sweepMs?: number};
@@ -45,7 +48,8 @@ export async function runPortAgent(engine: Engine, name: string, options: AgentO
 
 	const reconcile = async () => {
 		const {forwarder} = await load();
-		const containers = (await client!.call('GET', '/containers/json', {signal})) as ContainerSummary[];
+		const listed = (await client!.call('GET', '/containers/json', {signal})) as ContainerSummary[];
+		const containers = listed.filter(container => !ended.has(container.Id));
 		const plan = planForwards(containers, await forwarder.current(), forwarder.reserved());
 		for (const forward of plan.remove) {
 			await forwarder.remove(forward);
@@ -61,7 +65,7 @@ export async function runPortAgent(engine: Engine, name: string, options: AgentO
 
 		const next = [...plan.skip, ...notAdded];
 		const skippedKeys = new Set(next.map(forward => forwardKey(forward)));
-		if (next.map(forward => forwardKey(forward)).join() !== skipped.map(forward => forwardKey(forward)).join()) {
+		if (next.map(forward => forwardKey(forward)).join(',') !== skipped.map(forward => forwardKey(forward)).join(',')) {
 			for (const forward of next) await log(`skipped ${forwardKey(forward)} (${forward.container}): ${forward.reason}`);
 		}
 
@@ -94,32 +98,64 @@ export async function runPortAgent(engine: Engine, name: string, options: AgentO
 			});
 	};
 
+	/**
+	 * Containers whose `die` or `destroy` came, with when: the daemon sends `die` before
+	 * /containers/json stops listing the container, so a pass right after it leaves them out.
+	 */
+	const ended = new Map<string, number>();
+	/** One event line: the pass reads the containers, so any event asks for one. */
+	const heard = (line: string) => {
+		let event: {Action?: string; Actor?: {ID?: string}};
+		try {
+			event = JSON.parse(line) as typeof event;
+		} catch {
+			return;
+		}
+
+		const id = event.Actor?.ID ?? '';
+		if (event.Action === 'start') ended.delete(id);
+		else ended.set(id, Date.now());
+		for (const [other, at] of ended) if (Date.now() - at > endedMemoryMs) ended.delete(other);
+		requestPass();
+	};
+
 	let streamAbort: AbortController | undefined;
+	/** One connection: a first pass, then a pass per event until the stream or a pass fails. */
+	const follow = async () => {
+		const {machine, context} = await load();
+		const state = await machine.driver.getState(context);
+		if (state === 'Stopped') throw new MachineGone(`machine ${name} stopped`);
+		if (state !== 'Running') throw new MachinistError(`machine ${name} is ${state.toLowerCase()}`);
+		const {dockerClientFor, tlsMaterialFor} = await import('../../access/connection.js');
+		const url = await machine.driver.getURL(context);
+		client = await dockerClientFor(engine, machine, url);
+		streamAbort = new AbortController();
+		const material = await tlsMaterialFor(engine, machine.host);
+		const events = await openStream({url, ...material}, `/events?filters=${eventFilter}`, AbortSignal.any([signal, streamAbort.signal]));
+		await log(`following the events of ${client.url}`);
+		failure = undefined;
+		requestPass();
+		await running;
+		if (failure) throw asError(failure);
+		backoffMs = 500;
+		events.setEncoding('utf8');
+		let buffer = '';
+		for await (const chunk of events as AsyncIterable<string>) {
+			const lines = (buffer + chunk).split('\n');
+			buffer = lines.pop()!;
+			for (const line of lines) heard(line);
+		}
+
+		if (failure) throw asError(failure);
+		await log('the event stream ended');
+	};
+
 	const sweep = setInterval(requestPass, options.sweepMs ?? sweepMs);
 	let backoffMs = 500;
 	try {
 		while (!signal.aborted) {
 			try {
-				const {machine, context} = await load();
-				if ((await machine.driver.getState(context)) !== 'Running') throw new MachineGone(`machine ${name} is not running`);
-				const {dockerClientFor} = await import('../../access/connection.js');
-				client = await dockerClientFor(engine, machine, await machine.driver.getURL(context));
-				streamAbort = new AbortController();
-				const events = await client.stream(`/events?filters=${eventFilter}`, AbortSignal.any([signal, streamAbort.signal]));
-				await log(`following the events of ${client.url}`);
-				failure = undefined;
-				requestPass();
-				await running;
-				if (failure) throw failure;
-				backoffMs = 500;
-				events.setEncoding('utf8');
-				for await (const chunk of events as AsyncIterable<string>) {
-					// Each event is one JSON line; the pass reads the containers, so any line asks for one.
-					if (chunk.trim()) requestPass();
-				}
-
-				if (failure) throw failure;
-				await log('the event stream ended');
+				await follow();
 			} catch (error) {
 				if (error instanceof MachineGone) throw error;
 				if (signal.aborted) break;

@@ -83,15 +83,18 @@ export async function stopPortAgent(engine: Engine, machine: Machine): Promise<v
 /** Around a power action: the agent goes first, and comes back once the machine runs. */
 export async function portAgentAfterPower(engine: Engine, machine: Machine, running: boolean): Promise<void> {
 	if (!machine.driver.forwarder) return;
-	if (running) await ensurePortAgent(engine, machine);
-	else await stopPortAgent(engine, machine);
+	await (running ? ensurePortAgent(engine, machine) : stopPortAgent(engine, machine));
 }
 
 /**
  * A running machine's answer to ls, inspect or the app: its agent is started again if it died,
  * and the published ports it could not forward join the machine's errors.
  */
-export async function withPublishedPorts<Answer extends {state: MachineState; error: string}>(engine: Engine, machine: Machine, answer: Answer): Promise<Answer> {
+export async function withPublishedPorts<Answer extends {state: MachineState; error: string}>(
+	engine: Engine,
+	machine: Machine,
+	answer: Answer,
+): Promise<Answer> {
 	if (answer.state !== 'Running' || !machine.driver.forwarder) return answer;
 	const problems = [answer.error];
 	try {

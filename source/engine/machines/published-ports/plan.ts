@@ -46,7 +46,10 @@ export function wantedForwards(containers: readonly ContainerSummary[]): {wanted
 				if (!wanted.has(key)) wanted.set(key, forward);
 				unreachable.delete(key);
 			} else if (!wanted.has(key)) {
-				unreachable.set(key, {...forward, reason: `published on ${port.IP} inside the VM only: publish it on every address (-p ${port.PublicPort}:${port.PrivatePort})`});
+				unreachable.set(key, {
+					...forward,
+					reason: `published on ${port.IP} inside the VM only: publish it on every address (-p ${port.PublicPort}:${port.PrivatePort})`,
+				});
 			}
 		}
 	}

@@ -11,7 +11,9 @@ import {realTest} from '../../../helpers/real.js';
 import {temporaryDir} from '../../../helpers/store.js';
 
 const qemu = 'qemu-system-x86_64';
-const withQemu = realTest(findProgram(qemu, process.env) ? {ok: true} : {ok: false, why: `the forward tests need ${qemu} (apt-get install -y qemu-system-x86)`});
+const withQemu = realTest(
+	findProgram(qemu, process.env) ? {ok: true} : {ok: false, why: `the forward tests need ${qemu} (apt-get install -y qemu-system-x86)`},
+);
 
 test('the host forwards of `info usernet` are read with their protocol and ports; other rows are not', t => {
 	const table =
@@ -20,8 +22,8 @@ test('the host forwards of `info usernet` are read with their protocol and ports
 		'  UDP[HOST_FORWARD]  15       127.0.0.1 12346       10.0.2.15 12346     0     0\r\n' +
 		'  TCP[ESTABLISHED]   23       10.0.2.15 40000    93.184.216.34   443     0     0\r\n';
 	t.deepEqual(parseUsernet(table), [
-		{protocol: 'tcp', port: 12345, guest: 22},
-		{protocol: 'udp', port: 12346, guest: 12346},
+		{protocol: 'tcp', port: 12_345, guest: 22},
+		{protocol: 'udp', port: 12_346, guest: 12_346},
 	]);
 });
 
@@ -30,9 +32,24 @@ withQemu('a paused QEMU gets TCP and UDP forwards on 127.0.0.1 and loses them; a
 	const socket = path.join(dir, 'qmp.sock');
 	const [ssh, tcp, udp] = [await freePort(), await freePort(), await freePort()];
 	await promisify(execFile)(qemu, [
-		...['-machine', 'q35', '-accel', 'tcg', '-S', '-display', 'none', '-monitor', 'none', '-daemonize'],
-		...['-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${ssh}-:22`, '-device', 'virtio-net-pci,netdev=net0'],
-		...['-qmp', `unix:${socket},server=on,wait=off`, '-pidfile', path.join(dir, 'qemu.pid')],
+		'-machine',
+		'q35',
+		'-accel',
+		'tcg',
+		'-S',
+		'-display',
+		'none',
+		'-monitor',
+		'none',
+		'-daemonize',
+		'-netdev',
+		`user,id=net0,hostfwd=tcp:127.0.0.1:${ssh}-:22`,
+		'-device',
+		'virtio-net-pci,netdev=net0',
+		'-qmp',
+		`unix:${socket},server=on,wait=off`,
+		'-pidfile',
+		path.join(dir, 'qemu.pid'),
 	]);
 	const pid = Number(await readFile(path.join(dir, 'qemu.pid'), 'utf8'));
 	t.teardown(() => process.kill(pid, 'SIGKILL'));
@@ -46,10 +63,12 @@ withQemu('a paused QEMU gets TCP and UDP forwards on 127.0.0.1 and loses them; a
 		{protocol: 'udp', port: udp},
 	]);
 	await new Promise<void>((resolve, reject) => {
-		net.connect({host: '127.0.0.1', port: tcp}).once('connect', function (this: net.Socket) {
-			this.destroy();
-			resolve();
-		}).once('error', reject);
+		net.connect({host: '127.0.0.1', port: tcp})
+			.once('connect', function (this: net.Socket) {
+				this.destroy();
+				resolve();
+			})
+			.once('error', reject);
 	});
 
 	const holder = net.createServer();

@@ -45,7 +45,14 @@ test('forwards the VM lacks are added and those no running container wants are r
 });
 
 test('no containers: every forward of the agent goes, the machine’s own ones are never touched', t => {
-	const plan = planForwards([], [{protocol: 'tcp', port: 2222}, {protocol: 'tcp', port: 8080}], [2222, 2376]);
+	const plan = planForwards(
+		[],
+		[
+			{protocol: 'tcp', port: 2222},
+			{protocol: 'tcp', port: 8080},
+		],
+		[2222, 2376],
+	);
 	t.deepEqual(plan.remove, [{protocol: 'tcp', port: 8080}]);
 });
 
@@ -69,13 +76,18 @@ test('one port number over TCP and over UDP is two forwards', t => {
 });
 
 test('a burst: 100 containers against a table left by a dead agent converge in one plan', t => {
-	const running = Array.from({length: 100}, (_, index) => container(`c${index}`, [{IP: '0.0.0.0', PrivatePort: 80, PublicPort: 20_000 + index, Type: 'tcp'}]));
+	const running = Array.from({length: 100}, (_, index) =>
+		container(`c${index}`, [{IP: '0.0.0.0', PrivatePort: 80, PublicPort: 20_000 + index, Type: 'tcp'}]),
+	);
 	const table = Array.from({length: 100}, (_, index) => ({protocol: 'tcp' as const, port: 20_050 + index}));
 	const plan = planForwards(running, table, [2222]);
 	t.is(plan.add.length, 50);
 	t.is(plan.remove.length, 50);
 	const after = new Set([...table.filter(forward => !plan.remove.includes(forward)), ...plan.add].map(forward => forward.port));
-	t.deepEqual([...after].sort(), running.map(each => each.Ports![0]!.PublicPort).sort());
+	t.deepEqual(
+		[...after].sort((a, b) => a - b),
+		running.map(each => each.Ports![0]!.PublicPort!),
+	);
 });
 
 test('a container without names is named by its short id', t => {
