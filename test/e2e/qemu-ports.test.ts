@@ -6,7 +6,6 @@
 import {execFile} from 'node:child_process';
 import dgram from 'node:dgram';
 import {mkdtemp, mkdir, readFile, rm, writeFile} from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,6 +85,15 @@ async function sharedVm(): Promise<Vm> {
 	return vmPromise;
 }
 
+/** The shared machine with no containers and so no forwards, whatever a failed check before left. */
+async function cleanVm(): Promise<Vm> {
+	const vm = await sharedVm();
+	const left = (await vm.docker('ps', '-aq')).stdout.split('\n').filter(Boolean);
+	if (left.length > 0) await vm.docker('rm', '-f', ...left);
+	await waitFor('no forwards left', async () => (await forwardsInQemu(vm)).length === 0, {timeoutMs: 30_000, intervalMs: 200});
+	return vm;
+}
+
 test.after.always(async () => {
 	if (!vmPromise) return;
 	const vm = await vmPromise.catch(() => undefined);
@@ -112,31 +120,19 @@ async function publishedByDocker(vm: Vm): Promise<string[]> {
 }
 
 async function httpText(port: number): Promise<string | undefined> {
-	return new Promise(resolve => {
-		const request = http.get({host: '127.0.0.1', port, path: '/', timeout: 2000}, response => {
-			let body = '';
-			response.on('data', (chunk: Buffer) => {
-				body += chunk.toString();
-			});
-			response.on('end', () => {
-				resolve(body);
-			});
-			response.on('error', () => {
-				resolve(undefined);
-			});
-		});
-		request.on('error', () => {
-			resolve(undefined);
-		});
-		request.on('timeout', () => request.destroy());
-	});
+	try {
+		const response = await fetch(`http://127.0.0.1:${port}/`, {signal: AbortSignal.timeout(2000)});
+		return await response.text();
+	} catch {
+		return undefined;
+	}
 }
 
 const web = ['busybox:machinist', 'sh', '-c', 'mkdir -p /www && echo "hello $HOSTNAME" > /www/index.html && exec httpd -f -p 80 -h /www'];
 
 withVm.serial('a port published with -p answers on 127.0.0.1 within a second of docker run, and goes when the container stops', async t => {
 	t.timeout(30 * 60_000);
-	const vm = await sharedVm();
+	const vm = await cleanVm();
 	const times: number[] = [];
 	for (const round of [1, 2, 3]) {
 		const port = await freePort();
@@ -161,7 +157,7 @@ withVm.serial('a port published with -p answers on 127.0.0.1 within a second of 
 
 withVm.serial('-P publishes random VM ports, reached on the same ports of 127.0.0.1 as docker port reports', async t => {
 	t.timeout(30 * 60_000);
-	const vm = await sharedVm();
+	const vm = await cleanVm();
 	t.is((await vm.docker('run', '-d', '--name', 'any', '--hostname', 'any', '--expose', '80', '--expose', '81', '-P', ...web)).code, 0);
 	const reported = await vm.docker('port', 'any', '80/tcp');
 	const port = Number(/0\.0\.0\.0:(\d+)/.exec(reported.stdout)?.[1]);
@@ -174,7 +170,7 @@ withVm.serial('-P publishes random VM ports, reached on the same ports of 127.0.
 
 withVm.serial('a UDP port published with -p/udp reaches the container from 127.0.0.1', async t => {
 	t.timeout(30 * 60_000);
-	const vm = await sharedVm();
+	const vm = await cleanVm();
 	const port = await freePort();
 	// Busybox has no UDP server: the VM's own python3, through chroot (a default capability).
 	const echo = `import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(("0.0.0.0", 9999))\nwhile True:\n    data, peer = s.recvfrom(1500)\n    s.sendto(b"echo " + data, peer)\n`;
@@ -218,7 +214,7 @@ withVm.serial('a UDP port published with -p/udp reaches the container from 127.0
 
 withVm.serial('a host port taken on this computer is skipped: the container runs, ls and inspect say what holds the port', async t => {
 	t.timeout(30 * 60_000);
-	const vm = await sharedVm();
+	const vm = await cleanVm();
 	const holder = net.createServer();
 	await new Promise<void>(resolve => holder.listen(0, '127.0.0.1', resolve));
 	t.teardown(() => holder.close());
@@ -248,12 +244,12 @@ withVm.serial('a host port taken on this computer is skipped: the container runs
 
 withVm.serial('a burst of containers with the agent killed -9 midway converges, after any command, to the forwards of the running ones', async t => {
 	t.timeout(40 * 60_000);
-	const vm = await sharedVm();
+	const vm = await cleanVm();
 	const count = 40;
 	const ports = await Promise.all(Array.from({length: count}, async () => freePort()));
 	const script = path.join(root, 'burst.sh');
-	// Containers start four at a time, as a compose file's services would.
-	await writeFile(script, 'printf "%s\\n" "$@" | xargs -P 4 -I{} sh -c \'docker run -d --name b{} -p {}:80 busybox:machinist httpd -f -p 80 >/dev/null\'\n');
+	// Containers start eight at a time, as a compose file's services would.
+	await writeFile(script, 'printf "%s\\n" "$@" | xargs -P 8 -I{} sh -c \'docker run -d --name b{} -p {}:80 busybox:machinist httpd -f -p 80 >/dev/null\'\n');
 	const variables = await dockerVariables(vm);
 	const started = performance.now();
 	const burst = run('bash', [script, ...ports.map(String)], {...vm.env, ...variables}, 20 * 60_000);
@@ -285,7 +281,7 @@ withVm.serial('a burst of containers with the agent killed -9 midway converges, 
 
 withVm.serial('rm leaves no agent and no forward', async t => {
 	t.timeout(10 * 60_000);
-	const vm = await sharedVm();
+	const vm = await cleanVm();
 	const port = await freePort();
 	t.is((await vm.docker('run', '-d', '--name', 'last', '-p', `${port}:80`, ...web)).code, 0);
 	await waitFor(`127.0.0.1:${port}`, async () => httpText(port), {timeoutMs: 5000});
