@@ -188,7 +188,7 @@ class PinnedAgent extends https.Agent {
  */
 const agents = new Map<string, PinnedAgent>();
 
-function agentFor(url: string, options: DockerClientOptions): PinnedAgent {
+export function agentFor(url: string, options: DockerClientOptions): https.Agent {
 	const hash = createHash('sha256');
 	for (const part of [options.caPem, options.certPem, options.keyPem]) {
 		hash.update(part);
@@ -211,7 +211,7 @@ export function closeDockerAgents(): void {
 	agents.clear();
 }
 
-function parseDockerUrl(url: string): {host: string; port: number} {
+export function parseDockerUrl(url: string): {host: string; port: number} {
 	let parsed: URL;
 	try {
 		parsed = new URL(url);

@@ -10,6 +10,20 @@ export type VmSize = {cpus?: number; memoryMb?: number; diskSizeMb?: number};
 /** A TCP port on 127.0.0.1 forwarded into a local VM. */
 export type PortForward = {host: number; guest: number};
 
+/** A port a container published inside a local VM, forwarded from the same port on 127.0.0.1. */
+export type PublishedForward = {protocol: 'tcp' | 'udp'; port: number};
+
+/** What the published-ports agent asks of a local VM whose network forwards ports one by one. */
+export type Forwarder = {
+	/** Host ports the machine forwards for itself (SSH, Docker, `port`): never a container's. */
+	reserved(): number[];
+	/** The VM's forwards now, the reserved ones left out. */
+	current(): Promise<PublishedForward[]>;
+	/** Undefined once added; otherwise why not, naming what holds the port on this computer. */
+	add(forward: PublishedForward): Promise<string | undefined>;
+	remove(forward: PublishedForward): Promise<void>;
+};
+
 /**
  * One machine's driver: how to make, reach, power and remove the host. It owns the `Driver`
  * object of config.json; everything else in the record belongs to the engine.
@@ -50,6 +64,8 @@ export type Driver = {
 	 * `checkOnly`: throws what it would refuse, changing nothing.
 	 */
 	resize?(context: DriverContext, size: VmSize, options?: {checkOnly?: boolean}): Promise<void>;
+	/** Local VMs reached through forwards on 127.0.0.1 (qemu): how containers' published ports get there. */
+	forwarder?(context: DriverContext): Forwarder;
 	/** Local VMs: the file the serial console is logged to. */
 	consoleLog?(context: DriverContext): string;
 	/** Plugins: the options of a new machine go to the plugin (SetConfigFromFlags), which may refuse them. */

@@ -219,6 +219,8 @@ export async function createMachine(
 			}
 
 			progress({type: 'step', message: 'Docker is up and running!'});
+			const {ensurePortAgent} = await import('./published-ports/lifecycle.js');
+			await ensurePortAgent(engine, saved);
 			await joinSwarmAtCreate(engine, request.name, values, progress, options.signal);
 			return saved.host;
 		},

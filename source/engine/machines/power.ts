@@ -64,6 +64,8 @@ export async function powerMachine(engine: Engine, machine: Machine, action: Pow
 		}
 
 		progress({type: 'step', message: `${words.doing} "${machine.name}"...`});
+		const {portAgentAfterPower} = await import('./published-ports/lifecycle.js');
+		if (action !== 'start') await portAgentAfterPower(engine, machine, false);
 		await (action === 'restart' && state === 'Stopped' ? machine.driver.start(context) : machine.driver[action](context));
 
 		await waitForState(machine, words.target, options);
@@ -75,5 +77,7 @@ export async function powerMachine(engine: Engine, machine: Machine, action: Pow
 			const {waitForDocker} = await import('../access/docker-ready.js');
 			await waitForDocker(engine, machine, {progress, signal: options.signal});
 		}
+
+		if (words.target === 'Running') await portAgentAfterPower(engine, machine, true);
 	});
 }

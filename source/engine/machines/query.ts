@@ -189,7 +189,9 @@ export async function queryMachine(engine: Engine, host: HostRecord, swarm: stri
 		const machine = await machineFromHost(engine, host);
 		// The race guarantees the deadline even if a driver ignores its signal.
 		const answer = await Promise.race([
-			askMachine(engine, machine, controller.signal, options.withInfo),
+			askMachine(engine, machine, controller.signal, options.withInfo).then(async answer =>
+				machine.driver.forwarder ? (await import('./published-ports/lifecycle.js')).withPublishedPorts(engine, machine, answer) : answer,
+			),
 			new Promise<never>((_resolve, reject) => {
 				controller.signal.addEventListener(
 					'abort',

@@ -38,6 +38,8 @@ export async function removeMachine(
 				remoteError = errorMessage(error);
 			}
 
+			const {portAgentAfterPower} = await import('./published-ports/lifecycle.js');
+			await portAgentAfterPower(engine, machine, false);
 			try {
 				await machine.driver.remove(driverContext(machine, {progress: options.progress, signal: options.signal}));
 			} catch (error) {

@@ -13,10 +13,11 @@ import {runningPid, waitForExit} from '../../vm/process.js';
 import {withQmp} from '../../vm/qmp.js';
 import {removeSocket, socketPathFor} from '../../vm/sockets.js';
 import type {DriverContext} from '../../driver-context.js';
-import type {PortForward} from '../driver.js';
+import type {Forwarder, PortForward} from '../driver.js';
 import {LocalVmDriver, seedFile} from '../local-vm/base.js';
 import {createOverlay, growDisk, qemuImgFor, virtualSizeMiB} from './disk.js';
 import {forwardsOf, hostfwdCommand, parseForward} from './network.js';
+import {qmpForwarder} from './forwards.js';
 import type {QemuConfig} from './options.js';
 import {defaultBinary, files, installHint, launch, offeredAccels, qemuArgs, shareOf, shareTag, type BootPaths} from './vm.js';
 
@@ -71,6 +72,14 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 
 		this.config.Forwards = [...this.config.Forwards, `${forward.host}:${forward.guest}`];
 		return forward;
+	}
+
+	/** Containers' published ports, forwarded by the agent through the monitor. */
+	forwarder(context: DriverContext): Forwarder {
+		return qmpForwarder(
+			this.paths(context).socket,
+			forwardsOf(this.config).map(forward => forward.host),
+		);
 	}
 
 	/** The VM's serial console log: the details screen shows its tail, a failed wait names it. */
