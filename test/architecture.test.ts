@@ -165,6 +165,45 @@ test('the engine index exports only what the command line and the app use', asyn
 	);
 });
 
+/** The source file a relative `.js` specifier names: the `.ts` or `.tsx` beside it. */
+async function sourceFileOf(from: string, specifier: string): Promise<string> {
+	const base = path.resolve(path.dirname(from), specifier).replace(/\.js$/, '');
+	const candidates = [`${base}.ts`, `${base}.tsx`, path.join(base, 'index.ts')];
+	for (const candidate of candidates) {
+		if (
+			await readFile(candidate, 'utf8').then(
+				() => true,
+				() => false,
+			)
+		)
+			return candidate;
+	}
+
+	throw new Error(`${path.relative(repoRoot, from)} imports ${specifier}, which is no source file`);
+}
+
+test("the app's state code reaches no view: reducers and what they import, type-only imports included, load no .tsx, React or Ink", async t => {
+	const pending = await sourceFiles('source/tui/reducers');
+	const seen = new Set<string>();
+	const views: string[] = [];
+	while (pending.length > 0) {
+		const file = pending.pop()!;
+		if (seen.has(file)) continue;
+		seen.add(file);
+		const where = path.relative(repoRoot, file);
+		if (file.endsWith('.tsx')) views.push(`${where} is a view`);
+		for (const {specifier} of importedSpecifiers(file, await readFile(file, 'utf8'))) {
+			if (/^(react|ink)([/-]|$)/.test(specifier)) views.push(`${where} imports ${specifier}`);
+			if (specifier.startsWith('.')) pending.push(await sourceFileOf(file, specifier));
+		}
+	}
+
+	t.deepEqual(views, []);
+	// The walk must reach the screens' state (the reducer dispatches to them) and the keymap.
+	t.true([...seen].some(file => file.endsWith(path.join('screens', 'registry.ts'))));
+	t.true([...seen].some(file => file.endsWith(path.join('tui', 'keymap.ts'))));
+});
+
 /** Every module a built file loads when imported: static imports and re-exports, followed. */
 async function staticClosure(entry: string): Promise<{files: Set<string>; packages: Set<string>}> {
 	const files = new Set<string>();

@@ -1,28 +1,24 @@
-import {Box, Text, useApp, useStdout} from 'ink';
+import {Box, useApp, useStdout} from 'ink';
 import {useCallback, useEffect, useState, useSyncExternalStore} from 'react';
 import {driverNames, errorMessage} from '../engine/index.js';
 import {fileProblem} from './check-file.js';
-import {Dialog} from './components/Dialog.js';
-import {EnvDialog} from './components/EnvDialog.js';
 import {Footer} from './components/Footer.js';
 import {Header} from './components/Header.js';
+import {helpMaxScroll} from './components/Help.js';
+import {overlayBody, Question} from './components/Overlays.js';
 import {StatusLine} from './components/StatusLine.js';
 import {createEffectRunner, preferredShell} from './effects.js';
 import {useKeyboard} from './hooks/useKeyboard.js';
 import {useOperations} from './hooks/useOperations.js';
 import {usePollerRows} from './hooks/usePoller.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
-import {contextOf, operationKeys, type AppView} from './reducers/app.js';
-import {matchesFilter, selectedKey} from './reducers/list.js';
-import {CreateForm} from './screens/CreateForm.js';
-import {Details} from './screens/Details.js';
-import {Help, helpMaxScroll} from './screens/Help.js';
-import {MachineList} from './screens/MachineList.js';
-import {Cluster} from './screens/Cluster.js';
-import {Operations} from './screens/Operations.js';
+import {contextOf, type AppView} from './reducers/app.js';
+import {definitionOf} from './screens/registry.js';
+import type {ScreenView, Seen} from './screens/view.js';
+import {screenViews} from './screens/views.js';
 import {ServicesContext, useServices, type Services} from './services.js';
 import {createAppStore} from './store.js';
-import {ThemeContext, useTheme, type Theme} from './theme.js';
+import {ThemeContext, type Theme} from './theme.js';
 
 const toastMs = 6000;
 
@@ -48,7 +44,6 @@ export function App({services, theme}: AppProps) {
 
 function Shell() {
 	const services = useServices();
-	const theme = useTheme();
 	const {engine, poller, runner, preferences} = services;
 	const {exit} = useApp();
 	const {stdout} = useStdout();
@@ -129,85 +124,17 @@ function Shell() {
 	// the whole screen is drawn again on return.
 	if (handoff) return <Box height={height - 1} />;
 
-	const names = rows.map(row => row.name);
-	const selected = selectedKey(list, names);
-	const newestFirst = operations.toReversed();
-	const selectedOperation = selectedKey(state.operationList, operationKeys(operations));
 	const bodyHeight = bodyHeightOf(height);
 	const context = contextOf(state);
-	// The clock of the newest data drawn: the render itself must not read the clock.
-	const now = Math.max(rowsAt, operationsAt);
-	const shownRows = rows.filter(row => matchesFilter(row.name, list.filter));
-	let title = `${rows.length} machine${rows.length === 1 ? '' : 's'}`;
-	if (screen.name === 'details') title = screen.machine;
-	else if (screen.name === 'cluster') title = `${screen.machine}'s swarm`;
-	else if (screen.name === 'operations') title = 'operations';
-	else if (screen.name === 'create') title = 'new machine';
-
 	// Border, title and two lines of question.
-	const confirmLines = overlay?.kind === 'confirm' ? 5 : 0;
-	const screenHeight = bodyHeight - confirmLines;
-	let body;
-	switch (screen.name) {
-		case 'list': {
-			body = (
-				<MachineList
-					rows={shownRows}
-					loaded={loaded}
-					operations={operations}
-					selected={selected}
-					filter={list.filter}
-					height={screenHeight}
-					now={now}
-					onVisible={pollVisible}
-				/>
-			);
-			break;
-		}
-
-		case 'details': {
-			body = (
-				<Details name={screen.machine} row={rows.find(row => row.name === screen.machine)} operations={operations} height={screenHeight} now={now} />
-			);
-			break;
-		}
-
-		case 'cluster': {
-			body = <Cluster machine={screen.machine} height={screenHeight} />;
-			break;
-		}
-
-		case 'operations': {
-			body = <Operations operations={newestFirst} selected={selectedOperation} height={screenHeight} now={now} />;
-			break;
-		}
-
-		case 'create': {
-			body = <CreateForm step={screen.step} existingNames={names} operations={operations} height={screenHeight} />;
-			break;
-		}
-	}
-
-	if (overlay?.kind === 'help') body = <Help context={overlay.from} width={columns} height={bodyHeight} scroll={overlay.scroll} />;
-	else if (overlay?.kind === 'env') body = <EnvDialog {...overlay} inTmux={Boolean(engine.env.TMUX)} />;
-	else if (overlay?.kind === 'managers') {
-		body = (
-			<Dialog title={`Join ${overlay.machine} to the swarm of…`}>
-				{overlay.managers.map((manager, index) => (
-					<Text key={manager} color={index === overlay.index ? theme.accent : undefined}>
-						{index === overlay.index ? '❯ ' : '  '}
-						{manager}
-					</Text>
-				))}
-			</Dialog>
-		);
-	} else if (overlay?.kind === 'message') {
-		body = (
-			<Dialog title={overlay.title} tone='danger'>
-				<Text>{overlay.text}</Text>
-			</Dialog>
-		);
-	}
+	const screenHeight = bodyHeight - (overlay?.kind === 'confirm' ? 5 : 0);
+	const title = definitionOf(screen).title(screen, {machines: rows.length});
+	// The clock of the newest data drawn: the render itself must not read the clock.
+	const seen: Seen = {rows, loaded, operations, now: Math.max(rowsAt, operationsAt), onVisible: pollVisible};
+	const View = screenViews[screen.name] as ScreenView<typeof screen>;
+	const body = overlayBody(overlay, {columns, height: bodyHeight, inTmux: Boolean(engine.env.TMUX)}) ?? (
+		<View screen={screen} state={state} height={screenHeight} seen={seen} />
+	);
 
 	return (
 		<Box flexDirection='column' width={columns} height={height - 1}>
@@ -216,11 +143,7 @@ function Shell() {
 				<Box flexDirection='column' height={screenHeight} overflow='hidden'>
 					{body}
 				</Box>
-				{overlay?.kind === 'confirm' ? (
-					<Dialog title='Are you sure? (y/n)' tone='danger'>
-						<Text>{overlay.question}</Text>
-					</Dialog>
-				) : null}
+				{overlay?.kind === 'confirm' ? <Question question={overlay.question} /> : null}
 			</Box>
 			<StatusLine filter={list.filter} filtering={context === 'filter'} toast={toast} />
 			<Footer context={context} />

@@ -1,24 +1,34 @@
 /**
- * Every key the app answers to, in one table of named commands. Screens ask `commandFor` what a
- * key means where they are; the help overlay and the footer are rendered from the same table,
- * so what they say is what the keys do.
+ * Every key the app answers to, in one table of named commands. The reducer asks `commandFor`
+ * what a key means where the user is and hands screens the command; the help overlay and the
+ * footer are rendered from the same table, so what they say is what the keys do. Only typed text
+ * (a filter, a text box, a letter that jumps in a picker) is not a command.
+ *
+ * A screen's keys: a scope (a line in `scopeTitles`), its commands (bindings with that scope)
+ * and a context (a line in `contexts` naming the scopes that apply there, its own first).
  */
-export type Scope =
-	| 'navigation'
-	| 'list'
-	| 'machine'
-	| 'details'
-	| 'operations'
-	| 'filter'
-	| 'form'
-	| 'progress'
-	| 'picker'
-	| 'managers'
-	| 'confirm'
-	| 'dialog'
-	| 'env'
-	| 'help'
-	| 'global';
+/** A group of commands, with the title the help overlay gives it; the help lists them in this order. */
+export const scopeTitles = {
+	navigation: 'Moving',
+	list: 'Machine list',
+	machine: 'On the selected machine',
+	details: 'Details',
+	operations: 'Operations',
+	filter: 'Filter',
+	form: 'Create form',
+	text: 'Typing in a box',
+	progress: 'Create progress',
+	picker: 'Driver choice',
+	managers: 'Manager choice',
+	confirm: 'Questions',
+	dialog: 'Dialogs',
+	env: 'Env dialog',
+	help: 'Help',
+	global: 'Anywhere',
+	always: 'Always, in a form or dialog too',
+} as const;
+
+export type Scope = keyof typeof scopeTitles;
 
 type Binding = {
 	scope: Scope;
@@ -30,6 +40,8 @@ type Binding = {
 	description: string;
 	/** Shown in the footer where its scope applies. */
 	footer?: boolean;
+	/** How help and footer write the keys, where listing them one by one would not fit (`1-9`). */
+	shown?: string;
 };
 
 export const keymap = {
@@ -67,12 +79,21 @@ export const keymap = {
 
 	keepFilter: {scope: 'filter', keys: ['enter'], label: 'keep', description: 'Keep the filter', footer: true},
 	clearFilter: {scope: 'filter', keys: ['escape'], label: 'clear', description: 'Clear the filter', footer: true},
+	eraseFilter: {scope: 'filter', keys: ['backspace'], label: 'erase', description: 'Erase the last letter typed'},
 
 	nextField: {scope: 'form', keys: ['tab', 'down'], label: 'next', description: 'Next field', footer: true},
 	previousField: {scope: 'form', keys: ['shift+tab', 'up'], label: 'previous', description: 'Previous field'},
 	toggle: {scope: 'form', keys: ['space'], label: 'toggle', description: 'Tick a box; fold advanced', footer: true},
 	enterField: {scope: 'form', keys: ['enter'], label: 'next/create', description: 'Next; on [Create], create', footer: true},
 	cancelForm: {scope: 'form', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
+
+	caretLeft: {scope: 'text', keys: ['left'], label: 'left', description: 'Caret one letter left'},
+	caretRight: {scope: 'text', keys: ['right'], label: 'right', description: 'Caret one letter right'},
+	caretStart: {scope: 'text', keys: ['home', 'ctrl+a'], label: 'start', description: 'Caret to the start'},
+	caretEnd: {scope: 'text', keys: ['end', 'ctrl+e'], label: 'end', description: 'Caret to the end'},
+	eraseBefore: {scope: 'text', keys: ['backspace'], label: 'erase', description: 'Erase the letter before the caret'},
+	eraseAt: {scope: 'text', keys: ['delete'], label: 'delete', description: 'Erase the letter at the caret'},
+	eraseToStart: {scope: 'text', keys: ['ctrl+u'], label: 'erase all', description: 'Erase from the caret to the start'},
 
 	leaveProgress: {scope: 'progress', keys: ['escape', 'enter'], label: 'back', description: 'Back (it goes on)', footer: true},
 
@@ -86,6 +107,15 @@ export const keymap = {
 	cancelManagers: {scope: 'managers', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
 
 	choose: {scope: 'picker', keys: ['enter'], label: 'choose', description: 'Choose the driver (typing a letter jumps to one)', footer: true},
+	chooseNumber: {
+		scope: 'picker',
+		keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9'],
+		label: 'choose',
+		description: 'Choose the driver at that place',
+		shown: '1-9',
+	},
+	pickerUp: {scope: 'picker', keys: ['up', 'k'], label: 'move', description: 'Move up (round to the last)'},
+	pickerDown: {scope: 'picker', keys: ['down', 'j'], label: 'move', description: 'Move down (round to the first)'},
 	cancelPicker: {scope: 'picker', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
 
 	yes: {scope: 'confirm', keys: ['y'], label: 'yes', description: 'Yes', footer: true},
@@ -98,7 +128,7 @@ export const keymap = {
 
 	help: {scope: 'global', keys: ['?'], label: 'help', description: 'Help', footer: true},
 	quit: {scope: 'global', keys: ['q'], label: 'quit', description: 'Quit (asks if busy)', footer: true},
-	forceQuit: {scope: 'global', keys: ['ctrl+c'], label: 'quit', description: 'Quit now'},
+	forceQuit: {scope: 'always', keys: ['ctrl+c'], label: 'quit', description: 'Quit now'},
 } as const satisfies Record<string, Binding>;
 
 export type CommandName = keyof typeof keymap;
@@ -122,31 +152,18 @@ export const contexts = {
 
 export type Context = keyof typeof contexts;
 
-export const scopeTitles: Record<Scope, string> = {
-	navigation: 'Moving',
-	list: 'Machine list',
-	machine: 'On the selected machine',
-	details: 'Details',
-	operations: 'Operations',
-	filter: 'Filter',
-	form: 'Create form',
-	progress: 'Create progress',
-	picker: 'Driver choice',
-	managers: 'Manager choice',
-	confirm: 'Questions',
-	dialog: 'Dialogs',
-	env: 'Env dialog',
-	help: 'Help',
-	global: 'Anywhere',
-};
-
 const entries = Object.entries(keymap) as Array<[CommandName, Binding]>;
+
+/** What a key (by name) means among one scope's commands, if anything. */
+export function scopeCommand(scope: Scope, name: string): CommandName | undefined {
+	return entries.find(([, binding]) => binding.scope === scope && binding.keys.includes(name))?.[0];
+}
 
 /** What a key (by name) means in a context, if anything. */
 export function commandFor(context: Context, name: string): CommandName | undefined {
 	for (const scope of contexts[context] as readonly Scope[]) {
-		const found = entries.find(([, binding]) => binding.scope === scope && binding.keys.includes(name));
-		if (found) return found[0];
+		const found = scopeCommand(scope, name);
+		if (found) return found;
 	}
 
 	return undefined;
@@ -163,6 +180,7 @@ const keyLabels: Record<string, string> = {
 	'shift+tab': 'Shift-Tab',
 	space: 'Space',
 	backspace: 'Backspace',
+	delete: 'Del',
 	home: 'Home',
 	end: 'End',
 };
@@ -174,7 +192,8 @@ export function keyLabel(name: string): string {
 }
 
 export function keysLabel(command: CommandName): string {
-	return keymap[command].keys.map(name => keyLabel(name)).join('/');
+	const binding: Binding = keymap[command];
+	return binding.shown ?? binding.keys.map(name => keyLabel(name)).join('/');
 }
 
 export type Hint = {keys: string; label: string};

@@ -1,8 +1,7 @@
 import {Box, Text} from 'ink';
 import type {ReactNode} from 'react';
+import type {Tone} from '../reducers/state.js';
 import {useTheme} from '../theme.js';
-
-export type Tone = 'info' | 'success' | 'danger';
 
 export function toneColor(theme: ReturnType<typeof useTheme>, tone: Tone): string | undefined {
 	if (tone === 'danger') return theme.danger;

@@ -1,17 +1,9 @@
 import {Text} from 'ink';
-import type {ShellName} from '../../format/env.js';
-import type {CopyReport} from '../clipboard.js';
+import type {EnvOverlay} from '../reducers/state.js';
 import {useTheme} from '../theme.js';
 import {Dialog} from './Dialog.js';
 
-export type EnvDialogProps = {
-	readonly machine: string;
-	readonly shell: ShellName;
-	readonly text?: string;
-	readonly error?: string;
-	readonly report?: CopyReport;
-	readonly inTmux: boolean;
-};
+export type EnvDialogProps = Readonly<Omit<EnvOverlay, 'kind'>> & {readonly inTmux: boolean};
 
 /** The exports that were copied, shown so they can also be selected by hand. */
 export function EnvDialog({machine, shell, text, error, report, inTmux}: EnvDialogProps) {

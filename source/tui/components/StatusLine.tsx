@@ -1,8 +1,7 @@
 import {Box, Text} from 'ink';
+import type {Toast} from '../reducers/state.js';
 import {useTheme} from '../theme.js';
-import {toneColor, type Tone} from './Dialog.js';
-
-export type Toast = {text: string; tone: Tone};
+import {toneColor} from './Dialog.js';
 
 /** The line above the footer: the filter being typed, else the latest toast. */
 export function StatusLine({filter, filtering, toast}: {readonly filter: string; readonly filtering: boolean; readonly toast?: Toast}) {

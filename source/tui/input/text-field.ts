@@ -1,3 +1,4 @@
+import {scopeCommand} from '../keymap.js';
 import type {Key} from './keys.js';
 
 /** A one-line text box: its text and where the caret is, in characters (code points). */
@@ -19,35 +20,33 @@ export function editText(field: TextField, key: Key): TextField | undefined {
 	const characters = [...field.value];
 	const caret = Math.min(Math.max(field.caret, 0), characters.length);
 	const result = (next: string[], at: number): TextField => ({value: next.join(''), caret: at});
-	switch (key.name) {
-		case 'left': {
+	switch (scopeCommand('text', key.name)) {
+		case 'caretLeft': {
 			return result(characters, Math.max(caret - 1, 0));
 		}
 
-		case 'right': {
+		case 'caretRight': {
 			return result(characters, Math.min(caret + 1, characters.length));
 		}
 
-		case 'home':
-		case 'ctrl+a': {
+		case 'caretStart': {
 			return result(characters, 0);
 		}
 
-		case 'end':
-		case 'ctrl+e': {
+		case 'caretEnd': {
 			return result(characters, characters.length);
 		}
 
-		case 'backspace': {
+		case 'eraseBefore': {
 			if (caret === 0) return result(characters, caret);
 			return result(characters.toSpliced(caret - 1, 1), caret - 1);
 		}
 
-		case 'delete': {
+		case 'eraseAt': {
 			return result(characters.toSpliced(caret, 1), caret);
 		}
 
-		case 'ctrl+u': {
+		case 'eraseToStart': {
 			return result(characters.slice(caret), 0);
 		}
 

@@ -1,3 +1,5 @@
+import type {CommandName} from '../keymap.js';
+
 /**
  * A selectable list with a name filter, as pure functions. The selection is kept by key, so
  * rows that update or reorder under it do not move it; when its row goes away (removed,
@@ -27,6 +29,25 @@ export type ListAction =
 	| {type: 'eraseFilter'}
 	| {type: 'keepFilter'}
 	| {type: 'clearFilter'};
+
+const navigation: Partial<Record<CommandName, ListAction>> = {
+	up: {type: 'move', by: -1},
+	down: {type: 'move', by: 1},
+	first: {type: 'first'},
+	last: {type: 'last'},
+};
+
+/** The move a command of the `navigation` scope makes, or undefined for any other. */
+export function navigationAction(command: CommandName | undefined): ListAction | undefined {
+	return command ? navigation[command] : undefined;
+}
+
+/** Where a cursor over `count` rows lands after a navigation move, kept within them. */
+export function movedIndex(index: number, count: number, action: ListAction): number {
+	const last = count - 1;
+	const next = action.type === 'move' ? index + action.by : action.type === 'first' ? 0 : last;
+	return Math.min(Math.max(next, 0), last);
+}
 
 export function matchesFilter(key: string, filter: string): boolean {
 	return key.toLowerCase().includes(filter.toLowerCase());

@@ -1,11 +1,13 @@
 import {Box, Text} from 'ink';
 import type {ReactNode} from 'react';
-import {type CertificateSummary, type MachineRow, type Operation, stateLabel} from '../../engine/index.js';
-import {useMachineDetails} from '../hooks/useMachineDetails.js';
-import {expiry, gibibytes, shortDuration} from '../labels.js';
-import {useServices} from '../services.js';
-import {stateColor, useTheme} from '../theme.js';
-import {LogTail} from '../components/LogTail.js';
+import {type CertificateSummary, type MachineRow, type Operation, stateLabel} from '../../../engine/index.js';
+import {LogTail} from '../../components/LogTail.js';
+import {useMachineDetails} from '../../hooks/useMachineDetails.js';
+import {expiry, gibibytes, shortDuration} from '../../labels.js';
+import {useServices} from '../../services.js';
+import {stateColor, useTheme} from '../../theme.js';
+import type {ScreenViewProps} from '../view.js';
+import type {DetailsScreen} from './screen.js';
 
 function Field({label, children}: {readonly label: string; readonly children: ReactNode}) {
 	const theme = useTheme();
@@ -122,4 +124,8 @@ export function Details({name, row, operations, height, now}: DetailsProps) {
 			) : null}
 		</Box>
 	);
+}
+
+export function DetailsView({screen: {machine}, height, seen}: ScreenViewProps<DetailsScreen>) {
+	return <Details name={machine} row={seen.rows.find(row => row.name === machine)} operations={seen.operations} height={height} now={seen.now} />;
 }

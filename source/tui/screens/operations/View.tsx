@@ -1,10 +1,12 @@
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
-import type {Operation} from '../../engine/index.js';
-import {shortDuration} from '../labels.js';
-import {scrollStart} from '../reducers/list.js';
-import {useTheme} from '../theme.js';
-import {LogTail} from '../components/LogTail.js';
+import type {Operation} from '../../../engine/index.js';
+import {LogTail} from '../../components/LogTail.js';
+import {shortDuration} from '../../labels.js';
+import {scrollStart, selectedKey} from '../../reducers/list.js';
+import {useTheme} from '../../theme.js';
+import type {ScreenViewProps} from '../view.js';
+import {operationKeys, type OperationsScreen} from './screen.js';
 
 export type OperationsProps = {
 	/** Newest first, as listed. */
@@ -55,5 +57,16 @@ export function Operations({operations, selected, height, now}: OperationsProps)
 				</Box>
 			) : null}
 		</Box>
+	);
+}
+
+export function OperationsView({state, height, seen}: ScreenViewProps<OperationsScreen>) {
+	return (
+		<Operations
+			operations={seen.operations.toReversed()}
+			selected={selectedKey(state.operationList, operationKeys(seen.operations))}
+			height={height}
+			now={seen.now}
+		/>
 	);
 }

@@ -1,15 +1,17 @@
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
 import {useEffect, useState} from 'react';
-import {loadDriverDefinition, type Operation} from '../../engine/index.js';
-import {fileProblem} from '../check-file.js';
-import {TextField} from '../components/TextField.js';
-import {commandLine, formProblems, formRows, nameSpec, shownProblems, type FormRow, type FormState} from '../reducers/form.js';
-import type {CreateStep} from '../reducers/app.js';
-import {scrollStart} from '../reducers/list.js';
-import {useServices} from '../services.js';
-import {useTheme} from '../theme.js';
-import {LogTail} from '../components/LogTail.js';
+import {loadDriverDefinition, type Operation} from '../../../engine/index.js';
+import {fileProblem} from '../../check-file.js';
+import {Choice} from '../../components/Choice.js';
+import {LogTail} from '../../components/LogTail.js';
+import {TextField} from '../../components/TextField.js';
+import {commandLine, formProblems, formRows, nameSpec, shownProblems, type FormRow, type FormState} from '../../reducers/form.js';
+import {scrollStart} from '../../reducers/list.js';
+import {useServices} from '../../services.js';
+import {useTheme} from '../../theme.js';
+import type {ScreenViewProps} from '../view.js';
+import type {CreateScreen, CreateStep} from './screen.js';
 
 /** The driver list; ↑↓/jk move (wrapping), Enter or a digit chooses. */
 function DriverPicker({drivers, highlighted, problem}: {readonly drivers: readonly string[]; readonly highlighted: number; readonly problem?: string}) {
@@ -27,14 +29,7 @@ function DriverPicker({drivers, highlighted, problem}: {readonly drivers: readon
 	return (
 		<Box flexDirection='column'>
 			<Text bold>Create a machine: which driver?</Text>
-			{drivers.map((name, index) => (
-				<Box key={name}>
-					<Box marginRight={1}>
-						<Text color={theme.accent}>{index === highlighted ? '❯' : ' '}</Text>
-					</Box>
-					<Text color={index === highlighted ? theme.accent : undefined}>{name}</Text>
-				</Box>
-			))}
+			<Choice items={drivers} highlighted={highlighted} />
 			<Box marginTop={1}>
 				<Text color={theme.muted} wrap='wrap'>
 					{descriptions[drivers[highlighted] ?? ''] ?? ''}
@@ -207,4 +202,8 @@ export function CreateForm({step, existingNames, operations, height}: CreateForm
 			);
 		}
 	}
+}
+
+export function CreateView({screen: {step}, height, seen}: ScreenViewProps<CreateScreen>) {
+	return <CreateForm step={step} existingNames={seen.rows.map(row => row.name)} operations={seen.operations} height={height} />;
 }

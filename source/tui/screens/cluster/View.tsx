@@ -1,8 +1,10 @@
 import {Box, Text} from 'ink';
 import {useEffect, useState} from 'react';
-import {errorMessage, listCluster, type ClusterNode, type ClusterView} from '../../engine/index.js';
-import {useServices} from '../services.js';
-import {useTheme} from '../theme.js';
+import {errorMessage, listCluster, type ClusterNode, type ClusterView as ClusterAnswer} from '../../../engine/index.js';
+import {useServices} from '../../services.js';
+import {useTheme} from '../../theme.js';
+import type {ScreenViewProps} from '../view.js';
+import type {ClusterScreen} from './screen.js';
 
 /** Asked again this often while the screen is open: roles and task counts change under deploys. */
 const refreshMs = 3000;
@@ -19,10 +21,10 @@ const columns: Array<{title: string; width: number; cell: (node: ClusterNode) =>
 ];
 
 /** The swarm a machine is in, as one of its managers sees it: every node, its role and its tasks. */
-export function Cluster({machine, height}: {readonly machine: string; readonly height: number}) {
+export function ClusterView({screen: {machine}, height}: ScreenViewProps<ClusterScreen>) {
 	const theme = useTheme();
 	const {engine} = useServices();
-	const [view, setView] = useState<ClusterView>();
+	const [view, setView] = useState<ClusterAnswer>();
 	const [error, setError] = useState<string>();
 	useEffect(() => {
 		let live = true;

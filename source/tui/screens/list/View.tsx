@@ -1,10 +1,12 @@
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
 import {useEffect} from 'react';
-import {type MachineRow, type Operation, stateLabel} from '../../engine/index.js';
-import {operationVerbs, shortDuration} from '../labels.js';
-import {scrollStart} from '../reducers/list.js';
-import {stateColor, useTheme} from '../theme.js';
+import {type MachineRow, type Operation, stateLabel} from '../../../engine/index.js';
+import {operationVerbs, shortDuration} from '../../labels.js';
+import {matchesFilter, scrollStart, selectedKey} from '../../reducers/list.js';
+import {stateColor, useTheme} from '../../theme.js';
+import type {ScreenViewProps} from '../view.js';
+import type {ListScreen} from './screen.js';
 
 type Cells = {name: string; driver: string; state: string; url: string; swarm: string; docker: string; containers: string; errors: string};
 
@@ -140,5 +142,24 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 				);
 			})}
 		</Box>
+	);
+}
+
+/** The list screen: the rows the filter lets through, the selection from the list state. */
+export function ListView({state: {list}, height, seen}: ScreenViewProps<ListScreen>) {
+	return (
+		<MachineList
+			rows={seen.rows.filter(row => matchesFilter(row.name, list.filter))}
+			loaded={seen.loaded}
+			operations={seen.operations}
+			selected={selectedKey(
+				list,
+				seen.rows.map(row => row.name),
+			)}
+			filter={list.filter}
+			height={height}
+			now={seen.now}
+			onVisible={seen.onVisible}
+		/>
 	);
 }

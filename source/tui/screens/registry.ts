@@ -1,0 +1,24 @@
+import {cluster} from './cluster/screen.js';
+import {create} from './create/screen.js';
+import {details} from './details/screen.js';
+import {list} from './list/screen.js';
+import {operations} from './operations/screen.js';
+import type {ScreenDefinition, ScreenOf} from './screen.js';
+
+/**
+ * Every screen of the app, by name: the one table to extend. A screen is a folder here with
+ * `screen.ts` (its state, title, keys and key handler, as a ScreenDefinition) and `View.tsx`; it
+ * takes a line in this table and one in `views.ts`. The app reducer dispatches keys to the
+ * current screen's definition; nothing else names screens one by one.
+ */
+export const screens = {list, details, cluster, operations, create};
+
+export type ScreenName = keyof typeof screens;
+
+/** The current screen and the state it carries: `{name: 'details', machine: 'web'}`. */
+export type Screen = ScreenOf<(typeof screens)[ScreenName]>;
+
+/** The definition of the screen given, typed for it. */
+export function definitionOf<S extends Screen>(screen: S): ScreenDefinition<S> {
+	return screens[screen.name] as unknown as ScreenDefinition<S>;
+}
