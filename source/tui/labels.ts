@@ -13,6 +13,13 @@ export const operationVerbs: Record<OperationKind, string> = {
 	'swarm-init': 'swarm init',
 	'swarm-join': 'joining',
 	'swarm-leave': 'leaving',
+	'container-start': 'starting',
+	'container-stop': 'stopping',
+	'container-restart': 'restarting',
+	'container-kill': 'killing',
+	'container-pause': 'pausing',
+	'container-unpause': 'unpausing',
+	'container-remove': 'removing',
 };
 
 /** "12s", "3m", "2h": how long ago, for stale rows and operation lists. */

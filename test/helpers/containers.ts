@@ -51,8 +51,8 @@ export async function machineWithContainers(
 	return {engine, dockerd, store, env};
 }
 
-/** The same daemon again on the port it had, after it was stopped: its containers are gone. */
-export async function restartDockerd(t: ExecutionContext, engine: Engine, store: string, port: number): Promise<RunningDockerd> {
+/** The same daemon again on the port it had, after it was stopped (its containers are gone), or another one beside it on a new port. */
+export async function restartDockerd(t: ExecutionContext, engine: Engine, store: string, port?: number): Promise<RunningDockerd> {
 	const dockerd = await startDockerd({
 		caCertPath: engine.certPaths.caCert,
 		serverCertPath: path.join(store, 'server.pem'),

@@ -18,6 +18,9 @@ function view(overrides: Partial<AppView> = {}): AppView {
 		envShell: 'bash',
 		program: 'machinist',
 		checkFile: () => undefined,
+		containers: () => [],
+		logLines: () => [],
+		pageHeight: () => 20,
 		...overrides,
 	};
 }

@@ -56,6 +56,9 @@ test('a letter in the manager choice jumps to the manager it starts, in one read
 		envShell: 'bash',
 		program: 'machinist',
 		checkFile: () => undefined,
+		containers: () => [],
+		logLines: () => [],
+		pageHeight: () => 20,
 	};
 	const onWeb = onKeys(initialAppState, keysOf('jjj'), view).state;
 	const {state} = onKeys(onWeb, keysOf('Jm'), view);

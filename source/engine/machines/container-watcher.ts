@@ -193,6 +193,6 @@ export class ContainerWatcher {
 }
 
 /** A watcher, for the index to load this module (and the TLS client under it) on first use. */
-export function createContainerWatcher(engine: Engine, options: WatcherOptions = {}): ContainerWatcher {
+export async function createContainerWatcher(engine: Engine, options: WatcherOptions = {}): Promise<ContainerWatcher> {
 	return new ContainerWatcher(engine, options);
 }

@@ -1,7 +1,9 @@
 import {ClusterView} from './cluster/View.js';
+import {ContainersView} from './containers/View.js';
 import {CreateView} from './create/View.js';
 import {DetailsView} from './details/View.js';
 import {ListView} from './list/View.js';
+import {LogsView} from './logs/View.js';
 import {OperationsView} from './operations/View.js';
 import type {Screen, ScreenName} from './registry.js';
 import type {ScreenView} from './view.js';
@@ -13,4 +15,6 @@ export const screenViews: {[Name in ScreenName]: ScreenView<Extract<Screen, {nam
 	cluster: ClusterView,
 	operations: OperationsView,
 	create: CreateView,
+	containers: ContainersView,
+	logs: LogsView,
 };

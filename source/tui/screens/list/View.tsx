@@ -79,7 +79,7 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 	}
 
 	const table = rows.map(row => {
-		const busy = operations.find(operation => operation.machine === row.name && operation.state === 'running');
+		const busy = operations.find(operation => operation.machine === row.name && operation.container === undefined && operation.state === 'running');
 		const failed = lastFailure(operations, row.name);
 		return {row, busy, failed, cells: cellsOf(row, busy, failed, now)};
 	});
