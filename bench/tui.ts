@@ -105,7 +105,10 @@ async function fleetFigures(count: number): Promise<string[]> {
 		await session.type('probe');
 		await session.keys('Enter');
 		await runContainer(dockerd, 'probe');
-		fleetTimes.push(['a container started outside, shown (from docker run returning)', ...(await timed(session, /probe +busybox/, performance.now(), fleetGoals.shownMs))]);
+		fleetTimes.push([
+			'a container started outside, shown (from docker run returning)',
+			...(await timed(session, /probe +busybox/, performance.now(), fleetGoals.shownMs)),
+		]);
 
 		await session.keys('Escape', '/');
 		await session.type('c10 machine=m1');
@@ -113,7 +116,10 @@ async function fleetFigures(count: number): Promise<string[]> {
 		await session.waitFor(/❯ c10 |❯ m1 +c10 /);
 		const opened = performance.now();
 		await session.keys('l');
-		fleetTimes.push([`l on ${logLines.toLocaleString('en')} lines, the last one shown`, ...(await timed(session, new RegExp(`line ${logLines}$`, 'm'), opened, fleetGoals.logsMs))]);
+		fleetTimes.push([
+			`l on ${logLines.toLocaleString('en')} lines, the last one shown`,
+			...(await timed(session, new RegExp(`line ${logLines}$`, 'm'), opened, fleetGoals.logsMs)),
+		]);
 		return [
 			`machinist (fleet, ${count} machines × 10 containers)`,
 			app.cpuPercent.toFixed(2),

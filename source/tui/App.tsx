@@ -128,7 +128,11 @@ function Shell() {
 		void services
 			.handOff(handoff.binary, handoff.args)
 			.then(
-				code => ({text: `The ${handoff.what ?? 'ssh session'} on ${handoff.machine} ended (exit code ${code})`, tone: code === 0 ? 'info' : 'danger'}) as const,
+				code =>
+					({
+						text: `The ${handoff.what ?? 'ssh session'} on ${handoff.machine} ended (exit code ${code})`,
+						tone: code === 0 ? 'info' : 'danger',
+					}) as const,
 				(error: unknown) => ({text: `${handoff.what ?? 'ssh'} on ${handoff.machine} failed: ${errorMessage(error)}`, tone: 'danger'}) as const,
 			)
 			.then(toast => {

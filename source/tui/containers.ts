@@ -1,4 +1,13 @@
-import {createContainerWatcher, followLogs, errorMessage, type ContainerStats, type ContainerTable, type ContainerWatcher, type Engine, type LogLine} from '../engine/index.js';
+import {
+	createContainerWatcher,
+	followLogs,
+	errorMessage,
+	type ContainerStats,
+	type ContainerTable,
+	type ContainerWatcher,
+	type Engine,
+	type LogLine,
+} from '../engine/index.js';
 
 /**
  * The app's side of the container watcher: loaded on first use (the machine list never pays for

@@ -85,7 +85,8 @@ withDaemons.serial('a machine’s containers match docker ps -a, follow changes 
 withDaemons.serial('logs read right with a TTY and without, follow, filter as you type, jump between matches, and G follows again', async t => {
 	t.timeout(180_000);
 	const {dockerd, open} = await world(t);
-	const script = 'i=0; while [ $i -lt 600 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done; sleep 2; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done';
+	const script =
+		'i=0; while [ $i -lt 600 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done; sleep 2; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done';
 	await runContainer(dockerd, 'plain', {script});
 	await runContainer(dockerd, 'term', {script, tty: true});
 	const session = await open();
@@ -141,31 +142,39 @@ withDaemons.serial('x opens a shell in the container in this terminal, and the a
 	t.regex(back, /shell in web on box ended \(exit code 0\)/);
 });
 
-withDaemons.serial('the fleet lists every running machine’s containers with a MACHINE column and chips, and a daemon that dies shows Timeout and recovers', async t => {
-	t.timeout(240_000);
-	const {engine, dockerd, store, open} = await world(t);
-	const second = await restartDockerd(t, engine, store);
-	await importBusybox(second);
-	await createMachine(engine, {name: 'box2', driverName: 'none', given: {url: second.url}});
-	await runContainer(dockerd, 'api');
-	await runContainer(second, 'db');
-	const session = await open();
-	await session.waitFor(/box2 +none +Running/, 30_000);
-	await session.keys('F');
-	const fleet = await session.waitFor(screen => /box +api +busybox:machinist +running/.test(screen) && /box2 +db +busybox:machinist +running/.test(screen));
-	t.regex(fleet, /MACHINE +NAME +IMAGE +STATE +STATUS/);
-	await session.keys('/');
-	await session.type('machine=box2');
-	await session.keys('Enter');
-	await session.waitFor(screen => rowOf(screen, 'db') !== '' && rowOf(screen, 'api') === '' && screen.includes(' machine=box2 '));
-	await session.keys('Escape');
-	await session.waitFor(screen => rowOf(screen, 'db') !== '' && rowOf(screen, 'api') !== '');
+withDaemons.serial(
+	'the fleet lists every running machine’s containers with a MACHINE column and chips, and a daemon that dies shows Timeout and recovers',
+	async t => {
+		t.timeout(240_000);
+		const {engine, dockerd, store, open} = await world(t);
+		const second = await restartDockerd(t, engine, store);
+		await importBusybox(second);
+		await createMachine(engine, {name: 'box2', driverName: 'none', given: {url: second.url}});
+		await runContainer(dockerd, 'api');
+		await runContainer(second, 'db');
+		const session = await open();
+		await session.waitFor(/box2 +none +Running/, 30_000);
+		await session.keys('F');
+		const fleet = await session.waitFor(
+			screen => /box +api +busybox:machinist +running/.test(screen) && /box2 +db +busybox:machinist +running/.test(screen),
+		);
+		t.regex(fleet, /MACHINE +NAME +IMAGE +STATE +STATUS/);
+		await session.keys('/');
+		await session.type('machine=box2');
+		await session.keys('Enter');
+		await session.waitFor(screen => rowOf(screen, 'db') !== '' && rowOf(screen, 'api') === '' && screen.includes(' machine=box2 '));
+		await session.keys('Escape');
+		await session.waitFor(screen => rowOf(screen, 'db') !== '' && rowOf(screen, 'api') !== '');
 
-	await second.stop();
-	const lost = await session.waitFor(/box2: Timeout/, 20_000);
-	t.not(rowOf(lost, 'db'), '', 'the last rows stay');
-	const again = await restartDockerd(t, engine, store, second.port);
-	await importBusybox(again);
-	await runContainer(again, 'cache');
-	await session.waitFor(screen => !screen.includes('Timeout') && /box2 +cache +busybox:machinist +running/.test(screen) && rowOf(screen, 'db') === '', 30_000);
-});
+		await second.stop();
+		const lost = await session.waitFor(/box2: Timeout/, 20_000);
+		t.not(rowOf(lost, 'db'), '', 'the last rows stay');
+		const again = await restartDockerd(t, engine, store, second.port);
+		await importBusybox(again);
+		await runContainer(again, 'cache');
+		await session.waitFor(
+			screen => !screen.includes('Timeout') && /box2 +cache +busybox:machinist +running/.test(screen) && rowOf(screen, 'db') === '',
+			30_000,
+		);
+	},
+);

@@ -89,7 +89,9 @@ try {
 	await pause(300);
 	await importBusybox(dockerd);
 	for (const name of ['api', 'web']) await runContainer(dockerd, name, {script: 'while true; do echo "GET /health 200"; sleep 1; done'});
-	await runContainer(dockerd, 'worker', {script: 'i=0; while true; do echo "job $i done"; echo "job $((i+1)) failed, retrying" >&2; i=$((i+1)); sleep 1; done'});
+	await runContainer(dockerd, 'worker', {
+		script: 'i=0; while true; do echo "job $i done"; echo "job $((i+1)) failed, retrying" >&2; i=$((i+1)); sleep 1; done',
+	});
 	await docker(dockerd, 'create', '--network=none', '--name=migrate', busyboxImage, 'true');
 	await session.keys('F');
 	await session.waitFor(/ci-runner-2 +worker/);

@@ -4,6 +4,7 @@ import {keysOf} from '../../source/tui/input/keys.js';
 import {initialAppState, onKeys, type AppState, type AppView} from '../../source/tui/reducers/app.js';
 import {containerRows} from '../../source/tui/screens/containers/rows.js';
 import {lineMatcher} from '../../source/tui/screens/logs/lines.js';
+import {appView} from './harness.js';
 
 function table(machine: string, containers: Array<[name: string, state: string]>, state: ContainerTable['state'] = 'Running'): ContainerTable {
 	return {
@@ -33,22 +34,14 @@ const tables = [
 	]),
 ];
 
-const logLines: LogLine[] = Array.from({length: 100}, (_, index) => ({stream: index % 2 ? 'stderr' : 'stdout', time: '', text: `${index % 2 ? 'err' : 'out'} ${index}`}));
+const logLines: LogLine[] = Array.from({length: 100}, (_, index) => ({
+	stream: index % 2 ? 'stderr' : 'stdout',
+	time: '',
+	text: `${index % 2 ? 'err' : 'out'} ${index}`,
+}));
 
 function view(): AppView {
-	return {
-		names: ['alpha', 'beta'],
-		swarm: () => '',
-		operations: [],
-		helpMaxScroll: () => 0,
-		drivers: ['none'],
-		envShell: 'bash',
-		program: 'machinist',
-		checkFile: () => undefined,
-		containers: () => tables,
-		logLines: () => logLines,
-		pageHeight: () => 10,
-	};
+	return appView({names: ['alpha', 'beta'], containers: () => tables, logLines: () => logLines, pageHeight: () => 10});
 }
 
 const typed = (input: string, state: AppState = initialAppState) => onKeys(state, keysOf(input), view());

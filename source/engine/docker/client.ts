@@ -296,14 +296,9 @@ export class DockerClient {
 
 	/** How stream.ts opens a long GET on this daemon: its own connection, checked as every other. */
 	streamTarget(path: string): {options: https.RequestOptions; target: {host: string; port: number}; timeoutMs: number} {
-		const options = {
-			agent: agentFor(this.url, this.#options, 'stream'),
-			host: this.#host,
-			port: this.#port,
-			path,
-			servername: isIP(this.#host) === 0 ? this.#host : undefined,
-		};
-		return {options, target: {host: this.#host, port: this.#port}, timeoutMs: this.#timeoutMs};
+		const target = {host: this.#host, port: this.#port};
+		const servername = isIP(this.#host) === 0 ? this.#host : undefined;
+		return {options: {agent: agentFor(this.url, this.#options, 'stream'), ...target, path, servername}, target, timeoutMs: this.#timeoutMs};
 	}
 
 	/**

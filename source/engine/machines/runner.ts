@@ -140,7 +140,15 @@ export class OperationRunner {
 	}
 
 	#start(kind: OperationKind, machine: string, work: (progress: (event: ProgressEvent) => void) => Promise<void>, container?: string): Operation {
-		const operation: Operation = {id: this.#nextId++, kind, machine, ...(container === undefined ? {} : {container}), state: 'running', log: [], startedAt: Date.now()};
+		const operation: Operation = {
+			id: this.#nextId++,
+			kind,
+			machine,
+			...(container === undefined ? {} : {container}),
+			state: 'running',
+			log: [],
+			startedAt: Date.now(),
+		};
 		this.#operations.push(operation);
 		let downloadLine: number | undefined;
 		const progress = (event: ProgressEvent) => {

@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import {useEffect} from 'react';
 import type {ContainerStats, ContainerTable} from '../../../engine/index.js';
+import {Cursor, TableHeader, columnGap, columnWidths, type Column} from '../../components/Table.js';
 import {useContainerStats} from '../../hooks/useContainers.js';
 import {shortDuration} from '../../labels.js';
 import {scrollStart} from '../../reducers/list.js';
@@ -10,9 +11,9 @@ import type {ScreenViewProps} from '../view.js';
 import {parseFilter, type ContainerRow} from './rows.js';
 import {selectedRow, shownRows, type ContainersScreen} from './screen.js';
 
-type Column = {key: 'machine' | 'name' | 'image' | 'state' | 'status' | 'ports' | 'created'; title: string; max: number};
+type Key = 'machine' | 'name' | 'image' | 'state' | 'status' | 'ports' | 'created';
 
-const allColumns: Column[] = [
+const allColumns: Array<Column<Key>> = [
 	{key: 'machine', title: 'MACHINE', max: 20},
 	{key: 'name', title: 'NAME', max: 28},
 	{key: 'image', title: 'IMAGE', max: 28},
@@ -21,8 +22,6 @@ const allColumns: Column[] = [
 	{key: 'ports', title: 'PORTS', max: 40},
 	{key: 'created', title: 'CREATED', max: 10},
 ];
-
-const gap = 2;
 
 function stateTone(theme: Theme, state: string): string | undefined {
 	if (state === 'running') return theme.success;
@@ -94,15 +93,18 @@ export function ContainersView({screen, height, seen}: ScreenViewProps<Container
 	const cursor = selected ? rows.indexOf(selected) : -1;
 	const start = scrollStart(cursor, rows.length, bodyHeight);
 	const page = rows.slice(start, start + bodyHeight);
-	const cells = (row: ContainerRow): Record<Column['key'], string> => ({
+	const cells = (row: ContainerRow): Record<Key, string> => ({
 		...row,
 		created: `${shortDuration(seen.now - row.created * 1000)} ago`,
 	});
-	const widths = columns.map(column => Math.min(column.max, Math.max(column.title.length, ...page.map(row => cells(row)[column.key].length))) + gap);
+	const widths = columnWidths(
+		columns,
+		page.map(row => cells(row)),
+	);
 
 	let empty: string | undefined;
 	if (rows.length === 0) {
-		const connecting = tables.length === 0 || tables.every(table => table.state === 'Connecting');
+		const connecting = tables.every(table => table.state === 'Connecting');
 		if (screen.filter !== '') empty = 'No container matches the filter. Esc clears it.';
 		else if (connecting) empty = screen.machine === undefined && running === '' ? 'No machine is running.' : 'Asking the Docker daemon…';
 		else empty = screen.all ? 'No containers.' : 'No running containers. a shows stopped ones too.';
@@ -112,30 +114,16 @@ export function ContainersView({screen, height, seen}: ScreenViewProps<Container
 		<Box flexDirection='column'>
 			<Problems tables={tables} />
 			<FilterLine filter={screen.filter} />
-			<Box>
-				<Box width={2} flexShrink={0} />
-				{columns.map((column, index) => (
-					<Box key={column.key} width={widths[index]} flexShrink={0}>
-						<Text bold color={theme.muted}>
-							{column.title}
-						</Text>
-					</Box>
-				))}
-				<Text bold color={theme.muted}>
-					{screen.all ? '' : '(running only)'}
-				</Text>
-			</Box>
+			<TableHeader columns={columns} widths={widths} last={screen.all ? '' : '(running only)'} />
 			{empty ? <Text color={theme.muted}>{empty}</Text> : null}
 			{page.map(row => {
 				const isSelected = row === selected;
 				const text = cells(row);
 				return (
 					<Box key={row.key}>
-						<Box width={2} flexShrink={0}>
-							<Text color={theme.accent}>{isSelected ? '❯' : ' '}</Text>
-						</Box>
+						<Cursor selected={isSelected} />
 						{columns.map((column, index) => (
-							<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={gap}>
+							<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={columnGap}>
 								<Text
 									wrap='truncate-end'
 									bold={isSelected && column.key === 'name'}

@@ -29,7 +29,10 @@ export function shownRows(screen: ContainersScreen, view: Pick<AppView, 'contain
 }
 
 export function selectedRow(screen: ContainersScreen, rows: readonly ContainerRow[]): ContainerRow | undefined {
-	const key = selectedKey(screen.list, rows.map(row => row.key));
+	const key = selectedKey(
+		screen.list,
+		rows.map(row => row.key),
+	);
 	return rows.find(row => row.key === key);
 }
 
@@ -62,7 +65,8 @@ function onFilterKey(state: AppState, screen: ContainersScreen, command: Command
 
 function act(state: AppState, row: ContainerRow, action: ContainerAction): Result {
 	const effect: Effect = {type: 'containerAction', machine: row.machine, id: row.id, name: row.name, action};
-	if (action === 'kill') return same({...state, overlay: {kind: 'confirm', question: `Kill ${row.name} on ${row.machine}? Its processes get SIGKILL.`, onYes: effect}});
+	if (action === 'kill')
+		return same({...state, overlay: {kind: 'confirm', question: `Kill ${row.name} on ${row.machine}? Its processes get SIGKILL.`, onYes: effect}});
 	if (action !== 'remove') return {state, effects: [effect]};
 	const running = row.state === 'running' || row.state === 'paused' || row.state === 'restarting';
 	const question = running ? `${row.name} on ${row.machine} is ${row.state}: remove it anyway (rm -f)?` : `Remove ${row.name} on ${row.machine}?`;
@@ -80,12 +84,18 @@ function onRowKey(state: AppState, screen: ContainersScreen, command: CommandNam
 
 		case 'containerLogs': {
 			const logs = {name: 'logs', machine: row.machine, id: row.id, container: row.name, back: screen} as const;
-			return {state: {...state, screen: {...logs, follow: true, bottom: 0, wrap: false, timestamps: false, filter: '', filtering: false}}, effects: [{type: 'openLogs', machine: row.machine, id: row.id}]};
+			return {
+				state: {...state, screen: {...logs, follow: true, bottom: 0, wrap: false, timestamps: false, filter: '', filtering: false}},
+				effects: [{type: 'openLogs', machine: row.machine, id: row.id}],
+			};
 		}
 
 		case 'containerShell': {
 			if (row.state !== 'running') return same(notify(state, `${row.name} is ${row.state}: start it (s) to open a shell in it`, 'danger'));
-			return {state: notify(state, `Opening a shell in ${row.name}…`), effects: [{type: 'containerShell', machine: row.machine, id: row.id, name: row.name}]};
+			return {
+				state: notify(state, `Opening a shell in ${row.name}…`),
+				effects: [{type: 'containerShell', machine: row.machine, id: row.id, name: row.name}],
+			};
 		}
 
 		default: {
@@ -103,7 +113,15 @@ export const containers: ScreenDefinition<ContainersScreen> = {
 		if (screen.filtering) return onFilterKey(state, screen, command, key.text, view);
 		const rows = shownRows(screen, view);
 		const move: ListAction | undefined = navigationAction(command);
-		if (move) return withScreen(state, {...screen, list: listReducer(screen.list, move, rows.map(row => row.key))});
+		if (move)
+			return withScreen(state, {
+				...screen,
+				list: listReducer(
+					screen.list,
+					move,
+					rows.map(row => row.key),
+				),
+			});
 		switch (command) {
 			case 'showAll': {
 				const next = {...screen, all: !screen.all};
@@ -127,7 +145,11 @@ export const containers: ScreenDefinition<ContainersScreen> = {
 	},
 	onAction({state, screen, action, view}) {
 		if (action.type !== 'containers') return undefined;
-		const list = listReducer(screen.list, {type: 'sync'}, shownRows(screen, view).map(row => row.key));
+		const list = listReducer(
+			screen.list,
+			{type: 'sync'},
+			shownRows(screen, view).map(row => row.key),
+		);
 		return list === screen.list ? same(state) : withScreen(state, {...screen, list});
 	},
 };

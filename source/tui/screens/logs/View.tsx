@@ -10,7 +10,6 @@ import {shortTime, shownLines} from './lines.js';
 import type {LogsScreen} from './screen.js';
 
 /** What a terminal program wrote that would move our cursor or change colours: escapes, controls. */
-// eslint-disable-next-line no-control-regex -- these are the characters it removes
 const controls = /\u001B\[[\d;?]*[ -/]*[@-~]|\u001B[@-_]|[\u0000-\u0008\u000B-\u001F\u007F]/g;
 
 function printable(text: string): string {
@@ -29,7 +28,7 @@ function windowOf(lines: readonly LogLine[], shown: readonly number[], bottom: n
 		picked.push(at);
 	}
 
-	return picked.reverse();
+	return picked.toReversed();
 }
 
 export function LogsView({screen, height}: ScreenViewProps<LogsScreen>) {

@@ -75,7 +75,8 @@ export const logs: ScreenDefinition<LogsScreen> = {
 		const scroll: Partial<Record<CommandName, number>> = {logsUp: at - 1, logsDown: at + 1, logsPageUp: at - page, logsPageDown: at + page, logsTop: 0};
 		const target = command ? scroll[command] : undefined;
 		// The top is at least a page up: the bottom line of the first page.
-		if (target !== undefined) return withScreen(state, {...scrolledTo(screen, command === 'logsTop' ? Math.min(page, count - 2) : target, count), cursor: undefined});
+		if (target !== undefined)
+			return withScreen(state, {...scrolledTo(screen, command === 'logsTop' ? Math.min(page, count - 2) : target, count), cursor: undefined});
 		switch (command) {
 			case 'logsFollow': {
 				return withScreen(state, {...screen, follow: true, cursor: undefined});
@@ -112,4 +113,3 @@ export const logs: ScreenDefinition<LogsScreen> = {
 		}
 	},
 };
-
