@@ -10,6 +10,7 @@ import path from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {repoRoot} from './helpers/cli.js';
 import {dockerdAvailable} from './helpers/dockerd.js';
+import {goAvailable} from './helpers/go.js';
 import {testHostsAvailable} from './helpers/hosts.js';
 import {realTest} from './helpers/real.js';
 import {tmuxAvailable} from './helpers/tmux.js';
@@ -108,3 +109,12 @@ realTest(testHostsAvailable()).serial('bench:swarm --smoke times swarm init and 
 		'swarm ls, 3 nodes vs. ls before the swarm',
 	]);
 });
+
+realTest(testHostsAvailable(), goAvailable()).serial(
+	'bench:plugins --smoke times ls over plugin machines against generic ones, and a plugin idling',
+	async t => {
+		const [ls, idle] = await smoke(t, 'plugins');
+		t.deepEqual(labels(ls), ['ls, 3 generic machines (baseline)', 'ls, 3 plugin machines']);
+		t.deepEqual(labels(idle), ['no plugin (baseline)', 'one plugin connected, idle']);
+	},
+);

@@ -1,4 +1,6 @@
 import {
+	closePlugins,
+	setPluginLogSink,
 	createEngine,
 	type DriverTimings,
 	type EngineSettings,
@@ -123,6 +125,8 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 			throw new MachinistError(`${program}: '${commandName}' is not a ${program} command. See '${program} --help'.`);
 		}
 
+		// docker-machine shows what driver plugins log only with --debug.
+		if (debug) setPluginLogSink((source, line) => terminal.stderr.write(`(${source}) DBG | ${line}\n`));
 		const command = (await entry.load()).default;
 		const flags = await commandFlags(command, rest, terminal.env);
 		const showHelp = () => terminal.stdout.write(renderCommandHelp(program, entry, command, flags));
@@ -159,5 +163,8 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 		if (debug) terminal.stderr.write(`${(error as Error).stack ?? ''}\n`);
 		else terminal.stderr.write(`Run again with --debug for details, and please report it.\n`);
 		return 1;
+	} finally {
+		// Driver plugins never outlive the command that started them.
+		await closePlugins();
 	}
 }

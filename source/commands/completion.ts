@@ -1,7 +1,7 @@
 import type {Command} from '../cli/command.js';
 import {completionFlags, completionShells, renderCompletion, type CompletionShell} from '../cli/completion.js';
 import {globalOptionSpecs, helpOptionSpec, versionOptionSpec} from '../cli/globals.js';
-import {driverNames, loadDriverDefinition, MachinistError} from '../engine/index.js';
+import {availableDrivers, loadDriverDefinition, MachinistError} from '../engine/index.js';
 import {shellNames} from '../format/env.js';
 import {commandTable} from './index.js';
 
@@ -19,7 +19,10 @@ fish: machinist completion fish > ~/.config/fish/completions/machinist.fish`,
 		}
 
 		const commands = await Promise.all(commandTable.map(async entry => ({entry, command: (await entry.load()).default})));
-		const drivers = await Promise.all(driverNames().map(async name => loadDriverDefinition(name)));
+		const {env} = input.terminal;
+		// A plugin that will not say its flags is left out of the script, not a failure of it.
+		const loaded = await Promise.all(availableDrivers(env).map(async name => loadDriverDefinition(name, env).catch(() => undefined)));
+		const drivers = loaded.filter(definition => definition !== undefined);
 		input.terminal.stdout.write(
 			renderCompletion(shell as CompletionShell, {
 				program: input.engine.program,

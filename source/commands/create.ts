@@ -3,7 +3,7 @@ import {
 	boolOption,
 	createMachine,
 	createOptionSpecs,
-	driverNames,
+	availableDrivers,
 	loadDriverDefinition,
 	MachinistError,
 	openPreferences,
@@ -37,12 +37,12 @@ const create: Command = {
 	async extraFlags(argv, env) {
 		const driverName = await chosenDriver(argv, env);
 		if (!driverName) return [];
-		return (await loadDriverDefinition(driverName)).options;
+		return (await loadDriverDefinition(driverName, env)).options;
 	},
 	async run(input) {
 		const driverName = stringOption(input.flags, 'driver') || (await openPreferences(input.terminal.env)).get('defaultDriver');
 		if (!driverName) {
-			throw new MachinistError(`Error: no driver given: use -d with one of ${driverNames().join(', ')} (or set $MACHINE_DRIVER)`);
+			throw new MachinistError(`Error: no driver given: use -d with one of ${availableDrivers(input.terminal.env).join(', ')} (or set $MACHINE_DRIVER)`);
 		}
 
 		if (input.args.length === 0) {

@@ -70,14 +70,15 @@ export {activeMachine, machineIp, machineState, queryMachines, type MachineStatu
 export {naturalCompare} from './natural-compare.js';
 export {matchesStateFilter, parseFilters, recordFilter} from './machines/filters.js';
 export {StatusPoller, type MachineRow, type PollerOptions} from './machines/poller.js';
+export {QueryPoller, type QuerySnapshot} from './query-poller.js';
 export {OperationRunner, type Operation, type OperationKind} from './machines/runner.js';
 
 export const initCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'initCluster');
 export const joinCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'joinCluster');
 export const leaveCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'leaveCluster');
-export const listCluster = onFirstCall(async () => import('./swarm/cluster.js'), 'listCluster');
+export const listCluster = onFirstCall(async () => import('./swarm/view.js'), 'listCluster');
 export const removalWarnings = onFirstCall(async () => import('./swarm/cluster.js'), 'removalWarnings');
-export type {ClusterNode, ClusterView} from './swarm/cluster.js';
+export type {ClusterNode, ClusterView} from './swarm/view.js';
 
 // Loaded on first call: the connection check brings node:tls, which `ls -q` never needs.
 export const connectionConfig = onFirstCall(async () => import('./access/connection.js'), 'connectionConfig');
@@ -94,7 +95,8 @@ export const writeDockerContext = onFirstCall(async () => import('./access/docke
 export {noProxyVariableName} from './access/no-proxy.js';
 
 export const rotateClientCertificates = onFirstCall(async () => import('./certs/bootstrap.js'), 'rotateClientCertificates');
-export {driverNames, loadDriverDefinition} from './drivers/registry.js';
+export {availableDrivers, loadDriverDefinition} from './drivers/registry.js';
+export {closePlugins, setPluginLogSink} from './drivers/plugin/lifecycle.js';
 export type {Driver} from './drivers/driver.js';
 export type {DriverTimings} from './driver-context.js';
 export {shellQuote} from './ssh/quote.js';

@@ -1,6 +1,6 @@
 import {Box, useApp, useStdout} from 'ink';
 import {useCallback, useEffect, useState, useSyncExternalStore} from 'react';
-import {driverNames, errorMessage} from '../engine/index.js';
+import {availableDrivers, errorMessage} from '../engine/index.js';
 import {fileProblem} from './check-file.js';
 import {Footer} from './components/Footer.js';
 import {Header} from './components/Header.js';
@@ -13,10 +13,11 @@ import {useKeyboard} from './hooks/useKeyboard.js';
 import {useOperations} from './hooks/useOperations.js';
 import {usePollerRows} from './hooks/usePoller.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
-import {contextOf, type AppView} from './reducers/app.js';
+import {contextOf} from './reducers/app.js';
+import type {AppView} from './reducers/state.js';
 import {definitionOf} from './screens/registry.js';
-import type {ScreenView, Seen} from './screens/view.js';
-import {screenViews} from './screens/views.js';
+import type {Seen} from './screens/view.js';
+import {viewOf} from './screens/views.js';
 import {ServicesContext, useServices, type Services} from './services.js';
 import {createAppStore} from './store.js';
 import {ThemeContext, type Theme} from './theme.js';
@@ -64,7 +65,7 @@ function Shell() {
 			swarm: machine => poller.rows().find(row => row.name === machine)?.swarm ?? '',
 			operations: runner.list(),
 			helpMaxScroll: from => helpMaxScroll(from, stdout.columns || 80, bodyHeightOf(stdout.rows || 24)),
-			drivers: driverNames(),
+			drivers: availableDrivers(engine.env),
 			get defaultDriver() {
 				return preferences.get('defaultDriver');
 			},
@@ -153,7 +154,7 @@ function Shell() {
 	const seen: Seen = {rows, loaded, operations, containers, now: Math.max(rowsAt, operationsAt, containersAt(containers)), onVisible: pollVisible};
 	// Containers and logs screens have filters of their own; the status line shows the current one.
 	const filter = 'filter' in screen ? screen.filter : list.filter;
-	const View = screenViews[screen.name] as ScreenView<typeof screen>;
+	const View = viewOf(screen);
 	const body = overlayBody(overlay, {columns, height: bodyHeight, inTmux: Boolean(engine.env.TMUX)}) ?? (
 		<View screen={screen} state={state} height={screenHeight} seen={seen} />
 	);

@@ -2,7 +2,7 @@ import {containerShellCommand, createOptionSpecs, errorMessage, loadDriverDefini
 import {detectShell, shellFromFlag, type ShellName} from '../format/env.js';
 import {dockerContext, envExports, sshCommand} from './actions.js';
 import {buildForm} from './reducers/form.js';
-import type {Effect} from './reducers/app.js';
+import type {Effect} from './reducers/state.js';
 import type {Services} from './services.js';
 import type {Dispatch} from './store.js';
 
@@ -99,7 +99,7 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 
 			case 'loadDriver': {
 				const {driver} = effect;
-				loadDriverDefinition(driver).then(
+				loadDriverDefinition(driver, engine.env).then(
 					definition => {
 						const remembered = preferences.get('lastCreateOptions')[driver];
 						dispatch({

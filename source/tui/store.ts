@@ -1,4 +1,5 @@
-import {appReducer, initialAppState, type AppAction, type AppState, type AppView, type Effect} from './reducers/app.js';
+import {appReducer} from './reducers/app.js';
+import {initialAppState, type AppAction, type AppState, type AppView, type Effect} from './reducers/state.js';
 
 export type Dispatch = (action: AppAction) => void;
 

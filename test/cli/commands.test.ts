@@ -96,7 +96,10 @@ test('create -d none without --url names the flag; an unknown driver lists the o
 	t.regex(badUrl.stderr, /--url "http:\/\/h" is not a Docker daemon URL: use the form tcp:\/\/HOST:PORT/);
 	const unknown = await run(['create', '-d', 'hyperv', 'x'], env);
 	t.is(unknown.code, 1);
-	t.regex(unknown.stderr, /^Driver "hyperv" not found\. Available drivers: .*none/);
+	t.regex(
+		unknown.stderr,
+		/^Driver "hyperv" is neither built in nor installed as a plugin: install docker-machine-driver-hyperv on your PATH, or use one of: .*none/,
+	);
 	const noDriver = await run(['create', 'x'], env);
 	t.regex(noDriver.stderr, /^Error: no driver given: use -d with one of .*none/);
 });

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import {type ExecutionContext} from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
-import {createEngine, createMachine, driverNames} from '../../source/engine/index.js';
+import {createEngine, createMachine} from '../../source/engine/index.js';
+import {driverNames} from '../../source/engine/drivers/registry.js';
 import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
 import {builtCli, machinist} from '../helpers/cli.js';
 import {dockerdAvailable, startDockerd} from '../helpers/dockerd.js';

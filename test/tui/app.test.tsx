@@ -4,7 +4,8 @@ import tls from 'node:tls';
 import {readFile, readdir} from 'node:fs/promises';
 import test from 'ava';
 import {generateServerCertificate} from '../../source/engine/certs/generate.js';
-import {createMachine, driverNames} from '../../source/engine/index.js';
+import {createMachine} from '../../source/engine/index.js';
+import {driverNames} from '../../source/engine/drivers/registry.js';
 import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
 import {helpSections} from '../../source/tui/keymap.js';
 import {tcpServer} from '../helpers/servers.js';
@@ -307,4 +308,16 @@ test('x on a machine without SSH says so', async t => {
 	await app.press('x');
 	await app.waitFor('Cannot SSH into alpha');
 	t.regex(app.frame(), /has no SSH access/);
+});
+
+test('w opens the swarm view of the machine, which says why there is no swarm to show; Esc goes back', async t => {
+	const {services} = await world(t, {alpha: unreachable});
+	const app = renderApp(t, services);
+	await app.waitFor('❯ alpha');
+	await app.press('w');
+	const frame = await app.waitFor('Machine "alpha" is not in a swarm');
+	t.regex(frame, /machinist · alpha's swarm/);
+	t.regex(frame, /swarm init alpha/, 'it says what to run');
+	await app.press(keys.escape);
+	await app.waitFor(text => text.includes('❯ alpha') && text.includes('1 machine'));
 });

@@ -1,6 +1,8 @@
+import {readFile, readdir} from 'node:fs/promises';
+import path from 'node:path';
 import test from 'ava';
 import {keysOf} from '../../source/tui/input/keys.js';
-import {commandFor, contexts, footerHints, helpSections, keymap, keysLabel, type Context} from '../../source/tui/keymap.js';
+import {commandFor, contexts, footerHints, helpSections, keymap, keysLabel, scopeCommand, type Context} from '../../source/tui/keymap.js';
 
 /** The name the key reader gives the one key these bytes make. */
 const keyName = (bytes: string) => keysOf(bytes)[0]?.name;
@@ -47,4 +49,23 @@ test("the help lists every command once; the footer shows a context's marked one
 		{keys: 'n/Esc', label: 'no'},
 	]);
 	for (const context of Object.keys(contexts) as Context[]) t.true(footerHints(context).length > 0, context);
+});
+
+test('every key the reducer acts on is a command of the keymap, so ? lists it: picker digits, Backspace in the filter, text-box editing, Ctrl-C', async t => {
+	t.is(commandFor('picker', '3'), 'chooseNumber');
+	t.is(commandFor('picker', 'j'), 'pickerDown');
+	t.is(commandFor('filter', 'backspace'), 'eraseFilter');
+	t.is(scopeCommand('text', 'ctrl+u'), 'eraseToStart');
+	t.is(scopeCommand('always', 'ctrl+c'), 'forceQuit');
+	const help = helpSections('picker').flatMap(section => section.lines.map(line => line.keys));
+	t.true(help.includes('1-9') && help.includes('Backspace') && help.includes('Del') && help.includes('Ctrl-C'), help.join(' '));
+
+	// The state code reads keys only through the keymap: no key name is compared or looked up by hand.
+	const root = path.join(import.meta.dirname, '../../source/tui');
+	const files = (await readdir(root, {recursive: true})).filter(file => /^(reducers|screens)\/.*\.ts$|^input\/text-field\.ts$/.test(file));
+	t.true(files.length > 8, files.join(' '));
+	for (const file of files) {
+		const text = await readFile(path.join(root, file), 'utf8');
+		t.notRegex(text, /key\.name\s*[!=]==|switch \(key\.name\)|\.test\(key\.name\)|\[key\.name\]|\.includes\(key\.name\)/, file);
+	}
 });

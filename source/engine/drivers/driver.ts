@@ -43,6 +43,8 @@ export type Driver = {
 	addPortForward?(context: DriverContext, forward: string): Promise<PortForward>;
 	/** Local VMs: the file the serial console is logged to. */
 	consoleLog?(context: DriverContext): string;
+	/** Plugins: the options of a new machine go to the plugin (SetConfigFromFlags), which may refuse them. */
+	applyOptions?(env: NodeJS.ProcessEnv): Promise<void>;
 };
 
 /** A driver kind: its options as data, and how to build a driver for a new or stored machine. */

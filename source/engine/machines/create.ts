@@ -120,7 +120,7 @@ export async function createMachine(
 ): Promise<HostRecord> {
 	const progress = options.progress ?? ignoreProgress;
 	assertValidMachineName(request.name);
-	const definition = await loadDriverDefinition(request.driverName);
+	const definition = await loadDriverDefinition(request.driverName, engine.env);
 	const values = resolveOptions([...createOptionSpecs, ...definition.options], request.given, engine.env);
 	checkSwarmFlags(engine, request.name, values);
 
@@ -132,6 +132,7 @@ export async function createMachine(
 	try {
 		checkOptions(definition.options, values);
 		driver = definition.fromOptions(baseDriverConfig(engine.store.root, request.name), values);
+		await driver.applyOptions?.(engine.env);
 	} catch (error) {
 		throw new MachinistError(`Error setting machine configuration from flags provided: ${errorMessage(error)}`);
 	}

@@ -134,7 +134,7 @@ async function askMachine(
 		const client = await dockerClientFor(engine, machine, url);
 		if (notes.swarm) {
 			const info = await client.info(signal);
-			const {swarmLabel} = await import('../swarm/cluster.js');
+			const {swarmLabel} = await import('../swarm/view.js');
 			const swarmColumn = await swarmLabel(client, info, notes.swarm, signal);
 			return {
 				state,

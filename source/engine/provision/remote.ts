@@ -1,6 +1,6 @@
 // What provisioning needs of a connection to the host.
 import path from 'node:path';
-import type {ExecOptions, ExecResult} from '../ssh/client.js';
+import type {ExecOptions, ExecResult} from '../ssh/options.js';
 import {shellQuote} from '../ssh/quote.js';
 
 /**

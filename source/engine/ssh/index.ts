@@ -38,9 +38,9 @@ export {
 	type SshConnectOptions,
 	type TransferOptions,
 	type UploadOptions,
-	SshClient,
 	defaultExecTimeoutMs,
 	defaultReadyTimeoutMs,
 	defaultTransferTimeoutMs,
-} from './client.js';
+} from './options.js';
+export {SshClient} from './client.js';
 export {type WaitForSshOptions, SshWaitTimeoutError, waitForSsh} from './wait.js';

@@ -6,7 +6,8 @@
 import {MachinistError} from '../errors.js';
 import {pause} from '../polling.js';
 import {type ProgressSink, ignoreProgress} from '../progress.js';
-import {type SshConnectOptions, SshClient, defaultReadyTimeoutMs} from './client.js';
+import {SshClient} from './client.js';
+import {type SshConnectOptions, defaultReadyTimeoutMs} from './options.js';
 import {SshConnectionError, describeTarget, formatSeconds} from './errors.js';
 
 export type WaitForSshOptions = {

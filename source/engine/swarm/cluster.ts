@@ -1,67 +1,25 @@
 /**
- * Swarm mode across machines: init, join, leave, list. Every call goes to dockerd's Engine API
- * over the machine's mutual TLS. Join tokens are read from a manager right before a join and
- * passed in the request body only: never stored, logged or put on a command line.
+ * Swarm mode across machines: init, join, leave (the listing is in view.ts). Every call goes to
+ * dockerd's Engine API over the machine's mutual TLS. Join tokens are read from a manager right
+ * before a join and passed in the request body only: never stored, logged or put on a command line.
  *
  * A cluster is named after the machine that initialised it; each member remembers that name,
  * its node ID and role in its notes, so `ls` and its filters need no manager to answer.
  */
-import {dockerClientFor} from '../access/connection.js';
 import {DockerApiError, type DockerClient, type DockerInfo} from '../docker/client.js';
 import type {Engine} from '../engine.js';
 import {MachinistError, errorMessage} from '../errors.js';
 import {driverContext, loadMachine, type Machine} from '../machine.js';
-import {ignoreProgress, type ProgressSink} from '../progress.js';
+import {ignoreProgress} from '../progress.js';
 import {naturalCompare} from '../natural-compare.js';
-import {readNotes, writeNotes, type MachineNotes} from '../store/notes.js';
-import {
-	initSwarm,
-	inspectNode,
-	inspectSwarm,
-	joinSwarm,
-	leaveSwarm,
-	listNodes,
-	removeNode,
-	runningTasks,
-	setNodeRole,
-	type SwarmNode,
-	type SwarmRole,
-} from './api.js';
-
-export type Membership = NonNullable<MachineNotes['swarm']>;
-
-type Options = {progress?: ProgressSink; signal?: AbortSignal};
-
-/** Init and join wait for raft and certificates; dockerd itself gives up on a join after 20 s. */
-const clusterCallTimeoutMs = 60_000;
-
-async function connect(engine: Engine, machine: Machine, signal?: AbortSignal): Promise<DockerClient> {
-	const context = driverContext(machine, {signal});
-	const state = await machine.driver.getState(context);
-	if (state !== 'Running') {
-		throw new MachinistError(`Machine "${machine.name}" is not running (${state.toLowerCase()}): start it with "${engine.program} start ${machine.name}"`);
-	}
-
-	return dockerClientFor(engine, machine, await machine.driver.getURL(context), clusterCallTimeoutMs);
-}
-
-async function remember(machine: Machine, membership: Membership | undefined): Promise<void> {
-	await writeNotes(machine.dir, {...(await readNotes(machine.dir)), swarm: membership});
-}
-
-const joined = (info: DockerInfo) => info.Swarm?.LocalNodeState === 'active' || info.Swarm?.LocalNodeState === 'pending';
-
-/** Every machine's membership, by machine name (notes only: no machine is asked). */
-export async function memberships(engine: Engine): Promise<Map<string, Membership>> {
-	const names = await engine.store.names();
-	const entries = await Promise.all(names.map(async name => [name, (await readNotes(engine.store.machineDir(name))).swarm] as const));
-	return new Map(entries.flatMap(([name, swarm]) => (swarm ? [[name, swarm] as const] : [])));
-}
+import {readNotes} from '../store/notes.js';
+import {initSwarm, inspectSwarm, joinSwarm, leaveSwarm, listNodes, removeNode, setNodeRole, type SwarmNode, type SwarmRole} from './api.js';
+import {alreadyInSwarm, connectMember, daemonWords, joined, memberships, remember, type Membership, type Options} from './members.js';
 
 export async function initCluster(engine: Engine, name: string, options: Options & {advertiseAddr?: string} = {}): Promise<Membership> {
 	const progress = options.progress ?? ignoreProgress;
 	const machine = await loadMachine(engine, name);
-	const client = await connect(engine, machine, options.signal);
+	const client = await connectMember(engine, machine, options.signal);
 	const info = await client.info(options.signal);
 	if (joined(info)) throw alreadyInSwarm(engine, name, (await readNotes(machine.dir)).swarm?.cluster);
 	const advertiseAddr = options.advertiseAddr || (await machine.driver.getIP(driverContext(machine, options)));
@@ -79,17 +37,6 @@ export async function initCluster(engine: Engine, name: string, options: Options
 	await remember(machine, membership);
 	progress({type: 'step', message: `"${name}" is the manager of swarm "${name}" (node ${nodeId})`});
 	return membership;
-}
-
-function alreadyInSwarm(engine: Engine, name: string, cluster: string | undefined): MachinistError {
-	const which = cluster ? `swarm "${cluster}"` : 'a swarm';
-	return new MachinistError(`Machine "${name}" is already in ${which}: run "${engine.program} swarm leave ${name}" first`);
-}
-
-/** What dockerd said, without the client's "Error response from daemon at …" wrapper. */
-function daemonWords(error: unknown): string {
-	if (error instanceof DockerApiError) return error.daemonMessage;
-	return errorMessage(error);
 }
 
 /**
@@ -117,7 +64,7 @@ type ManagerView = {machine: Machine; client: DockerClient; info: DockerInfo; cl
 
 async function managerView(engine: Engine, name: string, signal?: AbortSignal): Promise<ManagerView> {
 	const machine = await loadMachine(engine, name);
-	const client = await connect(engine, machine, signal);
+	const client = await connectMember(engine, machine, signal);
 	const info = await client.info(signal);
 	const notes = await readNotes(machine.dir);
 	if (info.Swarm?.LocalNodeState !== 'active') {
@@ -163,7 +110,7 @@ export async function joinCluster(
 	const results: Membership[] = [];
 	for (const name of nodeNames) {
 		const machine = await loadMachine(engine, name);
-		const client = await connect(engine, machine, options.signal);
+		const client = await connectMember(engine, machine, options.signal);
 		const info = await client.info(options.signal);
 		if (joined(info)) {
 			const members = await listNodes(manager.client, options.signal);
@@ -204,7 +151,7 @@ async function anyManager(engine: Engine, cluster: string, exclude: readonly str
 	const candidates = [...members].filter(([name, member]) => member.cluster === cluster && member.role === 'manager' && !exclude.includes(name));
 	for (const [name] of candidates.sort(([a], [b]) => naturalCompare(a, b))) {
 		try {
-			const client = await connect(engine, await loadMachine(engine, name), signal);
+			const client = await connectMember(engine, await loadMachine(engine, name), signal);
 			if ((await client.info(signal)).Swarm?.ControlAvailable) return client;
 		} catch {}
 	}
@@ -235,7 +182,7 @@ export async function leaveCluster(engine: Engine, name: string, options: Option
 	let client: DockerClient;
 	let info: DockerInfo;
 	try {
-		client = await connect(engine, machine, options.signal);
+		client = await connectMember(engine, machine, options.signal);
 		info = await client.info(options.signal);
 	} catch (error) {
 		if (!options.force || !membership) {
@@ -334,119 +281,4 @@ export async function leaveBeforeRemoval(engine: Engine, name: string, options: 
 	const machine = await loadMachine(engine, name);
 	if (!(await readNotes(machine.dir)).swarm) return;
 	await leaveCluster(engine, name, {...options, force: true});
-}
-
-export type ClusterNode = {
-	/** The machine that is this node; empty for a node Machinist did not join. */
-	machine: string;
-	id: string;
-	hostname: string;
-	role: SwarmRole;
-	leader: boolean;
-	/** `Leader`, `Reachable`, `Unreachable` for managers; empty for workers. */
-	managerStatus: string;
-	availability: string;
-	state: string;
-	engineVersion: string;
-	address: string;
-	/** Tasks the swarm wants running on this node. */
-	tasks: number;
-};
-
-export type ClusterView = {cluster: string; manager: string; nodes: ClusterNode[]};
-
-/**
- * The nodes of the swarm `name` belongs to, as one of its managers sees them. Without a name,
- * the one swarm the machines are in.
- */
-export async function listCluster(engine: Engine, name: string | undefined, options: Options = {}): Promise<ClusterView> {
-	const members = await memberships(engine);
-	let cluster: string;
-	if (name === undefined) {
-		const clusters = [...new Set([...members.values()].map(member => member.cluster))].sort(naturalCompare);
-		if (clusters.length === 0) throw new MachinistError(`No machine is in a swarm: run "${engine.program} swarm init NAME" to make one`);
-		if (clusters.length > 1)
-			throw new MachinistError(
-				`The machines are in ${clusters.length} swarms (${clusters.join(', ')}): name one, e.g. "${engine.program} swarm ls ${clusters[0]!}"`,
-			);
-		cluster = clusters[0]!;
-	} else {
-		await loadMachine(engine, name);
-		const member = members.get(name);
-		if (!member)
-			throw new MachinistError(
-				`Machine "${name}" is not in a swarm: run "${engine.program} swarm init ${name}" or "${engine.program} swarm join --manager MANAGER ${name}"`,
-			);
-		cluster = member.cluster;
-	}
-
-	const preferred = name !== undefined && members.get(name)?.role === 'manager' ? [name] : [];
-	const managers = [
-		...preferred,
-		...[...members]
-			.filter(([other, member]) => member.cluster === cluster && member.role === 'manager' && other !== name)
-			.map(([other]) => other)
-			.sort(naturalCompare),
-	];
-	const failures: string[] = [];
-	for (const manager of managers) {
-		try {
-			const client = await connect(engine, await loadMachine(engine, manager), options.signal);
-			const [nodes, tasks] = await Promise.all([listNodes(client, options.signal), runningTasks(client, options.signal)]);
-			const byId = new Map([...members].map(([machine, member]) => [member.nodeId, machine]));
-			return {
-				cluster,
-				manager,
-				nodes: nodes
-					.map(node => clusterNode(node, byId.get(node.ID) ?? '', tasks.filter(task => task.NodeID === node.ID).length))
-					.sort((a, b) => naturalCompare(a.machine || a.hostname, b.machine || b.hostname)),
-			};
-		} catch (error) {
-			failures.push(`${manager}: ${errorMessage(error)}`);
-		}
-	}
-
-	throw new MachinistError(
-		`No manager of swarm "${cluster}" answered (${failures.join('; ') || 'none is known'}): start one, or list from a manager with "${engine.program} swarm ls MANAGER"`,
-	);
-}
-
-function clusterNode(node: SwarmNode, machine: string, tasks: number): ClusterNode {
-	const reachability = node.ManagerStatus?.Reachability ?? '';
-	const leader = node.ManagerStatus?.Leader === true;
-	return {
-		machine,
-		id: node.ID,
-		hostname: node.Description?.Hostname ?? '',
-		role: node.Spec.Role,
-		leader,
-		managerStatus: leader ? 'Leader' : reachability === '' ? '' : reachability[0]!.toUpperCase() + reachability.slice(1),
-		availability: capitalise(node.Spec.Availability),
-		state: capitalise(node.Status.State),
-		engineVersion: node.Description?.Engine?.EngineVersion ?? '',
-		address: node.Status.Addr ?? '',
-		tasks,
-	};
-}
-
-function capitalise(word: string): string {
-	return word === '' ? '' : word[0]!.toUpperCase() + word.slice(1);
-}
-
-/**
- * The SWARM column of `ls` for a swarm-mode member: `mgr1 (leader)`, `mgr1 (manager)`,
- * `mgr1 (worker)`, from the machine's own /info (and, on a manager, its own node entry).
- */
-export async function swarmLabel(client: DockerClient, info: DockerInfo, membership: Membership, signal?: AbortSignal): Promise<string> {
-	const state = info.Swarm?.LocalNodeState ?? 'inactive';
-	if (state === 'inactive') return '';
-	if (state !== 'active') return `${membership.cluster} (${state})`;
-	if (!info.Swarm?.ControlAvailable) return `${membership.cluster} (worker)`;
-	const self = await inspectNode(client, info.Swarm.NodeID ?? membership.nodeId, signal).catch(() => undefined);
-	return `${membership.cluster} (${self?.ManagerStatus?.Leader ? 'leader' : 'manager'})`;
-}
-
-/** For a machine that cannot be asked: what its notes say. */
-export function storedSwarmLabel(membership: Membership): string {
-	return `${membership.cluster} (${membership.role})`;
 }

@@ -15,11 +15,8 @@ import {same, selectedMachine, type AppAction, type AppState, type AppView, type
  * passes on is a machine key or a global one.
  */
 
-export type {AppAction, AppState, AppView, Effect, MachineOperation, Overlay, Result, Screen, SwarmOperation} from './state.js';
+export type {AppAction, AppState, AppView, Effect} from './state.js';
 export {initialAppState, selectedMachine} from './state.js';
-export {managerNames} from './machine.js';
-export {operationKeys} from '../screens/operations/screen.js';
-export type {CreateStep} from '../screens/create/screen.js';
 
 /** Which keys apply now: the overlay's, else the screen's (and its mode's). */
 export function contextOf(state: AppState): Context {

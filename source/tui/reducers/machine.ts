@@ -36,7 +36,7 @@ function isSwarmOperation(kind: MachineOperation): kind is SwarmOperation {
 }
 
 /** Machines another can join: those whose SWARM column names a manager role. */
-export function managerNames(view: Pick<AppView, 'names' | 'swarm'>, machine: string): string[] {
+function managerNames(view: Pick<AppView, 'names' | 'swarm'>, machine: string): string[] {
 	return view.names.filter(name => name !== machine && /\((leader|manager)\)$/.test(view.swarm(name)));
 }
 

@@ -13,7 +13,10 @@ import type {ScreenDefinition, ScreenOf} from './screen.js';
  * takes a line in this table and one in `views.ts`. The app reducer dispatches keys to the
  * current screen's definition; nothing else names screens one by one.
  */
-export const screens = {list, details, cluster, operations, create, containers, logs};
+const table = {list, details, cluster, operations, create, containers, logs};
+
+/** The table, checked: each definition is under the name its screen state carries. */
+export const screens: {[Name in keyof typeof table]: ScreenDefinition<Extract<ScreenOf<(typeof table)[keyof typeof table]>, {name: Name}>>} = table;
 
 export type ScreenName = keyof typeof screens;
 

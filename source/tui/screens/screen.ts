@@ -32,8 +32,3 @@ export type ScreenInput<S> = {state: AppState; screen: S; view: AppView};
 
 /** The state of a screen from its definition. */
 export type ScreenOf<D> = D extends ScreenDefinition<infer S> ? S : never;
-
-/** The current screen, with the state it carries, in place in the app state. */
-export function withScreen<S extends AppState['screen']>(state: AppState, screen: S): AppState {
-	return {...state, screen};
-}

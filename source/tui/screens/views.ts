@@ -9,7 +9,7 @@ import type {Screen, ScreenName} from './registry.js';
 import type {ScreenView} from './view.js';
 
 /** Each screen's view, by the name in registry.ts (the app draws the current one). */
-export const screenViews: {[Name in ScreenName]: ScreenView<Extract<Screen, {name: Name}>>} = {
+const screenViews: {[Name in ScreenName]: ScreenView<Extract<Screen, {name: Name}>>} = {
 	list: ListView,
 	details: DetailsView,
 	cluster: ClusterView,
@@ -18,3 +18,8 @@ export const screenViews: {[Name in ScreenName]: ScreenView<Extract<Screen, {nam
 	containers: ContainersView,
 	logs: LogsView,
 };
+
+/** The view of the screen given, typed for it. */
+export function viewOf<S extends Screen>(screen: S): ScreenView<S> {
+	return screenViews[screen.name] as ScreenView<S>;
+}

@@ -1,13 +1,10 @@
 import {Box, Text} from 'ink';
-import {useEffect, useState} from 'react';
-import {errorMessage, listCluster, type ClusterNode, type ClusterView as ClusterAnswer} from '../../../engine/index.js';
+import type {ClusterNode} from '../../../engine/index.js';
+import {useCluster} from '../../hooks/useCluster.js';
 import {useServices} from '../../services.js';
 import {useTheme} from '../../theme.js';
 import type {ScreenViewProps} from '../view.js';
 import type {ClusterScreen} from './screen.js';
-
-/** Asked again this often while the screen is open: roles and task counts change under deploys. */
-const refreshMs = 3000;
 
 const columns: Array<{title: string; width: number; cell: (node: ClusterNode) => string}> = [
 	{title: 'NAME', width: 16, cell: node => node.machine || `(${node.hostname})`},
@@ -24,30 +21,7 @@ const columns: Array<{title: string; width: number; cell: (node: ClusterNode) =>
 export function ClusterView({screen: {machine}, height}: ScreenViewProps<ClusterScreen>) {
 	const theme = useTheme();
 	const {engine} = useServices();
-	const [view, setView] = useState<ClusterAnswer>();
-	const [error, setError] = useState<string>();
-	useEffect(() => {
-		let live = true;
-		const ask = () => {
-			listCluster(engine, machine).then(
-				answer => {
-					if (!live) return;
-					setView(answer);
-					setError(undefined);
-				},
-				(error_: unknown) => {
-					if (live) setError(errorMessage(error_));
-				},
-			);
-		};
-
-		ask();
-		const timer = setInterval(ask, refreshMs);
-		return () => {
-			live = false;
-			clearInterval(timer);
-		};
-	}, [engine, machine]);
+	const {value: view, error} = useCluster(engine, machine);
 
 	if (!view) return <Text color={error ? theme.danger : theme.muted}>{error ?? `Asking the managers of ${machine}'s swarm…`}</Text>;
 	const tasks = view.nodes.reduce((sum, node) => sum + node.tasks, 0);

@@ -16,16 +16,23 @@ import type {CreateScreen, CreateStep} from './screen.js';
 /** The driver list; ↑↓/jk move (wrapping), Enter or a digit chooses. */
 function DriverPicker({drivers, highlighted, problem}: {readonly drivers: readonly string[]; readonly highlighted: number; readonly problem?: string}) {
 	const theme = useTheme();
+	const {engine} = useServices();
 	const [descriptions, setDescriptions] = useState<Record<string, string>>({});
 	useEffect(() => {
 		let current = true;
-		void Promise.all(drivers.map(async name => [name, (await loadDriverDefinition(name)).description] as const)).then(pairs => {
+		// A plugin that cannot be asked is listed without a description; choosing it says why.
+		const describe = async (name: string) =>
+			loadDriverDefinition(name, engine.env).then(
+				definition => definition.description,
+				() => '',
+			);
+		void Promise.all(drivers.map(async name => [name, await describe(name)] as const)).then(pairs => {
 			if (current) setDescriptions(Object.fromEntries(pairs));
 		});
 		return () => {
 			current = false;
 		};
-	}, [drivers]);
+	}, [drivers, engine.env]);
 	return (
 		<Box flexDirection='column'>
 			<Text bold>Create a machine: which driver?</Text>

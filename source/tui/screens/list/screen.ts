@@ -1,13 +1,15 @@
 import {typedText} from '../../input/text-field.js';
+import type {CommandName} from '../../keymap.js';
 import {listReducer, navigationAction, type ListAction} from '../../reducers/list.js';
-import {notify, same, selectedMachine, type AppState} from '../../reducers/state.js';
+import {notify, same, selectedMachine, type AppState, type Result} from '../../reducers/state.js';
 import {containersScreen} from '../containers/screen.js';
 import {createScreen} from '../create/screen.js';
 import type {ScreenDefinition} from '../screen.js';
 
 export type ListScreen = {name: 'list'};
 
-function onFilterKey(state: AppState, command: string | undefined, text: string | undefined, names: readonly string[]) {
+/** While the filter is typed: Enter keeps it, Esc clears it, Backspace erases, text is typed. */
+function onFilterKey(state: AppState, command: CommandName | undefined, text: string | undefined, names: readonly string[]): Result {
 	const change = (action: ListAction) => same({...state, list: listReducer(state.list, action, names)});
 	if (command === 'keepFilter') return change({type: 'keepFilter'});
 	if (command === 'clearFilter') return change({type: 'clearFilter'});
