@@ -14,6 +14,7 @@ import {builtCli, repoRoot} from '../../test/helpers/cli.js';
 import {startDockerd} from '../../test/helpers/dockerd.js';
 import {TmuxSession} from '../../test/helpers/tmux.js';
 import {saveGenericMachine} from '../../test/helpers/store.js';
+import {busyboxImage, docker, importBusybox, runContainer} from '../../test/helpers/containers.js';
 import {ansiToSvg} from './ansi-svg.js';
 
 const exec = promisify(execFile);
@@ -84,6 +85,26 @@ try {
 	await session.keys('?');
 	await session.waitFor('Move up');
 	await shot('help', 'machinist — help');
+	await session.keys('Escape');
+	await pause(300);
+	await importBusybox(dockerd);
+	for (const name of ['api', 'web']) await runContainer(dockerd, name, {script: 'while true; do echo "GET /health 200"; sleep 1; done'});
+	await runContainer(dockerd, 'worker', {
+		script: 'i=0; while true; do echo "job $i done"; echo "job $((i+1)) failed, retrying" >&2; i=$((i+1)); sleep 1; done',
+	});
+	await docker(dockerd, 'create', '--network=none', '--name=migrate', busyboxImage, 'true');
+	await session.keys('F');
+	await session.waitFor(/ci-runner-2 +worker/);
+	await pause(1500);
+	await shot('fleet', 'machinist — fleet');
+	await session.keys('G', 'l');
+	await session.waitFor('retrying');
+	await pause(3000);
+	await session.keys('t');
+	await pause(500);
+	await shot('logs', 'machinist — logs');
+	await session.keys('Escape');
+	await pause(300);
 	await session.keys('Escape');
 	await pause(300);
 	await session.keys('n');

@@ -106,3 +106,12 @@ export {assertUsableMachineName, isValidMachineName} from './store/host.js';
 export {rsyncShellWord, sshfsOption} from './access/program-args.js';
 export {goJson, serializeHost} from './store/store.js';
 export {openPreferences, type Preferences} from './store/preferences.js';
+
+// The app's containers: the watcher and actions load on first use (they bring the TLS client).
+export const createContainerWatcher = onFirstCall(async () => import('./machines/container-watcher.js'), 'createContainerWatcher');
+export type {ContainerTable, ContainerWatcher} from './machines/container-watcher.js';
+export {containerName, portsLabel} from './docker/labels.js';
+export type {ContainerAction, ContainerStats} from './docker/containers.js';
+export type {LogLine} from './docker/logs.js';
+export const followLogs = onFirstCall(async () => import('./machines/containers.js'), 'followLogs');
+export const containerShellCommand = onFirstCall(async () => import('./machines/containers.js'), 'containerShellCommand');

@@ -8,6 +8,7 @@ import {helpMaxScroll} from './components/Help.js';
 import {overlayBody, Question} from './components/Overlays.js';
 import {StatusLine} from './components/StatusLine.js';
 import {createEffectRunner, preferredShell} from './effects.js';
+import {useContainerTables} from './hooks/useContainers.js';
 import {useKeyboard} from './hooks/useKeyboard.js';
 import {useOperations} from './hooks/useOperations.js';
 import {usePollerRows} from './hooks/usePoller.js';
@@ -28,6 +29,11 @@ const chromeLines = 4;
 
 function bodyHeightOf(rows: number): number {
 	return Math.max(3, rows - 1 - chromeLines);
+}
+
+/** When the containers drawn were listed: their CREATED ages count from then. */
+function containersAt(tables: ReturnType<typeof useContainerTables>): number {
+	return Math.max(0, ...tables.map(table => table.updatedAt ?? 0));
 }
 
 export type AppProps = {readonly services: Services; readonly theme: Theme};
@@ -51,6 +57,7 @@ function Shell() {
 	const {columns, rows: height} = useTerminalSize();
 	const {rows, loaded, at: rowsAt} = usePollerRows(poller);
 	const {operations, at: operationsAt} = useOperations(runner);
+	const containers = useContainerTables(services.containers);
 	const [store] = useState(() => {
 		// Read when a key is handled, not when React last drew.
 		const view = (): AppView => ({
@@ -67,6 +74,9 @@ function Shell() {
 			},
 			program: engine.program,
 			checkFile: fileProblem,
+			containers: () => services.containers.tables(),
+			logLines: () => services.logs.lines(),
+			pageHeight: () => bodyHeightOf(stdout.rows || 24) - 1,
 		});
 		return createAppStore(view, createEffectRunner(services, exit));
 	});
@@ -89,11 +99,17 @@ function Shell() {
 		const unsubscribe = poller.subscribe(() => {
 			store.dispatch({type: 'rows'});
 		});
+		const unsubscribeContainers = services.containers.subscribe(() => {
+			store.dispatch({type: 'containers'});
+		});
 		return () => {
 			unsubscribe();
+			unsubscribeContainers();
 			poller.stop();
+			services.containers.stop();
+			services.logs.close();
 		};
-	}, [poller, store]);
+	}, [poller, services, store]);
 
 	useEffect(() => {
 		if (!toast) return;
@@ -113,8 +129,12 @@ function Shell() {
 		void services
 			.handOff(handoff.binary, handoff.args)
 			.then(
-				code => ({text: `The ssh session on ${handoff.machine} ended (exit code ${code})`, tone: code === 0 ? 'info' : 'danger'}) as const,
-				(error: unknown) => ({text: `ssh to ${handoff.machine} failed: ${errorMessage(error)}`, tone: 'danger'}) as const,
+				code =>
+					({
+						text: `The ${handoff.what ?? 'ssh session'} on ${handoff.machine} ended (exit code ${code})`,
+						tone: code === 0 ? 'info' : 'danger',
+					}) as const,
+				(error: unknown) => ({text: `${handoff.what ?? 'ssh'} on ${handoff.machine} failed: ${errorMessage(error)}`, tone: 'danger'}) as const,
 			)
 			.then(toast => {
 				store.dispatch({type: 'handOffEnded', toast});
@@ -131,7 +151,9 @@ function Shell() {
 	const screenHeight = bodyHeight - (overlay?.kind === 'confirm' ? 5 : 0);
 	const title = definitionOf(screen).title(screen, {machines: rows.length});
 	// The clock of the newest data drawn: the render itself must not read the clock.
-	const seen: Seen = {rows, loaded, operations, now: Math.max(rowsAt, operationsAt), onVisible: pollVisible};
+	const seen: Seen = {rows, loaded, operations, containers, now: Math.max(rowsAt, operationsAt, containersAt(containers)), onVisible: pollVisible};
+	// Containers and logs screens have filters of their own; the status line shows the current one.
+	const filter = 'filter' in screen ? screen.filter : list.filter;
 	const View = viewOf(screen);
 	const body = overlayBody(overlay, {columns, height: bodyHeight, inTmux: Boolean(engine.env.TMUX)}) ?? (
 		<View screen={screen} state={state} height={screenHeight} seen={seen} />
@@ -146,7 +168,7 @@ function Shell() {
 				</Box>
 				{overlay?.kind === 'confirm' ? <Question question={overlay.question} /> : null}
 			</Box>
-			<StatusLine filter={list.filter} filtering={context === 'filter'} toast={toast} />
+			<StatusLine filter={filter} filtering={context === 'filter'} toast={toast} />
 			<Footer context={context} />
 		</Box>
 	);

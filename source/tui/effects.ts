@@ -1,4 +1,4 @@
-import {createOptionSpecs, errorMessage, loadDriverDefinition} from '../engine/index.js';
+import {containerShellCommand, createOptionSpecs, errorMessage, loadDriverDefinition} from '../engine/index.js';
 import {detectShell, shellFromFlag, type ShellName} from '../format/env.js';
 import {dockerContext, envExports, sshCommand} from './actions.js';
 import {buildForm} from './reducers/form.js';
@@ -112,6 +112,31 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 						dispatch({type: 'driverFailed', driver, problem: errorMessage(error)});
 					},
 				);
+				break;
+			}
+
+			case 'containerAction': {
+				runner.container(effect.machine, {id: effect.id, name: effect.name}, effect.action, effect.force);
+				break;
+			}
+
+			case 'containerShell': {
+				containerShellCommand(engine, effect.machine, effect.id).then(
+					shell => {
+						dispatch({type: 'handOff', machine: effect.machine, what: `shell in ${effect.name}`, ...shell});
+					},
+					failure(`Cannot open a shell in ${effect.name}`),
+				);
+				break;
+			}
+
+			case 'openLogs': {
+				services.logs.open(effect.machine, effect.id);
+				break;
+			}
+
+			case 'closeLogs': {
+				services.logs.close();
 				break;
 			}
 

@@ -14,6 +14,13 @@ export const operationVerbs: Record<OperationKind, string> = {
 	'swarm-join': 'joining',
 	'swarm-leave': 'leaving',
 	set: 'resizing',
+	'container-start': 'starting',
+	'container-stop': 'stopping',
+	'container-restart': 'restarting',
+	'container-kill': 'killing',
+	'container-pause': 'pausing',
+	'container-unpause': 'unpausing',
+	'container-remove': 'removing',
 };
 
 /** "12s", "3m", "2h": how long ago, for stale rows and operation lists. */

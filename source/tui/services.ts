@@ -1,6 +1,7 @@
 import {createContext, useContext} from 'react';
 import {type Engine, OperationRunner, type PollerOptions, type Preferences, StatusPoller} from '../engine/index.js';
 import type {CopyReport} from './clipboard.js';
+import {ContainerFeed, LogFeed} from './containers.js';
 
 /** The part of conf the app uses, so tests can pass a plain object. */
 export type PreferenceStore = {
@@ -21,6 +22,8 @@ export type Services = TerminalServices & {
 	poller: StatusPoller;
 	runner: OperationRunner;
 	preferences: PreferenceStore;
+	containers: ContainerFeed;
+	logs: LogFeed;
 };
 
 /**
@@ -29,13 +32,19 @@ export type Services = TerminalServices & {
  */
 export function createServices(engine: Engine, preferences: PreferenceStore, terminal: TerminalServices, polling: PollerOptions = {}): Services {
 	const poller = new StatusPoller(engine, {intervalMs: Math.max(preferences.get('pollIntervalMs'), 1000), fastIntervalMs: 1000, ...polling});
+	const containers = new ContainerFeed(engine);
 	const runner: OperationRunner = new OperationRunner(engine, {
 		onChange(operation) {
+			if (operation.container !== undefined) {
+				if (operation.state !== 'running') containers.refresh(operation.machine);
+				return;
+			}
+
 			poller.setBusy(operation.machine, runner.runningOn(operation.machine) !== undefined);
 			if (operation.state !== 'running') void poller.refresh();
 		},
 	});
-	return {...terminal, engine, poller, runner, preferences};
+	return {...terminal, engine, poller, runner, preferences, containers, logs: new LogFeed(engine)};
 }
 
 export const ServicesContext = createContext<Services | undefined>(undefined);

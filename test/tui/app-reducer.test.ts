@@ -3,23 +3,19 @@ import type {OptionSpec} from '../../source/engine/index.js';
 import {keysOf} from '../../source/tui/input/keys.js';
 import {appReducer, contextOf, initialAppState, onKeys, selectedMachine, type AppState, type AppView, type Effect} from '../../source/tui/reducers/app.js';
 import {buildForm} from '../../source/tui/reducers/form.js';
+import {appView} from './harness.js';
 
 const address: OptionSpec = {name: 'ip-address', type: 'string', description: 'address', required: 'the address is required', format: 'ip'};
 const fast: OptionSpec = {name: 'fast', type: 'bool', description: 'fast', default: false};
 
 function view(overrides: Partial<AppView> = {}): AppView {
-	return {
+	return appView({
 		names: Array.from({length: 40}, (_, index) => `m${String(index).padStart(2, '0')}`),
-		swarm: () => '',
-		operations: [],
 		helpMaxScroll: () => 7,
 		drivers: ['amazonec2', 'generic', 'none'],
 		defaultDriver: 'generic',
-		envShell: 'bash',
-		program: 'machinist',
-		checkFile: () => undefined,
 		...overrides,
-	};
+	});
 }
 
 /** The state and effects after typing `input` as one read. */

@@ -6,6 +6,7 @@ import {createMachine} from '../../source/engine/machines/create.js';
 import {createEngine} from '../../source/engine/engine.js';
 import {openPreferences} from '../../source/engine/store/preferences.js';
 import {App} from '../../source/tui/App.js';
+import type {AppView} from '../../source/tui/reducers/app.js';
 import type {PollerOptions} from '../../source/engine/machines/poller.js';
 import {createServices, type Services} from '../../source/tui/services.js';
 import {createTheme} from '../../source/tui/theme.js';
@@ -148,4 +149,22 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 /** The line of a frame that shows a machine's row (or any text). */
 export function lineWith(frame: string, text: string): string {
 	return frame.split('\n').find(line => line.includes(text)) ?? '';
+}
+
+/** What the reducer sees, for tests that drive it without the app: nothing on screen but `overrides`. */
+export function appView(overrides: Partial<AppView> = {}): AppView {
+	return {
+		names: [],
+		swarm: () => '',
+		operations: [],
+		helpMaxScroll: () => 0,
+		drivers: ['none'],
+		envShell: 'bash',
+		program: 'machinist',
+		checkFile: () => undefined,
+		containers: () => [],
+		logLines: () => [],
+		pageHeight: () => 20,
+		...overrides,
+	};
 }

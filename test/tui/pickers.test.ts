@@ -1,9 +1,9 @@
 import test from 'ava';
 import {createMachine} from '../../source/engine/index.js';
 import {keysOf} from '../../source/tui/input/keys.js';
-import {contextOf, initialAppState, onKeys, type AppView} from '../../source/tui/reducers/app.js';
+import {contextOf, initialAppState, onKeys} from '../../source/tui/reducers/app.js';
 import {tlsDaemon} from '../helpers/tls-daemon.js';
-import {keys, lineWith, renderApp, world} from './harness.js';
+import {appView, keys, lineWith, renderApp, world} from './harness.js';
 
 const unreachable = 'tcp://127.0.0.1:1';
 
@@ -47,16 +47,7 @@ test('in the env dialog a letter switches to the shell it starts; q still closes
 
 test('a letter in the manager choice jumps to the manager it starts, in one read with the J that opens it', t => {
 	const names = ['alpha', 'mgr-a', 'mgr-b', 'web', 'zeta'];
-	const view: AppView = {
-		names,
-		swarm: name => (name === 'web' ? '' : 'alpha (manager)'),
-		operations: [],
-		helpMaxScroll: () => 0,
-		drivers: ['none'],
-		envShell: 'bash',
-		program: 'machinist',
-		checkFile: () => undefined,
-	};
+	const view = appView({names, swarm: name => (name === 'web' ? '' : 'alpha (manager)')});
 	const onWeb = onKeys(initialAppState, keysOf('jjj'), view).state;
 	const {state} = onKeys(onWeb, keysOf('Jm'), view);
 	t.is(contextOf(state), 'managers');

@@ -127,8 +127,8 @@ class PinnedAgent extends https.Agent {
 	/** Connections still handshaking or being checked: HTTP does not know them yet. */
 	readonly #pending = new Set<tls.TLSSocket>();
 
-	constructor(options: Pick<DockerClientOptions, 'caPem' | 'certPem' | 'keyPem'>) {
-		super({keepAlive: true, maxSockets: 16, maxFreeSockets: 16, scheduling: 'lifo'});
+	constructor(options: Pick<DockerClientOptions, 'caPem' | 'certPem' | 'keyPem'>, maxSockets = 16) {
+		super({keepAlive: true, maxSockets, maxFreeSockets: 16, scheduling: 'lifo'});
 		this.#ca = new X509Certificate(options.caPem);
 		this.#context = clientContext(options);
 	}
@@ -188,17 +188,22 @@ class PinnedAgent extends https.Agent {
  */
 const agents = new Map<string, PinnedAgent>();
 
-export function agentFor(url: string, options: DockerClientOptions): https.Agent {
+/**
+ * Streams (events, logs, stats) hold their connection for as long as they run: one per stream,
+ * from an agent of their own, so they never queue behind each other or take the sockets that
+ * requests share (200 machines on one daemon hold 200 event streams).
+ */
+function agentFor(url: string, options: DockerClientOptions, purpose: 'request' | 'stream' = 'request'): PinnedAgent {
 	const hash = createHash('sha256');
 	for (const part of [options.caPem, options.certPem, options.keyPem]) {
 		hash.update(part);
 		hash.update('\0');
 	}
 
-	const key = `${url}\n${hash.digest('hex')}`;
+	const key = `${purpose}\n${url}\n${hash.digest('hex')}`;
 	let agent = agents.get(key);
 	if (!agent) {
-		agent = new PinnedAgent(options);
+		agent = new PinnedAgent(options, purpose === 'stream' ? Number.POSITIVE_INFINITY : 16);
 		agents.set(key, agent);
 	}
 
@@ -211,7 +216,7 @@ export function closeDockerAgents(): void {
 	agents.clear();
 }
 
-export function parseDockerUrl(url: string): {host: string; port: number} {
+function parseDockerUrl(url: string): {host: string; port: number} {
 	let parsed: URL;
 	try {
 		parsed = new URL(url);
@@ -287,6 +292,13 @@ export class DockerClient {
 		const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
 		const {body} = method === 'GET' ? await this.#get(path, options.signal) : await this.#request(path, options.signal, method, payload);
 		return body.trim() === '' ? undefined : parseJson(this.url, body);
+	}
+
+	/** How stream.ts opens a long GET on this daemon: its own connection, checked as every other. */
+	streamTarget(path: string): {options: https.RequestOptions; target: {host: string; port: number}; timeoutMs: number} {
+		const target = {host: this.#host, port: this.#port};
+		const servername = isIP(this.#host) === 0 ? this.#host : undefined;
+		return {options: {agent: agentFor(this.url, this.#options, 'stream'), ...target, path, servername}, target, timeoutMs: this.#timeoutMs};
 	}
 
 	/**
@@ -423,7 +435,7 @@ function parseJson(url: string, body: string): unknown {
 }
 
 /** Docker errors are `{"message": "..."}`; proxies and old daemons may send plain text. */
-function daemonMessage(body: string, statusMessage: string | undefined): string {
+export function daemonMessage(body: string, statusMessage: string | undefined): string {
 	try {
 		const parsed = JSON.parse(body) as {message?: unknown};
 		if (typeof parsed.message === 'string') return parsed.message;

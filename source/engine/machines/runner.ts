@@ -3,16 +3,31 @@ import type {Engine} from '../engine.js';
 import {errorMessage} from '../errors.js';
 import type {ProgressEvent} from '../progress.js';
 import {loadMachine} from '../machine.js';
+import type {ContainerAction} from '../docker/containers.js';
 import type {CreateRequest} from './create-options.js';
 import type {ResizeRequest} from './resize.js';
 
 export type OperationKind =
-	'start' | 'stop' | 'restart' | 'kill' | 'provision' | 'regenerate-certs' | 'rm' | 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave' | 'set';
+	| 'start'
+	| 'stop'
+	| 'restart'
+	| 'kill'
+	| 'provision'
+	| 'regenerate-certs'
+	| 'rm'
+	| 'create'
+	| 'swarm-init'
+	| 'swarm-join'
+	| 'swarm-leave'
+	| 'set'
+	| `container-${ContainerAction}`;
 
 export type Operation = {
 	id: number;
 	kind: OperationKind;
 	machine: string;
+	/** The container acted on, for container actions: the machine itself is not busy. */
+	container?: string;
 	state: 'running' | 'done' | 'failed';
 	/** Progress lines as the CLI would print them. */
 	log: string[];
@@ -53,7 +68,7 @@ export class OperationRunner {
 
 	/** The running operation on a machine, if any (its row shows a spinner). */
 	runningOn(machine: string): Operation | undefined {
-		return this.#operations.find(operation => operation.machine === machine && operation.state === 'running');
+		return this.#operations.find(operation => operation.machine === machine && operation.container === undefined && operation.state === 'running');
 	}
 
 	dismiss(id: number): void {
@@ -63,7 +78,7 @@ export class OperationRunner {
 	}
 
 	/** Each operation's module loads when first run: the command line, which imports this class through the engine index, never does. */
-	run(kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave' | 'set'>, machine: string): Operation {
+	run(kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave' | 'set' | `container-${string}`>, machine: string): Operation {
 		return this.#start(kind, machine, async progress => {
 			const loaded = await loadMachine(this.#engine, machine);
 			switch (kind) {
@@ -119,6 +134,21 @@ export class OperationRunner {
 		});
 	}
 
+	/** An action on one container of a machine (`remove` with `force` takes a running one). */
+	container(machine: string, container: {id: string; name: string}, action: ContainerAction, force = false): Operation {
+		return this.#start(
+			`container-${action}`,
+			machine,
+			async progress => {
+				const {actOnContainer} = await import('./containers.js');
+				progress({type: 'step', message: `${action}${force ? ' --force' : ''} ${container.name} on ${machine}`});
+				await actOnContainer(this.#engine, machine, container.id, action, {force});
+				progress({type: 'step', message: `Done: ${container.name} on ${machine}`});
+			},
+			container.name,
+		);
+	}
+
 	create(request: CreateRequest): Operation {
 		return this.#start('create', request.name, async progress => {
 			const {createMachine} = await import('./create.js');
@@ -126,8 +156,16 @@ export class OperationRunner {
 		});
 	}
 
-	#start(kind: OperationKind, machine: string, work: (progress: (event: ProgressEvent) => void) => Promise<void>): Operation {
-		const operation: Operation = {id: this.#nextId++, kind, machine, state: 'running', log: [], startedAt: Date.now()};
+	#start(kind: OperationKind, machine: string, work: (progress: (event: ProgressEvent) => void) => Promise<void>, container?: string): Operation {
+		const operation: Operation = {
+			id: this.#nextId++,
+			kind,
+			machine,
+			...(container === undefined ? {} : {container}),
+			state: 'running',
+			log: [],
+			startedAt: Date.now(),
+		};
 		this.#operations.push(operation);
 		let downloadLine: number | undefined;
 		const progress = (event: ProgressEvent) => {

@@ -96,7 +96,8 @@ export function appReducer(state: AppState, action: AppAction, view: AppView): R
 		}
 
 		case 'handOff': {
-			return same({...state, handoff: {machine: action.machine, binary: action.binary, args: action.args}});
+			const {machine, binary, args, what} = action;
+			return same({...state, handoff: {machine, binary, args, ...(what === undefined ? {} : {what})}});
 		}
 
 		case 'handOffEnded': {

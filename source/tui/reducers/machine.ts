@@ -1,6 +1,7 @@
 import type {ShellName} from '../../format/env.js';
 import type {CommandName} from '../keymap.js';
 import {operationVerbs} from '../labels.js';
+import {containersScreen} from '../screens/containers/screen.js';
 import {busyWith, notify, same, type AppState, type AppView, type Effect, type MachineOperation, type Result, type SwarmOperation} from './state.js';
 
 /**
@@ -82,6 +83,10 @@ export function onMachine(state: AppState, command: CommandName, machine: string
 
 		case 'cluster': {
 			return same({...state, screen: {name: 'cluster', machine}});
+		}
+
+		case 'containers': {
+			return same({...state, screen: containersScreen(machine, state.screen.name === 'details' ? 'details' : 'list')});
 		}
 
 		default: {

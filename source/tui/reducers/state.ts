@@ -1,4 +1,4 @@
-import type {CreateRequest, Operation, OperationKind, OptionValue} from '../../engine/index.js';
+import type {ContainerAction, ContainerTable, CreateRequest, LogLine, Operation, OperationKind, OptionValue} from '../../engine/index.js';
 import type {ShellName} from '../../format/env.js';
 import type {CopyReport} from '../clipboard.js';
 import type {Key} from '../input/keys.js';
@@ -12,7 +12,7 @@ import {initialListState, listReducer, selectedKey, type ListState} from './list
  * reducers reach (the architecture test checks), so the views depend on the state, never back.
  */
 
-export type MachineOperation = Exclude<OperationKind, 'create' | 'set'>;
+export type MachineOperation = Exclude<OperationKind, 'create' | 'set' | `container-${string}`>;
 
 export type SwarmOperation = Extract<MachineOperation, 'swarm-init' | 'swarm-join' | 'swarm-leave'>;
 
@@ -33,7 +33,12 @@ export type Effect =
 	| {type: 'refresh'}
 	| {type: 'dismiss'; id: number}
 	| {type: 'loadDriver'; driver: string}
-	| {type: 'create'; request: CreateRequest; remember: Record<string, OptionValue>; command: string};
+	| {type: 'create'; request: CreateRequest; remember: Record<string, OptionValue>; command: string}
+	| {type: 'containerAction'; machine: string; id: string; name: string; action: ContainerAction; force?: boolean}
+	| {type: 'containerShell'; machine: string; id: string; name: string}
+	/** The logs screen's stream: opened with it, closed when it closes. */
+	| {type: 'openLogs'; machine: string; id: string}
+	| {type: 'closeLogs'};
 
 /** The env dialog: the exports copied for one machine and shell, or why there are none. */
 export type EnvOverlay = {kind: 'env'; machine: string; shell: ShellName; text?: string; error?: string; report?: CopyReport};
@@ -57,8 +62,8 @@ export type AppState = {
 	toast?: Toast;
 	/** Counts dialogs opened and closed: an answer for one that is gone is dropped. */
 	dialog: number;
-	/** A program (ssh) has the terminal; keys are not the app's meanwhile. */
-	handoff?: {machine: string; binary: string; args: string[]};
+	/** A program (ssh, docker exec) has the terminal; keys are not the app's meanwhile. `what` names it for the toast after. */
+	handoff?: {machine: string; binary: string; args: string[]; what?: string};
 };
 
 export const initialAppState: AppState = {screen: {name: 'list'}, list: initialListState, operationList: initialListState, dialog: 0};
@@ -70,7 +75,7 @@ export type AppView = {
 	/** Each machine's SWARM column (`mgr1 (leader)`, …), by name. */
 	swarm: (machine: string) => string;
 	/** Operations in the order they started. */
-	operations: ReadonlyArray<Pick<Operation, 'id' | 'kind' | 'machine' | 'state'>>;
+	operations: ReadonlyArray<Pick<Operation, 'id' | 'kind' | 'machine' | 'container' | 'state'>>;
 	/** How far the help overlay scrolls at the current terminal size. */
 	helpMaxScroll: (from: Context) => number;
 	drivers: readonly string[];
@@ -78,6 +83,12 @@ export type AppView = {
 	envShell: ShellName;
 	program: string;
 	checkFile: (file: string) => string | undefined;
+	/** Each watched machine's containers, as the watcher last reported them. */
+	containers: () => readonly ContainerTable[];
+	/** The lines of the logs screen's container kept so far, oldest first. */
+	logLines: () => readonly LogLine[];
+	/** How many lines a screen's body has now (a page of logs). */
+	pageHeight: () => number;
 };
 
 export type AppAction =
@@ -94,7 +105,9 @@ export type AppAction =
 	| {type: 'driverLoaded'; driver: string; form: FormState}
 	| {type: 'driverFailed'; driver: string; problem: string}
 	| {type: 'createStarted'; operationId: number; machine: string; command: string}
-	| {type: 'handOff'; machine: string; binary: string; args: string[]}
+	| {type: 'handOff'; machine: string; binary: string; args: string[]; what?: string}
+	/** The watched containers changed. */
+	| {type: 'containers'}
 	| {type: 'handOffEnded'; toast: Toast};
 
 export type Result = {state: AppState; effects: Effect[]};
@@ -117,5 +130,5 @@ export function toList(state: AppState, created?: string, view?: AppView): AppSt
 
 /** The operation already running on a machine, if one is. */
 export function busyWith(view: AppView, machine: string): AppView['operations'][number] | undefined {
-	return view.operations.find(operation => operation.machine === machine && operation.state === 'running');
+	return view.operations.find(operation => operation.machine === machine && operation.container === undefined && operation.state === 'running');
 }

@@ -1,5 +1,5 @@
 import type {ReactNode} from 'react';
-import type {MachineRow, Operation} from '../../engine/index.js';
+import type {ContainerTable, MachineRow, Operation} from '../../engine/index.js';
 import type {AppState} from '../reducers/state.js';
 
 /** What the engine reports now, as the app last read it: every screen's view may draw from it. */
@@ -12,6 +12,8 @@ export type Seen = {
 	operations: readonly Operation[];
 	/** The clock of the newest data drawn: a render must not read the clock. */
 	now: number;
+	/** The watched machines' containers, as the watcher last reported them. */
+	containers: readonly ContainerTable[];
 	/** Tells the poller which machines are on screen (it polls those at the beat). */
 	onVisible: (names: readonly string[]) => void;
 };

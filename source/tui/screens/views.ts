@@ -1,7 +1,9 @@
 import {ClusterView} from './cluster/View.js';
+import {ContainersView} from './containers/View.js';
 import {CreateView} from './create/View.js';
 import {DetailsView} from './details/View.js';
 import {ListView} from './list/View.js';
+import {LogsView} from './logs/View.js';
 import {OperationsView} from './operations/View.js';
 import type {Screen, ScreenName} from './registry.js';
 import type {ScreenView} from './view.js';
@@ -13,6 +15,8 @@ const screenViews: {[Name in ScreenName]: ScreenView<Extract<Screen, {name: Name
 	cluster: ClusterView,
 	operations: OperationsView,
 	create: CreateView,
+	containers: ContainersView,
+	logs: LogsView,
 };
 
 /** The view of the screen given, typed for it. */

@@ -5,7 +5,7 @@
 // containers' published ports.
 import {appendFile} from 'node:fs/promises';
 import type {DockerClient} from '../../docker/client.js';
-import {openStream} from '../../docker/events.js';
+import {openStream} from '../../docker/stream.js';
 import type {Engine} from '../../engine.js';
 import {asError, errorMessage, MachineNotFoundError, MachinistError} from '../../errors.js';
 import {pause} from '../../polling.js';
@@ -126,12 +126,11 @@ export async function runPortAgent(engine: Engine, name: string, options: AgentO
 		const state = await machine.driver.getState(context);
 		if (state === 'Stopped') throw new MachineGone(`machine ${name} stopped`);
 		if (state !== 'Running') throw new MachinistError(`machine ${name} is ${state.toLowerCase()}`);
-		const {dockerClientFor, tlsMaterialFor} = await import('../../access/connection.js');
+		const {dockerClientFor} = await import('../../access/connection.js');
 		const url = await machine.driver.getURL(context);
 		client = await dockerClientFor(engine, machine, url);
 		streamAbort = new AbortController();
-		const material = await tlsMaterialFor(engine, machine.host);
-		const events = await openStream({url, ...material}, `/events?filters=${eventFilter}`, AbortSignal.any([signal, streamAbort.signal]));
+		const events = await openStream(client, `/events?filters=${eventFilter}`, AbortSignal.any([signal, streamAbort.signal]));
 		await log(`following the events of ${client.url}`);
 		failure = undefined;
 		requestPass();

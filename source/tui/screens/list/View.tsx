@@ -5,12 +5,13 @@ import {type MachineRow, type Operation, stateLabel} from '../../../engine/index
 import {operationVerbs, shortDuration} from '../../labels.js';
 import {matchesFilter, scrollStart, selectedKey} from '../../reducers/list.js';
 import {stateColor, useTheme} from '../../theme.js';
+import {Cursor, TableHeader, columnGap, columnWidths, type Column} from '../../components/Table.js';
 import type {ScreenViewProps} from '../view.js';
 import type {ListScreen} from './screen.js';
 
 type Cells = {name: string; driver: string; state: string; url: string; swarm: string; docker: string; containers: string; errors: string};
 
-const allColumns: Array<{key: keyof Cells; title: string; max: number}> = [
+const allColumns: Array<Column<keyof Cells>> = [
 	{key: 'name', title: 'NAME', max: 24},
 	{key: 'driver', title: 'DRIVER', max: 10},
 	{key: 'state', title: 'STATE', max: 16},
@@ -19,8 +20,6 @@ const allColumns: Array<{key: keyof Cells; title: string; max: number}> = [
 	{key: 'docker', title: 'DOCKER', max: 16},
 	{key: 'containers', title: 'CONTAINERS', max: 10},
 ];
-
-const gap = 2;
 
 /** The latest failure on a machine, kept on its row until dismissed in the operations view. */
 function lastFailure(operations: readonly Operation[], machine: string): Operation | undefined {
@@ -79,29 +78,20 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 	}
 
 	const table = rows.map(row => {
-		const busy = operations.find(operation => operation.machine === row.name && operation.state === 'running');
+		const busy = operations.find(operation => operation.machine === row.name && operation.container === undefined && operation.state === 'running');
 		const failed = lastFailure(operations, row.name);
 		return {row, busy, failed, cells: cellsOf(row, busy, failed, now)};
 	});
 	// The SWARM column only once some machine is in a swarm: the URL and errors need the width more.
 	const columns = table.some(line => line.cells.swarm !== '') ? allColumns : allColumns.filter(column => column.key !== 'swarm');
-	const widths = columns.map(column => Math.min(column.max, Math.max(column.title.length, ...table.map(line => line.cells[column.key].length))) + gap);
+	const widths = columnWidths(
+		columns,
+		table.map(line => line.cells),
+	);
 
 	return (
 		<Box flexDirection='column'>
-			<Box>
-				<Box width={2} flexShrink={0} />
-				{columns.map((column, index) => (
-					<Box key={column.key} width={widths[index]} flexShrink={0}>
-						<Text bold color={theme.muted}>
-							{column.title}
-						</Text>
-					</Box>
-				))}
-				<Text bold color={theme.muted} wrap='truncate-end'>
-					ERRORS
-				</Text>
-			</Box>
+			<TableHeader columns={columns} widths={widths} last='ERRORS' />
 			{table.slice(start, start + bodyHeight).map(({row, busy, failed, cells}) => {
 				const isSelected = row.name === selected;
 				// A row that stopped answering keeps its last data, dimmed, and says so.
@@ -117,11 +107,9 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 
 				return (
 					<Box key={row.name}>
-						<Box width={2} flexShrink={0}>
-							<Text color={theme.accent}>{isSelected ? '❯' : ' '}</Text>
-						</Box>
+						<Cursor selected={isSelected} />
 						{columns.map((column, index) => (
-							<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={gap}>
+							<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={columnGap}>
 								<Text
 									wrap='truncate-end'
 									color={color(column.key)}

@@ -2,6 +2,7 @@ import {typedText} from '../../input/text-field.js';
 import type {CommandName} from '../../keymap.js';
 import {listReducer, navigationAction, type ListAction} from '../../reducers/list.js';
 import {notify, same, selectedMachine, type AppState, type Result} from '../../reducers/state.js';
+import {containersScreen} from '../containers/screen.js';
 import {createScreen} from '../create/screen.js';
 import type {ScreenDefinition} from '../screen.js';
 
@@ -45,6 +46,10 @@ export const list: ScreenDefinition<ListScreen> = {
 
 			case 'operations': {
 				return same({...state, screen: {name: 'operations'}});
+			}
+
+			case 'fleet': {
+				return same({...state, screen: containersScreen(undefined, 'list')});
 			}
 
 			case 'refresh': {

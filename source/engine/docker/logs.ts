@@ -1,0 +1,113 @@
+/**
+ * A container's logs as lines: Docker sends a container without a TTY as a multiplexed stream
+ * (each frame an 8-byte header: the stream, three zero bytes, the length big-endian), and one
+ * with a TTY as the raw bytes of its terminal, all of it stdout.
+ */
+import {StringDecoder} from 'node:string_decoder';
+import type {DockerClient} from './client.js';
+import {inspectContainer} from './containers.js';
+import {openStream} from './stream.js';
+
+export type LogStream = 'stdout' | 'stderr';
+
+export type LogLine = {
+	stream: LogStream;
+	/** The daemon's RFC 3339 timestamp (nanoseconds), or '' when it sent none. */
+	time: string;
+	text: string;
+};
+
+const headerBytes = 8;
+const streams: Record<number, LogStream> = {0: 'stdout', 1: 'stdout', 2: 'stderr'};
+const timestamp = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) /;
+
+/** Turns the bytes of a logs stream into whole lines, across chunk and frame boundaries. */
+export class LogDecoder {
+	readonly #multiplexed: boolean;
+	readonly #timestamps: boolean;
+	#pending: Buffer = Buffer.alloc(0);
+	/** A line's start per stream, waiting for its end in a later frame. */
+	readonly #partial: Record<LogStream, string> = {stdout: '', stderr: ''};
+	readonly #text: Record<LogStream, StringDecoder> = {stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8')};
+
+	constructor(options: {multiplexed: boolean; timestamps: boolean}) {
+		this.#multiplexed = options.multiplexed;
+		this.#timestamps = options.timestamps;
+	}
+
+	push(chunk: Buffer): LogLine[] {
+		if (!this.#multiplexed) return this.#lines('stdout', chunk);
+		this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+		const lines: LogLine[] = [];
+		while (this.#pending.length >= headerBytes) {
+			const size = this.#pending.readUInt32BE(4);
+			if (this.#pending.length < headerBytes + size) break;
+			const stream = streams[this.#pending[0]!] ?? 'stdout';
+			lines.push(...this.#lines(stream, this.#pending.subarray(headerBytes, headerBytes + size)));
+			this.#pending = this.#pending.subarray(headerBytes + size);
+		}
+
+		return lines;
+	}
+
+	/** What is left when the stream ends: a last line without its newline. */
+	end(): LogLine[] {
+		return (['stdout', 'stderr'] as const).flatMap(stream => {
+			const rest = this.#partial[stream] + this.#text[stream].end();
+			this.#partial[stream] = '';
+			return rest === '' ? [] : [this.#line(stream, rest)];
+		});
+	}
+
+	#lines(stream: LogStream, bytes: Buffer): LogLine[] {
+		const pieces = (this.#partial[stream] + this.#text[stream].write(bytes)).split('\n');
+		this.#partial[stream] = pieces.pop() ?? '';
+		return pieces.map(piece => this.#line(stream, piece));
+	}
+
+	#line(stream: LogStream, raw: string): LogLine {
+		// A TTY ends its lines with \r\n.
+		const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+		if (!this.#timestamps) return {stream, time: '', text};
+		const match = timestamp.exec(text);
+		return match ? {stream, time: match[1]!, text: text.slice(match[0].length)} : {stream, time: '', text};
+	}
+}
+
+export type FollowLogsOptions = {
+	/** Lines from the end to start with (default 500). */
+	tail?: number;
+	follow?: boolean;
+	signal: AbortSignal;
+	/** Each batch of whole lines, as they arrive. */
+	onLines: (lines: LogLine[]) => void;
+};
+
+/**
+ * The last `tail` lines of a container's logs, then (with `follow`) the new ones until `signal`
+ * aborts or the container's output ends. Timestamps always come: the face decides to show them.
+ */
+export async function followContainerLogs(client: DockerClient, id: string, options: FollowLogsOptions): Promise<void> {
+	const {Config} = await inspectContainer(client, id, options.signal);
+	const query = `stdout=1&stderr=1&timestamps=1&tail=${options.tail ?? 500}&follow=${options.follow === false ? 0 : 1}`;
+	const stream = await openStream(client, `/containers/${encodeURIComponent(id)}/logs?${query}`, options.signal);
+	const decoder = new LogDecoder({multiplexed: !Config.Tty, timestamps: true});
+	await new Promise<void>((resolve, reject) => {
+		stream.on('data', (chunk: Buffer) => {
+			const lines = decoder.push(chunk);
+			if (lines.length > 0) options.onLines(lines);
+		});
+		const finish = (): void => {
+			const lines = decoder.end();
+			if (lines.length > 0) options.onLines(lines);
+			resolve();
+		};
+
+		stream.once('end', finish);
+		stream.once('close', finish);
+		stream.once('error', error => {
+			if (options.signal.aborted) resolve();
+			else reject(error);
+		});
+	});
+}
