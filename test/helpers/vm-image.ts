@@ -16,10 +16,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {commandExists, runChecked, systemPath, withLock} from './hosts/process.js';
 
-const cacheDir = process.env.MACHINIST_TEST_CACHE ?? '/var/cache/machinist-test';
-const mirror = process.env.MACHINIST_TEST_MIRROR ?? 'http://deb.debian.org/debian';
-const suite = 'bookworm';
-const packages = [
+export const cacheDir = process.env.MACHINIST_TEST_CACHE ?? '/var/cache/machinist-test';
+export const mirror = process.env.MACHINIST_TEST_MIRROR ?? 'http://deb.debian.org/debian';
+export const suite = 'bookworm';
+export const packages = [
 	'systemd',
 	'systemd-sysv',
 	'dbus',
@@ -52,7 +52,7 @@ LABEL linux
 `;
 
 /** Runs in a chroot of the bootstrapped tree. Part of the image's cache key. */
-const prepareScript = `set -eu
+export const prepareScript = `set -eu
 echo 'LABEL=root / ext4 defaults,errors=remount-ro 0 1' > /etc/fstab
 mkdir -p /etc/systemd/network
 printf '[Match]\\nName=e*\\n\\n[Network]\\nDHCP=yes\\n' > /etc/systemd/network/10-dhcp.network
