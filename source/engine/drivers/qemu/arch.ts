@@ -41,7 +41,7 @@ export function emulationNotice(guest: GuestArch, host: Pick<HostPlatform, 'arch
 export function chooseAccel(asked: string, offered: readonly string[], guest: GuestArch, host: Pick<HostPlatform, 'arch'>): string {
 	if (isForeign(guest, host)) {
 		if (asked === 'auto' || asked === 'tcg') return 'tcg';
-		throw new MachinistError(`--qemu-accel ${asked} cannot run a ${guest} guest on this ${nativeArch(host)} computer: use --qemu-accel auto or tcg`);
+		throw new MachinistError(`--qemu-accel ${asked} cannot run ${guest} guests on this ${nativeArch(host)} computer: use --qemu-accel auto or tcg`);
 	}
 
 	if (asked === 'auto') return offered[0] ?? 'tcg';
