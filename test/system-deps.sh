@@ -34,6 +34,11 @@ command -v mcopy >/dev/null 2>&1 || needed+=(mtools)
 command -v mkfs.vfat >/dev/null 2>&1 || needed+=(dosfstools)
 command -v sfdisk >/dev/null 2>&1 || needed+=(fdisk)
 command -v isoinfo >/dev/null 2>&1 || needed+=(genisoimage)
+# The arm64 VM test: QEMU for arm64 and its UEFI, and arm64 programs run here to build its image.
+command -v qemu-system-aarch64 >/dev/null 2>&1 || needed+=(qemu-system-arm)
+[ -f /usr/share/AAVMF/AAVMF_CODE.fd ] || needed+=(qemu-efi-aarch64)
+command -v qemu-aarch64-static >/dev/null 2>&1 || needed+=(qemu-user-static)
+command -v update-binfmts >/dev/null 2>&1 || needed+=(binfmt-support)
 # The VBoxManage simulator's host-only DHCP servers.
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || needed+=(dnsmasq-base)
 if [ ${#needed[@]} -eq 0 ]; then
@@ -49,5 +54,6 @@ fi
 # The Debian image the test hosts boot (about two minutes) and the local docker.io repository
 # (about 80 MB from Debian's mirror): built once, then cached.
 node --import=tsx "$(dirname "$0")/helpers/prepare-hosts.ts"
-# The Debian cloud image the qemu tests boot: built once (a few minutes), then cached.
+# The Debian cloud images the qemu tests boot: built once (x86: a few minutes; arm64, emulated:
+# longer), then cached.
 node --import=tsx "$(dirname "$0")/helpers/prepare-vm-image.ts"
