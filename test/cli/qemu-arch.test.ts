@@ -5,7 +5,11 @@ import {temporaryDir} from '../helpers/store.js';
 
 test('create -d qemu --help offers --qemu-arch with $QEMU_ARCH, defaulting to this computer', async t => {
 	const dir = await temporaryDir(t, 'mqa-');
-	const help = await machinistInProcess(['create', '-d', 'qemu', '--help'], {MACHINE_STORAGE_PATH: path.join(dir, 'store'), HOME: dir, PATH: process.env.PATH});
+	const help = await machinistInProcess(['create', '-d', 'qemu', '--help'], {
+		MACHINE_STORAGE_PATH: path.join(dir, 'store'),
+		HOME: dir,
+		PATH: process.env.PATH,
+	});
 	const native = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 	t.regex(help.stdout, new RegExp(String.raw`--qemu-arch "${native}"\s+the VM's architecture: x86_64 or aarch64; .*\[\$QEMU_ARCH\]`));
 });

@@ -184,7 +184,16 @@ export async function busyboxArm64Tar(): Promise<string> {
 			const download = path.join(stage, 'download');
 			await runChecked(
 				'debootstrap',
-				['--download-only', '--arch=arm64', '--variant=minbase', '--include=busybox-static', `--cache-dir=${path.join(cacheDir, 'debs')}`, suite, download, mirror],
+				[
+					'--download-only',
+					'--arch=arm64',
+					'--variant=minbase',
+					'--include=busybox-static',
+					`--cache-dir=${path.join(cacheDir, 'debs')}`,
+					suite,
+					download,
+					mirror,
+				],
 				{env},
 			);
 			const archives = [path.join(download, 'var/cache/apt/archives'), path.join(cacheDir, 'debs')];
@@ -205,7 +214,19 @@ export async function busyboxArm64Tar(): Promise<string> {
 				.filter(name => /^[\w.[-]+$/.test(name) && name !== 'busybox');
 			for (const applet of applets) fs.symlinkSync('busybox', path.join(image, 'bin', applet));
 			const partial = `${busyboxTarPath}.tmp-${process.pid}`;
-			await runChecked('tar', ['--create', '--file', partial, '--directory', image, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '.']);
+			await runChecked('tar', [
+				'--create',
+				'--file',
+				partial,
+				'--directory',
+				image,
+				'--sort=name',
+				'--owner=0',
+				'--group=0',
+				'--numeric-owner',
+				'--mtime=@0',
+				'.',
+			]);
 			fs.renameSync(partial, busyboxTarPath);
 			return busyboxTarPath;
 		} finally {

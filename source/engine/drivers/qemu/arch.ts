@@ -45,7 +45,8 @@ export function chooseAccel(asked: string, offered: readonly string[], guest: Gu
 	}
 
 	if (asked === 'auto') return offered[0] ?? 'tcg';
-	if (asked !== 'tcg' && !offered.includes(asked)) throw new MachinistError(`this computer does not offer ${asked} acceleration: use --qemu-accel auto or tcg`);
+	if (asked !== 'tcg' && !offered.includes(asked))
+		throw new MachinistError(`this computer does not offer ${asked} acceleration: use --qemu-accel auto or tcg`);
 	return asked;
 }
 

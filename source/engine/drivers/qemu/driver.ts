@@ -254,7 +254,10 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 
 	private requireProgram(name: string, context: DriverContext): string {
 		const found = findQemuProgram(name, context.env, this.host);
-		if (!found) throw new MachinistError(`QEMU is not installed (${name} not found): install it with ${installHint(this.host, this.config.Arch)}, or give --qemu-binary`);
+		if (!found)
+			throw new MachinistError(
+				`QEMU is not installed (${name} not found): install it with ${installHint(this.host, this.config.Arch)}, or give --qemu-binary`,
+			);
 		return found;
 	}
 

@@ -84,7 +84,12 @@ export async function firmwareArgs(guest: GuestArch, binary: string, machineDir:
 	if (guest !== 'aarch64') return [];
 	const firmware = await findFirmware(binary, host);
 	const vars = await ensureVarsStore(firmware, machineDir);
-	return ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${escapeOption(firmware.code)}`, '-drive', `if=pflash,format=raw,unit=1,file=${escapeOption(vars)}`];
+	return [
+		'-drive',
+		`if=pflash,format=raw,unit=0,readonly=on,file=${escapeOption(firmware.code)}`,
+		'-drive',
+		`if=pflash,format=raw,unit=1,file=${escapeOption(vars)}`,
+	];
 }
 
 /** A path inside a QEMU option list, where a comma is written twice. */

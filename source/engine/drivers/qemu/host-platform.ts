@@ -135,7 +135,8 @@ const macVirtfsOptions = new Set(['local', 'path', 'mount_tag', 'security_model'
  */
 export function macArgsProblem(args: readonly string[]): string | undefined {
 	for (const [index, arg] of args.entries()) {
-		if (/memory-backend-memfd|vhost-user/.test(arg)) return `QEMU on macOS has no ${/memfd/.test(arg) ? 'memory-backend-memfd' : 'vhost-user'} (${arg})`;
+		if (/memory-backend-memfd|vhost-user/.test(arg))
+			return `QEMU on macOS has no ${arg.includes('memfd') ? 'memory-backend-memfd' : 'vhost-user'} (${arg})`;
 		if (args[index - 1] !== '-virtfs') continue;
 		const unknown = arg
 			.split(',')

@@ -66,7 +66,13 @@ export const options: readonly OptionSpec[] = [
 		description: 'acceleration: auto (kvm, hvf or whpx where offered and working, else tcg), kvm, hvf, whpx or tcg',
 		validate: value => (accels.includes(String(value) as Accel) ? undefined : `--qemu-accel "${String(value)}" is not one of ${accels.join(', ')}`),
 	},
-	{name: 'qemu-binary', type: 'string', envVar: 'QEMU_BINARY', description: `the QEMU program (default: ${binaryFor('x86_64')} or ${binaryFor('aarch64')}, as --qemu-arch says, on the PATH)`, advanced: true},
+	{
+		name: 'qemu-binary',
+		type: 'string',
+		envVar: 'QEMU_BINARY',
+		description: `the QEMU program (default: ${binaryFor('x86_64')} or ${binaryFor('aarch64')}, as --qemu-arch says, on the PATH)`,
+		advanced: true,
+	},
 	{
 		name: 'qemu-ssh-port',
 		type: 'int',

@@ -16,7 +16,10 @@ test("an aarch64 guest on an x86_64 computer boots under tcg with the emulated C
 		events.filter(event => event.type === 'warning').map(event => event.message),
 		[emulationNotice('aarch64', {arch: 'x64'})],
 	);
-	t.regex(emulationNotice('aarch64', {arch: 'x64'}), /^aarch64 is not this computer's architecture \(x86_64\): the VM runs emulated \(tcg\), so expect boots of several minutes/);
+	t.regex(
+		emulationNotice('aarch64', {arch: 'x64'}),
+		/^aarch64 is not this computer's architecture \(x86_64\): the VM runs emulated \(tcg\), so expect boots of several minutes/,
+	);
 	t.notRegex(emulationNotice('aarch64', {arch: 'x64'}), /\n/);
 	await driver.stop(context);
 	// A second start of a machine made emulated says nothing again.
@@ -65,6 +68,16 @@ test("a machine's stored architecture and image: --qemu-arch picks the default i
 	const own = await fakeQemu(t, fakeHost('linux', 'x64'), {'qemu-arch': 'aarch64', 'qemu-boot-image': '/images/mine.qcow2'});
 	t.like(own.driver.config, {Arch: 'aarch64', BootImage: '/images/mine.qcow2', BootImageChecksum: ''});
 	const {default: definition} = await import('../../../../source/engine/drivers/qemu/index.js');
-	const old = definition.fromConfig({MachineName: 'old', StorePath: '/s', SSHUser: 'docker', SSHPort: 2222, IPAddress: '127.0.0.1'});
+	const old = definition.fromConfig({
+		MachineName: 'old',
+		StorePath: '/s',
+		SSHUser: 'docker',
+		SSHPort: 2222,
+		SSHKeyPath: '/k',
+		IPAddress: '127.0.0.1',
+		SwarmMaster: false,
+		SwarmHost: '',
+		SwarmDiscovery: '',
+	});
 	t.is((old.config as {Arch?: string}).Arch, nativeArch(process));
 });

@@ -1,12 +1,6 @@
 import path from 'node:path';
 import test from 'ava';
-import {
-	macArgsProblem,
-	offeredAccels,
-	parseQemuVersion,
-	qemuSearchEnv,
-	windowsUnsupported,
-} from '../../../../source/engine/drivers/qemu/host-platform.js';
+import {macArgsProblem, offeredAccels, parseQemuVersion, qemuSearchEnv, windowsUnsupported} from '../../../../source/engine/drivers/qemu/host-platform.js';
 import {qemuArgs} from '../../../../source/engine/drivers/qemu/vm.js';
 import {socketPathFor} from '../../../../source/engine/vm/sockets.js';
 import {argAfter, fakeHost, fakeQemu} from '../../../helpers/qemu-driver.js';
@@ -60,7 +54,10 @@ test('a guest that does not come up under hvf is booted again under tcg, with on
 	);
 	const warnings = events.filter(event => event.type === 'warning').map(event => event.message);
 	t.is(warnings.length, 1);
-	t.regex(warnings[0]!, /^hvf is offered but the VM made no progress under it \(no kernel output on the serial console within 2 s.*\); using tcg, which is slower$/);
+	t.regex(
+		warnings[0]!,
+		/^hvf is offered but the VM made no progress under it \(no kernel output on the serial console within 2 s.*\); using tcg, which is slower$/,
+	);
 	t.is(driver.config.AccelUsed, 'tcg');
 });
 
@@ -81,7 +78,10 @@ test('a Mac without QEMU is told to brew install qemu, before anything is made',
 test('a share from a Mac needs QEMU 7.0 or later; older QEMU is one line, and --qemu-no-share works with it', async t => {
 	const home = await fakeQemu(t, fakeHost('darwin', 'arm64'), {'qemu-no-share': false, 'qemu-share-folder': process.cwd()}, {version: '6.2.0'});
 	const error = await t.throwsAsync(home.driver.preCreateCheck(home.context));
-	t.is(error?.message, 'QEMU 6.2 (qemu-system-aarch64) cannot share a folder from macOS (9p needs QEMU 7.0 or later): brew upgrade qemu, or use --qemu-no-share');
+	t.is(
+		error?.message,
+		'QEMU 6.2 (qemu-system-aarch64) cannot share a folder from macOS (9p needs QEMU 7.0 or later): brew upgrade qemu, or use --qemu-no-share',
+	);
 	const noShare = await fakeQemu(t, fakeHost('darwin', 'arm64'), {}, {version: '6.2.0'});
 	await t.notThrowsAsync(noShare.driver.preCreateCheck(noShare.context));
 	const recent = await fakeQemu(t, fakeHost('darwin', 'arm64'), {'qemu-no-share': false, 'qemu-share-folder': process.cwd()}, {version: '7.0.0'});
