@@ -15,8 +15,9 @@ import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import path from 'node:path';
+import {packBusyboxTar} from './hosts/image.js';
 import {commandExists, run, runChecked, systemPath, withLock} from './hosts/process.js';
-import {cacheDir, mirror, packages, prepareScript, suite} from './vm-image.js';
+import {cacheDir, mirror, packages, prepareScript, suite, writeDisk, writeRootPartition} from './vm-image.js';
 
 const arm64Packages = [...packages.map(name => (name === 'linux-image-amd64' ? 'linux-image-arm64' : name)), 'grub-efi-arm64-bin'];
 
@@ -142,25 +143,21 @@ async function buildImage(): Promise<void> {
 		fs.rmSync(path.join(rootfs, 'boot/BOOTAA64.EFI'));
 
 		log('writing the root partition');
-		const usedMiB = Number((await runChecked('du', ['-sm', '--one-file-system', rootfs])).split('\t')[0]);
-		const rootMiB = Math.ceil((usedMiB * 1.25 + 256) / 4) * 4;
-		const root = path.join(work, 'root.img');
-		await runChecked('mkfs.ext4', ['-q', '-L', 'root', '-d', rootfs, root, `${rootMiB}M`]);
+		const {root, rootMiB} = await writeRootPartition(rootfs, work);
 
 		log('assembling the disk');
-		const raw = path.join(work, 'disk.raw');
 		const sectorsPerMiB = 2048;
-		fs.writeFileSync(raw, '');
 		// One MiB before the partitions and one after, for GPT's two copies of its table.
-		fs.truncateSync(raw, (1 + espMiB + rootMiB + 1) * 1024 * 1024);
-		await runChecked('sfdisk', ['--quiet', raw], {
-			input: `label: gpt\nstart=${sectorsPerMiB}, size=${espMiB * sectorsPerMiB}, type=U\nstart=${(1 + espMiB) * sectorsPerMiB}, size=${rootMiB * sectorsPerMiB}, type=L\n`,
-		});
-		await runChecked('dd', [`if=${esp}`, `of=${raw}`, 'bs=1M', 'seek=1', 'conv=notrunc,sparse', 'status=none']);
-		await runChecked('dd', [`if=${root}`, `of=${raw}`, 'bs=1M', `seek=${1 + espMiB}`, 'conv=notrunc,sparse', 'status=none']);
-		const partial = `${vmArm64ImagePath}.part-${process.pid}`;
-		await runChecked('qemu-img', ['convert', '-O', 'qcow2', raw, partial]);
-		fs.renameSync(partial, vmArm64ImagePath);
+		await writeDisk(
+			work,
+			vmArm64ImagePath,
+			1 + espMiB + rootMiB + 1,
+			`label: gpt\nstart=${sectorsPerMiB}, size=${espMiB * sectorsPerMiB}, type=U\nstart=${(1 + espMiB) * sectorsPerMiB}, size=${rootMiB * sectorsPerMiB}, type=L\n`,
+			[
+				[esp, 1],
+				[root, 1 + espMiB],
+			],
+		);
 	} finally {
 		for (const mount of ['proc', 'sys', 'dev/pts', 'dev']) await run('umount', ['--lazy', path.join(rootfs, mount)]);
 		fs.rmSync(work, {recursive: true, force: true});
@@ -204,31 +201,9 @@ export async function busyboxArm64Tar(): Promise<string> {
 			if (!deb) throw new Error(`debootstrap fetched no arm64 busybox-static into ${archives.join(' or ')}`);
 			const tree = path.join(stage, 'tree');
 			await runChecked('dpkg-deb', ['-x', deb, tree]);
-			const image = path.join(stage, 'image');
-			fs.mkdirSync(path.join(image, 'bin'), {recursive: true});
 			const busybox = ['bin/busybox', 'usr/bin/busybox'].map(file => path.join(tree, file)).find(file => fs.existsSync(file));
 			if (!busybox) throw new Error(`${deb} holds no bin/busybox`);
-			fs.copyFileSync(busybox, path.join(image, 'bin/busybox'));
-			const applets = (await runChecked('qemu-aarch64-static', [path.join(image, 'bin/busybox'), '--list']))
-				.split('\n')
-				.filter(name => /^[\w.[-]+$/.test(name) && name !== 'busybox');
-			for (const applet of applets) fs.symlinkSync('busybox', path.join(image, 'bin', applet));
-			const partial = `${busyboxTarPath}.tmp-${process.pid}`;
-			await runChecked('tar', [
-				'--create',
-				'--file',
-				partial,
-				'--directory',
-				image,
-				'--sort=name',
-				'--owner=0',
-				'--group=0',
-				'--numeric-owner',
-				'--mtime=@0',
-				'.',
-			]);
-			fs.renameSync(partial, busyboxTarPath);
-			return busyboxTarPath;
+			return await packBusyboxTar(busybox, await runChecked('qemu-aarch64-static', [busybox, '--list']), busyboxTarPath);
 		} finally {
 			await rm(stage, {recursive: true, force: true});
 		}
