@@ -16,10 +16,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {commandExists, runChecked, systemPath, withLock} from './hosts/process.js';
 
-const cacheDir = process.env.MACHINIST_TEST_CACHE ?? '/var/cache/machinist-test';
-const mirror = process.env.MACHINIST_TEST_MIRROR ?? 'http://deb.debian.org/debian';
-const suite = 'bookworm';
-const packages = [
+export const cacheDir = process.env.MACHINIST_TEST_CACHE ?? '/var/cache/machinist-test';
+export const mirror = process.env.MACHINIST_TEST_MIRROR ?? 'http://deb.debian.org/debian';
+export const suite = 'bookworm';
+export const packages = [
 	'systemd',
 	'systemd-sysv',
 	'dbus',
@@ -52,7 +52,7 @@ LABEL linux
 `;
 
 /** Runs in a chroot of the bootstrapped tree. Part of the image's cache key. */
-const prepareScript = `set -eu
+export const prepareScript = `set -eu
 echo 'LABEL=root / ext4 defaults,errors=remount-ro 0 1' > /etc/fstab
 mkdir -p /etc/systemd/network
 printf '[Match]\\nName=e*\\n\\n[Network]\\nDHCP=yes\\n' > /etc/systemd/network/10-dhcp.network
@@ -187,30 +187,63 @@ async function buildImage(variant: VmImageVariant, imagePath: string): Promise<v
 		await runChecked('syslinux', ['--install', boot]);
 
 		log('writing the root partition');
-		const usedMiB = Number((await runChecked('du', ['-sm', '--one-file-system', rootfs])).split('\t')[0]);
-		const rootMiB = Math.ceil((usedMiB * 1.25 + 256) / 4) * 4;
-		const root = path.join(work, 'root.img');
-		await runChecked('mkfs.ext4', ['-q', '-L', 'root', '-d', rootfs, root, `${rootMiB}M`]);
+		const {root, rootMiB} = await writeRootPartition(rootfs, work);
 
 		log('assembling the disk');
-		const raw = path.join(work, 'disk.raw');
 		const sectorsPerMiB = 2048;
-		fs.writeFileSync(raw, '');
-		fs.truncateSync(raw, (1 + bootMiB + rootMiB) * 1024 * 1024);
-		await runChecked('sfdisk', ['--quiet', raw], {
-			input: `label: dos\nstart=${sectorsPerMiB}, size=${bootMiB * sectorsPerMiB}, type=c, bootable\nstart=${(1 + bootMiB) * sectorsPerMiB}, type=83\n`,
-		});
-		await runChecked('dd', ['if=/usr/lib/syslinux/mbr/mbr.bin', `of=${raw}`, 'bs=440', 'count=1', 'conv=notrunc', 'status=none']);
-		await runChecked('dd', [`if=${boot}`, `of=${raw}`, 'bs=1M', 'seek=1', 'conv=notrunc,sparse', 'status=none']);
-		await runChecked('dd', [`if=${root}`, `of=${raw}`, 'bs=1M', `seek=${1 + bootMiB}`, 'conv=notrunc,sparse', 'status=none']);
-		const partial = `${imagePath}.part-${process.pid}`;
-		await runChecked('qemu-img', ['convert', '-O', 'qcow2', raw, partial]);
-		fs.renameSync(partial, imagePath);
+		await writeDisk(
+			work,
+			imagePath,
+			1 + bootMiB + rootMiB,
+			`label: dos\nstart=${sectorsPerMiB}, size=${bootMiB * sectorsPerMiB}, type=c, bootable\nstart=${(1 + bootMiB) * sectorsPerMiB}, type=83\n`,
+			[
+				[boot, 1],
+				[root, 1 + bootMiB],
+			],
+			async raw => {
+				await runChecked('dd', ['if=/usr/lib/syslinux/mbr/mbr.bin', `of=${raw}`, 'bs=440', 'count=1', 'conv=notrunc', 'status=none']);
+			},
+		);
 	} finally {
 		fs.rmSync(work, {recursive: true, force: true});
 	}
 
 	log(`built ${imagePath} (${Math.round(fs.statSync(imagePath).size / 1024 / 1024)} MiB) in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** The ext4 root (label `root`) of a tree, as a file in `work` with room to spare; its size in MiB. */
+export async function writeRootPartition(rootfs: string, work: string): Promise<{root: string; rootMiB: number}> {
+	const usedMiB = Number((await runChecked('du', ['-sm', '--one-file-system', rootfs])).split('\t')[0]);
+	const rootMiB = Math.ceil((usedMiB * 1.25 + 256) / 4) * 4;
+	const root = path.join(work, 'root.img');
+	await runChecked('mkfs.ext4', ['-q', '-L', 'root', '-d', rootfs, root, `${rootMiB}M`]);
+	return {root, rootMiB};
+}
+
+/**
+ * Writes the image: a raw disk of `sizeMiB` partitioned by sfdisk's `table`, `afterTable` run
+ * on it (boot code), each partition file copied in at its MiB offset, converted to qcow2.
+ */
+export async function writeDisk(
+	work: string,
+	imagePath: string,
+	sizeMiB: number,
+	table: string,
+	partitions: Array<[file: string, offsetMiB: number]>,
+	afterTable?: (raw: string) => Promise<void>,
+): Promise<void> {
+	const raw = path.join(work, 'disk.raw');
+	fs.writeFileSync(raw, '');
+	fs.truncateSync(raw, sizeMiB * 1024 * 1024);
+	await runChecked('sfdisk', ['--quiet', raw], {input: table});
+	await afterTable?.(raw);
+	for (const [file, offsetMiB] of partitions) {
+		await runChecked('dd', [`if=${file}`, `of=${raw}`, 'bs=1M', `seek=${offsetMiB}`, 'conv=notrunc,sparse', 'status=none']);
+	}
+
+	const partial = `${imagePath}.part-${process.pid}`;
+	await runChecked('qemu-img', ['convert', '-O', 'qcow2', raw, partial]);
+	fs.renameSync(partial, imagePath);
 }
 
 let rawPromise: Promise<string> | undefined;

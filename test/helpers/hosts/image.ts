@@ -181,6 +181,41 @@ function removeOldImages(): void {
 let busyboxPromise: Promise<string> | undefined;
 
 /**
+ * Writes `tarPath`: a Docker image's root of a static busybox and a link per applet (`applets`:
+ * its `--list`), owners and times fixed, so the same binary gives the same tar.
+ */
+export async function packBusyboxTar(busybox: string, applets: string, tarPath: string): Promise<string> {
+	const stage = await mkdtemp(path.join(path.dirname(tarPath), 'busybox.tmp-'));
+	try {
+		fs.mkdirSync(path.join(stage, 'bin'));
+		fs.copyFileSync(busybox, path.join(stage, 'bin/busybox'));
+		for (const applet of applets.split('\n').filter(name => /^[\w.[-]+$/.test(name) && name !== 'busybox')) {
+			fs.symlinkSync('busybox', path.join(stage, 'bin', applet));
+		}
+
+		const partial = `${tarPath}.tmp-${process.pid}`;
+		await runChecked('tar', [
+			'--create',
+			'--file',
+			partial,
+			'--directory',
+			stage,
+			'--sort=name',
+			'--owner=0',
+			'--group=0',
+			'--numeric-owner',
+			'--mtime=@0',
+			'.',
+		]);
+		// Several test processes may build it at once; each rename leaves a complete file.
+		fs.renameSync(partial, tarPath);
+		return tarPath;
+	} finally {
+		await rm(stage, {recursive: true, force: true});
+	}
+}
+
+/**
  * A tar of Debian's static busybox and its applet links, for `docker import tar IMAGE` inside a
  * host: `docker run IMAGE echo ok` then works with no registry.
  */
@@ -189,33 +224,8 @@ export async function busyboxImageTar(): Promise<string> {
 		const rootfs = await ensureRootfs();
 		const tarPath = path.join(cacheDir, `busybox-${recipeHash}.tar`);
 		if (fs.existsSync(tarPath)) return tarPath;
-		const stage = await mkdtemp(path.join(cacheDir, 'busybox.tmp-'));
-		try {
-			const busybox = path.join(rootfs, 'usr/bin/busybox');
-			fs.mkdirSync(path.join(stage, 'bin'));
-			fs.copyFileSync(busybox, path.join(stage, 'bin/busybox'));
-			const applets = (await runChecked(busybox, ['--list'])).split('\n').filter(name => /^[\w.[-]+$/.test(name) && name !== 'busybox');
-			for (const applet of applets) fs.symlinkSync('busybox', path.join(stage, 'bin', applet));
-			const partial = `${tarPath}.tmp-${process.pid}`;
-			await runChecked('tar', [
-				'--create',
-				'--file',
-				partial,
-				'--directory',
-				stage,
-				'--sort=name',
-				'--owner=0',
-				'--group=0',
-				'--numeric-owner',
-				'--mtime=@0',
-				'.',
-			]);
-			// Several test processes may build it at once; each rename leaves a complete file.
-			fs.renameSync(partial, tarPath);
-			return tarPath;
-		} finally {
-			await rm(stage, {recursive: true, force: true});
-		}
+		const busybox = path.join(rootfs, 'usr/bin/busybox');
+		return packBusyboxTar(busybox, await runChecked(busybox, ['--list']), tarPath);
 	})();
 	busyboxPromise.catch(() => {
 		busyboxPromise = undefined;

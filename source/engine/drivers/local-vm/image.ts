@@ -8,13 +8,13 @@ const debianImages = 'https://cloud.debian.org/images/cloud/bookworm/latest';
 const debianArch: Record<string, string> = {x64: 'amd64', arm64: 'arm64'};
 
 /**
- * Debian 12's `generic` image for this computer's architecture, not `genericcloud`: the cloud
+ * Debian 12's `generic` image for an architecture (Node's name; this computer's by default), not `genericcloud`: the cloud
  * kernel has neither 9p (QEMU's share) nor vboxsf (VirtualBox's). Debian publishes it as qcow2
  * and as raw, with one sums file beside both.
  */
-export function debianImage(format: ImageFormat): {url: string; checksum: string} {
+export function debianImage(format: ImageFormat, arch: string = process.arch): {url: string; checksum: string} {
 	return {
-		url: `${debianImages}/debian-12-generic-${debianArch[process.arch] ?? 'amd64'}.${format}`,
+		url: `${debianImages}/debian-12-generic-${debianArch[arch] ?? 'amd64'}.${format}`,
 		checksum: `${debianImages}/SHA512SUMS`,
 	};
 }

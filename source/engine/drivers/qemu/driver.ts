@@ -6,7 +6,6 @@ import {MachinistError} from '../../errors.js';
 import type {CachedImage} from '../../images/cache.js';
 import type {MachineState} from '../../state.js';
 import {waitUntil} from '../../polling.js';
-import {findProgram} from '../../programs.js';
 import {tailOfLog} from '../../log-tail.js';
 import {assertPortFree, freePort} from '../../vm/ports.js';
 import {runningPid, waitForExit} from '../../vm/process.js';
@@ -15,11 +14,23 @@ import {removeSocket, socketPathFor} from '../../vm/sockets.js';
 import type {DriverContext} from '../../driver-context.js';
 import type {Forwarder, PortForward} from '../driver.js';
 import {LocalVmDriver, seedFile} from '../local-vm/base.js';
+import {binaryFor, chooseAccel, emulationNotice, isForeign} from './arch.js';
 import {createOverlay, growDisk, qemuImgFor, virtualSizeMiB} from './disk.js';
+import {findFirmware, varsFile} from './firmware.js';
+import {
+	assertHostSupported,
+	findQemuProgram,
+	installHint,
+	macShareProblem,
+	offeredAccels,
+	qemuVersion,
+	systemHost,
+	type HostPlatform,
+} from './host-platform.js';
 import {forwardsOf, hostfwdCommand, parseForward} from './network.js';
 import {qmpForwarder} from './forwards.js';
 import type {QemuConfig} from './options.js';
-import {defaultBinary, files, installHint, launch, offeredAccels, qemuArgs, shareOf, shareTag, type BootPaths} from './vm.js';
+import {files, launch, qemuArgs, shareOf, shareTag, type BootPaths} from './vm.js';
 
 // Defaults of the waits a face may change through the driver context's timings.
 /** How long an accelerated guest may take to print its first kernel line. */
@@ -38,11 +49,26 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 	readonly driverName = 'qemu';
 	protected readonly flagPrefix = 'qemu';
 
+	/** The computer QEMU runs on; tests give a Mac or a Windows PC. */
+	readonly host: HostPlatform;
+
+	constructor(config: QemuConfig, host: HostPlatform = systemHost) {
+		super(config);
+		this.host = host;
+	}
+
 	async preCreateCheck(context: DriverContext): Promise<void> {
-		this.requireProgram(this.binary(), context);
-		this.requireProgram(qemuImgFor(this.binary()), context);
+		assertHostSupported(this.host);
+		const binary = this.requireProgram(this.binary(), context);
+		this.qemuImg(context);
+		if (this.config.Arch === 'aarch64') await findFirmware(binary, this.host);
 		const share = shareOf(this.config);
-		if (share) await this.assertShareFolder(share.host);
+		if (share) {
+			await this.assertShareFolder(share.host);
+			const problem = this.host.platform === 'darwin' ? macShareProblem(this.host, await qemuVersion(binary), binary) : undefined;
+			if (problem) throw new MachinistError(problem);
+		}
+
 		const fixed: Array<[number, string]> = [
 			[this.config.SSHPort, '--qemu-ssh-port'],
 			[this.config.EnginePort, '--qemu-engine-port'],
@@ -152,7 +178,7 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 
 	async remove(context: DriverContext): Promise<void> {
 		await this.forceStop(context);
-		await this.removeFiles(context, [files.disk, seedFile, files.serial]);
+		await this.removeFiles(context, [files.disk, seedFile, files.serial, varsFile]);
 	}
 
 	protected override enginePort(): number {
@@ -164,13 +190,13 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 		if (this.config.EnginePort === 0) this.config.EnginePort = await freePort();
 	}
 
-	protected async imageSizeMiB(image: CachedImage): Promise<number> {
-		return virtualSizeMiB(qemuImgFor(this.binary()), image, this.where());
+	protected async imageSizeMiB(image: CachedImage, context: DriverContext): Promise<number> {
+		return virtualSizeMiB(this.qemuImg(context), image, this.where());
 	}
 
 	protected async makeDisk(image: CachedImage, _imageMiB: number, context: DriverContext): Promise<void> {
 		this.config.ImagePath = image.path;
-		await createOverlay(qemuImgFor(this.binary()), image, this.paths(context).disk, this.config.DiskSize, this.where(), context.signal);
+		await createOverlay(this.qemuImg(context), image, this.paths(context).disk, this.config.DiskSize, this.where(), context.signal);
 	}
 
 	protected async growDisk(context: DriverContext, sizeMiB: number): Promise<void> {
@@ -232,7 +258,12 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 	}
 
 	private binary(): string {
-		return this.config.QemuBinary || defaultBinary();
+		return this.config.QemuBinary || binaryFor(this.config.Arch);
+	}
+
+	/** qemu-img beside the QEMU program found, so a Homebrew install off the PATH has both. */
+	private qemuImg(context: DriverContext): string {
+		return this.requireProgram(qemuImgFor(this.requireProgram(this.binary(), context)), context);
 	}
 
 	private where() {
@@ -240,8 +271,11 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 	}
 
 	private requireProgram(name: string, context: DriverContext): string {
-		const found = findProgram(name, context.env);
-		if (!found) throw new MachinistError(`QEMU is not installed (${name} not found): install it with ${installHint()}, or give --qemu-binary`);
+		const found = findQemuProgram(name, context.env, this.host);
+		if (!found)
+			throw new MachinistError(
+				`QEMU is not installed (${name} not found): install it with ${installHint(this.host, this.config.Arch)}, or give --qemu-binary`,
+			);
 		return found;
 	}
 
@@ -259,11 +293,8 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 	private async boot(context: DriverContext, firstBoot: boolean): Promise<void> {
 		let accel = this.config.AccelUsed;
 		if (!accel) {
-			const offered = await offeredAccels();
-			if (this.config.Accel === 'auto') accel = offered[0]!;
-			else if (this.config.Accel !== 'tcg' && !offered.includes(this.config.Accel)) {
-				throw new MachinistError(`this computer does not offer ${this.config.Accel} acceleration: use --qemu-accel auto or tcg`);
-			} else accel = this.config.Accel;
+			accel = chooseAccel(this.config.Accel, await offeredAccels(this.host), this.config.Arch, this.host);
+			if (isForeign(this.config.Arch, this.host)) context.progress?.({type: 'warning', message: emulationNotice(this.config.Arch, this.host)});
 		}
 
 		await this.launch(context, accel);
@@ -292,7 +323,7 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 	private async launch(context: DriverContext, accel: string): Promise<void> {
 		const binary = this.requireProgram(this.binary(), context);
 		const paths = this.paths(context);
-		await launch(binary, await qemuArgs(this.config, binary, paths, accel), paths, context.machineDir, this.config.MachineName);
+		await launch(binary, await qemuArgs(this.config, binary, paths, accel, this.host), paths, context.machineDir, this.config.MachineName);
 	}
 
 	/** Undefined when the guest printed a kernel line; otherwise what was seen instead. */

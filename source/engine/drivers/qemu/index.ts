@@ -9,8 +9,10 @@ import type {DriverDefinition} from '../driver.js';
 import {listField, numberField, stringField} from '../fields.js';
 import {guestUser, localVmFields} from '../local-vm/config.js';
 import {bootImageFromOptions, shareFromOptions} from '../local-vm/options.js';
+import {defaultImageFor, nativeArch, type GuestArch} from './arch.js';
 import {QemuDriver} from './driver.js';
-import {defaultImage, options, type Accel} from './options.js';
+import {systemHost} from './host-platform.js';
+import {options, type Accel} from './options.js';
 
 /** The share as stored, `HOST:GUEST` with both absolute (your home directory by default), or '' for none. */
 function shareFolder(values: Readonly<Record<string, OptionValue>>): string {
@@ -27,6 +29,8 @@ const definition: DriverDefinition = {
 	description: 'A VM on this computer in QEMU: a Debian cloud image with Docker, reached on 127.0.0.1; your home directory is shared.',
 	options,
 	fromOptions(base, values) {
+		const arch = (stringOption(values, 'qemu-arch') || nativeArch(systemHost)) as GuestArch;
+		const image = defaultImageFor(arch);
 		return new QemuDriver({
 			...base,
 			IPAddress: '127.0.0.1',
@@ -35,7 +39,7 @@ const definition: DriverDefinition = {
 			CPU: intOption(values, 'qemu-cpu-count'),
 			Memory: intOption(values, 'qemu-memory'),
 			DiskSize: intOption(values, 'qemu-disk-size'),
-			...bootImageFromOptions(values, 'qemu', defaultImage),
+			...bootImageFromOptions({...values, 'qemu-boot-image': stringOption(values, 'qemu-boot-image') || image.url}, 'qemu', image),
 			ImagePath: '',
 			Accel: stringOption(values, 'qemu-accel') as Accel,
 			AccelUsed: '',
@@ -43,12 +47,15 @@ const definition: DriverDefinition = {
 			EnginePort: intOption(values, 'qemu-engine-port'),
 			Forwards: listOption(values, 'qemu-forward'),
 			ShareFolder: shareFolder(values),
+			Arch: arch,
 		});
 	},
 	fromConfig(config) {
+		// Machines made before --qemu-arch are of this computer's architecture.
+		const arch = stringField(config, 'Arch', nativeArch(systemHost)) as GuestArch;
 		return new QemuDriver({
 			...config,
-			...localVmFields(config, {cpu: 2, memory: 2048, image: defaultImage.url}),
+			...localVmFields(config, {cpu: 2, memory: 2048, image: defaultImageFor(arch).url}),
 			ImagePath: stringField(config, 'ImagePath'),
 			Accel: stringField(config, 'Accel', 'auto') as Accel,
 			AccelUsed: stringField(config, 'AccelUsed'),
@@ -56,6 +63,7 @@ const definition: DriverDefinition = {
 			EnginePort: numberField(config, 'EnginePort'),
 			Forwards: listField(config, 'Forwards'),
 			ShareFolder: stringField(config, 'ShareFolder'),
+			Arch: arch,
 		});
 	},
 };

@@ -2,10 +2,10 @@
 import type {OptionSpec} from '../../options.js';
 import {atLeast, thrownProblem} from '../fields.js';
 import type {LocalVmConfig} from '../local-vm/config.js';
-import {debianImage} from '../local-vm/image.js';
 import {bootImageOptions, diskSizeOption, memoryOption} from '../local-vm/options.js';
+import {binaryFor, guestArchs, nativeArch, type GuestArch} from './arch.js';
+import {systemHost} from './host-platform.js';
 import {parseForward} from './network.js';
-import {defaultBinary} from './vm.js';
 
 export type Accel = 'auto' | 'kvm' | 'hvf' | 'whpx' | 'tcg';
 
@@ -21,10 +21,9 @@ export type QemuConfig = LocalVmConfig & {
 	Forwards: string[];
 	/** `HOST:GUEST`; empty for none. */
 	ShareFolder: string;
+	/** The guest's architecture; the QEMU program, machine, CPU, firmware and default image follow it. */
+	Arch: GuestArch;
 };
-
-/** Debian's `generic` qcow2 image and its sums file. */
-export const defaultImage = debianImage('qcow2');
 
 export const accels: readonly Accel[] = ['auto', 'kvm', 'hvf', 'whpx', 'tcg'];
 
@@ -44,7 +43,21 @@ export const options: readonly OptionSpec[] = [
 	},
 	memoryOption('qemu', 'QEMU', 2048),
 	diskSizeOption('qemu', 'QEMU'),
-	...bootImageOptions('qemu', 'QEMU', defaultImage.url, 'the cloud image to boot: a URL (downloaded once into the cache) or a local qcow2 or raw file'),
+	...bootImageOptions(
+		'qemu',
+		'QEMU',
+		'',
+		"the cloud image to boot: a URL (downloaded once into the cache) or a local qcow2 or raw file (default: Debian 12's generic image for the guest's architecture)",
+	),
+	{
+		name: 'qemu-arch',
+		type: 'string',
+		envVar: 'QEMU_ARCH',
+		default: nativeArch(systemHost),
+		description: "the VM's architecture: x86_64 or aarch64; another than this computer's runs emulated (slow)",
+		validate: value =>
+			guestArchs.includes(String(value) as GuestArch) ? undefined : `--qemu-arch "${String(value)}" is not one of ${guestArchs.join(', ')}`,
+	},
 	{
 		name: 'qemu-accel',
 		type: 'string',
@@ -53,7 +66,13 @@ export const options: readonly OptionSpec[] = [
 		description: 'acceleration: auto (kvm, hvf or whpx where offered and working, else tcg), kvm, hvf, whpx or tcg',
 		validate: value => (accels.includes(String(value) as Accel) ? undefined : `--qemu-accel "${String(value)}" is not one of ${accels.join(', ')}`),
 	},
-	{name: 'qemu-binary', type: 'string', envVar: 'QEMU_BINARY', description: `the QEMU program (default: ${defaultBinary()} on the PATH)`, advanced: true},
+	{
+		name: 'qemu-binary',
+		type: 'string',
+		envVar: 'QEMU_BINARY',
+		description: `the QEMU program (default: ${binaryFor('x86_64')} or ${binaryFor('aarch64')}, as --qemu-arch says, on the PATH)`,
+		advanced: true,
+	},
 	{
 		name: 'qemu-ssh-port',
 		type: 'int',

@@ -1,12 +1,14 @@
 // The QEMU process: which program, which accelerator, its command line, and starting it.
 import {spawn} from 'node:child_process';
-import {access, constants, rm} from 'node:fs/promises';
+import {rm} from 'node:fs/promises';
 import path from 'node:path';
 import {MachinistError} from '../../errors.js';
-import {forPlatform} from '../../programs.js';
 import {ensureSocketDir} from '../../vm/sockets.js';
+import {machineArgs, nativeArch} from './arch.js';
+import {firmwareArgs} from './firmware.js';
+import {installHint as hostInstallHint, macArgsProblem, systemHost, type HostPlatform} from './host-platform.js';
 import {netdevArgument} from './network.js';
-import type {Accel, QemuConfig} from './options.js';
+import type {QemuConfig} from './options.js';
 
 /** The machine's files; the seed is the local-VM layer's. */
 export const files = {
@@ -18,80 +20,27 @@ export const files = {
 
 export const shareTag = 'machinist-share0';
 
-export function defaultBinary(): string {
-	return process.arch === 'arm64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
-}
-
-/** The package that provides QEMU, per system, for the "not installed" error. */
+/** How to install QEMU on this computer (for its tools, whatever the guest), for the "not installed" error. */
 export function installHint(): string {
-	const arch = process.arch === 'arm64' ? 'qemu-system-arm qemu-efi-aarch64' : 'qemu-system-x86';
-	return forPlatform({
-		darwin: 'brew install qemu',
-		win32: 'winget install SoftwareFreedomConservancy.QEMU',
-		other: `sudo apt-get install ${arch} qemu-utils (Debian, Ubuntu), sudo dnf install qemu-kvm qemu-img (Fedora), sudo pacman -S qemu-full (Arch)`,
-	});
-}
-
-async function exists(file: string, mode = constants.F_OK): Promise<boolean> {
-	return access(file, mode).then(
-		() => true,
-		() => false,
-	);
-}
-
-/** The accelerators this computer offers, best first; tcg always works. */
-export async function offeredAccels(): Promise<Accel[]> {
-	switch (process.platform) {
-		case 'linux': {
-			return (await exists('/dev/kvm', constants.R_OK | constants.W_OK)) ? ['kvm', 'tcg'] : ['tcg'];
-		}
-
-		case 'darwin': {
-			return ['hvf', 'tcg'];
-		}
-
-		case 'win32': {
-			return ['whpx', 'tcg'];
-		}
-
-		default: {
-			return ['tcg'];
-		}
-	}
-}
-
-/** arm64 guests boot UEFI firmware that comes with QEMU but lives in different places. */
-async function aarch64Firmware(binary: string): Promise<string> {
-	const candidates = [
-		'/usr/share/qemu-efi-aarch64/QEMU_EFI.fd',
-		'/usr/share/AAVMF/AAVMF_CODE.fd',
-		'/usr/share/edk2/aarch64/QEMU_EFI.fd',
-		path.join(path.dirname(path.dirname(binary)), 'share/qemu/edk2-aarch64-code.fd'),
-	];
-	for (const candidate of candidates) {
-		if (await exists(candidate)) return candidate;
-	}
-
-	throw new MachinistError(`no UEFI firmware for arm64 guests found (looked in ${candidates.join(', ')}): install qemu-efi-aarch64`);
+	return hostInstallHint(systemHost, nativeArch(systemHost));
 }
 
 /** The paths a boot needs: the machine's files, the seed, the monitor socket. */
 export type BootPaths = {disk: string; seed: string; serial: string; socket: string; pid: string};
 
-export async function qemuArgs(config: QemuConfig, binary: string, paths: BootPaths, accel: string): Promise<string[]> {
-	const arm = process.arch === 'arm64';
+/** The command line of a boot; the machine, CPU and firmware follow the guest's architecture. */
+export async function qemuArgs(config: QemuConfig, binary: string, paths: BootPaths, accel: string, host: HostPlatform = systemHost): Promise<string[]> {
 	const args = [
 		'-name',
 		`machinist-${config.MachineName},process=machinist-${config.MachineName}`,
-		'-machine',
-		arm ? 'virt' : 'q35',
+		...machineArgs(config.Arch, accel),
 		'-accel',
 		accel,
 		'-smp',
 		String(config.CPU),
 		'-m',
 		String(config.Memory),
-		...(arm ? ['-cpu', accel === 'tcg' ? 'cortex-a72' : 'host', '-bios', await aarch64Firmware(binary)] : []),
+		...(await firmwareArgs(config.Arch, binary, path.dirname(paths.disk), host)),
 		'-drive',
 		`if=virtio,file=${paths.disk},format=qcow2,discard=unmap`,
 		'-drive',
@@ -114,6 +63,8 @@ export async function qemuArgs(config: QemuConfig, binary: string, paths: BootPa
 	];
 	const share = shareOf(config);
 	if (share) args.push('-virtfs', `local,path=${share.host},mount_tag=${shareTag},security_model=none,id=share0`);
+	const macProblem = host.platform === 'darwin' ? macArgsProblem(args) : undefined;
+	if (macProblem) throw new MachinistError(`cannot start ${config.MachineName}: ${macProblem}`);
 	return args;
 }
 
