@@ -15,7 +15,7 @@ export const scopeTitles = {
 	details: 'Details',
 	operations: 'Operations',
 	filter: 'Filter',
-	form: 'Create form',
+	form: 'Forms (create, size)',
 	text: 'Typing in a box',
 	progress: 'Create progress',
 	picker: 'Driver choice',
@@ -70,6 +70,7 @@ export const keymap = {
 	cluster: {scope: 'machine', keys: ['w'], label: 'swarm', description: 'Its swarm: nodes, roles, state, tasks'},
 	swarmInit: {scope: 'machine', keys: ['i'], label: 'swarm init', description: 'Init a swarm with it as manager'},
 	swarmJoin: {scope: 'machine', keys: ['J'], label: 'join', description: 'Join it to a swarm (pick the manager)'},
+	resize: {scope: 'machine', keys: ['z'], label: 'size', description: 'Change CPUs, memory, disk size (local VMs)'},
 	swarmLeave: {scope: 'machine', keys: ['L'], label: 'leave', description: 'Take it out of its swarm (asks)'},
 
 	back: {scope: 'details', keys: ['escape'], label: 'back', description: 'Back to the list', footer: true},

@@ -49,6 +49,7 @@ test('a letter in the manager choice jumps to the manager it starts, in one read
 	const names = ['alpha', 'mgr-a', 'mgr-b', 'web', 'zeta'];
 	const view: AppView = {
 		names,
+		driverOf: () => 'none',
 		swarm: name => (name === 'web' ? '' : 'alpha (manager)'),
 		operations: [],
 		helpMaxScroll: () => 0,

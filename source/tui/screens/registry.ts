@@ -3,6 +3,7 @@ import {create} from './create/screen.js';
 import {details} from './details/screen.js';
 import {list} from './list/screen.js';
 import {operations} from './operations/screen.js';
+import {set} from './set/screen.js';
 import type {ScreenDefinition, ScreenOf} from './screen.js';
 
 /**
@@ -11,7 +12,7 @@ import type {ScreenDefinition, ScreenOf} from './screen.js';
  * takes a line in this table and one in `views.ts`. The app reducer dispatches keys to the
  * current screen's definition; nothing else names screens one by one.
  */
-const table = {list, details, cluster, operations, create};
+const table = {list, details, cluster, operations, create, set};
 
 /** The table, checked: each definition is under the name its screen state carries. */
 export const screens: {[Name in keyof typeof table]: ScreenDefinition<Extract<ScreenOf<(typeof table)[keyof typeof table]>, {name: Name}>>} = table;

@@ -4,6 +4,7 @@ import {DetailsView} from './details/View.js';
 import {ListView} from './list/View.js';
 import {OperationsView} from './operations/View.js';
 import type {Screen, ScreenName} from './registry.js';
+import {SetView} from './set/View.js';
 import type {ScreenView} from './view.js';
 
 /** Each screen's view, by the name in registry.ts (the app draws the current one). */
@@ -13,6 +14,7 @@ const screenViews: {[Name in ScreenName]: ScreenView<Extract<Screen, {name: Name
 	cluster: ClusterView,
 	operations: OperationsView,
 	create: CreateView,
+	set: SetView,
 };
 
 /** The view of the screen given, typed for it. */
