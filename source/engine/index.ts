@@ -58,7 +58,8 @@ export {createOptionSpecs, type CreateRequest} from './machines/create-options.j
 export const createMachine = onFirstCall(async () => import('./machines/create.js'), 'createMachine');
 export const powerMachine = onFirstCall(async () => import('./machines/power.js'), 'powerMachine');
 export type {PowerAction} from './machines/power.js';
-export {resizeOptions, resizeRequestFrom} from './machines/resize.js';
+export {isLocalVmDriver, resizeFormOptions, resizeOptions, resizeRequestFrom, type ResizeRequest} from './machines/resize.js';
+export const machineSize = onFirstCall(async () => import('./machines/resize.js'), 'machineSize');
 export const addPortForward = onFirstCall(async () => import('./machines/ports.js'), 'addPortForward');
 export const resizeMachine = onFirstCall(async () => import('./machines/resize.js'), 'resizeMachine');
 export const removeMachine = onFirstCall(async () => import('./machines/remove.js'), 'removeMachine');

@@ -62,6 +62,7 @@ function Shell() {
 		// Read when a key is handled, not when React last drew.
 		const view = (): AppView => ({
 			names: poller.rows().map(row => row.name),
+			driverOf: machine => poller.rows().find(row => row.name === machine)?.driverName ?? 'none',
 			swarm: machine => poller.rows().find(row => row.name === machine)?.swarm ?? '',
 			operations: runner.list(),
 			helpMaxScroll: from => helpMaxScroll(from, stdout.columns || 80, bodyHeightOf(stdout.rows || 24)),

@@ -1,4 +1,4 @@
-import {containerShellCommand, createOptionSpecs, errorMessage, loadDriverDefinition} from '../engine/index.js';
+import {containerShellCommand, createOptionSpecs, errorMessage, loadDriverDefinition, machineSize, resizeFormOptions} from '../engine/index.js';
 import {detectShell, shellFromFlag, type ShellName} from '../format/env.js';
 import {dockerContext, envExports, sshCommand} from './actions.js';
 import {buildForm} from './reducers/form.js';
@@ -145,6 +145,25 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 				preferences.set('lastCreateOptions', {...preferences.get('lastCreateOptions'), [request.driverName]: remember});
 				const operation = runner.create(request);
 				dispatch({type: 'createStarted', operationId: operation.id, machine: request.name, command});
+				break;
+			}
+
+			case 'loadSize': {
+				const {machine, driver} = effect;
+				machineSize(engine, machine).then(
+					size => {
+						const form = buildForm({driver, driverOptions: resizeFormOptions(size), sharedOptions: [], env: engine.env, named: false});
+						dispatch({type: 'sizeLoaded', machine, form});
+					},
+					(error: unknown) => {
+						dispatch({type: 'sizeFailed', machine, problem: errorMessage(error)});
+					},
+				);
+				break;
+			}
+
+			case 'resize': {
+				runner.resize(effect.machine, effect.request);
 				break;
 			}
 		}

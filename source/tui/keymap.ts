@@ -17,7 +17,7 @@ export const scopeTitles = {
 	containers: 'Containers',
 	logs: 'Container logs',
 	filter: 'Filter',
-	form: 'Create form',
+	form: 'Forms (create, size)',
 	text: 'Typing in a box',
 	progress: 'Create progress',
 	picker: 'Driver choice',
@@ -74,6 +74,7 @@ export const keymap = {
 	swarmInit: {scope: 'machine', keys: ['i'], label: 'swarm init', description: 'Init a swarm with it as manager'},
 	swarmJoin: {scope: 'machine', keys: ['J'], label: 'join', description: 'Join it to a swarm (pick the manager)'},
 	containers: {scope: 'machine', keys: ['t'], label: 'containers', description: 'Its containers', footer: true},
+	resize: {scope: 'machine', keys: ['z'], label: 'size', description: 'Change CPUs, memory, disk size (local VMs)'},
 	swarmLeave: {scope: 'machine', keys: ['L'], label: 'leave', description: 'Take it out of its swarm (asks)'},
 
 	back: {scope: 'details', keys: ['escape'], label: 'back', description: 'Back to the list', footer: true},

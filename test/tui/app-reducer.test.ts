@@ -1,5 +1,5 @@
 import test from 'ava';
-import type {OptionSpec} from '../../source/engine/index.js';
+import {resizeFormOptions, type OptionSpec} from '../../source/engine/index.js';
 import {keysOf} from '../../source/tui/input/keys.js';
 import {appReducer, contextOf, initialAppState, onKeys, selectedMachine, type AppState, type AppView, type Effect} from '../../source/tui/reducers/app.js';
 import {buildForm} from '../../source/tui/reducers/form.js';
@@ -207,4 +207,35 @@ test('swarm keys: i inits, J picks a manager from the managers there are, L asks
 	// Machine keys act on the cluster view's machine; Esc goes back.
 	t.is(typed('L', cluster, seen).state.overlay?.kind, 'confirm');
 	t.deepEqual(typed('\u001B', cluster, seen).state.screen, {name: 'list'});
+});
+
+test('z on a local VM reads its size and opens the set form; Resize with nothing changed says so, Esc goes back', t => {
+	const seen = view({driverOf: machine => (machine === 'm01' ? 'virtualbox' : 'none')});
+	const opened = typed('j\rz', initialAppState, seen);
+	t.deepEqual(opened.effects, [{type: 'loadSize', machine: 'm01', driver: 'virtualbox'}]);
+	t.deepEqual(opened.state.screen, {name: 'set', machine: 'm01', from: 'details', step: {name: 'loading'}});
+	t.deepEqual(typed('\u001B', opened.state, seen).state.screen, {name: 'details', machine: 'm01'}, 'Esc while it loads');
+
+	const form = buildForm({
+		driver: 'virtualbox',
+		driverOptions: resizeFormOptions({cpus: 2, memoryMb: 2048, diskSizeMb: 20_000}),
+		sharedOptions: [],
+		env: {},
+		named: false,
+	});
+	t.deepEqual(form.values, {cpus: '2', memory: '2048', 'disk-size': '20000', restart: false});
+	const other = appReducer(opened.state, {type: 'sizeLoaded', machine: 'm02', form}, seen).state;
+	t.is(other, opened.state, 'an answer for another machine is dropped');
+	const loaded = appReducer(opened.state, {type: 'sizeLoaded', machine: 'm01', form}, seen).state;
+	t.is(contextOf(loaded), 'form');
+	const unchanged = typed('\t\t\t\t\r', loaded, seen);
+	t.deepEqual(unchanged.effects, []);
+	t.like(unchanged.state.screen, {name: 'set', step: {note: 'Nothing to change: give another number of CPUs, memory or disk size'}});
+	const sent = typed('\t\t\u007F\u007F\u007F\u007F\u007F30000\t\t\r', loaded, seen);
+	t.deepEqual(sent.effects, [{type: 'resize', machine: 'm01', request: {cpus: undefined, memoryMb: undefined, diskSizeMb: 30_000, restart: false}}]);
+	t.deepEqual(sent.state.screen, {name: 'details', machine: 'm01'});
+
+	const failed = appReducer(opened.state, {type: 'sizeFailed', machine: 'm01', problem: 'machine m01 is gone'}, seen).state;
+	t.deepEqual(failed.screen, {name: 'details', machine: 'm01'});
+	t.like(failed.toast, {text: 'machine m01 is gone', tone: 'danger'});
 });

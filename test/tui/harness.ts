@@ -155,6 +155,7 @@ export function lineWith(frame: string, text: string): string {
 export function appView(overrides: Partial<AppView> = {}): AppView {
 	return {
 		names: [],
+		driverOf: () => 'none',
 		swarm: () => '',
 		operations: [],
 		helpMaxScroll: () => 0,

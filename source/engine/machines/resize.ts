@@ -1,5 +1,6 @@
 // set: a local VM's CPU count, memory and disk, changed after create.
 import type {VmSize} from '../drivers/driver.js';
+import type {LocalVmConfig} from '../drivers/local-vm/config.js';
 import type {Engine} from '../engine.js';
 import {MachinistError} from '../errors.js';
 import {boolOption, type OptionSpec, type OptionValue} from '../options.js';
@@ -28,6 +29,28 @@ export const resizeOptions: readonly OptionSpec[] = [
 	{name: 'restart', type: 'bool', description: 'restart a running machine so the new size applies now'},
 ];
 
+/** Drivers whose machines `set` resizes: the local VMs (their drivers have `resize`). */
+const localVmDrivers = new Set(['qemu', 'virtualbox']);
+
+export function isLocalVmDriver(driverName: string): boolean {
+	return localVmDrivers.has(driverName);
+}
+
+/**
+ * The app's form for one machine: set's options starting at the machine's size, each checked
+ * as the engine would (a number too small, a disk smaller than it is now).
+ */
+export function resizeFormOptions(current: Required<VmSize>): OptionSpec[] {
+	const starts: Record<string, number> = {cpus: current.cpus, memory: current.memoryMb, 'disk-size': current.diskSizeMb};
+	return resizeOptions.map(spec => {
+		const start = starts[spec.name];
+		if (start === undefined) return spec;
+		const minimum = spec.name === 'disk-size' ? current.diskSizeMb : minimums.find(([, flag]) => flag === `--${spec.name}`)![2];
+		const below = spec.name === 'disk-size' ? `the disk only grows: give ${minimum} or more` : `give at least ${minimum}`;
+		return {...spec, default: start, validate: value => (Number(value) >= minimum ? undefined : below)};
+	});
+}
+
 /** The request from the options given (those left out are not changed). */
 export function resizeRequestFrom(given: Readonly<Record<string, OptionValue>>): ResizeRequest {
 	const number = (name: string) => (typeof given[name] === 'number' ? given[name] : undefined);
@@ -43,6 +66,18 @@ export function resizeProblem(size: VmSize): string | undefined {
 	}
 
 	return undefined;
+}
+
+function notLocalVm(name: string, driverName: string): MachinistError {
+	return new MachinistError(`machine ${name} (driver ${driverName}) is not a local VM: set changes qemu and virtualbox machines only`);
+}
+
+/** A local VM's size as its record has it. */
+export async function machineSize(engine: Engine, name: string): Promise<Required<VmSize>> {
+	const {driver, host} = await loadMachine(engine, name);
+	if (!driver.resize) throw notLocalVm(name, host.DriverName);
+	const {CPU, Memory, DiskSize} = driver.config as Partial<LocalVmConfig>;
+	return {cpus: Number(CPU), memoryMb: Number(Memory), diskSizeMb: Number(DiskSize)};
 }
 
 /**
@@ -64,11 +99,7 @@ export async function resizeMachine(
 		async () => {
 			const machine = await loadMachine(engine, name);
 			const {driver} = machine;
-			if (!driver.resize) {
-				throw new MachinistError(
-					`machine ${name} (driver ${machine.host.DriverName}) is not a local VM: set changes qemu and virtualbox machines only`,
-				);
-			}
+			if (!driver.resize) throw notLocalVm(name, machine.host.DriverName);
 
 			const context = driverContext(machine, {progress, signal: options.signal});
 			const running = (await driver.getState(context)) !== 'Stopped';

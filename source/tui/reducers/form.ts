@@ -68,6 +68,8 @@ export type FormSetup = {
 	env: NodeJS.ProcessEnv;
 	/** Values used last time with this driver (preferences). */
 	remembered?: Readonly<Record<string, OptionValue>>;
+	/** Whether the form asks for a machine name first (create's does; set's is for one machine). */
+	named?: boolean;
 };
 
 /** Name first, then required fields, then the other plain ones; advanced ones fold away. */
@@ -77,7 +79,7 @@ export function buildForm(setup: FormSetup): FormState {
 	const plain = all.filter(spec => !spec.required && !spec.advanced);
 	const advanced = all.filter(spec => !spec.required && spec.advanced);
 	const fields: FormField[] = [
-		...[nameSpec, ...required, ...plain].map(spec => ({spec, advanced: false})),
+		...[...(setup.named === false ? [] : [nameSpec]), ...required, ...plain].map(spec => ({spec, advanced: false})),
 		...advanced.map(spec => ({spec, advanced: true})),
 	];
 	const baseline: Record<string, FieldValue> = {};
@@ -230,10 +232,13 @@ export function createRequest(state: FormState): CreateRequest {
 	};
 }
 
-/** What to remember for this driver next time: the changed values, typed. */
-export function rememberedValues(state: FormState): Record<string, OptionValue> {
+/** The values changed from the baseline, typed: what to remember for a driver, or what set sends. */
+export function changedValues(state: FormState): Record<string, OptionValue> {
 	return createRequest(state).given as Record<string, OptionValue>;
 }
+
+/** What to remember for this driver next time: the changed values, typed. */
+export const rememberedValues = changedValues;
 
 /** A word for a POSIX shell, quoted only when the shell would split or expand it. */
 export function shellWord(word: string): string {
@@ -246,9 +251,13 @@ function flagWords(spec: OptionSpec, value: FieldValue): string[] {
 	return [`--${spec.name}`, value];
 }
 
-/** The `create` command line that does what the form would, for scripts. */
-export function commandLine(state: FormState, program: string): string {
-	const name = String(state.values.name).trim() || 'NAME';
-	const words = [program, 'create', '-d', state.driver, ...changedFields(state).flatMap(({spec}) => flagWords(spec, state.values[spec.name]!)), name];
+/** The command line that does what the form would, for scripts: `program command ... flags operand`. */
+export function formCommandLine(state: FormState, before: readonly string[], operand: string): string {
+	const words = [...before, ...changedFields(state).flatMap(({spec}) => flagWords(spec, state.values[spec.name]!)), operand];
 	return words.map(word => shellWord(word)).join(' ');
+}
+
+/** The `create` command line that does what the form would. */
+export function commandLine(state: FormState, program: string): string {
+	return formCommandLine(state, [program, 'create', '-d', state.driver], String(state.values.name).trim() || 'NAME');
 }

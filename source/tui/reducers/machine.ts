@@ -1,3 +1,4 @@
+import {isLocalVmDriver} from '../../engine/index.js';
 import type {ShellName} from '../../format/env.js';
 import type {CommandName} from '../keymap.js';
 import {operationVerbs} from '../labels.js';
@@ -79,6 +80,13 @@ export function onMachine(state: AppState, command: CommandName, machine: string
 			const managers = managerNames(view, machine);
 			if (managers.length === 0) return same(notify(state, 'No machine is a swarm manager yet: press i on one to init a swarm', 'danger'));
 			return same({...state, overlay: {kind: 'managers', machine, managers, index: 0}});
+		}
+
+		case 'resize': {
+			const driver = view.driverOf(machine);
+			if (!isLocalVmDriver(driver)) return same(notify(state, `set is for local VMs (qemu, virtualbox): ${machine} uses the ${driver} driver`, 'danger'));
+			const from = state.screen.name === 'details' ? 'details' : 'list';
+			return {state: {...state, screen: {name: 'set', machine, from, step: {name: 'loading'}}}, effects: [{type: 'loadSize', machine, driver}]};
 		}
 
 		case 'cluster': {

@@ -1,4 +1,4 @@
-import type {ContainerAction, ContainerTable, CreateRequest, LogLine, Operation, OperationKind, OptionValue} from '../../engine/index.js';
+import type {ContainerAction, ContainerTable, CreateRequest, LogLine, Operation, OperationKind, OptionValue, ResizeRequest} from '../../engine/index.js';
 import type {ShellName} from '../../format/env.js';
 import type {CopyReport} from '../clipboard.js';
 import type {Key} from '../input/keys.js';
@@ -34,6 +34,9 @@ export type Effect =
 	| {type: 'dismiss'; id: number}
 	| {type: 'loadDriver'; driver: string}
 	| {type: 'create'; request: CreateRequest; remember: Record<string, OptionValue>; command: string}
+	/** Reads a local VM's size for the set form. */
+	| {type: 'loadSize'; machine: string; driver: string}
+	| {type: 'resize'; machine: string; request: ResizeRequest}
 	| {type: 'containerAction'; machine: string; id: string; name: string; action: ContainerAction; force?: boolean}
 	| {type: 'containerShell'; machine: string; id: string; name: string}
 	/** The logs screen's stream: opened with it, closed when it closes. */
@@ -72,6 +75,8 @@ export const initialAppState: AppState = {screen: {name: 'list'}, list: initialL
 export type AppView = {
 	/** Machine names in list order. */
 	names: readonly string[];
+	/** Each machine's driver name, by name (`none` while unknown). */
+	driverOf: (machine: string) => string;
 	/** Each machine's SWARM column (`mgr1 (leader)`, …), by name. */
 	swarm: (machine: string) => string;
 	/** Operations in the order they started. */
@@ -104,6 +109,8 @@ export type AppAction =
 	| {type: 'failure'; title: string; text: string}
 	| {type: 'driverLoaded'; driver: string; form: FormState}
 	| {type: 'driverFailed'; driver: string; problem: string}
+	| {type: 'sizeLoaded'; machine: string; form: FormState}
+	| {type: 'sizeFailed'; machine: string; problem: string}
 	| {type: 'createStarted'; operationId: number; machine: string; command: string}
 	| {type: 'handOff'; machine: string; binary: string; args: string[]; what?: string}
 	/** The watched containers changed. */

@@ -6,6 +6,7 @@ import {ListView} from './list/View.js';
 import {LogsView} from './logs/View.js';
 import {OperationsView} from './operations/View.js';
 import type {Screen, ScreenName} from './registry.js';
+import {SetView} from './set/View.js';
 import type {ScreenView} from './view.js';
 
 /** Each screen's view, by the name in registry.ts (the app draws the current one). */
@@ -17,6 +18,7 @@ const screenViews: {[Name in ScreenName]: ScreenView<Extract<Screen, {name: Name
 	create: CreateView,
 	containers: ContainersView,
 	logs: LogsView,
+	set: SetView,
 };
 
 /** The view of the screen given, typed for it. */

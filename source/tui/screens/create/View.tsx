@@ -5,9 +5,8 @@ import {loadDriverDefinition, type Operation} from '../../../engine/index.js';
 import {fileProblem} from '../../check-file.js';
 import {Choice} from '../../components/Choice.js';
 import {LogTail} from '../../components/LogTail.js';
-import {TextField} from '../../components/TextField.js';
-import {commandLine, formProblems, formRows, nameSpec, shownProblems, type FormRow, type FormState} from '../../reducers/form.js';
-import {scrollStart} from '../../reducers/list.js';
+import {OptionForm} from '../../components/OptionForm.js';
+import {commandLine, formProblems, type FormState} from '../../reducers/form.js';
 import {useServices} from '../../services.js';
 import {useTheme} from '../../theme.js';
 import type {ScreenViewProps} from '../view.js';
@@ -47,13 +46,6 @@ function DriverPicker({drivers, highlighted, problem}: {readonly drivers: readon
 	);
 }
 
-function rowLabel(row: FormRow, form: FormState): string {
-	if (row.kind === 'fold') return `${form.showAdvanced ? '▾' : '▸'} Advanced options (${form.fields.filter(field => field.advanced).length})`;
-	if (row.kind === 'submit') return '[ Create ]';
-	const {spec} = row.field;
-	return `${spec === nameSpec ? 'name' : `--${spec.name}`}${spec.required ? ' *' : ''}`;
-}
-
 function Form({
 	form,
 	caret,
@@ -67,71 +59,20 @@ function Form({
 }) {
 	const theme = useTheme();
 	const {engine} = useServices();
-	const rows = formRows(form);
-	const problems = shownProblems(form, formProblems(form, {checkFile: fileProblem, existingNames}));
-	const focused = rows[form.focus];
-	const labelWidth = Math.min(34, Math.max(...rows.map(row => rowLabel(row, form).length)) + 3);
-	const listHeight = Math.max(3, height - 6);
-	const start = scrollStart(form.focus, rows.length, listHeight);
 	return (
-		<Box flexDirection='column'>
-			<Text bold>
-				Create a machine with the {form.driver} driver <Text color={theme.muted}>(* required)</Text>
-			</Text>
-			{rows.slice(start, start + listHeight).map((row, offset) => {
-				const index = start + offset;
-				const isFocused = index === form.focus;
-				const marker = (
-					<Box width={2} flexShrink={0}>
-						<Text color={theme.accent}>{isFocused ? '❯' : ' '}</Text>
-					</Box>
-				);
-				if (row.kind !== 'field') {
-					return (
-						<Box key={row.kind}>
-							{marker}
-							<Text bold={isFocused} color={row.kind === 'submit' ? theme.accent : theme.muted}>
-								{rowLabel(row, form)}
-							</Text>
-						</Box>
-					);
-				}
-
-				const {spec} = row.field;
-				const value = form.values[spec.name]!;
-				const problem = problems[spec.name];
-				let input;
-				if (typeof value === 'boolean') input = <Text>{value ? '[x]' : '[ ]'}</Text>;
-				else if (isFocused) input = <TextField value={value} caret={caret} />;
-				else input = <Text wrap='truncate-end'>{value || <Text color={theme.muted}>—</Text>}</Text>;
-				return (
-					<Box key={spec.name}>
-						{marker}
-						<Box width={labelWidth} flexShrink={0}>
-							<Text bold={isFocused} color={problem ? theme.danger : undefined}>
-								{rowLabel(row, form)}
-							</Text>
-						</Box>
-						<Box flexShrink={1}>{input}</Box>
-						{problem ? (
-							<Text wrap='truncate-end' color={theme.danger}>
-								{' '}
-								{problem}
-							</Text>
-						) : null}
-					</Box>
-				);
-			})}
-			<Box marginTop={1}>
-				<Text color={theme.muted} wrap='truncate-end'>
-					{focused?.kind === 'field' ? focused.field.spec.description : ' '}
+		<OptionForm
+			form={form}
+			caret={caret}
+			height={height}
+			submitLabel='Create'
+			problems={formProblems(form, {checkFile: fileProblem, existingNames})}
+			command={commandLine(form, engine.program)}
+			heading={
+				<Text bold>
+					Create a machine with the {form.driver} driver <Text color={theme.muted}>(* required)</Text>
 				</Text>
-			</Box>
-			<Text wrap='wrap'>
-				<Text color={theme.muted}>$ </Text>
-				{commandLine(form, engine.program)}
-			</Text>
-		</Box>
+			}
+		/>
 	);
 }
 

@@ -1,7 +1,7 @@
 import type {Key} from '../../input/keys.js';
-import {editText} from '../../input/text-field.js';
 import type {CommandName} from '../../keymap.js';
-import {commandLine, createRequest, formProblems, formReducer, formRows, rememberedValues, type FormAction, type FormState} from '../../reducers/form.js';
+import {applyFormAction, caretAtEnd, formKey} from '../../reducers/form-keys.js';
+import {commandLine, createRequest, formProblems, rememberedValues, type FormState} from '../../reducers/form.js';
 import {jumpTo} from '../../reducers/list.js';
 import {same, toList, type AppState, type AppView, type Result} from '../../reducers/state.js';
 import type {ScreenDefinition} from '../screen.js';
@@ -26,64 +26,19 @@ function withStep(state: AppState, step: CreateStep): AppState {
 	return {...state, screen: {name: 'create', step}};
 }
 
-function caretAtEnd(form: FormState): number {
-	const row = formRows(form)[form.focus];
-	const value = row?.kind === 'field' ? form.values[row.field.spec.name] : undefined;
-	return typeof value === 'string' ? [...value].length : 0;
-}
-
 type FormStep = Extract<CreateStep, {name: 'form'}>;
 
 function onFormKey(state: AppState, step: FormStep, key: Key, command: CommandName | undefined, view: AppView): Result {
+	const outcome = formKey(step, key, command);
+	if (outcome.type === 'cancel') return same(toList(state));
+	if (outcome.type === 'edit') return same(outcome.edit === step ? state : withStep(state, {name: 'form', ...outcome.edit}));
 	const {form} = step;
-	const rows = formRows(form);
-	const focused = rows[form.focus];
-	const textField = focused?.kind === 'field' && focused.field.spec.type !== 'bool' ? focused.field.spec.name : undefined;
-	const apply = (action: FormAction): Result => {
-		const next = formReducer(form, action);
-		return same(withStep(state, {name: 'form', form: next, caret: next.focus === form.focus ? step.caret : caretAtEnd(next)}));
+	const problems = formProblems(form, {checkFile: view.checkFile, existingNames: view.names});
+	if (Object.keys(problems).length > 0) return same(withStep(state, {name: 'form', ...applyFormAction(step, {type: 'attempt', problems})}));
+	return {
+		state,
+		effects: [{type: 'create', request: createRequest(form), remember: rememberedValues(form), command: commandLine(form, view.program)}],
 	};
-
-	switch (command) {
-		case 'nextField': {
-			return apply({type: 'move', by: 1});
-		}
-
-		case 'previousField': {
-			return apply({type: 'move', by: -1});
-		}
-
-		case 'enterField': {
-			if (focused?.kind === 'fold') return apply({type: 'toggle'});
-			if (focused?.kind !== 'submit') return apply({type: 'move', by: 1});
-			const problems = formProblems(form, {checkFile: view.checkFile, existingNames: view.names});
-			if (Object.keys(problems).length > 0) return apply({type: 'attempt', problems});
-			return {
-				state,
-				effects: [{type: 'create', request: createRequest(form), remember: rememberedValues(form), command: commandLine(form, view.program)}],
-			};
-		}
-
-		case 'cancelForm': {
-			return same(toList(state));
-		}
-
-		// On a text box the space is typed into it.
-		case 'toggle': {
-			if (!textField) return apply({type: 'toggle'});
-			break;
-		}
-
-		default: {
-			break;
-		}
-	}
-
-	if (!textField) return same(state);
-	const edited = editText({value: String(form.values[textField]), caret: step.caret}, key);
-	if (!edited) return same(state);
-	const next = edited.value === form.values[textField] ? form : formReducer(form, {type: 'edit', name: textField, value: edited.value});
-	return same(withStep(state, {name: 'form', form: next, caret: edited.caret}));
 }
 
 function onPickerKey(state: AppState, step: Extract<CreateStep, {name: 'picker'}>, key: Key, command: CommandName | undefined): Result {
