@@ -1,8 +1,14 @@
 /**
- * `--qemu-arch aarch64` with a real arm64 VM, emulated (tcg) on this x86 machine: the arm64
- * Debian image the test setup builds (test/helpers/vm-image-arm64.ts), served over loopback
- * HTTP with its digest, booted through UEFI. An emulated boot takes minutes on two shared cores,
- * so one VM serves every check, and the whole test is bounded.
+ * `--qemu-arch aarch64` with a real arm64 VM, emulated (tcg) on this x86 machine.
+ *
+ * Always: the driver's own start of an arm64 machine whose disk is blank, up to the firmware —
+ * the virt machine, the CPU, the UEFI code and the machine's own variable store come up and the
+ * firmware tries to boot (no OS: SSH never answers, so the wait is cut once that is seen).
+ *
+ * When asked (MACHINIST_TEST_ARM64=1): the arm64 Debian image the test setup builds
+ * (test/helpers/vm-image-arm64.ts), served over loopback HTTP with its digest, booted through
+ * UEFI. An emulated boot takes minutes on two shared cores, so one VM serves every check, and
+ * the whole test is bounded.
  */
 import {execFile} from 'node:child_process';
 import {createHash} from 'node:crypto';
@@ -10,11 +16,25 @@ import fs from 'node:fs';
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {pipeline} from 'node:stream/promises';
+import {QemuDriver} from '../../source/engine/drivers/qemu/driver.js';
+import {varsFile} from '../../source/engine/drivers/qemu/firmware.js';
+import definition from '../../source/engine/drivers/qemu/index.js';
+import {defaultValue} from '../../source/engine/options.js';
+import {freePort} from '../../source/engine/vm/ports.js';
+import {isAlive} from '../../source/engine/vm/process.js';
 import {builtCli} from '../helpers/cli.js';
-import {declaredOnlyWhere, realTest} from '../helpers/real.js';
+import {declaredOnlyWhere, realTest, toolAvailable} from '../helpers/real.js';
 import {httpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
 import {arm64NotWantedWhy, arm64TestsWanted, busyboxArm64Tar, ensureVmArm64Image, vmArm64TestsAvailable} from '../helpers/vm-image-arm64.js';
+
+/** Debian's arm64 UEFI firmware (qemu-efi-aarch64), the one the driver finds first here. */
+const aavmf = {code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars: '/usr/share/AAVMF/AAVMF_VARS.fd'};
+const withArmFirmware = realTest(
+	toolAvailable('qemu-system-aarch64', 'apt-get install qemu-system-arm'),
+	toolAvailable('qemu-img', 'apt-get install qemu-utils'),
+	fs.existsSync(aavmf.code) && fs.existsSync(aavmf.vars) ? {ok: true} : {ok: false, why: 'no arm64 UEFI firmware (apt-get install qemu-efi-aarch64)'},
+);
 
 const withArmVm = declaredOnlyWhere(arm64TestsWanted, arm64NotWantedWhy, arm64TestsWanted ? realTest(vmArm64TestsAvailable()) : () => undefined);
 
@@ -128,4 +148,102 @@ withArmVm('create --qemu-arch aarch64 boots an emulated arm64 VM whose Docker ru
 	t.false(fs.existsSync(machineDir));
 	t.is(await armQemuCount(machineDir), 0);
 	t.log(`the whole test took ${seconds(began)} s`);
+});
+
+/** The bound on reaching the firmware's boot attempts under tcg. */
+const firmwareMinutes = 3;
+
+/** What EDK2's boot manager prints once it has tried a boot entry (the blank disk is the first). */
+const firmwareBooting = /BdsDxe: failed to load Boot\d{4} "UEFI Misc Device"/;
+
+withArmFirmware('an arm64 machine starts through the driver up to its UEFI firmware trying to boot a blank disk, then stops', async t => {
+	t.timeout((firmwareMinutes + 2) * 60_000, `emulated firmware is bounded to ${firmwareMinutes} minutes`);
+	const began = Date.now();
+	const root = await temporaryDir(t, 'mqf-');
+	const store = path.join(root, 'store');
+	const machineDir = path.join(store, 'machines', 'fw');
+	await mkdir(machineDir, {recursive: true});
+	// As create leaves it, but blank: a disk with no OS, and an empty seed.
+	const made = await run(
+		{PATH: process.env.PATH},
+		`qemu-img create -q -f qcow2 ${path.join(machineDir, 'disk.qcow2')} 64M && truncate -s 64K ${path.join(machineDir, 'seed.iso')}`,
+	);
+	t.is(made.code, 0, made.output);
+	const defaults = Object.fromEntries(definition.options.map(spec => [spec.name, defaultValue(spec)]));
+	const {config} = definition.fromOptions(
+		{IPAddress: '', MachineName: 'fw', SSHUser: '', SSHPort: 0, SSHKeyPath: '', StorePath: store, SwarmMaster: false, SwarmHost: '', SwarmDiscovery: ''},
+		{
+			...defaults,
+			'qemu-arch': 'aarch64',
+			'qemu-no-share': true,
+			'qemu-memory': 512,
+			'qemu-cpu-count': 1,
+			'qemu-ssh-port': await freePort(),
+			'qemu-engine-port': await freePort(),
+		},
+	) as QemuDriver;
+	const driver = new QemuDriver(config);
+	const waiting = new AbortController();
+	const context = {
+		machineDir,
+		env: {PATH: process.env.PATH, XDG_RUNTIME_DIR: path.join(root, 'run')},
+		signal: waiting.signal,
+		timings: {readyTimeoutMs: firmwareMinutes * 60_000, stopTimeoutMs: 5000},
+	};
+	await mkdir(context.env.XDG_RUNTIME_DIR, {mode: 0o700});
+	t.teardown(async () => driver.kill({...context, signal: undefined}));
+	const serial = driver.consoleLog(context);
+
+	// start: the command line create and start build, QEMU daemonized, then the wait for SSH.
+	const starting = driver.start(context);
+	const startEnded = starting.then(
+		() => 'SSH answered, with no OS on the disk',
+		(error: unknown) => (error instanceof Error ? error.message : String(error)),
+	);
+	let log = '';
+	while (Date.now() - began < firmwareMinutes * 60_000) {
+		log = await readFile(serial, 'utf8').catch(() => '');
+		if (firmwareBooting.test(log)) break;
+		const ended = await Promise.race([
+			startEnded,
+			new Promise<undefined>(resolve => {
+				setTimeout(() => {
+					resolve(undefined);
+				}, 2000);
+			}),
+		]);
+		if (ended) t.fail(`start ended before the firmware was seen: ${ended}`);
+	}
+
+	t.log(
+		`the firmware tried to boot after ${Math.round((Date.now() - began) / 1000)} s; its console:\n${log.replaceAll('\r', '').trim().split('\n').slice(-8).join('\n')}`,
+	);
+	t.regex(log, /UEFI firmware \(version/, "the firmware's banner is on the serial console");
+	t.regex(log, firmwareBooting, `no UEFI boot attempt on the serial console (${serial}) within ${firmwareMinutes} minutes`);
+	t.is(await driver.getState({...context, signal: undefined}), 'Running', 'QMP query-status says running');
+
+	const pid = Number((await readFile(path.join(machineDir, 'qemu.pid'), 'utf8')).trim());
+	const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+	const after = (flag: string) => commandLine.filter((_, index) => commandLine[index - 1] === flag);
+	t.deepEqual(after('-machine'), ['virt']);
+	t.deepEqual(after('-cpu'), ['cortex-a72']);
+	t.deepEqual(after('-accel'), ['tcg']);
+	const vars = path.join(machineDir, varsFile);
+	t.deepEqual(
+		after('-drive').filter(drive => drive.startsWith('if=pflash')),
+		[`if=pflash,format=raw,unit=0,readonly=on,file=${aavmf.code}`, `if=pflash,format=raw,unit=1,file=${vars}`],
+	);
+	t.false(
+		commandLine.some(argument => argument.includes(aavmf.vars)),
+		'the system template is not what the firmware writes',
+	);
+	t.is(fs.statSync(vars).size, fs.statSync(aavmf.vars).size, 'the machine has its own copy of the variable store');
+
+	waiting.abort();
+	t.notRegex(await startEnded, /SSH answered/);
+	await driver.stop({...context, signal: undefined});
+	t.false(isAlive(pid), 'QEMU is gone after stop');
+	t.is(await driver.getState({...context, signal: undefined}), 'Stopped');
+	t.true(fs.existsSync(vars), 'the variable store stays with the stopped machine');
+	t.log(`the whole test took ${Math.round((Date.now() - began) / 1000)} s`);
 });

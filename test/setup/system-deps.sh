@@ -28,6 +28,9 @@ command -v gpgconf >/dev/null 2>&1 || needed+=(gpgconf)
 # The qemu driver's VM tests: QEMU itself, and what builds their bootable image and reads seeds.
 command -v qemu-system-x86_64 >/dev/null 2>&1 || needed+=(qemu-system-x86)
 command -v qemu-img >/dev/null 2>&1 || needed+=(qemu-utils)
+# --qemu-arch aarch64: its QEMU and UEFI firmware, which the always-run arm64 firmware boot test starts.
+command -v qemu-system-aarch64 >/dev/null 2>&1 || needed+=(qemu-system-arm)
+[ -f /usr/share/AAVMF/AAVMF_CODE.fd ] || needed+=(qemu-efi-aarch64)
 command -v syslinux >/dev/null 2>&1 || needed+=(syslinux)
 [ -f /usr/lib/syslinux/mbr/mbr.bin ] || needed+=(syslinux-common)
 command -v mcopy >/dev/null 2>&1 || needed+=(mtools)
