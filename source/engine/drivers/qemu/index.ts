@@ -11,6 +11,7 @@ import {guestUser, localVmFields} from '../local-vm/config.js';
 import {bootImageFromOptions, shareFromOptions} from '../local-vm/options.js';
 import {QemuDriver} from './driver.js';
 import {defaultImage, options, type Accel} from './options.js';
+import {defaultShareType, type ShareType} from './share.js';
 
 /** The share as stored, `HOST:GUEST` with both absolute (your home directory by default), or '' for none. */
 function shareFolder(values: Readonly<Record<string, OptionValue>>): string {
@@ -24,7 +25,7 @@ function shareFolder(values: Readonly<Record<string, OptionValue>>): string {
 
 const definition: DriverDefinition = {
 	name: 'qemu',
-	description: 'A VM on this computer in QEMU: a Debian cloud image with Docker, reached on 127.0.0.1; your home directory is shared.',
+	description: 'A VM on this computer in QEMU: a Debian cloud image with Docker, reached on 127.0.0.1; your home directory is shared (virtiofs, or 9p).',
 	options,
 	fromOptions(base, values) {
 		return new QemuDriver({
@@ -43,6 +44,7 @@ const definition: DriverDefinition = {
 			EnginePort: intOption(values, 'qemu-engine-port'),
 			Forwards: listOption(values, 'qemu-forward'),
 			ShareFolder: shareFolder(values),
+			ShareType: (stringOption(values, 'qemu-share-type') as ShareType) || defaultShareType(),
 		});
 	},
 	fromConfig(config) {
@@ -56,6 +58,8 @@ const definition: DriverDefinition = {
 			EnginePort: numberField(config, 'EnginePort'),
 			Forwards: listField(config, 'Forwards'),
 			ShareFolder: stringField(config, 'ShareFolder'),
+			// Machines made before share types were 9p without a cache, which their seed mounts.
+			ShareType: stringField(config, 'ShareType', '9p') as ShareType,
 		});
 	},
 };

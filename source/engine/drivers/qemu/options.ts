@@ -5,6 +5,7 @@ import type {LocalVmConfig} from '../local-vm/config.js';
 import {debianImage} from '../local-vm/image.js';
 import {bootImageOptions, diskSizeOption, memoryOption} from '../local-vm/options.js';
 import {parseForward} from './network.js';
+import {shareKinds, shareTypes, type ShareType} from './share.js';
 import {defaultBinary} from './vm.js';
 
 export type Accel = 'auto' | 'kvm' | 'hvf' | 'whpx' | 'tcg';
@@ -21,6 +22,8 @@ export type QemuConfig = LocalVmConfig & {
 	Forwards: string[];
 	/** `HOST:GUEST`; empty for none. */
 	ShareFolder: string;
+	/** How the folder is shared, chosen at create: the seed's mount line is written for it. */
+	ShareType: ShareType;
 };
 
 /** Debian's `generic` qcow2 image and its sums file. */
@@ -85,8 +88,17 @@ export const options: readonly OptionSpec[] = [
 		name: 'qemu-share-folder',
 		type: 'string',
 		envVar: 'QEMU_SHARE_FOLDER',
-		description: 'folder shared into the VM with 9p, HOST[:GUEST] (default: your home directory, at the same path)',
+		description: 'folder shared into the VM, HOST[:GUEST] (default: your home directory, at the same path)',
 		format: 'file',
+	},
+	{
+		name: 'qemu-share-type',
+		type: 'string',
+		envVar: 'QEMU_SHARE_TYPE',
+		description: `how the folder is shared: ${shareTypes.map(type => `${type} (${shareKinds[type].summary})`).join(', ')} (default: virtiofs where virtiofsd is installed, else 9p)`,
+		advanced: true,
+		validate: value =>
+			value === '' || shareTypes.includes(String(value) as ShareType) ? undefined : `--qemu-share-type "${String(value)}" is not one of ${shareTypes.join(', ')}`,
 	},
 	{name: 'qemu-no-share', type: 'bool', envVar: 'QEMU_NO_SHARE', description: 'share no folder into the VM', advanced: true},
 ];

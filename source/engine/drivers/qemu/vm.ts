@@ -7,6 +7,7 @@ import {forPlatform} from '../../programs.js';
 import {ensureSocketDir} from '../../vm/sockets.js';
 import {netdevArgument} from './network.js';
 import type {Accel, QemuConfig} from './options.js';
+import {shareArgs} from './share.js';
 
 /** The machine's files; the seed is the local-VM layer's. */
 export const files = {
@@ -113,11 +114,11 @@ export async function qemuArgs(config: QemuConfig, binary: string, paths: BootPa
 		'-daemonize',
 	];
 	const share = shareOf(config);
-	if (share) args.push('-virtfs', `local,path=${share.host},mount_tag=${shareTag},security_model=none,id=share0`);
+	if (share) args.push(...shareArgs(config.ShareType, share.host, shareTag, config.Memory, paths.socket));
 	return args;
 }
 
-/** The folder shared with 9p, if any. */
+/** The folder shared into the VM, if any. */
 export function shareOf(config: QemuConfig): {host: string; guest: string} | undefined {
 	if (!config.ShareFolder) return undefined;
 	const [host, guest] = config.ShareFolder.split(':');
