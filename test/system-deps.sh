@@ -28,6 +28,9 @@ command -v gpgconf >/dev/null 2>&1 || needed+=(gpgconf)
 # The qemu driver's VM tests: QEMU itself, and what builds their bootable image and reads seeds.
 command -v qemu-system-x86_64 >/dev/null 2>&1 || needed+=(qemu-system-x86)
 command -v qemu-img >/dev/null 2>&1 || needed+=(qemu-utils)
+# virtiofsd serves the qemu driver's default share: QEMU 7 ships it (Debian 12: /usr/lib/qemu),
+# later Debian has it as a package of its own (/usr/libexec).
+if command -v qemu-system-x86_64 >/dev/null 2>&1 && [ ! -x /usr/lib/qemu/virtiofsd ] && [ ! -x /usr/libexec/virtiofsd ]; then needed+=(virtiofsd); fi
 command -v syslinux >/dev/null 2>&1 || needed+=(syslinux)
 [ -f /usr/lib/syslinux/mbr/mbr.bin ] || needed+=(syslinux-common)
 command -v mcopy >/dev/null 2>&1 || needed+=(mtools)

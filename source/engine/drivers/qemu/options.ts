@@ -98,7 +98,9 @@ export const options: readonly OptionSpec[] = [
 		description: `how the folder is shared: ${shareTypes.map(type => `${type} (${shareKinds[type].summary})`).join(', ')} (default: virtiofs where virtiofsd is installed, else 9p)`,
 		advanced: true,
 		validate: value =>
-			value === '' || shareTypes.includes(String(value) as ShareType) ? undefined : `--qemu-share-type "${String(value)}" is not one of ${shareTypes.join(', ')}`,
+			value === '' || shareTypes.includes(String(value) as ShareType)
+				? undefined
+				: `--qemu-share-type "${String(value)}" is not one of ${shareTypes.join(', ')}`,
 	},
 	{name: 'qemu-no-share', type: 'bool', envVar: 'QEMU_NO_SHARE', description: 'share no folder into the VM', advanced: true},
 ];
