@@ -312,10 +312,15 @@ try {
 	const sshfsProblem = await mountSshfs();
 	await guest(`mkdir -p /home/docker/disk && cp -r /mnt/9p/tree /mnt/9p/big /home/docker/disk/ && sync`);
 	const cases: Case[] = ['disk', ...shareTypes, ...(sshfsProblem ? [] : (['sshfs'] as const))];
-	const measure = (type: Case) => async () => ({
-		tree: await timedInGuest(`find ${mountOf(type)}/tree -type f -exec cat {} + >/dev/null`),
-		big: await timedInGuest(`cat ${mountOf(type)}/big >/dev/null`),
-	});
+	// Each sample on stderr as it comes: a run is long, and one cut short still says something.
+	const measure = (type: Case) => async () => {
+		const sample = {
+			tree: await timedInGuest(`find ${mountOf(type)}/tree -type f -exec cat {} + >/dev/null`),
+			big: await timedInGuest(`cat ${mountOf(type)}/big >/dev/null`),
+		};
+		console.error(`${type}: tree ${sample.tree.toFixed(2)} s, big file ${sample.big.toFixed(2)} s`);
+		return sample;
+	};
 	const samples = await inTurns(
 		cases.map(type => measure(type)),
 		form.samples,

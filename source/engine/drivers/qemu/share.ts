@@ -34,9 +34,21 @@ export const shareKinds: Readonly<Record<ShareType, ShareKind>> = {
 
 export const shareTypes = Object.keys(shareKinds) as ShareType[];
 
-/** The default where a virtiofsd is found, else 9p (macOS's QEMU has no virtiofs). */
-export function defaultShareType(env: NodeJS.ProcessEnv = process.env): ShareType {
-	return virtiofsdBinary(env) ? 'virtiofs' : '9p';
+/**
+ * virtiofs where it shows the VM the files as 9p does: for root, or through the Rust virtiofsd,
+ * which runs as the user. The C one QEMU 7 ships (Debian 12) runs for a user only as root of a
+ * user namespace of its own: the VM then sees the user's files as root's, and a non-root user in
+ * the VM (a container's `--user 1000`) cannot write to them. There, and where there is no
+ * virtiofsd (macOS's QEMU has no virtiofs), 9p.
+ */
+export function defaultShareType(env: NodeJS.ProcessEnv = process.env, root = process.getuid?.() === 0): ShareType {
+	const binary = virtiofsdBinary(env);
+	return binary && (root || isRustVirtiofsd(binary)) ? 'virtiofs' : '9p';
+}
+
+/** The C virtiofsd came with QEMU and lives in its folder; the Rust one is a package of its own. */
+function isRustVirtiofsd(binary: string): boolean {
+	return !binary.includes('/qemu/');
 }
 
 /** virtiofsd's socket: beside QEMU's monitor socket, with a name as long, so it fits wherever that one does. */
@@ -65,12 +77,12 @@ export function sharedMemoryArgs(memoryMiB: number): string[] {
 }
 
 /**
- * virtiofsd: the Rust one (Debian 13, Fedora: /usr/libexec), or the C one QEMU 7 shipped
- * (Debian 12: /usr/lib/qemu), or one on the PATH.
+ * virtiofsd: the Rust one (Debian 13, Ubuntu, Fedora: /usr/libexec; Arch: /usr/lib), or the C
+ * one QEMU 7 shipped (Debian 12: /usr/lib/qemu), or one on the PATH.
  */
 export function virtiofsdBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
 	if (process.platform !== 'linux') return undefined;
-	return ['/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd'].find(file => findProgram(file, env)) ?? findProgram('virtiofsd', env);
+	return ['/usr/libexec/virtiofsd', '/usr/lib/virtiofsd', '/usr/lib/qemu/virtiofsd'].find(file => findProgram(file, env)) ?? findProgram('virtiofsd', env);
 }
 
 /**
@@ -80,7 +92,7 @@ export function virtiofsdBinary(env: NodeJS.ProcessEnv = process.env): string | 
  * the user's. The Rust one runs unprivileged with `--sandbox none`.
  */
 export function virtiofsdCommand(binary: string, dir: string, socket: string, root = process.getuid?.() === 0): string[] {
-	if (binary.startsWith('/usr/libexec/')) {
+	if (isRustVirtiofsd(binary)) {
 		return [binary, `--socket-path=${socket}`, `--shared-dir=${dir}`, '--cache=auto', ...(root ? [] : ['--sandbox=none'])];
 	}
 

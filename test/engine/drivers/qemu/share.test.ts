@@ -1,5 +1,5 @@
 import test from 'ava';
-import {shareArgs, virtiofsdCommand, virtiofsSocket} from '../../../../source/engine/drivers/qemu/share.js';
+import {defaultShareType, shareArgs, virtiofsdBinary, virtiofsdCommand, virtiofsSocket} from '../../../../source/engine/drivers/qemu/share.js';
 
 test('virtiofs gives QEMU a shared memory backend and a vhost-user-fs device on the socket beside the monitor socket', t => {
 	const args = shareArgs('virtiofs', '/home/me', 'machinist-share0', 2048, '/run/machinist-ab12/qmp.sock');
@@ -44,4 +44,16 @@ test('virtiofsd runs as is for root; for a user the C one runs in a user namespa
 		'--cache=auto',
 		'--sandbox=none',
 	]);
+});
+
+test('virtiofs is the default for root, and for a user only with the Rust virtiofsd (which runs as the user)', t => {
+	const found = virtiofsdBinary();
+	if (!found) {
+		t.is(defaultShareType(process.env, true), '9p', 'no virtiofsd: 9p');
+		return;
+	}
+
+	t.is(defaultShareType(process.env, true), 'virtiofs');
+	t.is(defaultShareType(process.env, false), found.includes('/qemu/') ? '9p' : 'virtiofs');
+	t.is(defaultShareType({PATH: ''}, false), found.includes('/qemu/') ? '9p' : 'virtiofs', 'found in its usual places, not only on the PATH');
 });
