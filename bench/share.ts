@@ -24,6 +24,7 @@ import {shareDeviceArgs, shareKinds, sharedMemoryArgs, virtiofsdBinary, virtiofs
 import {writeSeedIso} from '../source/engine/vm/cidata.js';
 import {freePort, sshBannerAnswers} from '../source/engine/vm/ports.js';
 import {ensureVmImage, vmTestsAvailable} from '../test/helpers/vm-image.js';
+import {tcgVmArgs} from './tcg-vm.js';
 import {benchForm, inTurns, printTable, range, requireParts, spread} from './measure.js';
 
 const exec = promisify(execFile);
@@ -117,32 +118,7 @@ async function boot(): Promise<void> {
 	const serial = path.join(scratch, 'serial.log');
 	const qemu = spawn(
 		'qemu-system-x86_64',
-		[
-			'-machine',
-			'q35',
-			'-accel',
-			'tcg',
-			'-smp',
-			'2',
-			'-m',
-			String(memoryMiB),
-			...sharedMemoryArgs(memoryMiB),
-			'-drive',
-			`if=virtio,file=${disk},format=qcow2`,
-			'-drive',
-			`if=virtio,file=${seed},format=raw,readonly=on`,
-			'-netdev',
-			`user,id=n,hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
-			'-device',
-			'virtio-net-pci,netdev=n',
-			...devices,
-			'-display',
-			'none',
-			'-serial',
-			`file:${serial}`,
-			'-monitor',
-			'none',
-		],
+		[...tcgVmArgs({memoryMiB, disk, seed, sshPort, serial, monitor: 'none'}), ...sharedMemoryArgs(memoryMiB), ...devices],
 		{stdio: 'ignore'},
 	);
 	children.push(qemu);
@@ -321,6 +297,7 @@ try {
 		console.error(`${type}: tree ${sample.tree.toFixed(2)} s, big file ${sample.big.toFixed(2)} s`);
 		return sample;
 	};
+
 	const samples = await inTurns(
 		cases.map(type => measure(type)),
 		form.samples,

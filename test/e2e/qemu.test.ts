@@ -217,7 +217,8 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 	// sees the other's new, rewritten and renamed files, the VM within virtiofs's 1 s attribute cache.
 	const shareType = virtiofsdBinary() ? 'virtiofs' : '9p';
 	t.is((await shell(env, `machinist ssh default findmnt -no FSTYPE ${share}`)).stdout.trim(), shareType, `the share is ${shareType}`);
-	t.is(await processesOf('virtiofsd', String(env.XDG_RUNTIME_DIR)), shareType === 'virtiofs' ? 1 : 0, 'one virtiofsd serves the VM');
+	// The C virtiofsd is two processes: one waits for the other, which it made in namespaces of its own.
+	t.is((await processesOf('virtiofsd', String(env.XDG_RUNTIME_DIR))) > 0, shareType === 'virtiofs', 'a virtiofsd serves the VM');
 	await writeFile(path.join(share, 'notes.txt'), 'first');
 	t.is((await shell(env, `machinist ssh default cat ${share}/notes.txt`)).stdout, 'first', 'a file written on the host is read in the VM');
 	await writeFile(path.join(share, 'notes.txt'), 'again');
