@@ -95,7 +95,7 @@ export const options: readonly OptionSpec[] = [
 		name: 'qemu-share-type',
 		type: 'string',
 		envVar: 'QEMU_SHARE_TYPE',
-		description: `how the folder is shared: ${shareTypes.map(type => `${type} (${shareKinds[type].summary})`).join(', ')} (default: virtiofs where virtiofsd is installed and runs as you, else 9p)`,
+		description: `how the folder is shared: ${shareTypes.map(type => shareKinds[type].summary).join(', ')}; default: virtiofs where virtiofsd is installed and runs as you, else 9p`,
 		advanced: true,
 		validate: value =>
 			value === '' || shareTypes.includes(String(value) as ShareType)

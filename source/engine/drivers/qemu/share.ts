@@ -12,7 +12,7 @@ import {runningPid} from '../../vm/process.js';
 export type ShareType = '9p' | '9p-mmap' | '9p-loose' | 'virtiofs';
 
 type ShareKind = {
-	/** What `create --help` says of it. */
+	/** How `create --help` names it. */
 	summary: string;
 	/** The guest's file system and mount options. */
 	fs: '9p' | 'virtiofs';
@@ -26,10 +26,10 @@ type ShareKind = {
 const ninePee = (cache: string, msize: number) => `trans=virtio,version=9p2000.L,msize=${msize},cache=${cache}`;
 
 export const shareKinds: Readonly<Record<ShareType, ShareKind>> = {
-	virtiofs: {summary: 'virtiofs through virtiofsd (host changes seen within 1 s)', fs: 'virtiofs', options: ''},
-	'9p': {summary: '9p without a cache (every read asks the host)', fs: '9p', options: ninePee('none', 262_144)},
-	'9p-mmap': {summary: '9p with cache=mmap and 500 KB messages', fs: '9p', options: ninePee('mmap', 512_000)},
-	'9p-loose': {summary: '9p with cache=loose: fast, but host changes to files the VM has read may not be seen', fs: '9p', options: ninePee('loose', 512_000)},
+	virtiofs: {summary: 'virtiofs (through virtiofsd; the VM rechecks after 1 s)', fs: 'virtiofs', options: ''},
+	'9p': {summary: '9p (no cache)', fs: '9p', options: ninePee('none', 262_144)},
+	'9p-mmap': {summary: '9p-mmap', fs: '9p', options: ninePee('mmap', 512_000)},
+	'9p-loose': {summary: '9p-loose (host changes to files the VM has read may go unseen)', fs: '9p', options: ninePee('loose', 512_000)},
 };
 
 export const shareTypes = Object.keys(shareKinds) as ShareType[];
