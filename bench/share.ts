@@ -30,7 +30,7 @@ import {benchForm, inTurns, printTable, range, requireParts, spread} from './mea
 const exec = promisify(execFile);
 const form = benchForm(3, 3);
 requireParts('QEMU and the VM test image', vmTestsAvailable());
-const virtiofsd = virtiofsdBinary();
+const virtiofsd = virtiofsdBinary(process.env);
 requireParts('virtiofsd', virtiofsd ? {ok: true} : {ok: false, why: 'not found (Debian 12: qemu-system-common; later: apt-get install virtiofsd)'});
 
 const files = form.smoke ? 200 : 5000;

@@ -216,7 +216,7 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 	// ── the default share (issue #21): virtiofs where virtiofsd is installed, else 9p; each side
 	// sees the other's new, rewritten and renamed files, the VM within virtiofs's 1 s attribute cache.
 	// As root in the VM, as containers run: the test's folder is private to root here.
-	const shareType = virtiofsdBinary() ? 'virtiofs' : '9p';
+	const shareType = virtiofsdBinary(process.env) ? 'virtiofs' : '9p';
 	t.is((await shell(env, `machinist ssh default findmnt -no FSTYPE ${share}`)).stdout.trim(), shareType, `the share is ${shareType}`);
 	// The C virtiofsd is two processes: one waits for the other, which it made in namespaces of its own.
 	t.is((await processesOf('virtiofsd', String(env.XDG_RUNTIME_DIR))) > 0, shareType === 'virtiofs', 'a virtiofsd serves the VM');

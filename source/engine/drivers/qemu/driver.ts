@@ -18,7 +18,7 @@ import {LocalVmDriver, seedFile} from '../local-vm/base.js';
 import {createOverlay, qemuImgFor, virtualSizeMiB} from './disk.js';
 import {forwardsOf, hostfwdCommand, parseForward} from './network.js';
 import type {QemuConfig} from './options.js';
-import {shareKinds, startVirtiofsd, stopVirtiofsd, virtiofsdBinary, virtiofsdCommand, virtiofsSocket} from './share.js';
+import {defaultShareType, shareKinds, startVirtiofsd, stopVirtiofsd, virtiofsdBinary, virtiofsdCommand, virtiofsSocket} from './share.js';
 import {defaultBinary, files, installHint, launch, offeredAccels, qemuArgs, shareOf, shareTag, type BootPaths} from './vm.js';
 
 // Defaults of the waits a face may change through the driver context's timings.
@@ -45,6 +45,7 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 		this.requireProgram(qemuImgFor(this.binary()), context);
 		const share = shareOf(this.config);
 		if (share) await this.assertShareFolder(share.host);
+		this.config.ShareType ||= defaultShareType(context.env);
 		if (share && this.config.ShareType === 'virtiofs') this.virtiofsd(context);
 		const fixed: Array<[number, string]> = [
 			[this.config.SSHPort, '--qemu-ssh-port'],
@@ -154,7 +155,8 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 		return this.config.EnginePort;
 	}
 
-	protected async prepare(): Promise<void> {
+	protected async prepare(context: DriverContext): Promise<void> {
+		this.config.ShareType ||= defaultShareType(context.env);
 		if (this.config.SSHPort === 0) this.config.SSHPort = await freePort();
 		if (this.config.EnginePort === 0) this.config.EnginePort = await freePort();
 	}
@@ -170,7 +172,7 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 
 	protected seedShares() {
 		const share = shareOf(this.config);
-		const {fs, options} = shareKinds[this.config.ShareType];
+		const {fs, options} = shareKinds[this.config.ShareType || '9p'];
 		return share ? [{tag: shareTag, guestPath: share.guest, fs, options}] : [];
 	}
 

@@ -11,7 +11,7 @@ import {guestUser, localVmFields} from '../local-vm/config.js';
 import {bootImageFromOptions, shareFromOptions} from '../local-vm/options.js';
 import {QemuDriver} from './driver.js';
 import {defaultImage, options, type Accel} from './options.js';
-import {defaultShareType, type ShareType} from './share.js';
+import type {ShareType} from './share.js';
 
 /** The share as stored, `HOST:GUEST` with both absolute (your home directory by default), or '' for none. */
 function shareFolder(values: Readonly<Record<string, OptionValue>>): string {
@@ -44,7 +44,8 @@ const definition: DriverDefinition = {
 			EnginePort: intOption(values, 'qemu-engine-port'),
 			Forwards: listOption(values, 'qemu-forward'),
 			ShareFolder: shareFolder(values),
-			ShareType: (stringOption(values, 'qemu-share-type') as ShareType) || defaultShareType(),
+			// '' until create picks the default, which depends on what this computer has.
+			ShareType: stringOption(values, 'qemu-share-type') as ShareType | '',
 		});
 	},
 	fromConfig(config) {

@@ -22,8 +22,8 @@ export type QemuConfig = LocalVmConfig & {
 	Forwards: string[];
 	/** `HOST:GUEST`; empty for none. */
 	ShareFolder: string;
-	/** How the folder is shared, chosen at create: the seed's mount line is written for it. */
-	ShareType: ShareType;
+	/** How the folder is shared, chosen at create ('' until then): the seed's mount line is written for it. */
+	ShareType: ShareType | '';
 };
 
 /** Debian's `generic` qcow2 image and its sums file. */

@@ -41,7 +41,7 @@ export const shareTypes = Object.keys(shareKinds) as ShareType[];
  * the VM (a container's `--user 1000`) cannot write to them. There, and where there is no
  * virtiofsd (macOS's QEMU has no virtiofs), 9p.
  */
-export function defaultShareType(env: NodeJS.ProcessEnv = process.env, root = process.getuid?.() === 0): ShareType {
+export function defaultShareType(env: NodeJS.ProcessEnv, root = process.getuid?.() === 0): ShareType {
 	const binary = virtiofsdBinary(env);
 	return binary && (root || isRustVirtiofsd(binary)) ? 'virtiofs' : '9p';
 }
@@ -80,7 +80,7 @@ export function sharedMemoryArgs(memoryMiB: number): string[] {
  * virtiofsd: the Rust one (Debian 13, Ubuntu, Fedora: /usr/libexec; Arch: /usr/lib), or the C
  * one QEMU 7 shipped (Debian 12: /usr/lib/qemu), or one on the PATH.
  */
-export function virtiofsdBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function virtiofsdBinary(env: NodeJS.ProcessEnv): string | undefined {
 	if (process.platform !== 'linux') return undefined;
 	return ['/usr/libexec/virtiofsd', '/usr/lib/virtiofsd', '/usr/lib/qemu/virtiofsd'].find(file => findProgram(file, env)) ?? findProgram('virtiofsd', env);
 }

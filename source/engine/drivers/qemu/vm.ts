@@ -114,7 +114,7 @@ export async function qemuArgs(config: QemuConfig, binary: string, paths: BootPa
 		'-daemonize',
 	];
 	const share = shareOf(config);
-	if (share) args.push(...shareArgs(config.ShareType, share.host, shareTag, config.Memory, paths.socket));
+	if (share) args.push(...shareArgs(config.ShareType || '9p', share.host, shareTag, config.Memory, paths.socket));
 	return args;
 }
 

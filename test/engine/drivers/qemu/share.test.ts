@@ -47,7 +47,7 @@ test('virtiofsd runs as is for root; for a user the C one runs in a user namespa
 });
 
 test('virtiofs is the default for root, and for a user only with the Rust virtiofsd (which runs as the user)', t => {
-	const found = virtiofsdBinary();
+	const found = virtiofsdBinary(process.env);
 	t.is(defaultShareType(process.env, true), found ? 'virtiofs' : '9p');
 	t.is(defaultShareType(process.env, false), found && !found.includes('/qemu/') ? 'virtiofs' : '9p');
 	t.is(defaultShareType({PATH: ''}, true), defaultShareType(process.env, true), 'found in its usual places, not only on the PATH');
