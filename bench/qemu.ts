@@ -19,6 +19,7 @@ import {promisify} from 'node:util';
 import {freePort, sshBannerAnswers} from '../source/engine/vm/ports.js';
 import {builtCli} from '../test/helpers/cli.js';
 import {ensureVmImage, vmTestsAvailable} from '../test/helpers/vm-image.js';
+import {tcgVmArgs} from './tcg-vm.js';
 import {benchForm, inTurns, printTable, range, requireParts, spread, timedMs, type Spread} from './measure.js';
 
 const exec = promisify(execFile);
@@ -37,34 +38,9 @@ async function plainBoot(disk: string, seed: string): Promise<number> {
 	const port = await freePort();
 	const serialLog = `${disk}.serial.log`;
 	const started = performance.now();
-	const qemu = spawn(
-		'qemu-system-x86_64',
-		[
-			'-machine',
-			'q35',
-			'-accel',
-			'tcg',
-			'-smp',
-			'2',
-			'-m',
-			'1024',
-			'-drive',
-			`if=virtio,file=${disk},format=qcow2`,
-			'-drive',
-			`if=virtio,file=${seed},format=raw,readonly=on`,
-			'-netdev',
-			`user,id=n,hostfwd=tcp:127.0.0.1:${port}-:22`,
-			'-device',
-			'virtio-net-pci,netdev=n',
-			'-display',
-			'none',
-			'-serial',
-			`file:${serialLog}`,
-			'-monitor',
-			'stdio',
-		],
-		{stdio: ['pipe', 'ignore', 'ignore']},
-	);
+	const qemu = spawn('qemu-system-x86_64', tcgVmArgs({memoryMiB: 1024, disk, seed, sshPort: port, serial: serialLog, monitor: 'stdio'}), {
+		stdio: ['pipe', 'ignore', 'ignore'],
+	});
 	let answered = false;
 	try {
 		while (!(await sshBannerAnswers(port))) {

@@ -4,6 +4,7 @@
  * instead of rotting unseen. One after another: each starts real daemons or hosts, and they would
  * only slow each other down. bench:qemu is left to its long form: its shortest still boots two VMs
  * under TCG, minutes on its own, and the suite's QEMU test already covers create, stop and start.
+ * So is bench:share (one VM), whose default share the QEMU test checks.
  */
 import {execFile} from 'node:child_process';
 import path from 'node:path';

@@ -25,6 +25,7 @@ test('create -d qemu --help lists every qemu flag with its environment variable'
 		['forward', 'QEMU_FORWARD'],
 		['share-folder', 'QEMU_SHARE_FOLDER'],
 		['no-share', 'QEMU_NO_SHARE'],
+		['share-type', 'QEMU_SHARE_TYPE'],
 	]) {
 		t.regex(help.stdout, new RegExp(String.raw`--qemu-${flag}\b.*\$${variable}`), flag);
 	}
@@ -38,6 +39,7 @@ test('bad qemu flags are one line naming the flag, and nothing is created', asyn
 		[['--qemu-memory', '64'], /--qemu-memory 64 is too small: use at least 256/],
 		[['--qemu-share-folder', '/tmp', '--qemu-no-share'], /--qemu-share-folder and --qemu-no-share contradict each other/],
 		[['--qemu-share-folder', '/tmp:relative'], /the guest path "relative" must be absolute/],
+		[['--qemu-share-type', 'nfs'], /--qemu-share-type "nfs" is not one of virtiofs, 9p, 9p-mmap, 9p-loose/],
 	];
 	for (const [flags, message] of cases) {
 		const result = await machinistInProcess(['create', '-d', 'qemu', ...flags, 'vm'], env);

@@ -7,7 +7,7 @@
 import {execFile} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import fs from 'node:fs';
-import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
+import {mkdir, readdir, readFile, rename, writeFile} from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import {pipeline} from 'node:stream/promises';
@@ -20,6 +20,7 @@ import {httpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
 import {ensureVmImage, vmTestsAvailable, type VmImageVariant} from '../helpers/vm-image.js';
 import {freePort} from '../../source/engine/vm/ports.js';
+import {virtiofsdBinary} from '../../source/engine/drivers/qemu/share.js';
 
 const withVm = realTest(vmTestsAvailable());
 
@@ -138,16 +139,21 @@ async function httpText(port: number): Promise<string> {
 	}
 }
 
-/** QEMU processes whose command line names the machine directory (read from /proc, not pgrep, whose shell would match itself). */
-async function qemuProcesses(marker: string): Promise<number> {
+/** Processes of a program whose command line names `marker` (read from /proc, not pgrep, whose shell would match itself). */
+async function processesOf(program: string, marker: string): Promise<number> {
 	let count = 0;
 	for (const entry of await readdir('/proc')) {
 		if (!/^\d+$/.test(entry)) continue;
 		const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-		if ((commandLine.startsWith('qemu-system') || commandLine.includes('/qemu-system')) && commandLine.includes(marker)) count++;
+		if ((commandLine.startsWith(program) || commandLine.includes(`/${program}`)) && commandLine.includes(marker)) count++;
 	}
 
 	return count;
+}
+
+/** QEMU processes whose command line names the machine directory. */
+async function qemuProcesses(marker: string): Promise<number> {
+	return processesOf('qemu-system', marker);
 }
 
 const kvmPresent = fs.existsSync('/dev/kvm');
@@ -214,6 +220,37 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 	t.is(run.code, 0, run.stderr);
 	t.is(run.stdout, 'hello from the host\n', "a bind mount of a host directory shows the host's files");
 
+	// ── the default share (issue #21): virtiofs where virtiofsd is installed, else 9p; each side
+	// sees the other's new, rewritten and renamed files, the VM within virtiofs's 1 s attribute cache.
+	// As root in the VM, as containers run: the test's folder is private to root here.
+	const shareType = virtiofsdBinary(process.env) ? 'virtiofs' : '9p';
+	t.is((await shell(env, `machinist ssh default findmnt -no FSTYPE ${share}`)).stdout.trim(), shareType, `the share is ${shareType}`);
+	// The C virtiofsd is two processes: one waits for the other, which it made in namespaces of its own.
+	t.is((await processesOf('virtiofsd', String(env.XDG_RUNTIME_DIR))) > 0, shareType === 'virtiofs', 'a virtiofsd serves the VM');
+	await writeFile(path.join(share, 'notes.txt'), 'first');
+	t.is((await shell(env, `machinist ssh default sudo cat ${share}/notes.txt`)).stdout, 'first', 'a file written on the host is read in the VM');
+	await writeFile(path.join(share, 'notes.txt'), 'again');
+	await rename(path.join(share, 'notes.txt'), path.join(share, 'renamed.txt'));
+	await writeFile(path.join(share, 'renamed.txt'), 'later');
+	const seen = await shell(
+		env,
+		`machinist ssh default 'for try in $(seq 30); do [ "$(sudo cat ${share}/renamed.txt)" = later ] && break; sleep 0.1; done; sudo cat ${share}/renamed.txt; sudo test -e ${share}/notes.txt || echo " gone"'`,
+	);
+	t.is(seen.stdout, 'later gone\n', 'a file the VM read, renamed and rewritten (same size) on the host, is seen as such in the VM');
+	const fromVm = await shell(
+		env,
+		[
+			`machinist ssh default 'sudo sh -c "echo from the VM > ${share}/vm.txt && echo rewritten > ${share}/vm.txt && mv ${share}/vm.txt ${share}/vm-moved.txt"'`,
+			`eval "$(machinist env default)"`,
+			`docker run --rm -v ${share}:/src busybox:machinist sh -c 'echo from a container > /src/container.txt'`,
+		].join(' && '),
+	);
+	t.is(fromVm.code, 0, fromVm.stderr);
+	t.is(await readFile(path.join(share, 'vm-moved.txt'), 'utf8'), 'rewritten\n', 'a file written and renamed in the VM is read on the host at once');
+	t.false(fs.existsSync(path.join(share, 'vm.txt')));
+	t.is(await readFile(path.join(share, 'container.txt'), 'utf8'), 'from a container\n', "a container's write is on the host");
+	// ── end of issue #21's checks
+
 	const publish = await shell(
 		env,
 		`eval "$(machinist env default)" && docker run -d --restart always -p 8080:80 -p 8081:80 -v ${share}:/www busybox:machinist httpd -f -p 80 -h /www`,
@@ -231,6 +268,7 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 	t.is(stop.code, 0, stop.stderr);
 	t.is((await shell(env, 'machinist status default')).stdout, 'Stopped\n');
 	t.is(await qemuProcesses(path.join(store, 'machines/default')), 0);
+	t.is(await processesOf('virtiofsd', String(env.XDG_RUNTIME_DIR)), 0, 'virtiofsd ends with the VM');
 
 	const startedAt = Date.now();
 	const start = await shell(env, 'machinist start default');
@@ -262,9 +300,9 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 	t.log(`set --restart took ${Math.round((Date.now() - resizedAt) / 1000)} s`);
 	t.is(set.code, 0, set.stdout + set.stderr);
 	t.regex(set.stdout, /Machine "default" was restarted with its new size\.\n$/);
-	const seen = await shell(env, `machinist ssh default "nproc; grep MemTotal /proc/meminfo; df -m --output=size / | tail -n 1"`);
-	const [cpus, memory, disk] = seen.stdout.split('\n');
-	t.is(cpus, '3', seen.stdout + seen.stderr);
+	const sized = await shell(env, `machinist ssh default "nproc; grep MemTotal /proc/meminfo; df -m --output=size / | tail -n 1"`);
+	const [cpus, memory, disk] = sized.stdout.split('\n');
+	t.is(cpus, '3', sized.stdout + sized.stderr);
 	const memoryMib = Number(/(\d+) kB/.exec(memory ?? '')?.[1]) / 1024;
 	t.true(memoryMib > 1200 && memoryMib <= 1536, `MemTotal ${memoryMib} MiB`);
 	t.true(Number(disk) > 5000 && Number(disk) <= 6000, `the root file system has ${disk} MB`);
@@ -274,7 +312,8 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 	t.is(rm.code, 0, rm.stderr);
 	t.false(fs.existsSync(path.join(store, 'machines/default')));
 	t.is(await qemuProcesses(path.join(store, 'machines/default')), 0);
-	t.deepEqual(await readdir(String(env.XDG_RUNTIME_DIR)), [], "the monitor socket's directory is gone");
+	t.is(await processesOf('virtiofsd', String(env.XDG_RUNTIME_DIR)), 0);
+	t.deepEqual(await readdir(String(env.XDG_RUNTIME_DIR)), [], "the monitor and virtiofsd sockets' directory is gone");
 	const cached = await readdir(path.join(store, 'cache'));
 	t.true(
 		cached.some(name => name.endsWith(imageName)),

@@ -61,3 +61,15 @@ test("user-data with Docker's material writes the files with their modes and run
 	t.regex(userData, /append: true/);
 	t.notRegex(nocloudFiles(seed)['user-data'], /bootcmd|encoding/);
 });
+
+test('a virtiofs share is mounted by its tag with no 9p options; a 9p share with its own cache options keeps them', t => {
+	const userData = nocloudFiles({
+		...seed,
+		shares: [
+			{tag: 'machinist-share0', guestPath: '/src', fs: 'virtiofs', options: ''},
+			{tag: 'machinist-share1', guestPath: '/data', fs: '9p', options: 'trans=virtio,cache=mmap'},
+		],
+	})['user-data'];
+	t.regex(userData, /^ {6}machinist-share0 \/src virtiofs nofail,x-systemd\.before=local-fs\.target 0 0$/m);
+	t.regex(userData, /^ {6}machinist-share1 \/data 9p trans=virtio,cache=mmap,nofail,x-systemd\.before=local-fs\.target 0 0$/m);
+});

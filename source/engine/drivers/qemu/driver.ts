@@ -1,6 +1,6 @@
 // QEMU's answers to the local-VM layer: a qcow2 overlay for a disk, a command line for a
 // definition, QMP for asking and stopping.
-import {access} from 'node:fs/promises';
+import {access, rm} from 'node:fs/promises';
 import path from 'node:path';
 import {MachinistError} from '../../errors.js';
 import type {CachedImage} from '../../images/cache.js';
@@ -10,7 +10,7 @@ import {tailOfLog} from '../../log-tail.js';
 import {assertPortFree, freePort} from '../../vm/ports.js';
 import {runningPid, waitForExit} from '../../vm/process.js';
 import {withQmp} from '../../vm/qmp.js';
-import {removeSocket, socketPathFor} from '../../vm/sockets.js';
+import {ensureSocketDir, removeSocket, socketPathFor} from '../../vm/sockets.js';
 import type {DriverContext} from '../../driver-context.js';
 import type {Forwarder, PortForward} from '../driver.js';
 import {LocalVmDriver, seedFile} from '../local-vm/base.js';
@@ -30,6 +30,7 @@ import {
 import {forwardsOf, hostfwdCommand, parseForward} from './network.js';
 import {qmpForwarder} from './forwards.js';
 import type {QemuConfig} from './options.js';
+import {defaultShareType, shareKinds, startVirtiofsd, stopVirtiofsd, virtiofsdBinary, virtiofsdCommand, virtiofsSocket} from './share.js';
 import {files, launch, qemuArgs, shareOf, shareTag, type BootPaths} from './vm.js';
 
 // Defaults of the waits a face may change through the driver context's timings.
@@ -37,6 +38,8 @@ import {files, launch, qemuArgs, shareOf, shareTag, type BootPaths} from './vm.j
 const accelProbeMs = (context: DriverContext) => context.timings?.accelProbeMs ?? 30_000;
 const powerdownMs = (context: DriverContext) => context.timings?.stopTimeoutMs ?? 60_000;
 const quitMs = 5000;
+
+const virtiofsdFiles = {pid: 'virtiofsd.pid', log: 'virtiofsd.log'} as const;
 
 /** A kernel line on the serial console: the guest really runs, past firmware and boot loader. */
 const kernelProgress = /\[\s*\d+\.\d{6}\]|Linux version/;
@@ -69,6 +72,8 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 			if (problem) throw new MachinistError(problem);
 		}
 
+		this.config.ShareType ||= defaultShareType(context.env);
+		if (share && this.config.ShareType === 'virtiofs') this.virtiofsd(context);
 		const fixed: Array<[number, string]> = [
 			[this.config.SSHPort, '--qemu-ssh-port'],
 			[this.config.EnginePort, '--qemu-engine-port'],
@@ -178,14 +183,15 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 
 	async remove(context: DriverContext): Promise<void> {
 		await this.forceStop(context);
-		await this.removeFiles(context, [files.disk, seedFile, files.serial, varsFile]);
+		await this.removeFiles(context, [files.disk, seedFile, files.serial, varsFile, virtiofsdFiles.log]);
 	}
 
 	protected override enginePort(): number {
 		return this.config.EnginePort;
 	}
 
-	protected async prepare(): Promise<void> {
+	protected async prepare(context: DriverContext): Promise<void> {
+		this.config.ShareType ||= defaultShareType(context.env);
 		if (this.config.SSHPort === 0) this.config.SSHPort = await freePort();
 		if (this.config.EnginePort === 0) this.config.EnginePort = await freePort();
 	}
@@ -210,7 +216,8 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 
 	protected seedShares() {
 		const share = shareOf(this.config);
-		return share ? [{tag: shareTag, guestPath: share.guest}] : [];
+		const {fs, options} = shareKinds[this.config.ShareType || '9p'];
+		return share ? [{tag: shareTag, guestPath: share.guest, fs, options}] : [];
 	}
 
 	/** QEMU keeps no definition: the command line each boot builds is the VM. */
@@ -323,7 +330,31 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 	private async launch(context: DriverContext, accel: string): Promise<void> {
 		const binary = this.requireProgram(this.binary(), context);
 		const paths = this.paths(context);
-		await launch(binary, await qemuArgs(this.config, binary, paths, accel, this.host), paths, context.machineDir, this.config.MachineName);
+		const args = await qemuArgs(this.config, binary, paths, accel, this.host);
+		const share = shareOf(this.config);
+		if (share && this.config.ShareType === 'virtiofs') {
+			await ensureSocketDir(paths.socket);
+			const command = virtiofsdCommand(this.virtiofsd(context), share.host, virtiofsSocket(paths.socket));
+			await startVirtiofsd(command, virtiofsSocket(paths.socket), this.file(context, virtiofsdFiles.pid), this.file(context, virtiofsdFiles.log));
+		}
+
+		try {
+			await launch(binary, args, paths, context.machineDir, this.config.MachineName);
+		} catch (error) {
+			await this.cleanRuntime(context);
+			throw error;
+		}
+	}
+
+	private virtiofsd(context: DriverContext): string {
+		const found = virtiofsdBinary(context.env);
+		if (!found) {
+			throw new MachinistError(
+				'virtiofsd is not installed, which the virtiofs share needs: install it (Debian 12: qemu-system-common; Debian 13, Ubuntu, Fedora: virtiofsd), or use --qemu-share-type 9p',
+			);
+		}
+
+		return found;
 	}
 
 	/** Undefined when the guest printed a kernel line; otherwise what was seen instead. */
@@ -370,6 +401,9 @@ export class QemuDriver extends LocalVmDriver<QemuConfig> {
 	private async cleanRuntime(context: DriverContext): Promise<void> {
 		const {pid, socket} = this.paths(context);
 		await this.removeFiles(context, [path.basename(pid)]);
+		// virtiofsd ends with QEMU's connection; this is for one QEMU never made.
+		await stopVirtiofsd(this.file(context, virtiofsdFiles.pid), virtiofsSocket(socket));
+		await rm(virtiofsSocket(socket), {force: true});
 		await removeSocket(socket, context.machineDir);
 	}
 }

@@ -13,6 +13,7 @@ import {defaultImageFor, nativeArch, type GuestArch} from './arch.js';
 import {QemuDriver} from './driver.js';
 import {systemHost} from './host-platform.js';
 import {options, type Accel} from './options.js';
+import type {ShareType} from './share.js';
 
 /** The share as stored, `HOST:GUEST` with both absolute (your home directory by default), or '' for none. */
 function shareFolder(values: Readonly<Record<string, OptionValue>>): string {
@@ -26,7 +27,7 @@ function shareFolder(values: Readonly<Record<string, OptionValue>>): string {
 
 const definition: DriverDefinition = {
 	name: 'qemu',
-	description: 'A VM on this computer in QEMU: a Debian cloud image with Docker, reached on 127.0.0.1; your home directory is shared.',
+	description: 'A VM on this computer in QEMU: a Debian cloud image with Docker, reached on 127.0.0.1; your home directory is shared (virtiofs, or 9p).',
 	options,
 	fromOptions(base, values) {
 		const arch = (stringOption(values, 'qemu-arch') || nativeArch(systemHost)) as GuestArch;
@@ -48,6 +49,8 @@ const definition: DriverDefinition = {
 			Forwards: listOption(values, 'qemu-forward'),
 			ShareFolder: shareFolder(values),
 			Arch: arch,
+			// '' until create picks the default, which depends on what this computer has.
+			ShareType: stringOption(values, 'qemu-share-type') as ShareType | '',
 		});
 	},
 	fromConfig(config) {
@@ -64,6 +67,8 @@ const definition: DriverDefinition = {
 			Forwards: listField(config, 'Forwards'),
 			ShareFolder: stringField(config, 'ShareFolder'),
 			Arch: arch,
+			// Machines made before share types were 9p without a cache, which their seed mounts.
+			ShareType: stringField(config, 'ShareType', '9p') as ShareType,
 		});
 	},
 };

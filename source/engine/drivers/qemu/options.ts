@@ -6,6 +6,7 @@ import {bootImageOptions, diskSizeOption, memoryOption} from '../local-vm/option
 import {binaryFor, guestArchs, nativeArch, type GuestArch} from './arch.js';
 import {systemHost} from './host-platform.js';
 import {parseForward} from './network.js';
+import {shareKinds, shareTypes, type ShareType} from './share.js';
 
 export type Accel = 'auto' | 'kvm' | 'hvf' | 'whpx' | 'tcg';
 
@@ -23,6 +24,8 @@ export type QemuConfig = LocalVmConfig & {
 	ShareFolder: string;
 	/** The guest's architecture; the QEMU program, machine, CPU, firmware and default image follow it. */
 	Arch: GuestArch;
+	/** How the folder is shared, chosen at create ('' until then): the seed's mount line is written for it. */
+	ShareType: ShareType | '';
 };
 
 export const accels: readonly Accel[] = ['auto', 'kvm', 'hvf', 'whpx', 'tcg'];
@@ -104,8 +107,19 @@ export const options: readonly OptionSpec[] = [
 		name: 'qemu-share-folder',
 		type: 'string',
 		envVar: 'QEMU_SHARE_FOLDER',
-		description: 'folder shared into the VM with 9p, HOST[:GUEST] (default: your home directory, at the same path)',
+		description: 'folder shared into the VM, HOST[:GUEST] (default: your home directory, at the same path)',
 		format: 'file',
+	},
+	{
+		name: 'qemu-share-type',
+		type: 'string',
+		envVar: 'QEMU_SHARE_TYPE',
+		description: `how the folder is shared: ${shareTypes.map(type => shareKinds[type].summary).join(', ')}; default: virtiofs where virtiofsd is installed and runs as you, else 9p`,
+		advanced: true,
+		validate: value =>
+			value === '' || shareTypes.includes(String(value) as ShareType)
+				? undefined
+				: `--qemu-share-type "${String(value)}" is not one of ${shareTypes.join(', ')}`,
 	},
 	{name: 'qemu-no-share', type: 'bool', envVar: 'QEMU_NO_SHARE', description: 'share no folder into the VM', advanced: true},
 ];

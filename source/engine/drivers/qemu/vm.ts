@@ -9,6 +9,7 @@ import {firmwareArgs} from './firmware.js';
 import {installHint as hostInstallHint, macArgsProblem, systemHost, type HostPlatform} from './host-platform.js';
 import {netdevArgument} from './network.js';
 import type {QemuConfig} from './options.js';
+import {shareArgs} from './share.js';
 
 /** The machine's files; the seed is the local-VM layer's. */
 export const files = {
@@ -62,13 +63,13 @@ export async function qemuArgs(config: QemuConfig, binary: string, paths: BootPa
 		'-daemonize',
 	];
 	const share = shareOf(config);
-	if (share) args.push('-virtfs', `local,path=${share.host},mount_tag=${shareTag},security_model=none,id=share0`);
+	if (share) args.push(...shareArgs(config.ShareType || '9p', share.host, shareTag, config.Memory, paths.socket));
 	const macProblem = host.platform === 'darwin' ? macArgsProblem(args) : undefined;
 	if (macProblem) throw new MachinistError(`cannot start ${config.MachineName}: ${macProblem}`);
 	return args;
 }
 
-/** The folder shared with 9p, if any. */
+/** The folder shared into the VM, if any. */
 export function shareOf(config: QemuConfig): {host: string; guest: string} | undefined {
 	if (!config.ShareFolder) return undefined;
 	const [host, guest] = config.ShareFolder.split(':');
