@@ -21,7 +21,7 @@ import {varsFile} from '../../source/engine/drivers/qemu/firmware.js';
 import definition from '../../source/engine/drivers/qemu/index.js';
 import {defaultValue} from '../../source/engine/options.js';
 import {freePort} from '../../source/engine/vm/ports.js';
-import {isAlive} from '../../source/engine/vm/process.js';
+import {isAlive} from '../../source/engine/pid-files.js';
 import {builtCli} from '../helpers/cli.js';
 import {declaredOnlyWhere, realTest, toolAvailable} from '../helpers/real.js';
 import {httpServer} from '../helpers/servers.js';

@@ -8,7 +8,7 @@ import type {MachineState} from '../../state.js';
 import {waitUntil} from '../../polling.js';
 import {tailOfLog} from '../../log-tail.js';
 import {assertPortFree, freePort} from '../../vm/ports.js';
-import {runningPid, waitForExit} from '../../vm/process.js';
+import {runningPid, waitForExit} from '../../pid-files.js';
 import {withQmp} from '../../vm/qmp.js';
 import {ensureSocketDir, removeSocket, socketPathFor} from '../../vm/sockets.js';
 import type {DriverContext} from '../../driver-context.js';

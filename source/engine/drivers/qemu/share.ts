@@ -7,7 +7,7 @@ import path from 'node:path';
 import {MachinistError} from '../../errors.js';
 import {findProgram} from '../../programs.js';
 import {waitUntil} from '../../polling.js';
-import {runningPid} from '../../vm/process.js';
+import {runningPid} from '../../pid-files.js';
 
 export type ShareType = '9p' | '9p-mmap' | '9p-loose' | 'virtiofs';
 

@@ -2,15 +2,15 @@
 // kill and rm end it, and any command that asks a running machine (ls, inspect, status, the
 // app's poller) starts it again if it died.
 import {spawn} from 'node:child_process';
-import {open, readFile, rm} from 'node:fs/promises';
+import {open, rm} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Engine} from '../../engine.js';
-import {waitUntil} from '../../polling.js';
 import {privateFileMode, writeFileAtomic} from '../../store/files.js';
 import type {Machine} from '../../machine.js';
 import {errorMessage} from '../../errors.js';
 import type {MachineState} from '../../state.js';
+import {runningPid, waitForExit} from '../../pid-files.js';
 import {agentFile, publishedPortsProblem, readPublishedPorts} from './agent-files.js';
 
 /** The agent's program beside this module: a .js file in the build, the .ts source under tsx. */
@@ -28,17 +28,7 @@ function agentArguments(engine: Engine, machine: Machine): string[] {
 
 /** The pid of the machine's agent, if it runs. */
 export async function portAgentPid(engine: Engine, machine: Machine): Promise<number | undefined> {
-	const pid = Number.parseInt(await readFile(agentFile(machine.dir, 'pid'), 'utf8').catch(() => ''), 10);
-	if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
-	try {
-		process.kill(pid, 0);
-	} catch {
-		return undefined;
-	}
-
-	const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-	if (commandLine !== undefined && !commandLine.includes(`\0${agentArguments(engine, machine).join('\0')}\0`)) return undefined;
-	return pid;
+	return runningPid(agentFile(machine.dir, 'pid'), `\0${agentArguments(engine, machine).join('\0')}\0`);
 }
 
 /** Starts the agent of a running machine whose driver forwards published ports, unless it runs. */
@@ -63,17 +53,8 @@ export async function ensurePortAgent(engine: Engine, machine: Machine): Promise
 export async function stopPortAgent(engine: Engine, machine: Machine): Promise<void> {
 	const pid = await portAgentPid(engine, machine);
 	if (pid !== undefined) {
-		const alive = () => {
-			try {
-				process.kill(pid, 0);
-				return true;
-			} catch {
-				return false;
-			}
-		};
-
 		process.kill(pid, 'SIGTERM');
-		if (!(await waitUntil(() => !alive(), {intervalMs: 50, timeoutMs: 3000}))) process.kill(pid, 'SIGKILL');
+		if (!(await waitForExit(pid, 3000))) process.kill(pid, 'SIGKILL');
 	}
 
 	await rm(agentFile(machine.dir, 'pid'), {force: true});

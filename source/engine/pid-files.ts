@@ -1,6 +1,7 @@
-// A local VM's process on this computer: its pid file, whether it still runs, waiting for it to end.
+// A process this computer runs for a machine (a VM, virtiofsd, the published-ports agent): its pid
+// file, whether it still runs, waiting for it to end.
 import {readFile} from 'node:fs/promises';
-import {waitUntil} from '../polling.js';
+import {waitUntil} from './polling.js';
 
 export async function readPid(pidFile: string): Promise<number | undefined> {
 	const text = await readFile(pidFile, 'utf8').catch(() => '');
