@@ -20,11 +20,9 @@ import {readFile, mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
-import {generateServerCertificate} from '../source/engine/certs/generate.js';
-import {createEngine, createMachine} from '../source/engine/index.js';
-import {bootstrapCertificates} from '../source/engine/certs/bootstrap.js';
+import {createMachine} from '../source/engine/index.js';
 import {builtCli} from '../test/helpers/cli.js';
-import {dockerdAvailable, startDockerd} from '../test/helpers/dockerd.js';
+import {dockerdAvailable, startStoreDockerd} from '../test/helpers/dockerd.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
 import {docker, importBusybox, runContainer} from '../test/helpers/containers.js';
 import {benchForm, printTable, requireParts} from './measure.js';
@@ -146,16 +144,7 @@ const env = {
 	MACHINE_STORAGE_PATH: store,
 	MACHINIST_CONFIG_DIR: path.join(scratch, 'prefs'),
 };
-const engine = createEngine({storagePath: store, env});
-await bootstrapCertificates(engine);
-const serverCert = {
-	caCertPath: engine.certPaths.caCert,
-	caKeyPath: engine.certPaths.caKey,
-	serverCertPath: path.join(scratch, 'server.pem'),
-	serverKeyPath: path.join(scratch, 'server-key.pem'),
-};
-await generateServerCertificate({...serverCert, org: 'bench.daemon', hosts: ['127.0.0.1']});
-const dockerd = await startDockerd(serverCert);
+const {engine, dockerd} = await startStoreDockerd(store, env, scratch, 'bench.daemon');
 const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'});
 const rows: string[][] = [];
 let baseline: {cpuPercent: number; peakRssMb: number} | undefined;

@@ -7,11 +7,9 @@ import {execFile} from 'node:child_process';
 import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import {generateServerCertificate} from '../../source/engine/certs/generate.js';
-import {createEngine, createMachine} from '../../source/engine/index.js';
-import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
+import {createMachine} from '../../source/engine/index.js';
 import {builtCli, repoRoot} from '../../test/helpers/cli.js';
-import {startDockerd} from '../../test/helpers/dockerd.js';
+import {startStoreDockerd} from '../../test/helpers/dockerd.js';
 import {TmuxSession} from '../../test/helpers/tmux.js';
 import {saveGenericMachine} from '../../test/helpers/store.js';
 import {busyboxImage, docker, importBusybox, runContainer} from '../../test/helpers/containers.js';
@@ -31,16 +29,7 @@ const env = {
 	MACHINE_STORAGE_PATH: store,
 	MACHINIST_CONFIG_DIR: path.join(scratch, 'prefs'),
 };
-const engine = createEngine({storagePath: store, env});
-await bootstrapCertificates(engine);
-const serverCert = {
-	caCertPath: engine.certPaths.caCert,
-	caKeyPath: engine.certPaths.caKey,
-	serverCertPath: path.join(scratch, 'server.pem'),
-	serverKeyPath: path.join(scratch, 'server-key.pem'),
-};
-await generateServerCertificate({...serverCert, org: 'ada.builder', hosts: ['127.0.0.1']});
-const dockerd = await startDockerd(serverCert);
+const {engine, dockerd} = await startStoreDockerd(store, env, scratch, 'ada.builder');
 const session = await TmuxSession.start([process.execPath, builtCli], env, size);
 
 async function shot(name: string, title: string): Promise<void> {

@@ -1,11 +1,9 @@
 import path from 'node:path';
 import {type ExecutionContext} from 'ava';
-import {generateServerCertificate} from '../../source/engine/certs/generate.js';
 import {createEngine, createMachine} from '../../source/engine/index.js';
 import {driverNames} from '../../source/engine/drivers/registry.js';
-import {bootstrapCertificates} from '../../source/engine/certs/bootstrap.js';
 import {builtCli, machinist} from '../helpers/cli.js';
-import {dockerdAvailable, startDockerd} from '../helpers/dockerd.js';
+import {dockerdAvailable, storeWithDockerd} from '../helpers/dockerd.js';
 import {realTest} from '../helpers/real.js';
 import {saveGenericMachine, temporaryDir} from '../helpers/store.js';
 import {TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
@@ -31,17 +29,7 @@ async function world(t: ExecutionContext) {
 		MACHINE_STORAGE_PATH: store,
 		MACHINIST_CONFIG_DIR: path.join(store, 'prefs'),
 	};
-	const engine = createEngine({storagePath: store, env});
-	await bootstrapCertificates(engine);
-	const serverCert = {
-		caCertPath: engine.certPaths.caCert,
-		caKeyPath: engine.certPaths.caKey,
-		serverCertPath: path.join(store, 'server.pem'),
-		serverKeyPath: path.join(store, 'server-key.pem'),
-	};
-	await generateServerCertificate({...serverCert, org: 'tester.alive', hosts: ['127.0.0.1']});
-	const dockerd = await startDockerd(serverCert);
-	t.teardown(async () => dockerd.stop());
+	const {engine, dockerd} = await storeWithDockerd(t, store, env, store, 'tester.alive');
 	await createMachine(engine, {name: 'alive', driverName: 'none', given: {url: dockerd.url}});
 	await engine.store.claim('sleepy');
 	await saveGenericMachine(engine, 'sleepy', {ip: '127.0.0.1', user: 'root', port: 1});

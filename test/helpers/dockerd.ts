@@ -279,13 +279,14 @@ function processMentions(pid: number, text: string): boolean {
 
 /**
  * A store with its CA and client certificate bootstrapped, and a real TLS dockerd on loopback
- * whose server certificate that CA signed (files in `scratchDir`); stopped when the test ends.
+ * whose server certificate that CA signed (files in `scratchDir`), for tests, benchmarks and the
+ * screenshots alike; the caller stops it.
  */
-export async function storeWithDockerd(
-	t: ExecutionContext,
+export async function startStoreDockerd(
 	store: string,
 	env: NodeJS.ProcessEnv,
 	scratchDir: string,
+	org = 'tester.daemon',
 ): Promise<{engine: Engine; dockerd: RunningDockerd}> {
 	const engine = createEngine({storagePath: store, env});
 	await bootstrapCertificates(engine);
@@ -295,8 +296,20 @@ export async function storeWithDockerd(
 		serverCertPath: path.join(scratchDir, 'server.pem'),
 		serverKeyPath: path.join(scratchDir, 'server-key.pem'),
 	};
-	await generateServerCertificate({...serverFiles, org: 'tester.daemon', hosts: ['127.0.0.1', 'localhost']});
+	await generateServerCertificate({...serverFiles, org, hosts: ['127.0.0.1', 'localhost']});
 	const dockerd = await startDockerd(serverFiles);
-	t.teardown(async () => dockerd.stop());
 	return {engine, dockerd};
+}
+
+/** startStoreDockerd, with the daemon stopped when the test ends. */
+export async function storeWithDockerd(
+	t: ExecutionContext,
+	store: string,
+	env: NodeJS.ProcessEnv,
+	scratchDir: string,
+	org?: string,
+): Promise<{engine: Engine; dockerd: RunningDockerd}> {
+	const started = await startStoreDockerd(store, env, scratchDir, org);
+	t.teardown(async () => started.dockerd.stop());
+	return started;
 }
