@@ -55,7 +55,7 @@ export async function powerMachine(engine: Engine, machine: Machine, action: Pow
 	const progress = options.progress ?? ignoreProgress;
 	const words = powerWords[action];
 	const context = driverContext(machine, {progress, signal: options.signal});
-	await engine.store.withLock(machine.name, async () => {
+	await engine.store.withMachineLock(machine.name, async () => {
 		// A state that cannot be read does not stop the action: the driver may still manage it,
 		// or says itself why it cannot.
 		const state = await machine.driver.getState(context).catch(() => 'Error' as const);

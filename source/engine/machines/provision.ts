@@ -42,7 +42,7 @@ async function withMachineSsh<T>(
  */
 export async function provisionMachine(engine: Engine, machine: Machine, options: ProvisionOptions & {sshWaitMs?: number} = {}): Promise<void> {
 	const progress: ProgressSink = options.progress ?? ignoreProgress;
-	await engine.store.withLock(
+	await engine.store.withMachineLock(
 		machine.name,
 		async () => {
 			try {
@@ -68,7 +68,7 @@ export async function regenerateCertificates(engine: Engine, machine: Machine, o
 /** upgrade: starts a stopped machine first (docker-machine's behaviour), then upgrades Docker. */
 export async function upgradeMachine(engine: Engine, machine: Machine, options: {progress?: ProgressSink; signal?: AbortSignal} = {}): Promise<void> {
 	const progress = options.progress ?? ignoreProgress;
-	await engine.store.withLock(machine.name, async () => {
+	await engine.store.withMachineLock(machine.name, async () => {
 		if ((await machine.driver.getState(driverContext(machine, options))) !== 'Running') {
 			progress({type: 'step', message: 'Starting machine so machine can be upgraded...'});
 			const {powerMachine} = await import('./power.js');

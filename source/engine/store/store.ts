@@ -329,6 +329,22 @@ export class Store {
 			await fs.promises.unlink(lockFile).catch(() => undefined);
 		}
 	}
+
+	/**
+	 * withLock for a machine loaded before its lock was taken: another process may have removed
+	 * it while this one waited, and work on a removed machine would write into a directory that
+	 * is gone (or make it again, half). That is the same answer as if it had never existed.
+	 */
+	async withMachineLock<T>(name: string, work: () => Promise<T>, options: LockWaitOptions = {}): Promise<T> {
+		return this.withLock(
+			name,
+			async () => {
+				if (!(await this.exists(name))) throw new MachineNotFoundError(name, this.program);
+				return work();
+			},
+			options,
+		);
+	}
 }
 
 /**

@@ -180,6 +180,29 @@ test('the machine lock serializes two writers and is re-entrant within one opera
 	t.deepEqual(order, ['first in', 'nested', 'first out', 'second']);
 });
 
+test("work waiting for a machine's lock while another process removes the machine says it does not exist, and makes nothing", async t => {
+	const store = new Store(await dockerMachineStore(t));
+	const removerHolds = deferred();
+	const waiterWaits = deferred();
+	const remover = store.withLock('p1', async () => {
+		removerHolds.resolve();
+		await waiterWaits.promise;
+		await store.remove('p1');
+	});
+	await removerHolds.promise;
+	const error = await t.throwsAsync(
+		store.withMachineLock('p1', async () => writeFile(path.join(store.machineDir('p1'), 'machinist.json'), '{}'), {
+			onBusy() {
+				waiterWaits.resolve();
+			},
+		}),
+		{instanceOf: MachineNotFoundError},
+	);
+	await remover;
+	t.regex(error.message, /Docker machine "p1" does not exist/);
+	t.false(await store.exists('p1'), 'the removed directory is not made again');
+});
+
 test('a held lock makes a second writer fail with a message naming the holder', async t => {
 	const store = new Store(await dockerMachineStore(t));
 	await writeFile(path.join(store.machinesDir, '.p1.lock'), `${process.ppid}\nmachinist provision p1\n`);
