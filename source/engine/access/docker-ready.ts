@@ -14,8 +14,10 @@ import {checkConnection, dockerClientFor} from './connection.js';
 export const dockerWaitMs = 300_000;
 /** One `/_ping`, connecting included: a daemon that is up answers in milliseconds. */
 const pingTimeoutMs = 10_000;
-/** Between two tries: refused connections come back at once, so this is the wait's resolution. */
-const intervalMs = 1000;
+/** Between two pings: refused connections come back at once, so this is the wait's resolution. */
+const intervalMs = 250;
+/** Between two asks of the driver for the state and URL: for a cloud driver each is an API call, under its rate limit. */
+const stateEveryMs = 3000;
 
 /** Go's wording of a refused certificate: waiting does not change a certificate. */
 const certificateReason = /^(x509:|remote error: tls:|tls:)/;
@@ -44,17 +46,24 @@ export async function waitForDocker(engine: Engine, machine: Machine, options: D
 	let lastError = '';
 	let announced = false;
 	let addressProblem = '';
+	let stateAskedAt = 0;
+	/** Why the machine cannot answer, as the driver last said, or undefined while it runs. */
+	let stateProblem: string | undefined;
 	/** Undefined once Docker answered, else why not; throws what waiting cannot mend. */
 	const tryOnce = async (): Promise<string | undefined> => {
-		try {
-			const state = await machine.driver.getState(context);
-			if (state !== 'Running') return `the machine is ${state.toLowerCase()}`;
-			url = await machine.driver.getURL(context);
-		} catch (error) {
-			options.signal?.throwIfAborted();
-			return errorMessage(error);
+		if (Date.now() - stateAskedAt >= stateEveryMs) {
+			stateAskedAt = Date.now();
+			try {
+				const state = await machine.driver.getState(context);
+				stateProblem = state === 'Running' ? undefined : `the machine is ${state.toLowerCase()}`;
+				if (!stateProblem) url = await machine.driver.getURL(context);
+			} catch (error) {
+				options.signal?.throwIfAborted();
+				stateProblem = errorMessage(error);
+			}
 		}
 
+		if (stateProblem !== undefined) return stateProblem;
 		const client = await dockerClientFor(engine, machine, url, pingTimeoutMs);
 		try {
 			await client.ping(options.signal);

@@ -154,6 +154,13 @@ export type SeedConfig = {
 	shares?: ReadonlyArray<{tag: string; guestPath: string; fs?: '9p' | 'vboxsf' | 'virtiofs'; options?: string}>;
 	/** dockerd's TLS files and options, so that its first start is already secured. */
 	docker?: DockerSeed;
+	/**
+	 * The guest's SSH host key (ed25519, OpenSSH format), made on this computer so that it is
+	 * pinned before the first connection instead of trusted on it.
+	 */
+	hostKey?: {privateKey: string; publicKey: string};
+	/** cloud-init turns itself off at the end of the first boot (/etc/cloud/cloud-init.disabled). */
+	firstBootOnly?: boolean;
 };
 
 function yamlString(text: string): string {
@@ -196,6 +203,20 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 		'growpart: {mode: auto, devices: ["/"]}',
 		'resize_rootfs: true',
 	];
+	if (config.hostKey) {
+		lines.push(
+			// The image's own host keys (the same in every VM made from it) go, and none is made in the
+			// guest: this one is already pinned, and making RSA and ECDSA keys cost a first boot under
+			// emulation some seconds before sshd and dockerd could start.
+			'ssh_deletekeys: true',
+			'ssh_genkeytypes: []',
+			'ssh_keys:',
+			'  ed25519_private: |',
+			...config.hostKey.privateKey.trim().split('\n').map(line => `    ${line}`),
+			`  ed25519_public: ${yamlString(config.hostKey.publicKey.trim())}`,
+		);
+	}
+
 	const writeFiles: string[] = [];
 	for (const file of config.docker?.files ?? []) {
 		writeFiles.push(
@@ -216,13 +237,15 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 	// start; cloud-init-per keeps it to this instance's first boot, so provisioning's later
 	// changes stay.
 	if (config.docker) lines.push('bootcmd:', `  - [cloud-init-per, instance, machinist-docker, sh, -c, ${yamlString(config.docker.script)}]`);
-	if (fstab.length > 0) {
-		lines.push('runcmd:');
-		for (const share of config.shares ?? [])
-			lines.push(
-				`  - [sh, -c, ${yamlString(`mkdir -p '${share.guestPath.replaceAll("'", String.raw`'\''`)}' && mount '${share.guestPath.replaceAll("'", String.raw`'\''`)}' || true`)}]`,
-			);
-	}
+	const runcmd: string[] = [];
+	for (const share of fstab.length > 0 ? (config.shares ?? []) : [])
+		runcmd.push(
+			`  - [sh, -c, ${yamlString(`mkdir -p '${share.guestPath.replaceAll("'", String.raw`'\''`)}' && mount '${share.guestPath.replaceAll("'", String.raw`'\''`)}' || true`)}]`,
+		);
+	// runcmd runs last in the first boot, so everything before it has happened; the file is read at
+	// the start of each later boot (by cloud-init's systemd generator).
+	if (config.firstBootOnly) runcmd.push('  - [touch, /etc/cloud/cloud-init.disabled]');
+	if (runcmd.length > 0) lines.push('runcmd:', ...runcmd);
 
 	return {
 		'user-data': `${lines.join('\n')}\n`,

@@ -62,6 +62,25 @@ test("user-data with Docker's material writes the files with their modes and run
 	t.notRegex(nocloudFiles(seed)['user-data'], /bootcmd|encoding/);
 });
 
+test("user-data gives the guest this computer's ed25519 host key and has it make none of its own", async t => {
+	const {generateKeyPair} = await import('../../../source/engine/ssh/keys.js');
+	const hostKey = await generateKeyPair('ed25519', 'dev-host');
+	const userData = nocloudFiles({...seed, hostKey})['user-data'];
+	const block = /\nssh_keys:\n {2}ed25519_private: \|\n((?: {4}.*\n)+) {2}ed25519_public: "(.*)"\n/.exec(userData);
+	t.truthy(block, userData);
+	t.is(block![1]!.replaceAll(/^ {4}/gm, ''), `${hostKey.privateKey.trim()}\n`, 'the private key, every line of it, as a YAML block');
+	t.is(block![2], hostKey.publicKey);
+	t.regex(userData, /\nssh_deletekeys: true\nssh_genkeytypes: \[\]\n/);
+	t.notRegex(nocloudFiles(seed)['user-data'], /ssh_keys|ssh_genkeytypes/, 'without a key the guest makes its own, as before');
+});
+
+test('a seed for cloud-init at the first boot only turns it off as the last thing that boot does, after the shares are mounted', t => {
+	const userData = nocloudFiles({...seed, firstBootOnly: true})['user-data'];
+	t.regex(userData, /\nruncmd:\n {2}- \[sh, -c, ".*mount '\/home\/it.*\n {2}- \[touch, \/etc\/cloud\/cloud-init\.disabled\]\n$/);
+	t.regex(nocloudFiles({...seed, shares: [], firstBootOnly: true})['user-data'], /\nruncmd:\n {2}- \[touch, \/etc\/cloud\/cloud-init\.disabled\]\n$/);
+	t.notRegex(nocloudFiles(seed)['user-data'], /cloud-init\.disabled/);
+});
+
 test('a virtiofs share is mounted by its tag with no 9p options; a 9p share with its own cache options keeps them', t => {
 	const userData = nocloudFiles({
 		...seed,

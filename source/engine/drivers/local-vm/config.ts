@@ -11,6 +11,8 @@ export type LocalVmConfig = BaseDriverConfig & {
 	/** As given: a URL or a local file. */
 	BootImage: string;
 	BootImageChecksum: string;
+	/** Set when the disk grew while stopped: the root file system grows at the next boot. */
+	GrowRootFileSystem?: boolean;
 };
 
 /** The guest user cloud-init makes, whom SSH logs in as. */
