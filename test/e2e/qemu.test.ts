@@ -208,12 +208,15 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 	t.is(starts.stdout, '1\n0\n', `dockerd started once since the boot: ${starts.stderr}`);
 	t.regex((await shell(env, 'machinist url default')).stdout, new RegExp(String.raw`^tcp://127\.0\.0\.1:${record.Driver.EnginePort}\n$`));
 	// The guest's only host key is the one the seed gave it, pinned before the first connection.
-	const hostKeys = await shell(env, `machinist ssh default "sudo cut -d ' ' -f 1,2 /etc/ssh/ssh_host_ed25519_key.pub; ls /etc/ssh | grep -c '^ssh_host_.*_key$'"`);
+	const hostKeys = await shell(
+		env,
+		`machinist ssh default "sudo cut -d ' ' -f 1,2 /etc/ssh/ssh_host_ed25519_key.pub; ls /etc/ssh | grep -c '^ssh_host_.*_key$'"`,
+	);
 	const [guestKey, keyFiles] = hostKeys.stdout.split('\n');
 	t.is(keyFiles, '1', `one host key in the guest: ${hostKeys.stderr}`);
 	const pins = await readFile(path.join(store, 'machines/default/known_hosts'), 'utf8');
 	t.is(pins.trim().split('\n').length, 1);
-	t.is(pins.trim().split(' ').slice(1).join(' '), guestKey, 'the pinned key is the guest\'s');
+	t.is(pins.trim().split(' ').slice(1).join(' '), guestKey, "the pinned key is the guest's");
 
 	const certificate = await shell(env, `openssl x509 -noout -ext subjectAltName -in ${path.join(store, 'machines/default/server.pem')}`);
 	t.regex(certificate.stdout, /IP Address:127\.0\.0\.1/);

@@ -212,7 +212,10 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 			'ssh_genkeytypes: []',
 			'ssh_keys:',
 			'  ed25519_private: |',
-			...config.hostKey.privateKey.trim().split('\n').map(line => `    ${line}`),
+			...config.hostKey.privateKey
+				.trim()
+				.split('\n')
+				.map(line => `    ${line}`),
 			`  ed25519_public: ${yamlString(config.hostKey.publicKey.trim())}`,
 		);
 	}

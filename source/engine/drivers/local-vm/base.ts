@@ -177,7 +177,10 @@ export abstract class LocalVmDriver<Config extends LocalVmConfig> extends IpSshD
 		} catch (error) {
 			context.signal?.throwIfAborted();
 			const {errorMessage} = await import('../../errors.js');
-			this.log(context, `Warning: the disk grew to ${this.config.DiskSize} MB but the root file system did not (${errorMessage(error)}); the next start tries again`);
+			this.log(
+				context,
+				`Warning: the disk grew to ${this.config.DiskSize} MB but the root file system did not (${errorMessage(error)}); the next start tries again`,
+			);
 		}
 	}
 
