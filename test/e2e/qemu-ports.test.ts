@@ -69,8 +69,9 @@ async function sharedVm(): Promise<Vm> {
 			'--qemu-boot-image',
 			image,
 			'--qemu-no-share',
+			// A hundred containers at once: each has its shim and, per published port, a docker-proxy.
 			'--qemu-memory',
-			'1536',
+			'3072',
 			'--qemu-disk-size',
 			'4000',
 			name,
@@ -245,7 +246,7 @@ withVm.serial('a host port taken on this computer is skipped: the container runs
 withVm.serial('a burst of containers with the agent killed -9 midway converges, after any command, to the forwards of the running ones', async t => {
 	t.timeout(40 * 60_000);
 	const vm = await cleanVm();
-	const count = 40;
+	const count = 100;
 	const ports = await Promise.all(Array.from({length: count}, async () => freePort()));
 	const script = path.join(root, 'burst.sh');
 	// Containers start eight at a time, as a compose file's services would.
@@ -277,6 +278,42 @@ withVm.serial('a burst of containers with the agent killed -9 midway converges, 
 	t.true((await httpText(kept)) !== undefined, `127.0.0.1:${kept} answers`);
 	t.is((await vm.docker('rm', '-f', ...ports.filter(port => !gone.includes(port)).map(port => `b${port}`))).code, 0);
 	await waitFor('no forwards left', async () => (await forwardsInQemu(vm)).length === 0, {timeoutMs: 30_000, intervalMs: 200});
+});
+
+withVm.serial('stop ends the agent and the forwards; start brings both back for a container that restarts, and so does a reboot from inside the VM', async t => {
+	t.timeout(30 * 60_000);
+	const vm = await cleanVm();
+	const port = await freePort();
+	const pidFile = path.join(vm.machineDir, 'port-agent.pid');
+	const agentPid = async () => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+	t.is((await vm.docker('run', '-d', '--name', 'kept', '--hostname', 'kept', '--restart', 'always', '-p', `${port}:80`, ...web)).code, 0);
+	t.is(await waitFor(`127.0.0.1:${port}`, async () => httpText(port), {timeoutMs: 5000, intervalMs: 50}), 'hello kept\n');
+	const first = await agentPid();
+
+	const stop = await machinist(vm, 'stop', name);
+	t.is(stop.code, 0, stop.stderr);
+	t.throws(() => process.kill(first, 0), {code: 'ESRCH'}, 'the agent ends with the VM');
+	t.false(await tcpAnswers('127.0.0.1', port), 'nothing answers on the port of a stopped machine');
+
+	const start = await machinist(vm, 'start', name);
+	t.is(start.code, 0, start.stderr);
+	const second = await agentPid();
+	t.true(second > 0 && second !== first, 'start starts an agent');
+	t.is(await waitFor(`127.0.0.1:${port} after start`, async () => httpText(port), {timeoutMs: 60_000, intervalMs: 200}), 'hello kept\n');
+	t.deepEqual(await forwardsInQemu(vm), [`${port}/tcp`]);
+
+	// A reboot from inside: QEMU runs on, and so does the agent, which follows Docker back.
+	const startedAt = async () => (await vm.docker('inspect', '-f', '{{.State.StartedAt}}', 'kept')).stdout.trim();
+	const before = await startedAt();
+	await machinist(vm, 'ssh', name, 'sudo systemctl reboot');
+	await waitFor('the container to start again after the reboot', async () => (await startedAt().catch(() => before)) !== before, {
+		timeoutMs: 10 * 60_000,
+		intervalMs: 1000,
+	});
+	t.is(await waitFor(`127.0.0.1:${port} after the reboot`, async () => httpText(port), {timeoutMs: 60_000, intervalMs: 200}), 'hello kept\n');
+	t.is(await agentPid(), second, 'the same agent');
+	t.deepEqual(await forwardsInQemu(vm), [`${port}/tcp`]);
+	t.is((await vm.docker('rm', '-f', 'kept')).code, 0);
 });
 
 withVm.serial('rm leaves no agent and no forward', async t => {

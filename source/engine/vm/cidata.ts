@@ -239,14 +239,20 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 	// bootcmd runs early in the first boot, before the units ordered after the network (dockerd)
 	// start; cloud-init-per keeps it to this instance's first boot, so provisioning's later
 	// changes stay.
-	if (config.docker) lines.push('bootcmd:', `  - [cloud-init-per, instance, machinist-docker, sh, -c, ${yamlString(config.docker.script)}]`);
+	const bootcmd: string[] = [];
+	if (config.docker) bootcmd.push(`  - [cloud-init-per, instance, machinist-docker, sh, -c, ${yamlString(config.docker.script)}]`);
+	// Under systemd the file is read once, by cloud-init's generator at the start of a boot, so it
+	// can be written this early: the rest of this first boot still runs, and a machine stopped
+	// right after create (before the final stage) already boots without cloud-init next time.
+	// Elsewhere (OpenRC) each stage reads it, so it waits for runcmd, the last thing.
+	if (config.firstBootOnly) bootcmd.push(`  - [sh, -c, ${yamlString('if [ -d /run/systemd/system ]; then touch /etc/cloud/cloud-init.disabled; fi')}]`);
+	if (bootcmd.length > 0) lines.push('bootcmd:', ...bootcmd);
 	const runcmd: string[] = [];
 	for (const share of fstab.length > 0 ? (config.shares ?? []) : [])
 		runcmd.push(
 			`  - [sh, -c, ${yamlString(`mkdir -p '${share.guestPath.replaceAll("'", String.raw`'\''`)}' && mount '${share.guestPath.replaceAll("'", String.raw`'\''`)}' || true`)}]`,
 		);
-	// runcmd runs last in the first boot, so everything before it has happened; the file is read at
-	// the start of each later boot (by cloud-init's systemd generator).
+	// runcmd runs last in the first boot, so everything before it has happened.
 	if (config.firstBootOnly) runcmd.push('  - [touch, /etc/cloud/cloud-init.disabled]');
 	if (runcmd.length > 0) lines.push('runcmd:', ...runcmd);
 

@@ -74,8 +74,9 @@ test("user-data gives the guest this computer's ed25519 host key and has it make
 	t.notRegex(nocloudFiles(seed)['user-data'], /ssh_keys|ssh_genkeytypes/, 'without a key the guest makes its own, as before');
 });
 
-test('a seed for cloud-init at the first boot only turns it off as the last thing that boot does, after the shares are mounted', t => {
+test('a seed for cloud-init at the first boot only turns it off early under systemd, else as the last thing that boot does', t => {
 	const userData = nocloudFiles({...seed, firstBootOnly: true})['user-data'];
+	t.regex(userData, /\nbootcmd:\n {2}- \[sh, -c, "if \[ -d \/run\/systemd\/system \]; then touch \/etc\/cloud\/cloud-init\.disabled; fi"\]\n/);
 	t.regex(userData, /\nruncmd:\n {2}- \[sh, -c, ".*mount '\/home\/it.*\n {2}- \[touch, \/etc\/cloud\/cloud-init\.disabled\]\n$/);
 	t.regex(nocloudFiles({...seed, shares: [], firstBootOnly: true})['user-data'], /\nruncmd:\n {2}- \[touch, \/etc\/cloud\/cloud-init\.disabled\]\n$/);
 	t.notRegex(nocloudFiles(seed)['user-data'], /cloud-init\.disabled/);
