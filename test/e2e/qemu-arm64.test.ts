@@ -5,9 +5,8 @@
  * the virt machine, the CPU, the UEFI code and the machine's own variable store come up and the
  * firmware tries to boot (no OS: SSH never answers, so the wait is cut once that is seen).
  *
- * When asked (MACHINIST_TEST_ARM64=1): the arm64 Debian image the test setup builds
- * (test/helpers/vm-image-arm64.ts), served over loopback HTTP with its digest, booted through
- * UEFI. An emulated boot takes minutes on two shared cores, so one VM serves every check, and
+ * Then the arm64 Debian image the test setup builds (test/helpers/vm-image-arm64.ts), served
+ * over loopback HTTP with its digest, booted through UEFI. An emulated boot takes minutes on two shared cores, so one VM serves every check, and
  * the whole test is bounded.
  */
 import {execFile} from 'node:child_process';
@@ -23,10 +22,10 @@ import {defaultValue} from '../../source/engine/options.js';
 import {freePort} from '../../source/engine/vm/ports.js';
 import {isAlive} from '../../source/engine/pid-files.js';
 import {builtCli} from '../helpers/cli.js';
-import {declaredOnlyWhere, realTest, toolAvailable} from '../helpers/real.js';
+import {realTest, toolAvailable} from '../helpers/real.js';
 import {httpServer} from '../helpers/servers.js';
 import {temporaryDir} from '../helpers/store.js';
-import {arm64NotWantedWhy, arm64TestsWanted, busyboxArm64Tar, ensureVmArm64Image, vmArm64TestsAvailable} from '../helpers/vm-image-arm64.js';
+import {busyboxArm64Tar, ensureVmArm64Image, vmArm64TestsAvailable} from '../helpers/vm-image-arm64.js';
 
 /** Debian's arm64 UEFI firmware (qemu-efi-aarch64), the one the driver finds first here. */
 const aavmf = {code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars: '/usr/share/AAVMF/AAVMF_VARS.fd'};
@@ -36,7 +35,7 @@ const withArmFirmware = realTest(
 	fs.existsSync(aavmf.code) && fs.existsSync(aavmf.vars) ? {ok: true} : {ok: false, why: 'no arm64 UEFI firmware (apt-get install qemu-efi-aarch64)'},
 );
 
-const withArmVm = declaredOnlyWhere(arm64TestsWanted, arm64NotWantedWhy, arm64TestsWanted ? realTest(vmArm64TestsAvailable()) : () => undefined);
+const withArmVm = realTest(vmArm64TestsAvailable());
 
 /** The bound on the whole test: create, the checks, stop, start and rm, all emulated. */
 const boundMinutes = 40;

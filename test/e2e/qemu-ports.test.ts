@@ -280,41 +280,46 @@ withVm.serial('a burst of containers with the agent killed -9 midway converges, 
 	await waitFor('no forwards left', async () => (await forwardsInQemu(vm)).length === 0, {timeoutMs: 30_000, intervalMs: 200});
 });
 
-withVm.serial('stop ends the agent and the forwards; start brings both back for a container that restarts, and so does a reboot from inside the VM', async t => {
-	t.timeout(30 * 60_000);
-	const vm = await cleanVm();
-	const port = await freePort();
-	const pidFile = path.join(vm.machineDir, 'port-agent.pid');
-	const agentPid = async () => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-	t.is((await vm.docker('run', '-d', '--name', 'kept', '--hostname', 'kept', '--restart', 'always', '-p', `${port}:80`, ...web)).code, 0);
-	t.is(await waitFor(`127.0.0.1:${port}`, async () => httpText(port), {timeoutMs: 5000, intervalMs: 50}), 'hello kept\n');
-	const first = await agentPid();
+withVm.serial(
+	'stop ends the agent and the forwards; start brings both back for a container that restarts, and so does a reboot from inside the VM',
+	async t => {
+		t.timeout(30 * 60_000);
+		const vm = await cleanVm();
+		const port = await freePort();
+		const pidFile = path.join(vm.machineDir, 'port-agent.pid');
+		const agentPid = async () => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+		t.is((await vm.docker('run', '-d', '--name', 'kept', '--hostname', 'kept', '--restart', 'always', '-p', `${port}:80`, ...web)).code, 0);
+		t.is(await waitFor(`127.0.0.1:${port}`, async () => httpText(port), {timeoutMs: 5000, intervalMs: 50}), 'hello kept\n');
+		const first = await agentPid();
 
-	const stop = await machinist(vm, 'stop', name);
-	t.is(stop.code, 0, stop.stderr);
-	t.throws(() => process.kill(first, 0), {code: 'ESRCH'}, 'the agent ends with the VM');
-	t.false(await tcpAnswers('127.0.0.1', port), 'nothing answers on the port of a stopped machine');
+		const stop = await machinist(vm, 'stop', name);
+		t.is(stop.code, 0, stop.stderr);
+		t.throws(() => process.kill(first, 0), {code: 'ESRCH'}, 'the agent ends with the VM');
+		t.false(await tcpAnswers('127.0.0.1', port), 'nothing answers on the port of a stopped machine');
 
-	const start = await machinist(vm, 'start', name);
-	t.is(start.code, 0, start.stderr);
-	const second = await agentPid();
-	t.true(second > 0 && second !== first, 'start starts an agent');
-	t.is(await waitFor(`127.0.0.1:${port} after start`, async () => httpText(port), {timeoutMs: 60_000, intervalMs: 200}), 'hello kept\n');
-	t.deepEqual(await forwardsInQemu(vm), [`${port}/tcp`]);
+		const start = await machinist(vm, 'start', name);
+		t.is(start.code, 0, start.stderr);
+		const second = await agentPid();
+		t.true(second > 0 && second !== first, 'start starts an agent');
+		t.is(await waitFor(`127.0.0.1:${port} after start`, async () => httpText(port), {timeoutMs: 60_000, intervalMs: 200}), 'hello kept\n');
+		t.deepEqual(await forwardsInQemu(vm), [`${port}/tcp`]);
 
-	// A reboot from inside: QEMU runs on, and so does the agent, which follows Docker back.
-	const startedAt = async () => (await vm.docker('inspect', '-f', '{{.State.StartedAt}}', 'kept')).stdout.trim();
-	const before = await startedAt();
-	await machinist(vm, 'ssh', name, 'sudo systemctl reboot');
-	await waitFor('the container to start again after the reboot', async () => (await startedAt().catch(() => before)) !== before, {
-		timeoutMs: 10 * 60_000,
-		intervalMs: 1000,
-	});
-	t.is(await waitFor(`127.0.0.1:${port} after the reboot`, async () => httpText(port), {timeoutMs: 60_000, intervalMs: 200}), 'hello kept\n');
-	t.is(await agentPid(), second, 'the same agent');
-	t.deepEqual(await forwardsInQemu(vm), [`${port}/tcp`]);
-	t.is((await vm.docker('rm', '-f', 'kept')).code, 0);
-});
+		// A reboot from inside: QEMU runs on, and so does the agent, which follows Docker back.
+		const startedAt = async () => (await vm.docker('inspect', '-f', '{{.State.StartedAt}}', 'kept')).stdout.trim();
+		const before = await startedAt();
+		await machinist(vm, 'ssh', name, 'sudo systemctl reboot');
+		// While the VM goes down and comes back, inspect answers nothing: only a new start time counts.
+		await waitFor('the container to start again after the reboot', async () => ![before, ''].includes(await startedAt()), {
+			timeoutMs: 10 * 60_000,
+			intervalMs: 1000,
+		});
+		t.is(await waitFor(`127.0.0.1:${port} after the reboot`, async () => httpText(port), {timeoutMs: 60_000, intervalMs: 200}), 'hello kept\n');
+		t.is(await agentPid(), second, 'the same agent');
+		t.deepEqual(await forwardsInQemu(vm), [`${port}/tcp`]);
+		const removed = await vm.docker('rm', '-f', 'kept');
+		t.is(removed.code, 0, removed.stderr);
+	},
+);
 
 withVm.serial('rm leaves no agent and no forward', async t => {
 	t.timeout(10 * 60_000);

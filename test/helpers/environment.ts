@@ -10,8 +10,7 @@
  * - MACHINE_* and MACHINIST_* (MACHINE_STORAGE_PATH, MACHINE_DRIVER, timing knobs…): the
  *   product's own settings; a test that forgot one would act on the developer's machines.
  *   MACHINIST_TEST_CACHE and MACHINIST_TEST_MIRROR (the test image's cache and mirror) stay, and
- *   MACHINIST_TEST_NOT_DECLARED (where `npm test` collects the tests this machine cannot have), and
- *   MACHINIST_TEST_ARM64 (asks for the arm64 VM test).
+ *   MACHINIST_TEST_NOT_DECLARED (where `npm test` collects the tests this machine cannot have).
  * - SSH_AUTH_SOCK, SSH_AGENT_PID: a running agent would offer the developer's keys to test
  *   hosts (the engine's driver SSH reads SSH_AUTH_SOCK from process.env).
  * - AWS_*, DIGITALOCEAN_*: driver credentials and endpoints, read as flag defaults.
@@ -25,7 +24,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const kept = new Set(['MACHINIST_TEST_CACHE', 'MACHINIST_TEST_MIRROR', 'MACHINIST_TEST_NOT_DECLARED', 'MACHINIST_TEST_ARM64']);
+const kept = new Set(['MACHINIST_TEST_CACHE', 'MACHINIST_TEST_MIRROR', 'MACHINIST_TEST_NOT_DECLARED']);
 const cleared = /^(DOCKER_|MACHINE_|MACHINIST_|AWS_|DIGITALOCEAN_|SSH_AUTH_SOCK$|SSH_AGENT_PID$)|_proxy$/i;
 
 for (const name of Object.keys(process.env)) {

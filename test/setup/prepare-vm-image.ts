@@ -3,7 +3,7 @@
  * without, and the arm64 one), before ava starts, so no test's timeout has to cover a first-run
  * build of minutes.
  */
-import {arm64TestsWanted, busyboxArm64Tar, ensureVmArm64Image, vmArm64TestsAvailable} from '../helpers/vm-image-arm64.js';
+import {busyboxArm64Tar, ensureVmArm64Image, vmArm64TestsAvailable} from '../helpers/vm-image-arm64.js';
 import {ensureVmImage, vmTestsAvailable} from '../helpers/vm-image.js';
 
 const availability = vmTestsAvailable();
@@ -15,9 +15,7 @@ if (availability.ok) {
 }
 
 const arm64 = vmArm64TestsAvailable();
-if (!arm64TestsWanted) {
-	// Nothing to say: npm test names the arm64 test as not declared, with why.
-} else if (arm64.ok) {
+if (arm64.ok) {
 	await ensureVmArm64Image();
 	await busyboxArm64Tar();
 } else {

@@ -31,6 +31,9 @@ command -v qemu-img >/dev/null 2>&1 || needed+=(qemu-utils)
 # --qemu-arch aarch64: its QEMU and UEFI firmware, which the always-run arm64 firmware boot test starts.
 command -v qemu-system-aarch64 >/dev/null 2>&1 || needed+=(qemu-system-arm)
 [ -f /usr/share/AAVMF/AAVMF_CODE.fd ] || needed+=(qemu-efi-aarch64)
+# The arm64 test image is built from Debian's arm64 packages, its programs run through binfmt_misc.
+command -v qemu-aarch64-static >/dev/null 2>&1 || needed+=(qemu-user-static)
+command -v update-binfmts >/dev/null 2>&1 || needed+=(binfmt-support)
 # virtiofsd serves the qemu driver's default share: QEMU 7 ships it (Debian 12: /usr/lib/qemu),
 # later Debian has it as a package of its own (/usr/libexec).
 if command -v qemu-system-x86_64 >/dev/null 2>&1 && [ ! -x /usr/lib/qemu/virtiofsd ] && [ ! -x /usr/libexec/virtiofsd ]; then needed+=(virtiofsd); fi
