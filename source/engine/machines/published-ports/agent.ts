@@ -48,6 +48,7 @@ export async function runPortAgent(engine: Engine, name: string, options: AgentO
 
 	const reconcile = async () => {
 		const {forwarder} = await load();
+		forgetEnded();
 		const listed = (await client!.call('GET', '/containers/json', {signal})) as ContainerSummary[];
 		const containers = listed.filter(container => !ended.has(container.Id));
 		const plan = planForwards(containers, await forwarder.current(), forwarder.reserved());
@@ -115,8 +116,10 @@ export async function runPortAgent(engine: Engine, name: string, options: AgentO
 		const id = event.Actor?.ID ?? '';
 		if (event.Action === 'start') ended.delete(id);
 		else ended.set(id, Date.now());
-		for (const [other, at] of ended) if (Date.now() - at > endedMemoryMs) ended.delete(other);
 		requestPass();
+	};
+	const forgetEnded = (): void => {
+		for (const [id, at] of ended) if (Date.now() - at > endedMemoryMs) ended.delete(id);
 	};
 
 	let streamAbort: AbortController | undefined;
@@ -131,6 +134,10 @@ export async function runPortAgent(engine: Engine, name: string, options: AgentO
 		client = await dockerClientFor(engine, machine, url);
 		streamAbort = new AbortController();
 		const events = await openStream(client, `/events?filters=${eventFilter}`, AbortSignal.any([signal, streamAbort.signal]));
+		// What the last stream said ended may have started again while no stream was open (a
+		// --restart always container after the VM rebooted from inside): its start was never heard,
+		// so the list from now on is the truth.
+		ended.clear();
 		await log(`following the events of ${client.url}`);
 		failure = undefined;
 		requestPass();
