@@ -118,6 +118,7 @@ export async function runPortAgent(engine: Engine, name: string, options: AgentO
 		else ended.set(id, Date.now());
 		requestPass();
 	};
+
 	const forgetEnded = (): void => {
 		for (const [id, at] of ended) if (Date.now() - at > endedMemoryMs) ended.delete(id);
 	};
