@@ -159,9 +159,12 @@ export type SeedConfig = {
 	 * pinned before the first connection instead of trusted on it.
 	 */
 	hostKey?: {privateKey: string; publicKey: string};
-	/** cloud-init turns itself off at the end of the first boot (/etc/cloud/cloud-init.disabled). */
+	/** cloud-init turns itself off during the first boot (/etc/cloud/cloud-init.disabled), for the boots after it. */
 	firstBootOnly?: boolean;
 };
+
+/** The file whose presence keeps cloud-init from running at a boot. */
+const cloudInitDisabled = '/etc/cloud/cloud-init.disabled';
 
 function yamlString(text: string): string {
 	return JSON.stringify(text);
@@ -245,15 +248,15 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 	// can be written this early: the rest of this first boot still runs, and a machine stopped
 	// right after create (before the final stage) already boots without cloud-init next time.
 	// Elsewhere (OpenRC) each stage reads it, so it waits for runcmd, the last thing.
-	if (config.firstBootOnly) bootcmd.push(`  - [sh, -c, ${yamlString('if [ -d /run/systemd/system ]; then touch /etc/cloud/cloud-init.disabled; fi')}]`);
+	if (config.firstBootOnly) bootcmd.push(`  - [sh, -c, ${yamlString(`if [ -d /run/systemd/system ]; then touch ${cloudInitDisabled}; fi`)}]`);
 	if (bootcmd.length > 0) lines.push('bootcmd:', ...bootcmd);
 	const runcmd: string[] = [];
-	for (const share of fstab.length > 0 ? (config.shares ?? []) : [])
+	for (const share of config.shares ?? [])
 		runcmd.push(
 			`  - [sh, -c, ${yamlString(`mkdir -p '${share.guestPath.replaceAll("'", String.raw`'\''`)}' && mount '${share.guestPath.replaceAll("'", String.raw`'\''`)}' || true`)}]`,
 		);
 	// runcmd runs last in the first boot, so everything before it has happened.
-	if (config.firstBootOnly) runcmd.push('  - [touch, /etc/cloud/cloud-init.disabled]');
+	if (config.firstBootOnly) runcmd.push(`  - [touch, ${cloudInitDisabled}]`);
 	if (runcmd.length > 0) lines.push('runcmd:', ...runcmd);
 
 	return {

@@ -5,7 +5,7 @@
 import {randomBytes} from 'node:crypto';
 import {rm, stat} from 'node:fs/promises';
 import path from 'node:path';
-import {MachinistError} from '../../errors.js';
+import {MachinistError, errorMessage} from '../../errors.js';
 import type {CachedImage} from '../../images/cache.js';
 import type {MachineState} from '../../state.js';
 import {pollUntil} from '../../polling.js';
@@ -45,12 +45,12 @@ export abstract class LocalVmDriver<Config extends LocalVmConfig> extends IpSshD
 	/** The driver's flag prefix (`qemu`, `virtualbox`), for messages that name its flags. */
 	protected abstract readonly flagPrefix: string;
 	/**
-	 * Whether cloud-init runs at every boot or only at the first. After the first it has made the
-	 * user, the keys, Docker's certificates and the mounts, and each later boot it only delays
-	 * sshd and dockerd (about 9 s of a 31 s start under TCG); a disk grown since is grown from
-	 * here instead (growRootFileSystem).
+	 * Whether cloud-init runs at the first boot only, not at every boot. After the first it has
+	 * made the user, the keys, Docker's certificates and the mounts, and each later boot it only
+	 * delays sshd and dockerd (about 9 s of a 31 s start under TCG); a disk grown since is grown
+	 * from here instead (growRootFileSystem).
 	 */
-	protected readonly cloudInitEveryBoot: boolean = true;
+	protected readonly cloudInitFirstBootOnly: boolean = false;
 
 	abstract preCreateCheck(context: DriverContext): Promise<void>;
 	abstract stop(context: DriverContext): Promise<void>;
@@ -109,7 +109,7 @@ export abstract class LocalVmDriver<Config extends LocalVmConfig> extends IpSshD
 			publicKey: key.publicKey,
 			shares: this.seedShares(),
 			hostKey,
-			firstBootOnly: !this.cloudInitEveryBoot,
+			firstBootOnly: this.cloudInitFirstBootOnly,
 			...(docker ? {docker} : {}),
 		});
 		await this.define(context);
@@ -176,7 +176,6 @@ export abstract class LocalVmDriver<Config extends LocalVmConfig> extends IpSshD
 			delete this.config.GrowRootFileSystem;
 		} catch (error) {
 			context.signal?.throwIfAborted();
-			const {errorMessage} = await import('../../errors.js');
 			this.log(
 				context,
 				`Warning: the disk grew to ${this.config.DiskSize} MB but the root file system did not (${errorMessage(error)}); the next start tries again`,

@@ -51,7 +51,7 @@ function lastLines(lines: readonly string[]): string {
 export class QemuDriver extends LocalVmDriver<QemuConfig> {
 	readonly driverName = 'qemu';
 	protected readonly flagPrefix = 'qemu';
-	protected override readonly cloudInitEveryBoot = false;
+	protected override readonly cloudInitFirstBootOnly = true;
 
 	/** The computer QEMU runs on; tests give a Mac or a Windows PC. */
 	readonly host: HostPlatform;
