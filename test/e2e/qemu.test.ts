@@ -206,6 +206,13 @@ withVm.serial('create -d qemu boots a VM whose Docker runs containers with host 
 		`machinist ssh default "sudo journalctl -b -u docker.service -o cat --no-pager | grep -c '^Starting docker'; systemctl show docker.service -p NRestarts --value"`,
 	);
 	t.is(starts.stdout, '1\n0\n', `dockerd started once since the boot: ${starts.stderr}`);
+	// cloud-init's config and final stages were skipped in this first boot (their Python competed
+	// with dockerd's start), and what they would have done is done: password logins are off.
+	const stages = await shell(
+		env,
+		`machinist ssh default "systemctl show -p ConditionResult --value cloud-config.service cloud-final.service; sudo sshd -T | grep -i '^passwordauthentication'; sudo cloud-init schema --system 2>&1 | grep '^Valid cloud-config'"`,
+	);
+	t.is(stages.stdout, 'no\n\nno\npasswordauthentication no\nValid cloud-config: system userdata\n', 'and cloud-init found the seed valid');
 	t.regex((await shell(env, 'machinist url default')).stdout, new RegExp(String.raw`^tcp://127\.0\.0\.1:${record.Driver.EnginePort}\n$`));
 	// The guest's only host key is the one the seed gave it, pinned before the first connection.
 	const hostKeys = await shell(

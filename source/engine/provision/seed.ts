@@ -33,8 +33,8 @@ export async function dockerSeed(engine: Engine, machine: Machine, enginePort: n
 		'if [ -z "$dockerd" ] || [ ! -d /run/systemd/system ]; then exit 0; fi',
 		`if ${socketActivated}; then socket=fd://; else socket=unix:///var/run/docker.sock; fi`,
 		`mkdir -p ${shellQuote(dropIn.slice(0, dropIn.lastIndexOf('/')))}`,
+		// The seed's next bootcmd reloads systemd, once for this and its own drop-ins.
 		`printf %s ${Buffer.from(template, 'utf8').toString('base64')} | base64 -d | sed -e "s|${dockerdMark}|$dockerd|" -e "s|${socketMark}|$socket|" > ${shellQuote(dropIn)}`,
-		'systemctl daemon-reload',
 	].join('\n');
 	return {
 		files: [

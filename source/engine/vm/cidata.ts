@@ -166,6 +166,26 @@ export type SeedConfig = {
 /** The file whose presence keeps cloud-init from running at a boot. */
 const cloudInitDisabled = '/etc/cloud/cloud-init.disabled';
 
+/** What a share is mounted with: its own options, or for 9p uncached 256 KiB messages. */
+function shareOptions(share: NonNullable<SeedConfig['shares']>[number]): string {
+	return share.options ?? ((share.fs ?? '9p') === '9p' ? 'trans=virtio,version=9p2000.L,msize=262144,cache=none' : '');
+}
+
+/** One word for the guest's POSIX shell (vm/ stands below ssh/, whose shellQuote checks more). */
+function shQuote(word: string): string {
+	return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", String.raw`'\''`)}'`;
+}
+
+/** The cloud-init stages a first-boot-only seed skips: they run after sshd and dockerd start. */
+const skippedStages = ['cloud-config.service', 'cloud-final.service'];
+
+const skipLaterStagesScript = [
+	'if [ -d /run/systemd/system ]; then',
+	`touch ${cloudInitDisabled}`,
+	`for unit in ${skippedStages.join(' ')}; do mkdir -p /run/systemd/system/$unit.d && printf '[Unit]\\nConditionPathExists=!${cloudInitDisabled}\\n' > /run/systemd/system/$unit.d/10-machinist.conf; done`,
+	'fi',
+].join('\n');
+
 function yamlString(text: string): string {
 	return JSON.stringify(text);
 }
@@ -182,10 +202,8 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 	const mountOptions = 'nofail,x-systemd.before=local-fs.target';
 	const fstab = (config.shares ?? []).map(
 		share =>
-			`${share.tag} ${share.guestPath.replaceAll(' ', String.raw`\040`)} ${
-				// Linux's own vboxsf (5.6 and later) mounts a VirtualBox shared folder by its name, without the guest additions.
-				share.fs ?? '9p'
-			} ${[share.options ?? ((share.fs ?? '9p') === '9p' ? 'trans=virtio,version=9p2000.L,msize=262144,cache=none' : ''), mountOptions].filter(Boolean).join(',')} 0 0`,
+			// Linux's own vboxsf (5.6 and later) mounts a VirtualBox shared folder by its name, without the guest additions.
+			`${share.tag} ${share.guestPath.replaceAll(' ', String.raw`\040`)} ${share.fs ?? '9p'} ${[shareOptions(share), mountOptions].filter(Boolean).join(',')} 0 0`,
 	);
 	const lines = [
 		'#cloud-config',
@@ -209,10 +227,10 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 	if (config.hostKey) {
 		lines.push(
 			// The image's own host keys (the same in every VM made from it) go, and none is made in the
-			// guest: this one is already pinned, and making RSA and ECDSA keys cost a first boot under
-			// emulation some seconds before sshd and dockerd could start.
+			// guest (cloud-init makes keys only when the seed gives none): this one is already pinned,
+			// and making RSA and ECDSA keys cost a first boot under emulation some seconds before sshd
+			// and dockerd could start.
 			'ssh_deletekeys: true',
-			'ssh_genkeytypes: []',
 			'ssh_keys:',
 			'  ed25519_private: |',
 			...config.hostKey.privateKey
@@ -223,7 +241,9 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 		);
 	}
 
-	const writeFiles: string[] = [];
+	// What ssh_pwauth asks of cloud-init's config stage, which a first-boot-only seed skips; in
+	// sshd's own drop-in folder it holds from sshd's first start, with no restart.
+	const writeFiles: string[] = ['  - path: /etc/ssh/sshd_config.d/10-machinist.conf', '    content: "PasswordAuthentication no\\n"'];
 	for (const file of config.docker?.files ?? []) {
 		writeFiles.push(
 			`  - path: ${yamlString(file.path)}`,
@@ -238,26 +258,36 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 		for (const line of fstab) writeFiles.push(`      ${line}`);
 	}
 
-	if (writeFiles.length > 0) lines.push('write_files:', ...writeFiles);
-	// bootcmd runs early in the first boot, before the units ordered after the network (dockerd)
-	// start; cloud-init-per keeps it to this instance's first boot, so provisioning's later
-	// changes stay.
+	lines.push('write_files:', ...writeFiles);
+	// bootcmd runs early in the first boot, in cloud-init's init stage, before sshd and dockerd
+	// start (both after sysinit.target, which waits for that stage).
 	const bootcmd: string[] = [];
-	if (config.docker) bootcmd.push(`  - [cloud-init-per, instance, machinist-docker, sh, -c, ${yamlString(config.docker.script)}]`);
 	// Under systemd the file is read once, by cloud-init's generator at the start of a boot, so it
 	// can be written this early: the rest of this first boot still runs, and a machine stopped
-	// right after create (before the final stage) already boots without cloud-init next time.
-	// Elsewhere (OpenRC) each stage reads it, so it waits for runcmd, the last thing.
-	if (config.firstBootOnly) bootcmd.push(`  - [sh, -c, ${yamlString(`if [ -d /run/systemd/system ]; then touch ${cloudInitDisabled}; fi`)}]`);
-	if (bootcmd.length > 0) lines.push('bootcmd:', ...bootcmd);
-	const runcmd: string[] = [];
-	for (const share of config.shares ?? [])
-		runcmd.push(
-			`  - [sh, -c, ${yamlString(`mkdir -p '${share.guestPath.replaceAll("'", String.raw`'\''`)}' && mount '${share.guestPath.replaceAll("'", String.raw`'\''`)}' || true`)}]`,
+	// right after create already boots without cloud-init next time. cloud-init's config and final
+	// stages have nothing to do for this seed (the shares are mounted below, passwords are off in
+	// sshd's own configuration), yet under emulation their Python took some 13 s of CPU while
+	// dockerd started: this boot skips them too, by a condition on that file that goes with /run.
+	// Elsewhere (OpenRC) each stage reads the file, so it waits for runcmd, the last thing.
+	if (config.firstBootOnly) bootcmd.push(`  - [sh, -c, ${yamlString(skipLaterStagesScript)}]`);
+	if (config.docker) bootcmd.push(`  - [cloud-init-per, instance, machinist-docker, sh, -c, ${yamlString(config.docker.script)}]`);
+	// Mounted here, not from runcmd: dockerd may start containers with these folders as volumes,
+	// and the final stage may not run. The fstab lines (written after bootcmd) mount them later.
+	for (const [index, share] of (config.shares ?? []).entries()) {
+		const mount = ['mount', '-t', share.fs ?? '9p', ...(shareOptions(share) ? ['-o', shareOptions(share)] : []), share.tag, share.guestPath];
+		bootcmd.push(
+			`  - [cloud-init-per, instance, machinist-share${index}, sh, -c, ${yamlString(`mkdir -p ${shQuote(share.guestPath)} && ${mount.map(word => shQuote(word)).join(' ')} || true`)}]`,
 		);
+	}
+
+	// One reload picks up dockerd's drop-in and the skipped stages' conditions.
+	if (config.docker || config.firstBootOnly)
+		bootcmd.push(
+			`  - [cloud-init-per, instance, machinist-reload, sh, -c, ${yamlString('if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi')}]`,
+		);
+	if (bootcmd.length > 0) lines.push('bootcmd:', ...bootcmd);
 	// runcmd runs last in the first boot, so everything before it has happened.
-	if (config.firstBootOnly) runcmd.push(`  - [touch, ${cloudInitDisabled}]`);
-	if (runcmd.length > 0) lines.push('runcmd:', ...runcmd);
+	if (config.firstBootOnly) lines.push('runcmd:', `  - [touch, ${cloudInitDisabled}]`);
 
 	return {
 		'user-data': `${lines.join('\n')}\n`,

@@ -75,9 +75,11 @@ const systemd: InitSystem = {
 		);
 	},
 	async startingUp(remote, signal) {
-		// During a boot, dockerd is a queued start job until the network is online, then activating.
-		const result = await remote.exec('systemctl show -p ActiveState --value docker.service; systemctl list-jobs --no-legend 2>/dev/null', {signal});
-		return /^activating$/m.test(result.stdout) || /\sdocker\.(service|socket)\s/.test(result.stdout);
+		const result = await remote.exec(
+			'systemctl show -p ActiveState -p ActiveEnterTimestampMonotonic docker.service; echo "Uptime=$(cut -d " " -f 1 /proc/uptime)"; systemctl list-jobs --no-legend 2>/dev/null',
+			{signal},
+		);
+		return dockerStartingUp(result.stdout);
 	},
 	async failed(remote, signal) {
 		// `activating` (auto-restart pending) counts too: the unit restarts a daemon that exits.
@@ -94,3 +96,22 @@ const systemd: InitSystem = {
 };
 
 export default systemd;
+
+/** How long after its unit turned active a dockerd may still be opening its TCP listener. */
+const justStartedSeconds = 30;
+
+/**
+ * Whether the output of startingUp's command says dockerd is on its way up by itself: a queued
+ * start job (a boot that has not reached it), `activating`, or active for under 30 s. The last
+ * because systemd calls dockerd started when it reports ready, a moment before it listens on TCP:
+ * under emulation that moment lasts seconds, and provisioning that asked then restarted it.
+ */
+export function dockerStartingUp(output: string): boolean {
+	const field = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(output)?.[1] ?? '';
+	if (/\sdocker\.(service|socket)\s/.test(output)) return true;
+	const state = field('ActiveState');
+	if (state === 'activating') return true;
+	const enteredMicroseconds = Number(field('ActiveEnterTimestampMonotonic'));
+	const uptimeSeconds = Number(field('Uptime'));
+	return state === 'active' && enteredMicroseconds > 0 && uptimeSeconds - enteredMicroseconds / 1e6 < justStartedSeconds;
+}
