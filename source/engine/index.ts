@@ -82,6 +82,10 @@ export const leaveCluster = onFirstCall(async () => import('./swarm/cluster.js')
 export const listCluster = onFirstCall(async () => import('./swarm/view.js'), 'listCluster');
 export const removalWarnings = onFirstCall(async () => import('./swarm/cluster.js'), 'removalWarnings');
 export type {ClusterNode, ClusterView} from './swarm/view.js';
+export const listServices = onFirstCall(async () => import('./machines/services.js'), 'listServices');
+export const followServiceLogs = onFirstCall(async () => import('./machines/services.js'), 'followServiceLogs');
+export {parseReplicas} from './swarm/services.js';
+export type {ServiceRow, ServiceTask} from './swarm/services.js';
 
 // Loaded on first call: the connection check brings node:tls, which `ls -q` never needs.
 export const connectionConfig = onFirstCall(async () => import('./access/connection.js'), 'connectionConfig');

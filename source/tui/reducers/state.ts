@@ -12,7 +12,7 @@ import {initialListState, listReducer, selectedKey, type ListState} from './list
  * reducers reach (the architecture test checks), so the views depend on the state, never back.
  */
 
-export type MachineOperation = Exclude<OperationKind, 'create' | 'set' | `container-${string}`>;
+export type MachineOperation = Exclude<OperationKind, 'create' | 'set' | 'service-scale' | `container-${string}`>;
 
 export type SwarmOperation = Extract<MachineOperation, 'swarm-init' | 'swarm-join' | 'swarm-leave'>;
 
