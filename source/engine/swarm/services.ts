@@ -39,7 +39,7 @@ export async function requireManager(client: DockerClient, machine: string, sign
 	const swarm = (await client.info(signal)).Swarm;
 	if (swarm?.ControlAvailable) return;
 	const state = swarm?.LocalNodeState ?? 'inactive';
-	const why = state === 'active' ? 'it is a worker; ask a manager of its swarm' : `its daemon is not in a swarm (${state}); run "swarm init" on it first`;
+	const why = state === 'active' ? 'it is a worker; ask a manager of its swarm' : `its daemon is not in a swarm (${state}): init one with "swarm init ${machine}"`;
 	throw new MachinistError(`${machine} is not a swarm manager: ${why}`);
 }
 
@@ -125,11 +125,17 @@ export function parseReplicas(text: string): number {
 	return replicas;
 }
 
+/** Why a service cannot be scaled, in one line, or undefined when it can: only replicas have a count. */
+export function whyNotScalable(service: Pick<ServiceRow, 'name' | 'mode'>): string | undefined {
+	return service.mode === 'replicated' ? undefined : `${service.name} is a ${service.mode} service: only a replicated service can be scaled`;
+}
+
 /** `docker service scale NAME=N`: the spec as read, with only its replica count changed. */
 export async function scaleService(client: DockerClient, machine: string, name: string, replicas: number, signal?: AbortSignal): Promise<void> {
 	await requireManager(client, machine, signal);
 	const service = await inspectService(client, name, signal);
 	const {Mode} = service.Spec;
-	if (!Mode.Replicated) throw new MachinistError(`${name} is a ${serviceMode(Mode)} service: only a replicated service can be scaled`);
+	const refusal = whyNotScalable({name: service.Spec.Name, mode: serviceMode(Mode)});
+	if (refusal !== undefined) throw new MachinistError(refusal);
 	await updateService(client, service, {...service.Spec, Mode: {...Mode, Replicated: {...Mode.Replicated, Replicas: replicas}}}, signal);
 }
