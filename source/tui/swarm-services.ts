@@ -29,5 +29,4 @@ export class ServiceFeed {
 	rows(machine: string): readonly ServiceRow[] {
 		return this.#machine === machine ? (this.#poller?.snapshot().value ?? []) : [];
 	}
-
 }

@@ -54,7 +54,7 @@ withDaemons.serial(
 		for (const line of ps) {
 			const [name, node, desired] = line.split(' ');
 			t.is(node, hostname);
-			t.regex(listed, new RegExp(`${name!.replace('.', '\\.')} +${desired!.toLowerCase()} +running`), listed);
+			t.regex(listed, new RegExp(String.raw`${name!.replace('.', String.raw`\.`)} +${desired!.toLowerCase()} +running`), listed);
 		}
 
 		await session.keys('s');
@@ -76,7 +76,7 @@ withDaemons.serial(
 		// What the daemon had before this instant is the backlog it sends task after task; lines after it are followed as they come.
 		const opened = new Date().toISOString().slice(11, 23);
 		await session.keys('l');
-		const source = (slot: number) => new RegExp(`web\\.${slot}@${hostname} +web\\.${slot} \\d+`);
+		const source = (slot: number) => new RegExp(String.raw`web\.${slot}@${hostname} +web\.${slot} \d+`);
 		const logs = await session.waitFor(screen => [1, 2, 3].every(slot => source(slot).test(screen)), 30_000);
 		t.regex(logs, /logs of service web \(box's swarm\)/);
 		await session.keys('t');

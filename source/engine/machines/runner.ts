@@ -79,7 +79,10 @@ export class OperationRunner {
 	}
 
 	/** Each operation's module loads when first run: the command line, which imports this class through the engine index, never does. */
-	run(kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave' | 'set' | 'service-scale' | `container-${string}`>, machine: string): Operation {
+	run(
+		kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave' | 'set' | 'service-scale' | `container-${string}`>,
+		machine: string,
+	): Operation {
 		return this.#start(kind, machine, async progress => {
 			const loaded = await loadMachine(this.#engine, machine);
 			switch (kind) {

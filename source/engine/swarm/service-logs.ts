@@ -95,7 +95,10 @@ class TaskNames {
 		for (const id of unknown) this.#asked.add(id);
 		// A name is only a label: lines still show, with the task's id, when the manager does not answer.
 		try {
-			const [tasks, nodes] = await Promise.all([listTasks(this.#client, {service: [this.#service.ID]}, this.#signal), listNodes(this.#client, this.#signal)]);
+			const [tasks, nodes] = await Promise.all([
+				listTasks(this.#client, {service: [this.#service.ID]}, this.#signal),
+				listNodes(this.#client, this.#signal),
+			]);
 			this.#tasks = new Map(tasks.map(task => [task.ID, task]));
 			this.#hostnames = nodeHostnames(nodes);
 		} catch {}

@@ -39,7 +39,8 @@ export async function requireManager(client: DockerClient, machine: string, sign
 	const swarm = (await client.info(signal)).Swarm;
 	if (swarm?.ControlAvailable) return;
 	const state = swarm?.LocalNodeState ?? 'inactive';
-	const why = state === 'active' ? 'it is a worker; ask a manager of its swarm' : `its daemon is not in a swarm (${state}): init one with "swarm init ${machine}"`;
+	const why =
+		state === 'active' ? 'it is a worker; ask a manager of its swarm' : `its daemon is not in a swarm (${state}): init one with "swarm init ${machine}"`;
 	throw new MachinistError(`${machine} is not a swarm manager: ${why}`);
 }
 
@@ -92,7 +93,10 @@ export function serviceRows(services: readonly SwarmService[], tasks: readonly S
 		.map(service => {
 			const own = tasks
 				.filter(task => task.ServiceID === service.ID)
-				.sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0) || naturalCompare(a.NodeID ?? '', b.NodeID ?? '') || (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
+				.sort(
+					(a, b) =>
+						(a.Slot ?? 0) - (b.Slot ?? 0) || naturalCompare(a.NodeID ?? '', b.NodeID ?? '') || (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''),
+				);
 			const status = service.ServiceStatus;
 			return {
 				id: service.ID,

@@ -24,7 +24,12 @@ test('global services, published ports, pinned images and a daemon without Servi
 		ID: 's1',
 		Version: {Index: 3},
 		Spec: {Name: 'agent', Mode: {Global: {}}, TaskTemplate: {ContainerSpec: {Image: 'nginx:1@sha256:abc123'}}},
-		Endpoint: {Ports: [{Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080}, {Protocol: 'udp', TargetPort: 53}]},
+		Endpoint: {
+			Ports: [
+				{Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080},
+				{Protocol: 'udp', TargetPort: 53},
+			],
+		},
 	};
 	const task = (id: string, node: string, state: string, error?: string): SwarmTask => ({
 		ID: id,
@@ -33,7 +38,14 @@ test('global services, published ports, pinned images and a daemon without Servi
 		DesiredState: 'running',
 		Status: {State: state, ...(error ? {Err: error} : {})},
 	});
-	const nodes = [{ID: 'n1', Description: {Hostname: 'mgr1'}} as SwarmNode];
+	const node: SwarmNode = {
+		ID: 'n1',
+		Version: {Index: 1},
+		Spec: {Role: 'manager', Availability: 'active'},
+		Description: {Hostname: 'mgr1'},
+		Status: {State: 'ready'},
+	};
+	const nodes = [node];
 	const [row] = serviceRows([service], [task('t1', 'n1', 'running'), task('t2', 'n2', 'rejected', 'no such image')], nodes);
 	t.like(row, {mode: 'global', running: 1, desired: 2, image: 'nginx:1', ports: '*:8080->80/tcp, 53/udp'});
 	t.deepEqual(
@@ -48,6 +60,5 @@ test('global services, published ports, pinned images and a daemon without Servi
 test('a replica count is a whole number; anything else is refused in one line', t => {
 	t.is(parseReplicas(' 3 '), 3);
 	t.is(parseReplicas('0'), 0);
-	for (const bad of ['', '-1', '2.5', 'three', '1e3', '99999999999999999999'])
-		t.throws(() => parseReplicas(bad), {message: /^[^\n]+$/}, bad);
+	for (const bad of ['', '-1', '2.5', 'three', '1e3', '99999999999999999999']) t.throws(() => parseReplicas(bad), {message: /^[^\n]+$/}, bad);
 });

@@ -20,8 +20,7 @@ export function lineMatcher(filter: string): ((text: string) => boolean) | undef
 export function shownLines(lines: readonly LogLine[], filter: string): number[] {
 	const matcher = lineMatcher(filter);
 	const shown: number[] = [];
-	for (let index = 0; index < lines.length; index++) {
-		const line = lines[index]!;
+	for (const [index, line] of lines.entries()) {
 		if (!matcher || matcher(line.source === undefined ? line.text : `${line.source} ${line.text}`)) shown.push(index);
 	}
 

@@ -73,7 +73,8 @@ function position(screen: LogsScreen, count: number): number {
 
 /** The logs of one container or service: the last 500 lines, then followed; filter, timestamps, wrap. */
 export const logs: ScreenDefinition<LogsScreen> = {
-	title: ({subject, machine}) => (subject.kind === 'container' ? `logs of ${subject.name} on ${machine}` : `logs of service ${subject.name} (${machine}'s swarm)`),
+	title: ({subject, machine}) =>
+		subject.kind === 'container' ? `logs of ${subject.name} on ${machine}` : `logs of service ${subject.name} (${machine}'s swarm)`,
 	context: screen => (screen.filtering ? 'filter' : 'logs'),
 	machine: screen => screen.machine,
 	onKey({state, screen, key, command, view}) {

@@ -2,8 +2,8 @@ import {errorMessage, parseReplicas, whyNotScalable, type ServiceRow} from '../.
 import {editText, type TextField} from '../../input/text-field.js';
 import type {Key} from '../../input/keys.js';
 import type {CommandName} from '../../keymap.js';
-import {initialListState, listReducer, navigationAction, selectedKey, type ListState} from '../../reducers/list.js';
-import {notify, same, toList, type AppState, type AppView, type Result} from '../../reducers/state.js';
+import {initialListState, navigatedList, selectedKey, type ListState} from '../../reducers/list.js';
+import {notify, same, toList, type AppState, type Result} from '../../reducers/state.js';
 import {logsScreen} from '../logs/screen.js';
 import type {ScreenDefinition} from '../screen.js';
 
@@ -83,19 +83,15 @@ export const services: ScreenDefinition<ServicesScreen> = {
 	title: screen => `services of ${screen.machine}'s swarm`,
 	context: screen => (screen.scaling ? 'scale' : 'services'),
 	machine: screen => screen.machine,
-	onKey({state, screen, key, command, view}: {state: AppState; screen: ServicesScreen; key: Key; command?: CommandName; view: AppView}) {
+	onKey({state, screen, key, command, view}) {
 		if (screen.scaling) return onScaleKey(state, screen, screen.scaling, key, command);
 		const rows = view.serviceRows(screen.machine);
-		const move = navigationAction(command);
-		if (move)
-			return withScreen(state, {
-				...screen,
-				list: listReducer(
-					screen.list,
-					move,
-					rows.map(row => row.id),
-				),
-			});
+		const list = navigatedList(
+			screen.list,
+			command,
+			rows.map(row => row.id),
+		);
+		if (list) return withScreen(state, {...screen, list});
 		if (command === 'leaveServices') return same(back(state, screen));
 		return onServiceKey(state, screen, command, selectedService(screen, rows));
 	},
