@@ -123,7 +123,10 @@ export class LogFeed {
 
 	/** A swarm service's logs, read through the manager `machine`: every task's lines, in time order. */
 	openService(machine: string, service: string): void {
-		this.#follow(async options => followServiceLogs(this.#engine, machine, service, options), 'the log stream ended (the service was removed?)');
+		this.#follow(
+			async options => followServiceLogs(this.#engine, machine, service, options),
+			'the log stream ended (the service was removed, or its manager left the swarm)',
+		);
 	}
 
 	#follow(follow: (options: FollowLogsOptions) => Promise<void>, endedReason: string): void {

@@ -22,7 +22,7 @@ withDaemons.serial(
 
 		// Before the swarm: the key says in one line why there is nothing to show.
 		await session.keys('v');
-		await session.waitFor(/box is not a swarm manager: its daemon is not in a swarm \(inactive\)/, 20_000);
+		await session.waitFor(/box is not a swarm manager: its daemon is not in a swarm \(inactive\): run "machinist swarm init box" to make one/, 20_000);
 		await session.keys('Escape');
 
 		await docker(dockerd, 'swarm', 'init', '--advertise-addr', '127.0.0.1');

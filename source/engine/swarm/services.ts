@@ -35,12 +35,14 @@ export type ServiceRow = {
 };
 
 /** The manager check every service call makes first: a worker (or a lone daemon) has no services to show. */
-export async function requireManager(client: DockerClient, machine: string, signal?: AbortSignal): Promise<void> {
+export async function requireManager(client: DockerClient, machine: string, program: string, signal?: AbortSignal): Promise<void> {
 	const swarm = (await client.info(signal)).Swarm;
 	if (swarm?.ControlAvailable) return;
 	const state = swarm?.LocalNodeState ?? 'inactive';
 	const why =
-		state === 'active' ? 'it is a worker; ask a manager of its swarm' : `its daemon is not in a swarm (${state}): init one with "swarm init ${machine}"`;
+		state === 'active'
+			? 'it is a worker; ask a manager of its swarm'
+			: `its daemon is not in a swarm (${state}): run "${program} swarm init ${machine}" to make one`;
 	throw new MachinistError(`${machine} is not a swarm manager: ${why}`);
 }
 
@@ -113,9 +115,8 @@ export function serviceRows(services: readonly SwarmService[], tasks: readonly S
 		.sort((a, b) => naturalCompare(a.name, b.name));
 }
 
-/** What a manager says of its swarm's services now. */
-export async function readServices(client: DockerClient, machine: string, signal?: AbortSignal): Promise<ServiceRow[]> {
-	await requireManager(client, machine, signal);
+/** What a manager says of its swarm's services now (requireManager first: a worker answers with an error). */
+export async function readServices(client: DockerClient, signal?: AbortSignal): Promise<ServiceRow[]> {
 	const [services, tasks, nodes] = await Promise.all([listServices(client, signal), listTasks(client, {}, signal), listNodes(client, signal)]);
 	return serviceRows(services, tasks, nodes);
 }
@@ -135,8 +136,7 @@ export function whyNotScalable(service: Pick<ServiceRow, 'name' | 'mode'>): stri
 }
 
 /** `docker service scale NAME=N`: the spec as read, with only its replica count changed. */
-export async function scaleService(client: DockerClient, machine: string, name: string, replicas: number, signal?: AbortSignal): Promise<void> {
-	await requireManager(client, machine, signal);
+export async function scaleService(client: DockerClient, name: string, replicas: number, signal?: AbortSignal): Promise<void> {
 	const service = await inspectService(client, name, signal);
 	const {Mode} = service.Spec;
 	const refusal = whyNotScalable({name: service.Spec.Name, mode: serviceMode(Mode)});
