@@ -82,6 +82,10 @@ export const leaveCluster = onFirstCall(async () => import('./swarm/cluster.js')
 export const listCluster = onFirstCall(async () => import('./swarm/view.js'), 'listCluster');
 export const removalWarnings = onFirstCall(async () => import('./swarm/cluster.js'), 'removalWarnings');
 export type {ClusterNode, ClusterView} from './swarm/view.js';
+export const listServices = onFirstCall(async () => import('./machines/services.js'), 'listServices');
+export const followServiceLogs = onFirstCall(async () => import('./machines/services.js'), 'followServiceLogs');
+export {parseReplicas, whyNotScalable} from './swarm/services.js';
+export type {ServiceRow, ServiceTask} from './swarm/services.js';
 
 // Loaded on first call: the connection check brings node:tls, which `ls -q` never needs.
 export const connectionConfig = onFirstCall(async () => import('./access/connection.js'), 'connectionConfig');
@@ -113,6 +117,6 @@ export const createContainerWatcher = onFirstCall(async () => import('./machines
 export type {ContainerTable, ContainerWatcher} from './machines/container-watcher.js';
 export {containerName, portsLabel} from './docker/labels.js';
 export type {ContainerAction, ContainerStats} from './docker/containers.js';
-export type {LogLine} from './docker/logs.js';
+export type {FollowLogsOptions, LogLine} from './docker/logs.js';
 export const followLogs = onFirstCall(async () => import('./machines/containers.js'), 'followLogs');
 export const containerShellCommand = onFirstCall(async () => import('./machines/containers.js'), 'containerShellCommand');

@@ -76,6 +76,7 @@ function Shell() {
 			program: engine.program,
 			checkFile: fileProblem,
 			containers: () => services.containers.tables(),
+			serviceRows: machine => services.swarmServices.rows(machine),
 			logLines: () => services.logs.lines(),
 			pageHeight: () => bodyHeightOf(stdout.rows || 24) - 1,
 		});

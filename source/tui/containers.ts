@@ -1,12 +1,14 @@
 import {
 	createContainerWatcher,
 	followLogs,
+	followServiceLogs,
 	errorMessage,
 	type ContainerStats,
 	type ContainerTable,
 	type ContainerWatcher,
 	type Engine,
 	type LogLine,
+	type FollowLogsOptions,
 } from '../engine/index.js';
 
 /**
@@ -76,11 +78,11 @@ export class ContainerFeed {
 	}
 }
 
-/** How many lines the logs screen keeps: the newest, once a container has written more. */
+/** How many lines the logs screen keeps: the newest, once a container or service has written more. */
 const maxLines = 50_000;
 
 /**
- * The logs of the container on the logs screen: its last lines, then the new ones as they come.
+ * The logs on the logs screen (a container's, or a swarm service's): the last lines, then the new ones as they come.
  * The buffer is appended in place (a copy per batch would cost 50,000 lines a line); `version`
  * tells the view it changed.
  */
@@ -116,13 +118,25 @@ export class LogFeed {
 	}
 
 	open(machine: string, id: string): void {
+		this.#follow(async options => followLogs(this.#engine, machine, id, options), 'the log stream ended (the container stopped)');
+	}
+
+	/** A swarm service's logs, read through the manager `machine`: every task's lines, in time order. */
+	openService(machine: string, service: string): void {
+		this.#follow(
+			async options => followServiceLogs(this.#engine, machine, service, options),
+			'the log stream ended (the service was removed, or its manager left the swarm)',
+		);
+	}
+
+	#follow(follow: (options: FollowLogsOptions) => Promise<void>, endedReason: string): void {
 		this.close();
 		const controller = new AbortController();
 		this.#controller = controller;
 		this.#lines = [];
 		this.#ended = undefined;
 		this.#changed();
-		followLogs(this.#engine, machine, id, {
+		follow({
 			tail: 500,
 			signal: controller.signal,
 			onLines: lines => {
@@ -133,7 +147,7 @@ export class LogFeed {
 			},
 		}).then(
 			() => {
-				if (!controller.signal.aborted) this.#end('the log stream ended (the container stopped)');
+				if (!controller.signal.aborted) this.#end(endedReason);
 			},
 			(error: unknown) => {
 				if (!controller.signal.aborted) this.#end(errorMessage(error));

@@ -135,6 +135,16 @@ export function createEffectRunner(services: Services, exit: () => void): (effec
 				break;
 			}
 
+			case 'openServiceLogs': {
+				services.logs.openService(effect.machine, effect.service);
+				break;
+			}
+
+			case 'scaleService': {
+				runner.scale(effect.machine, effect.service, effect.replicas);
+				break;
+			}
+
 			case 'closeLogs': {
 				services.logs.close();
 				break;

@@ -15,7 +15,9 @@ export const scopeTitles = {
 	details: 'Details',
 	operations: 'Operations',
 	containers: 'Containers',
-	logs: 'Container logs',
+	services: 'Swarm services',
+	scale: 'Scale a service',
+	logs: 'Container and service logs',
 	filter: 'Filter',
 	form: 'Forms (create, size)',
 	text: 'Typing in a box',
@@ -76,6 +78,7 @@ export const keymap = {
 	containers: {scope: 'machine', keys: ['t'], label: 'containers', description: 'Its containers', footer: true},
 	resize: {scope: 'machine', keys: ['z'], label: 'size', description: 'Change CPUs, memory, disk size (local VMs)'},
 	swarmLeave: {scope: 'machine', keys: ['L'], label: 'leave', description: 'Take it out of its swarm (asks)'},
+	services: {scope: 'machine', keys: ['v'], label: 'services', description: 'Its swarm’s services and their tasks per node (a manager)', footer: true},
 
 	back: {scope: 'details', keys: ['escape'], label: 'back', description: 'Back to the list', footer: true},
 
@@ -100,6 +103,13 @@ export const keymap = {
 	},
 	leaveContainers: {scope: 'containers', keys: ['escape'], label: 'back', description: 'Back', footer: true},
 
+	scaleService: {scope: 'services', keys: ['s'], label: 'scale', description: 'Scale the service (asks for the number of replicas)', footer: true},
+	serviceLogs: {scope: 'services', keys: ['l'], label: 'logs', description: 'Its tasks’ logs merged in time order, followed', footer: true},
+	leaveServices: {scope: 'services', keys: ['escape'], label: 'back', description: 'Back', footer: true},
+
+	confirmScale: {scope: 'scale', keys: ['enter'], label: 'scale', description: 'Scale to the number typed', footer: true},
+	cancelScale: {scope: 'scale', keys: ['escape'], label: 'cancel', description: 'Cancel', footer: true},
+
 	logsUp: {scope: 'logs', keys: ['up', 'k'], label: 'scroll', description: 'Scroll up a line (stops following)', footer: true},
 	logsDown: {scope: 'logs', keys: ['down', 'j'], label: 'scroll', description: 'Scroll down a line'},
 	logsPageUp: {scope: 'logs', keys: ['pageup', 'ctrl+b'], label: 'page', description: 'Scroll up a page'},
@@ -111,7 +121,7 @@ export const keymap = {
 	filterLogs: {scope: 'logs', keys: ['/'], label: 'filter', description: 'Filter lines as you type (a regular expression, or plain text)', footer: true},
 	nextMatch: {scope: 'logs', keys: ['n'], label: 'next', description: 'Next match of the filter', footer: true},
 	previousMatch: {scope: 'logs', keys: ['N'], label: 'previous', description: 'Previous match of the filter'},
-	leaveLogs: {scope: 'logs', keys: ['escape'], label: 'back', description: 'Back to the containers', footer: true},
+	leaveLogs: {scope: 'logs', keys: ['escape'], label: 'back', description: 'Back to the containers or services', footer: true},
 
 	keepFilter: {scope: 'filter', keys: ['enter'], label: 'keep', description: 'Keep the filter', footer: true},
 	clearFilter: {scope: 'filter', keys: ['escape'], label: 'clear', description: 'Clear the filter', footer: true},
@@ -177,6 +187,8 @@ export const contexts = {
 	managers: ['navigation', 'managers'],
 	operations: ['navigation', 'operations', 'global'],
 	containers: ['navigation', 'containers', 'global'],
+	services: ['navigation', 'services', 'global'],
+	scale: ['scale', 'text'],
 	logs: ['logs', 'global'],
 	filter: ['filter'],
 	form: ['form'],

@@ -14,6 +14,7 @@ export const operationVerbs: Record<OperationKind, string> = {
 	'swarm-join': 'joining',
 	'swarm-leave': 'leaving',
 	set: 'resizing',
+	'service-scale': 'scaling',
 	'container-start': 'starting',
 	'container-stop': 'stopping',
 	'container-restart': 'restarting',

@@ -2,6 +2,7 @@ import {createContext, useContext} from 'react';
 import {type Engine, OperationRunner, type PollerOptions, type Preferences, StatusPoller} from '../engine/index.js';
 import type {CopyReport} from './clipboard.js';
 import {ContainerFeed, LogFeed} from './containers.js';
+import {ServiceFeed} from './swarm-services.js';
 
 /** The part of conf the app uses, so tests can pass a plain object. */
 export type PreferenceStore = {
@@ -24,6 +25,7 @@ export type Services = TerminalServices & {
 	preferences: PreferenceStore;
 	containers: ContainerFeed;
 	logs: LogFeed;
+	swarmServices: ServiceFeed;
 };
 
 /**
@@ -44,7 +46,7 @@ export function createServices(engine: Engine, preferences: PreferenceStore, ter
 			if (operation.state !== 'running') void poller.refresh();
 		},
 	});
-	return {...terminal, engine, poller, runner, preferences, containers, logs: new LogFeed(engine)};
+	return {...terminal, engine, poller, runner, preferences, containers, logs: new LogFeed(engine), swarmServices: new ServiceFeed(engine)};
 }
 
 export const ServicesContext = createContext<Services | undefined>(undefined);

@@ -164,6 +164,7 @@ export function appView(overrides: Partial<AppView> = {}): AppView {
 		program: 'machinist',
 		checkFile: () => undefined,
 		containers: () => [],
+		serviceRows: () => [],
 		logLines: () => [],
 		pageHeight: () => 20,
 		...overrides,

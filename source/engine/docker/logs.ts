@@ -15,6 +15,8 @@ export type LogLine = {
 	/** The daemon's RFC 3339 timestamp (nanoseconds), or '' when it sent none. */
 	time: string;
 	text: string;
+	/** Where a service's line came from: its task and that task's node, `web.2@node1`. */
+	source?: string;
 };
 
 const headerBytes = 8;
@@ -90,8 +92,20 @@ export type FollowLogsOptions = {
 export async function followContainerLogs(client: DockerClient, id: string, options: FollowLogsOptions): Promise<void> {
 	const {Config} = await inspectContainer(client, id, options.signal);
 	const query = `stdout=1&stderr=1&timestamps=1&tail=${options.tail ?? 500}&follow=${options.follow === false ? 0 : 1}`;
-	const stream = await openStream(client, `/containers/${encodeURIComponent(id)}/logs?${query}`, options.signal);
-	const decoder = new LogDecoder({multiplexed: !Config.Tty, timestamps: true});
+	await readLogs(client, `/containers/${encodeURIComponent(id)}/logs?${query}`, {multiplexed: !Config.Tty, signal: options.signal, onLines: options.onLines});
+}
+
+/**
+ * Reads a logs endpoint (a container's, a service's) as timestamped lines, handed over in
+ * batches as they arrive, until the stream ends or `signal` aborts.
+ */
+export async function readLogs(
+	client: DockerClient,
+	path: string,
+	options: {multiplexed: boolean; signal: AbortSignal; onLines: (lines: LogLine[]) => void},
+): Promise<void> {
+	const stream = await openStream(client, path, options.signal);
+	const decoder = new LogDecoder({multiplexed: options.multiplexed, timestamps: true});
 	await new Promise<void>((resolve, reject) => {
 		stream.on('data', (chunk: Buffer) => {
 			const lines = decoder.push(chunk);

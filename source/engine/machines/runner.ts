@@ -20,13 +20,14 @@ export type OperationKind =
 	| 'swarm-join'
 	| 'swarm-leave'
 	| 'set'
+	| 'service-scale'
 	| `container-${ContainerAction}`;
 
 export type Operation = {
 	id: number;
 	kind: OperationKind;
 	machine: string;
-	/** The container acted on, for container actions: the machine itself is not busy. */
+	/** The container (or swarm service) acted on: the machine itself is not busy. */
 	container?: string;
 	state: 'running' | 'done' | 'failed';
 	/** Progress lines as the CLI would print them. */
@@ -78,7 +79,10 @@ export class OperationRunner {
 	}
 
 	/** Each operation's module loads when first run: the command line, which imports this class through the engine index, never does. */
-	run(kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave' | 'set' | `container-${string}`>, machine: string): Operation {
+	run(
+		kind: Exclude<OperationKind, 'create' | 'swarm-init' | 'swarm-join' | 'swarm-leave' | 'set' | 'service-scale' | `container-${string}`>,
+		machine: string,
+	): Operation {
 		return this.#start(kind, machine, async progress => {
 			const loaded = await loadMachine(this.#engine, machine);
 			switch (kind) {
@@ -146,6 +150,21 @@ export class OperationRunner {
 				progress({type: 'step', message: `Done: ${container.name} on ${machine}`});
 			},
 			container.name,
+		);
+	}
+
+	/** `docker service scale NAME=N` on the swarm `machine` manages. */
+	scale(machine: string, service: string, replicas: number): Operation {
+		return this.#start(
+			'service-scale',
+			machine,
+			async progress => {
+				const {scaleService} = await import('./services.js');
+				progress({type: 'step', message: `scale ${service}=${replicas} on ${machine}`});
+				await scaleService(this.#engine, machine, service, replicas);
+				progress({type: 'step', message: `Done: ${service} asks for ${replicas} replica${replicas === 1 ? '' : 's'}`});
+			},
+			service,
 		);
 	}
 

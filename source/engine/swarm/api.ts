@@ -26,8 +26,32 @@ export type SwarmTask = {
 	ID: string;
 	ServiceID: string;
 	NodeID?: string;
+	/** A replicated service's task number: `web.2` is slot 2. Global tasks have none. */
+	Slot?: number;
 	DesiredState: string;
-	Status: {State: string};
+	Status: {State: string; Err?: string; Message?: string; Timestamp?: string};
+	CreatedAt?: string;
+};
+
+export type SwarmPort = {Protocol?: string; TargetPort?: number; PublishedPort?: number; PublishMode?: string};
+
+/** How many tasks a service wants: a number of replicas, or one per node. Jobs are the run-once kinds. */
+export type ServiceMode = {Replicated?: {Replicas?: number}; Global?: Record<string, never>; ReplicatedJob?: unknown; GlobalJob?: unknown};
+
+export type ServiceSpec = {
+	Name: string;
+	Mode: ServiceMode;
+	TaskTemplate: {ContainerSpec?: {Image?: string; TTY?: boolean}};
+	EndpointSpec?: {Ports?: SwarmPort[]};
+};
+
+export type SwarmService = {
+	ID: string;
+	Version: {Index: number};
+	Spec: ServiceSpec;
+	Endpoint?: {Ports?: SwarmPort[]};
+	/** With `?status=true` on API 1.41 and later. */
+	ServiceStatus?: {RunningTasks: number; DesiredTasks: number};
 };
 
 /** Where swarm mode listens on every node: the cluster management port on all addresses. */
@@ -72,7 +96,24 @@ export async function removeNode(client: DockerClient, id: string, signal?: Abor
 	await client.call('DELETE', `/nodes/${encodeURIComponent(id)}?force=true`, {signal});
 }
 
+export async function listServices(client: DockerClient, signal?: AbortSignal): Promise<SwarmService[]> {
+	return (await client.call('GET', '/services?status=true', {signal})) as SwarmService[];
+}
+
+export async function inspectService(client: DockerClient, idOrName: string, signal?: AbortSignal): Promise<SwarmService> {
+	return (await client.call('GET', `/services/${encodeURIComponent(idOrName)}`, {signal})) as SwarmService;
+}
+
+/** Replaces a service's spec; `version` must be the one read, so a concurrent change is refused, not lost. */
+export async function updateService(client: DockerClient, service: SwarmService, spec: ServiceSpec, signal?: AbortSignal): Promise<void> {
+	await client.call('POST', `/services/${encodeURIComponent(service.ID)}/update?version=${service.Version.Index}`, {body: spec, signal});
+}
+
+/** Every task of the swarm, or those the filters pick (`{service: [id]}`). */
+export async function listTasks(client: DockerClient, filters: Record<string, string[]> = {}, signal?: AbortSignal): Promise<SwarmTask[]> {
+	return (await client.call('GET', `/tasks?filters=${encodeURIComponent(JSON.stringify(filters))}`, {signal})) as SwarmTask[];
+}
+
 export async function runningTasks(client: DockerClient, signal?: AbortSignal): Promise<SwarmTask[]> {
-	const filters = encodeURIComponent(JSON.stringify({'desired-state': ['running']}));
-	return (await client.call('GET', `/tasks?filters=${filters}`, {signal})) as SwarmTask[];
+	return listTasks(client, {'desired-state': ['running']}, signal);
 }

@@ -153,3 +153,9 @@ export function jumpTo(names: readonly string[], from: number, typed: string | u
 
 	return undefined;
 }
+
+/** The list after a command of the `navigation` scope over these keys; undefined for any other command. */
+export function navigatedList(list: ListState, command: CommandName | undefined, keys: readonly string[]): ListState | undefined {
+	const move = navigationAction(command);
+	return move ? listReducer(list, move, keys) : undefined;
+}

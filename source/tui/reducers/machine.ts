@@ -3,6 +3,7 @@ import type {ShellName} from '../../format/env.js';
 import type {CommandName} from '../keymap.js';
 import {operationVerbs} from '../labels.js';
 import {containersScreen} from '../screens/containers/screen.js';
+import {servicesScreen} from '../screens/services/screen.js';
 import {busyWith, notify, same, type AppState, type AppView, type Effect, type MachineOperation, type Result, type SwarmOperation} from './state.js';
 
 /**
@@ -95,6 +96,14 @@ export function onMachine(state: AppState, command: CommandName, machine: string
 
 		case 'containers': {
 			return same({...state, screen: containersScreen(machine, state.screen.name === 'details' ? 'details' : 'list')});
+		}
+
+		case 'services': {
+			// A worker is known from its SWARM column; any other machine is asked, and the screen says why it has no services.
+			if (view.swarm(machine).endsWith('(worker)'))
+				return same(notify(state, `${machine} is not a swarm manager: it is a worker; press v on a manager of its swarm`, 'danger'));
+			const from = state.screen.name === 'details' || state.screen.name === 'cluster' ? state.screen.name : 'list';
+			return same({...state, screen: servicesScreen(machine, from)});
 		}
 
 		default: {

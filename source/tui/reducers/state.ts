@@ -1,4 +1,14 @@
-import type {ContainerAction, ContainerTable, CreateRequest, LogLine, Operation, OperationKind, OptionValue, ResizeRequest} from '../../engine/index.js';
+import type {
+	ContainerAction,
+	ContainerTable,
+	CreateRequest,
+	LogLine,
+	Operation,
+	OperationKind,
+	OptionValue,
+	ResizeRequest,
+	ServiceRow,
+} from '../../engine/index.js';
 import type {ShellName} from '../../format/env.js';
 import type {CopyReport} from '../clipboard.js';
 import type {Key} from '../input/keys.js';
@@ -12,7 +22,7 @@ import {initialListState, listReducer, selectedKey, type ListState} from './list
  * reducers reach (the architecture test checks), so the views depend on the state, never back.
  */
 
-export type MachineOperation = Exclude<OperationKind, 'create' | 'set' | `container-${string}`>;
+export type MachineOperation = Exclude<OperationKind, 'create' | 'set' | 'service-scale' | `container-${string}`>;
 
 export type SwarmOperation = Extract<MachineOperation, 'swarm-init' | 'swarm-join' | 'swarm-leave'>;
 
@@ -41,7 +51,11 @@ export type Effect =
 	| {type: 'containerShell'; machine: string; id: string; name: string}
 	/** The logs screen's stream: opened with it, closed when it closes. */
 	| {type: 'openLogs'; machine: string; id: string}
-	| {type: 'closeLogs'};
+	/** The same for a swarm service, read through the manager `machine`. */
+	| {type: 'openServiceLogs'; machine: string; service: string}
+	| {type: 'closeLogs'}
+	/** `docker service scale SERVICE=REPLICAS` through the manager `machine`, in the background. */
+	| {type: 'scaleService'; machine: string; service: string; replicas: number};
 
 /** The env dialog: the exports copied for one machine and shell, or why there are none. */
 export type EnvOverlay = {kind: 'env'; machine: string; shell: ShellName; text?: string; error?: string; report?: CopyReport};
@@ -90,7 +104,9 @@ export type AppView = {
 	checkFile: (file: string) => string | undefined;
 	/** Each watched machine's containers, as the watcher last reported them. */
 	containers: () => readonly ContainerTable[];
-	/** The lines of the logs screen's container kept so far, oldest first. */
+	/** The services of the swarm `machine` manages, as last asked (the services screen's). */
+	serviceRows: (machine: string) => readonly ServiceRow[];
+	/** The lines of the logs screen's container or service kept so far, oldest first. */
 	logLines: () => readonly LogLine[];
 	/** How many lines a screen's body has now (a page of logs). */
 	pageHeight: () => number;

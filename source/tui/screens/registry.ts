@@ -5,6 +5,7 @@ import {details} from './details/screen.js';
 import {list} from './list/screen.js';
 import {logs} from './logs/screen.js';
 import {operations} from './operations/screen.js';
+import {services} from './services/screen.js';
 import {set} from './set/screen.js';
 import type {ScreenDefinition, ScreenOf} from './screen.js';
 
@@ -14,7 +15,7 @@ import type {ScreenDefinition, ScreenOf} from './screen.js';
  * takes a line in this table and one in `views.ts`. The app reducer dispatches keys to the
  * current screen's definition; nothing else names screens one by one.
  */
-const table = {list, details, cluster, operations, create, set, containers, logs};
+const table = {list, details, cluster, operations, create, set, containers, logs, services};
 
 /** The table, checked: each definition is under the name its screen state carries. */
 export const screens: {[Name in keyof typeof table]: ScreenDefinition<Extract<ScreenOf<(typeof table)[keyof typeof table]>, {name: Name}>>} = table;

@@ -6,6 +6,7 @@ import {ListView} from './list/View.js';
 import {LogsView} from './logs/View.js';
 import {OperationsView} from './operations/View.js';
 import type {Screen, ScreenName} from './registry.js';
+import {ServicesView} from './services/View.js';
 import {SetView} from './set/View.js';
 import type {ScreenView} from './view.js';
 
@@ -19,6 +20,7 @@ const screenViews: {[Name in ScreenName]: ScreenView<Extract<Screen, {name: Name
 	containers: ContainersView,
 	logs: LogsView,
 	set: SetView,
+	services: ServicesView,
 };
 
 /** The view of the screen given, typed for it. */

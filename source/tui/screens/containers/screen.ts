@@ -1,8 +1,9 @@
 import type {ContainerAction} from '../../../engine/index.js';
 import {typedText} from '../../input/text-field.js';
 import type {CommandName} from '../../keymap.js';
-import {initialListState, listReducer, navigationAction, selectedKey, type ListAction, type ListState} from '../../reducers/list.js';
+import {initialListState, listReducer, navigatedList, selectedKey, type ListState} from '../../reducers/list.js';
 import {notify, same, toList, type AppState, type AppView, type Effect, type Result} from '../../reducers/state.js';
+import {logsScreen} from '../logs/screen.js';
 import type {ScreenDefinition} from '../screen.js';
 import {containerRows, type ContainerRow} from './rows.js';
 
@@ -83,9 +84,8 @@ function onRowKey(state: AppState, screen: ContainersScreen, command: CommandNam
 		}
 
 		case 'containerLogs': {
-			const logs = {name: 'logs', machine: row.machine, id: row.id, container: row.name, back: screen} as const;
 			return {
-				state: {...state, screen: {...logs, follow: true, bottom: 0, wrap: false, timestamps: false, filter: '', filtering: false}},
+				state: {...state, screen: logsScreen(row.machine, {kind: 'container', id: row.id, name: row.name}, screen)},
 				effects: [{type: 'openLogs', machine: row.machine, id: row.id}],
 			};
 		}
@@ -112,16 +112,12 @@ export const containers: ScreenDefinition<ContainersScreen> = {
 	onKey({state, screen, key, command, view}) {
 		if (screen.filtering) return onFilterKey(state, screen, command, key.text, view);
 		const rows = shownRows(screen, view);
-		const move: ListAction | undefined = navigationAction(command);
-		if (move)
-			return withScreen(state, {
-				...screen,
-				list: listReducer(
-					screen.list,
-					move,
-					rows.map(row => row.key),
-				),
-			});
+		const list = navigatedList(
+			screen.list,
+			command,
+			rows.map(row => row.key),
+		);
+		if (list) return withScreen(state, {...screen, list});
 		switch (command) {
 			case 'showAll': {
 				const next = {...screen, all: !screen.all};

@@ -6,7 +6,7 @@ import {useTerminalSize} from '../../hooks/useTerminalSize.js';
 import {useServices} from '../../services.js';
 import {useTheme} from '../../theme.js';
 import type {ScreenViewProps} from '../view.js';
-import {shortTime, shownLines} from './lines.js';
+import {shortTime, shownLines, sourceColumnWidth} from './lines.js';
 import type {LogsScreen} from './screen.js';
 
 /** What a terminal program wrote that would move our cursor or change colours: escapes, controls. */
@@ -40,7 +40,10 @@ export function LogsView({screen, height}: ScreenViewProps<LogsScreen>) {
 	// eslint-disable-next-line react-hooks/exhaustive-deps -- the feed appends in place: its version says when the lines changed
 	const shown = useMemo(() => shownLines(lines, screen.filter), [lines, version, screen.filter]);
 	const bottom = screen.follow ? shown.length - 1 : Math.min(screen.bottom, shown.length - 1);
-	const prefix = 2 + (screen.timestamps ? 13 : 0);
+	// A service's lines name their task and node (`web.2@node1`) in a column as wide as the widest.
+	// eslint-disable-next-line react-hooks/exhaustive-deps -- as above
+	const sourceWidth = useMemo(() => sourceColumnWidth(lines), [lines, version]);
+	const prefix = 2 + (screen.timestamps ? 13 : 0) + sourceWidth;
 	const bodyHeight = Math.max(1, height - 1);
 	const picked = windowOf(lines, shown, bottom, bodyHeight, columns, screen.wrap, prefix);
 
@@ -65,6 +68,13 @@ export function LogsView({screen, height}: ScreenViewProps<LogsScreen>) {
 						{screen.timestamps ? (
 							<Box width={13} flexShrink={0}>
 								<Text color={theme.muted}>{shortTime(line.time)}</Text>
+							</Box>
+						) : null}
+						{sourceWidth > 0 ? (
+							<Box width={sourceWidth} flexShrink={0}>
+								<Text wrap='truncate-end' color={theme.accent}>
+									{line.source ?? ''}
+								</Text>
 							</Box>
 						) : null}
 						<Text wrap={screen.wrap ? 'wrap' : 'truncate-end'} inverse={isCursor} color={line.stream === 'stderr' ? theme.danger : undefined}>

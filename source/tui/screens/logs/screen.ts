@@ -3,19 +3,23 @@ import type {CommandName} from '../../keymap.js';
 import {notify, same, type AppState, type Result} from '../../reducers/state.js';
 import type {ContainersScreen} from '../containers/screen.js';
 import type {ScreenDefinition} from '../screen.js';
+import type {ServicesScreen} from '../services/screen.js';
 import {shownLines} from './lines.js';
 
+/** Whose logs: a container's, or a swarm service's (its tasks' lines merged, each with its task and node). */
+export type LogSubject = {kind: 'container' | 'service'; id: string; name: string};
+
 /**
- * A container's logs. Positions count the lines shown (all of them, or the filter's matches):
+ * A container's or a service's logs. Positions count the lines shown (all of them, or the filter's matches):
  * `bottom` is the last one on screen while not following, `cursor` the match `n`/`N` went to.
  */
 export type LogsScreen = {
 	name: 'logs';
+	/** The container's machine, or the swarm manager the service's logs are read through. */
 	machine: string;
-	id: string;
-	container: string;
-	/** The containers screen to go back to, as it was. */
-	back: ContainersScreen;
+	subject: LogSubject;
+	/** The screen to go back to, as it was. */
+	back: ContainersScreen | ServicesScreen;
 	follow: boolean;
 	bottom: number;
 	cursor?: number;
@@ -24,6 +28,11 @@ export type LogsScreen = {
 	filter: string;
 	filtering: boolean;
 };
+
+/** The logs screen as it opens: following the newest lines, without timestamps, long lines cut. */
+export function logsScreen(machine: string, subject: LogSubject, back: LogsScreen['back']): LogsScreen {
+	return {name: 'logs', machine, subject, back, follow: true, bottom: 0, wrap: false, timestamps: false, filter: '', filtering: false};
+}
 
 function withScreen(state: AppState, screen: LogsScreen): Result {
 	return same({...state, screen});
@@ -62,9 +71,10 @@ function position(screen: LogsScreen, count: number): number {
 	return screen.follow ? count - 1 : Math.min(screen.bottom, count - 1);
 }
 
-/** The logs of one container: the last 500 lines, then followed; filter, timestamps, wrap. */
+/** The logs of one container or service: the last 500 lines, then followed; filter, timestamps, wrap. */
 export const logs: ScreenDefinition<LogsScreen> = {
-	title: screen => `logs of ${screen.container} on ${screen.machine}`,
+	title: ({subject, machine}) =>
+		subject.kind === 'container' ? `logs of ${subject.name} on ${machine}` : `logs of service ${subject.name} (${machine}'s swarm)`,
 	context: screen => (screen.filtering ? 'filter' : 'logs'),
 	machine: screen => screen.machine,
 	onKey({state, screen, key, command, view}) {
