@@ -96,6 +96,20 @@ try {
 	await pause(300);
 	await session.keys('Escape');
 	await pause(300);
+	// The daemon as a one-node swarm: its services, the selected one's tasks per node.
+	await docker(dockerd, 'swarm', 'init', '--advertise-addr', '127.0.0.1');
+	const service = ['service', 'create', '--detach', '--no-resolve-image'];
+	await docker(dockerd, ...service, '--name', 'api', '--replicas', '3', '--publish', '8080:80', busyboxImage, 'sh', '-c', 'while true; do sleep 1; done');
+	await docker(dockerd, ...service, '--name', 'metrics', '--mode', 'global', busyboxImage, 'sh', '-c', 'while true; do sleep 1; done');
+	await session.keys('Escape');
+	await pause(300);
+	await session.keys('v');
+	await session.waitFor(/api +replicated +3\/3/, 60_000);
+	await session.waitFor(/metrics +global +1\/1/, 60_000);
+	await pause(500);
+	await shot('services', 'machinist — services');
+	await session.keys('Escape');
+	await pause(300);
 	await session.keys('n');
 	await session.waitFor('which driver?');
 	for (let step = 0; step < 5 && !(await session.capture()).includes('❯ generic'); step++) {
