@@ -29,7 +29,8 @@ import {benchForm, printTable, requireParts} from './measure.js';
 
 const form = benchForm(1);
 const windowMs = form.smoke ? 1000 : Number(process.env.BENCH_WINDOW_MS ?? 30_000);
-const sizes = form.smoke ? [3] : [50, 200];
+const fleetOnly = process.argv.includes('--fleet');
+const sizes = form.smoke ? [3] : fleetOnly ? [200] : [50, 200];
 const repeats = form.smoke ? 5 : 200;
 const repeatIntervalMs = 1000 / 30;
 const goals = {cpuPercent: 5, peakRssMb: 130, settledMs: 200};
@@ -155,6 +156,7 @@ try {
 			await createMachine(engine, {name: `m${created + 1}`, driverName: 'none', given: {url: dockerd.url}});
 		}
 
+		if (fleetOnly) continue;
 		const session = await TmuxSession.start([process.execPath, builtCli], env);
 		try {
 			await session.waitFor(`${count} machines`, 120_000);
@@ -200,7 +202,7 @@ try {
 		form,
 		`machinist TUI: idle over ${windowMs / 1000} s beside an idle node measured in the same window, then j held for ${repeats} repeats`,
 		['process', 'CPU % of one core', 'goal', 'peak RSS MB', '× idle node', 'goal', 'settled ms after last j', 'goal'],
-		[['idle node (baseline)', baseline!.cpuPercent.toFixed(2), '', baseline!.peakRssMb.toFixed(1), '1.00', '', '', ''], ...rows],
+		[...(baseline ? [['idle node (baseline)', baseline.cpuPercent.toFixed(2), '', baseline.peakRssMb.toFixed(1), '1.00', '', '', '']] : []), ...rows],
 	);
 	printTable(form, 'machinist TUI, the fleet screen: a container started outside, and logs of 100,000 lines', ['figure', 'ms', 'goal'], fleetTimes);
 } finally {

@@ -46,8 +46,21 @@ function matches(row: ContainerRow, filter: ParsedFilter): boolean {
 	return filter.words.every(word => text.includes(word));
 }
 
+/**
+ * The last rows built, with what they were built from: a held key asks for the same 2,000 rows
+ * from the reducer and the view at every press, and the tables change only when a daemon reports.
+ */
+let last: {tables: readonly ContainerTable[]; machine?: string; all: boolean; filter: string; rows: ContainerRow[]} | undefined;
+
 /** Rows in machine order, then name; stopped ones only with `all`, as `docker ps` and `-a`. */
 export function containerRows(tables: readonly ContainerTable[], scope: ContainerScope): ContainerRow[] {
+	if (last?.tables === tables && last.machine === scope.machine && last.all === scope.all && last.filter === scope.filter) return last.rows;
+	const rows = buildRows(tables, scope);
+	last = {tables, ...(scope.machine === undefined ? {} : {machine: scope.machine}), all: scope.all, filter: scope.filter, rows};
+	return rows;
+}
+
+function buildRows(tables: readonly ContainerTable[], scope: ContainerScope): ContainerRow[] {
 	const filter = parseFilter(scope.filter);
 	const rows: ContainerRow[] = [];
 	for (const table of tables) {
