@@ -115,6 +115,13 @@ function Shell() {
 		};
 	}, [poller, services, store]);
 
+	// The daemons' event streams run while a containers screen (or the logs opened from one) is
+	// shown; the screen starts them again when it comes back.
+	const showsContainers = screen.name === 'containers' || screen.name === 'logs';
+	useEffect(() => {
+		if (!showsContainers) services.containers.pause();
+	}, [showsContainers, services]);
+
 	useEffect(() => {
 		if (!toast) return;
 		const timer = setTimeout(() => {

@@ -19,6 +19,7 @@ export class ContainerFeed {
 	#loading: Promise<ContainerWatcher> | undefined;
 	readonly #listeners = new Set<() => void>();
 	#tables: readonly ContainerTable[] = [];
+	#wanted: readonly string[] = [];
 	#stopped = false;
 
 	constructor(engine: Engine) {
@@ -36,9 +37,16 @@ export class ContainerFeed {
 
 	/** Watches exactly these machines (the running ones the screen shows). */
 	watch(machines: readonly string[]): void {
+		this.#wanted = machines;
 		void this.#load().then(watcher => {
-			watcher.watch(machines);
+			watcher.watch(this.#wanted);
 		});
+	}
+
+	/** No containers screen is shown: the daemons' event streams close until one is again. */
+	pause(): void {
+		this.#wanted = [];
+		this.#watcher?.watch([]);
 	}
 
 	refresh(machine: string): void {

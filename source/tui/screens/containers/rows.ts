@@ -12,6 +12,8 @@ export type ContainerRow = {
 	ports: string;
 	/** Seconds since the epoch. */
 	created: number;
+	/** When the daemon wrote `status` (ms since the epoch): the screen moves it on from there. */
+	listedAt: number;
 	/** The machine's daemon is not answering: this is its last known row. */
 	stale: boolean;
 };
@@ -78,6 +80,7 @@ function buildRows(tables: readonly ContainerTable[], scope: ContainerScope): Co
 				status: container.Status,
 				ports: portsLabel(container.Ports, reach),
 				created: container.Created,
+				listedAt: table.updatedAt ?? 0,
 				stale: table.state === 'Timeout',
 			};
 			if (matches(row, filter)) rows.push(row);
