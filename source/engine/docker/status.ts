@@ -55,3 +55,20 @@ export function statusAfter(status: string, elapsedMs: number): string {
 	if (least === undefined) return status;
 	return `${prefix}${humanDuration(Math.floor(least + elapsedMs / 1000))}${ago}${suffix}`;
 }
+
+/**
+ * Milliseconds from `elapsedMs` after the list until `status` reads differently (the next whole
+ * second, minute or hour of its duration), or undefined when it names none: a screen showing it
+ * needs drawing again only then.
+ */
+export function statusChangesIn(status: string, elapsedMs: number): number | undefined {
+	const duration = durationStatus.exec(status)?.[2];
+	const least = duration === undefined ? undefined : leastSeconds(duration);
+	if (least === undefined) return undefined;
+	const seconds = least + Math.max(0, elapsedMs) / 1000;
+	let next: number;
+	if (seconds < minute) next = Math.floor(seconds) + 1;
+	else if (seconds < hour) next = (Math.floor(seconds / minute) + 1) * minute;
+	else next = (Math.floor(seconds / hour + 0.5) + 0.5) * hour;
+	return Math.ceil((next - seconds) * 1000);
+}

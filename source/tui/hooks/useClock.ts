@@ -1,19 +1,21 @@
 import {useEffect, useState} from 'react';
 
 /**
- * The time, moved on every `intervalMs` while the component is shown, for text that counts from a
- * moment (`Up 5 minutes`, `2m ago`): 0 until the first beat, so the render never reads the clock
- * itself; callers take the later of it and the time of their newest data.
+ * The time for text that counts from a moment (`Up 5 minutes`, `2m ago`): `since` (the time of
+ * the newest data drawn) until a beat comes, `nextChange(now)` ms later, when the caller's text
+ * would next read differently. The render never reads the clock itself.
  */
-export function useClock(intervalMs: number): number {
-	const [now, setNow] = useState(0);
+export function useClock(since: number, nextChange: (now: number) => number): number {
+	const [beat, setBeat] = useState(0);
+	const now = Math.max(since, beat);
+	const wait = Math.max(50, nextChange(now));
 	useEffect(() => {
-		const timer = setInterval(() => {
-			setNow(Date.now());
-		}, intervalMs);
+		const timer = setTimeout(() => {
+			setBeat(Date.now());
+		}, wait);
 		return () => {
-			clearInterval(timer);
+			clearTimeout(timer);
 		};
-	}, [intervalMs]);
+	}, [wait, now]);
 	return now;
 }

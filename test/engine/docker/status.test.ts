@@ -1,5 +1,5 @@
 import test from 'ava';
-import {humanDuration, leastSeconds, statusAfter} from '../../../source/engine/docker/status.js';
+import {humanDuration, leastSeconds, statusAfter, statusChangesIn} from '../../../source/engine/docker/status.js';
 
 test('humanDuration words durations as docker ps does', t => {
 	const cases: Array<[number, string]> = [
@@ -44,4 +44,22 @@ test('a status moves on with the time since the list, and only where it names a 
 	t.is(statusAfter('Restarting (1) 4 seconds ago', 2000), 'Restarting (1) 6 seconds ago');
 	t.is(statusAfter('Created', 60_000), 'Created');
 	t.is(statusAfter('Up 5 seconds', 0), 'Up 5 seconds');
+});
+
+test('a status says when it next reads differently: the next second, minute or hour of its duration', t => {
+	t.is(statusChangesIn('Up 5 seconds', 200), 800);
+	t.is(statusChangesIn('Up 5 minutes', 30_000), 30_000);
+	t.is(statusChangesIn('Exited (0) 3 hours ago', 0), 3_600_000);
+	t.is(statusChangesIn('Created', 0), undefined);
+	for (const [status, elapsed] of [
+		['Up 5 seconds', 200],
+		['Up 59 seconds', 999],
+		['Up 5 minutes', 30_000],
+		['Up About an hour', 1000],
+		['Exited (0) 3 hours ago', 0],
+	] as const) {
+		const wait = statusChangesIn(status, elapsed)!;
+		t.is(statusAfter(status, elapsed + wait - 1), statusAfter(status, elapsed), `${status}: the same until then`);
+		t.not(statusAfter(status, elapsed + wait), statusAfter(status, elapsed), `${status}: different then`);
+	}
 });
