@@ -13,6 +13,11 @@
  * until the cursor is on its row (100 ms), a container started outside until it shows (1 s), and
  * `l` on a container with 100,000 lines until its last line shows (300 ms).
  *
+ * `--fleet` runs the fleet part alone. `--daemons N` runs it with a real dockerd of its own per
+ * machine (N of them, sharing one containerd): c01 running on each, c02–c10 created and never
+ * started (the screen shows every container, as `docker ps -a`), and the first machine's c10
+ * running with the 100,000 lines; the daemons' start time and memory are printed above the table.
+ *
  * Run as root (dockerd): `npm run bench:tui` (`-- --smoke` for the short form).
  */
 import {spawn} from 'node:child_process';
