@@ -13,6 +13,11 @@
  * until the cursor is on its row (100 ms), a container started outside until it shows (1 s), and
  * `l` on a container with 100,000 lines until its last line shows (300 ms).
  *
+ * `--fleet` runs the fleet part alone. `--daemons N` runs it with a real dockerd of its own per
+ * machine (N of them, sharing one containerd): c01 running on each, c02–c10 created and never
+ * started (the screen shows every container, as `docker ps -a`), and the first machine's c10
+ * running with the 100,000 lines; the daemons' start time and memory are printed above the table.
+ *
  * Run as root (dockerd): `npm run bench:tui` (`-- --smoke` for the short form).
  */
 import {spawn} from 'node:child_process';
@@ -22,14 +27,24 @@ import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {createMachine} from '../source/engine/index.js';
 import {builtCli} from '../test/helpers/cli.js';
-import {dockerdAvailable, startStoreDockerd} from '../test/helpers/dockerd.js';
+import {dockerdAvailable, startStoreDockerd, type RunningDockerd} from '../test/helpers/dockerd.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
-import {docker, importBusybox, runContainer} from '../test/helpers/containers.js';
+import {busyboxImage, docker, importBusybox, runContainer} from '../test/helpers/containers.js';
+import {inBatches, startDaemonFleet, type DaemonFleet} from './daemons.js';
 import {benchForm, printTable, requireParts} from './measure.js';
 
 const form = benchForm(1);
 const windowMs = form.smoke ? 1000 : Number(process.env.BENCH_WINDOW_MS ?? 30_000);
-const sizes = form.smoke ? [3] : [50, 200];
+const daemonsArgument = process.argv.indexOf('--daemons');
+/** `--daemons N`: the fleet part alone, each machine on a real dockerd of its own. */
+const daemonCount = daemonsArgument === -1 ? 0 : Number(process.argv[daemonsArgument + 1]);
+if (daemonsArgument !== -1 && !(Number.isInteger(daemonCount) && daemonCount > 0)) {
+	console.error(`--daemons takes a number of daemons (got ${process.argv[daemonsArgument + 1]})`);
+	process.exit(2);
+}
+
+const fleetOnly = process.argv.includes('--fleet') || daemonCount > 0;
+const sizes = form.smoke ? [3] : fleetOnly ? [daemonCount || 200] : [50, 200];
 const repeats = form.smoke ? 5 : 200;
 const repeatIntervalMs = 1000 / 30;
 const goals = {cpuPercent: 5, peakRssMb: 130, settledMs: 200};
@@ -81,12 +96,31 @@ async function timed(session: TmuxSession, check: RegExp, since: number, limit: 
 	}
 }
 
-/** The fleet over `count` machines with 10 containers each; the last holds 100,000 log lines. */
-async function fleetFigures(count: number): Promise<string[]> {
+const containerNames = Array.from({length: 10}, (_, index) => `c${String(index + 1).padStart(2, '0')}`);
+const logScript = `i=1; while [ $i -le ${logLines} ]; do echo "line $i"; i=$((i+1)); done; sleep 100000`;
+
+/** The one daemon every machine points at: 10 running containers, c10 with 100,000 log lines. */
+async function sharedDaemonContainers(): Promise<void> {
 	await importBusybox(dockerd);
-	for (let index = 1; index < 10; index++) await runContainer(dockerd, `c${String(index).padStart(2, '0')}`);
-	await runContainer(dockerd, 'c10', {script: `i=1; while [ $i -le ${logLines} ]; do echo "line $i"; i=$((i+1)); done; sleep 100000`});
-	while (!(await docker(dockerd, 'logs', '--tail', '1', 'c10')).includes(`line ${logLines}`)) await delay(500);
+	for (const name of containerNames.slice(0, 9)) await runContainer(dockerd, name);
+	await runContainer(dockerd, 'c10', {script: logScript});
+}
+
+/**
+ * A daemon of its own per machine: c01 running, c02–c10 created and never started (2,000 running
+ * containers would be 2,000 containerd shims), the first machine's c10 running with 100,000 lines.
+ */
+async function ownDaemonContainers(daemon: RunningDockerd, index: number): Promise<void> {
+	await importBusybox(daemon);
+	await runContainer(daemon, 'c01');
+	for (const name of containerNames.slice(1, index === 0 ? 9 : 10)) await docker(daemon, 'create', '--network=none', `--name=${name}`, busyboxImage, 'true');
+	if (index === 0) await runContainer(daemon, 'c10', {script: logScript});
+	await createMachine(engine, {name: `m${index + 1}`, driverName: 'none', given: {url: daemon.url}});
+}
+
+/** The fleet over `count` machines with 10 containers each; m1's c10 holds 100,000 log lines. */
+async function fleetFigures(count: number, logsOn: RunningDockerd, probeOn: RunningDockerd, label: string): Promise<string[]> {
+	while (!(await docker(logsOn, 'logs', '--tail', '1', 'c10')).includes(`line ${logLines}`)) await delay(500);
 	const session = await TmuxSession.start([process.execPath, builtCli], env);
 	try {
 		await session.waitFor(/m1 +none +Running/, 120_000);
@@ -102,7 +136,7 @@ async function fleetFigures(count: number): Promise<string[]> {
 		await session.keys('/');
 		await session.type('probe');
 		await session.keys('Enter');
-		await runContainer(dockerd, 'probe');
+		await runContainer(probeOn, 'probe');
 		fleetTimes.push([
 			'a container started outside, shown (from docker run returning)',
 			...(await timed(session, /probe +busybox/, performance.now(), fleetGoals.shownMs)),
@@ -119,7 +153,7 @@ async function fleetFigures(count: number): Promise<string[]> {
 			...(await timed(session, new RegExp(`line ${logLines}$`, 'm'), opened, fleetGoals.logsMs)),
 		]);
 		return [
-			`machinist (fleet, ${count} machines × 10 containers)`,
+			`machinist (fleet, ${count} machines × 10 containers, ${label})`,
 			app.cpuPercent.toFixed(2),
 			goal(app.cpuPercent, goals.cpuPercent, `${goals.cpuPercent}`),
 			app.peakRssMb.toFixed(1),
@@ -148,13 +182,15 @@ const {engine, dockerd} = await startStoreDockerd(store, env, scratch, 'bench.da
 const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'});
 const rows: string[][] = [];
 let baseline: {cpuPercent: number; peakRssMb: number} | undefined;
+let fleet: DaemonFleet | undefined;
 try {
-	let created = 0;
+	let created = daemonCount;
 	for (const count of sizes) {
 		for (; created < count; created++) {
 			await createMachine(engine, {name: `m${created + 1}`, driverName: 'none', given: {url: dockerd.url}});
 		}
 
+		if (fleetOnly) continue;
 		const session = await TmuxSession.start([process.execPath, builtCli], env);
 		try {
 			await session.waitFor(`${count} machines`, 120_000);
@@ -195,16 +231,35 @@ try {
 		}
 	}
 
-	rows.push(await fleetFigures(sizes.at(-1)!));
+	if (daemonCount > 0) {
+		const files = {
+			caCertPath: engine.certPaths.caCert,
+			serverCertPath: path.join(scratch, 'server.pem'),
+			serverKeyPath: path.join(scratch, 'server-key.pem'),
+		};
+		fleet = await startDaemonFleet(daemonCount, files, 20);
+		const started = performance.now();
+		await inBatches(fleet.daemons, 10, ownDaemonContainers);
+		const memory = await fleet.memoryMb();
+		console.log(
+			`${daemonCount} dockerds (one containerd) answered ${(fleet.startMs / 1000).toFixed(1)} s after the first start; their containers and machines took ${((performance.now() - started) / 1000).toFixed(1)} s more; daemons, containerd and shims: ${memory.toFixed(0)} MB (proportional set size)`,
+		);
+		rows.push(await fleetFigures(daemonCount, fleet.daemons[0]!, fleet.daemons.at(-1)!, `a dockerd each (${daemonCount}): c01 running, c02–c10 created`));
+	} else {
+		await sharedDaemonContainers();
+		rows.push(await fleetFigures(sizes.at(-1)!, dockerd, dockerd, 'all on one dockerd, every container running'));
+	}
+
 	printTable(
 		form,
 		`machinist TUI: idle over ${windowMs / 1000} s beside an idle node measured in the same window, then j held for ${repeats} repeats`,
 		['process', 'CPU % of one core', 'goal', 'peak RSS MB', '× idle node', 'goal', 'settled ms after last j', 'goal'],
-		[['idle node (baseline)', baseline!.cpuPercent.toFixed(2), '', baseline!.peakRssMb.toFixed(1), '1.00', '', '', ''], ...rows],
+		[...(baseline ? [['idle node (baseline)', baseline.cpuPercent.toFixed(2), '', baseline.peakRssMb.toFixed(1), '1.00', '', '', '']] : []), ...rows],
 	);
 	printTable(form, 'machinist TUI, the fleet screen: a container started outside, and logs of 100,000 lines', ['figure', 'ms', 'goal'], fleetTimes);
 } finally {
 	idle.kill();
+	await fleet?.stop();
 	await dockerd.stop();
 	await rm(scratch, {recursive: true, force: true});
 }

@@ -116,6 +116,7 @@ export {openPreferences, type Preferences} from './store/preferences.js';
 export const createContainerWatcher = onFirstCall(async () => import('./machines/container-watcher.js'), 'createContainerWatcher');
 export type {ContainerTable, ContainerWatcher} from './machines/container-watcher.js';
 export {containerName, portsLabel} from './docker/labels.js';
+export {statusAfter, statusChangesIn} from './docker/status.js';
 export type {ContainerAction, ContainerStats} from './docker/containers.js';
 export type {FollowLogsOptions, LogLine} from './docker/logs.js';
 export const followLogs = onFirstCall(async () => import('./machines/containers.js'), 'followLogs');

@@ -66,7 +66,10 @@ function Shell() {
 			swarm: machine => poller.rows().find(row => row.name === machine)?.swarm ?? '',
 			operations: runner.list(),
 			helpMaxScroll: from => helpMaxScroll(from, stdout.columns || 80, bodyHeightOf(stdout.rows || 24)),
-			drivers: availableDrivers(engine.env),
+			// A getter: the PATH is read for plugins only when the create screen asks, not on every key.
+			get drivers() {
+				return availableDrivers(engine.env);
+			},
 			get defaultDriver() {
 				return preferences.get('defaultDriver');
 			},
@@ -112,6 +115,13 @@ function Shell() {
 			services.logs.close();
 		};
 	}, [poller, services, store]);
+
+	// The daemons' event streams run while a containers screen (or the logs opened from one) is
+	// shown; the screen starts them again when it comes back.
+	const showsContainers = screen.name === 'containers' || screen.name === 'logs';
+	useEffect(() => {
+		if (!showsContainers) services.containers.pause();
+	}, [showsContainers, services]);
 
 	useEffect(() => {
 		if (!toast) return;

@@ -21,6 +21,7 @@ export class ContainerFeed {
 	#loading: Promise<ContainerWatcher> | undefined;
 	readonly #listeners = new Set<() => void>();
 	#tables: readonly ContainerTable[] = [];
+	#wanted: readonly string[] = [];
 	#stopped = false;
 
 	constructor(engine: Engine) {
@@ -38,9 +39,16 @@ export class ContainerFeed {
 
 	/** Watches exactly these machines (the running ones the screen shows). */
 	watch(machines: readonly string[]): void {
+		this.#wanted = machines;
 		void this.#load().then(watcher => {
-			watcher.watch(machines);
+			watcher.watch(this.#wanted);
 		});
+	}
+
+	/** No containers screen is shown: the daemons' event streams close until one is again. */
+	pause(): void {
+		this.#wanted = [];
+		this.#watcher?.watch([]);
 	}
 
 	refresh(machine: string): void {
@@ -94,6 +102,8 @@ export class LogFeed {
 	#controller: AbortController | undefined;
 	#ended: string | undefined;
 	#notify: NodeJS.Timeout | undefined;
+	/** Lines came while the last notice was too recent: told when its wait ends. */
+	#pending = false;
 
 	constructor(engine: Engine) {
 		this.#engine = engine;
@@ -165,13 +175,27 @@ export class LogFeed {
 		this.#changed();
 	}
 
-	/** A busy container writes thousands of lines a second: the screen hears of them at most 30 times. */
+	/**
+	 * A busy container writes thousands of lines a second: the screen hears of them at most 30
+	 * times. The first batch after a quiet spell (the tail on opening) is told at once.
+	 */
 	#changed(): void {
 		this.#version++;
-		if (this.#notify) return;
+		if (this.#notify) {
+			this.#pending = true;
+			return;
+		}
+
+		this.#tell();
+	}
+
+	/** Tells the listeners now, and holds the next notice back for 33 ms. */
+	#tell(): void {
+		this.#pending = false;
+		for (const listener of this.#listeners) listener();
 		this.#notify = setTimeout(() => {
 			this.#notify = undefined;
-			for (const listener of this.#listeners) listener();
+			if (this.#pending) this.#tell();
 		}, 33);
 	}
 }

@@ -32,6 +32,14 @@ export function shortDuration(ms: number): string {
 	return `${Math.floor(seconds / 3600)}h`;
 }
 
+/** Milliseconds until `shortDuration(ms)` reads differently: the next second, minute or hour. */
+export function shortDurationChangesIn(ms: number): number {
+	const unit = ms < 59_500 ? 1000 : ms < 3_599_500 ? 60_000 : 3_600_000;
+	// shortDuration rounds to the second first: its next second starts at the half.
+	const shifted = Math.max(0, ms) + 500;
+	return unit - (shifted % unit);
+}
+
 export function gibibytes(bytes: number): string {
 	return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }

@@ -166,6 +166,10 @@ export async function runTui(options: {engineSettings: EngineSettings; env: Node
 			// (any frame shorter than the screen), so the page creeps upwards; the standard renderer
 			// redraws the frame inside a synchronized update, which terminals show without flicker.
 			incrementalRendering: false,
+			// Ink draws at most this often, later frames waiting for the next turn. At its default
+			// 30 a key held down (about 30 repeats a second) lands each press just inside the wait,
+			// so every press was drawn up to 34 ms late; at 60 each is drawn when it comes.
+			maxFps: 60,
 		});
 		await instance.waitUntilExit();
 		return 0;

@@ -1,3 +1,5 @@
+import {execFile} from 'node:child_process';
+import {promisify} from 'node:util';
 import type {ExecutionContext} from 'ava';
 import {createMachine} from '../../source/engine/index.js';
 import {builtCli} from '../helpers/cli.js';
@@ -7,6 +9,7 @@ import {realTest} from '../helpers/real.js';
 import {TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
 import {waitFor} from '../helpers/wait.js';
 
+const execFileAsync = promisify(execFile);
 const withDaemons = realTest(dockerdAvailable(), dockerCliAvailable(), tmuxAvailable());
 
 /** The machine `box` on a real dockerd with busybox, and the app open in tmux on its store. */
@@ -180,3 +183,52 @@ withDaemons.serial(
 		);
 	},
 );
+
+/** The app's open TCP connections to a daemon's port, from the kernel's table. */
+async function connectionsTo(pid: number, port: number): Promise<number> {
+	const {stdout} = await execFileAsync('ss', ['-Htnp', 'state', 'established', `( dport = :${port} )`]);
+	return stdout.split('\n').filter(line => line.includes(`pid=${pid},`)).length;
+}
+
+withDaemons.serial('the daemons’ event streams close when no containers screen is shown and open again on return; STATUS counts on between events', async t => {
+	t.timeout(240_000);
+	const {engine, dockerd, open} = await world(t);
+	// Three machines on one daemon: three event streams, plainly more than the pooled requests.
+	for (const name of ['box2', 'box3']) await createMachine(engine, {name, driverName: 'none', given: {url: dockerd.url}});
+	await runContainer(dockerd, 'api');
+	const session = await open();
+	await session.waitFor(/box3 +none +Running/, 30_000);
+	const pid = await session.commandPid();
+	const idle = await connectionsTo(pid, dockerd.port);
+
+	await session.keys('F');
+	await session.waitFor(screen => rowOf(screen, 'api') !== '' && /box3 +api /.test(screen));
+	// Listed within a second or so of its start, and no event since: only the screen's clock moves it.
+	await session.waitFor(screen => Number(/Up (\d+) seconds/.exec(rowOf(screen, 'api'))?.[1]) >= 5, 10_000);
+	let shown = 0;
+	await waitFor('three event streams', async () => {
+		shown = await connectionsTo(pid, dockerd.port);
+		return shown >= idle + 3;
+	});
+
+	await session.keys('Escape');
+	await session.waitFor(/box3 +none +Running/);
+	let left = shown;
+	await waitFor(
+		'the event streams closed',
+		async () => {
+			left = await connectionsTo(pid, dockerd.port);
+			return left <= shown - 3;
+		},
+		{timeoutMs: 5000, detail: () => `${left} connections left of ${shown} on the fleet`},
+	).catch(() => undefined);
+	t.true(left <= shown - 3, `${left} connections to the daemon left of ${shown} on the fleet (${idle} before it)`);
+
+	// Back on the fleet the streams open again: a container started meanwhile shows.
+	await runContainer(dockerd, 'late');
+	await session.keys('F');
+	await session.waitFor(screen => /box2 +late +busybox:machinist +running/.test(screen), 10_000);
+	await waitFor('the event streams again', async () => (await connectionsTo(pid, dockerd.port)) >= idle + 3);
+	await runContainer(dockerd, 'later');
+	t.regex(await session.waitFor(/box3 +later +busybox:machinist +running/, 5000), /box3 +later /);
+});

@@ -20,6 +20,8 @@ export type RunningDockerd = {
 	/** `tcp://127.0.0.1:PORT`, TLS with client verification. */
 	url: string;
 	port: number;
+	/** The dockerd process. */
+	pid: number;
 	/** The plain unix socket, for setup that needs no TLS. */
 	socketPath: string;
 	/** Milliseconds from spawn until the API answered. */
@@ -38,6 +40,8 @@ export type StartDockerdOptions = {
 	/** Where the API listens: another loopback address, a fixed port (default 127.0.0.1, a free port). */
 	host?: string;
 	port?: number;
+	/** A containerd socket to use instead of the one dockerd starts (sharedContainerd): many daemons, one containerd. */
+	containerd?: string;
 };
 
 const maxLogChars = 256 * 1024;
@@ -174,6 +178,7 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 		// dockerd 20.10 starts its own containerd (under the exec root) unless a system one listens
 		// on /run/containerd/containerd.sock, as on CI runners with Docker installed. Then all our
 		// daemons share it, and their own namespaces keep their events and state apart.
+		...(opts.containerd ? [`--containerd=${opts.containerd}`] : []),
 		`--containerd-namespace=machinist-test-${suffix}`,
 		`--containerd-plugins-namespace=machinist-test-${suffix}-plugins`,
 		// No docker0 bridge and no iptables rules: nothing global that a second daemon would fight over.
@@ -252,6 +257,7 @@ async function startOnce(dockerd: string, opts: StartDockerdOptions, port: numbe
 	return {
 		url: `tcp://${host}:${port}`,
 		port,
+		pid: child.pid!,
 		socketPath,
 		startMs: Date.now() - started,
 		stop,

@@ -4,6 +4,7 @@ import {keysOf} from '../../source/tui/input/keys.js';
 import {initialAppState, onKeys, type AppState, type AppView} from '../../source/tui/reducers/app.js';
 import {containerRows} from '../../source/tui/screens/containers/rows.js';
 import {lineMatcher} from '../../source/tui/screens/logs/lines.js';
+import {shortDuration, shortDurationChangesIn} from '../../source/tui/labels.js';
 import {appView} from './harness.js';
 
 function table(machine: string, containers: Array<[name: string, state: string]>, state: ContainerTable['state'] = 'Running'): ContainerTable {
@@ -93,4 +94,12 @@ test('a log filter is a regular expression when it parses, plain text otherwise,
 	t.true(lineMatcher('a(b')!('xa(by'), 'not a regular expression: plain text');
 	t.false(lineMatcher('Err')!('err'));
 	t.is(lineMatcher(''), undefined);
+});
+
+test('CREATED ages say when they next read differently: the next second, minute or hour', t => {
+	for (const ms of [0, 400, 600, 12_345, 59_400, 59_600, 61_000, 3_599_000, 3_600_000, 7_300_000]) {
+		const wait = shortDurationChangesIn(ms);
+		t.is(shortDuration(ms + wait - 1), shortDuration(ms), `${ms} ms: the same until then`);
+		t.not(shortDuration(ms + wait), shortDuration(ms), `${ms} ms: different then`);
+	}
 });

@@ -2,15 +2,14 @@
  * The few Docker Engine API calls Machinist makes (`ls` shows the daemon version, the TUI its
  * resources), over mutual TLS with node:https so the engine needs no Docker SDK.
  */
-import {X509Certificate, createHash} from 'node:crypto';
 import type {IncomingMessage} from 'node:http';
 import https from 'node:https';
-import tls from 'node:tls';
 import {isIP} from 'node:net';
-import type {Duplex} from 'node:stream';
 import {MachinistError, abortError} from '../errors.js';
-import {clientContext, serverCertificateProblem} from '../certs/pinned-tls.js';
 import {goTlsReason, joinHostPort, timeoutReason, type TimeoutStage} from '../certs/tls-errors.js';
+import {agentFor, type PinnedAgent, type StageListener} from './agent.js';
+
+export {closeDockerAgents} from './agent.js';
 
 /** The parts of `GET /version` Machinist reads; daemons send more. */
 export type DockerVersion = {
@@ -110,111 +109,6 @@ export class DockerApiError extends MachinistError {
 const defaultTimeoutMs = 20_000;
 /** /info is a few kB; anything far larger is not a Docker daemon talking. */
 const maxBodyBytes = 8 * 1024 * 1024;
-
-/**
- * What a request tells the agent: how to hear how far its connection got before the socket is
- * handed over, and when the request has given up (the connection being made is then closed).
- */
-type StageListener = {onStage?: (stage: TimeoutStage) => void; abandoned?: AbortSignal};
-
-/**
- * Connections that are handed to HTTP only once the daemon's certificate has passed the check
- * against the machine's CA (pinned-tls.ts): no request byte goes to a daemon that failed it.
- */
-class PinnedAgent extends https.Agent {
-	readonly #ca: X509Certificate;
-	readonly #context: tls.SecureContext;
-	/** Connections still handshaking or being checked: HTTP does not know them yet. */
-	readonly #pending = new Set<tls.TLSSocket>();
-
-	constructor(options: Pick<DockerClientOptions, 'caPem' | 'certPem' | 'keyPem'>, maxSockets = 16) {
-		super({keepAlive: true, maxSockets, maxFreeSockets: 16, scheduling: 'lifo'});
-		this.#ca = new X509Certificate(options.caPem);
-		this.#context = clientContext(options);
-	}
-
-	// Node's agent accepts the socket through the callback, later: it waits for the check.
-	override createConnection(requestOptions: https.RequestOptions, callback?: (error: Error | null, socket: Duplex) => void): undefined {
-		const options = requestOptions as tls.ConnectionOptions & StageListener;
-		const done = callback!;
-		const host = options.host ?? 'localhost';
-		const socket = tls.connect({
-			host,
-			port: options.port,
-			servername: options.servername,
-			secureContext: this.#context,
-			rejectUnauthorized: false,
-		});
-		const abandon = (): void => {
-			socket.destroy();
-		};
-
-		const onError = (error: Error): void => {
-			options.abandoned?.removeEventListener('abort', abandon);
-			done(error, socket);
-		};
-
-		this.#pending.add(socket);
-		socket.once('close', () => this.#pending.delete(socket));
-		options.abandoned?.addEventListener('abort', abandon, {once: true});
-		socket.once('error', onError);
-		socket.once('connect', () => options.onStage?.('handshake'));
-		socket.once('secureConnect', () => {
-			this.#pending.delete(socket);
-			options.abandoned?.removeEventListener('abort', abandon);
-			socket.off('error', onError);
-			const untrusted = serverCertificateProblem(socket, this.#ca, host);
-			if (untrusted) {
-				socket.destroy();
-				done(untrusted, socket);
-				return;
-			}
-
-			done(null, socket);
-		});
-		return undefined;
-	}
-
-	override destroy(): void {
-		for (const socket of this.#pending) socket.destroy();
-		super.destroy();
-	}
-}
-
-/**
- * One keep-alive agent per daemon and certificate set, shared by every client, so polling many
- * machines every few seconds reuses TLS connections instead of handshaking each time. Agents of
- * one certificate set share its parsed context (pinned-tls.ts).
- */
-const agents = new Map<string, PinnedAgent>();
-
-/**
- * Streams (events, logs, stats) hold their connection for as long as they run: one per stream,
- * from an agent of their own, so they never queue behind each other or take the sockets that
- * requests share (200 machines on one daemon hold 200 event streams).
- */
-function agentFor(url: string, options: DockerClientOptions, purpose: 'request' | 'stream' = 'request'): PinnedAgent {
-	const hash = createHash('sha256');
-	for (const part of [options.caPem, options.certPem, options.keyPem]) {
-		hash.update(part);
-		hash.update('\0');
-	}
-
-	const key = `${purpose}\n${url}\n${hash.digest('hex')}`;
-	let agent = agents.get(key);
-	if (!agent) {
-		agent = new PinnedAgent(options, purpose === 'stream' ? Number.POSITIVE_INFINITY : 16);
-		agents.set(key, agent);
-	}
-
-	return agent;
-}
-
-/** Closes every pooled connection, so a CLI process can exit without waiting for idle sockets. */
-export function closeDockerAgents(): void {
-	for (const agent of agents.values()) agent.destroy();
-	agents.clear();
-}
 
 function parseDockerUrl(url: string): {host: string; port: number} {
 	let parsed: URL;
@@ -323,9 +217,23 @@ export class DockerClient {
 		payload?: string,
 	): Promise<{body: string; headers: IncomingMessage['headers']}> {
 		signal?.throwIfAborted();
-		const target = {host: this.#host, port: this.#port};
 		const agent = agentFor(this.url, this.#options);
+		const release = await agent.slot(signal);
+		try {
+			return await this.#send(agent, path, signal, method, payload);
+		} finally {
+			release();
+		}
+	}
 
+	async #send(
+		agent: PinnedAgent,
+		path: string,
+		signal: AbortSignal | undefined,
+		method: string,
+		payload: string | undefined,
+	): Promise<{body: string; headers: IncomingMessage['headers']}> {
+		const target = {host: this.#host, port: this.#port};
 		return new Promise((resolve, reject) => {
 			let stage: TimeoutStage = 'dial';
 			let settled = false;

@@ -5,7 +5,6 @@
  */
 import {StringDecoder} from 'node:string_decoder';
 import type {DockerClient} from './client.js';
-import {inspectContainer} from './containers.js';
 import {openStream} from './stream.js';
 
 export type LogStream = 'stdout' | 'stderr';
@@ -25,21 +24,39 @@ const timestamp = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)
 
 /** Turns the bytes of a logs stream into whole lines, across chunk and frame boundaries. */
 export class LogDecoder {
-	readonly #multiplexed: boolean;
+	/** Undefined until the first bytes tell (`detect`). */
+	#multiplexed: boolean | undefined;
 	readonly #timestamps: boolean;
 	#pending: Buffer = Buffer.alloc(0);
 	/** A line's start per stream, waiting for its end in a later frame. */
 	readonly #partial: Record<LogStream, string> = {stdout: '', stderr: ''};
 	readonly #text: Record<LogStream, StringDecoder> = {stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8')};
 
-	constructor(options: {multiplexed: boolean; timestamps: boolean}) {
-		this.#multiplexed = options.multiplexed;
+	/**
+	 * `multiplexed: 'detect'` reads it from the stream's first bytes, which only timestamps make
+	 * certain: a frame starts with its stream (0, 1 or 2) and three zero bytes, while a TTY's raw
+	 * output then starts with the year of its first line's time. It spares asking the daemon
+	 * whether the container has a TTY before the logs can be read.
+	 */
+	constructor(options: {multiplexed: boolean | 'detect'; timestamps: boolean}) {
+		if (options.multiplexed === 'detect' && !options.timestamps) throw new Error('a log stream is told apart by its timestamps');
+		this.#multiplexed = options.multiplexed === 'detect' ? undefined : options.multiplexed;
 		this.#timestamps = options.timestamps;
 	}
 
 	push(chunk: Buffer): LogLine[] {
-		if (!this.#multiplexed) return this.#lines('stdout', chunk);
 		this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+		if (this.#multiplexed === undefined) {
+			if (this.#pending.length < 4) return [];
+			this.#multiplexed = this.#pending[0]! <= 2 && this.#pending.readUIntBE(1, 3) === 0;
+		}
+
+		if (!this.#multiplexed) {
+			const bytes = this.#pending;
+			this.#pending = Buffer.alloc(0);
+			return this.#lines('stdout', bytes);
+		}
+
 		const lines: LogLine[] = [];
 		while (this.#pending.length >= headerBytes) {
 			const size = this.#pending.readUInt32BE(4);
@@ -54,11 +71,17 @@ export class LogDecoder {
 
 	/** What is left when the stream ends: a last line without its newline. */
 	end(): LogLine[] {
-		return (['stdout', 'stderr'] as const).flatMap(stream => {
-			const rest = this.#partial[stream] + this.#text[stream].end();
-			this.#partial[stream] = '';
-			return rest === '' ? [] : [this.#line(stream, rest)];
-		});
+		// Fewer than four bytes in all: too short for a frame header, so raw output.
+		const early = this.#multiplexed === undefined && this.#pending.length > 0 ? this.#lines('stdout', this.#pending) : [];
+		this.#pending = Buffer.alloc(0);
+		return [
+			...early,
+			...(['stdout', 'stderr'] as const).flatMap(stream => {
+				const rest = this.#partial[stream] + this.#text[stream].end();
+				this.#partial[stream] = '';
+				return rest === '' ? [] : [this.#line(stream, rest)];
+			}),
+		];
 	}
 
 	#lines(stream: LogStream, bytes: Buffer): LogLine[] {
@@ -90,9 +113,8 @@ export type FollowLogsOptions = {
  * aborts or the container's output ends. Timestamps always come: the face decides to show them.
  */
 export async function followContainerLogs(client: DockerClient, id: string, options: FollowLogsOptions): Promise<void> {
-	const {Config} = await inspectContainer(client, id, options.signal);
 	const query = `stdout=1&stderr=1&timestamps=1&tail=${options.tail ?? 500}&follow=${options.follow === false ? 0 : 1}`;
-	await readLogs(client, `/containers/${encodeURIComponent(id)}/logs?${query}`, {multiplexed: !Config.Tty, signal: options.signal, onLines: options.onLines});
+	await readLogs(client, `/containers/${encodeURIComponent(id)}/logs?${query}`, {multiplexed: 'detect', signal: options.signal, onLines: options.onLines});
 }
 
 /**
@@ -102,7 +124,7 @@ export async function followContainerLogs(client: DockerClient, id: string, opti
 export async function readLogs(
 	client: DockerClient,
 	path: string,
-	options: {multiplexed: boolean; signal: AbortSignal; onLines: (lines: LogLine[]) => void},
+	options: {multiplexed: boolean | 'detect'; signal: AbortSignal; onLines: (lines: LogLine[]) => void},
 ): Promise<void> {
 	const stream = await openStream(client, path, options.signal);
 	const decoder = new LogDecoder({multiplexed: options.multiplexed, timestamps: true});

@@ -44,8 +44,11 @@ export class ContainerWatcher {
 	readonly #engine: Engine;
 	readonly #options: Required<WatcherOptions>;
 	readonly #watches = new Map<string, Watch>();
+	/** The last rows of machines no longer watched: shown again at once if they are, until listed. */
+	readonly #last = new Map<string, ContainerTable>();
 	readonly #listeners = new Set<() => void>();
 	#emitTimer: NodeJS.Timeout | undefined;
+	#lastEmit = 0;
 
 	constructor(engine: Engine, options: WatcherOptions = {}) {
 		this.#engine = engine;
@@ -65,7 +68,7 @@ export class ContainerWatcher {
 			if (this.#watches.has(name)) continue;
 			const watch: Watch = {
 				controller: new AbortController(),
-				table: {machine: name, state: 'Connecting', containers: []},
+				table: {...(this.#last.get(name) ?? {machine: name, containers: []}), state: 'Connecting'},
 				backoffMs: this.#options.initialBackoffMs,
 			};
 			this.#watches.set(name, watch);
@@ -113,6 +116,7 @@ export class ContainerWatcher {
 		watch.controller.abort();
 		clearTimeout(watch.relist);
 		this.#watches.delete(name);
+		this.#last.set(name, watch.table);
 	}
 
 	async #run(watch: Watch): Promise<void> {
@@ -182,13 +186,19 @@ export class ContainerWatcher {
 		this.#emit();
 	}
 
-	/** Listeners hear once per burst: 200 machines answering at start-up are one render. */
+	/**
+	 * Listeners hear once per burst (200 machines answering at start-up are one render), and at
+	 * most every 100 ms while a burst lasts: one event on a daemon that 200 machines share is 200
+	 * lists, each of which would otherwise rebuild and draw the fleet's rows.
+	 */
 	#emit(): void {
 		if (this.#emitTimer) return;
+		const wait = Math.max(16, this.#lastEmit + 100 - Date.now());
 		this.#emitTimer = setTimeout(() => {
 			this.#emitTimer = undefined;
+			this.#lastEmit = Date.now();
 			for (const listener of this.#listeners) listener();
-		}, 16);
+		}, wait);
 	}
 }
 

@@ -136,6 +136,32 @@ test.serial('DockerClient reads /version, /info and /_ping without an API versio
 	t.is(daemon.connections(), 2, 'closeDockerAgents drops pooled connections');
 });
 
+test('a burst of 200 requests to one daemon opens no more than 16 connections, and every request is answered', async t => {
+	const daemon = await fakeDaemon(t, fixture.server, fixture.ca);
+	const client = clientFor(fixture, daemon.url);
+	const answers = await Promise.all(Array.from({length: 200}, async () => client.version()));
+	t.is(answers.length, 200);
+	t.true(answers.every(answer => answer.Version === '99.1.0'));
+	t.true(daemon.connections() <= 16, `${daemon.connections()} connections`);
+});
+
+test('a request waiting for a connection in a burst gives up when its signal aborts', async t => {
+	const daemon = await fakeDaemon(t, fixture.server, fixture.ca);
+	const client = clientFor(fixture, daemon.url);
+	const burst = Array.from({length: 40}, async () => client.version());
+	const controller = new AbortController();
+	const waiting = client.info(controller.signal);
+	controller.abort();
+	t.is(
+		await waiting.then(
+			() => 'answered',
+			(error: unknown) => (error as Error).name,
+		),
+		'AbortError',
+	);
+	t.is((await Promise.all(burst)).length, 40);
+});
+
 test("engineVersion reads the version from /_ping's Server header, and falls back to /version without one", async t => {
 	const daemon = await fakeDaemon(t, fixture.server, fixture.ca);
 	t.is(await clientFor(fixture, daemon.url).engineVersion(), '99.1.0');

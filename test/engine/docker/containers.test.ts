@@ -45,6 +45,20 @@ test('a TTY log stream is raw stdout; its CR LF line ends and a last line withou
 	);
 });
 
+test('with timestamps, a log stream tells by its first bytes whether it is multiplexed or a TTY’s raw output, cut anywhere', t => {
+	const multiplexed = Buffer.concat([frame(1, '2026-12-07T01:02:03Z out one\n'), frame(2, '2026-12-07T01:02:05Z err\n')]);
+	const raw = Buffer.from('2026-12-07T01:02:03Z hello\r\n2026-12-07T01:02:04Z world\r\n');
+	for (const cut of [1, 2, 3, 4, 9, 30]) {
+		const read = (bytes: Buffer) => {
+			const decoder = new LogDecoder({multiplexed: 'detect', timestamps: true});
+			return [...decoder.push(bytes.subarray(0, cut)), ...decoder.push(bytes.subarray(cut)), ...decoder.end()].map(line => `${line.stream} ${line.text}`);
+		};
+
+		t.deepEqual(read(multiplexed), ['stdout out one', 'stderr err'], `multiplexed, cut at ${cut}`);
+		t.deepEqual(read(raw), ['stdout hello', 'stdout world'], `raw, cut at ${cut}`);
+	}
+});
+
 test('CPU and memory are computed as docker stats does: CPU time over host time times CPUs, memory without inactive file cache', t => {
 	const stats = computeStats({
 		cpu_stats: {cpu_usage: {total_usage: 3_000_000_000}, system_cpu_usage: 20_000_000_000, online_cpus: 4},

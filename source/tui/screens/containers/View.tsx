@@ -1,9 +1,10 @@
 import {Box, Text} from 'ink';
 import {useEffect} from 'react';
-import type {ContainerStats, ContainerTable} from '../../../engine/index.js';
+import {statusAfter, statusChangesIn, type ContainerStats, type ContainerTable} from '../../../engine/index.js';
 import {Cursor, TableHeader, columnGap, columnWidths, type Column} from '../../components/Table.js';
+import {useClock} from '../../hooks/useClock.js';
 import {useContainerStats} from '../../hooks/useContainers.js';
-import {shortDuration} from '../../labels.js';
+import {shortDuration, shortDurationChangesIn} from '../../labels.js';
 import {scrollStart} from '../../reducers/list.js';
 import {useServices} from '../../services.js';
 import {useTheme, type Theme} from '../../theme.js';
@@ -93,9 +94,18 @@ export function ContainersView({screen, height, seen}: ScreenViewProps<Container
 	const cursor = selected ? rows.indexOf(selected) : -1;
 	const start = scrollStart(cursor, rows.length, bodyHeight);
 	const page = rows.slice(start, start + bodyHeight);
+	// STATUS and CREATED count on between the daemon's reports, which come only on its events:
+	// the page is drawn again when the first of its texts would read differently.
+	const now = useClock(seen.now, at =>
+		Math.min(
+			60_000,
+			...page.map(row => Math.min(statusChangesIn(row.status, at - row.listedAt) ?? 60_000, shortDurationChangesIn(at - row.created * 1000))),
+		),
+	);
 	const cells = (row: ContainerRow): Record<Key, string> => ({
 		...row,
-		created: `${shortDuration(seen.now - row.created * 1000)} ago`,
+		status: row.listedAt === 0 ? row.status : statusAfter(row.status, now - row.listedAt),
+		created: `${shortDuration(now - row.created * 1000)} ago`,
 	});
 	const widths = columnWidths(
 		columns,

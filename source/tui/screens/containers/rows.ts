@@ -12,6 +12,8 @@ export type ContainerRow = {
 	ports: string;
 	/** Seconds since the epoch. */
 	created: number;
+	/** When the daemon wrote `status` (ms since the epoch): the screen moves it on from there. */
+	listedAt: number;
 	/** The machine's daemon is not answering: this is its last known row. */
 	stale: boolean;
 };
@@ -46,8 +48,21 @@ function matches(row: ContainerRow, filter: ParsedFilter): boolean {
 	return filter.words.every(word => text.includes(word));
 }
 
+/**
+ * The last rows built, with what they were built from: a held key asks for the same 2,000 rows
+ * from the reducer and the view at every press, and the tables change only when a daemon reports.
+ */
+let last: {tables: readonly ContainerTable[]; machine?: string; all: boolean; filter: string; rows: ContainerRow[]} | undefined;
+
 /** Rows in machine order, then name; stopped ones only with `all`, as `docker ps` and `-a`. */
 export function containerRows(tables: readonly ContainerTable[], scope: ContainerScope): ContainerRow[] {
+	if (last?.tables === tables && last.machine === scope.machine && last.all === scope.all && last.filter === scope.filter) return last.rows;
+	const rows = buildRows(tables, scope);
+	last = {tables, ...(scope.machine === undefined ? {} : {machine: scope.machine}), all: scope.all, filter: scope.filter, rows};
+	return rows;
+}
+
+function buildRows(tables: readonly ContainerTable[], scope: ContainerScope): ContainerRow[] {
 	const filter = parseFilter(scope.filter);
 	const rows: ContainerRow[] = [];
 	for (const table of tables) {
@@ -65,6 +80,7 @@ export function containerRows(tables: readonly ContainerTable[], scope: Containe
 				status: container.Status,
 				ports: portsLabel(container.Ports, reach),
 				created: container.Created,
+				listedAt: table.updatedAt ?? 0,
 				stale: table.state === 'Timeout',
 			};
 			if (matches(row, filter)) rows.push(row);

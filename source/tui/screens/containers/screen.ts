@@ -29,12 +29,22 @@ export function shownRows(screen: ContainersScreen, view: Pick<AppView, 'contain
 	return containerRows(view.containers(), screen);
 }
 
+/** Each list of rows' keys, made once: the rows are kept while their tables do not change. */
+const keysOf = new WeakMap<readonly ContainerRow[], string[]>();
+
+export function rowKeys(rows: readonly ContainerRow[]): string[] {
+	let keys = keysOf.get(rows);
+	if (!keys) {
+		keys = rows.map(row => row.key);
+		keysOf.set(rows, keys);
+	}
+
+	return keys;
+}
+
 export function selectedRow(screen: ContainersScreen, rows: readonly ContainerRow[]): ContainerRow | undefined {
-	const key = selectedKey(
-		screen.list,
-		rows.map(row => row.key),
-	);
-	return rows.find(row => row.key === key);
+	const key = selectedKey(screen.list, rowKeys(rows));
+	return key === undefined ? undefined : rows[rowKeys(rows).indexOf(key)];
 }
 
 const actions: Partial<Record<CommandName, ContainerAction>> = {
@@ -52,7 +62,7 @@ function withScreen(state: AppState, screen: ContainersScreen): Result {
 /** A filter change keeps the selection by key; the list reducer sees the rows it leaves. */
 function refiltered(state: AppState, screen: ContainersScreen, filter: string, filtering: boolean, view: AppView): Result {
 	const next = {...screen, filter, filtering};
-	const keys = shownRows(next, view).map(row => row.key);
+	const keys = rowKeys(shownRows(next, view));
 	return withScreen(state, {...next, list: listReducer(next.list, {type: 'sync'}, keys)});
 }
 
@@ -112,11 +122,7 @@ export const containers: ScreenDefinition<ContainersScreen> = {
 	onKey({state, screen, key, command, view}) {
 		if (screen.filtering) return onFilterKey(state, screen, command, key.text, view);
 		const rows = shownRows(screen, view);
-		const list = navigatedList(
-			screen.list,
-			command,
-			rows.map(row => row.key),
-		);
+		const list = navigatedList(screen.list, command, rowKeys(rows));
 		if (list) return withScreen(state, {...screen, list});
 		switch (command) {
 			case 'showAll': {
@@ -141,11 +147,7 @@ export const containers: ScreenDefinition<ContainersScreen> = {
 	},
 	onAction({state, screen, action, view}) {
 		if (action.type !== 'containers') return undefined;
-		const list = listReducer(
-			screen.list,
-			{type: 'sync'},
-			shownRows(screen, view).map(row => row.key),
-		);
+		const list = listReducer(screen.list, {type: 'sync'}, rowKeys(shownRows(screen, view)));
 		return list === screen.list ? same(state) : withScreen(state, {...screen, list});
 	},
 };
