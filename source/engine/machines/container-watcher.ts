@@ -26,16 +26,8 @@ export type WatcherOptions = {
 	settleMs?: number;
 };
 
-/**
- * Machines connecting at once: each connection is a TLS handshake, then a list over a second one.
- * The fleet's 200 machines on 200 daemons all connecting together set the app's peak memory.
- */
-const concurrentConnects = 16;
-
 type Watch = {
 	controller: AbortController;
-	/** Gives the connection slot back: once the stream is open and the first list is in. */
-	releaseConnect?: () => void;
 	table: ContainerTable;
 	endpoint?: ContainerEndpoint;
 	relist?: NodeJS.Timeout;
@@ -57,8 +49,6 @@ export class ContainerWatcher {
 	readonly #listeners = new Set<() => void>();
 	#emitTimer: NodeJS.Timeout | undefined;
 	#lastEmit = 0;
-	#connecting = 0;
-	readonly #connectQueue: Array<() => void> = [];
 
 	constructor(engine: Engine, options: WatcherOptions = {}) {
 		this.#engine = engine;
@@ -124,7 +114,6 @@ export class ContainerWatcher {
 		const watch = this.#watches.get(name);
 		if (!watch) return;
 		watch.controller.abort();
-		watch.releaseConnect?.();
 		clearTimeout(watch.relist);
 		this.#watches.delete(name);
 		this.#last.set(name, watch.table);
@@ -133,12 +122,6 @@ export class ContainerWatcher {
 	async #run(watch: Watch): Promise<void> {
 		const {signal} = watch.controller;
 		while (!signal.aborted) {
-			watch.releaseConnect = await this.#connectSlot();
-			if (signal.aborted) {
-				watch.releaseConnect();
-				return;
-			}
-
 			try {
 				watch.endpoint ??= await containerEndpoint(this.#engine, watch.table.machine, signal);
 				const {client} = watch.endpoint;
@@ -161,29 +144,11 @@ export class ContainerWatcher {
 			} catch (error) {
 				if (signal.aborted) return;
 				this.#fail(watch, errorMessage(error));
-			} finally {
-				watch.releaseConnect?.();
 			}
 
 			await pause(watch.backoffMs, signal).catch(() => undefined);
 			watch.backoffMs = Math.min(watch.backoffMs * 2, this.#options.maxBackoffMs);
 		}
-	}
-
-	/** Waits for one of the `concurrentConnects` slots; resolves with its release (idempotent). */
-	async #connectSlot(): Promise<() => void> {
-		if (this.#connecting >= concurrentConnects)
-			await new Promise<void>(resolve => {
-				this.#connectQueue.push(resolve);
-			});
-		this.#connecting++;
-		let released = false;
-		return () => {
-			if (released) return;
-			released = true;
-			this.#connecting--;
-			this.#connectQueue.shift()?.();
-		};
 	}
 
 	#fail(watch: Watch, error: string): void {
@@ -216,8 +181,6 @@ export class ContainerWatcher {
 		} catch (error) {
 			if (watch.controller.signal.aborted) return;
 			watch.table = {...watch.table, state: 'Timeout', error: errorMessage(error)};
-		} finally {
-			watch.releaseConnect?.();
 		}
 
 		this.#emit();
