@@ -182,7 +182,7 @@ const skippedStages = ['cloud-config.service', 'cloud-final.service'];
 const skipLaterStagesScript = [
 	'if [ -d /run/systemd/system ]; then',
 	`touch ${cloudInitDisabled}`,
-	`for unit in ${skippedStages.join(' ')}; do mkdir -p /run/systemd/system/$unit.d && printf '[Unit]\\nConditionPathExists=!${cloudInitDisabled}\\n' > /run/systemd/system/$unit.d/10-machinist.conf; done`,
+	String.raw`for unit in ${skippedStages.join(' ')}; do mkdir -p /run/systemd/system/$unit.d && printf '[Unit]\nConditionPathExists=!${cloudInitDisabled}\n' > /run/systemd/system/$unit.d/10-machinist.conf; done`,
 	'fi',
 ].join('\n');
 
@@ -243,7 +243,7 @@ export function nocloudFiles(config: SeedConfig): {'user-data': string; 'meta-da
 
 	// What ssh_pwauth asks of cloud-init's config stage, which a first-boot-only seed skips; in
 	// sshd's own drop-in folder it holds from sshd's first start, with no restart.
-	const writeFiles: string[] = ['  - path: /etc/ssh/sshd_config.d/10-machinist.conf', '    content: "PasswordAuthentication no\\n"'];
+	const writeFiles: string[] = ['  - path: /etc/ssh/sshd_config.d/10-machinist.conf', String.raw`    content: "PasswordAuthentication no\n"`];
 	for (const file of config.docker?.files ?? []) {
 		writeFiles.push(
 			`  - path: ${yamlString(file.path)}`,
