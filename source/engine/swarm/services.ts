@@ -34,7 +34,7 @@ export type ServiceRow = {
 	tasks: ServiceTask[];
 };
 
-/** The manager check every service call makes first: a worker (or a lone daemon) has no services to show. */
+/** Why a daemon refused a service call, in one line: a worker (or a lone daemon) has no services to show. */
 export async function requireManager(client: DockerClient, machine: string, program: string, signal?: AbortSignal): Promise<void> {
 	const swarm = (await client.info(signal)).Swarm;
 	if (swarm?.ControlAvailable) return;
@@ -115,7 +115,7 @@ export function serviceRows(services: readonly SwarmService[], tasks: readonly S
 		.sort((a, b) => naturalCompare(a.name, b.name));
 }
 
-/** What a manager says of its swarm's services now (requireManager first: a worker answers with an error). */
+/** What a manager says of its swarm's services now (a worker answers with an error: requireManager says why). */
 export async function readServices(client: DockerClient, signal?: AbortSignal): Promise<ServiceRow[]> {
 	const [services, tasks, nodes] = await Promise.all([listServices(client, signal), listTasks(client, {}, signal), listNodes(client, signal)]);
 	return serviceRows(services, tasks, nodes);
