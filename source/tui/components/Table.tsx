@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import type {ReactNode} from 'react';
 import {useTheme} from '../theme.js';
 
 /** A column of a list screen's table: its cells are cut at `max` characters. */
@@ -46,5 +47,38 @@ export function Cursor({selected}: {readonly selected: boolean}) {
 		<Box width={2} flexShrink={0}>
 			<Text color={theme.accent}>{selected ? '❯' : ' '}</Text>
 		</Box>
+	);
+}
+
+/** How one cell is drawn, as Ink's Text takes it. */
+export type CellStyle = {color?: string; bold?: boolean; dimColor?: boolean};
+
+/**
+ * A row's cells after the cursor's column, each as wide as its column and cut at its end: the
+ * twin of TableHeader. `style` colours a cell, `content` draws one other than its text.
+ */
+export function TableCells<Key extends string>({
+	columns,
+	widths,
+	text,
+	style,
+	content,
+}: {
+	readonly columns: ReadonlyArray<Column<Key>>;
+	readonly widths: readonly number[];
+	readonly text: Readonly<Record<Key, string>>;
+	readonly style?: (key: Key) => CellStyle;
+	readonly content?: (key: Key) => ReactNode;
+}) {
+	return (
+		<>
+			{columns.map((column, index) => (
+				<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={columnGap}>
+					<Text wrap='truncate-end' {...style?.(column.key)}>
+						{content?.(column.key) ?? text[column.key]}
+					</Text>
+				</Box>
+			))}
+		</>
 	);
 }

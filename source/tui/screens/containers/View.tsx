@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import {useEffect} from 'react';
 import {statusAfter, statusChangesIn, type ContainerStats, type ContainerTable} from '../../../engine/index.js';
-import {Cursor, TableHeader, columnGap, columnWidths, type Column} from '../../components/Table.js';
+import {Cursor, TableCells, TableHeader, columnWidths, type Column} from '../../components/Table.js';
 import {useClock} from '../../hooks/useClock.js';
 import {useContainerStats} from '../../hooks/useContainers.js';
 import {shortDuration, shortDurationChangesIn} from '../../labels.js';
@@ -132,18 +132,16 @@ export function ContainersView({screen, height, seen}: ScreenViewProps<Container
 				return (
 					<Box key={row.key}>
 						<Cursor selected={isSelected} />
-						{columns.map((column, index) => (
-							<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={columnGap}>
-								<Text
-									wrap='truncate-end'
-									bold={isSelected && column.key === 'name'}
-									dimColor={row.stale}
-									color={column.key === 'state' ? stateTone(theme, row.state) : undefined}
-								>
-									{text[column.key]}
-								</Text>
-							</Box>
-						))}
+						<TableCells
+							columns={columns}
+							widths={widths}
+							text={text}
+							style={key => ({
+								bold: isSelected && key === 'name',
+								dimColor: row.stale,
+								color: key === 'state' ? stateTone(theme, row.state) : undefined,
+							})}
+						/>
 						<Box flexGrow={1}>
 							<Text wrap='truncate-end' color={theme.accent}>
 								{isSelected ? usage(stats, row) : ''}

@@ -5,7 +5,7 @@ import {type MachineRow, type Operation, stateLabel} from '../../../engine/index
 import {operationVerbs, shortDuration} from '../../labels.js';
 import {matchesFilter, scrollStart, selectedKey} from '../../reducers/list.js';
 import {stateColor, useTheme} from '../../theme.js';
-import {Cursor, TableHeader, columnGap, columnWidths, type Column} from '../../components/Table.js';
+import {Cursor, TableCells, TableHeader, columnWidths, type Column} from '../../components/Table.js';
 import type {ScreenViewProps} from '../view.js';
 import type {ListScreen} from './screen.js';
 
@@ -108,19 +108,13 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 				return (
 					<Box key={row.name}>
 						<Cursor selected={isSelected} />
-						{columns.map((column, index) => (
-							<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={columnGap}>
-								<Text
-									wrap='truncate-end'
-									color={color(column.key)}
-									bold={isSelected && column.key === 'name'}
-									dimColor={dim && column.key !== 'name' && column.key !== 'state'}
-								>
-									{column.key === 'state' && busy ? <Spinner type='dots' /> : null}
-									{column.key === 'state' && busy ? cells.state.slice(1) : cells[column.key]}
-								</Text>
-							</Box>
-						))}
+						<TableCells
+							columns={columns}
+							widths={widths}
+							text={cells}
+							style={key => ({color: color(key), bold: isSelected && key === 'name', dimColor: dim && key !== 'name' && key !== 'state'})}
+							content={key => (key === 'state' && busy ? <BusyState text={cells.state} /> : undefined)}
+						/>
 						<Box flexGrow={1}>
 							<Text wrap='truncate-end' color={failed || row.state === 'Error' ? theme.danger : theme.muted} dimColor={dim}>
 								{cells.errors}
@@ -134,6 +128,16 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 }
 
 /** The list screen: the rows the filter lets through, the selection from the list state. */
+/** The state cell of a machine with work under way: a spinner in place of its first character. */
+function BusyState({text}: {readonly text: string}) {
+	return (
+		<>
+			<Spinner type='dots' />
+			{text.slice(1)}
+		</>
+	);
+}
+
 export function ListView({state: {list}, height, seen}: ScreenViewProps<ListScreen>) {
 	return (
 		<MachineList

@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import {useMemo} from 'react';
 import type {ServiceRow, ServiceTask} from '../../../engine/index.js';
-import {Cursor, TableHeader, columnGap, columnWidths, type Column} from '../../components/Table.js';
+import {Cursor, TableCells, TableHeader, columnWidths, type Column} from '../../components/Table.js';
 import {TextField} from '../../components/TextField.js';
 import {usePolled} from '../../hooks/usePolled.js';
 import {scrollStart} from '../../reducers/list.js';
@@ -118,17 +118,15 @@ export function ServicesView({screen, height}: ScreenViewProps<ServicesScreen>) 
 				return (
 					<Box key={row.id}>
 						<Cursor selected={row === selected} />
-						{columns.map((column, index) => (
-							<Box key={column.key} width={widths[index]} flexShrink={0} paddingRight={columnGap}>
-								<Text
-									wrap='truncate-end'
-									bold={row === selected && column.key === 'name'}
-									color={column.key === 'replicas' ? (row.running === row.desired ? theme.success : theme.warning) : undefined}
-								>
-									{text[column.key]}
-								</Text>
-							</Box>
-						))}
+						<TableCells
+							columns={columns}
+							widths={widths}
+							text={text}
+							style={key => ({
+								bold: row === selected && key === 'name',
+								color: key === 'replicas' ? (row.running === row.desired ? theme.success : theme.warning) : undefined,
+							})}
+						/>
 					</Box>
 				);
 			})}
