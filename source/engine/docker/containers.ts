@@ -6,12 +6,15 @@ import {DockerApiError, type DockerClient} from './client.js';
 import type {ContainerPort} from './labels.js';
 import {openStream, readJsonLines} from './stream.js';
 
-/** One entry of `GET /containers/json`. */
+/**
+ * One entry of `GET /containers/json`, cut to what Machinist reads. The daemon's entry also
+ * carries labels, mounts, network settings and host config (1–2 kB each); the app holds every
+ * container of every machine for as long as the fleet is open, so those are dropped as read.
+ */
 export type ContainerSummary = {
 	Id: string;
 	Names: string[];
 	Image: string;
-	Command?: string;
 	/** Seconds since the epoch. */
 	Created: number;
 	/** created, running, paused, restarting, removing, exited, dead */
@@ -19,7 +22,6 @@ export type ContainerSummary = {
 	/** `Up 5 minutes (healthy)`, `Exited (0) 3 seconds ago` */
 	Status: string;
 	Ports: ContainerPort[];
-	Labels?: Record<string, string>;
 };
 
 /** The parts of `GET /containers/ID/json` Machinist reads. */
@@ -35,7 +37,16 @@ export type ContainerAction = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 
 export async function listContainers(client: DockerClient, options: {all?: boolean; signal?: AbortSignal} = {}): Promise<ContainerSummary[]> {
 	const list = (await client.call('GET', `/containers/json?all=${options.all === false ? 0 : 1}`, {signal: options.signal})) as
 		ContainerSummary[] | undefined;
-	return (list ?? []).map(container => ({...container, Ports: container.Ports ?? []}));
+	return (list ?? []).map(({Id, Names, Image, Created, State, Status, Ports}) => ({
+		Id,
+		Names,
+		Image,
+		Created,
+		State,
+		Status,
+		// Docker's port entries hold only the four fields ContainerPort declares.
+		Ports: Ports ?? [],
+	}));
 }
 
 export async function inspectContainer(client: DockerClient, id: string, signal?: AbortSignal): Promise<ContainerInspect> {
