@@ -108,6 +108,8 @@ export async function runCli(argv: readonly string[], terminal: Terminal, progra
 			// React's production build: its development build checks and keeps far more, which an
 			// app idling for hours pays for in memory and CPU. Must be set before React loads.
 			process.env.NODE_ENV ??= 'production';
+			const {keepYoungGenerationSmall} = await import('./young-generation.js');
+			await keepYoungGenerationSmall();
 			// The installed command is a bundle that holds no app; the app comes from the module
 			// tree beside it, with its own copy of the engine, so only plain data crosses here.
 			const {runTui} = await import('../tui/run.js');
