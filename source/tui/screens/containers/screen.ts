@@ -43,8 +43,9 @@ export function rowKeys(rows: readonly ContainerRow[]): string[] {
 }
 
 export function selectedRow(screen: ContainersScreen, rows: readonly ContainerRow[]): ContainerRow | undefined {
-	const key = selectedKey(screen.list, rowKeys(rows));
-	return key === undefined ? undefined : rows[rowKeys(rows).indexOf(key)];
+	const keys = rowKeys(rows);
+	const key = selectedKey(screen.list, keys);
+	return key === undefined ? undefined : rows[keys.indexOf(key)];
 }
 
 const actions: Partial<Record<CommandName, ContainerAction>> = {

@@ -127,7 +127,6 @@ export function MachineList({rows, loaded, operations, selected, filter, height,
 	);
 }
 
-/** The list screen: the rows the filter lets through, the selection from the list state. */
 /** The state cell of a machine with work under way: a spinner in place of its first character. */
 function BusyState({text}: {readonly text: string}) {
 	return (
@@ -138,6 +137,7 @@ function BusyState({text}: {readonly text: string}) {
 	);
 }
 
+/** The list screen: the rows the filter lets through, the selection from the list state. */
 export function ListView({state: {list}, height, seen}: ScreenViewProps<ListScreen>) {
 	return (
 		<MachineList
