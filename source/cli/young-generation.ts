@@ -5,8 +5,10 @@
  * V8 grows it once enough objects have survived since its last growth, which any long-running
  * process reaches, and shrinks it only while the process allocates little. Ink builds every
  * frame cell by cell, so the app never does: grown, the young generation was the largest part
- * of the fleet screen's RSS (32 MB of 150–165 MB in `npm run bench:tui -- --daemons 200`). A
- * frame's garbage dies young at either size, so the small one costs no CPU the bench can see.
+ * of the fleet screen's RSS (32 MB of 150–165 MB in `npm run bench:tui -- --daemons 200`). The
+ * price is CPU: more of each frame's objects live through a collection of the small space and
+ * reach the old generation, so full collections come more often (about 1.2 % of a core on the
+ * one-daemon fleet, within the noise on 200 daemons; the readme's Speed section has the runs).
  *
  * `--max-semi-space-size` says this at start, but only on Node's command line: the installed
  * command starts with `#!/usr/bin/env node`, which cannot carry flags everywhere (BusyBox's env
